@@ -1,0 +1,235 @@
+"""Stack settings: the `gangplank:*` keys of `Pulumi.<stack>.yaml`, typed and validated.
+
+`Settings` is the single reference for every config key: its field docstrings are the
+documentation (the README's config table is checked against them by a test). Keys are
+camelCase in the stack file (`gangplank:publicDomain`), snake_case in Python.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from components.problems import InputError, Problem, config_subject
+from components.yamlfile import YamlFileError, line_of, load_yaml
+
+CONFIG_NAMESPACE = "gangplank"
+FlavorName = Literal["nginx-inc", "ingress-nginx"]
+
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+DOMAIN_RE = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})+$")
+LABEL_RE = re.compile(rf"^{_LABEL}$")
+
+# UptimeRobot v3 refuses intervals under 30 s (openapi-v3.yaml); a day is its longest period.
+MONITOR_INTERVAL_MIN, MONITOR_INTERVAL_MAX = 30, 86400
+
+
+def _domain(value: str) -> str:
+    value = value.rstrip(".").lower()
+    if not DOMAIN_RE.match(value):
+        raise ValueError(f"'{value}' is not a DNS domain name such as 'dev.example.com'")
+    return value
+
+
+def _label(value: str) -> str:
+    if not LABEL_RE.match(value):
+        raise ValueError(f"'{value}' is not a DNS label (a-z, 0-9 and '-', at most 63 characters)")
+    return value
+
+
+def _cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=True))
+    except ValueError as err:
+        raise ValueError(f"'{value}' is not a CIDR block: {err}") from None
+
+
+Domain = Annotated[str, AfterValidator(_domain)]
+Cidr = Annotated[str, AfterValidator(_cidr)]
+Label = Annotated[str, AfterValidator(_label)]
+
+
+class Settings(BaseModel):
+    """Per-stack settings. Every field is one config key `gangplank:<camelCaseName>`."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+    )
+
+    public_domain: Domain
+    """Public DNS domain of the environment (required), e.g. `dev.example.com`. Public apps get `<host>.<publicDomain>`."""
+    private_domain: Domain | None = None
+    """Private DNS domain, a subdomain of `publicDomain` (split horizon, so ACM can validate it in the public zone). Default `internal.<publicDomain>`."""
+    public_zone_id: str | None = None
+    """Adopt this existing public Route53 hosted zone (by id) instead of creating one."""
+    private_zone_id: str | None = None
+    """Adopt this existing private Route53 hosted zone (by id) instead of creating one."""
+    vpc_id: Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")]
+    """VPC of the EKS cluster (required): the private zone is associated with it."""
+    private_allowed_cidrs: Annotated[list[Cidr], Field(min_length=1)]
+    """CIDR blocks allowed to reach the private load balancer (required, at least one; never `0.0.0.0/0`)."""
+    host_template: str = "{name}"
+    """Default host label of an app that sets no `host`; `{name}` and `{stack}` are replaced."""
+    flavor: FlavorName = "nginx-inc"
+    """Ingress controller flavor: `nginx-inc` (F5 NGINX Ingress Controller) or `ingress-nginx` (retired upstream)."""
+    controller_chart_version: str | None = None
+    """Helm chart version of the flavor's controller; default: the version gangplank is tested with."""
+    controller_replicas: Annotated[int, Field(ge=1, le=20)] = 2
+    """Replicas of each ingress controller (spread across zones, with a PodDisruptionBudget)."""
+    dualstack: bool = False
+    """Give the load balancers IPv4 and IPv6 addresses (`dualstack`) and publish AAAA records too."""
+    monitors_enabled: bool = True
+    """Create UptimeRobot monitors for public apps. Off: no monitor, no API key needed."""
+    monitor_interval: Annotated[int, Field(ge=MONITOR_INTERVAL_MIN, le=MONITOR_INTERVAL_MAX)] = 300
+    """Seconds between uptime checks, unless an app sets its own (frequent in prod, rare elsewhere)."""
+    monitor_alert_contact_ids: list[Annotated[int, Field(ge=1)]] = []
+    """UptimeRobot alert contact ids notified when a monitor goes down."""
+    uptimerobot_api_key: SecretStr | None = None
+    """UptimeRobot API key, set with `pulumi config set --secret`. Read only by the monitor provider, never logged."""
+    uptimerobot_api_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    """UptimeRobot API base URL; default `https://api.uptimerobot.com/v3` (tests point it at a fake)."""
+    dashboard_enabled: bool = True
+    """Install Forecastle, the dashboard listing every app, on the private controller."""
+    dashboard_host: Label = "dashboard"
+    """Host label of the Forecastle dashboard in the private zone."""
+    apps_file: str = "apps.yaml"
+    """Path of the app catalogue, relative to the project directory."""
+
+    @field_validator("host_template")
+    @classmethod
+    def _host_template_makes_a_label(cls, template: str) -> str:
+        try:
+            sample = template.format(name="app", stack="dev")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError(f"'{template}' may use only {{name}} and {{stack}}") from None
+        if not LABEL_RE.match(sample):
+            raise ValueError(f"'{template}' must make a DNS label, e.g. '{{name}}-{{stack}}'")
+        return template
+
+    @field_validator("private_domain")
+    @classmethod
+    def _private_domain_inside_public(cls, domain: str | None, info: ValidationInfo) -> str | None:
+        public = info.data.get("public_domain")
+        if domain is not None and public and not domain.endswith("." + public):
+            raise ValueError(
+                f"'{domain}' must be a subdomain of publicDomain '{public}' (ACM validates both in the public zone)"
+            )
+        return domain
+
+    @field_validator("private_allowed_cidrs")
+    @classmethod
+    def _private_never_open_to_all(cls, cidrs: list[str]) -> list[str]:
+        for cidr in cidrs:
+            if ipaddress.ip_network(cidr).prefixlen == 0:
+                raise ValueError(f"must not contain '{cidr}': the private load balancer would be public")
+        return cidrs
+
+    @model_validator(mode="after")
+    def _default_private_domain(self) -> Settings:
+        if self.private_domain is None:
+            # frozen model: the derived default is set once, here
+            object.__setattr__(self, "private_domain", f"internal.{self.public_domain}")
+        return self
+
+    def domain_for(self, visibility: str) -> str:
+        """The zone an app of this visibility lives in."""
+        return self.public_domain if visibility == "public" else str(self.private_domain)
+
+
+def config_keys() -> dict[str, str]:
+    """Every supported key (`gangplank:publicDomain`, ...) with its documentation."""
+    return {
+        f"{CONFIG_NAMESPACE}:{to_camel(name)}": (field.description or "").strip()
+        for name, field in Settings.model_fields.items()
+    }
+
+
+def _is_list_field(name: str) -> bool:
+    annotation = Settings.model_fields[name].annotation
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return get_origin(annotation) is list
+
+
+def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = None) -> Settings:
+    """Validate raw config (`gangplank:key` -> value as Pulumi passes it: strings, JSON for lists).
+
+    Raises InputError naming the stack file, the line when `stack_yaml` (the parsed file) is
+    given, and the key of every problem.
+    """
+    by_alias = {to_camel(name): name for name in Settings.model_fields}
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+
+    def where(key: str) -> int | None:
+        return line_of(stack_yaml, ["config", key]) if stack_yaml is not None else None
+
+    for full_key, value in raw.items():
+        namespace, _, key = full_key.partition(":")
+        if namespace != CONFIG_NAMESPACE:
+            continue
+        if key not in by_alias:
+            problems.append(Problem(stack_file, where(full_key), config_subject(full_key),
+                                    f"unknown key; supported keys: {', '.join(sorted(by_alias))}"))
+            continue
+        if isinstance(value, str) and _is_list_field(by_alias[key]):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                value = [part.strip() for part in value.split(",") if part.strip()]
+        values[key] = value
+
+    try:
+        settings = Settings.model_validate(values)
+    except ValidationError as err:
+        for error in err.errors():
+            key = f"{CONFIG_NAMESPACE}:{error['loc'][0]}" if error["loc"] else f"{CONFIG_NAMESPACE}:*"
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "missing":
+                message = f"required; set it with `pulumi config set {key} <value>`"
+            problems.append(Problem(stack_file, where(key), config_subject(key), message))
+        raise InputError(problems) from None
+    if problems:
+        raise InputError(problems)
+    return settings
+
+
+def stack_file_name(stack: str) -> str:
+    return f"Pulumi.{stack}.yaml"
+
+
+def read_stack_yaml(stack_file: str) -> Any:
+    """The parsed stack file for error line numbers, or None when it cannot be read."""
+    try:
+        return load_yaml(stack_file)
+    except YamlFileError:
+        return None
+
+
+def load_settings(stack: str) -> Settings:
+    """Settings of the running stack, from the config Pulumi hands the program."""
+    from pulumi.runtime import config as runtime_config
+
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    stack_file = stack_file_name(stack)
+    return parse_settings(raw, stack_file, read_stack_yaml(stack_file))

@@ -1,0 +1,234 @@
+"""Pulumi mocks that stand in for AWS, Kubernetes and UptimeRobot when planning offline.
+
+Each resource gets the outputs its real provider would compute (ids, ARNs, validation
+records, load balancer host names), derived from its name so that a plan is deterministic.
+`RecordingMonitor` also keeps what the SDK's mock monitor forgets: the parent and the
+resource options, which the plan reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import bcrypt
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+
+# Canonical hosted zone ids of network load balancers (AWS "Elastic Load Balancing endpoints").
+NLB_HOSTED_ZONE_IDS = {
+    "us-east-1": "Z26RNL4JYFTOTI",
+    "us-east-2": "ZLMOA37VPKANP",
+    "us-west-2": "Z18D5FSROUN65G",
+    "eu-west-1": "Z2IFOLAFXWLO4F",
+    "eu-central-1": "Z3F0SRJ5LGBH90",
+}
+
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET_SHOWN_AS = "[secret]"
+
+
+def digest(*parts: str, length: int = 12) -> str:
+    """A short stable hex string for fake ids."""
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def region() -> str:
+    return pulumi.Config("aws").get("region") or "us-east-1"
+
+
+def _zone(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    zone_id = args.resource_id or "Z" + digest(args.name).upper()[:20]
+    servers = [f"ns-{int(digest(args.name, str(i), length=3), 16) % 2048}.awsdns-{i:02d}.net" for i in range(4)]
+    return zone_id, {**args.inputs, "zoneId": zone_id, "nameServers": servers,
+                     "arn": f"arn:aws:route53:::hostedzone/{zone_id}"}
+
+
+def _record(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    name = str(args.inputs.get("name", args.name)).rstrip(".")
+    zone = args.inputs.get("zoneId", "")
+    return f"{zone}_{name}_{args.inputs.get('type', '')}", {**args.inputs, "fqdn": name}
+
+
+def _certificate(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    arn = f"arn:aws:acm:{region()}:111122223333:certificate/{digest(args.name, length=8)}-0000-4000-8000-{digest(args.name, 'c')}"
+    domains = [args.inputs["domainName"], *args.inputs.get("subjectAlternativeNames", [])]
+
+    def option(domain: str) -> dict[str, str]:
+        # ACM gives a wildcard the same validation record as its apex.
+        base = domain.removeprefix("*.")
+        return {
+            "domainName": domain,
+            "resourceRecordName": f"_{digest(base, length=32)}.{base}.",
+            "resourceRecordType": "CNAME",
+            "resourceRecordValue": f"_{digest(base, 'v', length=32)}.xlfgrmvvlj.acm-validations.aws.",
+        }
+
+    return arn, {**args.inputs, "arn": arn, "status": "ISSUED",
+                 "domainValidationOptions": [option(d) for d in domains]}
+
+
+def _security_group(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    group_id = "sg-" + digest(args.name, length=17)
+    return group_id, {**args.inputs, "arn": f"arn:aws:ec2:{region()}:111122223333:security-group/{group_id}"}
+
+
+def _rule(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    return "sgr-" + digest(args.name, length=17), dict(args.inputs)
+
+
+def _service(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    """Services read back after a Helm release: the AWS Load Balancer Controller gave them an NLB."""
+    state = dict(args.inputs)
+    namespace, _, name = (args.resource_id or args.name).rpartition("/")
+    lb = f"k8s-{namespace[:8]}-{name[:8]}-{digest(args.name, length=10)}.elb.{region()}.amazonaws.com"
+    state.setdefault("metadata", {"name": name, "namespace": namespace})
+    state["status"] = {"loadBalancer": {"ingress": [{"hostname": lb}]}}
+    return args.resource_id or f"{namespace}/{name}", state
+
+
+def _release(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    namespace = args.inputs.get("namespace", "default")
+    name = args.inputs.get("name", args.name)
+    status = {"name": name, "namespace": namespace, "status": "deployed",
+              "chart": args.inputs.get("chart"), "version": args.inputs.get("version"), "revision": 1}
+    return f"{namespace}/{name}", {**args.inputs, "status": status}
+
+
+def _password(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    length = int(args.inputs.get("length", 32))
+    result = (digest(args.name, "password", length=64) * 2)[:length]
+    # A fixed salt keeps the offline plan byte-for-byte reproducible; the real provider salts randomly.
+    salt = b"$2b$10$" + digest(args.name, "salt", length=22).encode().translate(
+        bytes.maketrans(b"0123456789abcdef", b"ABCDEFGHIJKLMNOP"))
+    return "none", {**args.inputs, "result": result,
+                    "bcryptHash": bcrypt.hashpw(result.encode(), salt).decode()}
+
+
+def _monitor(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    monitor_id = 800000000 + int(digest(args.name, length=6), 16)
+    return str(monitor_id), {**args.inputs, "monitor_id": monitor_id, "status": "UP"}
+
+
+def _kubernetes_object(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    metadata = args.inputs.get("metadata") or {}
+    namespace = metadata.get("namespace")
+    name = metadata.get("name", args.name)
+    return f"{namespace}/{name}" if namespace else name, dict(args.inputs)
+
+
+OUTPUTS: dict[str, Callable[[MockResourceArgs], tuple[str, dict[str, Any]]]] = {
+    "aws:route53/zone:Zone": _zone,
+    "aws:route53/record:Record": _record,
+    "aws:acm/certificate:Certificate": _certificate,
+    "aws:ec2/securityGroup:SecurityGroup": _security_group,
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _rule,
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _rule,
+    "kubernetes:core/v1:Service": _service,
+    "kubernetes:helm.sh/v3:Release": _release,
+    "random:index/randomPassword:RandomPassword": _password,
+    "pulumi-python:dynamic/uptimerobot:Monitor": _monitor,
+}
+
+
+class GangplankMocks(pulumi.runtime.Mocks):
+    """Provider stand-ins: computed outputs per resource type, answers to data-source calls."""
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        make = OUTPUTS.get(args.typ)
+        if make is not None:
+            return make(args)
+        if args.typ.startswith("kubernetes:"):
+            return _kubernetes_object(args)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "aws:lb/getHostedZoneId:getHostedZoneId":
+            return {"id": NLB_HOSTED_ZONE_IDS.get(args.args.get("region") or region(), "Z26RNL4JYFTOTI")}, None
+        if args.token == "aws:route53/getZone:getZone":
+            zone_id = args.args.get("zoneId") or "Z" + digest(str(args.args.get("name"))).upper()[:20]
+            return {"zoneId": zone_id, "id": zone_id, "name": args.args.get("name", "example.com")}, None
+        return {}, None
+
+
+@dataclass
+class Registration:
+    """One declared resource as the engine would receive it."""
+
+    urn: str
+    type: str
+    name: str
+    id: str | None
+    custom: bool
+    parent: str | None
+    inputs: dict[str, Any]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def urn_label(urn: str) -> str:
+    """`<type>::<name>` of a URN, the form plans use to name a resource."""
+    qualified_type, name = urn.split("::")[2:4]
+    return f"{qualified_type.split('$')[-1]}::{name}"
+
+
+def plain_inputs(value: Any) -> Any:
+    """Inputs as JSON data: secrets hidden, references named, the dynamic provider blob dropped."""
+    if isinstance(value, dict):
+        signature = value.get(_SIG_KEY)
+        if signature == _SECRET_SIG:
+            return SECRET_SHOWN_AS
+        if signature == _RESOURCE_SIG:
+            return value.get("id") or urn_label(value.get("urn", "::::?::?"))
+        return {k: plain_inputs(v) for k, v in value.items() if k != "__provider"}
+    if isinstance(value, list):
+        return [plain_inputs(v) for v in value]
+    if value == _UNKNOWN:
+        return "[unknown]"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class RecordingMonitor(MockMonitor):
+    """The SDK's mock monitor, keeping every registration in order with its parent and options."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+        self.stack_outputs: dict[str, Any] = {}
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        implicit = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
+        explicit = sorted(urn_label(u) for u in request.dependencies if u not in implicit)
+        options: dict[str, Any] = {}
+        if request.protect:
+            options["protect"] = True
+        if request.retainOnDelete:
+            options["retainOnDelete"] = True
+        if request.ignoreChanges:
+            options["ignoreChanges"] = list(request.ignoreChanges)
+        if explicit:
+            options["dependsOn"] = explicit
+        if request.importId:
+            options["import"] = request.importId
+        self.registrations.append(Registration(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            id=response.id or None,
+            custom=bool(request.custom),
+            parent=urn_label(request.parent) if request.parent and "pulumi:pulumi:Stack" not in request.parent
+            else None,
+            inputs=plain_inputs(json_format.MessageToDict(request.object)),
+            options=options,
+        ))
+        return response

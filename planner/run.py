@@ -1,0 +1,99 @@
+"""Run `__main__.py` under Pulumi's mocks and turn what it declared into a plan.
+
+No CLI, no cloud, no credentials: the program runs exactly as `pulumi up` would run it,
+except that `planner.mocks` answers for the providers. Each run gets a fresh event loop
+and fresh runtime settings, so runs (and tests) never leak into one another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import runpy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import wait_for_rpcs
+
+from planner.mocks import SECRET_SHOWN_AS, GangplankMocks, RecordingMonitor, plain_inputs
+from planner.stackconfig import read_stack_config
+
+PROJECT = "gangplank"
+
+
+@dataclass
+class ProgramRun:
+    """What one run of the program declared."""
+
+    stack: str
+    monitor: RecordingMonitor
+    outputs: dict[str, Any]
+    """Stack outputs, resolved; secret ones shown as `[secret]`."""
+
+
+def run_program(
+    stack: str,
+    apps_path: str | None = None,
+    project_dir: str | Path = ".",
+    config_overrides: dict[str, str] | None = None,
+) -> ProgramRun:
+    """Run the program for `stack`. Raises `components.problems.InputError` on invalid input."""
+    config = read_stack_config(stack, project_dir)
+    values = dict(config.values)
+    if apps_path is not None:
+        values["gangplank:appsFile"] = apps_path
+    values.update(config_overrides or {})
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        runtime_settings.ROOT.set(None)
+        set_all_config(values, config.secret_keys)
+        monitor = RecordingMonitor(GangplankMocks())
+        pulumi.runtime.set_mocks(GangplankMocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor)
+        runpy.run_path(str(Path(project_dir) / "__main__.py"), run_name="__main__")
+        loop.run_until_complete(wait_for_rpcs())
+        outputs = loop.run_until_complete(_resolve_outputs())
+        return ProgramRun(stack=stack, monitor=monitor, outputs=outputs)
+    finally:
+        # Output callbacks left behind by a failed run must not run on the next test's loop.
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
+        asyncio.set_event_loop(None)
+        runtime_settings.ROOT.set(None)
+
+
+async def _resolve_outputs() -> dict[str, Any]:
+    root = runtime_settings.get_root_resource()
+    resolved: dict[str, Any] = {}
+    for name, value in sorted(getattr(root, "outputs", {}).items()):
+        output = pulumi.Output.from_input(value)
+        is_secret = await output.is_secret()
+        plain = await output.future()
+        resolved[name] = SECRET_SHOWN_AS if is_secret else plain_inputs(plain)
+    return resolved
+
+
+def build_plan(run: ProgramRun) -> dict[str, Any]:
+    """The plan in the planner's JSON contract (see DESIGN.md)."""
+    inventory = run.outputs.get("apps") or {}
+    apps = [{"name": name, **entry} for name, entry in inventory.items()] if isinstance(inventory, dict) else []
+    resources = []
+    for reg in run.monitor.registrations:
+        entry: dict[str, Any] = {"type": reg.type, "name": reg.name, "id": reg.id, "parent": reg.parent,
+                                 "inputs": reg.inputs}
+        if reg.options:
+            entry["options"] = reg.options
+        resources.append(entry)
+    return {"stack": run.stack, "apps": apps, "resources": resources, "outputs": run.outputs}
+
+
+def plan(stack: str, apps_path: str | None = None, project_dir: str | Path = ".",
+         config_overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run the program and return its plan."""
+    return build_plan(run_program(stack, apps_path, project_dir, config_overrides))

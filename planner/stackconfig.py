@@ -1,0 +1,72 @@
+"""Stack config as `pulumi up` would hand it to the program, read from `Pulumi.<stack>.yaml`.
+
+Pulumi passes scalars as strings and structured values as JSON; `secure:` values arrive
+decrypted. Offline there is no key to decrypt them, so they become a placeholder that is
+still marked secret: the program can tell the key is set, and nothing can print it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from components.problems import InputError, Problem, config_subject
+from components.settings import stack_file_name
+from components.yamlfile import YamlFileError, line_of, load_yaml, plain
+
+SECRET_PLACEHOLDER = "offline-placeholder-secret"
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """One stack's config in the shape the Pulumi runtime uses."""
+
+    values: dict[str, str]
+    """`namespace:key` -> value as a string (JSON for lists and objects)."""
+    secret_keys: list[str]
+    """Keys whose value is secret."""
+
+
+def known_stacks(project_dir: str | Path = ".") -> list[str]:
+    """Stacks that have a `Pulumi.<stack>.yaml` in the project directory."""
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in Path(project_dir).glob("Pulumi.*.yaml"))
+
+
+def read_stack_config(stack: str, project_dir: str | Path = ".") -> StackConfig:
+    """Read `Pulumi.<stack>.yaml`; raises InputError when it is missing or malformed."""
+    name = stack_file_name(stack)
+    path = str(Path(project_dir) / name) if str(project_dir) != "." else name
+    try:
+        root = load_yaml(path)
+    except YamlFileError as err:
+        hint = ""
+        if err.message == "file not found":
+            hint = f"; known stacks: {', '.join(known_stacks(project_dir)) or 'none'}"
+        raise InputError([Problem(path, err.line, config_subject("*"), err.message + hint)]) from None
+    config = (root or {}).get("config") if isinstance(root, dict) else None
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise InputError([Problem(path, line_of(root, ["config"]), config_subject("*"),
+                                  "'config' must be a mapping of 'namespace:key: value'")])
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in plain(config).items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[key] = SECRET_PLACEHOLDER
+            secret_keys.append(key)
+        else:
+            values[key] = _as_config_string(value)
+    return StackConfig(values, sorted(secret_keys))
+
+
+def _as_config_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value)

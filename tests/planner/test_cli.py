@@ -1,0 +1,123 @@
+"""`python -m planner`: the contract in DESIGN.md (flags, exit codes, JSON shape, secrets)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from planner.__main__ import main
+from planner.mocks import digest
+from planner.stackconfig import SECRET_PLACEHOLDER
+from tests.conftest import ROOT, STACKS
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The planner as a user runs it: a fresh process in the project directory."""
+    return subprocess.run([sys.executable, "-m", "planner", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_plans_in_json(stack, capsys):
+    assert main(["--stack", stack, "--format", "json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["stack"] == stack
+    assert plan["apps"] and all({"name", "visibility", "url"} <= set(app) for app in plan["apps"])
+    for resource in plan["resources"]:
+        assert {"type", "name", "inputs", "id", "parent"} <= set(resource)
+        assert "__provider" not in resource["inputs"]
+    names = [app["name"] for app in plan["apps"]]
+    assert ("status" in names) == (stack == "prod")
+    assert ("preview" in names) == (stack != "prod")
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_human_formats(fmt, capsys):
+    assert main(["--stack", "dev", "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    assert "https://shop.dev.example.com/" in out
+    assert "kubernetes:networking.k8s.io/v1:Ingress" in out
+
+
+def test_table_has_one_row_per_app(capsys):
+    main(["--stack", "dev"])
+    lines = capsys.readouterr().out.splitlines()
+    shop = next(line for line in lines if line.startswith("shop "))
+    assert shop.split()[:5] == ["shop", "public", "https://shop.dev.example.com/", "nginx-public", "yes"]
+    grafana = next(line for line in lines if line.startswith("grafana "))
+    assert grafana.split()[1:5] == ["private", "https://grafana.internal.dev.example.com/", "nginx-private", "no"]
+
+
+def test_output_is_deterministic():
+    first = run_cli("--stack", "prod", "--format", "json")
+    second = run_cli("--stack", "prod", "--format", "json")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+
+
+def test_no_secret_value_is_printed(capsys):
+    main(["--stack", "dev", "--format", "json"])
+    out = capsys.readouterr().out
+    plan = json.loads(out)
+    assert SECRET_PLACEHOLDER not in out
+    # the passwords the offline random provider generates for the preview app's users
+    for user in ("qa", "product"):
+        assert digest(f"preview-password-{user}", "password", length=64)[:24] not in out
+    assert "$2b$" not in out  # no htpasswd hash either
+    secrets = [r for r in plan["resources"] if r["type"] == "kubernetes:core/v1:Secret"]
+    assert secrets and all(s["inputs"]["stringData"] == "[secret]" or
+                           set(s["inputs"]["stringData"].values()) == {"[secret]"} for s in secrets)
+    assert plan["outputs"]["basicAuthPasswords"] == "[secret]"
+    stack_file = (ROOT / "Pulumi.dev.yaml").read_text()
+    ciphertext = stack_file.split("secure: ")[1].split()[0]
+    assert ciphertext not in out
+
+
+def test_invalid_catalogue_exits_1_listing_every_problem(write_apps):
+    path = write_apps("""
+        apps:
+          - name: Shop
+            visibility: public
+            service: {name: shop, port: 80}
+          - name: api
+            visibility: private
+            monitor: {enabled: true}
+            service: {name: api, port: 80}
+        """)
+    result = run_cli("--apps", path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert f"{path}:2: app 'Shop' field 'name': 'Shop' is not a DNS label" in lines[0]
+    assert lines[1].startswith(f"{path}:7: app 'api' field 'monitor.enabled': private apps cannot be monitored")
+    assert lines[-1] == "2 problem(s); nothing was planned."
+
+
+def test_missing_apps_file_exits_1():
+    result = run_cli("--apps", "does-not-exist.yaml")
+    assert result.returncode == 1
+    assert result.stderr.startswith("does-not-exist.yaml: catalogue field 'apps': file not found")
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_stack_exits_1(capsys):
+    assert main(["--stack", "qa"]) == 1
+    assert "Pulumi.qa.yaml: config '*': file not found; known stacks: dev, prod, staging" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--format", "xml"], ["--stack"], ["--bogus"]])
+def test_usage_errors_exit_2(args):
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+
+
+def test_unreadable_diff_base_exits_1(tmp_path, capsys):
+    base = tmp_path / "base.json"
+    base.write_text("{not json")
+    assert main(["--diff", str(base)]) == 1
+    assert f"{base}: not a JSON plan" in capsys.readouterr().err
