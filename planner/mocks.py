@@ -8,6 +8,7 @@ resource options, which the plan reports.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ import bcrypt
 import pulumi
 from google.protobuf import json_format
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+
+MOCK_VPC_CIDR = "10.0.0.0/16"
+"""The CIDR block every mocked VPC reports (aws.ec2.get_vpc)."""
 
 # Canonical hosted zone ids of network load balancers (AWS "Elastic Load Balancing endpoints").
 NLB_HOSTED_ZONE_IDS = {
@@ -32,6 +36,8 @@ _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _SIG_KEY = "4dabf18193072939515e22adb298388d"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET_SHOWN_AS = "[secret]"
+_B64_STANDARD = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_B64_BCRYPT = b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def digest(*parts: str, length: int = 12) -> str:
@@ -104,9 +110,10 @@ def _release(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
 def _password(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
     length = int(args.inputs.get("length", 32))
     result = (digest(args.name, "password", length=64) * 2)[:length]
-    # A fixed salt keeps the offline plan byte-for-byte reproducible; the real provider salts randomly.
-    salt = b"$2b$10$" + digest(args.name, "salt", length=22).encode().translate(
-        bytes.maketrans(b"0123456789abcdef", b"ABCDEFGHIJKLMNOP"))
+    # A fixed salt keeps the offline plan byte-for-byte reproducible (the real provider salts
+    # randomly); cost 4, the minimum, because the plan never needs the hash to be strong.
+    salt = b"$2b$04$" + base64.b64encode(hashlib.sha256(args.name.encode()).digest()[:16])[:22].translate(
+        bytes.maketrans(_B64_STANDARD, _B64_BCRYPT))
     return "none", {**args.inputs, "result": result,
                     "bcryptHash": bcrypt.hashpw(result.encode(), salt).decode()}
 
@@ -150,11 +157,18 @@ class GangplankMocks(pulumi.runtime.Mocks):
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token == "aws:lb/getHostedZoneId:getHostedZoneId":
-            return {"id": NLB_HOSTED_ZONE_IDS.get(args.args.get("region") or region(), "Z26RNL4JYFTOTI")}, None
+            return {"id": NLB_HOSTED_ZONE_IDS.get(args.args.get("region") or region(), "Z26RNL4JYFTOTI")}, []
         if args.token == "aws:route53/getZone:getZone":
             zone_id = args.args.get("zoneId") or "Z" + digest(str(args.args.get("name"))).upper()[:20]
-            return {"zoneId": zone_id, "id": zone_id, "name": args.args.get("name", "example.com")}, None
-        return {}, None
+            return {"zoneId": zone_id, "id": zone_id, "name": args.args.get("name", "example.com")}, []
+        if args.token == "aws:ec2/getVpc:getVpc":
+            # One primary CIDR, as most EKS VPCs have; the NLB security group's egress follows it.
+            vpc_id = args.args.get("id") or "vpc-" + digest("default-vpc", length=17)
+            return {"id": vpc_id, "cidrBlock": MOCK_VPC_CIDR, "state": "available",
+                    "arn": f"arn:aws:ec2:{region()}:111122223333:vpc/{vpc_id}",
+                    "cidrBlockAssociations": [{"associationId": "vpc-cidr-assoc-" + digest(vpc_id, length=17),
+                                               "cidrBlock": MOCK_VPC_CIDR, "state": "associated"}]}, []
+        return {}, []
 
 
 @dataclass
@@ -169,6 +183,11 @@ class Registration:
     parent: str | None
     inputs: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
+    request_object: Any = None
+    """The inputs as sent, secrets included; for tests only, never rendered."""
+
+    def revealed_inputs(self) -> dict[str, Any]:
+        return plain_inputs(json_format.MessageToDict(self.request_object), reveal=True)
 
 
 def urn_label(urn: str) -> str:
@@ -177,17 +196,20 @@ def urn_label(urn: str) -> str:
     return f"{qualified_type.split('$')[-1]}::{name}"
 
 
-def plain_inputs(value: Any) -> Any:
-    """Inputs as JSON data: secrets hidden, references named, the dynamic provider blob dropped."""
+def plain_inputs(value: Any, reveal: bool = False) -> Any:
+    """Inputs as JSON data: secrets hidden, references named, the dynamic provider blob dropped.
+
+    `reveal=True` unwraps secrets instead: tests use it to check a Secret's format; plans never do.
+    """
     if isinstance(value, dict):
         signature = value.get(_SIG_KEY)
         if signature == _SECRET_SIG:
-            return SECRET_SHOWN_AS
+            return plain_inputs(value.get("value"), reveal) if reveal else SECRET_SHOWN_AS
         if signature == _RESOURCE_SIG:
             return value.get("id") or urn_label(value.get("urn", "::::?::?"))
-        return {k: plain_inputs(v) for k, v in value.items() if k != "__provider"}
+        return {k: plain_inputs(v, reveal) for k, v in value.items() if k != "__provider"}
     if isinstance(value, list):
-        return [plain_inputs(v) for v in value]
+        return [plain_inputs(v, reveal) for v in value]
     if value == _UNKNOWN:
         return "[unknown]"
     if isinstance(value, float) and value.is_integer():
@@ -224,11 +246,14 @@ class RecordingMonitor(MockMonitor):
             urn=response.urn,
             type=request.type,
             name=request.name,
-            id=response.id or None,
+            id=(response.id or None) if request.custom else None,
             custom=bool(request.custom),
-            parent=urn_label(request.parent) if request.parent and "pulumi:pulumi:Stack" not in request.parent
-            else None,
+            # A child's parent URN carries the whole type chain (`pulumi:pulumi:Stack$<type>`):
+            # only the stack itself is "no parent".
+            parent=urn_label(request.parent)
+            if request.parent and not urn_label(request.parent).startswith("pulumi:pulumi:Stack::") else None,
             inputs=plain_inputs(json_format.MessageToDict(request.object)),
             options=options,
+            request_object=request.object,
         ))
         return response

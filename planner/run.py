@@ -51,6 +51,8 @@ def run_program(
     asyncio.set_event_loop(loop)
     try:
         runtime_settings.ROOT.set(None)
+        # Output tasks of an earlier run (another test, another stack) belong to a closed loop.
+        runtime_settings.SETTINGS.outputs.clear()
         set_all_config(values, config.secret_keys)
         monitor = RecordingMonitor(GangplankMocks())
         pulumi.runtime.set_mocks(GangplankMocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor)
@@ -84,7 +86,8 @@ def build_plan(run: ProgramRun) -> dict[str, Any]:
     inventory = run.outputs.get("apps") or {}
     apps = [{"name": name, **entry} for name, entry in inventory.items()] if isinstance(inventory, dict) else []
     resources = []
-    for reg in run.monitor.registrations:
+    # Registration order depends on how async work interleaves; URN order does not.
+    for reg in sorted(run.monitor.registrations, key=lambda r: r.urn):
         entry: dict[str, Any] = {"type": reg.type, "name": reg.name, "id": reg.id, "parent": reg.parent,
                                  "inputs": reg.inputs}
         if reg.options:

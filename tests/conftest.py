@@ -11,10 +11,44 @@ from typing import Any
 import pytest
 
 from components.settings import Settings
-from planner.run import plan
+from planner.run import ProgramRun, plan, run_program
+from tests.fakes.fixtures import *  # noqa: F403  (the fake UptimeRobot server and its clients)
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("dev", "staging", "prod")
+FLAVORS = ("nginx-inc", "ingress-nginx")
+KUBERNETES_VERSION = "1.33"
+
+# Public and private apps, an existing Service and an image, auth and no auth, and two apps
+# sharing one host on different paths: the catalogue the component tests plan.
+MIXED_CATALOGUE = """
+apps:
+  - name: web
+    namespace: store
+    visibility: public
+    host: store
+    service: {name: web, port: 80}
+    monitor: {type: KEYWORD, keyword: Welcome}
+    dashboard: {name: Store, group: Shop, icon: https://example.com/store.png}
+  - name: api
+    namespace: store
+    visibility: public
+    host: store
+    paths: [/api]
+    deploy: {image: ghcr.io/acme/api:1.0, port: 8080, replicas: 2}
+    healthPath: /api/health
+    rateLimit: {rps: 10, burst: 20, connections: 30}
+  - name: admin
+    visibility: private
+    deploy: {image: ghcr.io/acme/admin:2.0, port: 8000}
+    auth: {basic: {users: [alice, bob]}}
+    allowCidrs: [10.10.0.0/16]
+    maxBodySize: 4m
+  - name: grafana
+    namespace: monitoring
+    visibility: private
+    service: {name: grafana, port: 3000}
+"""
 
 
 @pytest.fixture(autouse=True)
@@ -60,6 +94,23 @@ def write_apps(tmp_path: Path) -> Callable[[str], str]:
     return write
 
 
+def validate_kubernetes(manifest: dict[str, Any]) -> None:
+    """Fail unless `manifest` is valid against the official schemas (strict: no unknown fields)."""
+    import kubernetes_validate
+
+    kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+
+
+@pytest.fixture
+def run_stack() -> Callable[..., ProgramRun]:
+    """Like plan_stack, but returns the run itself (registrations with their raw inputs)."""
+    def run(stack: str = "dev", apps_path: str | None = None, **config: str) -> ProgramRun:
+        overrides = {f"gangplank:{key}": value for key, value in config.items()}
+        return run_program(stack, apps_path, ROOT, overrides)
+
+    return run
+
+
 @pytest.fixture
 def plan_stack() -> Callable[..., dict[str, Any]]:
     """Run the real program under mocks: plan_stack("dev", apps_path=None, **config_overrides)."""
@@ -70,4 +121,41 @@ def plan_stack() -> Callable[..., dict[str, Any]]:
     return run
 
 
-from tests.fakes.fixtures import *  # noqa: F403
+@pytest.fixture
+def run_mocked(fresh_event_loop: asyncio.AbstractEventLoop) -> Iterator[Callable[..., tuple[Any, Any]]]:
+    """Declare resources with `program()` under the planner's mocks: run(program) -> (its result, monitor).
+
+    Drives the runtime as planner/run.py does (fresh settings, mocks, wait for every RPC), on
+    this test's own event loop; `resolve(output)` then reads Outputs of the result.
+    """
+    import pulumi
+    from pulumi.runtime import settings as runtime_settings
+    from pulumi.runtime.config import set_all_config
+    from pulumi.runtime.stack import wait_for_rpcs
+
+    from planner.mocks import GangplankMocks, RecordingMonitor
+
+    def run(program: Callable[[], Any], stack: str = "dev", monitor_class: type = RecordingMonitor) -> tuple[Any, Any]:
+        runtime_settings.ROOT.set(None)
+        set_all_config({}, [])
+        monitor = monitor_class(GangplankMocks())
+        pulumi.runtime.set_mocks(GangplankMocks(), project="gangplank", stack=stack, preview=False, monitor=monitor)
+        result = program()
+        fresh_event_loop.run_until_complete(wait_for_rpcs())
+        return result, monitor
+
+    yield run
+    # Callbacks of a failed program must not run on the next test's loop.
+    for task in asyncio.all_tasks(fresh_event_loop):
+        task.cancel()
+    fresh_event_loop.run_until_complete(asyncio.sleep(0))
+    runtime_settings.ROOT.set(None)
+
+
+def resolve(value: Any) -> Any:
+    """The value of an Output (or plain value) of a program run with `run_mocked`."""
+    import pulumi
+
+    return asyncio.get_event_loop().run_until_complete(pulumi.Output.from_input(value).future())
+
+

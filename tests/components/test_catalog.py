@@ -275,3 +275,12 @@ def test_schema_accepts_the_example_catalogue_and_rejects_typos():
 
 def test_example_catalogue_references_its_schema():
     assert (ROOT / "apps.yaml").read_text().startswith("# yaml-language-server: $schema=./apps.schema.json")
+
+
+def test_every_field_is_documented_in_the_readme():
+    from components.catalog import App
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, field in App.model_fields.items():
+        assert field.description, f"App.{name} has no docstring"
+        assert f"| `{field.alias or name}` |" in readme, f"README.md does not document apps.yaml field {field.alias}"

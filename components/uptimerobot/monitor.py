@@ -1,0 +1,106 @@
+"""``uptimerobot.Monitor``: an UptimeRobot monitor as a Pulumi resource.
+
+Type token ``pulumi-python:dynamic/uptimerobot:Monitor``; the work is done by
+:class:`~components.uptimerobot.provider.MonitorProvider`. The API key is not an input:
+the provider reads it from stack config ``gangplank:uptimerobotApiKey`` (secret) or the
+``UPTIMEROBOT_API_KEY`` environment variable.
+
+Example::
+
+    Monitor(
+        "shop",
+        MonitorArgs(friendly_name="shop (prod)", url="https://shop.example.com/healthz",
+                    tags=ownership_tags("prod")),
+    )
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi.dynamic
+
+from .provider import DEFAULTS, OWNERSHIP_TAG, STACK_TAG_PREFIX, MonitorProvider
+
+__all__ = ["Monitor", "MonitorArgs", "ownership_tags"]
+
+
+def ownership_tags(stack: str) -> list[str]:
+    """The tags that mark a monitor as this program's, for one stack.
+
+    Stacks sharing an UptimeRobot account use them to find their own monitors and
+    leave the others alone.
+    """
+    return [OWNERSHIP_TAG, f"{STACK_TAG_PREFIX}{stack}"]
+
+
+@dataclass
+class MonitorArgs:
+    """Inputs of a :class:`Monitor`. Defaults match the provider's."""
+
+    friendly_name: pulumi.Input[str]
+    """Name shown in UptimeRobot (at most 250 characters)."""
+
+    url: pulumi.Input[str]
+    """The http:// or https:// URL to check."""
+
+    type: pulumi.Input[str] = DEFAULTS["type"]
+    """``"HTTP"`` (status code check) or ``"KEYWORD"`` (looks for a keyword in the body).
+    Changing it replaces the monitor."""
+
+    interval: pulumi.Input[int] = DEFAULTS["interval"]
+    """Seconds between checks, at least 30."""
+
+    timeout: pulumi.Input[int] = DEFAULTS["timeout"]
+    """Seconds to wait for the site to answer, 0 to 60."""
+
+    http_method: pulumi.Input[str] = DEFAULTS["http_method"]
+    """HTTP method of the check: HEAD, GET, POST, PUT, PATCH, DELETE, OPTIONS or QUERY."""
+
+    keyword_type: pulumi.Input[str] | None = None
+    """KEYWORD monitors only (required there): ``"ALERT_EXISTS"`` or ``"ALERT_NOT_EXISTS"``."""
+
+    keyword_value: pulumi.Input[str] | None = None
+    """KEYWORD monitors only (required there): the text to look for (case-insensitive)."""
+
+    alert_contact_ids: pulumi.Input[Sequence[pulumi.Input[int]]] | None = None
+    """Ids of existing UptimeRobot alert contacts to notify; order does not matter."""
+
+    tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """Tag names; include :func:`ownership_tags` so lost creates can be found again and a
+    refresh lists this stack's monitors in a few calls. Order does not matter."""
+
+
+class Monitor(pulumi.dynamic.Resource, module="uptimerobot", name="Monitor"):
+    """An UptimeRobot monitor. Outputs: every input, plus ``monitor_id`` and ``status``."""
+
+    friendly_name: pulumi.Output[str]
+    url: pulumi.Output[str]
+    type: pulumi.Output[str]
+    interval: pulumi.Output[int]
+    timeout: pulumi.Output[int]
+    http_method: pulumi.Output[str]
+    keyword_type: pulumi.Output[str | None]
+    keyword_value: pulumi.Output[str | None]
+    alert_contact_ids: pulumi.Output[list[int]]
+    tags: pulumi.Output[list[str]]
+    monitor_id: pulumi.Output[int]
+    """The monitor's id in UptimeRobot (also the resource id, as a string)."""
+    status: pulumi.Output[str]
+    """The monitor's status as last seen (e.g. ``UP``, ``DOWN``, ``PAUSED``)."""
+
+    def __init__(
+        self,
+        name: str,
+        args: MonitorArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        # Not dataclasses.asdict: it deep-copies, and Outputs must be passed as they are.
+        props = {f.name: getattr(args, f.name) for f in dataclasses.fields(args)}
+        # Declared with None so the SDK exposes them as Output attributes; None is not sent.
+        props["monitor_id"] = None
+        props["status"] = None
+        super().__init__(MonitorProvider(), name, props, opts)

@@ -1,0 +1,230 @@
+"""ExposedApp under mocks, for each flavor: routes, zones, annotations, auth and the inventory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bcrypt
+import pytest
+
+from components.catalog import App, resolve_app
+from components.dns import HostShare, ownership_record_name
+from components.exposed_app import (
+    AppTarget,
+    forecastle_annotations,
+    ingress_manifest,
+    monitor_args,
+)
+from components.flavors import get_flavor
+from planner.mocks import digest
+from planner.run import ProgramRun, build_plan
+from tests.conftest import FLAVORS, MIXED_CATALOGUE, make_settings, validate_kubernetes
+
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+RECORD = "aws:route53/record:Record"
+ZONE = "aws:route53/zone:Zone"
+
+
+@pytest.fixture(params=FLAVORS)
+def flavor_run(request, run_stack, write_apps) -> tuple[str, ProgramRun]:
+    return request.param, run_stack("dev", write_apps(MIXED_CATALOGUE), flavor=request.param)
+
+
+def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
+    return [r for r in plan["resources"] if r["type"] == type_]
+
+
+def app_ingresses(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["name"].removesuffix("-ingress"): r["inputs"] for r in of_type(plan, INGRESS)
+            if r["name"].endswith("-ingress")}
+
+
+def zone_ids(plan: dict[str, Any]) -> dict[str, str]:
+    zones = {r["inputs"]["name"]: r["id"] for r in of_type(plan, ZONE)}
+    return {"public": zones["dev.example.com"], "private": zones["internal.dev.example.com"]}
+
+
+def test_ingress_class_host_and_paths(flavor_run):
+    _, run = flavor_run
+    ingresses = app_ingresses(build_plan(run))
+    expected = {
+        "web": ("nginx-public", "store.dev.example.com", ["/"]),
+        "api": ("nginx-public", "store.dev.example.com", ["/api"]),
+        "admin": ("nginx-private", "admin.internal.dev.example.com", ["/"]),
+        "grafana": ("nginx-private", "grafana.internal.dev.example.com", ["/"]),
+    }
+    for name, (klass, host, paths) in expected.items():
+        spec = ingresses[name]["spec"]
+        assert spec["ingressClassName"] == klass, name
+        [rule] = spec["rules"]
+        assert rule["host"] == host
+        assert [p["path"] for p in rule["http"]["paths"]] == paths
+
+
+def test_routes_go_to_the_right_service(flavor_run):
+    _, run = flavor_run
+    ingresses = app_ingresses(build_plan(run))
+
+    def backend(name: str) -> dict[str, Any]:
+        return ingresses[name]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+
+    assert backend("web") == {"name": "web", "port": {"number": 80}}
+    assert backend("api") == {"name": "api", "port": {"number": 8080}}
+
+
+def test_no_private_app_in_the_public_zone_or_class(flavor_run):
+    _, run = flavor_run
+    plan = build_plan(run)
+    zones = zone_ids(plan)
+    alias_records = [r["inputs"] for r in of_type(plan, RECORD) if r["inputs"]["type"] in ("A", "AAAA")]
+    assert alias_records
+    for record in alias_records:
+        private = record["name"].endswith(".internal.dev.example.com")
+        assert record["zoneId"] == zones["private" if private else "public"], record["name"]
+        assert "allowOverwrite" not in record
+    for name, ingress in app_ingresses(plan).items():
+        private = ingress["spec"]["rules"][0]["host"].endswith(".internal.dev.example.com")
+        assert ingress["spec"]["ingressClassName"] == ("nginx-private" if private else "nginx-public"), name
+
+
+def test_a_shared_host_gets_one_record_and_joinable_ingresses(flavor_run):
+    flavor, run = flavor_run
+    plan = build_plan(run)
+    store_records = [r for r in of_type(plan, RECORD) if r["inputs"]["name"] == "store.dev.example.com"]
+    assert [r["inputs"]["type"] for r in store_records] == ["A"]
+    ingresses = of_type(plan, INGRESS)
+    masters = [r for r in ingresses if r["name"].endswith("-master")]
+    if flavor == "nginx-inc":
+        [master] = masters
+        assert master["inputs"]["spec"]["rules"] == [{"host": "store.dev.example.com"}]
+        assert master["inputs"]["metadata"]["annotations"]["nginx.org/mergeable-ingress-type"] == "master"
+        for name in ("web", "api"):
+            annotations = app_ingresses(plan)[name]["metadata"]["annotations"]
+            assert annotations["nginx.org/mergeable-ingress-type"] == "minion"
+        assert "nginx.org/mergeable-ingress-type" not in app_ingresses(plan)["admin"]["metadata"]["annotations"]
+    else:
+        assert masters == []  # ingress-nginx merges Ingresses of one host by itself
+
+
+def test_alias_records_point_at_the_visibility_nlb_with_an_ownership_marker(flavor_run):
+    _, run = flavor_run
+    plan = build_plan(run)
+    records = {(r["inputs"]["name"], r["inputs"]["type"]): r["inputs"] for r in of_type(plan, RECORD)}
+    public_lb = plan["outputs"]["loadBalancers"]["public"]
+    private_lb = plan["outputs"]["loadBalancers"]["private"]
+    [alias] = records[("store.dev.example.com", "A")]["aliases"]
+    assert alias["name"] == public_lb and alias["evaluateTargetHealth"] is True
+    assert records[("admin.internal.dev.example.com", "A")]["aliases"][0]["name"] == private_lb
+    owner = records[(ownership_record_name("A", "store.dev.example.com"), "TXT")]
+    assert owner["records"] == ["heritage=external-dns,external-dns/owner=gangplank-dev,"
+                                "external-dns/resource=ingress/store/web"]
+
+
+def test_dualstack_adds_aaaa_records(run_stack, write_apps):
+    plan = build_plan(run_stack("dev", write_apps(MIXED_CATALOGUE), dualstack="true"))
+    types = sorted(r["inputs"]["type"] for r in of_type(plan, RECORD)
+                   if r["inputs"]["name"] == "store.dev.example.com")
+    assert types == ["A", "AAAA"]
+
+
+def test_auth_secret_in_the_flavor_format_and_passwords_only_secret(flavor_run):
+    flavor_name, run = flavor_run
+    flavor = get_flavor(flavor_name)
+    plan = build_plan(run)
+    [secret] = [r for r in run.monitor.registrations if r.type == "kubernetes:core/v1:Secret"]
+    assert secret.inputs["stringData"] in ("[secret]", {flavor.htpasswd.key: "[secret]"})
+    revealed = secret.revealed_inputs()
+    assert revealed["type"] == flavor.htpasswd.secret_type
+    assert revealed["metadata"] == {"name": "admin-basic-auth", "namespace": "admin",
+                                    "labels": {"app.kubernetes.io/name": "admin",
+                                               "app.kubernetes.io/managed-by": "gangplank"}}
+    lines = revealed["stringData"][flavor.htpasswd.key].splitlines()
+    assert [line.split(":", 1)[0] for line in lines] == ["alice", "bob"]
+    for user, line in zip(("alice", "bob"), lines, strict=True):
+        password = digest(f"admin-password-{user}", "password", length=64)[:24]
+        assert bcrypt.checkpw(password.encode(), line.split(":", 1)[1].encode())
+        assert password not in str(plan)
+    assert plan["outputs"]["basicAuthPasswords"] == "[secret]"
+
+
+def test_deployed_app_gets_a_probed_deployment_and_a_cluster_ip_service(flavor_run):
+    _, run = flavor_run
+    plan = build_plan(run)
+    [deployment] = [r["inputs"] for r in of_type(plan, "kubernetes:apps/v1:Deployment") if r["name"] == "api-deployment"]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "ghcr.io/acme/api:1.0"
+    assert container["readinessProbe"]["httpGet"] == {"path": "/api/health", "port": "http"}
+    assert deployment["spec"]["replicas"] == 2
+    [service] = [r["inputs"] for r in of_type(plan, "kubernetes:core/v1:Service") if r["name"] == "api-service"]
+    assert service["spec"]["type"] == "ClusterIP"
+    assert not [r for r in of_type(plan, "kubernetes:apps/v1:Deployment") if r["name"].startswith("web")]
+
+
+def test_every_kubernetes_object_is_valid(flavor_run):
+    _, run = flavor_run
+    checked = 0
+    for registration in run.monitor.registrations:
+        if registration.type.startswith("kubernetes:") and registration.type != "kubernetes:helm.sh/v3:Release":
+            validate_kubernetes(registration.revealed_inputs())
+            checked += 1
+    assert checked >= 10
+
+
+def test_monitors_only_for_public_apps_with_health_url(flavor_run):
+    _, run = flavor_run
+    plan = build_plan(run)
+    monitors = {r["name"]: r["inputs"] for r in of_type(plan, "pulumi-python:dynamic/uptimerobot:Monitor")}
+    assert sorted(monitors) == ["api-monitor", "web-monitor"]
+    assert monitors["api-monitor"]["url"] == "https://store.dev.example.com/api/health"
+    assert monitors["web-monitor"]["keyword_value"] == "Welcome"
+    assert monitors["web-monitor"]["tags"] == ["gangplank", "stack:dev"]
+    assert monitors["web-monitor"]["interval"] == 1800  # the dev stack's rare interval
+
+
+def test_inventory_matches_the_catalogue(flavor_run):
+    _, run = flavor_run
+    plan = build_plan(run)
+    inventory = {app["name"]: app for app in plan["apps"]}
+    assert list(inventory) == ["web", "api", "admin", "grafana"]
+    web = inventory["web"]
+    assert web["url"] == "https://store.dev.example.com/"
+    assert web["visibility"] == "public" and web["ingressClass"] == "nginx-public"
+    assert web["dnsRecord"] == "store.dev.example.com" and web["dashboardGroup"] == "Shop"
+    assert isinstance(web["monitorId"], int)
+    assert inventory["admin"]["monitorId"] is None and inventory["admin"]["monitored"] is False
+    assert inventory["admin"]["basicAuthUsers"] == ["alice", "bob"]
+    assert inventory["grafana"]["dashboardGroup"] == "monitoring"
+
+
+def test_forecastle_bookmark():
+    app = resolve_app(App.model_validate({"name": "grafana", "visibility": "private", "service": {
+        "name": "g", "port": 80}, "dashboard": {"icon": "https://x.example/i.png"}}), make_settings(), "dev")
+    assert forecastle_annotations(app, "gangplank-dev") == {
+        "forecastle.stakater.com/expose": "true",
+        "forecastle.stakater.com/appName": "grafana",
+        "forecastle.stakater.com/group": "grafana",
+        "forecastle.stakater.com/instance": "gangplank-dev",
+        "forecastle.stakater.com/url": "https://grafana.internal.dev.example.com/",
+        "forecastle.stakater.com/icon": "https://x.example/i.png",
+    }
+
+
+@pytest.mark.parametrize("flavor_name", FLAVORS)
+def test_ingress_manifest_is_valid_for_a_standalone_app(flavor_name):
+    app = resolve_app(App.model_validate({"name": "shop", "visibility": "public", "service": {
+        "name": "shop", "port": 80}, "rateLimit": {"rps": 5}}), make_settings(), "dev")
+    target = AppTarget(get_flavor(flavor_name), "nginx-public", "Z1", "lb", "Z2", False)
+    manifest = ingress_manifest(app, target, HostShare(app.host, ("shop",)), "gangplank-dev")
+    validate_kubernetes(manifest)
+    assert manifest["metadata"]["annotations"]["forecastle.stakater.com/expose"] == "true"
+
+
+def test_monitor_args_for_keyword_monitor():
+    app = resolve_app(App.model_validate({"name": "shop", "visibility": "public", "service": {
+        "name": "shop", "port": 80}, "healthPath": "/healthz", "monitor": {"type": "KEYWORD", "keyword": "OK",
+                                                                          "interval": 60}}),
+        make_settings(), "prod")
+    args = monitor_args(app, "prod", (7, 8))
+    assert (args.url, args.type, args.interval) == ("https://shop.dev.example.com/healthz", "KEYWORD", 60)
+    assert (args.keyword_type, args.keyword_value) == ("ALERT_NOT_EXISTS", "OK")
+    assert args.alert_contact_ids == [7, 8] and args.tags == ["gangplank", "stack:prod"]

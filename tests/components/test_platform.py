@@ -1,0 +1,106 @@
+"""The shared platform as the plan shows it: zones, certificates, twin controllers."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+import pytest
+
+from components.certificates import certificate_names, validation_record
+from tests.conftest import FLAVORS, STACKS
+
+ZONE = "aws:route53/zone:Zone"
+CERT = "aws:acm/certificate:Certificate"
+VALIDATION = "aws:acm/certificateValidation:CertificateValidation"
+RECORD = "aws:route53/record:Record"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
+    return [r for r in plan["resources"] if r["type"] == type_]
+
+
+@pytest.fixture(scope="module", params=[(s, f) for s in STACKS for f in FLAVORS], ids=lambda p: f"{p[0]}-{p[1]}")
+def stack_plan(request) -> dict[str, Any]:
+    from planner.run import plan
+    from tests.conftest import ROOT
+
+    stack, flavor = request.param
+    return plan(stack, None, ROOT, {"gangplank:flavor": flavor})
+
+
+def test_zones_are_protected_and_private_is_in_the_vpc(stack_plan):
+    zones = {z["inputs"]["name"]: z for z in of_type(stack_plan, ZONE)}
+    assert len(zones) == 2
+    for zone in zones.values():
+        assert zone["options"]["protect"] is True
+    private = next(z for name, z in zones.items() if name.startswith("internal."))
+    assert private["inputs"]["vpcs"][0]["vpcId"].startswith("vpc-")
+    public = next(z for name, z in zones.items() if not name.startswith("internal."))
+    assert "vpcs" not in public["inputs"]
+
+
+def test_prod_adopts_its_existing_public_zone(stack_plan):
+    public = next(z for z in of_type(stack_plan, ZONE) if not z["inputs"]["name"].startswith("internal."))
+    if stack_plan["stack"] == "prod":
+        assert public["options"]["import"] == "Z0123456789ABCDEFGHIJ"
+    else:
+        assert "import" not in public.get("options", {})
+
+
+def test_one_certificate_per_zone_covers_every_app_host(stack_plan):
+    certificates = of_type(stack_plan, CERT)
+    assert len(certificates) == 2
+    patterns = [name for c in certificates for name in [c["inputs"]["domainName"],
+                                                        *c["inputs"]["subjectAlternativeNames"]]]
+    for cert in certificates:
+        assert cert["inputs"]["validationMethod"] == "DNS"
+    for app in stack_plan["apps"]:
+        host = app["url"].split("/")[2]
+        assert any(fnmatch.fnmatchcase(host, p) and host.count(".") == p.count(".") for p in patterns), host
+
+
+def test_validation_records_in_the_public_zone_once_per_certificate(stack_plan):
+    public_zone = next(z["id"] for z in of_type(stack_plan, ZONE) if not z["inputs"]["name"].startswith("internal."))
+    validation_records = [r for r in of_type(stack_plan, RECORD) if r["name"].endswith("-validation")]
+    assert len(validation_records) == 2
+    for record in validation_records:
+        assert record["inputs"]["zoneId"] == public_zone
+        assert record["inputs"]["type"] == "CNAME"
+    validations = of_type(stack_plan, VALIDATION)
+    assert len(validations) == 2
+    fqdns = {r["inputs"]["name"].rstrip(".") for r in validation_records}
+    assert {v["inputs"]["validationRecordFqdns"][0].rstrip(".") for v in validations} == fqdns
+
+
+def test_two_controllers_with_distinct_classes(stack_plan):
+    releases = [r for r in of_type(stack_plan, RELEASE) if r["parent"].startswith("gangplank:platform:")]
+    assert len(releases) == 2
+    assert len({r["inputs"]["name"] for r in releases}) == 2
+    assert len({r["inputs"]["namespace"] for r in releases}) == 2
+    classes = {app["ingressClass"] for app in stack_plan["apps"]}
+    assert classes == {"nginx-public", "nginx-private"}
+
+
+def test_platform_resources_do_not_grow_with_apps(stack_plan):
+    shared = [r for r in stack_plan["resources"] if r["type"] in (ZONE, CERT, RELEASE)
+              and (r["parent"] or "").startswith("gangplank:platform:")]
+    assert len(shared) == 6  # 2 zones, 2 certificates, 2 controller releases, whatever the number of apps
+
+
+def test_certificate_names_are_apex_and_wildcard():
+    assert certificate_names("dev.example.com") == ("dev.example.com", ["*.dev.example.com"])
+
+
+def test_apex_and_wildcard_share_one_validation_record():
+    options = [
+        {"domain_name": "dev.example.com", "resource_record_name": "_a.dev.example.com.",
+         "resource_record_type": "CNAME", "resource_record_value": "_b.acm-validations.aws."},
+        {"domain_name": "*.dev.example.com", "resource_record_name": "_a.dev.example.com.",
+         "resource_record_type": "CNAME", "resource_record_value": "_b.acm-validations.aws."},
+    ]
+    assert validation_record(options, "dev.example.com") == {
+        "name": "_a.dev.example.com.", "type": "CNAME", "value": "_b.acm-validations.aws."}
+    with pytest.raises(ValueError, match="no validation record for other.example.com"):
+        validation_record(options, "other.example.com")

@@ -1,0 +1,307 @@
+"""The UptimeRobot client against the fake: CRUD, pagination, errors, retries, throttle."""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import pickle
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from components.uptimerobot.client import (
+    ClientSettings,
+    CreateOutcomeUnknown,
+    NotFoundError,
+    RateLimit,
+    UptimeRobotClient,
+    UptimeRobotError,
+)
+from tests.fakes.fixtures import FAST_SETTINGS, TEST_API_KEY
+from tests.fakes.uptimerobot import FakeUptimeRobot
+
+HTTP_BODY = {
+    "friendlyName": "shop (dev)",
+    "type": "HTTP",
+    "url": "https://shop.dev.example.com/healthz",
+    "interval": 300,
+    "timeout": 30,
+    "httpMethodType": "GET",
+    "tagNames": ["gangplank", "stack:dev"],
+    "assignedAlertContacts": [],
+}
+
+
+def test_create_get_update_delete_round_trip(uptimerobot_client: UptimeRobotClient) -> None:
+    created = uptimerobot_client.create_monitor(HTTP_BODY)
+    assert created["friendlyName"] == "shop (dev)"
+    assert [t["name"] for t in created["tags"]] == ["gangplank", "stack:dev"]
+
+    assert uptimerobot_client.get_monitor(created["id"])["url"] == HTTP_BODY["url"]
+
+    updated = uptimerobot_client.update_monitor(created["id"], {"interval": 60})
+    assert updated["interval"] == 60
+
+    uptimerobot_client.delete_monitor(created["id"])
+    with pytest.raises(NotFoundError) as missing:
+        uptimerobot_client.get_monitor(created["id"])
+    assert missing.value.status == 404
+    assert "not found" in str(missing.value)
+
+
+def test_list_follows_cursor_pages_of_200(
+    uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot
+) -> None:
+    for i in range(450):
+        fake_uptimerobot.add_monitor(friendlyName=f"m{i}", url=f"https://m{i}.example.com", tagNames=["stack:dev"])
+    fake_uptimerobot.add_monitor(friendlyName="other", url="https://other.example.com", tagNames=["stack:prod"])
+
+    listed = list(uptimerobot_client.list_monitors(tags=["stack:dev"]))
+
+    assert len(listed) == 450
+    assert len({m["id"] for m in listed}) == 450
+    assert fake_uptimerobot.count("GET", "/monitors") == 3  # 200 + 200 + 50
+
+
+def test_list_filters_by_url_name_and_any_of_the_tags(
+    uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot
+) -> None:
+    fake_uptimerobot.add_monitor(friendlyName="Shop", url="https://shop.example.com", tagNames=["a"])
+    fake_uptimerobot.add_monitor(friendlyName="Shop API", url="https://shop.example.com/api", tagNames=["b"])
+    fake_uptimerobot.add_monitor(friendlyName="Blog", url="https://blog.example.com", tagNames=["c"])
+
+    def names(**filters: object) -> list[str]:
+        return sorted(m["friendlyName"] for m in uptimerobot_client.list_monitors(**filters))
+
+    assert names(url="shop.example") == ["Shop", "Shop API"]
+    assert names(name="api") == ["Shop API"]
+    assert names(tags=["a", "c"]) == ["Blog", "Shop"]
+    with pytest.raises(ValueError):
+        list(uptimerobot_client.list_monitors(page_size=500))
+
+
+def test_errors_give_status_and_api_message_never_the_key(fake_uptimerobot: FakeUptimeRobot) -> None:
+    wrong_key = "u999-not-the-right-key"
+    client = UptimeRobotClient(wrong_key, fake_uptimerobot.url, FAST_SETTINGS)
+    with pytest.raises(UptimeRobotError) as unauthorized:
+        client.get_monitor(1)
+    assert unauthorized.value.status == 401
+    assert str(unauthorized.value) == "UptimeRobot get monitor 1 failed (HTTP 401): Invalid API key"
+    assert wrong_key not in repr(client)
+
+    # Even if the API echoed the key back, it is redacted.
+    good = UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, FAST_SETTINGS)
+    fake_uptimerobot.fail("GET", "/monitors/{id}", status=400, message=f"token {TEST_API_KEY} is malformed")
+    with pytest.raises(UptimeRobotError) as bad_request:
+        good.get_monitor(1)
+    assert TEST_API_KEY not in str(bad_request.value)
+    assert "token [redacted] is malformed" in str(bad_request.value)
+
+
+def test_client_refuses_to_be_pickled(uptimerobot_client: UptimeRobotClient) -> None:
+    with pytest.raises(TypeError, match="credentials"):
+        pickle.dumps(uptimerobot_client)
+
+
+# -- retries -------------------------------------------------------------------------------
+
+
+def test_5xx_on_get_is_retried(uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot) -> None:
+    monitor = fake_uptimerobot.add_monitor(friendlyName="x", url="https://x.example.com")
+    fake_uptimerobot.fail("GET", "/monitors/{id}", status=503, times=2)
+    fake_uptimerobot.fail("GET", "/monitors/{id}", status=502, times=1)
+
+    assert uptimerobot_client.get_monitor(monitor["id"])["id"] == monitor["id"]
+    assert fake_uptimerobot.count("GET", "/monitors/{id}") == 4
+
+
+def test_retries_are_bounded_and_the_last_error_is_reported(
+    uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot
+) -> None:
+    fake_uptimerobot.fail("GET", "/monitors/{id}", status=500, times=50, message="database on fire")
+
+    with pytest.raises(UptimeRobotError) as failed:
+        uptimerobot_client.get_monitor(7)
+
+    assert failed.value.status == 500
+    assert "database on fire" in str(failed.value)
+    assert fake_uptimerobot.count("GET", "/monitors/{id}") == FAST_SETTINGS.max_retries + 1
+
+
+def test_patch_and_delete_are_retried_on_5xx(
+    uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot
+) -> None:
+    monitor = fake_uptimerobot.add_monitor(friendlyName="x", url="https://x.example.com")
+    fake_uptimerobot.fail("PATCH", "/monitors/{id}", status=504)
+    fake_uptimerobot.fail("DELETE", "/monitors/{id}", status=503)
+
+    assert uptimerobot_client.update_monitor(monitor["id"], {"interval": 120})["interval"] == 120
+    uptimerobot_client.delete_monitor(monitor["id"])
+
+    assert fake_uptimerobot.monitors == {}
+    assert fake_uptimerobot.count("PATCH") == 2
+    assert fake_uptimerobot.count("DELETE") == 2
+
+
+def test_slow_get_times_out_and_is_retried(
+    uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot
+) -> None:
+    monitor = fake_uptimerobot.add_monitor(friendlyName="x", url="https://x.example.com")
+    fake_uptimerobot.delay("GET", "/monitors/{id}", FAST_SETTINGS.read_timeout_s + 1.0)
+
+    assert uptimerobot_client.get_monitor(monitor["id"])["id"] == monitor["id"]
+    assert fake_uptimerobot.count("GET", "/monitors/{id}") == 2
+
+
+def test_dropped_connection_on_get_is_retried(
+    uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot
+) -> None:
+    monitor = fake_uptimerobot.add_monitor(friendlyName="x", url="https://x.example.com")
+    fake_uptimerobot.lose_response("GET", "/monitors/{id}")
+
+    assert uptimerobot_client.get_monitor(monitor["id"])["id"] == monitor["id"]
+    assert fake_uptimerobot.count("GET", "/monitors/{id}") == 2
+
+
+def test_unreachable_server_fails_after_bounded_retries() -> None:
+    settings = ClientSettings(rate=RateLimit(1000, 1.0), connect_timeout_s=0.5, max_retries=2,
+                              backoff_factor_s=0.01, retry_budget_s=5)
+    client = UptimeRobotClient(TEST_API_KEY, "http://127.0.0.1:9/v3", settings)  # discard port: refused
+    started = time.monotonic()
+    with pytest.raises(UptimeRobotError) as failed:
+        client.get_monitor(1)
+    assert failed.value.status is None
+    assert "ConnectionError" in str(failed.value)
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("fault", ["lose_response", "delay", "status"])
+def test_a_create_that_may_have_happened_is_never_resent(
+    uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot, fault: str
+) -> None:
+    if fault == "lose_response":
+        fake_uptimerobot.lose_response("POST", "/monitors")
+    elif fault == "delay":
+        fake_uptimerobot.delay("POST", "/monitors", FAST_SETTINGS.read_timeout_s + 1.0)
+    else:
+        fake_uptimerobot.fail("POST", "/monitors", status=502)
+
+    with pytest.raises(CreateOutcomeUnknown):
+        uptimerobot_client.create_monitor(HTTP_BODY)
+
+    assert fake_uptimerobot.count("POST", "/monitors") == 1
+    # The lost and the slow one did create the monitor; the 502 did not.
+    assert len(fake_uptimerobot.monitors) == (0 if fault == "status" else 1)
+
+
+def test_429_on_create_is_resent_because_nothing_was_created(
+    uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot
+) -> None:
+    fake_uptimerobot.fail("POST", "/monitors", status=429, headers={"Retry-After": "1"})
+    started = time.monotonic()
+
+    uptimerobot_client.create_monitor(HTTP_BODY)
+
+    assert time.monotonic() - started >= 0.95
+    assert fake_uptimerobot.count("POST", "/monitors") == 2
+    assert len(fake_uptimerobot.monitors) == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param(lambda: {"Retry-After": "1"}, id="retry-after-seconds"),
+        pytest.param(lambda: {"Retry-After": email.utils.formatdate(time.time() + 2, usegmt=True)}, id="http-date"),
+        pytest.param(lambda: {"X-RateLimit-Reset": str(math.ceil(time.time() + 1.5))}, id="x-ratelimit-reset"),
+    ],
+)
+def test_429_waits_as_long_as_the_server_says(
+    uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot, headers: object
+) -> None:
+    fake_uptimerobot.fail("GET", "/monitors", status=429, headers=headers())  # type: ignore[operator]
+    started = time.monotonic()
+
+    assert list(uptimerobot_client.list_monitors()) == []
+
+    waited = time.monotonic() - started
+    assert 0.9 <= waited < 4
+    assert fake_uptimerobot.count("GET", "/monitors") == 2
+
+
+def test_429_asking_for_more_than_the_retry_budget_fails_at_once(
+    uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot
+) -> None:
+    fake_uptimerobot.fail("GET", "/monitors", status=429, headers={"Retry-After": "3600"}, message="Too Many Requests")
+    started = time.monotonic()
+
+    with pytest.raises(UptimeRobotError) as failed:
+        list(uptimerobot_client.list_monitors())
+
+    assert time.monotonic() - started < 2
+    assert failed.value.status == 429
+    assert "asked to wait 3600s" in str(failed.value)
+    assert fake_uptimerobot.count("GET", "/monitors") == 1
+
+
+def test_retrying_stops_when_the_time_budget_is_spent(fake_uptimerobot: FakeUptimeRobot) -> None:
+    settings = ClientSettings(rate=RateLimit(1000, 1.0), max_retries=10, retry_budget_s=1.5)
+    client = UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, settings)
+    fake_uptimerobot.fail("GET", "/monitors", status=429, times=10, headers={"Retry-After": "1"})
+    started = time.monotonic()
+
+    with pytest.raises(UptimeRobotError) as failed:
+        list(client.list_monitors())
+
+    assert failed.value.status == 429
+    assert time.monotonic() - started < 2.5  # not the 10 s that ten retries would take
+    assert fake_uptimerobot.count("GET", "/monitors") == 2
+
+
+# -- throttle ------------------------------------------------------------------------------
+
+
+def _burst(clients: list[UptimeRobotClient], calls: int) -> float:
+    started = time.monotonic()
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda i: list(clients[i % len(clients)].list_monitors()), range(calls)))
+    return time.monotonic() - started
+
+
+def test_throttle_keeps_every_client_of_the_process_under_the_rate_limit(
+    fake_uptimerobot: FakeUptimeRobot,
+) -> None:
+    fake_uptimerobot.rate_limit, fake_uptimerobot.rate_window_s = 5, 0.5
+    settings = ClientSettings(rate=RateLimit(5, 0.5), read_timeout_s=5)
+    clients = [UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, settings) for _ in range(2)]
+    assert clients[0].throttle is clients[1].throttle
+
+    elapsed = _burst(clients, 20)
+
+    assert fake_uptimerobot.throttled == 0, "the server had to refuse calls"
+    assert fake_uptimerobot.count("GET", "/monitors") == 20
+    assert elapsed >= 1.4  # 20 calls at 5 per 0.5 s
+    assert clients[0].throttle.waited_s > 0
+
+
+def test_without_the_throttle_the_same_burst_is_refused(fake_uptimerobot: FakeUptimeRobot) -> None:
+    # The control for the test above: the fake does enforce its limit.
+    fake_uptimerobot.rate_limit, fake_uptimerobot.rate_window_s = 5, 5.0
+    unthrottled = ClientSettings(rate=RateLimit(10_000, 1.0), max_retries=0)
+    client = UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, unthrottled)
+
+    with pytest.raises(UptimeRobotError) as refused:
+        _burst([client], 12)
+
+    assert refused.value.status == 429
+    assert fake_uptimerobot.throttled > 0
+
+
+def test_rate_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("UPTIMEROBOT_RATE_PER_MINUTE", raising=False)
+    assert ClientSettings().rate == RateLimit(10, 60.0)  # the free plan
+    monkeypatch.setenv("UPTIMEROBOT_RATE_PER_MINUTE", "120")
+    assert ClientSettings().rate == RateLimit(120, 60.0)
+    monkeypatch.setenv("UPTIMEROBOT_RATE_PER_MINUTE", "lots")
+    with pytest.raises(ValueError, match="UPTIMEROBOT_RATE_PER_MINUTE"):
+        ClientSettings()

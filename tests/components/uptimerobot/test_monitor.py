@@ -1,0 +1,78 @@
+"""The Monitor resource under Pulumi mocks: type token, inputs, outputs; and its helpers."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
+from components.uptimerobot.provider import MonitorProvider
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append(args)
+        return "800000123", {**args.inputs, "monitor_id": 800000123, "status": "UP"}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        return {}
+
+
+@pytest.fixture
+def mocks() -> RecordingMocks:
+    # The shared conftest gives each test a fresh event loop.
+    recording = RecordingMocks()
+    pulumi.runtime.set_mocks(recording, project="gangplank", stack="dev", preview=False)
+    return recording
+
+
+def test_ownership_tags() -> None:
+    assert ownership_tags("prod") == ["gangplank", "stack:prod"]
+
+
+def test_monitor_args_defaults_are_the_providers() -> None:
+    args = MonitorArgs(friendly_name="shop (dev)", url="https://shop.example.com/")
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(args)}
+
+    result = MonitorProvider().check({}, {k: v for k, v in given.items() if v is not None})
+
+    assert result.failures == []
+    assert {k: result.inputs[k] for k in ("type", "interval", "timeout", "http_method")} == {
+        k: given[k] for k in ("type", "interval", "timeout", "http_method")
+    }
+
+
+@pulumi.runtime.test
+def test_monitor_registers_the_dynamic_type_and_exposes_outputs(mocks: RecordingMocks) -> pulumi.Output[Any]:
+    monitor = Monitor(
+        "shop-monitor",
+        MonitorArgs(
+            friendly_name="shop (dev)",
+            url="https://shop.dev.example.com/healthz",
+            alert_contact_ids=[3],
+            tags=ownership_tags("dev"),
+        ),
+    )
+
+    def check(values: list[Any]) -> None:
+        monitor_id, status, url, tags = values
+        (registered,) = mocks.resources
+        assert registered.typ == "pulumi-python:dynamic/uptimerobot:Monitor"
+        assert registered.name == "shop-monitor"
+        inputs = registered.inputs
+        assert inputs["friendly_name"] == "shop (dev)"
+        assert inputs["interval"] == 300
+        assert inputs["tags"] == ["gangplank", "stack:dev"]
+        assert "__provider" in inputs
+        assert not {"keyword_type", "keyword_value", "monitor_id", "status"} & set(inputs)  # None is not sent
+        assert (monitor_id, status, url, tags) == (
+            800000123, "UP", "https://shop.dev.example.com/healthz", ["gangplank", "stack:dev"]
+        )
+
+    return pulumi.Output.all(monitor.monitor_id, monitor.status, monitor.url, monitor.tags).apply(check)

@@ -1,0 +1,506 @@
+"""A stateful fake of UptimeRobot API v3 (the monitor endpoints), held to the official spec.
+
+It serves ``http://127.0.0.1:<ephemeral port>/v3`` from a thread and:
+
+- checks every request and every response it sends against
+  ``shared/uptimerobot/openapi-v3.yaml`` with openapi-core, and also rejects request
+  properties the DTOs do not declare (the spec leaves them open, so a typo such as
+  ``tags`` for ``tagNames`` would otherwise pass). Problems are collected in
+  :attr:`FakeUptimeRobot.violations`; tests assert there are none;
+- rate-limits like the real service (a fixed window per ``rate_window_s``, 429 with
+  ``Retry-After`` and the ``X-RateLimit-*`` headers on every response);
+- injects faults: an error status (5xx, 429 with any headers), a slow response, and a
+  create that succeeds but whose response is lost (the connection is closed);
+- counts calls per method and path template.
+
+Where the spec is silent the fake follows the service's NestJS conventions: error
+bodies are ``{"statusCode", "message", "error"}``; they are checked against
+:data:`ERROR_BODY_SCHEMA`, since the monitor operations document no error responses.
+Where the spec constrains responses oddly, the fake sends values the spec accepts:
+``createDateTime`` as epoch seconds (its ``oneOf: [{}, {type: string}]`` matches any
+string twice, so no string is valid) and non-null ``postValueData`` / ``postValueType``
+/ ``keywordCaseType`` (``nullable`` does not reach into their ``oneOf`` / ``enum``).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+import os
+import socket
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jsonschema
+import yaml
+from openapi_core import OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from openapi_core.templating.responses.exceptions import ResponseNotFound
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+__all__ = ["ERROR_BODY_SCHEMA", "FakeUptimeRobot", "Spec", "load_spec", "spec_path"]
+
+SPEC_HOST_URL = "https://api.uptimerobot.com/"  # the spec's server origin; its path is /v3
+
+ERROR_BODY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["statusCode", "message"],
+    "properties": {
+        "statusCode": {"type": "integer"},
+        "message": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "error": {"type": "string"},
+    },
+}
+
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"}
+_CREATE_DTOS = {"HTTP": "CreateHttpMonitorDto", "KEYWORD": "CreateKeywordMonitorDto"}
+
+
+def spec_path() -> Path:
+    """``shared/uptimerobot/openapi-v3.yaml``: ``shared/`` sits beside the repository."""
+    shared = os.environ.get("GANGPLANK_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared"
+    return Path(shared) / "uptimerobot" / "openapi-v3.yaml"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The OpenAPI document, parsed (``raw``) and ready to validate with (``openapi``)."""
+
+    raw: dict[str, Any]
+    openapi: OpenAPI
+
+    def properties_of(self, schema_name: str) -> set[str]:
+        return set(self.raw["components"]["schemas"][schema_name].get("properties", {}))
+
+
+@functools.cache
+def load_spec() -> Spec:
+    """Parse the spec once per process (about a second)."""
+    with spec_path().open(encoding="utf-8") as handle:
+        raw = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return Spec(raw=raw, openapi=OpenAPI.from_dict(raw))
+
+
+class _SpecRequest(WerkzeugOpenAPIRequest):
+    """Presents a request to the fake as if it had been sent to the spec's server."""
+
+    @property
+    def host_url(self) -> str:
+        return SPEC_HOST_URL
+
+
+class _QuietHandler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as requests uses it
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+@dataclass
+class _Fault:
+    method: str
+    path: str
+    kind: str  # "status" | "delay" | "lose_response"
+    remaining: int
+    status: int = 503
+    headers: dict[str, str] = field(default_factory=dict)
+    message: str = "Service Unavailable"
+    delay_s: float = 0.0
+
+
+def _describe(error: BaseException) -> str:
+    """openapi-core errors nest their reasons; spell them all out."""
+    parts = [type(error).__name__ + (f": {error}" if str(error) else "")]
+    cause = error.__cause__
+    while cause is not None:
+        parts.append(f"{type(cause).__name__}: {str(cause)[:200]}")
+        for schema_error in getattr(cause, "schema_errors", None) or ():
+            where = "/".join(str(p) for p in schema_error.absolute_path)
+            parts.append(f"{schema_error.message[:200]} at /{where}")
+        cause = cause.__cause__
+    return "; ".join(parts)
+
+
+class FakeUptimeRobot:
+    """The fake server. Use as a context manager, or ``start()`` / ``stop()``."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        *,
+        api_key: str = "test-api-key",
+        rate_limit: int = 10,
+        rate_window_s: float = 60.0,
+    ) -> None:
+        self.spec = spec
+        self.api_key = api_key
+        self.rate_limit = rate_limit
+        self.rate_window_s = rate_window_s
+        self.monitors: dict[int, dict[str, Any]] = {}
+        self.violations: list[str] = []
+        self.calls: Counter[tuple[str, str]] = Counter()
+        self.throttled = 0  # 429s sent because the rate limit was exceeded
+        self.faults_fired = 0
+        self._faults: deque[_Fault] = deque()
+        self._ids = itertools.count(800_000_001)
+        self._tag_ids: dict[str, int] = {}
+        self._window: tuple[int, int] = (-1, 0)  # (window number, requests counted in it)
+        self._lock = threading.RLock()
+        self._routes = Map(
+            [
+                Rule("/v3/monitors", endpoint="/monitors", methods=["GET", "POST"]),
+                Rule("/v3/monitors/<monitor_id>", endpoint="/monitors/{id}", methods=["GET", "PATCH", "DELETE"]),
+            ]
+        )
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The base URL to give a client, like ``https://api.uptimerobot.com/v3``."""
+        if self._server is None:
+            raise RuntimeError("the fake is not running")
+        return f"http://127.0.0.1:{self._server.server_port}/v3"
+
+    def start(self) -> FakeUptimeRobot:
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
+        # A short poll interval: stop() waits up to one interval for the serving loop.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-uptimerobot", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> FakeUptimeRobot:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- for tests ---------------------------------------------------------------------------
+
+    @property
+    def total_calls(self) -> int:
+        with self._lock:
+            return sum(self.calls.values())
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        """Calls received, filtered by method and/or path template (``/monitors/{id}``)."""
+        with self._lock:
+            return sum(
+                n for (m, p), n in self.calls.items() if method in (None, m) and path in (None, p)
+            )
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.throttled = 0
+            self.faults_fired = 0
+
+    def fail(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 503,
+        times: int = 1,
+        headers: Mapping[str, str] | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Answer the next ``times`` matching calls with ``status`` (not processed)."""
+        self._add_fault(
+            _Fault(method, path, "status", times, status, dict(headers or {}), message or f"injected {status}")
+        )
+
+    def delay(self, method: str, path: str, seconds: float, *, times: int = 1) -> None:
+        """Process the next ``times`` matching calls, then wait ``seconds`` before answering."""
+        self._add_fault(_Fault(method, path, "delay", times, delay_s=seconds))
+
+    def lose_response(self, method: str = "POST", path: str = "/monitors", *, times: int = 1) -> None:
+        """Process the next ``times`` matching calls, then close the connection unanswered."""
+        self._add_fault(_Fault(method, path, "lose_response", times))
+
+    def pending_faults(self) -> int:
+        with self._lock:
+            return sum(f.remaining for f in self._faults)
+
+    def monitors_tagged(self, tag: str) -> list[dict[str, Any]]:
+        """Stored monitors carrying ``tag``."""
+        with self._lock:
+            return [dict(m) for m in self.monitors.values() if tag in m["tagNames"]]
+
+    def add_monitor(self, **fields: Any) -> dict[str, Any]:
+        """Create a monitor directly (as if made in the UI); fields use the API's names."""
+        body = {"type": "HTTP", "interval": 300, "timeout": 30, "httpMethodType": "HEAD", **fields}
+        with self._lock:
+            return self._store(body)
+
+    # -- WSGI ----------------------------------------------------------------------------------
+
+    def _add_fault(self, fault: _Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def _take_fault(self, method: str, path: str) -> _Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.method == method and fault.path == path and fault.remaining > 0:
+                    fault.remaining -= 1
+                    self.faults_fired += 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        spec_request = _SpecRequest(request)
+        adapter = self._routes.bind_to_environ(environ)
+        try:
+            template, args = adapter.match()
+        except HTTPException:  # unknown path or method: the spec check reports it
+            template, args = request.path, {}
+        method = request.method
+        with self._lock:
+            self.calls[(method, template)] += 1
+            limited, rate_headers = self._count_against_rate_limit()
+        response, fault = self._respond(request, spec_request, method, template, args, limited)
+        for name, value in rate_headers.items():
+            response.headers.setdefault(name, value)  # an injected fault's headers win
+        self._check_response(spec_request, response, method, template)
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.delay_s)
+        if fault is not None and fault.kind == "lose_response":
+            # Werkzeug drops a connection quietly when the app raises ConnectionError.
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+            raise ConnectionAbortedError("fault: the response is lost")
+        return response(environ, start_response)
+
+    def _count_against_rate_limit(self) -> tuple[bool, dict[str, str]]:
+        now = time.time()
+        window = math.floor(now / self.rate_window_s)
+        number, used = self._window
+        if number != window:
+            number, used = window, 0
+        limited = used >= self.rate_limit
+        if not limited:
+            used += 1
+        self._window = (number, used)
+        window_end = (window + 1) * self.rate_window_s
+        headers = {
+            "X-RateLimit-Limit": str(self.rate_limit),
+            "X-RateLimit-Remaining": str(self.rate_limit - used),
+            "X-RateLimit-Reset": str(math.ceil(window_end)),
+        }
+        if limited:
+            self.throttled += 1
+            # Retry-After is whole seconds (RFC 9110), so a scaled-down window still costs 1s.
+            headers["Retry-After"] = str(max(1, math.ceil(window_end - now)))
+        return limited, headers
+
+    def _respond(
+        self,
+        request: Request,
+        spec_request: _SpecRequest,
+        method: str,
+        template: str,
+        args: dict[str, Any],
+        limited: bool,
+    ) -> tuple[Response, _Fault | None]:
+        if limited:
+            return self._error(429, "ThrottlerException: Too Many Requests"), None
+        problems = self._check_request(spec_request, request, method, template)
+        if problems:
+            return self._error(400, problems), None
+        if request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            return self._error(401, "Invalid API key"), None
+        fault = self._take_fault(method, template)
+        if fault is not None and fault.kind == "status":
+            response = self._error(fault.status, fault.message)
+            response.headers.update(fault.headers)
+            return response, None
+        with self._lock:
+            return self._handle(request, method, template, args), fault
+
+    def _check_request(self, spec_request: _SpecRequest, request: Request, method: str, template: str) -> list[str]:
+        problems = [_describe(e) for e in self.spec.openapi.iter_request_errors(spec_request)]
+        if not problems and method in ("POST", "PATCH"):
+            body = request.get_json(silent=True)
+            if isinstance(body, dict):
+                dto = "UpdateMonitorDto" if method == "PATCH" else _CREATE_DTOS.get(str(body.get("type")).upper())
+                if dto is not None:
+                    unknown = sorted(set(body) - self.spec.properties_of(dto))
+                    problems += [f"property {name} is not declared in {dto}" for name in unknown]
+        if problems:
+            with self._lock:
+                self.violations += [f"request {method} {request.full_path}: {p}" for p in problems]
+        return problems
+
+    def _check_response(self, spec_request: _SpecRequest, response: Response, method: str, template: str) -> None:
+        problems: list[str] = []
+        for error in self.spec.openapi.iter_response_errors(spec_request, WerkzeugOpenAPIResponse(response)):
+            if isinstance(error, ResponseNotFound):
+                # Undocumented status (the monitor operations document no errors).
+                try:
+                    jsonschema.validate(json.loads(response.get_data()), ERROR_BODY_SCHEMA)
+                except (ValueError, jsonschema.ValidationError) as exc:
+                    problems.append(f"error body: {str(exc)[:300]}")
+            else:
+                problems.append(_describe(error))
+        if problems:
+            with self._lock:
+                self.violations += [f"response {response.status_code} to {method} {template}: {p}" for p in problems]
+
+    # -- the API's behaviour ---------------------------------------------------------------
+
+    def _handle(self, request: Request, method: str, template: str, args: dict[str, Any]) -> Response:
+        if template == "/monitors" and method == "POST":
+            return self._json(self._dto(self._store(request.get_json())), 201)
+        if template == "/monitors" and method == "GET":
+            return self._list(request)
+        monitor_id = int(float(args["monitor_id"]))
+        monitor = self.monitors.get(monitor_id)
+        if monitor is None:
+            return self._error(404, f"Monitor with id {monitor_id} not found")
+        if method == "GET":
+            return self._json(self._dto(monitor))
+        if method == "PATCH":
+            self._apply(monitor, request.get_json())
+            return self._json(self._dto(monitor))
+        del self.monitors[monitor_id]
+        return Response(status=200)
+
+    def _store(self, body: dict[str, Any]) -> dict[str, Any]:
+        monitor_id = next(self._ids)
+        monitor = {
+            "id": monitor_id,
+            "type": str(body["type"]).upper(),
+            "status": "STARTED",
+            "createDateTime": int(time.time()),
+            "keywordCaseType": 1 if body.get("keywordCaseType") == "CaseSensitive" else 0,
+            # The real API returns these too; the provider must never copy them to outputs.
+            "apiKey": f"m{monitor_id}-fakemonitorkey",
+            "httpPassword": "",
+            "tagNames": [],
+            "assignedAlertContacts": [],
+        }
+        self._apply(monitor, {k: v for k, v in body.items() if k not in ("type", "keywordCaseType")})
+        self.monitors[monitor_id] = monitor
+        return monitor
+
+    def _apply(self, monitor: dict[str, Any], changes: dict[str, Any]) -> None:
+        for name in ("friendlyName", "url", "interval", "timeout", "httpMethodType", "keywordType", "keywordValue"):
+            if name in changes:
+                monitor[name] = changes[name]
+        if "keywordValue" in changes and isinstance(changes["keywordValue"], str):
+            monitor["keywordValue"] = changes["keywordValue"].strip()  # as the API does
+        if "tagNames" in changes:
+            monitor["tagNames"] = list(dict.fromkeys(changes["tagNames"]))
+        if "assignedAlertContacts" in changes:
+            monitor["assignedAlertContacts"] = [dict(c) for c in changes["assignedAlertContacts"]]
+
+    def _tag(self, name: str) -> dict[str, Any]:
+        tag_id = self._tag_ids.setdefault(name, len(self._tag_ids) + 1)
+        return {"id": tag_id, "name": name, "color": "#3BD671"}
+
+    def _dto(self, monitor: dict[str, Any]) -> dict[str, Any]:
+        """A MonitorDto as the spec describes it."""
+        return {
+            "id": monitor["id"],
+            "friendlyName": monitor["friendlyName"],
+            "url": monitor["url"],
+            "type": monitor["type"],
+            "status": monitor["status"],
+            "interval": monitor["interval"],
+            "timeout": monitor.get("timeout"),
+            "httpMethodType": monitor.get("httpMethodType"),
+            "keywordType": monitor.get("keywordType"),
+            "keywordValue": monitor.get("keywordValue"),
+            "keywordCaseType": monitor["keywordCaseType"],
+            "tags": [self._tag(name) for name in monitor["tagNames"]],
+            "assignedAlertContacts": monitor["assignedAlertContacts"],
+            "apiKey": monitor["apiKey"],
+            "httpUsername": "",
+            "httpPassword": monitor["httpPassword"],
+            "createDateTime": monitor["createDateTime"],
+            "sslBrand": None,
+            "sslExpiryDateTime": None,
+            "domainExpireDate": None,
+            "checkSSLErrors": False,
+            "sslExpirationReminder": False,
+            "domainExpirationReminder": False,
+            "followRedirections": True,
+            "authType": None,
+            "customHttpHeaders": None,
+            "successHttpResponseCodes": ["2xx", "3xx"],
+            "postValueData": {},
+            "postValueType": "KEY_VALUE",
+            "port": None,
+            "gracePeriod": None,
+            "responseTimeThreshold": 0,
+            "config": {},
+            "regionalData": {"REGION": ["na"]},
+            "maintenanceWindows": [],
+            "psps": [],
+            "currentStateDuration": 0,
+            "lastIncidentId": None,
+            "userId": 1,
+            "lastDayUptimes": {"bucketSize": 3600, "histogram": []},
+        }
+
+    def _list(self, request: Request) -> Response:
+        query = request.args
+        limit = int(float(query.get("limit", 50)))
+        if not 1 <= limit <= 200:
+            return self._error(400, ["limit must not be less than 1", "limit must not be greater than 200"])
+        cursor = float(query.get("cursor", 0))
+        url = query.get("url", "").lower()
+        name = query.get("name", "").lower()
+        tags = {t for t in query.get("tags", "").split(",") if t}
+        statuses = {s.upper() for s in query.get("status", "").split(",") if s}
+        matching = [
+            m
+            for monitor_id, m in sorted(self.monitors.items())
+            if monitor_id > cursor
+            and url in m["url"].lower()
+            and name in m["friendlyName"].lower()
+            and (not tags or tags & set(m["tagNames"]))
+            and (not statuses or m["status"] in statuses)
+        ]
+        page = matching[:limit]
+        next_link = None
+        if len(matching) > limit:
+            params = {k: v for k, v in query.items() if k != "cursor"}
+            params["cursor"] = str(page[-1]["id"])
+            next_link = f"{request.host_url}v3/monitors?{urlencode(params)}"
+        return self._json({"nextLink": next_link, "data": [self._dto(m) for m in page]})
+
+    @staticmethod
+    def _json(payload: Any, status: int = 200) -> Response:
+        return Response(json.dumps(payload), status=status, mimetype="application/json")
+
+    def _error(self, status: int, message: str | list[str]) -> Response:
+        body = {"statusCode": status, "message": message, "error": _REASONS.get(status, "Error")}
+        return self._json(body, status)
+
