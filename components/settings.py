@@ -126,6 +126,15 @@ class Settings(BaseModel):
             raise ValueError(f"'{template}' must make a DNS label, e.g. '{{name}}-{{stack}}'")
         return template
 
+    @field_validator("controller_chart_version")
+    @classmethod
+    def _chart_version_fits_flavor(cls, version: str | None, info: ValidationInfo) -> str | None:
+        from components.flavors import get_flavor
+
+        if version is not None and "flavor" in info.data:
+            get_flavor(info.data["flavor"]).chart(version)  # raises ValueError with the reason
+        return version
+
     @field_validator("private_domain")
     @classmethod
     def _private_domain_inside_public(cls, domain: str | None, info: ValidationInfo) -> str | None:

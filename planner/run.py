@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import runpy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,34 @@ class ProgramRun:
     """Stack outputs, resolved; secret ones shown as `[secret]`."""
 
 
+@contextmanager
+def mocked_runtime(
+    stack: str,
+    config: dict[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+    monitor_class: type[RecordingMonitor] = RecordingMonitor,
+) -> Iterator[tuple[RecordingMonitor, asyncio.AbstractEventLoop]]:
+    """A fresh Pulumi runtime under the planner's mocks, on a fresh event loop; torn down on exit."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        runtime_settings.ROOT.set(None)
+        # Output tasks of an earlier run (another test, another stack) belong to a closed loop.
+        runtime_settings.SETTINGS.outputs.clear()
+        set_all_config(config or {}, secret_keys or [])
+        monitor = monitor_class(GangplankMocks())
+        pulumi.runtime.set_mocks(GangplankMocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor)
+        yield monitor, loop
+    finally:
+        # Output callbacks left behind by a failed run must not run on the next run's loop.
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
+        asyncio.set_event_loop(None)
+        runtime_settings.ROOT.set(None)
+
+
 def run_program(
     stack: str,
     apps_path: str | None = None,
@@ -46,28 +76,11 @@ def run_program(
     if apps_path is not None:
         values["gangplank:appsFile"] = apps_path
     values.update(config_overrides or {})
-
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        runtime_settings.ROOT.set(None)
-        # Output tasks of an earlier run (another test, another stack) belong to a closed loop.
-        runtime_settings.SETTINGS.outputs.clear()
-        set_all_config(values, config.secret_keys)
-        monitor = RecordingMonitor(GangplankMocks())
-        pulumi.runtime.set_mocks(GangplankMocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    with mocked_runtime(stack, values, config.secret_keys) as (monitor, loop):
         runpy.run_path(str(Path(project_dir) / "__main__.py"), run_name="__main__")
         loop.run_until_complete(wait_for_rpcs())
         outputs = loop.run_until_complete(_resolve_outputs())
-        return ProgramRun(stack=stack, monitor=monitor, outputs=outputs)
-    finally:
-        # Output callbacks left behind by a failed run must not run on the next test's loop.
-        for task in asyncio.all_tasks(loop):
-            task.cancel()
-        loop.run_until_complete(asyncio.sleep(0))
-        loop.close()
-        asyncio.set_event_loop(None)
-        runtime_settings.ROOT.set(None)
+    return ProgramRun(stack=stack, monitor=monitor, outputs=outputs)
 
 
 async def _resolve_outputs() -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import textwrap
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -122,34 +123,26 @@ def plan_stack() -> Callable[..., dict[str, Any]]:
 
 
 @pytest.fixture
-def run_mocked(fresh_event_loop: asyncio.AbstractEventLoop) -> Iterator[Callable[..., tuple[Any, Any]]]:
+def run_mocked() -> Iterator[Callable[..., tuple[Any, Any]]]:
     """Declare resources with `program()` under the planner's mocks: run(program) -> (its result, monitor).
 
-    Drives the runtime as planner/run.py does (fresh settings, mocks, wait for every RPC), on
-    this test's own event loop; `resolve(output)` then reads Outputs of the result.
+    The runtime stays up until the test ends, so `resolve(output)` can read Outputs of the result.
     """
-    import pulumi
-    from pulumi.runtime import settings as runtime_settings
-    from pulumi.runtime.config import set_all_config
     from pulumi.runtime.stack import wait_for_rpcs
 
-    from planner.mocks import GangplankMocks, RecordingMonitor
+    from planner.mocks import RecordingMonitor
+    from planner.run import mocked_runtime
+
+    runtimes = ExitStack()
 
     def run(program: Callable[[], Any], stack: str = "dev", monitor_class: type = RecordingMonitor) -> tuple[Any, Any]:
-        runtime_settings.ROOT.set(None)
-        set_all_config({}, [])
-        monitor = monitor_class(GangplankMocks())
-        pulumi.runtime.set_mocks(GangplankMocks(), project="gangplank", stack=stack, preview=False, monitor=monitor)
+        monitor, loop = runtimes.enter_context(mocked_runtime(stack, monitor_class=monitor_class))
         result = program()
-        fresh_event_loop.run_until_complete(wait_for_rpcs())
+        loop.run_until_complete(wait_for_rpcs())
         return result, monitor
 
-    yield run
-    # Callbacks of a failed program must not run on the next test's loop.
-    for task in asyncio.all_tasks(fresh_event_loop):
-        task.cancel()
-    fresh_event_loop.run_until_complete(asyncio.sleep(0))
-    runtime_settings.ROOT.set(None)
+    with runtimes:
+        yield run
 
 
 def resolve(value: Any) -> Any:

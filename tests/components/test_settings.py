@@ -91,3 +91,10 @@ def test_every_key_is_documented_in_the_readme():
 def test_host_template_must_make_a_label(template):
     [message] = problems({**REQUIRED, "gangplank:hostTemplate": template})
     assert "config 'gangplank:hostTemplate'" in message and "hostTemplate" in message
+
+
+@pytest.mark.parametrize("version, reason", [("2.5.0", "too old"), ("^2.6", "exact version")])
+def test_controller_chart_version_is_checked_before_anything_is_declared(version, reason):
+    [message] = problems({**REQUIRED, "gangplank:controllerChartVersion": version})
+    assert message.startswith("Pulumi.dev.yaml: config 'gangplank:controllerChartVersion': ")
+    assert reason in message
