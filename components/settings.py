@@ -77,9 +77,11 @@ class Settings(BaseModel):
     )
 
     public_domain: Domain
-    """Public DNS domain of the environment (required), e.g. `dev.example.com`. Public apps get `<host>.<publicDomain>`."""
+    """Public DNS domain of the environment (required), e.g. `dev.example.com`.
+    Public apps get `<host>.<publicDomain>`."""
     private_domain: Domain | None = None
-    """Private DNS domain, a subdomain of `publicDomain` (split horizon, so ACM can validate it in the public zone). Default `internal.<publicDomain>`."""
+    """Private DNS domain, a subdomain of `publicDomain` (split horizon, so ACM can validate it in the
+    public zone). Default `internal.<publicDomain>`."""
     public_zone_id: str | None = None
     """Adopt this existing public Route53 hosted zone (by id) instead of creating one."""
     private_zone_id: str | None = None

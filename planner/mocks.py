@@ -63,7 +63,8 @@ def _record(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
 
 
 def _certificate(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-    arn = f"arn:aws:acm:{region()}:111122223333:certificate/{digest(args.name, length=8)}-0000-4000-8000-{digest(args.name, 'c')}"
+    certificate_id = f"{digest(args.name, length=8)}-0000-4000-8000-{digest(args.name, 'c')}"
+    arn = f"arn:aws:acm:{region()}:111122223333:certificate/{certificate_id}"
     domains = [args.inputs["domainName"], *args.inputs.get("subjectAlternativeNames", [])]
 
     def option(domain: str) -> dict[str, str]:

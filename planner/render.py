@@ -33,7 +33,7 @@ def resource_counts(plan: dict[str, Any]) -> list[tuple[str, int]]:
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=False)]
-    line = "  ".join("{:<%d}" % width for width in widths)
+    line = "  ".join(f"{{:<{width}}}" for width in widths)
     return [line.format(*header).rstrip(), line.format(*("-" * w for w in widths)).rstrip(),
             *(line.format(*row).rstrip() for row in rows)]
 

@@ -84,7 +84,8 @@ def test_shared_host_with_different_paths_is_fine(write_apps):
 
 
 def test_host_outside_zone(write_apps):
-    message = one_problem(write_apps, GOOD.replace("visibility: public", "visibility: public\n    host: shop.example.org"))
+    text = GOOD.replace("visibility: public", "visibility: public\n    host: shop.example.org")
+    message = one_problem(write_apps, text)
     assert "app 'shop' field 'host': 'shop.example.org' is outside the zone 'dev.example.com'" in message
 
 
@@ -189,13 +190,15 @@ def test_duplicate_yaml_key(write_apps):
 
 @pytest.mark.parametrize("both", [True, False])
 def test_both_or_neither_service_and_deploy(write_apps, both):
-    text = GOOD + "    deploy: {image: x, port: 8080}\n" if both else GOOD.replace("    service: {name: shop, port: 80}\n", "")
+    without_service = GOOD.replace("    service: {name: shop, port: 80}\n", "")
+    text = GOOD + "    deploy: {image: x, port: 8080}\n" if both else without_service
     message = one_problem(write_apps, text)
     assert "field 'service': give exactly one of 'service'" in message
     assert ("found both" if both else "found neither") in message
 
 
-@pytest.mark.parametrize("snippet, field", [("    paths: [api]\n", "paths[0]"), ("    healthPath: healthz\n", "healthPath")])
+@pytest.mark.parametrize("snippet, field", [("    paths: [api]\n", "paths[0]"),
+                                            ("    healthPath: healthz\n", "healthPath")])
 def test_paths_must_start_with_slash(write_apps, snippet, field):
     assert f"field '{field}'" in one_problem(write_apps, GOOD + snippet)
 

@@ -150,7 +150,8 @@ def test_auth_secret_in_the_flavor_format_and_passwords_only_secret(flavor_run):
 def test_deployed_app_gets_a_probed_deployment_and_a_cluster_ip_service(flavor_run):
     _, run = flavor_run
     plan = build_plan(run)
-    [deployment] = [r["inputs"] for r in of_type(plan, "kubernetes:apps/v1:Deployment") if r["name"] == "api-deployment"]
+    deployments = of_type(plan, "kubernetes:apps/v1:Deployment")
+    [deployment] = [r["inputs"] for r in deployments if r["name"] == "api-deployment"]
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "ghcr.io/acme/api:1.0"
     assert container["readinessProbe"]["httpGet"] == {"path": "/api/health", "port": "http"}

@@ -102,5 +102,5 @@ def test_apex_and_wildcard_share_one_validation_record():
     ]
     assert validation_record(options, "dev.example.com") == {
         "name": "_a.dev.example.com.", "type": "CNAME", "value": "_b.acm-validations.aws."}
-    with pytest.raises(ValueError, match="no validation record for other.example.com"):
+    with pytest.raises(ValueError, match=r"no validation record for other\.example\.com"):
         validation_record(options, "other.example.com")

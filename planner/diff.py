@@ -1,0 +1,603 @@
+"""Compare two offline plans and summarise the difference as a pull-request comment.
+
+`diff_plans(base, head)` works out what a change does to one stack: apps added, changed
+or removed, resources added, changed or removed, and which of those changes are risky.
+`render_diff_markdown(diff)` turns that into GitHub Markdown: tables, a `> [!WARNING]`
+alert for the risky parts and a Mermaid chart of the affected apps' routes
+(app -> ingress class -> NLB -> hosted zone).
+
+Both are pure functions of the plans (the JSON contract in DESIGN.md), and deterministic:
+the same plans give the same bytes, so the PR comment only changes when the plan does.
+Plans already show secrets as `"[secret]"`; resource inputs are never printed at all
+(only the names of the keys that changed), and an app field that is secret on either
+side prints as `[secret]` on both.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = [
+    "AppDiff",
+    "FieldChange",
+    "PlanDiff",
+    "ResourceDiff",
+    "Risk",
+    "Route",
+    "changed_paths",
+    "diff_plans",
+    "mermaid_flowchart",
+    "render_diff_markdown",
+]
+
+SECRET = "[secret]"
+
+ZONE_TYPE = "aws:route53/zone:Zone"
+MONITOR_TYPE = "pulumi-python:dynamic/uptimerobot:Monitor"
+# What carries traffic for every app of a stack: touching one touches them all. Any part of an
+# IngressController component counts (its SG rules decide who reaches the NLB); Helm releases and
+# security groups count wherever they are (type -> the words the warning uses).
+CONTROLLER_COMPONENT_SUFFIX = ":IngressController"
+CONTROLLER_TYPES = {"kubernetes:helm.sh/v3:Release": "Helm release",
+                    "aws:ec2/securityGroup:SecurityGroup": "Security group"}
+# App fields that decide where an app answers; changing one breaks bookmarks, clients and monitors.
+ROUTE_FIELDS = ("url", "host", "dnsRecord")
+
+# Past these sizes the comment stops being readable (and GitHub caps a comment at 65,536 characters).
+MAX_RESOURCE_ROWS = 60
+MAX_RISK_LINES = 25
+MAX_GRAPH_APPS = 30
+MAX_VALUE_CHARS = 80
+MAX_CHANGED_KEYS = 6
+# Depth of the input key paths reported as changed: `metadata.annotations["nginx.org/rewrites"]`
+# tells a reviewer more than `metadata`, and deeper paths would turn into walls of text.
+KEY_DEPTH = 3
+
+Kind = Literal["added", "changed", "removed"]
+KIND_ORDER: dict[str, int] = {"added": 0, "changed": 1, "removed": 2}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One app field whose value differs between base and head."""
+
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class AppDiff:
+    """An app that is added, removed or changed (an app is identified by its name)."""
+
+    name: str
+    kind: Kind
+    base: Mapping[str, Any] | None
+    """The app's entry in the base plan; None when added."""
+    head: Mapping[str, Any] | None
+    """The app's entry in the head plan; None when removed."""
+    changes: tuple[FieldChange, ...] = ()
+    """Changed fields, sorted by name; empty unless `kind == "changed"`."""
+
+    @property
+    def current(self) -> Mapping[str, Any]:
+        """The entry that describes the app after the change (before it, for a removed app)."""
+        return self.head if self.head is not None else self.base or {}
+
+
+@dataclass(frozen=True)
+class ResourceDiff:
+    """A resource that is added, removed or changed (identified by type and name)."""
+
+    type: str
+    name: str
+    kind: Kind
+    parent: str | None
+    """`<type>::<name>` of the parent component in head (in base, for a removed resource)."""
+    changed_inputs: tuple[str, ...] = ()
+    """Paths of the inputs that differ (`spec.rules`, `metadata.annotations["x"]`); never values."""
+    changed_options: tuple[str, ...] = ()
+    """Resource options that differ (`protect`, `dependsOn`, ...), and `parent` when it moved."""
+    base_parent: str | None = None
+    """The parent in base; differs from `parent` when the resource moved to another component."""
+    unprotected: bool = False
+    """Protected in base, and not in head (option dropped, or the resource left the program)."""
+
+
+RiskKind = Literal["visibility", "route", "monitor", "zone", "controller", "protect", "parent"]
+RISK_ORDER: dict[str, int] = {kind: i for i, kind in enumerate(
+    ("visibility", "route", "monitor", "zone", "controller", "protect", "parent"))}
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A change a reviewer should look at twice; `message` is one line of Markdown."""
+
+    kind: RiskKind
+    subject: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Route:
+    """How an affected app is reached: app -> ingress class -> NLB (controller) -> hosted zone."""
+
+    app: str
+    kind: Kind
+    ingress_class: str
+    controller: str
+    """The controller's visibility (`public` / `private`): each has its own NLB."""
+    zone: str
+    current: bool
+    """False for the route an app had before the change (removed apps, moved apps)."""
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    """Everything `render_diff_markdown` shows, computed by `diff_plans`."""
+
+    stack: str
+    base_stack: str
+    apps: tuple[AppDiff, ...]
+    resources: tuple[ResourceDiff, ...]
+    risks: tuple[Risk, ...]
+    routes: tuple[Route, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        """True when neither apps nor resources differ."""
+        return not self.apps and not self.resources
+
+    def apps_of(self, kind: Kind) -> tuple[AppDiff, ...]:
+        """The apps with this kind of change."""
+        return tuple(app for app in self.apps if app.kind == kind)
+
+    def resources_of(self, kind: Kind) -> tuple[ResourceDiff, ...]:
+        """The resources with this kind of change."""
+        return tuple(resource for resource in self.resources if resource.kind == kind)
+
+    def resource_counts(self) -> list[tuple[str, int, int, int]]:
+        """(type, added, changed, removed) per resource type, sorted by type."""
+        counts: dict[str, Counter[str]] = {}
+        for resource in self.resources:
+            counts.setdefault(resource.type, Counter())[resource.kind] += 1
+        return [(type_, c["added"], c["changed"], c["removed"]) for type_, c in sorted(counts.items())]
+
+
+# -- diffing -----------------------------------------------------------------------------
+
+
+def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff:
+    """Compare two plans of one stack (`python -m planner --format json` output, or `plan()`'s dict).
+
+    Missing keys are tolerated, so a plan written by an older planner, or the empty plan
+    `{"stack": "dev", "apps": [], "resources": []}` (a base that had no planner yet), diffs fine.
+    """
+    # A JSON round trip makes an in-memory head compare equal to a base read from a file:
+    # tuples become lists, keys become strings, anything else JSON cannot hold becomes str().
+    base, head = _as_json(base), _as_json(head)
+    apps = _diff_apps(base.get("apps") or [], head.get("apps") or [])
+    resources = _diff_resources(base.get("resources") or [], head.get("resources") or [])
+    stack = str(head.get("stack") or base.get("stack") or "?")
+    return PlanDiff(
+        stack=stack,
+        base_stack=str(base.get("stack") or stack),
+        apps=apps,
+        resources=resources,
+        risks=_risks(apps, resources),
+        routes=_routes(apps),
+    )
+
+
+def _as_json(plan: Mapping[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(plan, sort_keys=True, default=str))
+
+
+def _diff_apps(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> tuple[AppDiff, ...]:
+    before = {str(app.get("name")): app for app in base}
+    after = {str(app.get("name")): app for app in head}
+    diffs: list[AppDiff] = []
+    for name in sorted(before.keys() | after.keys()):
+        old, new = before.get(name), after.get(name)
+        if old is None:
+            diffs.append(AppDiff(name, "added", None, new))
+        elif new is None:
+            diffs.append(AppDiff(name, "removed", old, None))
+        else:
+            changes = tuple(
+                FieldChange(field, old.get(field), new.get(field))
+                for field in sorted((old.keys() | new.keys()) - {"name"})
+                if old.get(field) != new.get(field)
+            )
+            if changes:
+                diffs.append(AppDiff(name, "changed", old, new, changes))
+    return tuple(sorted(diffs, key=lambda d: (KIND_ORDER[d.kind], d.name)))
+
+
+def _resource_keys(*plans: list[dict[str, Any]]) -> list[dict[tuple[str, ...], dict[str, Any]]]:
+    """Index each plan's resources by (type, name).
+
+    Pulumi allows one (type, name) under different parents; where a plan has such twins,
+    the parent joins the key (in every plan, so the twins still pair up).
+    """
+    twins = {
+        pair
+        for resources in plans
+        for pair, n in Counter((str(r.get("type")), str(r.get("name"))) for r in resources).items()
+        if n > 1
+    }
+    indexes = []
+    for resources in plans:
+        index: dict[tuple[str, ...], dict[str, Any]] = {}
+        for resource in resources:
+            pair = (str(resource.get("type")), str(resource.get("name")))
+            index[(*pair, str(resource.get("parent"))) if pair in twins else pair] = resource
+        indexes.append(index)
+    return indexes
+
+
+def _diff_resources(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> tuple[ResourceDiff, ...]:
+    before, after = _resource_keys(base, head)
+    diffs: list[ResourceDiff] = []
+    for key in sorted(before.keys() | after.keys()):
+        type_, name = key[0], key[1]
+        old, new = before.get(key), after.get(key)
+        if old is None:
+            diffs.append(ResourceDiff(type_, name, "added", _parent(new)))
+        elif new is None:
+            diffs.append(ResourceDiff(type_, name, "removed", _parent(old), base_parent=_parent(old),
+                                      unprotected=_protected(old)))
+        else:
+            inputs = tuple(changed_paths(old.get("inputs") or {}, new.get("inputs") or {}))
+            options = tuple(sorted(
+                option for option in (old.get("options") or {}).keys() | (new.get("options") or {}).keys()
+                if (old.get("options") or {}).get(option) != (new.get("options") or {}).get(option)
+            ))
+            if _parent(old) != _parent(new):
+                options = ("parent", *options)
+            if inputs or options:
+                diffs.append(ResourceDiff(type_, name, "changed", _parent(new), inputs, options, _parent(old),
+                                          unprotected=_protected(old) and not _protected(new)))
+    return tuple(sorted(diffs, key=lambda d: (KIND_ORDER[d.kind], d.type, d.name, d.parent or "")))
+
+
+def _parent(resource: Mapping[str, Any] | None) -> str | None:
+    parent = (resource or {}).get("parent")
+    return str(parent) if parent else None
+
+
+def _protected(resource: Mapping[str, Any]) -> bool:
+    return bool((resource.get("options") or {}).get("protect"))
+
+
+def changed_paths(old: Any, new: Any, path: str = "", depth: int = KEY_DEPTH) -> list[str]:
+    """Sorted paths (`spec.rules`, `metadata.annotations["a/b"]`) under which `old` and `new` differ.
+
+    Mappings are followed `depth` levels deep; lists and scalars are compared whole. Only
+    paths are returned, never values: inputs may hold data that is not for a PR comment.
+    """
+    if old == new:
+        return []
+    if depth == 0 or not isinstance(old, dict) or not isinstance(new, dict):
+        return [path or "(all)"]
+    paths: list[str] = []
+    for key in sorted(old.keys() | new.keys()):
+        paths += changed_paths(old.get(key), new.get(key), _join(path, key), depth - 1)
+    return paths
+
+
+def _join(path: str, key: str) -> str:
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key):
+        return f"{path}.{key}" if path else key
+    return f"{path}[{json.dumps(key)}]"
+
+
+# -- risks -------------------------------------------------------------------------------
+
+
+def _risks(apps: tuple[AppDiff, ...], resources: tuple[ResourceDiff, ...]) -> tuple[Risk, ...]:
+    risks: list[Risk] = []
+    unmonitored: set[str] = set()
+    for app in apps:
+        if app.kind == "changed":
+            assert app.base is not None and app.head is not None
+            fields = {change.field: change for change in app.changes}
+            if "visibility" in fields:
+                change = fields["visibility"]
+                risks.append(Risk("visibility", app.name,
+                                  f"App {_code(app.name)} switches visibility: {_plain(change.old)} → "
+                                  f"{_plain(change.new)} (other controller, load balancer and zone)."))
+            moved = [field for field in ROUTE_FIELDS if field in fields]
+            if moved:
+                old_url, new_url = _shown(app.base.get("url"), app.head.get("url"))
+                risks.append(Risk("route", app.name,
+                                  f"App {_code(app.name)} moves: {_code(old_url)} → {_code(new_url)} "
+                                  f"({', '.join(_code(f) for f in moved)} changed)."))
+            if app.base.get("monitored") is True and app.head.get("monitored") is not True:
+                unmonitored.add(app.name)
+                risks.append(Risk("monitor", app.name, f"App {_code(app.name)} is no longer monitored."))
+        elif app.kind == "removed" and (app.base or {}).get("monitored") is True:
+            unmonitored.add(app.name)
+            risks.append(Risk("monitor", app.name,
+                              f"App {_code(app.name)} is removed, and its uptime monitor with it."))
+
+    # One line per ingress controller, not one per part: a new controller alone has a dozen.
+    by_controller: dict[str, list[ResourceDiff]] = {}
+    for resource in resources:
+        what = f"{_code(resource.name)} ({_code(resource.type)})"
+        verb = _verb(resource)
+        if resource.type == MONITOR_TYPE and resource.kind == "removed":
+            owner = (resource.parent or "").rpartition("::")[2]
+            if owner not in unmonitored:  # already said at the app's level
+                risks.append(Risk("monitor", resource.name, f"Uptime monitor {what} is deleted."))
+        controller = _controller_of(resource)
+        if resource.type == ZONE_TYPE:
+            risks.append(Risk("zone", resource.name, f"Hosted zone {what} is {verb}."))
+        elif controller is not None:
+            by_controller.setdefault(controller, []).append(resource)
+        elif resource.type in CONTROLLER_TYPES:
+            risks.append(Risk("controller", resource.name, f"{CONTROLLER_TYPES[resource.type]} {what} is {verb}."))
+        if resource.unprotected:
+            risks.append(Risk("protect", resource.name, (
+                f"Protected {what} is removed from the program: `pulumi up` refuses to delete it until it is "
+                "unprotected." if resource.kind == "removed" else
+                f"{what} loses `protect`: it can now be deleted or replaced.")))
+        if "parent" in resource.changed_options:
+            risks.append(Risk("parent", resource.name,
+                              f"{what} moves from parent {_code(resource.base_parent)} to {_code(resource.parent)}: "
+                              "Pulumi replaces it unless an alias is declared."))
+    risks += [_controller_risk(name, parts) for name, parts in by_controller.items()]
+    return tuple(sorted(risks, key=lambda r: (RISK_ORDER[r.kind], r.subject, r.message)))
+
+
+def _controller_risk(controller: str, parts: list[ResourceDiff]) -> Risk:
+    component = next((p for p in parts if p.type.endswith(CONTROLLER_COMPONENT_SUFFIX)), None)
+    if component is not None and component.kind != "changed":
+        return Risk("controller", controller, f"Ingress controller {_code(controller)} is {component.kind} "
+                                              f"({len(parts) - 1} resources).")
+    listed = "; ".join(f"{_code(part.name)} {_verb(part)}" for part in parts[:3])
+    more = f"; and {len(parts) - 3} more" if len(parts) > 3 else ""
+    return Risk("controller", controller, f"Ingress controller {_code(controller)}: {listed}{more}. "
+                                          "Every app behind it is affected.")
+
+
+def _controller_of(resource: ResourceDiff) -> str | None:
+    """The name of the ingress controller component this resource is, or is part of."""
+    if resource.type.endswith(CONTROLLER_COMPONENT_SUFFIX):
+        return resource.name
+    for parent in (resource.parent, resource.base_parent):
+        type_, _, name = (parent or "").partition("::")
+        if type_.endswith(CONTROLLER_COMPONENT_SUFFIX):
+            return name
+    return None
+
+
+def _verb(resource: ResourceDiff) -> str:
+    if resource.kind != "changed":
+        return resource.kind
+    return "changed (" + _keys(resource) + ")"
+
+
+def _keys(resource: ResourceDiff) -> str:
+    keys = [*resource.changed_inputs, *(f"option {o}" for o in resource.changed_options)]
+    shown = ", ".join(_code(key) for key in keys[:MAX_CHANGED_KEYS])
+    return shown + (f" and {len(keys) - MAX_CHANGED_KEYS} more" if len(keys) > MAX_CHANGED_KEYS else "")
+
+
+# -- routes for the chart ----------------------------------------------------------------
+
+
+def _routes(apps: tuple[AppDiff, ...]) -> tuple[Route, ...]:
+    routes: set[Route] = set()
+    for app in apps:
+        now = _route(app, app.current, current=app.kind != "removed")
+        routes.add(now)
+        if app.kind == "changed" and app.base is not None:
+            before = _route(app, app.base, current=False)
+            if (before.ingress_class, before.controller, before.zone) != (now.ingress_class, now.controller, now.zone):
+                routes.add(before)
+    return tuple(sorted(routes, key=lambda r: (r.app, not r.current, r.ingress_class, r.controller, r.zone)))
+
+
+def _route(app: AppDiff, entry: Mapping[str, Any], current: bool) -> Route:
+    visibility = str(entry.get("visibility") or "unknown")
+    return Route(
+        app=app.name,
+        kind=app.kind,
+        ingress_class=str(entry.get("ingressClass") or f"{visibility} class"),
+        controller=visibility,
+        zone=str(entry.get("zone") or f"{visibility} zone"),
+        current=current,
+    )
+
+
+# -- Markdown ----------------------------------------------------------------------------
+
+
+def render_diff_markdown(diff: PlanDiff) -> str:
+    """The diff as a PR comment section: heading, warnings, apps, resources, chart.
+
+    An empty diff is one line. Values are shown in code spans (no accidental links or
+    @-mentions), cut to a readable length; tables are capped, with a line saying how many
+    rows were left out.
+    """
+    if diff.is_empty:
+        return f"No changes to stack {_code(diff.stack)}.\n"
+    against = f" (compared with stack {_code(diff.base_stack)})" if diff.base_stack != diff.stack else ""
+    apps = ", ".join(f"{len(diff.apps_of(k))} {k}" for k in KIND_ORDER)
+    resources = ", ".join(f"{len(diff.resources_of(k))} {k}" for k in KIND_ORDER)
+    lines = [f"### Stack {_code(diff.stack)}{against}", "", f"Apps: {apps}. Resources: {resources}.", ""]
+    lines += _warning_block(diff.risks)
+    if diff.apps:
+        lines += _apps_table(diff.apps)
+    if diff.resources:
+        lines += _resource_tables(diff)
+    if diff.routes:
+        lines += ["```mermaid", *mermaid_flowchart(diff.routes), "```", ""]
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def _warning_block(risks: tuple[Risk, ...]) -> list[str]:
+    if not risks:
+        return []
+    lines = ["> [!WARNING]", "> **Review these changes with care:**", ">"]
+    lines += [f"> - {risk.message}" for risk in risks[:MAX_RISK_LINES]]
+    if len(risks) > MAX_RISK_LINES:
+        lines.append(f"> - … and {len(risks) - MAX_RISK_LINES} more.")
+    return [*lines, ""]
+
+
+def _apps_table(apps: tuple[AppDiff, ...]) -> list[str]:
+    lines = ["| app | change | visibility | URL | what changed |", "|---|---|---|---|---|"]
+    for app in apps:
+        entry = app.current
+        changes = "<br>".join(_field_change(change) for change in app.changes)
+        lines.append(f"| {_code(app.name)} | {app.kind} | {_plain(entry.get('visibility'))} | "
+                     f"{_code(entry.get('url'))} | {changes} |")
+    return [*lines, ""]
+
+
+def _resource_tables(diff: PlanDiff) -> list[str]:
+    lines = ["| resource type | added | changed | removed |", "|---|---:|---:|---:|"]
+    lines += [f"| {_code(type_)} | {a} | {c} | {r} |" for type_, a, c, r in diff.resource_counts()]
+    rows = diff.resources[:MAX_RESOURCE_ROWS]
+    lines += ["", f"<details><summary>Resources in detail ({len(diff.resources)})</summary>", "",
+              "| resource | change | type | parent | what changed |", "|---|---|---|---|---|"]
+    for resource in rows:
+        parent = _short_parent(resource.parent)
+        lines.append(f"| {_code(resource.name)} | {resource.kind} | {_code(resource.type)} | {parent} | "
+                     f"{_keys(resource) if resource.kind == 'changed' else ''} |")
+    if len(diff.resources) > len(rows):
+        lines.append(f"| … and {len(diff.resources) - len(rows)} more | | | | |")
+    return [*lines, "", "</details>", ""]
+
+
+def _field_change(change: FieldChange) -> str:
+    old, new = _shown(change.old, change.new)
+    return f"{_code(change.field)}: {_code(old)} → {_code(new)}"
+
+
+def _short_parent(parent: str | None) -> str:
+    """`gangplank:apps:ExposedApp::shop` -> `ExposedApp::shop`: the package prefix only adds width."""
+    if not parent:
+        return "-"
+    type_, _, name = parent.partition("::")
+    return _code(f"{type_.split(':')[-1]}::{name}")
+
+
+def _shown(old: Any, new: Any) -> tuple[Any, Any]:
+    """A field secret on either side shows as `[secret]` on both: its other value must not leak."""
+    if SECRET in (old, new):
+        return SECRET, SECRET
+    return old, new
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"))
+    text = " ".join(text.split())  # no newlines inside a table cell
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def _code(value: Any) -> str:
+    """`value` as a code span that is safe inside a table cell; a missing value as _(none)_."""
+    if value is None:
+        return "_(none)_"
+    text = _text(value).replace("|", "\\|")
+    if "`" in text:
+        return f"`` {text} ``"
+    return f"`{text}`"
+
+
+def _plain(value: Any) -> str:
+    """Short words (visibility) as plain text, stripped of anything that is Markdown syntax."""
+    return re.sub(r"[^A-Za-z0-9 ._()-]", "", _text(value)) or "-"
+
+
+# -- Mermaid -----------------------------------------------------------------------------
+
+
+def mermaid_flowchart(routes: Iterable[Route]) -> list[str]:
+    """`flowchart LR` lines (without the fence): app -> ingress class -> NLB -> zone.
+
+    Node ids are letters, digits and `_` only (made unique when two names sanitise alike);
+    labels are quoted and stripped of what would end a quoted label. Routes an app leaves
+    are dotted. Capped at MAX_GRAPH_APPS apps, with a note node saying how many were left out.
+    """
+    routes = sorted(routes, key=lambda r: (r.app, not r.current, r.ingress_class, r.controller, r.zone))
+    names = sorted({route.app for route in routes})
+    shown = set(names[:MAX_GRAPH_APPS])
+    ids = _NodeIds()
+    nodes: dict[str, str] = {}
+    classes: dict[str, str] = {}
+    edges: dict[tuple[str, str], bool] = {}  # (from, to) -> solid
+
+    def node(kind: str, key: str, label: str) -> str:
+        node_id = ids.get(kind, key)
+        nodes[node_id] = label
+        return node_id
+
+    for route in routes:
+        if route.app not in shown:
+            continue
+        app = node("app", route.app, f"{route.app} ({route.kind})")
+        classes[app] = route.kind
+        ingress_class = node("ing", route.ingress_class, f"class {route.ingress_class}")
+        nlb = node("nlb", route.controller, f"{route.controller} NLB")
+        zone = node("zone", route.zone, route.zone)
+        for edge in ((app, ingress_class), (ingress_class, nlb), (nlb, zone)):
+            edges[edge] = edges.get(edge, False) or route.current
+    if len(names) > len(shown):
+        nodes[ids.get("note", "more")] = f"… and {len(names) - len(shown)} more apps"
+
+    lines = ["flowchart LR"]
+    lines += [f'  {node_id}["{_label(label)}"]' for node_id, label in nodes.items()]
+    lines += [f"  {a} {'-->' if solid else '-.->'} {b}" for (a, b), solid in edges.items()]
+    for kind in KIND_ORDER:
+        members = sorted(node_id for node_id, k in classes.items() if k == kind)
+        if members:
+            lines.append(f"  class {','.join(members)} {kind}")
+    lines += [
+        "  classDef added fill:#dafbe1,stroke:#1a7f37",
+        "  classDef changed fill:#fff8c5,stroke:#9a6700",
+        "  classDef removed fill:#ffebe9,stroke:#cf222e,stroke-dasharray:4 2",
+    ]
+    return lines
+
+
+class _NodeIds:
+    """Stable, Mermaid-safe node ids: `app_shop`, `zone_dev_example_com`, `zone_dev_example_com_2`.
+
+    Sanitising alone could give two names one id (`a-b`, `a_b`); the counter keeps them apart,
+    and since callers add nodes in sorted order the ids are deterministic.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, str], str] = {}
+        self._taken: set[str] = set()
+
+    def get(self, kind: str, key: str) -> str:
+        if (kind, key) not in self._ids:
+            # The kind prefix keeps ids from starting with a digit or a Mermaid keyword (`end`,
+            # `class`, `style`...), which would break the chart.
+            base = kind + "_" + (re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_") or "x")
+            node_id, n = base, 1
+            while node_id in self._taken:
+                n += 1
+                node_id = f"{base}_{n}"
+            self._ids[(kind, key)] = node_id
+            self._taken.add(node_id)
+        return self._ids[(kind, key)]
+
+
+def _label(text: str) -> str:
+    """Text for a quoted Mermaid label: a `"` would end it; entity codes render the same characters."""
+    return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
