@@ -12,7 +12,6 @@ defaults filled). `apps.schema.json` is generated from `Catalogue` (`python -m c
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -22,23 +21,15 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from components.fieldtypes import LABEL_RE, Cidr, Label
 from components.problems import InputError, Problem, app_subject
-from components.settings import LABEL_RE, MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Settings
+from components.settings import MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Settings
 from components.yamlfile import YamlFileError, line_of, load_yaml, plain, start_line
 
 Visibility = Literal["public", "private"]
 SCHEMA_FILE = "apps.schema.json"
 DASHBOARD_APP_NAME = "forecastle"  # the dashboard is exposed as an app of this name
 SCHEMA_ID = "https://gangplank.dev/apps.schema.json"
-
-
-def _label(value: str) -> str:
-    if not LABEL_RE.match(value):
-        raise ValueError(
-            f"'{value}' is not a DNS label (RFC 1123: lowercase a-z, 0-9 and '-', "
-            "starting and ending with a letter or digit, at most 63 characters)"
-        )
-    return value
 
 
 def _url_path(value: str) -> str:
@@ -49,16 +40,7 @@ def _url_path(value: str) -> str:
     return value
 
 
-def _cidr(value: str) -> str:
-    try:
-        return str(ipaddress.ip_network(value, strict=True))
-    except ValueError as err:
-        raise ValueError(f"'{value}' is not a CIDR block: {err}") from None
-
-
-Label = Annotated[str, AfterValidator(_label)]
 UrlPath = Annotated[str, AfterValidator(_url_path)]
-Cidr = Annotated[str, AfterValidator(_cidr)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,43 +24,15 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from components.fieldtypes import LABEL_RE, Cidr, Domain, Label
 from components.problems import InputError, Problem, config_subject
 from components.yamlfile import YamlFileError, line_of, load_yaml
 
 CONFIG_NAMESPACE = "gangplank"
 FlavorName = Literal["nginx-inc", "ingress-nginx"]
 
-_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
-DOMAIN_RE = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})+$")
-LABEL_RE = re.compile(rf"^{_LABEL}$")
-
 # UptimeRobot v3 refuses intervals under 30 s (openapi-v3.yaml); a day is its longest period.
 MONITOR_INTERVAL_MIN, MONITOR_INTERVAL_MAX = 30, 86400
-
-
-def _domain(value: str) -> str:
-    value = value.rstrip(".").lower()
-    if not DOMAIN_RE.match(value):
-        raise ValueError(f"'{value}' is not a DNS domain name such as 'dev.example.com'")
-    return value
-
-
-def _label(value: str) -> str:
-    if not LABEL_RE.match(value):
-        raise ValueError(f"'{value}' is not a DNS label (a-z, 0-9 and '-', at most 63 characters)")
-    return value
-
-
-def _cidr(value: str) -> str:
-    try:
-        return str(ipaddress.ip_network(value, strict=True))
-    except ValueError as err:
-        raise ValueError(f"'{value}' is not a CIDR block: {err}") from None
-
-
-Domain = Annotated[str, AfterValidator(_domain)]
-Cidr = Annotated[str, AfterValidator(_cidr)]
-Label = Annotated[str, AfterValidator(_label)]
 
 
 class Settings(BaseModel):
