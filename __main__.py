@@ -7,8 +7,7 @@ from components.dashboard import Dashboard, DashboardArgs, instance_name
 from components.dns import host_shares
 from components.exposed_app import AppTarget, ExposedApp, ExposedAppArgs
 from components.platform import Platform, PlatformArgs
-from components.settings import load_settings
-from planner.stackconfig import known_stacks
+from components.settings import known_stacks, load_settings
 
 stack = pulumi.get_stack()
 # All input is validated before the first resource is declared.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
@@ -197,6 +198,11 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
 
 def stack_file_name(stack: str) -> str:
     return f"Pulumi.{stack}.yaml"
+
+
+def known_stacks(project_dir: str | Path = ".") -> list[str]:
+    """Stacks that have a `Pulumi.<stack>.yaml` in the project directory."""
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in Path(project_dir).glob("Pulumi.*.yaml"))
 
 
 def read_stack_yaml(stack_file: str) -> Any:

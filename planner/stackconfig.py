@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from components.problems import InputError, Problem, config_subject
-from components.settings import stack_file_name
+from components.settings import known_stacks, stack_file_name
 from components.yamlfile import YamlFileError, line_of, load_yaml, plain
 
 SECRET_PLACEHOLDER = "offline-placeholder-secret"
@@ -27,11 +27,6 @@ class StackConfig:
     """`namespace:key` -> value as a string (JSON for lists and objects)."""
     secret_keys: list[str]
     """Keys whose value is secret."""
-
-
-def known_stacks(project_dir: str | Path = ".") -> list[str]:
-    """Stacks that have a `Pulumi.<stack>.yaml` in the project directory."""
-    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in Path(project_dir).glob("Pulumi.*.yaml"))
 
 
 def read_stack_config(stack: str, project_dir: str | Path = ".") -> StackConfig:
