@@ -47,7 +47,9 @@ Port = Annotated[int, Field(ge=1, le=65535)]
 class _Strict(BaseModel):
     # Unknown keys are errors: in a hand-written YAML file they are almost always typos.
     model_config = ConfigDict(
-        alias_generator=to_camel, extra="forbid", frozen=True, use_attribute_docstrings=True
+        alias_generator=to_camel, extra="forbid", frozen=True, use_attribute_docstrings=True,
+        # Strict: `port: true` or `replicas: "2"` is a mistake to report, not a value to coerce.
+        strict=True,
     )
 
 
@@ -253,7 +255,10 @@ def parse_catalogue(path: str, root: Any) -> tuple[dict[int, App], list[Problem]
 
 
 def _kind(value: Any) -> str:
-    for kind, label in ((bool, "a boolean"), (list, "a list"), (str, "a string"), (int | float, "a number")):
+    if value is None:
+        return "nothing (null)"
+    for kind, label in ((bool, "a boolean"), (dict, "a mapping"), (list, "a list"), (str, "a string"),
+                        (int | float, "a number")):
         if isinstance(value, kind):
             return label
     return type(value).__name__
@@ -356,6 +361,8 @@ def host_problem(host: str, zone: str, other_zone: str | None = None) -> str | N
     if other_zone and (host == other_zone or host.endswith("." + other_zone)):
         return f"'{host}' is inside the private zone '{other_zone}'; a public app needs a public host"
     prefix = host[: -len(zone) - 1] if host != zone else ""
+    if prefix and "." not in prefix and not LABEL_RE.match(prefix):
+        return f"'{prefix}' in '{host}' is not a DNS label (a-z, 0-9 and '-')"
     if prefix and not LABEL_RE.match(prefix):
         return (f"'{host}' is more than one label under '{zone}'; the zone's wildcard certificate "
                 f"covers only '<label>.{zone}'")
@@ -391,6 +398,13 @@ def check_catalogue(
         if settings.dashboard_enabled and app.name == DASHBOARD_APP_NAME:
             problem(index, ["name"], f"'{DASHBOARD_APP_NAME}' is the dashboard's name (config "
                                      "gangplank:dashboardEnabled); choose another name")
+        if app.deploy is not None and not app.name[0].isalpha():
+            problem(index, ["name"], f"'{app.name}' must start with a letter: a deployed app gets a Service "
+                                     "of its name, and Service names start with a letter")
+        users = app.auth.basic.users if app.auth else []
+        for position, user in enumerate(users):
+            if user in users[:position]:
+                problem(index, ["auth", "basic", "users", position], f"user '{user}' is listed twice")
         if (app.service is None) == (app.deploy is None):
             which = "both" if app.service else "neither"
             problem(index, ["service"], f"give exactly one of 'service' (an existing Service) and 'deploy' "

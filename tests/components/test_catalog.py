@@ -287,3 +287,34 @@ def test_every_field_is_documented_in_the_readme():
     for name, field in App.model_fields.items():
         assert field.description, f"App.{name} has no docstring"
         assert f"| `{field.alias or name}` |" in readme, f"README.md does not document apps.yaml field {field.alias}"
+
+
+@pytest.mark.parametrize("snippet, field", [
+    ("    service: {name: shop, port: true}\n", "service.port"),
+    ("    service: {name: shop, port: '80'}\n", "service.port"),
+    ("    service: {name: shop, port: 80}\n    monitor: {enabled: 'yes'}\n", "monitor.enabled"),
+])
+def test_no_silent_type_coercion(write_apps, snippet, field):
+    text = GOOD.replace("    service: {name: shop, port: 80}\n", "") + snippet
+    assert f"field '{field}'" in one_problem(write_apps, text)
+
+
+def test_duplicate_basic_auth_user(write_apps):
+    message = one_problem(write_apps, GOOD + "    auth: {basic: {users: [al, bo, al]}}\n")
+    assert "field 'auth.basic.users[2]': user 'al' is listed twice" in message
+
+
+def test_deployed_app_name_must_start_with_a_letter(write_apps):
+    text = GOOD.replace("service: {name: shop, port: 80}", "deploy: {image: x, port: 80}").replace(
+        "name: shop", "name: 1shop")
+    assert "field 'name': '1shop' must start with a letter" in one_problem(write_apps, text)
+
+
+def test_wildcard_host_is_not_a_label(write_apps):
+    text = GOOD.replace("visibility: public", "visibility: public\n    host: '*.dev.example.com'")
+    assert "'*' in '*.dev.example.com' is not a DNS label" in one_problem(write_apps, text)
+
+
+@pytest.mark.parametrize("text, found", [("apps:\n", "found nothing (null)"), ("apps: {name: a}\n", "a mapping")])
+def test_apps_must_be_a_list(write_apps, text, found):
+    assert found in one_problem(write_apps, text)
