@@ -19,12 +19,13 @@ the HTTP client are made in ``configure()`` in that process.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import pulumi.dynamic
@@ -40,6 +41,15 @@ from pulumi.dynamic import (
 from pulumi.dynamic.dynamic import PROVIDER_KEY
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 
 from .client import (
     DEFAULT_BASE_URL,
@@ -85,16 +95,6 @@ INPUT_FIELDS = (
 OUTPUT_ONLY_FIELDS = ("monitor_id", "status")
 DEFAULTS: dict[str, Any] = {"type": "HTTP", "interval": 300, "timeout": 30, "http_method": "GET"}
 
-MONITOR_TYPES = ("HTTP", "KEYWORD")
-HTTP_METHODS = ("HEAD", "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY")
-KEYWORD_TYPES = ("ALERT_EXISTS", "ALERT_NOT_EXISTS")
-# Bounds from the OpenAPI document (CreateHttpMonitorDto / MonitorDto).
-INTERVAL_RANGE = (30, 2_678_400)
-TIMEOUT_RANGE = (0, 60)
-MAX_NAME_LENGTH = 250
-MAX_URL_LENGTH = 10_000
-MAX_KEYWORD_LENGTH = 500
-
 # Creates whose outcome is unknown are retried this many times in all, each after a
 # look for the monitor it may have made.
 CREATE_ATTEMPTS = 3
@@ -103,10 +103,6 @@ CREATE_ATTEMPTS = 3
 ADOPT_SETTLE_S = 2.0
 # A refresh runs in one process within seconds; older listings are not trusted.
 LISTING_TTL_S = 60.0
-
-
-class _Invalid(Exception):
-    """One input failed validation; the message is the CheckFailure reason."""
 
 
 def _is_unknown(value: Any) -> bool:
@@ -120,91 +116,114 @@ def _contains_unknown(value: Any) -> bool:
     return _is_unknown(value)
 
 
-def _whole_number(value: Any, what: str = "a whole number") -> int:
-    # Pulumi sends every number as a float (300.0); bool is an int in Python but not here.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Invalid(f"must be {what}, got {value!r}")
-    if isinstance(value, float) and not value.is_integer():
-        raise _Invalid(f"must be {what}, got {value!r}")
-    return int(value)
+# -- input schema: one pydantic type per input field ------------------------------------------
+# Bounds are from the OpenAPI document (CreateHttpMonitorDto / MonitorDto). Only the rules
+# pydantic has no constraint for are functions.
 
 
-def _in_range(value: Any, low: int, high: int, unit: str) -> int:
-    number = _whole_number(value, f"a whole number of {unit}")
-    if not low <= number <= high:
-        raise _Invalid(f"must be between {low} and {high} {unit}, got {number}")
-    return number
+def _unless_unknown(value: Any, validate: ValidatorFunctionWrapHandler) -> Any:
+    """List items not known yet (preview) pass through untouched; the others are validated."""
+    return value if _is_unknown(value) else validate(value)
 
 
-def _text(value: Any, max_length: int) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _Invalid(f"must be a non-empty string, got {value!r}")
-    if len(value) > max_length:
-        raise _Invalid(f"must be at most {max_length} characters, got {len(value)}")
-    return value
+def _from_pulumi_number(value: Any) -> Any:
+    # Pulumi sends every number as a float (300.0); the strict int then refuses 300.5 and bools.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _one_of(value: Any, allowed: Iterable[str]) -> str:
-    allowed = tuple(allowed)
-    if value not in allowed:
-        raise _Invalid(f"must be one of {', '.join(allowed)}; got {value!r}")
-    return value
-
-
-def _check_url(value: Any) -> str:
-    url = _text(value, MAX_URL_LENGTH)
+def _http_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
-        raise _Invalid(f"must be an http:// or https:// URL with a host, got {url!r}")
+        raise ValueError("must be an http:// or https:// URL with a host")
     return url
 
 
-def _check_keyword_value(value: Any) -> str:
-    keyword = _text(value, MAX_KEYWORD_LENGTH)
+def _no_surrounding_whitespace(keyword: str) -> str:
     if keyword != keyword.strip():
         # UptimeRobot trims it, which would show as a change on every preview.
-        raise _Invalid("must not start or end with whitespace")
+        raise ValueError("must not start or end with whitespace")
     return keyword
 
 
-def _check_list(value: Any, check_item: Callable[[Any], Any]) -> list[Any]:
-    if not isinstance(value, list | tuple):
-        raise _Invalid(f"must be a list, got {value!r}")
-    items = [item if _is_unknown(item) else check_item(item) for item in value]
-    known = [item for item in items if not _is_unknown(item)]
-    duplicates = sorted({str(item) for item in known if known.count(item) > 1})
-    if duplicates:
-        raise _Invalid(f"has duplicates: {', '.join(duplicates)}")
-    return items
-
-
-def _check_alert_contact_id(value: Any) -> int:
-    contact_id = _whole_number(value, "a whole number (an alert contact id)")
-    if contact_id < 1:
-        raise _Invalid(f"must hold positive alert contact ids, got {contact_id}")
-    return contact_id
-
-
-def _check_tag(value: Any) -> str:
-    tag = _text(value, 250)
+def _no_commas(tag: str) -> str:
     if "," in tag:
         # The API filters by a comma-separated tag list, so a comma would split the tag.
-        raise _Invalid(f"tags must not contain commas, got {tag!r}")
+        raise ValueError("must not contain commas")
     return tag
 
 
-_FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "friendly_name": lambda v: _text(v, MAX_NAME_LENGTH),
-    "url": _check_url,
-    "type": lambda v: _one_of(v, MONITOR_TYPES),
-    "interval": lambda v: _in_range(v, *INTERVAL_RANGE, "seconds"),
-    "timeout": lambda v: _in_range(v, *TIMEOUT_RANGE, "seconds"),
-    "http_method": lambda v: _one_of(v, HTTP_METHODS),
-    "keyword_type": lambda v: _one_of(v, KEYWORD_TYPES),
-    "keyword_value": _check_keyword_value,
-    "alert_contact_ids": lambda v: _check_list(v, _check_alert_contact_id),
-    "tags": lambda v: _check_list(v, _check_tag),
+def _unique(items: list[Any]) -> list[Any]:
+    known = [item for item in items if not _is_unknown(item)]
+    duplicates = sorted({str(item) for item in known if known.count(item) > 1})
+    if duplicates:
+        raise ValueError(f"must not hold duplicates ({', '.join(duplicates)})")
+    return items
+
+
+NOT_BLANK = r"\S"  # matched anywhere: at least one character that is not whitespace
+WholeNumber = Annotated[int, BeforeValidator(_from_pulumi_number), Field(strict=True)]
+MonitorType = Literal["HTTP", "KEYWORD"]
+HttpMethod = Literal["HEAD", "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY"]
+KeywordType = Literal["ALERT_EXISTS", "ALERT_NOT_EXISTS"]
+AlertContactId = Annotated[WholeNumber, Field(ge=1)]
+Tag = Annotated[str, Field(strict=True, pattern=NOT_BLANK, max_length=250), AfterValidator(_no_commas)]
+
+INPUT_TYPES: dict[str, Any] = {
+    "friendly_name": Annotated[str, Field(strict=True, pattern=NOT_BLANK, max_length=250)],
+    "url": Annotated[str, Field(strict=True, pattern=NOT_BLANK, max_length=10_000), AfterValidator(_http_url)],
+    "type": MonitorType,
+    "interval": Annotated[WholeNumber, Field(ge=30, le=2_678_400)],  # seconds
+    "timeout": Annotated[WholeNumber, Field(ge=0, le=60)],  # seconds
+    "http_method": HttpMethod,
+    "keyword_type": KeywordType,
+    "keyword_value": Annotated[
+        str, Field(strict=True, pattern=NOT_BLANK, max_length=500), AfterValidator(_no_surrounding_whitespace)
+    ],
+    "alert_contact_ids": Annotated[
+        list[Annotated[AlertContactId, WrapValidator(_unless_unknown)]], AfterValidator(_unique)
+    ],
+    "tags": Annotated[list[Annotated[Tag, WrapValidator(_unless_unknown)]], AfterValidator(_unique)],
 }
+
+
+@functools.cache
+def _adapter(name: str) -> TypeAdapter[Any]:
+    """The validator of one input, built on first use (previews only need it in ``check``)."""
+    return TypeAdapter(INPUT_TYPES[name])
+
+
+def _shown(value: Any) -> str:
+    """A given value as the user wrote it: Pulumi's 10.0 is shown as 10."""
+    if isinstance(value, list | tuple):
+        return f"[{', '.join(_shown(item) for item in value)}]"
+    return repr(int(value)) if isinstance(value, float) and value.is_integer() else repr(value)
+
+
+# Pydantic's error types as short reasons, filled from the error's context.
+_PROBLEMS = {
+    "value_error": "{error}",  # one of the functions above: its message says what is wrong
+    "literal_error": "must be {expected}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "string_too_long": "must be at most {max_length} characters",
+    "string_pattern_mismatch": "must not be blank",  # the only pattern is NOT_BLANK
+    "string_type": "must be a string",
+    "int_type": "must be a whole number",
+    "list_type": "must be a list",
+}
+
+
+def _reason(name: str, exc: ValidationError) -> str:
+    """Pydantic's errors for one input as one short reason: what is wrong and what was given."""
+    reasons = []
+    for error in exc.errors(include_url=False):
+        template = _PROBLEMS.get(error["type"])
+        problem = template.format(**error.get("ctx", {})) if template else error["msg"]
+        given = error["input"]
+        shown = str(len(given)) if error["type"] == "string_too_long" else _shown(given)
+        where = name + "".join(f"[{part}]" for part in error["loc"])
+        reasons.append(f"{where} {problem}, got {shown}")
+    return "; ".join(reasons)
 
 
 def _plain(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -415,9 +434,9 @@ class MonitorProvider(pulumi.dynamic.ResourceProvider):
                 inputs[name] = value
                 continue
             try:
-                inputs[name] = _FIELD_CHECKS[name](value)
-            except _Invalid as exc:
-                failures.append(CheckFailure(name, f"{name} {exc}"))
+                inputs[name] = _adapter(name).validate_python(value)
+            except ValidationError as exc:
+                failures.append(CheckFailure(name, _reason(name, exc)))
                 inputs[name] = value
         for name in ("friendly_name", "url"):
             if name not in inputs:

@@ -134,7 +134,10 @@ def test_check_fills_defaults_and_normalises_numbers(offline_provider: MonitorPr
         ({"type": "KEYWORD", "keyword_type": "ALERT_EXISTS"}, "keyword_value"),
         ({"type": "KEYWORD", "keyword_type": "ALERT_EXISTS", "keyword_value": " ok "}, "keyword_value"),
         ({"type": "KEYWORD", "keyword_type": "SOMETIMES", "keyword_value": "ok"}, "keyword_type"),
+        ({"timeout": False}, "timeout"),
         ({"alert_contact_ids": [0.0]}, "alert_contact_ids"),
+        ({"alert_contact_ids": [2.5]}, "alert_contact_ids"),
+        ({"alert_contact_ids": [True]}, "alert_contact_ids"),
         ({"alert_contact_ids": [3.0, 3.0]}, "alert_contact_ids"),
         ({"alert_contact_ids": "3"}, "alert_contact_ids"),
         ({"tags": ["gangplank,stack:dev"]}, "tags"),
@@ -150,6 +153,29 @@ def test_check_reports_one_failure_naming_the_bad_field(
 
     assert [f.property for f in result.failures] == [field]
     assert result.failures[0].reason.startswith(field)
+
+
+def test_check_takes_pulumi_floats_as_whole_numbers(offline_provider: MonitorProvider) -> None:
+    result = offline_provider.check({}, sent(interval=60.0, timeout=0.0, alert_contact_ids=[5.0, 6]))
+
+    assert result.failures == []
+    numbers = [result.inputs["interval"], result.inputs["timeout"], *result.inputs["alert_contact_ids"]]
+    assert numbers == [60, 0, 5, 6]
+    assert {type(n) for n in numbers} == {int}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "given"),
+    [({"interval": 300.5}, "300.5"), ({"interval": True}, "True"), ({"alert_contact_ids": [3.0, 4.5]}, "4.5")],
+)
+def test_check_refuses_fractions_and_booleans_readably(
+    offline_provider: MonitorProvider, overrides: dict[str, Any], given: str
+) -> None:
+    [failure] = offline_provider.check({}, sent(**overrides)).failures
+
+    assert "whole number" in failure.reason
+    assert failure.reason.endswith(f"got {given}")
+    assert "pydantic" not in failure.reason
 
 
 def test_check_reports_every_bad_field_at_once(offline_provider: MonitorProvider) -> None:
