@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -103,4 +104,11 @@ class Monitor(pulumi.dynamic.Resource, module="uptimerobot", name="Monitor"):
         # Declared with None so the SDK exposes them as Output attributes; None is not sent.
         props["monitor_id"] = None
         props["status"] = None
-        super().__init__(MonitorProvider(), name, props, opts)
+        # pulumi 3.272's serialize_provider wraps pickle._Pickler._batch_setitems for sorting
+        # and never unwraps it: each dynamic resource nests one more wrapper, and the ~980th
+        # in a process hits RecursionError. Put the originals back after each serialization.
+        batch_setitems, save_dict = pickle._Pickler._batch_setitems, pickle._Pickler.save_dict
+        try:
+            super().__init__(MonitorProvider(), name, props, opts)
+        finally:
+            pickle._Pickler._batch_setitems, pickle._Pickler.save_dict = batch_setitems, save_dict

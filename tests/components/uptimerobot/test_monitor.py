@@ -76,3 +76,19 @@ def test_monitor_registers_the_dynamic_type_and_exposes_outputs(mocks: Recording
         )
 
     return pulumi.Output.all(monitor.monitor_id, monitor.status, monitor.url, monitor.tags).apply(check)
+
+
+def test_declaring_monitors_leaves_the_pickler_as_it_was(run_mocked):
+    """Without the restore, each Monitor nests the SDK's pickler patch once more until RecursionError."""
+    import pickle
+
+    from components.uptimerobot.monitor import Monitor, MonitorArgs
+
+    before = (pickle._Pickler._batch_setitems, pickle._Pickler.save_dict)
+
+    def program() -> None:
+        for index in range(3):
+            Monitor(f"m{index}", MonitorArgs(friendly_name=f"m{index}", url=f"https://m{index}.example.com/"))
+
+    run_mocked(program)
+    assert (pickle._Pickler._batch_setitems, pickle._Pickler.save_dict) == before

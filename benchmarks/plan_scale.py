@@ -1,0 +1,564 @@
+"""How the program scales with the catalogue: the real program under mocks vs the Pulumi SDK floor.
+
+For each N it generates a catalogue of N apps (`benchmarks/catalogue.py`: the realistic mix),
+then runs, each in a fresh subprocess so that peak memory is per run:
+
+- **program**: `planner.run.run_program("dev", apps)`: the real `__main__.py` under the
+  planner's mocks, exactly what `python -m planner` and the tests run;
+- **floor** (replay): a bare Pulumi program under the SDK's own `MockMonitor` and trivial
+  mocks that registers the same resources (same types, names and inputs, replayed from the
+  program's registrations) as plain `pulumi.CustomResource`s / `ComponentResource`s, then
+  waits for the RPCs the way `planner/run.py` does. Same count, same payloads, no program:
+  what the SDK alone costs for this workload;
+- **records** floor: the same number of `aws.route53.Record` alias records through the typed
+  pulumi_aws class (what a typed resource costs the SDK; smaller payloads than Ingresses).
+
+Each worker first does a warm-up run of a few apps in the same process, so one-time imports
+(pulumi_aws, pulumi_kubernetes, the components) are not counted as per-resource time, then times
+one run. Each measurement is repeated `--repeat` times, each time in a new process, and the
+best is kept (the machine may be busy with other work). A new process each time matters: the
+SDK leaves state behind per dynamic resource (see docs/performance.md), so a second run in
+the same process would not measure what `pulumi up` does. Peak memory
+is the process's max RSS (`resource.getrusage`, imports included); "+MiB" is what the measured
+run added to the resident memory it started with. "GC %" is the share of the run spent in
+Python's cyclic garbage collector (`gc.callbacks`).
+
+Figures only: no target here fails the run (exit 1 only if a run itself failed).
+
+    .venv/bin/python benchmarks/plan_scale.py                     # N = 10, 100, 500, 1000
+    .venv/bin/python benchmarks/plan_scale.py --quick             # N = 10, 50 (CI)
+    .venv/bin/python benchmarks/plan_scale.py --sizes 10,200 --repeat 1
+    .venv/bin/python benchmarks/plan_scale.py --gc-threshold 0    # same, garbage collector off everywhere
+    .venv/bin/python benchmarks/plan_scale.py --profile 500       # where the program's time goes
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import io
+import json
+import math
+import os
+import pstats
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from benchmarks.catalogue import generate_apps, stats, write_catalogue
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DEFAULT_SIZES = (10, 100, 500, 1000)
+QUICK_SIZES = (10, 50)
+DEFAULT_REPEAT = 3
+QUICK_REPEAT = 1
+WARMUP_APPS = 3
+TARGET_RATIO = 1.5
+TARGET_AT = 500
+STACK = "dev"
+WORKER_TIMEOUT_S = 3600
+# Built-ins in which a thread only waits (for work, for the GIL's holder, for a wake-up):
+# left out of the profile's own-time figures, where they would drown the real work.
+WAITS = ("'get' of '_queue.SimpleQueue'", "'poll' of 'select.epoll'", "'acquire' of '_thread.lock'",
+         "'send' of '_socket.socket'", "'acquire' of '_thread.RLock'")
+
+
+# -- measuring, inside a worker ------------------------------------------------------------
+
+
+def _peak_rss_mib() -> float:
+    # Linux reports ru_maxrss in KiB.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _current_rss_mib() -> float:
+    """Resident memory now (Linux /proc), to tell what the measured run added to its starting point."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        resident_pages = int(statm.read().split()[1])
+    return resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _set_gc(threshold: list[int] | None) -> None:
+    """Apply `--gc-threshold` (the same in every worker, so program and floor compare like with like)."""
+    if threshold is None:
+        return
+    if threshold[0] == 0:
+        gc.disable()
+    else:
+        gc.set_threshold(*threshold)
+
+
+class _GcClock:
+    """Time spent in garbage collections, per generation, from the interpreter's own gc callbacks."""
+
+    def __init__(self) -> None:
+        self.per_generation = [0.0, 0.0, 0.0]
+        self.collections = [0, 0, 0]
+        self._started = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.per_generation)
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.per_generation[info["generation"]] += time.perf_counter() - self._started
+            self.collections[info["generation"]] += 1
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One timed run."""
+
+    seconds: float
+    gc_seconds: float
+    added_mib: float
+    full_collections: int
+    full_collection_seconds: float
+
+
+def _timed(work: Callable[[], Any]) -> tuple[Timing, Any]:
+    """Wall time, GC time and resident memory added of one run of `work`."""
+    gc.collect()  # the run starts without the warm-up's garbage
+    clock = _GcClock()
+    gc.callbacks.append(clock)
+    baseline_mib = _current_rss_mib()
+    started = time.perf_counter()
+    try:
+        result = work()
+    finally:
+        seconds = time.perf_counter() - started
+        gc.callbacks.remove(clock)
+    added_mib = max(0.0, _current_rss_mib() - baseline_mib)
+    return Timing(seconds, clock.seconds, added_mib, clock.collections[2], clock.per_generation[2]), result
+
+
+@contextmanager
+def _profiled(sink: list[pstats.Stats]) -> Iterator[None]:
+    """cProfile the main thread and every thread started inside the block.
+
+    Pulumi calls the (mock) monitor from a thread pool (`run_in_executor`), so a plain
+    cProfile of the main thread would miss the mocks and the RecordingMonitor entirely.
+    """
+    thread_profiles: list[cProfile.Profile] = []
+
+    def start_thread_profile(*_: Any) -> None:
+        profile = cProfile.Profile()
+        thread_profiles.append(profile)
+        sys.setprofile(None)
+        profile.enable()
+
+    threading.setprofile(start_thread_profile)
+    main = cProfile.Profile()
+    main.enable()
+    try:
+        yield
+    finally:
+        main.disable()
+        threading.setprofile(None)  # type: ignore[arg-type]
+        collected = pstats.Stats(main)
+        for profile in thread_profiles:
+            collected.add(profile)
+        sink.append(collected)
+
+
+def _profile_report(collected: pstats.Stats, limit: int = 25) -> str:
+    """Own time per function and per source file (all threads, waits left out), then cumulative."""
+    entries = []
+    for (filename, line, function), (_, calls, own, cumulative, _) in collected.stats.items():  # type: ignore[attr-defined]
+        if any(wait in function for wait in WAITS):
+            continue
+        entries.append((own, cumulative, calls, f"{_short_path(filename)}:{line}({function})"))
+    total = sum(own for own, *_ in entries) or 1.0
+    out = io.StringIO()
+    out.write(f"busy time (own time summed over threads, waits left out): {total:.2f} s\n\n")
+    out.write("own time per source file:\n")
+    per_file: Counter[str] = Counter()
+    for own, _, _, where in entries:
+        per_file[where.rsplit(":", 1)[0]] += own
+    for filename, own in per_file.most_common(limit):
+        out.write(f"  {own:8.3f} s {100 * own / total:5.1f}%  {filename}\n")
+    out.write("\nown time per function:\n")
+    for own, _, calls, where in sorted(entries, reverse=True)[:limit]:
+        out.write(f"  {own:8.3f} s {100 * own / total:5.1f}%  {calls:>8} calls  {where}\n")
+    out.write("\ncumulative time per function (a thread's time includes the waits it made):\n")
+    for _, cumulative, calls, where in sorted(entries, key=lambda e: e[1], reverse=True)[:limit]:
+        out.write(f"  {cumulative:8.3f} s  {calls:>8} calls  {where}\n")
+    return out.getvalue()
+
+
+def _short_path(filename: str) -> str:
+    for marker in ("site-packages/", "/lib/python3.11/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    try:
+        return str(Path(filename).relative_to(ROOT))
+    except ValueError:
+        return filename
+
+
+# -- workers (each runs in its own subprocess) -------------------------------------------
+
+
+def _program_worker(apps_path: str, dump_path: str | None, gc_threshold: list[int] | None,
+                    profile: bool = False) -> dict[str, Any]:
+    """Run the real program on `apps_path`; optionally dump its registrations for the replay floor."""
+    from planner.run import run_program
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        warmup = write_catalogue(WARMUP_APPS, Path(scratch))
+        run_program(STACK, str(warmup), ROOT)
+    startup_s = time.perf_counter() - started
+
+    _set_gc(gc_threshold)
+    profiles: list[pstats.Stats] = []
+    if profile:
+        with _profiled(profiles):
+            timing, run = _timed(lambda: run_program(STACK, apps_path, ROOT))
+    else:
+        timing, run = _timed(lambda: run_program(STACK, apps_path, ROOT))
+
+    registrations = run.monitor.registrations
+    inventory = run.outputs.get("apps") or {}
+    if dump_path:
+        Path(dump_path).write_text(json.dumps([
+            {"type": r.type, "name": r.name, "custom": r.custom, "inputs": r.inputs} for r in registrations
+        ]), encoding="utf-8")
+    result: dict[str, Any] = {
+        **asdict(timing),
+        "peak_rss_mib": _peak_rss_mib(),
+        "startup_s": startup_s,
+        "resources": len(registrations),
+        "apps_in_inventory": len(inventory) if isinstance(inventory, dict) else -1,
+        "by_type": dict(Counter(r.type for r in registrations).most_common()),
+    }
+    if profiles:
+        result["profile"] = _profile_report(profiles[0])
+    return result
+
+
+class _PlainMocks:
+    """The least a mock can do: echo the inputs, id from the name."""
+
+    def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
+        return f"{args.name}-id", args.inputs
+
+    def call(self, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, []
+
+
+def _run_bare(declare: Callable[[], None]) -> None:
+    """Declare resources under the SDK's own MockMonitor and wait for every RPC, as planner/run.py does."""
+    import pulumi
+    from pulumi.runtime import settings as runtime_settings
+    from pulumi.runtime.stack import wait_for_rpcs
+
+    class Mocks(_PlainMocks, pulumi.runtime.Mocks):
+        pass
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        runtime_settings.ROOT.set(None)
+        # As planner/run.py does: the warm-up run's outputs belong to its closed loop.
+        runtime_settings.SETTINGS.outputs.clear()
+        pulumi.runtime.set_mocks(Mocks(), project="gangplank", stack=STACK, preview=False)
+        declare()
+        loop.run_until_complete(wait_for_rpcs())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+        runtime_settings.ROOT.set(None)
+
+
+def _declare_replay(registrations: list[dict[str, Any]]) -> Callable[[], None]:
+    def declare() -> None:
+        import pulumi
+
+        for reg in registrations:
+            if reg["custom"]:
+                pulumi.CustomResource(reg["type"], reg["name"], dict(reg["inputs"]))
+            else:
+                pulumi.ComponentResource(reg["type"], reg["name"])
+
+    return declare
+
+
+def _declare_records(count: int) -> Callable[[], None]:
+    def declare() -> None:
+        import pulumi_aws as aws
+
+        for index in range(count):
+            host = f"app-{index:04d}.dev.example.com"
+            aws.route53.Record(
+                f"{host}-a", zone_id="Z0123456789ABCDEFGHIJ", name=host, type="A",
+                aliases=[aws.route53.RecordAliasArgs(
+                    name="k8s-ingress-public-0123456789.elb.eu-west-1.amazonaws.com",
+                    zone_id="Z2IFOLAFXWLO4F", evaluate_target_health=True)],
+            )
+
+    return declare
+
+
+def _floor_worker(kind: str, replay_path: str, gc_threshold: list[int] | None) -> dict[str, Any]:
+    """Time the bare program for the registrations dumped by the program worker."""
+    # The same SDK imports as the program's, so that peak memory compares like with like.
+    import pulumi_aws  # noqa: F401
+    import pulumi_kubernetes  # noqa: F401
+    import pulumi_random  # noqa: F401
+
+    registrations = json.loads(Path(replay_path).read_text(encoding="utf-8"))
+    if kind == "replay":
+        declare, warmup = _declare_replay(registrations), _declare_replay(registrations[: WARMUP_APPS * 5])
+    else:
+        declare, warmup = _declare_records(len(registrations)), _declare_records(WARMUP_APPS)
+    _run_bare(warmup)
+    _set_gc(gc_threshold)
+    timing, _ = _timed(lambda: _run_bare(declare))
+    return {**asdict(timing), "peak_rss_mib": _peak_rss_mib(), "resources": len(registrations)}
+
+
+# -- the driver ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Side:
+    """One measured program (the real one or a floor) at one size."""
+
+    seconds: float
+    gc_seconds: float
+    peak_mib: float
+    added_mib: float
+    full_collections: int
+    full_collection_seconds: float
+
+    @classmethod
+    def of(cls, result: dict[str, Any]) -> Side:
+        return cls(result["seconds"], result["gc_seconds"], result["peak_rss_mib"], result["added_mib"],
+                   result["full_collections"], result["full_collection_seconds"])
+
+    @property
+    def gc_percent(self) -> float:
+        return 100 * self.gc_seconds / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Row:
+    """One catalogue size: the program and its floors."""
+
+    apps: int
+    resources: int
+    startup_s: float
+    program: Side
+    floor: Side
+    records: Side
+
+    def ms_per_resource(self, side: Side) -> float:
+        return 1000 * side.seconds / self.resources
+
+    @property
+    def ratio(self) -> float:
+        return self.program.seconds / self.floor.seconds
+
+    @property
+    def records_ratio(self) -> float:
+        return self.program.seconds / self.records.seconds
+
+
+def _worker(args: list[str]) -> dict[str, Any]:
+    """Run this file as a worker subprocess and return the JSON it prints last."""
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=WORKER_TIMEOUT_S, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"worker {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _best(args: list[str], repeat: int) -> dict[str, Any]:
+    """The fastest of `repeat` worker runs, each in a new process."""
+    return min((_worker(args) for _ in range(repeat)), key=lambda result: result["seconds"])
+
+
+def measure(n: int, scratch: Path, repeat: int, gc_threshold: list[int] | None) -> Row:
+    """Program, replay floor and records floor for a catalogue of `n` apps, each in a fresh process."""
+    apps = write_catalogue(n, scratch)
+    dump = scratch / f"registrations-{n}.json"
+    common = ["--gc-threshold", ",".join(map(str, gc_threshold))] if gc_threshold is not None else []
+    program = _best(["--worker", "program", "--apps", str(apps), "--dump", str(dump), *common], repeat)
+    if program["apps_in_inventory"] != n:  # a broken run must not pass for a fast one
+        raise RuntimeError(f"N={n}: the program's inventory lists {program['apps_in_inventory']} apps, not {n}")
+    floor = _best(["--worker", "replay", "--replay", str(dump), *common], repeat)
+    records = _best(["--worker", "records", "--replay", str(dump), *common], repeat)
+    return Row(apps=n, resources=program["resources"], startup_s=program["startup_s"],
+               program=Side.of(program), floor=Side.of(floor), records=Side.of(records))
+
+
+def render_table(rows: Sequence[Row]) -> str:
+    header = (f"{'N':>5} {'resources':>9} {'res/app':>7} | {'program s':>9} {'ms/res':>6} {'GC %':>4} "
+              f"{'peak MiB':>8} {'+MiB':>5} | {'floor s':>7} {'ms/res':>6} {'GC %':>4} {'peak MiB':>8} "
+              f"{'+MiB':>5} | {'x floor':>7} | {'records s':>9} {'x rec':>6}")
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        p, f = r.program, r.floor
+        lines.append(
+            f"{r.apps:>5} {r.resources:>9} {r.resources / r.apps:>7.2f} | {p.seconds:>9.2f} "
+            f"{r.ms_per_resource(p):>6.2f} {p.gc_percent:>4.0f} {p.peak_mib:>8.0f} {p.added_mib:>5.0f} | "
+            f"{f.seconds:>7.2f} {r.ms_per_resource(f):>6.2f} {f.gc_percent:>4.0f} {f.peak_mib:>8.0f} "
+            f"{f.added_mib:>5.0f} | {r.ratio:>6.2f}x | {r.records.seconds:>9.2f} {r.records_ratio:>5.2f}x"
+        )
+    return "\n".join(lines)
+
+
+def scaling_exponent(rows: Sequence[Row], seconds: Callable[[Row], float]) -> float | None:
+    """k in time ~ resources^k, least squares on logs: 1.0 is linear."""
+    points = [(math.log(r.resources), math.log(seconds(r))) for r in rows if seconds(r) > 0]
+    if len(points) < 2:
+        return None
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else None
+
+
+def summary(rows: Sequence[Row]) -> list[str]:
+    """The reading of the table: ratio at the target size, growth per resource, fitted exponent."""
+    lines = []
+    by_n = {r.apps: r for r in rows}
+    at = by_n.get(TARGET_AT) or rows[-1]
+    verdict = "met" if at.ratio <= TARGET_RATIO else "NOT met"
+    lines.append(f"ratio program/floor at N={at.apps}: {at.ratio:.2f}x "
+                 f"(target <= {TARGET_RATIO}x at N={TARGET_AT}: {verdict}"
+                 f"{'' if at.apps == TARGET_AT else f'; N={TARGET_AT} not measured'}); "
+                 f"vs the typed-records floor: {at.records_ratio:.2f}x")
+    low, high = (by_n[100], by_n[1000]) if {100, 1000} <= by_n.keys() else (rows[0], rows[-1])
+    if low is not high:
+        def growth(side: Callable[[Row], Side]) -> float:
+            return high.ms_per_resource(side(high)) / low.ms_per_resource(side(low))
+
+        lines.append(f"growth, ms/resource at N={high.apps} vs N={low.apps}: program "
+                     f"{growth(lambda r: r.program):.2f}x, floor {growth(lambda r: r.floor):.2f}x, "
+                     f"records floor {growth(lambda r: r.records):.2f}x (1.00 = linear)")
+    program_k = scaling_exponent(rows, lambda r: r.program.seconds)
+    floor_k = scaling_exponent(rows, lambda r: r.floor.seconds)
+    if program_k is not None and floor_k is not None:
+        lines.append(f"fitted exponent, time ~ resources^k: program k = {program_k:.2f}, floor k = {floor_k:.2f}")
+    last = rows[-1]
+    if last.program.gc_seconds:
+        lines.append(f"garbage collector at N={last.apps}: program {last.program.gc_seconds:.2f} s, of which "
+                     f"{last.program.full_collection_seconds:.2f} s in full (generation 2) collections "
+                     f"({last.program.full_collections}); floor {last.floor.gc_seconds:.2f} s, of which "
+                     f"{last.floor.full_collection_seconds:.2f} s in full collections ({last.floor.full_collections})")
+    lines.append(f"one-time startup (imports + a {WARMUP_APPS}-app warm-up run), not in the table: "
+                 + ", ".join(f"N={r.apps}: {r.startup_s:.1f} s" for r in rows))
+    return lines
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated app counts, got {text!r}") from None
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError("app counts must be at least 1")
+    return sizes
+
+
+def _gc_threshold(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected G0[,G1[,G2]] integers, got {text!r}") from None
+    if not 1 <= len(values) <= 3 or min(values) < 0:
+        raise argparse.ArgumentTypeError("expected one to three non-negative integers (0 = collector off)")
+    return values
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help=f"N = {', '.join(map(str, QUICK_SIZES))}, {QUICK_REPEAT} run each (CI)")
+    parser.add_argument("--sizes", type=_sizes, help=f"comma-separated app counts (default {DEFAULT_SIZES})")
+    parser.add_argument("--repeat", type=int,
+                        help=f"runs per measurement, each in a new process, best kept (default {DEFAULT_REPEAT})")
+    parser.add_argument("--gc-threshold", type=_gc_threshold, metavar="G0[,G1,G2]",
+                        help="gc.set_threshold in every worker (0: collector off); default: Python's")
+    parser.add_argument("--profile", type=int, metavar="N", help="profile the program for N apps and print hotspots")
+    # Internal: how the driver starts its subprocesses.
+    parser.add_argument("--worker", choices=("program", "replay", "records"), help=argparse.SUPPRESS)
+    parser.add_argument("--apps", help=argparse.SUPPRESS)
+    parser.add_argument("--dump", help=argparse.SUPPRESS)
+    parser.add_argument("--replay", help=argparse.SUPPRESS)
+    parser.add_argument("--profiled", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    repeat = max(1, args.repeat or (QUICK_REPEAT if args.quick else DEFAULT_REPEAT))
+
+    if args.worker == "program":
+        print(json.dumps(_program_worker(args.apps, args.dump, args.gc_threshold, profile=args.profiled)))
+        return 0
+    if args.worker in ("replay", "records"):
+        print(json.dumps(_floor_worker(args.worker, args.replay, args.gc_threshold)))
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="gangplank-scale-") as scratch:
+        try:
+            if args.profile is not None:
+                return _print_profile(args.profile, Path(scratch), args.gc_threshold)
+            return _print_scale(args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES), Path(scratch),
+                                repeat, args.gc_threshold)
+        except (RuntimeError, subprocess.TimeoutExpired) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+
+
+def _print_scale(sizes: Sequence[int], scratch: Path, repeat: int, gc_threshold: list[int] | None) -> int:
+    gc_setting = "Python's default" if gc_threshold is None else ",".join(map(str, gc_threshold))
+    print(f"Plan scale: the program under mocks vs the Pulumi SDK floor (stack {STACK}, "
+          f"python {sys.version.split()[0]}, best of {repeat}, gc threshold {gc_setting})")
+    rows: list[Row] = []
+    for n in sizes:
+        mix = stats(generate_apps(n))
+        print(f"  N={n}: {mix.public} public / {mix.private} private, {mix.deployed} deployed, "
+              f"{mix.basic_auth_apps} with basic auth ({mix.basic_auth_users} users), "
+              f"{mix.rate_limited} rate-limited, {mix.keyword_monitors} KEYWORD monitors, "
+              f"{mix.hosts} hosts", flush=True)
+        rows.append(measure(n, scratch, repeat, gc_threshold))
+    print()
+    print(render_table(rows))
+    print()
+    for line in summary(rows):
+        print(line)
+    return 0
+
+
+def _print_profile(n: int, scratch: Path, gc_threshold: list[int] | None) -> int:
+    apps = write_catalogue(n, scratch)
+    extra = ["--gc-threshold", ",".join(map(str, gc_threshold))] if gc_threshold is not None else []
+    result = _worker(["--worker", "program", "--apps", str(apps), "--profiled", *extra])
+    print(f"profile of the program for N={n} apps ({result['resources']} resources): "
+          f"{result['seconds']:.2f} s under cProfile, of which {result['gc_seconds']:.2f} s in garbage "
+          "collections.\ncProfile times each thread by the wall clock: a collection is charged to whatever "
+          "function allocated when it started, and a call that releases the GIL (bcrypt, I/O) includes "
+          "its wait to take it back.")
+    print(result["profile"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

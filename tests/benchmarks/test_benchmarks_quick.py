@@ -1,0 +1,91 @@
+"""Smoke tests of the benchmarks' quick modes: they run, print their table and real figures.
+
+Benchmarks print figures; tests never assert on time (CI machines vary), only that each
+quick mode exits 0 and prints its header, one row per size with numbers in it, and its
+summary lines.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.catalogue import generate_apps, stats, write_catalogue
+from components.catalog import load_catalogue
+from planner.stackconfig import known_stacks
+from tests.conftest import ROOT, make_settings
+
+NUMBER = r"[0-9][0-9,]*(?:\.[0-9]+)?"
+
+
+def run_benchmark(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """A benchmark as a developer runs it: a fresh process from the project directory."""
+    return subprocess.run([sys.executable, f"benchmarks/{script}", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_generated_catalogue_is_valid_and_mixed(tmp_path: Path) -> None:
+    path = write_catalogue(200, tmp_path)
+    settings = make_settings(private_domain="internal.dev.example.com")
+    apps = load_catalogue(str(path), settings, "dev", known_stacks(ROOT))
+    assert len(apps) == 200
+    mix = stats(generate_apps(200))
+    assert 0.5 <= mix.public / mix.apps <= 0.7
+    assert 0.4 <= mix.deployed / mix.apps <= 0.6
+    assert mix.basic_auth_apps and mix.rate_limited and mix.keyword_monitors
+    assert mix.hosts < mix.apps  # some apps share a host
+    # The same N gives the same catalogue: two runs measure the same input.
+    assert generate_apps(50) == generate_apps(50)
+
+
+@pytest.mark.slow
+def test_plan_scale_quick() -> None:
+    done = run_benchmark("plan_scale.py", "--quick")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert re.search(r"^\s+N resources res/app \| program s ms/res GC % peak MiB\s+\+MiB \| floor s", out, re.M), out
+    for n in (10, 50):
+        # N, resources, res/app | program s, ms/res, ...
+        row = re.search(rf"^\s+{n}\s+([0-9]+)\s+{NUMBER}\s+\|\s+({NUMBER})\s+({NUMBER})\s+", out, re.M)
+        assert row, f"no row for N={n}:\n{out}"
+        assert int(row.group(1)) > n  # several resources per app, plus the platform's
+        assert float(row.group(2)) > 0 and float(row.group(3)) > 0
+    assert re.search(rf"ratio program/floor at N=50: {NUMBER}x .*typed-records floor: {NUMBER}x", out), out
+    assert re.search(rf"growth, ms/resource at N=50 vs N=10: program {NUMBER}x, floor {NUMBER}x", out), out
+    assert re.search(rf"fitted exponent, time ~ resources\^k: program k = -?{NUMBER}", out), out
+
+
+def test_cost_model_quick() -> None:
+    done = run_benchmark("cost_model.py", "--quick")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "us-east-1" in out and "730 h/month" in out
+    assert re.search(r"^\s+apps \| gp NLBs certs records\s+\$/month \| per-app NLBs", out, re.M), out
+    rows = {}
+    for n in (1, 10, 100):
+        row = re.search(rf"^\s+{n} \|\s+2\s+2\s+[0-9]+\s+({NUMBER}) \|\s+{n}\s+{n}\s+[0-9]+\s+({NUMBER}) \|", out, re.M)
+        assert row, f"no row for N={n}:\n{out}"
+        rows[n] = tuple(float(value.replace(",", "")) for value in row.groups())
+    # Shared load balancers cost the same whatever N; one per app grows with N.
+    assert rows[1][0] == rows[10][0] == rows[100][0]
+    assert rows[1][1] < rows[10][1] < rows[100][1]
+    assert re.search(r"break-even: gangplank is cheaper from N = [0-9]+ apps", out), out
+    chart = re.search(r"^chart: (.+\.png)$", out, re.M)
+    assert chart, out
+    png = Path(chart.group(1))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.skipif(not (ROOT / "benchmarks" / "uptimerobot_budget.py").exists(),
+                    reason="benchmarks/uptimerobot_budget.py (issue 6, part 2) is not in this tree")
+def test_uptimerobot_budget_quick() -> None:
+    done = run_benchmark("uptimerobot_budget.py", "--quick")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert re.search(r"^operation\s+N\s+calls\s+target", out, re.M), out
+    for operation in ("create", "no-op update", "refresh", "delete"):
+        assert re.search(rf"^{operation}\s+50\s+[0-9]+\s", out, re.M), f"no row for {operation}:\n{out}"
