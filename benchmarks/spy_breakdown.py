@@ -52,7 +52,7 @@ def _both(first: Callable[[Stack], bool], second: Callable[[Stack], bool]) -> Ca
 
 
 BUCKETS: list[tuple[str, Callable[[Stack], bool]]] = [
-    ("catalogue: YAML load (ruamel round-trip, line tracking)", _has("load_yaml (")),
+    ("catalogue: YAML load (line tracking)", _has("load_yaml (")),
     ("catalogue + settings: validation (pydantic, checks)", _has("load_catalogue (", "load_settings (")),
     ("mocks: bcrypt of RandomPassword", _has("bcrypt", "_password (")),
     ("mocks: GangplankMocks.new_resource, rest", _has("GangplankMocks")),

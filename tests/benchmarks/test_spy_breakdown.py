@@ -23,7 +23,7 @@ def test_samples_go_to_the_first_matching_bucket_and_waits_and_warmup_are_left_o
     raw.write_text(RAW, encoding="utf-8")
     total, buckets = breakdown(read_raw(raw))
     assert total == 50  # the idle pool thread (40) and the warm-up outside _timed (99) are not counted
-    assert buckets["catalogue: YAML load (ruamel round-trip, line tracking)"] == 30
+    assert buckets["catalogue: YAML load (line tracking)"] == 30
     assert buckets["SDK: URNs and aliases"] == 10
     assert buckets["RecordingMonitor: MessageToDict + plain_inputs"] == 5
     assert buckets["SDK MockMonitor.RegisterResource (the floor pays it too)"] == 5
