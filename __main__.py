@@ -1,7 +1,5 @@
 """gangplank: wiring only. Every decision lives in `components/`; see DESIGN.md for the data flow."""
 
-import gc
-
 import pulumi
 
 from components.catalog import load_catalogue
@@ -9,13 +7,10 @@ from components.dashboard import Dashboard, DashboardArgs, instance_name
 from components.dns import host_shares
 from components.exposed_app import AppTarget, ExposedApp, ExposedAppArgs
 from components.platform import Platform, PlatformArgs
+from components.process import relax_garbage_collector
 from components.settings import known_stacks, load_settings
 
-# A program run is one short burst of allocation (resources, Outputs, futures) that lives
-# until the end; with the default thresholds the collector walks it all again and again (half
-# the run time of a large stack). Freeze what the imports made, collect far less often.
-gc.freeze()
-gc.set_threshold(50_000, 20, 100)
+relax_garbage_collector()
 
 stack = pulumi.get_stack()
 # All input is validated before the first resource is declared.

@@ -227,9 +227,12 @@ class IngressController(pulumi.ComponentResource):
                                         delete_before_replace=True),
         )
         # The release waits for the Service's load balancer, so the host name is there to read.
+        # The id comes from the release's status: unknown in the preview of a first deploy, where
+        # the engine then skips the read instead of failing on a Service that does not exist yet.
+        service_name = flavor.controller_service_name(self.spec)
         service = k8s.core.v1.Service.get(
             f"{name}-service",
-            f"{self.spec.namespace}/{flavor.controller_service_name(self.spec)}",
+            release.status.apply(lambda status: f"{status.namespace}/{service_name}"),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[release]),
         )
 
