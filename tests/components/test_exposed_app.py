@@ -229,3 +229,32 @@ def test_monitor_args_for_keyword_monitor():
     assert (args.url, args.type, args.interval) == ("https://shop.dev.example.com/healthz", "KEYWORD", 60)
     assert (args.keyword_type, args.keyword_value) == ("ALERT_NOT_EXISTS", "OK")
     assert args.alert_contact_ids == [7, 8] and args.tags == ["gangplank", "stack:prod"]
+
+
+EXPECTED_ANNOTATIONS = {
+    "nginx-inc": {
+        "api": {"nginx.org/limit-req-rate": "10r/s", "nginx.org/limit-req-burst": "20"},
+        "admin": {"nginx.org/basic-auth-secret": "admin-basic-auth", "nginx.org/client-max-body-size": "4m"},
+    },
+    "ingress-nginx": {
+        "api": {"nginx.ingress.kubernetes.io/limit-rps": "10",
+                "nginx.ingress.kubernetes.io/limit-connections": "30"},
+        "admin": {"nginx.ingress.kubernetes.io/auth-type": "basic",
+                  "nginx.ingress.kubernetes.io/auth-secret": "admin-basic-auth",
+                  "nginx.ingress.kubernetes.io/allowlist-source-range": "10.10.0.0/16",
+                  "nginx.ingress.kubernetes.io/proxy-body-size": "4m"},
+    },
+}
+
+
+def test_intent_becomes_the_flavors_annotations(flavor_run):
+    flavor, run = flavor_run
+    ingresses = app_ingresses(build_plan(run))
+    for app, expected in EXPECTED_ANNOTATIONS[flavor].items():
+        annotations = ingresses[app]["metadata"]["annotations"]
+        assert expected.items() <= annotations.items(), (app, annotations)
+    grafana = ingresses["grafana"]["metadata"]["annotations"]
+    assert not any("limit" in key or "auth" in key for key in grafana)
+    if flavor == "nginx-inc":
+        admin_snippets = ingresses["admin"]["metadata"]["annotations"]["nginx.org/location-snippets"]
+        assert "allow 10.10.0.0/16;" in admin_snippets and "deny all;" in admin_snippets
