@@ -641,7 +641,6 @@ def _with_version(chart: ChartRef, version: str | None) -> ChartRef:
 
 
 FLAVORS: dict[str, Flavor] = {flavor.name: flavor for flavor in (NginxIncFlavor(), IngressNginxFlavor())}
-DEFAULT_FLAVOR = "nginx-inc"
 
 
 def get_flavor(name: str) -> Flavor:

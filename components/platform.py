@@ -18,7 +18,6 @@ from components.settings import Settings
 from components.zones import Zones, ZonesArgs
 
 VISIBILITIES: tuple[Visibility, ...] = ("public", "private")
-EVERYONE = ["0.0.0.0/0", "::/0"]
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,8 @@ class Platform(pulumi.ComponentResource):
                 flavor=self.flavor,
                 chart_version=settings.controller_chart_version,
                 vpc_id=settings.vpc_id,
-                allowed_cidrs=EVERYONE if visibility == "public" else list(settings.private_allowed_cidrs),
+                # The public controller is open to everyone by design; only the private one has a list.
+                allowed_cidrs=list(settings.private_allowed_cidrs) if visibility == "private" else [],
                 certificate_arn=self.certificates.arns[visibility],
                 replicas=settings.controller_replicas,
                 dualstack=settings.dualstack,

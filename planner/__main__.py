@@ -14,7 +14,7 @@ from components.problems import InputError
 from planner.render import RENDERERS
 from planner.run import plan
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID = 0, 1  # usage errors exit 2 from argparse itself
 
 
 def _parser() -> argparse.ArgumentParser:
