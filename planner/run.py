@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 
-from planner.mocks import SECRET_SHOWN_AS, GangplankMocks, RecordingMonitor, plain_inputs
+from planner.mocks import GangplankMocks, RecordingMonitor, plain_inputs
 from planner.stackconfig import read_stack_config
 
 PROJECT = "gangplank"
@@ -84,14 +85,15 @@ def run_program(
 
 
 async def _resolve_outputs() -> dict[str, Any]:
+    """The stack outputs as the engine receives them (secrets marked), shown as a plan shows inputs.
+
+    `serialize_property` only awaits the Outputs inside an output; wrapping the whole value in
+    `Output.from_input` would build an Output per nested value, which at hundreds of apps
+    was a sixth of a planner run (docs/performance.md).
+    """
     root = runtime_settings.get_root_resource()
-    resolved: dict[str, Any] = {}
-    for name, value in sorted(getattr(root, "outputs", {}).items()):
-        output = pulumi.Output.from_input(value)
-        is_secret = await output.is_secret()
-        plain = await output.future()
-        resolved[name] = SECRET_SHOWN_AS if is_secret else plain_inputs(plain)
-    return resolved
+    return {name: plain_inputs(await rpc.serialize_property(value, [], None))
+            for name, value in sorted(getattr(root, "outputs", {}).items())}
 
 
 def build_plan(run: ProgramRun) -> dict[str, Any]:

@@ -59,6 +59,14 @@ def test_plan_scale_quick() -> None:
     assert re.search(rf"fitted exponent, time ~ resources\^k: program k = -?{NUMBER}", out), out
 
 
+@pytest.mark.slow
+def test_plan_scale_with_tuned_floors() -> None:
+    done = run_benchmark("plan_scale.py", "--sizes", "5", "--repeat", "1", "--tuned-floors")
+    assert done.returncode == 0, done.stderr
+    assert "floors tuned like the program" in done.stdout.splitlines()[0], done.stdout
+    assert re.search(rf"^\s+5\s+[0-9]+\s+{NUMBER}\s+\|", done.stdout, re.M), done.stdout
+
+
 def test_cost_model_quick() -> None:
     done = run_benchmark("cost_model.py", "--quick")
     assert done.returncode == 0, done.stderr
@@ -80,8 +88,6 @@ def test_cost_model_quick() -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.skipif(not (ROOT / "benchmarks" / "uptimerobot_budget.py").exists(),
-                    reason="benchmarks/uptimerobot_budget.py (issue 6, part 2) is not in this tree")
 def test_uptimerobot_budget_quick() -> None:
     done = run_benchmark("uptimerobot_budget.py", "--quick")
     assert done.returncode == 0, done.stderr
