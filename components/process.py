@@ -66,7 +66,7 @@ def stop_sdk_reference_cycles() -> None:
     """Swap the SDK's `contains_unknowns` for :func:`contains_unknowns`.
 
     pulumi 3.272 defines a recursive closure on every call of `rpc.contains_unknowns`, which
-    refers to itself through its cell: each call leaves a cycle of five objects that only the
+    refers to itself through its cell: each call leaves a cycle of six objects that only the
     garbage collector can free. The SDK calls it for every resolved Output, about 34 times per
     resource, so at 500 apps it was 96,000 cycles, nearly all of a run's garbage, and the
     collector's time went with it (docs/performance.md). `output.py`, `invoke.py` and `rpc.py`
