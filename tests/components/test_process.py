@@ -83,10 +83,10 @@ def test_the_sdks_contains_unknowns_still_leaves_cycles():
     assert _garbage_left_by(SDK_CONTAINS_UNKNOWNS) >= len(VALUES)
 
 
-def test_after_the_swap_resolving_outputs_leaves_no_cycles(monkeypatch):
+def test_after_the_swap_the_sdks_callers_leave_no_cycles(monkeypatch):
     monkeypatch.setattr(rpc, "contains_unknowns", SDK_CONTAINS_UNKNOWNS)
     stop_sdk_reference_cycles()
-    # The public helper and Output resolution go through the module attribute.
+    # The public helper, like output.py and invoke.py, calls through the module attribute.
     assert _garbage_left_by(pulumi.contains_unknowns) == 0
     assert rpc.contains_unknowns is contains_unknowns
 
@@ -97,10 +97,10 @@ def _tracked_resources() -> int:
 
 def test_a_program_run_leaves_the_collector_little_to_do(run_stack):
     gc.collect()
-    assert _tracked_resources() == 0  # no earlier run's resources in sight: the count below is this run's
+    before = _tracked_resources()  # resources another test may still hold
     run = run_stack("dev")
     # What the program declared is frozen: later collections do not walk it again.
-    assert _tracked_resources() == 0
+    assert _tracked_resources() <= before
     # And the run made little cyclic garbage: with the SDK's own contains_unknowns it leaves
     # about 190 objects per resource (16,458 for these 87), with ours about one.
     assert gc.collect() < 5 * len(run.monitor.registrations)
