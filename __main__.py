@@ -2,16 +2,12 @@
 
 import pulumi
 
-from components.catalog import load_catalogue
-from components.dashboard import Dashboard, DashboardArgs, instance_name
-from components.dns import host_shares
-from components.exposed_app import AppTarget, ExposedApp, ExposedAppArgs
-from components.platform import Platform, PlatformArgs
-from components.process import freeze_declared_objects, relax_garbage_collector, stop_sdk_reference_cycles
-from components.settings import known_stacks, load_settings
-
-relax_garbage_collector()
-stop_sdk_reference_cycles()
+from components.apps.dashboard import Dashboard, DashboardArgs, instance_name
+from components.apps.dns import host_shares
+from components.apps.exposed_app import AppTarget, ExposedApp, ExposedAppArgs
+from components.inputs.catalog import load_catalogue
+from components.inputs.settings import known_stacks, load_settings
+from components.platform.platform import Platform, PlatformArgs
 
 stack = pulumi.get_stack()
 # All input is validated before the first resource is declared.
@@ -54,5 +50,3 @@ pulumi.export("basicAuthPasswords", pulumi.Output.secret(
     {name: app.passwords for name, app in exposed.items() if app.passwords is not None}))
 pulumi.export("publicNameServers", platform.zones.public_name_servers)
 pulumi.export("loadBalancers", {v: c.lb_hostname for v, c in platform.controllers.items()})
-
-freeze_declared_objects()

@@ -327,7 +327,7 @@ def _declare_records(count: int) -> Callable[[], None]:
 def _floor_worker(kind: str, replay_path: str, gc_threshold: list[int] | None, tuned: bool = False) -> dict[str, Any]:
     """Time the bare program for the registrations dumped by the program worker.
 
-    `tuned`: the floor also gets the program's interpreter tuning (`components/process.py`),
+    `tuned`: the floor also gets the planner's interpreter tuning (`planner/process.py`),
     to compare the SDK work alone, with no difference in garbage collection.
     """
     # The same SDK imports as the program's, so that peak memory compares like with like.
@@ -343,7 +343,7 @@ def _floor_worker(kind: str, replay_path: str, gc_threshold: list[int] | None, t
     _run_bare(warmup)
     _set_gc(gc_threshold)
     if tuned:
-        from components.process import relax_garbage_collector, stop_sdk_reference_cycles
+        from planner.process import relax_garbage_collector, stop_sdk_reference_cycles
 
         relax_garbage_collector()
         stop_sdk_reference_cycles()
@@ -522,7 +522,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--gc-threshold", type=_gc_threshold, metavar="G0[,G1,G2]",
                         help="gc.set_threshold in every worker (0: collector off); default: Python's")
     parser.add_argument("--tuned-floors", action="store_true",
-                        help="give the floors the program's interpreter tuning too (components/process.py)")
+                        help="give the floors the planner's interpreter tuning too (planner/process.py)")
     parser.add_argument("--profile", type=int, metavar="N", help="profile the program for N apps and print hotspots")
     # Internal: how the driver starts its subprocesses.
     parser.add_argument("--worker", choices=("program", "replay", "records"), help=argparse.SUPPRESS)

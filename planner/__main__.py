@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any
 
-from components.problems import InputError
+from components.inputs.problems import InputError
 from planner.render import RENDERERS
 from planner.run import plan
 

@@ -22,6 +22,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 
 from planner.mocks import GangplankMocks, RecordingMonitor, plain_inputs
+from planner.process import freeze_declared_objects, tune_planner_process
 from planner.stackconfig import read_stack_config
 
 PROJECT = "gangplank"
@@ -77,8 +78,11 @@ def run_program(
     if apps_path is not None:
         values["gangplank:appsFile"] = apps_path
     values.update(config_overrides or {})
+    tune_planner_process()
     with mocked_runtime(stack, values, config.secret_keys) as (monitor, loop):
         runpy.run_path(str(Path(project_dir) / "__main__.py"), run_name="__main__")
+        # Everything the program declared lives until the run ends: later collections need not walk it.
+        freeze_declared_objects()
         loop.run_until_complete(wait_for_rpcs())
         outputs = loop.run_until_complete(_resolve_outputs())
     return ProgramRun(stack=stack, monitor=monitor, outputs=outputs)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.problems import InputError, Problem, config_subject
-from components.settings import known_stacks, stack_file_name
-from components.yamlfile import YamlFileError, line_of, load_yaml, plain
+from components.inputs.problems import InputError, Problem, config_subject
+from components.inputs.settings import known_stacks, stack_file_name
+from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, plain
 
 SECRET_PLACEHOLDER = "offline-placeholder-secret"
 

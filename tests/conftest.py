@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from components.settings import Settings
+from components.inputs.settings import Settings
 from planner.run import ProgramRun, plan, run_program
 from tests.fakes.fixtures import *  # noqa: F403  (the fake UptimeRobot server and its clients)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.catalogue import generate_apps, stats, write_catalogue
-from components.catalog import load_catalogue
+from components.inputs.catalog import load_catalogue
 from planner.stackconfig import known_stacks
 from tests.conftest import ROOT, make_settings
 

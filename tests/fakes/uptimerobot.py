@@ -28,7 +28,6 @@ import functools
 import itertools
 import json
 import math
-import os
 import socket
 import threading
 import time
@@ -48,6 +47,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.reference import UPTIMEROBOT_OPENAPI
 
 __all__ = ["ERROR_BODY_SCHEMA", "FakeUptimeRobot", "Spec", "load_spec", "spec_path"]
 
@@ -69,8 +70,7 @@ _CREATE_DTOS = {"HTTP": "CreateHttpMonitorDto", "KEYWORD": "CreateKeywordMonitor
 
 def spec_path() -> Path:
     """``shared/uptimerobot/openapi-v3.yaml``: ``shared/`` sits beside the repository."""
-    shared = os.environ.get("GANGPLANK_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared"
-    return Path(shared) / "uptimerobot" / "openapi-v3.yaml"
+    return UPTIMEROBOT_OPENAPI
 
 
 @dataclass(frozen=True)

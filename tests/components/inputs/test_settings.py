@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from components.problems import InputError
-from components.settings import config_keys, parse_settings
-from components.yamlfile import load_yaml
+from components.inputs.problems import InputError
+from components.inputs.settings import config_keys, parse_settings
+from components.inputs.yamlfile import load_yaml
 from tests.conftest import ROOT
 
 REQUIRED = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.catalog import Visibility
+from components.inputs.catalog import Visibility
 
 
 @dataclass(frozen=True)

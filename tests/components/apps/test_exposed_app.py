@@ -7,15 +7,15 @@ from typing import Any
 import bcrypt
 import pytest
 
-from components.catalog import App, resolve_app
-from components.dns import HostShare, ownership_record_name
-from components.exposed_app import (
+from components.apps.dns import HostShare, ownership_record_name
+from components.apps.exposed_app import (
     AppTarget,
     forecastle_annotations,
     ingress_manifest,
     monitor_args,
 )
 from components.flavors import get_flavor
+from components.inputs.catalog import App, resolve_app
 from planner.mocks import digest
 from planner.run import ProgramRun, build_plan
 from tests.conftest import FLAVORS, MIXED_CATALOGUE, make_settings, validate_kubernetes

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.catalog import Visibility
-from components.certificates import Certificates, CertificatesArgs
-from components.flavors import Flavor, get_flavor
-from components.ingress_controller import IngressController, IngressControllerArgs
-from components.settings import Settings
-from components.zones import Zones, ZonesArgs
+from components.flavors import get_flavor
+from components.flavors.traffic import Flavor
+from components.inputs.catalog import Visibility
+from components.inputs.settings import Settings
+from components.platform.certificates import Certificates, CertificatesArgs
+from components.platform.ingress_controller import IngressController, IngressControllerArgs
+from components.platform.zones import Zones, ZonesArgs
 
 VISIBILITIES: tuple[Visibility, ...] = ("public", "private")
 

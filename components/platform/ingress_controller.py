@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.flavors import (
+from components.flavors.traffic import (
     LB_PORTS,
     TARGET_PORTS,
     ControllerSpec,

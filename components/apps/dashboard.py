@@ -13,10 +13,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.catalog import DASHBOARD_APP_NAME, App, ResolvedApp, resolve_app
-from components.dns import host_shares
-from components.exposed_app import AppTarget, ExposedApp, ExposedAppArgs
-from components.settings import Settings
+from components.apps.dns import host_shares
+from components.apps.exposed_app import AppTarget, ExposedApp, ExposedAppArgs
+from components.inputs.catalog import DASHBOARD_APP_NAME, App, ResolvedApp, resolve_app
+from components.inputs.settings import Settings
 
 CHART_REPO = "https://stakater.github.io/stakater-charts"
 CHART = "forecastle"

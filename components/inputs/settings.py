@@ -25,9 +25,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components.fieldtypes import LABEL_RE, Cidr, Domain, Label
-from components.problems import InputError, Problem, config_subject
-from components.yamlfile import YamlFileError, line_of, load_yaml
+from components.inputs.fieldtypes import LABEL_RE, Cidr, Domain, Label
+from components.inputs.problems import InputError, Problem, config_subject
+from components.inputs.yamlfile import YamlFileError, line_of, load_yaml
 
 CONFIG_NAMESPACE = "gangplank"
 FlavorName = Literal["nginx-inc", "ingress-nginx"]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from components.catalog import SCHEMA_FILE, load_catalogue, render_json_schema, resolve_host
-from components.problems import InputError
+from components.inputs.catalog import SCHEMA_FILE, load_catalogue, render_json_schema, resolve_host
+from components.inputs.problems import InputError
 from tests.conftest import ROOT, STACKS, make_settings
 
 GOOD = """
@@ -262,7 +262,7 @@ def test_host_template_names_the_default_host(write_apps):
 
 def test_schema_file_is_current():
     committed = (ROOT / SCHEMA_FILE).read_text(encoding="utf-8")
-    assert committed == render_json_schema(), "apps.schema.json is stale: run `python -m components.catalog`"
+    assert committed == render_json_schema(), "apps.schema.json is stale: run `python -m components.inputs.catalog`"
 
 
 def test_schema_accepts_the_example_catalogue_and_rejects_typos():
@@ -281,7 +281,7 @@ def test_example_catalogue_references_its_schema():
 
 
 def test_every_field_is_documented_in_the_readme():
-    from components.catalog import App
+    from components.inputs.catalog import App
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name, field in App.model_fields.items():

@@ -18,15 +18,15 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.catalog import ResolvedApp
-from components.dns import (
+from components.apps.dns import (
     HostShare,
     host_resource_name,
     ownership_record_name,
     ownership_value,
     record_types,
 )
-from components.flavors import AppIntent, Flavor, RateLimitIntent
+from components.flavors.traffic import AppIntent, Flavor, RateLimitIntent
+from components.inputs.catalog import ResolvedApp
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "gangplank"}

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from components.flavors import REDIRECT_PORT, Flavor, controller_spec, get_flavor
-from components.ingress_controller import (
+from components.flavors import get_flavor
+from components.flavors.traffic import REDIRECT_PORT, Flavor, controller_spec
+from components.platform.ingress_controller import (
     EVERYONE,
     TYPE_TOKEN,
     IngressController,
@@ -20,7 +21,7 @@ from components.ingress_controller import (
     vpc_ipv4_cidrs,
 )
 from planner.mocks import MOCK_VPC_CIDR, NLB_HOSTED_ZONE_IDS, RecordingMonitor
-from tests.components.test_flavors import chart_checks
+from tests.components.flavors.test_flavors import chart_checks
 from tests.conftest import FLAVORS, resolve, validate_kubernetes
 
 CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-0000-4000-8000-0123456789ab"

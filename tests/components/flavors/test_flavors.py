@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -22,25 +20,23 @@ import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from components.flavors import (
+from components.flavors import FLAVORS, get_flavor
+from components.flavors.ingress_nginx import IngressNginxFlavor
+from components.flavors.nginx_inc import NginxIncFlavor
+from components.flavors.traffic import (
     APP_PORT,
-    FLAVORS,
     REDIRECT_PORT,
     REDIRECT_PORT_NAME,
     AppIntent,
     ControllerSpec,
     Flavor,
-    IngressNginxFlavor,
-    NginxIncFlavor,
     RateLimitIntent,
     controller_spec,
-    get_flavor,
 )
 from tests.conftest import FLAVORS as FLAVOR_NAMES
 from tests.conftest import validate_kubernetes
+from tests.reference import F5_VALUES_SCHEMA
 
-SHARED = Path(os.environ.get("GANGPLANK_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
-F5_SCHEMA_FILE = SHARED / "charts" / "nginx-ingress-2.6.4.values.schema.json"
 CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-0000-4000-8000-0123456789ab"
 SG = "sg-0123456789abcdef0"
 VPC_CIDRS = ("10.0.0.0/16", "100.64.0.0/16")
@@ -108,7 +104,7 @@ def twins(flavor: Flavor) -> dict[str, dict[str, Any]]:
 
 
 def f5_schema() -> dict[str, Any]:
-    return json.loads(F5_SCHEMA_FILE.read_text(encoding="utf-8"))
+    return json.loads(F5_VALUES_SCHEMA.read_text(encoding="utf-8"))
 
 
 def f5_registry(schema: dict[str, Any]) -> Registry:

@@ -6,7 +6,7 @@ Two layers of checks, both collecting every problem before anything is declared:
    paths unique across apps, stack names that exist, monitors only on public apps, ...).
 
 `App` is what the user wrote; `ResolvedApp` is what components need (hosts made FQDNs,
-defaults filled). `apps.schema.json` is generated from `Catalogue` (`python -m components.catalog`).
+defaults filled). `apps.schema.json` is generated from `Catalogue` (`python -m components.inputs.catalog`).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from components.fieldtypes import LABEL_RE, Cidr, Label
-from components.problems import InputError, Problem, app_subject
-from components.settings import MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Settings
-from components.yamlfile import YamlFileError, line_of, load_yaml, plain, start_line
+from components.inputs.fieldtypes import LABEL_RE, Cidr, Label
+from components.inputs.problems import InputError, Problem, app_subject
+from components.inputs.settings import MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Settings
+from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, plain, start_line
 
 Visibility = Literal["public", "private"]
 SCHEMA_FILE = "apps.schema.json"
@@ -476,7 +476,7 @@ def render_json_schema() -> str:
 
 
 def _main(argv: list[str]) -> int:
-    """`python -m components.catalog [PATH]`: write the JSON Schema (default apps.schema.json)."""
+    """`python -m components.inputs.catalog [PATH]`: write the JSON Schema (default apps.schema.json)."""
     target = argv[0] if argv else SCHEMA_FILE
     with open(target, "w", encoding="utf-8") as handle:
         handle.write(render_json_schema())

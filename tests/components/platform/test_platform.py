@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.certificates import certificate_names, validation_record
+from components.platform.certificates import certificate_names, validation_record
 from tests.conftest import FLAVORS, STACKS
 
 ZONE = "aws:route53/zone:Zone"

@@ -10,7 +10,7 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
-from components.process import (
+from planner.process import (
     SDK_CONTAINS_UNKNOWNS,
     YOUNG_THRESHOLD,
     contains_unknowns,

@@ -1,0 +1,164 @@
+"""The community ingress-nginx flavor (`ingress-nginx`): retired upstream, kept for clusters that run it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from components.flavors.traffic import (
+    APP_PORT,
+    BASIC_AUTH_REALM,
+    CONTROLLER_RESOURCES,
+    HSTS_MAX_AGE,
+    LIMIT_STATUS,
+    NLB_CLASS,
+    PROMETHEUS_PORTS,
+    REDIRECT_PORT,
+    REDIRECT_PORT_NAME,
+    AppIntent,
+    ChartRef,
+    ControllerSpec,
+    HtpasswdFormat,
+    bcrypt_line,
+    check_intent,
+    nlb_service_annotations,
+    redirect_server_snippet,
+    topology_spread,
+    with_version,
+)
+
+CHART = ChartRef(repo="https://kubernetes.github.io/ingress-nginx", chart="ingress-nginx", version="4.15.1")
+"""The chart version gangplank is tested with."""
+HTPASSWD = HtpasswdFormat(secret_type="Opaque", key="auth")
+"""How this controller reads a basic-auth Secret."""
+
+
+@dataclass(frozen=True)
+class IngressNginxFlavor:
+    """Community ingress-nginx (`ingress-nginx`), chart 4.15.1 = controller v1.15.1.
+
+    Twin independence: own IngressClass (`ingressClassResource.name`, not default) with its own
+    controller value (`ingressClassResource.controllerValue`, passed as `--controller-class`),
+    `fullnameOverride` = release name (so every namespaced and cluster-scoped object, including
+    the admission webhook, is distinct), own `electionID`, `watchIngressWithoutClass: false`.
+    No CRDs in this chart.
+
+    No snippet annotations are allowed (chart default, kept): every intent has an annotation,
+    except HSTS, which ingress-nginx emits only when it terminates TLS itself. HSTS is therefore
+    a controller setting (`controller.addHeaders`) of the public controller: every public app
+    gets it, no private app does, and an intent asking otherwise is refused.
+    """
+
+    name: str = "ingress-nginx"
+    default_chart: ChartRef = CHART
+    shared_host_mode: Literal["mergeable", "native"] = "native"
+    htpasswd: HtpasswdFormat = HTPASSWD
+
+    def chart(self, version: str | None) -> ChartRef:
+        return with_version(self.default_chart, version)
+
+    def full_name(self, spec: ControllerSpec) -> str:
+        return spec.release_name  # fullnameOverride
+
+    def controller_service_name(self, spec: ControllerSpec) -> str:
+        """`ingress-nginx.controller.fullname`: `<fullname>-<controller.name>`."""
+        return f"{self.full_name(spec)}-controller"
+
+    def ingress_class_controller(self, spec: ControllerSpec) -> str:
+        return f"k8s.io/ingress-nginx-{spec.visibility}"
+
+    def leader_election_id(self, spec: ControllerSpec) -> str:
+        return f"{spec.release_name}-leader"
+
+    def selector_labels(self, spec: ControllerSpec) -> dict[str, str]:
+        """`ingress-nginx.selectorLabels` plus the controller component label."""
+        return {"app.kubernetes.io/name": self.default_chart.chart, "app.kubernetes.io/instance": spec.release_name,
+                "app.kubernetes.io/component": "controller"}
+
+    def controller_values(self, spec: ControllerSpec) -> dict[str, Any]:
+        """Helm values (paths checked by the tests against a list verified in the chart's values.yaml)."""
+        controller: dict[str, Any] = {
+            "kind": "Deployment",
+            "replicaCount": spec.replicas,
+            "ingressClassResource": {
+                "name": spec.ingress_class,
+                "enabled": True,
+                "default": False,
+                "controllerValue": self.ingress_class_controller(spec),
+            },
+            # The legacy annotation class, in case an Ingress still uses kubernetes.io/ingress.class.
+            "ingressClass": spec.ingress_class,
+            "watchIngressWithoutClass": False,
+            "electionID": self.leader_election_id(spec),
+            "allowSnippetAnnotations": False,
+            "containerPort": {"http": APP_PORT, "https": 443, REDIRECT_PORT_NAME: REDIRECT_PORT},
+            "config": {
+                "use-proxy-protocol": "true",
+                "proxy-real-ip-cidr": ",".join(spec.trusted_proxy_cidrs),
+                "http-snippet": redirect_server_snippet(),
+                # Belt and braces: even an Ingress with a tls section gets no scheme-based
+                # redirect (with proxy protocol, port 443 already reads as https).
+                "ssl-redirect": "false",
+                "limit-req-status-code": str(LIMIT_STATUS),
+                "limit-conn-status-code": str(LIMIT_STATUS),
+                "server-tokens": "false",
+            },
+            "service": {
+                "type": "LoadBalancer",
+                "loadBalancerClass": NLB_CLASS,
+                "externalTrafficPolicy": "Cluster",  # see the F5 flavor: ip targets bypass node ports
+                "allocateLoadBalancerNodePorts": False,
+                "annotations": nlb_service_annotations(spec),
+                "loadBalancerSourceRanges": list(spec.source_ranges),
+                "ports": {"http": 80, "https": 443},
+                # The port split: NLB 80 -> redirect server, NLB 443 (TLS) -> the normal HTTP port.
+                "targetPorts": {"http": REDIRECT_PORT_NAME, "https": "http"},
+            },
+            # The chart creates the PodDisruptionBudget when replicaCount > 1.
+            "maxUnavailable": 1,
+            "topologySpreadConstraints": topology_spread(self.selector_labels(spec)),
+            "resources": CONTROLLER_RESOURCES,
+            "metrics": {"enabled": True},
+            "podAnnotations": {"prometheus.io/scrape": "true",
+                               "prometheus.io/port": str(PROMETHEUS_PORTS[self.name])},
+        }
+        if spec.visibility == "public":
+            controller["addHeaders"] = {"Strict-Transport-Security": f"max-age={HSTS_MAX_AGE}"}
+        return {"fullnameOverride": spec.release_name, "controller": controller}
+
+    def ingress_annotations(self, intent: AppIntent) -> dict[str, str]:
+        """`nginx.ingress.kubernetes.io/*` annotations (docs/user-guide/nginx-configuration/annotations.md)."""
+        check_intent(intent)
+        if intent.merge_role is not None:
+            raise ValueError("ingress-nginx merges Ingresses of one host natively: merge_role must be None")
+        if intent.hsts != (intent.visibility == "public"):
+            raise ValueError("ingress-nginx sends HSTS per controller: on for every public app, off for every "
+                             "private one (it has no per-Ingress HSTS behind a TLS-terminating load balancer)")
+        prefix = "nginx.ingress.kubernetes.io/"
+        annotations: dict[str, str] = {}
+        if intent.rate_limit is not None:
+            limit = intent.rate_limit
+            burst = limit.rps if limit.burst is None else limit.burst
+            # ingress-nginx's burst is rps x an integer multiplier; round up so it is never
+            # stricter than asked (20 rps, burst 30 -> multiplier 2 -> burst 40).
+            annotations[prefix + "limit-rps"] = str(limit.rps)
+            annotations[prefix + "limit-burst-multiplier"] = str(math.ceil(burst / limit.rps))
+            if limit.connections is not None:
+                annotations[prefix + "limit-connections"] = str(limit.connections)
+        if intent.basic_auth_secret is not None:
+            annotations[prefix + "auth-type"] = "basic"
+            annotations[prefix + "auth-secret"] = intent.basic_auth_secret
+            annotations[prefix + "auth-secret-type"] = "auth-file"
+            annotations[prefix + "auth-realm"] = BASIC_AUTH_REALM
+        if intent.allow_cidrs:
+            annotations[prefix + "allowlist-source-range"] = ",".join(intent.allow_cidrs)
+        if intent.max_body_size is not None:
+            annotations[prefix + "proxy-body-size"] = intent.max_body_size
+        return annotations
+
+    def htpasswd_line(self, user: str, bcrypt_hash: str) -> str:
+        """`user:$2y$...` in the `auth` key (auth-file): the Alpine image's musl crypt() checks bcrypt."""
+        return bcrypt_line(user, bcrypt_hash)
+
+

@@ -1,0 +1,195 @@
+"""The F5 NGINX Ingress Controller flavor (`nginx-inc`, chart `nginx-ingress`): the default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from components.flavors.traffic import (
+    APP_PORT,
+    BASIC_AUTH_REALM,
+    CONN_ZONE,
+    CONTROLLER_RESOURCES,
+    HSTS_MAX_AGE,
+    LIMIT_STATUS,
+    NLB_CLASS,
+    PROMETHEUS_PORTS,
+    REDIRECT_PORT,
+    REDIRECT_PORT_NAME,
+    AppIntent,
+    ChartRef,
+    ControllerSpec,
+    HtpasswdFormat,
+    bcrypt_line,
+    check_intent,
+    helm_fullname,
+    nlb_service_annotations,
+    redirect_server_snippet,
+    topology_spread,
+    with_version,
+)
+
+CHART = ChartRef(repo="https://helm.nginx.com/stable", chart="nginx-ingress", version="2.6.4")
+"""The chart version gangplank is tested with."""
+HTPASSWD = HtpasswdFormat(secret_type="nginx.org/htpasswd", key="htpasswd")
+"""How this controller reads a basic-auth Secret."""
+
+
+@dataclass(frozen=True)
+class NginxIncFlavor:
+    """F5 NGINX Ingress Controller (`nginx-inc`), chart `nginx-ingress` 2.6.4 = controller 5.5.4.
+
+    Twin independence: each release has its own IngressClass (`controller.ingressClass.name`,
+    never the default class), release name and therefore full name (ClusterRole, ConfigMap,
+    Service...), leader-election lock, namespace and NLB. The F5 chart hard-codes the class's
+    controller string to `nginx.org/ingress-controller`; the controller claims an Ingress only
+    when its class *name* matches `-ingress-class`, and ignores Ingresses without a class (there
+    is no `watchIngressWithoutClass` in this chart: class-less Ingresses are never processed).
+    Custom resources are off (apps use Ingress annotations only) and the chart's CRDs are not
+    installed (`skip_crds`), so the twins share no CRD or lease.
+
+    Snippets are enabled because two intents have no annotation in F5: the client allow-list
+    (`allow ...; deny all;`) and the per-client connection limit (`limit_conn`). They are written
+    only by this module. Enabling them lets anyone who can create an Ingress of these classes
+    inject nginx configuration: in a multi-tenant cluster, restrict who may do so (RBAC).
+    """
+
+    name: str = "nginx-inc"
+    default_chart: ChartRef = CHART
+    shared_host_mode: Literal["mergeable", "native"] = "mergeable"
+    htpasswd: HtpasswdFormat = HTPASSWD
+
+    def chart(self, version: str | None) -> ChartRef:
+        """The pinned chart, or `version` if given: at least 2.6.0 (controller 5.5.0), the first
+        with the `nginx.org/add-header` annotation that HSTS relies on."""
+        chart = with_version(self.default_chart, version)
+        if tuple(int(part) for part in chart.version.split("-")[0].split(".")) < (2, 6, 0):
+            raise ValueError(f"nginx-ingress chart {chart.version} is too old: gangplank needs 2.6.0 or later")
+        return chart
+
+    def full_name(self, spec: ControllerSpec) -> str:
+        """`nginx-ingress.fullname` of the chart (it has no fullnameOverride in its schema)."""
+        return helm_fullname(spec.release_name, self.default_chart.chart)
+
+    def controller_service_name(self, spec: ControllerSpec) -> str:
+        """`nginx-ingress.controller.service.name`: `<fullname>-<controller.name>`."""
+        return f"{self.full_name(spec)}-controller"[:63].rstrip("-")
+
+    def ingress_class_controller(self, spec: ControllerSpec) -> str:
+        """Fixed by the chart's IngressClass template; F5 tells its twins apart by class name."""
+        return "nginx.org/ingress-controller"
+
+    def leader_election_id(self, spec: ControllerSpec) -> str:
+        return f"{spec.release_name}-leader-election"
+
+    def selector_labels(self, spec: ControllerSpec) -> dict[str, str]:
+        """`nginx-ingress.selectorLabels` of the chart."""
+        return {"app.kubernetes.io/name": self.default_chart.chart, "app.kubernetes.io/instance": spec.release_name}
+
+    def controller_values(self, spec: ControllerSpec) -> dict[str, Any]:
+        """Helm values (paths checked against the chart's values.schema.json by the tests)."""
+        http_snippets = redirect_server_snippet() + (
+            # Per-client connection limits (AppIntent.rate_limit.connections) count in this zone,
+            # keyed by client and host so apps on different hosts never share a counter.
+            f"limit_conn_zone $binary_remote_addr$host zone={CONN_ZONE}:10m;"
+        )
+        return {
+            "controller": {
+                "kind": "deployment",
+                "replicaCount": spec.replicas,
+                "ingressClass": {"name": spec.ingress_class, "create": True, "setAsDefaultIngress": False},
+                "enableCustomResources": False,
+                "enableSnippets": True,
+                "reportIngressStatus": {
+                    "enable": True,
+                    "enableLeaderElection": True,
+                    "leaderElectionLockName": self.leader_election_id(spec),
+                },
+                # The redirect server needs a container port; `http`/`https` keep the chart defaults.
+                "containerPort": {"http": APP_PORT, "https": 443, REDIRECT_PORT_NAME: REDIRECT_PORT},
+                "config": {"entries": {
+                    "proxy-protocol": "true",
+                    "real-ip-header": "proxy_protocol",
+                    "set-real-ip-from": ",".join(spec.trusted_proxy_cidrs),
+                    # Hard-codes X-Forwarded-Proto: https towards the apps (everything on the app
+                    # port came over TLS). Its own redirect fires only on a client-sent
+                    # `X-Forwarded-Proto: http`, never on $scheme, so it cannot loop for a client
+                    # that does not forge that header.
+                    "redirect-to-https": "true",
+                    "http-snippets": http_snippets,
+                    "server-tokens": "false",
+                }},
+                "service": {
+                    "create": True,
+                    "type": "LoadBalancer",
+                    "loadBalancerClass": NLB_CLASS,
+                    # ip targets bypass kube-proxy and node ports entirely; the client IP comes
+                    # from proxy protocol, so `Local` would only add an unused health-check port.
+                    "externalTrafficPolicy": "Cluster",
+                    "allocateLoadBalancerNodePorts": False,
+                    "annotations": nlb_service_annotations(spec),
+                    "loadBalancerSourceRanges": list(spec.source_ranges),
+                    "httpPort": {"enable": True, "port": 80, "targetPort": REDIRECT_PORT},
+                    "httpsPort": {"enable": True, "port": 443, "targetPort": APP_PORT},
+                },
+                "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+                "topologySpreadConstraints": topology_spread(self.selector_labels(spec)),
+                "resources": CONTROLLER_RESOURCES,
+                # No usage reports leave the cluster from a platform component.
+                "telemetryReporting": {"enable": False},
+            },
+            "prometheus": {"create": True, "port": PROMETHEUS_PORTS[self.name]},
+        }
+
+    def ingress_annotations(self, intent: AppIntent) -> dict[str, str]:
+        """`nginx.org/*` annotations (names from internal/configs/annotations.go at v5.5.4).
+
+        HSTS: F5's own `nginx.org/hsts` emits the header only when the Ingress terminates TLS
+        itself (`spec.tls`) or, with `hsts-behind-proxy`, when the *client's* request carries
+        `X-Forwarded-Proto: https`; behind an NLB neither holds, so it would never be sent. We
+        add the header with `nginx.org/add-header` instead: every response on the app port
+        went to an HTTPS client (see the module docstring). `https_redirect` adds nothing: a
+        scheme-based redirect (`nginx.org/ssl-redirect`) would loop, and the port split already
+        redirects.
+        """
+        check_intent(intent)
+        role = intent.merge_role
+        annotations: dict[str, str] = {}
+        if role is not None:
+            annotations["nginx.org/mergeable-ingress-type"] = role
+        if role != "minion" and intent.hsts:
+            # Host-level: a master's add-header stays in the server block, which minions share.
+            annotations["nginx.org/add-header"] = f"Strict-Transport-Security:max-age={HSTS_MAX_AGE}:always"
+        if role == "master":
+            return annotations  # everything below is per app, and belongs on the app's minion
+
+        location_snippets: list[str] = []
+        if intent.rate_limit is not None:
+            limit = intent.rate_limit
+            burst = limit.rps if limit.burst is None else limit.burst
+            # Per replica, like ingress-nginx: a client's keep-alive connection stays on one pod.
+            annotations["nginx.org/limit-req-rate"] = f"{limit.rps}r/s"
+            annotations["nginx.org/limit-req-burst"] = str(burst)
+            annotations["nginx.org/limit-req-no-delay"] = "true"
+            annotations["nginx.org/limit-req-reject-code"] = str(LIMIT_STATUS)
+            if limit.connections is not None:
+                location_snippets += [f"limit_conn {CONN_ZONE} {limit.connections};",
+                                      f"limit_conn_status {LIMIT_STATUS};"]
+        if intent.basic_auth_secret is not None:
+            annotations["nginx.org/basic-auth-secret"] = intent.basic_auth_secret
+            annotations["nginx.org/basic-auth-realm"] = BASIC_AUTH_REALM
+        if intent.allow_cidrs:
+            # No annotation for this in F5 (its Policy resource needs the custom resources we keep
+            # off); the client address is the real one, taken from proxy protocol.
+            location_snippets += [f"allow {cidr};" for cidr in intent.allow_cidrs] + ["deny all;"]
+        if intent.max_body_size is not None:
+            annotations["nginx.org/client-max-body-size"] = intent.max_body_size
+        if location_snippets:
+            annotations["nginx.org/location-snippets"] = "\n".join(location_snippets)
+        return annotations
+
+    def htpasswd_line(self, user: str, bcrypt_hash: str) -> str:
+        """`user:$2y$...`: nginx's auth_basic checks bcrypt with the image's crypt() (Debian libxcrypt)."""
+        return bcrypt_line(user, bcrypt_hash)
+
+

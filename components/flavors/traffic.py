@@ -1,0 +1,344 @@
+"""The traffic design every flavor implements, and the `Flavor` protocol.
+
+Apps state intent (`AppIntent`); a flavor (`nginx_inc`, `ingress_nginx`) turns it into its
+product's annotations and Secret formats, and a `ControllerSpec` into Helm values. Everything
+here is a pure function of plain data (Pulumi Inputs are passed through untouched), so tests
+call it directly. `components/platform/ingress_controller.py` installs what the flavors decide.
+
+How traffic flows (identical for both flavors)
+----------------------------------------------
+The controller Service is a Network Load Balancer made by the AWS Load Balancer Controller
+(`loadBalancerClass: service.k8s.aws/nlb`, ip targets: the NLB sends straight to pod IPs).
+
+*TLS ends at the NLB* (ACM certificate on the 443 listener), so every connection reaches nginx
+as plain HTTP. Redirecting on `$scheme` would therefore loop forever: nginx would see `http` on
+requests that the client made over HTTPS. Instead the two NLB listeners go to two different
+controller ports (the "port split"):
+
+    NLB :80  (TCP) -> pod :8090  a server whose only job is `return 308 https://$host$request_uri`
+    NLB :443 (TLS) -> pod :80    the controller's normal HTTP listener that serves the apps
+
+A request on the app port has, by construction, come over HTTPS, and a request on the redirect
+port never reaches an app; no decision depends on `$scheme`, so nothing can loop. The apps are
+told `X-Forwarded-Proto: https` (F5: ConfigMap `redirect-to-https`, which hard-codes it;
+ingress-nginx: proxy protocol, which reports the NLB listener port 443 and makes it `https`).
+
+*Client IP*: proxy protocol v2 on both sides. The NLB prepends a PROXY v2 header to every
+connection (`aws-load-balancer-proxy-protocol: "*"`, target-group attribute
+`preserve_client_ip.enabled=false` set explicitly so the two mechanisms are never mixed), and
+nginx listens with `proxy_protocol` and takes the client address from it (`real_ip_header
+proxy_protocol`, trusted only from the VPC's CIDRs, where the NLB lives). Proxy protocol rather
+than preserved client IP because it also carries the address of IPv6 clients of a dualstack NLB
+(preserve-client-IP does not survive the IPv6-to-IPv4 translation) and has no hairpin problem
+for in-VPC clients; allow-lists and rate limits then see the real client.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import pulumi
+
+Visibility = Literal["public", "private"]
+MergeRole = Literal["master", "minion"]
+
+# -- ports and constants shared by both flavors ------------------------------------------
+
+APP_PORT = 80
+"""Container port of the controller's normal HTTP listener; the NLB's TLS listener (443) targets it."""
+REDIRECT_PORT = 8090
+"""Container port of the redirect-only server; the NLB's plain listener (80) targets it.
+Free in both charts (F5 uses 8080/8081/9113/9114, ingress-nginx 8181/8443/10245-10254)."""
+REDIRECT_PORT_NAME = "to-https"
+"""Name of the redirect container port (a Kubernetes port name: at most 15 characters)."""
+LB_PORTS = (80, 443)
+"""Ports the NLB listens on: 80 answers with a redirect, 443 terminates TLS."""
+TARGET_PORTS = (APP_PORT, REDIRECT_PORT)
+"""Pod ports the NLB connects to (traffic and TCP health checks alike)."""
+
+NLB_CLASS = "service.k8s.aws/nlb"
+SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+"""TLS 1.2+ on the NLB listener (the AWS Load Balancer Controller's default still allows TLS 1.0)."""
+HSTS_MAX_AGE = 31536000
+"""One year, the usual HSTS max-age."""
+LIMIT_STATUS = 429
+"""Status code for requests over a rate or connection limit (both controllers default to 503)."""
+BASIC_AUTH_REALM = "Restricted"
+CONN_ZONE = "gangplank_conn_per_client"
+"""F5: shared-memory zone for per-client connection limits (declared once in `http-snippets`)."""
+
+PROMETHEUS_PORTS = {"nginx-inc": 9113, "ingress-nginx": 10254}
+
+# Requests size the scheduler's placement; the memory limit stops a runaway controller starving a
+# node. No CPU limit: throttling an ingress controller turns load into latency for every app.
+CONTROLLER_RESOURCES = {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}}
+
+_BCRYPT = re.compile(r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$")
+_USER = re.compile(r"^[^:\s]+$")
+
+
+# -- data --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    """A Helm chart at a pinned version."""
+
+    repo: str
+    """Helm repository URL."""
+    chart: str
+    """Chart name in that repository."""
+    version: str
+    """Chart version (never a range: upgrades are deliberate)."""
+
+
+@dataclass(frozen=True)
+class ControllerSpec:
+    """What makes one of the twin controllers distinct. Build it with `controller_spec()`."""
+
+    visibility: Visibility
+    """`public` (internet-facing NLB) or `private` (internal NLB)."""
+    ingress_class: str
+    """IngressClass name: `nginx-public` / `nginx-private`."""
+    release_name: str
+    """Helm release name: `ingress-public` / `ingress-private`."""
+    namespace: str
+    """Namespace of the release: `ingress-public` / `ingress-private`."""
+    replicas: int
+    """Controller pods (spread across zones, with a PodDisruptionBudget)."""
+    certificate_arn: pulumi.Input[str]
+    """Validated ACM certificate ARN for the NLB's 443 TLS listener."""
+    security_group_id: pulumi.Input[str]
+    """The NLB's security group (created by `IngressController`)."""
+    source_ranges: list[str]
+    """Private: the allow-listed CIDRs (`loadBalancerSourceRanges`); public: `[]`."""
+    dualstack: bool
+    """Give the NLB IPv4 and IPv6 addresses."""
+    trusted_proxy_cidrs: tuple[str, ...] = ()
+    """CIDRs the NLB connects from (the VPC's): the only sources whose proxy-protocol header is trusted."""
+
+
+@dataclass(frozen=True)
+class RateLimitIntent:
+    """Per-client limits, as in apps.yaml `rateLimit`."""
+
+    rps: int
+    """Requests per second from one client IP."""
+    burst: int | None
+    """Requests above `rps` accepted in a burst; None means `rps`."""
+    connections: int | None
+    """Concurrent connections from one client IP; None means unlimited."""
+
+
+@dataclass(frozen=True)
+class AppIntent:
+    """What an app wants from its controller, flavor-neutral.
+
+    With mergeable Ingresses (F5) each role takes the fields of its level and ignores the rest:
+    a `master` (one per shared host, no paths) applies the host-level `hsts`; a `minion` (one per
+    app) applies the app-level fields (rate limit, basic auth, allow-list, body size).
+    """
+
+    visibility: Visibility
+    """Which controller serves the app."""
+    https_redirect: bool
+    """Redirect HTTP to HTTPS. Always done by the controller's redirect port; must be True."""
+    hsts: bool
+    """Send Strict-Transport-Security (public apps)."""
+    rate_limit: RateLimitIntent | None
+    """Per-client limits, or None."""
+    basic_auth_secret: str | None
+    """Name of the htpasswd Secret in the app's namespace, or None."""
+    allow_cidrs: list[str] = field(default_factory=list)
+    """Client allow-list; [] lets everyone who reaches the load balancer in."""
+    max_body_size: str | None = None
+    """Largest request body, nginx size syntax (`8m`); None keeps the controller default (1m)."""
+    merge_role: MergeRole | None = None
+    """`master`/`minion` for a host shared through mergeable Ingresses; None for a standalone Ingress."""
+
+
+@dataclass(frozen=True)
+class HtpasswdFormat:
+    """How a flavor wants the basic-auth Secret."""
+
+    secret_type: str
+    """Kubernetes Secret `type`."""
+    key: str
+    """Data key holding the htpasswd file."""
+
+
+class Flavor(Protocol):
+    """One ingress controller product: its chart, its values and its annotations."""
+
+    name: str
+    default_chart: ChartRef
+    shared_host_mode: Literal["mergeable", "native"]
+    """`mergeable`: one master Ingress per shared host plus one minion per app (F5);
+    `native`: the controller merges Ingresses of the same host by itself (ingress-nginx)."""
+    htpasswd: HtpasswdFormat
+
+    def chart(self, version: str | None) -> ChartRef: ...
+
+    def full_name(self, spec: ControllerSpec) -> str: ...
+
+    def controller_service_name(self, spec: ControllerSpec) -> str: ...
+
+    def ingress_class_controller(self, spec: ControllerSpec) -> str: ...
+
+    def leader_election_id(self, spec: ControllerSpec) -> str: ...
+
+    def controller_values(self, spec: ControllerSpec) -> dict[str, Any]: ...
+
+    def ingress_annotations(self, intent: AppIntent) -> dict[str, str]: ...
+
+    def htpasswd_line(self, user: str, bcrypt_hash: str) -> str: ...
+
+
+# -- naming and shared pieces ------------------------------------------------------------
+
+
+def controller_spec(
+    visibility: Visibility,
+    *,
+    replicas: int,
+    certificate_arn: pulumi.Input[str],
+    security_group_id: pulumi.Input[str],
+    allowed_cidrs: list[str],
+    dualstack: bool,
+    trusted_proxy_cidrs: tuple[str, ...] | list[str],
+) -> ControllerSpec:
+    """The twin controllers' naming decisions in one place.
+
+    `allowed_cidrs` matters only for the private controller (its NLB source ranges); the public
+    one is open to everyone by design and gets no source ranges.
+    """
+    if visibility not in ("public", "private"):
+        raise ValueError(f"visibility must be 'public' or 'private', not {visibility!r}")
+    if replicas < 1:
+        raise ValueError(f"replicas must be at least 1, not {replicas}")
+    if not trusted_proxy_cidrs:
+        raise ValueError("trusted_proxy_cidrs must name the VPC CIDRs the load balancer connects from")
+    source_ranges: list[str] = []
+    if visibility == "private":
+        source_ranges = private_source_ranges(allowed_cidrs)
+    return ControllerSpec(
+        visibility=visibility,
+        ingress_class=f"nginx-{visibility}",
+        release_name=f"ingress-{visibility}",
+        namespace=f"ingress-{visibility}",
+        replicas=replicas,
+        certificate_arn=certificate_arn,
+        security_group_id=security_group_id,
+        source_ranges=source_ranges,
+        dualstack=dualstack,
+        trusted_proxy_cidrs=tuple(trusted_proxy_cidrs),
+    )
+
+
+def private_source_ranges(allowed_cidrs: list[str]) -> list[str]:
+    """The private NLB's allow-list, normalised; never empty and never 'everyone'."""
+    if not allowed_cidrs:
+        raise ValueError("a private controller needs at least one allowed CIDR")
+    ranges = []
+    for cidr in allowed_cidrs:
+        network = ipaddress.ip_network(cidr, strict=True)
+        if network.prefixlen == 0:
+            raise ValueError(f"a private controller must not allow {cidr}: it would be public")
+        ranges.append(str(network))
+    return ranges
+
+
+def nlb_service_annotations(spec: ControllerSpec) -> dict[str, pulumi.Input[str]]:
+    """Annotations that make the AWS Load Balancer Controller build the NLB described above."""
+    prefix = "service.beta.kubernetes.io/aws-load-balancer-"
+    return {
+        # Explicit both ways: the controller's default is `internal`, and a wrong guess is public.
+        f"{prefix}scheme": "internet-facing" if spec.visibility == "public" else "internal",
+        f"{prefix}nlb-target-type": "ip",
+        f"{prefix}ip-address-type": "dualstack" if spec.dualstack else "ipv4",
+        # Our own security group (rules in ingress_controller.py). With it, the controller ignores
+        # loadBalancerSourceRanges (the group is the real gate) and opens the pods' security group
+        # to the NLB's only when manage-backend-security-group-rules is set explicitly.
+        f"{prefix}security-groups": spec.security_group_id,
+        f"{prefix}manage-backend-security-group-rules": "true",
+        # TLS ends at the NLB with the ACM certificate, on 443 only (80 is the redirect listener).
+        f"{prefix}ssl-cert": spec.certificate_arn,
+        f"{prefix}ssl-ports": "443",
+        f"{prefix}ssl-negotiation-policy": SSL_POLICY,
+        f"{prefix}backend-protocol": "tcp",
+        # Client IP: proxy protocol v2 on every target group, and preserved client IP off, so the
+        # NLB and nginx agree on where the client address comes from.
+        f"{prefix}proxy-protocol": "*",
+        f"{prefix}target-group-attributes": "preserve_client_ip.enabled=false",
+        # TCP health checks on the traffic ports: an HTTP check would have to speak proxy protocol.
+        f"{prefix}healthcheck-protocol": "tcp",
+        f"{prefix}healthcheck-port": "traffic-port",
+        # Every NLB zone reaches every pod, so a zone without a controller pod still serves.
+        f"{prefix}attributes": "load_balancing.cross_zone.enabled=true",
+    }
+
+
+def redirect_server_snippet() -> str:
+    """The nginx server on the redirect port: answer every request with a 308 to HTTPS.
+
+    308 (not 301) keeps the method and body of a POST. It listens with `proxy_protocol` because
+    the NLB sends the PROXY header on every target group, this one included.
+    """
+    return (
+        "server {\n"
+        f"    listen {REDIRECT_PORT} proxy_protocol;\n"
+        "    server_tokens off;\n"
+        "    return 308 https://$host$request_uri;\n"
+        "}\n"
+    )
+
+
+def topology_spread(selector_labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Spread the controller pods across zones (hard) and nodes (soft).
+
+    `matchLabelKeys: [pod-template-hash]` counts only pods of the same revision, so a rolling
+    update is never blocked by the skew of the pods it is replacing.
+    """
+    def constraint(key: str, when: str) -> dict[str, Any]:
+        return {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": when,
+                "labelSelector": {"matchLabels": dict(selector_labels)},
+                "matchLabelKeys": ["pod-template-hash"]}
+
+    return [constraint("topology.kubernetes.io/zone", "DoNotSchedule"),
+            constraint("kubernetes.io/hostname", "ScheduleAnyway")]
+
+
+def check_intent(intent: AppIntent) -> None:
+    if not intent.https_redirect:
+        # The redirect lives in the controller (port split), not in annotations: plain HTTP is
+        # never served, so there is nothing to turn off per app.
+        raise ValueError("https_redirect=False is not supported: gangplank never serves apps over plain HTTP")
+    if intent.rate_limit is not None and intent.rate_limit.rps < 1:
+        raise ValueError(f"rate limit rps must be at least 1, not {intent.rate_limit.rps}")
+    for cidr in intent.allow_cidrs:
+        ipaddress.ip_network(cidr, strict=True)
+
+
+def bcrypt_line(user: str, bcrypt_hash: str) -> str:
+    if not _USER.match(user):
+        raise ValueError(f"htpasswd user {user!r} must not be empty or contain ':' or white space")
+    if not _BCRYPT.match(bcrypt_hash):
+        raise ValueError("expected a bcrypt hash ($2a$/$2b$/$2y$); nginx checks it with the system crypt()")
+    return f"{user}:{bcrypt_hash}"
+
+
+def helm_fullname(release: str, chart: str) -> str:
+    """Both charts' `<chart>.fullname` helper without overrides (trunc 63, trimSuffix '-')."""
+    name = release if chart in release else f"{release}-{chart}"
+    return name[:63].rstrip("-")
+
+
+def with_version(chart: ChartRef, version: str | None) -> ChartRef:
+    if version is None:
+        return chart
+    if not re.match(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$", version):
+        raise ValueError(f"chart version {version!r} must be an exact version such as {chart.version}")
+    return ChartRef(repo=chart.repo, chart=chart.chart, version=version)

@@ -1,0 +1,36 @@
+"""`__main__.py` as `pulumi up` runs it: wiring only, and no tuning of the SDK or the interpreter."""
+
+from __future__ import annotations
+
+import gc
+import runpy
+from pathlib import Path
+
+from pulumi.runtime import rpc
+from pulumi.runtime.stack import wait_for_rpcs
+
+from planner.process import SDK_CONTAINS_UNKNOWNS
+from planner.run import mocked_runtime
+from planner.stackconfig import read_stack_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_program_patches_neither_the_sdk_nor_the_collector(monkeypatch):
+    monkeypatch.setattr(rpc, "contains_unknowns", SDK_CONTAINS_UNKNOWNS)
+    gc.unfreeze()
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    config = read_stack_config("dev", ROOT)
+    with mocked_runtime("dev", config.values, config.secret_keys) as (monitor, loop):
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        loop.run_until_complete(wait_for_rpcs())
+    assert monitor.registrations, "the program declared nothing"
+    assert rpc.contains_unknowns is SDK_CONTAINS_UNKNOWNS
+    assert gc.get_threshold() == threshold
+    assert gc.get_freeze_count() == frozen
+
+
+def test_main_is_wiring_only():
+    source = (ROOT / "__main__.py").read_text(encoding="utf-8")
+    assert len(source.splitlines()) <= 60
+    assert "import gc" not in source and "planner" not in source
