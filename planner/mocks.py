@@ -184,6 +184,8 @@ class Registration:
     parent: str | None
     inputs: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
+    dependencies: list[str] = field(default_factory=list)
+    """`<type>::<name>` of every resource the engine makes this one wait for."""
     request_object: Any = None
     """The inputs as sent, secrets included; for tests only, never rendered."""
 
@@ -218,6 +220,13 @@ def plain_inputs(value: Any, reveal: bool = False) -> Any:
     return value
 
 
+def _alias(alias: Any) -> Any:
+    """An alias as the plan shows it: a URN, or the spec's set fields (`name`, `parentUrn`, `noParent`...)."""
+    if alias.HasField("urn") or not alias.HasField("spec"):
+        return alias.urn
+    return {key: value for key, value in json_format.MessageToDict(alias.spec).items() if value not in ("", None)}
+
+
 class RecordingMonitor(MockMonitor):
     """The SDK's mock monitor, keeping every registration in order with its parent and options."""
 
@@ -242,6 +251,17 @@ class RecordingMonitor(MockMonitor):
             options["dependsOn"] = explicit
         if request.importId:
             options["import"] = request.importId
+        if request.deleteBeforeReplace:
+            options["deleteBeforeReplace"] = True
+        if request.replaceOnChanges:
+            options["replaceOnChanges"] = sorted(request.replaceOnChanges)
+        timeouts = {key: getattr(request.customTimeouts, key) for key in ("create", "update", "delete")
+                    if request.HasField("customTimeouts") and getattr(request.customTimeouts, key)}
+        if timeouts:
+            options["customTimeouts"] = timeouts
+        aliases = [_alias(alias) for alias in request.aliases] + list(request.aliasURNs)
+        if aliases:
+            options["aliases"] = aliases
         self.registrations.append(Registration(
             urn=response.urn,
             type=request.type,
@@ -254,6 +274,9 @@ class RecordingMonitor(MockMonitor):
             if request.parent and not urn_label(request.parent).startswith("pulumi:pulumi:Stack::") else None,
             inputs=plain_inputs(json_format.MessageToDict(request.object)),
             options=options,
+            # Every URN the engine is told this resource waits for: explicit `depends_on` and the
+            # implicit ones of its Output inputs (the SDK sends their union as `dependencies`).
+            dependencies=sorted({urn_label(u) for u in request.dependencies}),
             request_object=request.object,
         ))
         return response

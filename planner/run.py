@@ -111,6 +111,7 @@ def build_plan(run: ProgramRun) -> dict[str, Any]:
                                  "inputs": reg.inputs}
         if reg.options:
             entry["options"] = reg.options
+        entry["dependencies"] = reg.dependencies
         resources.append(entry)
     return {"stack": run.stack, "apps": apps, "resources": resources, "outputs": run.outputs}
 
