@@ -234,6 +234,18 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives: the parent's whole type chain, and never the root stack's type.
+
+        The SDK's MockMonitor keeps only the parent's last type and prefixes top-level resources
+        with `pulumi:pulumi:Stack$`; the engine does neither (pulumi/pulumi pkg/resource/deploy/
+        deployment.go `generateURN`: "don't use the root stack type; otherwise, use the full
+        qualified type"). Aliases built from URNs, and URN comparisons across plans, need the real form.
+        """
+        if parent and (chain := parent.split("::")[2]) != "pulumi:pulumi:Stack":
+            type_ = f"{chain}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
