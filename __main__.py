@@ -3,7 +3,7 @@
 import pulumi
 
 from components.apps.dashboard import Dashboard, DashboardArgs, instance_name
-from components.apps.exposure import expose_apps
+from components.apps.exposure import declare_zone_wildcards, expose_apps
 from components.apps.preflight import check_before_declaring
 from components.inputs.catalog import load_catalogue
 from components.inputs.settings import known_stacks, load_settings
@@ -13,12 +13,14 @@ stack = pulumi.get_stack()
 # All input is validated before the first resource is declared.
 settings = load_settings(stack)
 apps = load_catalogue(settings.apps_file, settings, stack, known_stacks())
-check_before_declaring(settings, apps, stack, dry_run=pulumi.runtime.is_dry_run())
+for warning in check_before_declaring(settings, apps, stack, dry_run=pulumi.runtime.is_dry_run()):
+    pulumi.log.warn(warning.message)  # capacity: limits the stack is near (the plan lists them too)
 
 platform = Platform("platform", PlatformArgs(settings=settings, stack=stack))
-exposure = expose_apps(apps, platform.targets, stack, instance_name(stack))
+targets = declare_zone_wildcards(settings, platform.targets, stack)
+exposure = expose_apps(apps, targets, stack, instance_name(stack))
 if settings.dashboard_enabled:
-    dashboard = Dashboard("dashboard", DashboardArgs(settings=settings, stack=stack, targets=platform.targets))
+    dashboard = Dashboard("dashboard", DashboardArgs(settings=settings, stack=stack, targets=targets))
     pulumi.export("dashboardUrl", dashboard.url)
 
 pulumi.export("apps", {name: app.inventory for name, app in exposure.apps.items()})

@@ -11,7 +11,7 @@ import asyncio
 import runpy
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 
+from components.inputs.settings import parse_settings, stack_file_name
+from planner.capacity import plan_warnings
 from planner.mocks import GangplankMocks, RecordingMonitor, plain_inputs
 from planner.process import freeze_declared_objects, tune_planner_process
 from planner.stackconfig import read_stack_config
@@ -36,6 +38,8 @@ class ProgramRun:
     monitor: RecordingMonitor
     outputs: dict[str, Any]
     """Stack outputs, resolved; secret ones shown as `[secret]`."""
+    config: dict[str, str] = field(default_factory=dict)
+    """The config the program ran with (`namespace:key` -> value): the limits the plan is counted against."""
 
 
 @contextmanager
@@ -85,7 +89,7 @@ def run_program(
         freeze_declared_objects()
         loop.run_until_complete(wait_for_rpcs())
         outputs = loop.run_until_complete(_resolve_outputs())
-    return ProgramRun(stack=stack, monitor=monitor, outputs=outputs)
+    return ProgramRun(stack=stack, monitor=monitor, outputs=outputs, config=values)
 
 
 async def _resolve_outputs() -> dict[str, Any]:
@@ -113,7 +117,13 @@ def build_plan(run: ProgramRun) -> dict[str, Any]:
             entry["options"] = reg.options
         entry["dependencies"] = reg.dependencies
         resources.append(entry)
-    return {"stack": run.stack, "apps": apps, "resources": resources, "outputs": run.outputs}
+    result = {"stack": run.stack, "apps": apps, "resources": resources, "outputs": run.outputs}
+    if run.config:
+        # Only when there is something to say: a plan without warnings keeps the bytes it always had.
+        warnings = plan_warnings(result, parse_settings(run.config, stack_file_name(run.stack)))
+        if warnings:
+            result["warnings"] = [warning.as_plan_entry() for warning in warnings]
+    return result
 
 
 def plan(stack: str, apps_path: str | None = None, project_dir: str | Path = ".",

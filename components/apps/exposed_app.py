@@ -16,7 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.apps.host import Host
+from components.apps.host import Host, served_by_wildcard, wildcard_name
 from components.apps.routing import HostShare, IngressUnit
 from components.flavors.traffic import AppIntent, Flavor, RateLimitIntent
 from components.inputs.catalog import ResolvedApp
@@ -42,7 +42,7 @@ class ExposedAppArgs:
     shares: Mapping[str, HostShare]
     """Every host with the Ingresses on it: whether the app's Ingress on a host is a minion."""
     hosts: Mapping[str, Host]
-    """Host components by name: the monitor waits for its host's DNS records."""
+    """Host components by name: the monitor waits for its host's DNS records (or its zone's wildcard)."""
     stack: str
     """The stack (environment) name."""
     dashboard_instance: str
@@ -211,6 +211,13 @@ def backend_description(app: ResolvedApp) -> str:
     return f"image {app.app.deploy.image}, {replicas} replica{'s' if replicas != 1 else ''}{tls}"
 
 
+def dns_record(app: ResolvedApp, targets: Mapping[str, EdgeTarget]) -> str:
+    """The record a client resolves the app's main host through: its own, or its zone's wildcard."""
+    if served_by_wildcard(app.host, app.zone_domain, bool(targets[app.edges[0]].wildcard_records)):
+        return wildcard_name(app.zone_domain)
+    return app.host
+
+
 def inventory(app: ResolvedApp, targets: Mapping[str, EdgeTarget], monitor_id: Any) -> dict[str, Any]:
     """The app's entry in the stack's `apps` output: what an app owner wants to know at a glance."""
     return {
@@ -223,7 +230,7 @@ def inventory(app: ResolvedApp, targets: Mapping[str, EdgeTarget], monitor_id: A
         "namespace": app.namespace,
         "backend": backend_description(app),
         "ingressClass": targets[app.edges[0]].ingress_class,
-        "dnsRecord": app.host,
+        "dnsRecord": dns_record(app, targets),
         "zone": app.zone_domain,
         "protections": protections(app),
         "monitored": app.monitored,
@@ -288,8 +295,11 @@ class ExposedApp(pulumi.ComponentResource):
         if app.monitored:
             monitor_host = app.health_url.split("/")[2]
             host = args.hosts.get(monitor_host)
-            # After its DNS records: a probe that asks too early caches NXDOMAIN at the resolver.
+            # After its DNS records: a probe that asks too early caches NXDOMAIN at the resolver. A host
+            # without records of its own resolves through its zone's wildcard, which the probe then waits for.
             records = list(host.records) if host is not None else []
+            if not records and app.monitor_route is not None:
+                records = list(args.targets[app.monitor_route.edge.name].wildcard_records)
             monitor = Monitor(f"{name}-monitor", monitor_args(app, args.stack),
                               opts=pulumi.ResourceOptions(parent=self, depends_on=[*ingresses, *records]))
             self.monitor_id = monitor.monitor_id

@@ -1,20 +1,33 @@
 """Exposing a list of apps: their hosts first, then each app, wired to the edges that serve them.
 
 Both the program (the catalogue's apps) and the dashboard (Forecastle, exposed like any app) go
-through `expose_apps`, so every app gets the same Ingresses, records and monitor rules.
+through `expose_apps`, so every app gets the same Ingresses, records and monitor rules. With
+`gangplank:dnsRecords: wildcard`, `declare_zone_wildcards` first gives each zone its `*.<zone>`
+alias and hands back edges that know it, so that hosts it answers for get no records.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 
 from components.apps.exposed_app import ExposedApp, ExposedAppArgs
-from components.apps.host import LEGACY_PARENT_TYPE, Host, HostArgs
+from components.apps.host import (
+    LEGACY_PARENT_TYPE,
+    Host,
+    HostArgs,
+    ZoneWildcard,
+    ZoneWildcardArgs,
+    served_by_wildcard,
+    wildcard_edges,
+    wildcard_name,
+)
 from components.apps.routing import HostShare, host_shares, ingress_units, shared_hosts
 from components.inputs.catalog import ResolvedApp
+from components.inputs.settings import Settings
 from components.platform.platform import EdgeTarget
 
 
@@ -31,6 +44,27 @@ class Exposure:
 def legacy_host(share: HostShare, apps: Mapping[str, ResolvedApp]) -> bool:
     """Whether this host's records existed before hosts were components: the main host of its first app."""
     return apps[share.owner.app].host == share.host
+
+
+def needs_host(share: HostShare, target: EdgeTarget) -> tuple[bool, bool]:
+    """(own records, master Ingress): what a host declares; a host with neither needs no component."""
+    own_records = not served_by_wildcard(share.host, share.zone_domain, bool(target.wildcard_records))
+    master = share.shared and target.flavor.shared_host_mode == "mergeable"
+    return own_records, master
+
+
+def declare_zone_wildcards(settings: Settings, targets: Mapping[str, EdgeTarget], stack: str) -> dict[str, EdgeTarget]:
+    """In wildcard mode, one `*.<zone>` alias per zone to its own edge; the edges, knowing their zone's wildcard.
+
+    In `perHost` mode nothing is declared and the edges come back as they are.
+    """
+    wired = dict(targets)
+    for visibility, edge in wildcard_edges(settings.dns_records).items():
+        zone = settings.domain_for(visibility)
+        wildcard = ZoneWildcard(wildcard_name(zone), ZoneWildcardArgs(zone_domain=zone, target=targets[edge],
+                                                                      stack=stack))
+        wired[edge] = dataclasses.replace(targets[edge], wildcard_records=tuple(wildcard.records))
+    return wired
 
 
 def expose_apps(
@@ -50,10 +84,13 @@ def expose_apps(
     visibility = {route.edge.name: route.edge.visibility for app in apps for route in app.routes}
     hosts = {}
     for host, share in shares.items():
+        own_records, master = needs_host(share, targets[share.edge])
+        if not (own_records or master):
+            continue  # the zone's wildcard answers for it, and no master Ingress joins its apps
         legacy = pulumi.create_urn(share.owner.app, LEGACY_PARENT_TYPE, parent=parent) \
             if legacy_host(share, by_name) else None
         hosts[host] = Host(host, HostArgs(share=share, target=targets[share.edge], visibility=visibility[share.edge],
-                                          stack=stack, legacy_parent=legacy),
+                                          stack=stack, own_records=own_records, legacy_parent=legacy),
                            pulumi.ResourceOptions(parent=parent))
     shared = shared_hosts(apps)
     exposed = {

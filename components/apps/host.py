@@ -1,8 +1,14 @@
-"""Host: what belongs to one DNS name rather than to an app.
+"""Host: what belongs to one DNS name rather than to an app; ZoneWildcard: one name for a whole zone.
 
 A host's alias records, their ExternalDNS ownership markers and, for flavors that join a shared
 host's Ingresses through a master, the master Ingress. Several apps may share a host (path-based
 routing); the host's resources exist once, whichever apps come and go.
+
+With `gangplank:dnsRecords: wildcard` each zone gets one `*.<zone>` alias to its own edge's load
+balancer (`ZoneWildcard`), and the hosts it answers for (one label under the zone, on that edge)
+get no records of their own: a new app costs no Route53 call and resolves at once. Route53 answers
+an explicit record before the wildcard, so hosts the wildcard cannot serve (the apex, hosts of
+another edge in the zone) keep theirs.
 
 gangplank never overwrites a DNS record it did not create: alias and marker records are written
 with CREATE semantics (`allow_overwrite` unset). It marks its own records the way ExternalDNS's
@@ -26,6 +32,16 @@ from components.platform.platform import EdgeTarget
 
 OWNER_PREFIX = "gangplank"
 TYPE_TOKEN = "gangplank:apps:Host"
+WILDCARD_TYPE_TOKEN = "gangplank:apps:ZoneWildcard"
+WILDCARD_REPLACEMENT = "_wildcard"
+"""What stands for `*` in the marker of a wildcard record (`a-_wildcard.<zone>`): a `*` inside a label is no
+wildcard and is refused by most DNS providers, so ExternalDNS replaces it (`--txt-wildcard-replacement`,
+external-dns docs/registry/txt.md "Wildcard Replacement", registry/mapper/mapper.go `ToTXTName`). An
+ExternalDNS that shares the zone recognises gangplank's wildcard when run with
+`--txt-wildcard-replacement=_wildcard`; without it, it sees the wildcard as nobody's and leaves it alone. The
+underscore keeps the marker apart from every host's marker: host labels cannot contain one."""
+WILDCARD_EDGES = {"public": "public", "private": "private"}
+"""Visibility (zone) -> the edge whose load balancer its wildcard points at: the zone's own built-in edge."""
 LEGACY_PARENT_TYPE = "gangplank:apps:ExposedApp"
 """Before hosts were components, the host's first app declared its records: their old parent type."""
 MANAGED_BY = {"app.kubernetes.io/managed-by": "gangplank"}
@@ -45,10 +61,13 @@ def ownership_record_name(record_type: str, host: str, zone: str | None = None) 
     ExternalDNS's registry prefixes the first label (`a-shop.dev.example.com`). For the zone apex
     that name would fall outside the zone, so there we follow ExternalDNS's documented apex rule: a
     record-type prefix that ends in a dot (`--txt-prefix=%{record_type}.`), which puts the marker
-    inside the zone (`a.dev.example.com`). Source: external-dns docs/registry/txt.md.
+    inside the zone (`a.dev.example.com`). Source: external-dns docs/registry/txt.md. A wildcard's
+    `*` is replaced first, as ExternalDNS does (`a-_wildcard.dev.example.com`, `WILDCARD_REPLACEMENT`).
     """
     if zone is not None and host == zone:
         return f"{record_type.lower()}.{host}"
+    if host.startswith("*."):
+        host = WILDCARD_REPLACEMENT + host[1:]
     return f"{record_type.lower()}-{host}"
 
 
@@ -60,6 +79,33 @@ def ownership_value(stack: str, resource: str) -> str:
 def record_types(dualstack: bool) -> list[str]:
     """Alias records a host gets: AAAA too when the load balancer has IPv6 addresses."""
     return ["A", "AAAA"] if dualstack else ["A"]
+
+
+def wildcard_name(zone: str) -> str:
+    """The zone's wildcard record: it answers for every name under the zone that has no record of its own."""
+    return f"*.{zone}"
+
+
+def wildcard_edges(mode: str) -> dict[str, str]:
+    """Visibility (zone) -> the edge its wildcard points at; empty when every host has its own records."""
+    return dict(WILDCARD_EDGES) if mode == "wildcard" else {}
+
+
+def served_by_wildcard(host: str, zone: str, zone_has_wildcard: bool) -> bool:
+    """Whether the zone's wildcard answers for `host` on an edge, so the host needs no records of its own.
+
+    `zone_has_wildcard`: the edge serving the host is the one its zone's wildcard points at. The
+    wildcard covers one label under the zone, as the certificate does; not the apex. (Route53
+    would also answer deeper names from it, but the catalogue allows none.)
+    """
+    if not zone_has_wildcard or host == zone or not host.endswith("." + zone):
+        return False
+    return "." not in host[: -len(zone) - 1]
+
+
+def host_record_count(dualstack: bool) -> int:
+    """Record sets a name with records of its own takes in its zone: an alias and a marker per record type."""
+    return 2 * len(record_types(dualstack))
 
 
 def master_intent(visibility: str) -> AppIntent:
@@ -95,6 +141,8 @@ class HostArgs:
     """The edge's visibility (the master's HSTS)."""
     stack: str
     """The stack name (the ExternalDNS owner id)."""
+    own_records: bool = True
+    """Whether the host gets alias records of its own; False when its zone's wildcard answers for it."""
     legacy_parent: pulumi.Input[str] | None = None
     """URN of the ExposedApp that declared this host's resources before hosts were components, if this
     host existed then: its resources declare it as an alias, so live stacks keep them."""
@@ -104,7 +152,8 @@ class Host(pulumi.ComponentResource):
     """One host's DNS records and, for a shared host on a mergeable flavor, its master Ingress."""
 
     records: list[aws.route53.Record]
-    """The alias records (A, and AAAA with dual stack): what a client resolves."""
+    """The alias records (A, and AAAA with dual stack): what a client resolves; empty when the zone's wildcard
+    answers for the host."""
 
     def __init__(self, name: str, args: HostArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -116,27 +165,63 @@ class Host(pulumi.ComponentResource):
                 f"{name}-master", **_k8s_args(master_ingress_manifest(share, target, args.visibility)),
                 opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
                     depends_on=list(target.controllers_ready))))
-        self.records = []
-        for record_type in record_types(target.dualstack):
-            self.records.append(aws.route53.Record(
-                f"{name}-{record_type.lower()}",
-                zone_id=target.zone_id,
-                name=share.host,
-                type=record_type,
-                aliases=[aws.route53.RecordAliasArgs(name=target.lb_hostname, zone_id=target.lb_zone_id,
-                                                     evaluate_target_health=True)],
-                opts=child,
-            ))
-            aws.route53.Record(
-                f"{name}-{record_type.lower()}-owner",
-                zone_id=target.zone_id,
-                name=ownership_record_name(record_type, share.host, share.zone_domain),
-                type="TXT",
-                ttl=300,
-                records=[ownership_value(args.stack, f"ingress/{share.owner.namespace}/{share.owner.ingress}")],
-                opts=child,
-            )
+        self.records = alias_records(name, share.host, share.zone_domain, target, args.stack,
+                                     f"ingress/{share.owner.namespace}/{share.owner.ingress}", child) \
+            if args.own_records else []
         self.register_outputs({"host": share.host})
+
+
+@dataclass(frozen=True)
+class ZoneWildcardArgs:
+    """Inputs of a zone's wildcard."""
+
+    zone_domain: str
+    """The zone, e.g. `dev.example.com`: the record is `*.dev.example.com`."""
+    target: EdgeTarget
+    """The edge whose load balancer the wildcard points at."""
+    stack: str
+    """The stack name (the ExternalDNS owner id)."""
+
+
+class ZoneWildcard(pulumi.ComponentResource):
+    """`*.<zone>` alias records to one edge's load balancer, with their ownership markers."""
+
+    records: list[aws.route53.Record]
+    """The alias records (A, and AAAA with dual stack)."""
+
+    def __init__(self, name: str, args: ZoneWildcardArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(WILDCARD_TYPE_TOKEN, name, None, opts)
+        target = args.target
+        # The marker names what the record points at: the Service whose load balancer it is.
+        self.records = alias_records(name, wildcard_name(args.zone_domain), args.zone_domain, target, args.stack,
+                                     f"service/{target.controller_service}", pulumi.ResourceOptions(parent=self))
+        self.register_outputs({"host": wildcard_name(args.zone_domain)})
+
+
+def alias_records(name: str, host: str, zone: str, target: EdgeTarget, stack: str, resource: str,
+                  opts: pulumi.ResourceOptions) -> list[aws.route53.Record]:
+    """Alias records of `host` to the edge's load balancer (`<name>-a`, `-aaaa`), each with its marker (`-owner`)."""
+    records = []
+    for record_type in record_types(target.dualstack):
+        records.append(aws.route53.Record(
+            f"{name}-{record_type.lower()}",
+            zone_id=target.zone_id,
+            name=host,
+            type=record_type,
+            aliases=[aws.route53.RecordAliasArgs(name=target.lb_hostname, zone_id=target.lb_zone_id,
+                                                 evaluate_target_health=True)],
+            opts=opts,
+        ))
+        aws.route53.Record(
+            f"{name}-{record_type.lower()}-owner",
+            zone_id=target.zone_id,
+            name=ownership_record_name(record_type, host, zone),
+            type="TXT",
+            ttl=300,
+            records=[ownership_value(stack, resource)],
+            opts=opts,
+        )
+    return records
 
 
 def _k8s_args(manifest: dict[str, Any]) -> dict[str, Any]:

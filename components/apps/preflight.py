@@ -9,12 +9,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
+from components.apps.capacity import CapacityWarning, judge, stack_usage
+from components.apps.dashboard import dashboard_app
 from components.apps.routing import ingress_units, shared_hosts
 from components.flavors import get_flavor
 from components.inputs.catalog import ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
-from components.inputs.settings import Settings, stack_file_name
+from components.inputs.settings import CONFIG_NAMESPACE, Settings, read_stack_yaml, stack_file_name
+from components.inputs.yamlfile import line_of
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
+
+LIMITS_KEY = f"{CONFIG_NAMESPACE}:limits"
 
 
 def child_resources(app: ResolvedApp, units: Sequence[str]) -> list[tuple[str, str]]:
@@ -62,12 +67,31 @@ def missing_monitor_key(settings: Settings, apps: Sequence[ResolvedApp], stack: 
                    "environment variable (or turn monitors off: gangplank:monitorsEnabled false)")
 
 
+def capacity_findings(settings: Settings, apps: Sequence[ResolvedApp], stack: str) -> tuple[list[Problem],
+                                                                                            list[CapacityWarning]]:
+    """(quotas AWS enforces that the stack would pass, as problems; limits it is near, as warnings)."""
+    dashboard = dashboard_app(settings, stack) if settings.dashboard_enabled else None
+    errors, warnings = judge(stack_usage(settings, apps, get_flavor(settings.flavor), dashboard), settings.limits,
+                             settings.dns_records)
+    stack_file = stack_file_name(stack)
+    stack_yaml = read_stack_yaml(stack_file) if errors else None
+    problems = [Problem(stack_file, line_of(stack_yaml, ["config", LIMITS_KEY, error.limit]) if stack_yaml else None,
+                        f"{config_subject(LIMITS_KEY)} field '{error.limit}'", error.message) for error in errors]
+    return problems, warnings
+
+
 def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stack: str, dry_run: bool,
-                           environ: Mapping[str, str] | None = None) -> None:
-    """Raise InputError listing every problem; a preview needs no UptimeRobot key (it makes no API call)."""
+                           environ: Mapping[str, str] | None = None) -> list[CapacityWarning]:
+    """Raise InputError listing every problem; a preview needs no UptimeRobot key (it makes no API call).
+
+    Returns the capacity warnings (limits the stack is near) for the program to log.
+    """
     problems = resource_name_problems(apps, settings)
     if not dry_run and (missing := missing_monitor_key(settings, apps, stack, os.environ if environ is None
                                                        else environ)) is not None:
         problems.append(missing)
+    capacity_problems, warnings = capacity_findings(settings, apps, stack)
+    problems += capacity_problems
     if problems:
         raise InputError(problems)
+    return warnings

@@ -41,6 +41,7 @@ EDGE_NAME_MAX = 20
 
 # UptimeRobot v3 refuses intervals under 30 s (openapi-v3.yaml); a day is its longest period.
 MONITOR_INTERVAL_MIN, MONITOR_INTERVAL_MAX = 30, 86400
+DnsRecordsMode = Literal["perHost", "wildcard"]
 
 
 def _edge_name(name: str) -> str:
@@ -75,6 +76,29 @@ class EdgeSettings(BaseModel):
                 raise ValueError(f"allowedCidrs must not contain '{cidr}': leave allowedCidrs out for an edge "
                                  "open to everyone")
         return self
+
+
+class Limits(BaseModel):
+    """Capacity limits a stack is planned against (config `gangplank:limits`): the AWS account's quotas and what
+    one ingress controller handles well. Set a key to the quota AWS granted the account after an increase."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True,
+                              use_attribute_docstrings=True, strict=True)
+
+    records_per_zone: Annotated[int, Field(ge=1)] = 10_000
+    """Record sets per Route53 hosted zone. Default 10,000: Route53's quota "Records (resource record sets) per
+    hosted zone", raised on request (Route 53 Developer Guide, "Quotas on entities"). Route53 refuses records past
+    it, so a stack that needs more is an input error."""
+    ingresses_per_edge: Annotated[int, Field(ge=1)] = 1_500
+    """Ingresses one edge's controller serves. Default 1,500: past about that many, controllers take minutes to
+    reload and restart (nginx/kubernetes-ingress#1113: 1,500 Ingresses, an hour to configure a new pod;
+    kubernetes/ingress-nginx#6844: the first reload times out). A warning: nothing refuses them."""
+    names_per_certificate: Annotated[int, Field(ge=1)] = 10
+    """Domain names per ACM certificate. Default 10: ACM's quota "Domain names per ACM certificate", up to 100 on
+    request (ACM User Guide, "Quotas"). ACM refuses a certificate with more: an input error."""
+    certificates_per_load_balancer: Annotated[int, Field(ge=1)] = 25
+    """Certificates on one Network Load Balancer. Default 25: ELB's quota "Certificates per Network Load Balancer",
+    adjustable (ELB User Guide for Network Load Balancers, "Quotas"). ELB refuses more: an input error."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +180,14 @@ class Settings(BaseModel):
     edges: dict[EdgeName, EdgeSettings] = {}
     """More edges beside `public` and `private`: name -> `{visibility, allowedCidrs}`. Each gets its own
     controller (IngressClass `nginx-<name>`), namespace, load balancer and security group."""
+    dns_records: DnsRecordsMode = "perHost"
+    """`perHost`: every host gets its own alias records and ownership markers (Route53 calls per app).
+    `wildcard`: one `*.<zone>` alias per zone to the zone's own edge (`public`, `private`), so a new app on it
+    costs no Route53 call; hosts it cannot serve (the apex, hosts of other edges) keep their own records."""
+    limits: Limits = Limits()
+    """Capacity limits the plan counts against: `{recordsPerZone, ingressesPerEdge, namesPerCertificate,
+    certificatesPerLoadBalancer}` (defaults: the AWS quotas and what a controller handles well). The plan warns
+    near a limit; passing an AWS quota is an input error."""
 
     @field_validator("host_template")
     @classmethod
@@ -243,6 +275,8 @@ def _is_structured_field(name: str) -> bool:
     annotation = Settings.model_fields[name].annotation
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True  # an object of fields (`gangplank:limits`)
     return get_origin(annotation) in (list, dict)
 
 

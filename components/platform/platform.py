@@ -15,7 +15,7 @@ from components.flavors import get_flavor
 from components.flavors.traffic import Flavor
 from components.inputs.settings import BUILT_IN_EDGES, Settings
 from components.platform.certificates import Certificates, CertificatesArgs
-from components.platform.ingress_controller import IngressController, IngressControllerArgs
+from components.platform.ingress_controller import IngressController, IngressControllerArgs, controller_service_id
 from components.platform.zones import Zones, ZonesArgs
 
 
@@ -50,6 +50,11 @@ class EdgeTarget:
     controllers_ready: tuple[pulumi.Resource, ...]
     """Every controller release of the stack: an Ingress waits for all of them (their admission webhooks
     judge Ingresses cluster-wide, and a controller must exist before the Ingress await can pass)."""
+    controller_service: str = ""
+    """`<namespace>/<name>` of the controller's LoadBalancer Service (what a wildcard's ownership marker names)."""
+    wildcard_records: tuple[pulumi.Resource, ...] = ()
+    """The alias records of its zone's `*.<zone>` wildcard when they point at this edge (`gangplank:dnsRecords:
+    wildcard`): its one-label hosts need no records of their own. Empty: every host has its own."""
 
 
 class Platform(pulumi.ComponentResource):
@@ -118,6 +123,7 @@ class Platform(pulumi.ComponentResource):
                 lb_zone_id=self.controllers[edge.name].lb_zone_id,
                 dualstack=self.controllers[edge.name].dualstack,
                 controllers_ready=releases,
+                controller_service=controller_service_id(self.controllers[edge.name].spec, self.flavor),
             )
             for edge in settings.all_edges().values()
         }

@@ -1,0 +1,85 @@
+"""Capacity warnings of a plan: its declared resources counted against the stack's `gangplank:limits`.
+
+The program counts the same limits from its decisions before it declares anything (and stops on a
+quota AWS would refuse, `components/apps/capacity.py`); this counts what was actually declared, so
+the plan's top-level `warnings` audit the program rather than repeat it. Both are judged by the
+same `judge`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from components.apps.capacity import (
+    CERTIFICATES_PER_LOAD_BALANCER,
+    INGRESSES_PER_EDGE,
+    NAMES_PER_CERTIFICATE,
+    RECORDS_PER_ZONE,
+    ZONE_OWN_RECORDS,
+    CapacityWarning,
+    Usage,
+    judge,
+)
+from components.inputs.settings import Settings
+
+ZONE = "aws:route53/zone:Zone"
+RECORD = "aws:route53/record:Record"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+CERTIFICATE = "aws:acm/certificate:Certificate"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+CONTROLLER_PARENT = "gangplank:platform:IngressController::"
+ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:")
+
+
+def plan_usage(plan: Mapping[str, Any]) -> list[Usage]:
+    """What the plan declares, counted against each limit (the same subjects as `stack_usage`)."""
+    resources = plan.get("resources") or []
+    zones = {r["id"]: r["inputs"].get("name") for r in resources if r["type"] == ZONE}
+    records: Counter[str] = Counter({name: ZONE_OWN_RECORDS for name in zones.values()})
+    for r in resources:
+        if r["type"] == RECORD and r["inputs"].get("zoneId") in zones:
+            records[zones[r["inputs"]["zoneId"]]] += 1
+
+    platform = (plan.get("outputs") or {}).get("platform") or {}
+    edge_of_class = {edge.get("ingressClass"): name for name, edge in (platform.get("edges") or {}).items()}
+    ingresses: Counter[str] = Counter({name: 0 for name in edge_of_class.values()})
+    for r in resources:
+        if r["type"] == INGRESS:
+            klass = (r["inputs"].get("spec") or {}).get("ingressClassName")
+            ingresses[edge_of_class.get(klass, str(klass))] += 1
+
+    usage = [Usage(RECORDS_PER_ZONE, f"zone {zone}", count) for zone, count in records.items()]
+    usage += [Usage(INGRESSES_PER_EDGE, f"edge {edge}", count) for edge, count in ingresses.items()]
+    usage += [Usage(NAMES_PER_CERTIFICATE, f"certificate for {r['inputs'].get('domainName')}",
+                    1 + len(r["inputs"].get("subjectAlternativeNames") or []))
+              for r in resources if r["type"] == CERTIFICATE]
+    usage += [Usage(CERTIFICATES_PER_LOAD_BALANCER, f"load balancer of edge {_edge_of_release(r)}",
+                    len(set(_acm_arns(r["inputs"].get("values")))))
+              for r in resources if r["type"] == RELEASE and str(r.get("parent")).startswith(CONTROLLER_PARENT)]
+    return usage
+
+
+def _edge_of_release(release: Mapping[str, Any]) -> str:
+    """`platform-public` -> `public`: controllers are named `<platform>-<edge>`."""
+    return str(release["parent"]).removeprefix(CONTROLLER_PARENT).split("-", 1)[-1]
+
+
+def _acm_arns(value: Any) -> Iterator[str]:
+    """Every ACM certificate ARN in a controller's Helm values (where its listener's certificates are set)."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _acm_arns(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _acm_arns(item)
+    elif isinstance(value, str):
+        yield from (part.strip() for part in value.split(",") if ACM_ARN.match(part.strip()))
+
+
+def plan_warnings(plan: Mapping[str, Any], settings: Settings) -> list[CapacityWarning]:
+    """Limits the plan is near or past: the plan's top-level `warnings`."""
+    errors, warnings = judge(plan_usage(plan), settings.limits, settings.dns_records)
+    return sorted(errors + warnings, key=lambda finding: (finding.limit, finding.subject))
