@@ -15,6 +15,7 @@ side prints as `[secret]` on both.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections import Counter
@@ -147,6 +148,8 @@ class PlanDiff:
     resources: tuple[ResourceDiff, ...]
     risks: tuple[Risk, ...]
     routes: tuple[Route, ...]
+    warnings: tuple[str, ...] = ()
+    """The head plan's top-level `warnings` (capacity limits it is near or past), as their messages."""
 
     @property
     def is_empty(self) -> bool:
@@ -191,7 +194,14 @@ def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff:
         resources=resources,
         risks=_risks(apps, resources),
         routes=_routes(apps),
+        warnings=plan_warning_messages(head),
     )
+
+
+def plan_warning_messages(plan: Mapping[str, Any]) -> tuple[str, ...]:
+    """The messages of a plan's top-level `warnings` (absent in plans without any, and in older plans)."""
+    return tuple(str(entry.get("message", entry)) if isinstance(entry, Mapping) else str(entry)
+                 for entry in plan.get("warnings") or [])
 
 
 def _as_json(plan: Mapping[str, Any]) -> dict[str, Any]:
@@ -427,12 +437,14 @@ def render_diff_markdown(diff: PlanDiff) -> str:
     rows were left out.
     """
     if diff.is_empty:
-        return f"No changes to stack {_code(diff.stack)}.\n"
+        caution = ["", *_plan_warnings_block(diff.warnings)][:-1] if diff.warnings else []
+        return "\n".join([f"No changes to stack {_code(diff.stack)}.", *caution]) + "\n"
     against = f" (compared with stack {_code(diff.base_stack)})" if diff.base_stack != diff.stack else ""
     apps = ", ".join(f"{len(diff.apps_of(k))} {k}" for k in KIND_ORDER)
     resources = ", ".join(f"{len(diff.resources_of(k))} {k}" for k in KIND_ORDER)
     lines = [f"### Stack {_code(diff.stack)}{against}", "", f"Apps: {apps}. Resources: {resources}.", ""]
     lines += _warning_block(diff.risks)
+    lines += _plan_warnings_block(diff.warnings)
     if diff.apps:
         lines += _apps_table(diff.apps)
     if diff.resources:
@@ -451,6 +463,18 @@ def _warning_block(risks: tuple[Risk, ...]) -> list[str]:
     lines += [f"> - {risk.message}" for risk in risks[:MAX_RISK_LINES]]
     if len(risks) > MAX_RISK_LINES:
         lines.append(f"> - … and {len(risks) - MAX_RISK_LINES} more.")
+    return [*lines, ""]
+
+
+def _plan_warnings_block(warnings: tuple[str, ...]) -> list[str]:
+    """The head plan's own warnings (capacity limits), apart from the risks of the change itself."""
+    if not warnings:
+        return []
+    lines = ["> [!CAUTION]", "> **The stack is near or past a capacity limit (`gangplank:limits`):**", ">"]
+    # Our own words, built from validated config (zone and edge names): only HTML is escaped.
+    lines += [f"> - {html.escape(message, quote=False)}" for message in warnings[:MAX_RISK_LINES]]
+    if len(warnings) > MAX_RISK_LINES:
+        lines.append(f"> - … and {len(warnings) - MAX_RISK_LINES} more.")
     return [*lines, ""]
 
 

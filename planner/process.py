@@ -5,21 +5,33 @@ as written, and a Pulumi program that swaps SDK internals or retunes the collect
 every maintainer and every SDK upgrade. The planner is our tool, and it runs the program many
 times per process (tests, benchmarks), so it applies `tune_planner_process()` around each run.
 The SDK defect behind `stop_sdk_reference_cycles` is written up for upstream in
-docs/sdk-contains-unknowns-cycle.md.
+docs/sdk-contains-unknowns-cycle.md; the memory behind `lighten_output_properties` in
+docs/performance.md ("The planner at 5,000 apps").
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import gc
 from typing import Any
 
+import pulumi.resource as sdk_resource
+from pulumi.output import Output, _OutputData
 from pulumi.runtime import known_types, rpc
+from pulumi.runtime import resource as sdk_runtime_resource
 
 # Young-generation threshold while the program declares resources (Python's default: 700).
 YOUNG_THRESHOLD = 50_000
 
 SDK_CONTAINS_UNKNOWNS = rpc.contains_unknowns
 """The SDK's own `contains_unknowns`, kept so tests can compare it with ours."""
+SDK_TRANSFER_PROPERTIES = rpc.transfer_properties
+"""The SDK's own `transfer_properties`, kept so tests can compare it with ours."""
+SDK_COLLAPSE_ALIAS_TO_URN = sdk_resource.collapse_alias_to_urn
+"""The SDK's `collapse_alias_to_urn` as `Resource.__init__` calls it, kept so tests can compare with ours."""
+SDK_ALL_ALIASES = sdk_runtime_resource.all_aliases
+"""The SDK's `all_aliases`, the one reader of the URNs `Resource.__init__` collapses."""
 
 
 def relax_garbage_collector() -> None:
@@ -83,7 +95,88 @@ def stop_sdk_reference_cycles() -> None:
     rpc.contains_unknowns = contains_unknowns
 
 
+def _resolve_output_property(resource: Any, data: asyncio.Future, value: Any, is_known: bool, is_secret: bool,
+                             deps: Any, failed: Exception | None) -> None:
+    """A resolver as the SDK's `transfer_properties` makes them: the same arguments, the same outcome."""
+    if failed is not None:
+        data.set_exception(failed)
+        return
+    resources = set(deps) if deps else set()
+    resources.add(resource)
+    data.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
+
+
+def transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
+    """The SDK's `transfer_properties` with one future per output property instead of four and a task.
+
+    pulumi 3.272 gives every output property of every resource four futures (value, known,
+    secret, dependencies), an `Output` whose data is a task awaiting them, and the task's
+    coroutine; a typed resource has up to thirty such properties (every output of its type, not
+    only those set). That was 64 % of the memory a program holds once it has declared its
+    resources (docs/performance.md). The SDK's own `resource_output`, which makes `urn` and `id`,
+    already does it with one future holding an `_OutputData`; this does the same for every
+    property. The resolvers take the same arguments and resolve to the same value, known,
+    secret and dependencies, or to the same exception.
+    """
+    resolvers: dict[str, Any] = {}
+    for name in props:
+        if name == "urn" or (name == "id" and custom):
+            continue  # these properties are handled elsewhere, as in the SDK
+        data: asyncio.Future = asyncio.Future()
+        resolvers[name] = functools.partial(_resolve_output_property, res, data)
+        res.__dict__[name] = Output._from_data(data)
+    return resolvers
+
+
+def lighten_output_properties() -> None:
+    """Swap the SDK's `transfer_properties` for :func:`transfer_properties` (`runtime/resource.py` calls it
+    through the module attribute, for registered and read resources alike)."""
+    rpc.transfer_properties = transfer_properties
+
+
+class DeferredAliasUrn:
+    """An alias of a resource, collapsed to its URN only when something asks for the URN."""
+
+    def __init__(self, alias: Any, name: str, type_: str, parent: Any) -> None:
+        self.args = (alias, name, type_, parent)
+        self._urn: Output[str] | None = None
+
+    def urn(self) -> Output[str]:
+        """The SDK's Output of the alias's URN, made on first use."""
+        if self._urn is None:
+            self._urn = SDK_COLLAPSE_ALIAS_TO_URN(*self.args)
+        return self._urn
+
+
+def collapse_alias_to_urn(alias: Any, name: str, type_: str, parent: Any) -> DeferredAliasUrn:
+    """What `Resource.__init__` keeps in `_aliases`: the alias, to collapse when a child needs it.
+
+    pulumi 3.272 collapses every alias of every resource into a URN as the resource is declared
+    (about ten Outputs, each a task, per alias). The URNs serve one reader, `all_aliases`, which
+    computes children's inherited aliases for engines that cannot take alias specs; engines that
+    can (the planner's mock monitor, and the engine behind `pulumi up`) get the aliases themselves.
+    Aliases made the largest share of a planner run's peak memory (docs/performance.md).
+    """
+    return DeferredAliasUrn(alias, name, type_, parent)
+
+
+def all_aliases(child_aliases: Any, child_name: str, child_type: str, parent: Any) -> Any:
+    """The SDK's `all_aliases`, after collapsing the parent's deferred aliases as the SDK would have."""
+    if parent is not None and any(isinstance(alias, DeferredAliasUrn) for alias in parent._aliases):
+        parent._aliases = [alias.urn() if isinstance(alias, DeferredAliasUrn) else alias for alias in parent._aliases]
+    return SDK_ALL_ALIASES(child_aliases, child_name, child_type, parent)
+
+
+def defer_alias_urns() -> None:
+    """Swap the SDK's eager alias URNs for :func:`collapse_alias_to_urn` (and :func:`all_aliases`, their reader)."""
+    sdk_resource.collapse_alias_to_urn = collapse_alias_to_urn
+    sdk_runtime_resource.all_aliases = all_aliases
+
+
 def tune_planner_process() -> None:
-    """What the planner does before a program run: collect less often, and without the SDK's cycles."""
+    """What the planner does before a program run: collect less often, without the SDK's cycles, with
+    lighter output properties and alias URNs made only when needed."""
     relax_garbage_collector()
     stop_sdk_reference_cycles()
+    lighten_output_properties()
+    defer_alias_urns()

@@ -38,6 +38,13 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
             *(line.format(*row).rstrip() for row in rows)]
 
 
+def warning_lines(plan: dict[str, Any]) -> list[str]:
+    """The plan's top-level warnings (capacity limits it is near or past), one line each; none without any."""
+    warnings = plan.get("warnings") or []
+    return ["", f"Warnings ({len(warnings)}):", *(f"- {entry.get('message')}" for entry in warnings)] if warnings \
+        else []
+
+
 def render_table(plan: dict[str, Any]) -> str:
     """One row per app, then resource counts by type: readable at a glance in a terminal."""
     apps = plan["apps"]
@@ -46,6 +53,7 @@ def render_table(plan: dict[str, Any]) -> str:
              f"{len(plan['resources'])} resources", ""]
     lines += _table([title for title, _ in APP_COLUMNS], _app_rows(plan)) if apps else ["(no apps in this stack)"]
     lines += ["", *_table(["resources", "type"], [[str(n), t] for t, n in resource_counts(plan)])]
+    lines += warning_lines(plan)
     return "\n".join(lines) + "\n"
 
 
@@ -61,6 +69,7 @@ def render_markdown(plan: dict[str, Any]) -> str:
         lines.append("_No apps in this stack._")
     lines += ["", "| resources | type |", "|---:|---|"]
     lines += [f"| {count} | `{type_}` |" for type_, count in resource_counts(plan)]
+    lines += warning_lines(plan)
     return "\n".join(lines) + "\n"
 
 

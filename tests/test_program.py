@@ -6,10 +6,12 @@ import gc
 import runpy
 from pathlib import Path
 
+import pulumi.resource as sdk_resource
+from pulumi.runtime import resource as sdk_runtime_resource
 from pulumi.runtime import rpc
 from pulumi.runtime.stack import wait_for_rpcs
 
-from planner.process import SDK_CONTAINS_UNKNOWNS
+from planner.process import SDK_ALL_ALIASES, SDK_COLLAPSE_ALIAS_TO_URN, SDK_CONTAINS_UNKNOWNS, SDK_TRANSFER_PROPERTIES
 from planner.run import mocked_runtime
 from planner.stackconfig import read_stack_config
 
@@ -17,7 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_program_patches_neither_the_sdk_nor_the_collector(monkeypatch):
-    monkeypatch.setattr(rpc, "contains_unknowns", SDK_CONTAINS_UNKNOWNS)
+    released = {(rpc, "contains_unknowns"): SDK_CONTAINS_UNKNOWNS,
+                (rpc, "transfer_properties"): SDK_TRANSFER_PROPERTIES,
+                (sdk_resource, "collapse_alias_to_urn"): SDK_COLLAPSE_ALIAS_TO_URN,
+                (sdk_runtime_resource, "all_aliases"): SDK_ALL_ALIASES}
+    for (module, name), original in released.items():
+        monkeypatch.setattr(module, name, original)
     gc.unfreeze()
     threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
     config = read_stack_config("dev", ROOT)
@@ -25,7 +32,8 @@ def test_the_program_patches_neither_the_sdk_nor_the_collector(monkeypatch):
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
         loop.run_until_complete(wait_for_rpcs())
     assert monitor.registrations, "the program declared nothing"
-    assert rpc.contains_unknowns is SDK_CONTAINS_UNKNOWNS
+    for (module, name), original in released.items():
+        assert getattr(module, name) is original, f"the program swapped {module.__name__}.{name}"
     assert gc.get_threshold() == threshold
     assert gc.get_freeze_count() == frozen
 

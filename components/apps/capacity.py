@@ -43,6 +43,8 @@ CERTIFICATES_PER_LOAD_BALANCER = "certificatesPerLoadBalancer"
 ENFORCED = {RECORDS_PER_ZONE: True, INGRESSES_PER_EDGE: False, NAMES_PER_CERTIFICATE: True,
             CERTIFICATES_PER_LOAD_BALANCER: True}
 """Limit -> whether AWS refuses what passes it (an input error) rather than the controller slowing down (a warning)."""
+UNITS = {RECORDS_PER_ZONE: "record sets", INGRESSES_PER_EDGE: "Ingresses", NAMES_PER_CERTIFICATE: "names",
+         CERTIFICATES_PER_LOAD_BALANCER: "certificates"}
 SOURCES = {
     RECORDS_PER_ZONE: "Route53's quota of record sets per hosted zone",
     INGRESSES_PER_EDGE: "what one controller reloads in reasonable time",
@@ -160,8 +162,8 @@ def judge(usage: Iterable[Usage], limits: Limits, dns_records: str) -> tuple[lis
 
 def _message(item: Usage, value: int, dns_records: str) -> str:
     where = "past" if item.count > value else "near"
-    head = (f"{item.subject} holds {item.count:,} against gangplank:limits.{item.limit} = {value:,} "
-            f"({SOURCES[item.limit]}): {where} the limit")
+    head = (f"{item.subject}: {item.count:,} {UNITS[item.limit]}, {where} gangplank:limits.{item.limit} = "
+            f"{value:,} ({SOURCES[item.limit]})")
     return f"{head}. {_advice(item.limit, item.count > value, dns_records)}"
 
 

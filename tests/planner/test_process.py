@@ -1,7 +1,8 @@
-"""The program's garbage-collector tuning and the SDK reference cycle it stops."""
+"""The planner's own process tuning: the collector, the SDK cycle it stops, lighter outputs, deferred alias URNs."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Callable
 from typing import Any
@@ -11,12 +12,21 @@ import pytest
 from pulumi.runtime import rpc
 
 from planner.process import (
+    SDK_ALL_ALIASES,
+    SDK_COLLAPSE_ALIAS_TO_URN,
     SDK_CONTAINS_UNKNOWNS,
+    SDK_TRANSFER_PROPERTIES,
     YOUNG_THRESHOLD,
+    DeferredAliasUrn,
+    all_aliases,
+    collapse_alias_to_urn,
     contains_unknowns,
     relax_garbage_collector,
     stop_sdk_reference_cycles,
+    transfer_properties,
 )
+from planner.render import render_json
+from tests.conftest import resolve
 
 
 @pytest.fixture(autouse=True)
@@ -104,3 +114,118 @@ def test_a_program_run_leaves_the_collector_little_to_do(run_stack):
     # And the run made little cyclic garbage: with the SDK's own contains_unknowns it leaves
     # about 190 objects per resource (16,458 for these 87), with ours about one.
     assert gc.collect() < 5 * len(run.monitor.registrations)
+
+
+# -- lighter output properties ---------------------------------------------------------
+
+
+class _Resource:
+    """Enough of a resource for `transfer_properties`: somewhere to put its Outputs."""
+
+
+@pytest.fixture
+def loop(fresh_event_loop):
+    """The test's loop; Outputs made on it are cancelled and forgotten afterwards, as a program run's are."""
+    from pulumi.runtime import settings as runtime_settings
+
+    yield fresh_event_loop
+    for task in asyncio.all_tasks(fresh_event_loop):
+        task.cancel()
+    fresh_event_loop.run_until_complete(asyncio.sleep(0))
+    runtime_settings.SETTINGS.outputs.clear()
+
+
+async def _resolved(output: pulumi.Output) -> tuple[Any, bool, bool, set[Any]]:
+    return (await output.future(), await output.is_known(), await output.is_secret(), await output.resources())
+
+
+@pytest.mark.parametrize("transfer", [SDK_TRANSFER_PROPERTIES, transfer_properties], ids=["sdk", "planner"])
+def test_output_properties_resolve_alike(loop, transfer):
+    res, dependency = _Resource(), _Resource()
+    resolvers = transfer(res, {"id": None, "urn": None, "name": None, "size": None, "token": None,
+                               "later": None, "broken": None}, True)
+    assert sorted(resolvers) == ["broken", "later", "name", "size", "token"]  # urn and id are made elsewhere
+    resolvers["name"]("shop", True, False, {dependency}, None)
+    resolvers["size"]([1, pulumi.output.Unknown()], True, False, None, None)
+    resolvers["token"]("s3cr3t", True, True, set(), None)
+    resolvers["later"](None, False, False, None, None)
+    resolvers["broken"](None, False, False, None, ValueError("the provider failed"))
+    run = loop.run_until_complete
+    assert run(_resolved(res.name)) == ("shop", True, False, {res, dependency})
+    assert run(_resolved(res.size))[1:] == (False, False, {res})  # an unknown inside: not known
+    assert run(_resolved(res.token)) == ("s3cr3t", True, True, {res})
+    assert run(_resolved(res.later)) == (None, False, False, {res})
+    with pytest.raises(ValueError, match="the provider failed"):
+        run(res.broken.future())
+
+
+def test_the_sdks_output_properties_still_cost_a_task_each(loop):
+    # When this fails, pulumi made output properties lighter upstream: drop lighten_output_properties.
+    props = dict.fromkeys(f"p{i}" for i in range(20))
+    before = len(asyncio.all_tasks(loop))
+    SDK_TRANSFER_PROPERTIES(_Resource(), props, False)
+    sdk_tasks = len(asyncio.all_tasks(loop)) - before
+    transfer_properties(_Resource(), props, False)
+    ours = len(asyncio.all_tasks(loop)) - before - sdk_tasks
+    assert sdk_tasks >= len(props) and ours == 0
+
+
+# -- alias URNs made on demand ---------------------------------------------------------
+
+
+def _aliases_of_a_child(run_mocked, collapse: Callable[..., Any]) -> list[str]:
+    """The child aliases the SDK computes for an engine without alias specs, with `collapse` in Resource.__init__."""
+    def program() -> list[Any]:
+        import pulumi.resource as sdk_resource
+
+        sdk_resource.collapse_alias_to_urn = collapse
+        parent = pulumi.ComponentResource("test:x:Parent", "parent", opts=pulumi.ResourceOptions(
+            aliases=[pulumi.Alias(name="old-parent"), pulumi.Alias(type_="test:x:OldParent")]))
+        return all_aliases([pulumi.Alias(name="old-child")], "child", "test:x:Child", parent)
+
+    aliases, _ = run_mocked(program)
+    return sorted(resolve(pulumi.Output.all(*aliases)))
+
+
+def test_deferred_alias_urns_give_the_sdks_inherited_aliases(run_mocked, monkeypatch):
+    import pulumi.resource as sdk_resource
+
+    monkeypatch.setattr(sdk_resource, "collapse_alias_to_urn", SDK_COLLAPSE_ALIAS_TO_URN)
+    eager = _aliases_of_a_child(run_mocked, SDK_COLLAPSE_ALIAS_TO_URN)
+    deferred = _aliases_of_a_child(run_mocked, collapse_alias_to_urn)
+    assert deferred == eager
+    assert "urn:pulumi:dev::gangplank::test:x:Parent$test:x:Child::old-child" in eager
+    assert "urn:pulumi:dev::gangplank::test:x:OldParent$test:x:Child::child" in eager
+
+
+def test_a_deferred_alias_makes_no_output_until_asked(loop):
+    before = len(asyncio.all_tasks(loop))
+    deferred = collapse_alias_to_urn(pulumi.Alias(name="old"), "new", "test:x:Thing", None)
+    assert isinstance(deferred, DeferredAliasUrn) and len(asyncio.all_tasks(loop)) == before
+
+
+# -- the tuned planner plans what the SDK as released plans -----------------------------
+
+
+def _untuned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the program with the SDK as released (the collector is still relaxed: it changes no result)."""
+    import pulumi.resource as sdk_resource
+    from pulumi.runtime import resource as sdk_runtime_resource
+
+    import planner.run
+
+    monkeypatch.setattr(planner.run, "tune_planner_process", relax_garbage_collector)
+    monkeypatch.setattr(rpc, "contains_unknowns", SDK_CONTAINS_UNKNOWNS)
+    monkeypatch.setattr(rpc, "transfer_properties", SDK_TRANSFER_PROPERTIES)
+    monkeypatch.setattr(sdk_resource, "collapse_alias_to_urn", SDK_COLLAPSE_ALIAS_TO_URN)
+    monkeypatch.setattr(sdk_runtime_resource, "all_aliases", SDK_ALL_ALIASES)
+
+
+@pytest.mark.parametrize("stack, config", [("dev", {}), ("prod", {}), ("dev", {"dnsRecords": "wildcard"}),
+                                           ("staging", {"flavor": "ingress-nginx"})])
+def test_the_tuned_planner_plans_the_same_bytes(plan_stack, monkeypatch, stack, config):
+    tuned = render_json(plan_stack(stack, **config))
+    with monkeypatch.context() as patch:
+        _untuned(patch)
+        released = render_json(plan_stack(stack, **config))
+    assert tuned == released
