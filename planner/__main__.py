@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from components.inputs.problems import InputError
-from planner.render import RENDERERS
+from planner.render import RENDERERS, render_table
 from planner.run import plan
 
 EXIT_OK, EXIT_INVALID = 0, 1  # usage errors exit 2 from argparse itself
@@ -25,10 +25,35 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default: dev)")
     parser.add_argument("--apps", default=None, metavar="PATH",
                         help="app catalogue (default: the stack's gangplank:appsFile, else apps.yaml)")
-    parser.add_argument("--format", choices=sorted(RENDERERS), default="table", help="output format (default: table)")
+    parser.add_argument("--format", choices=sorted(RENDERERS), default=None,
+                        help="output format (default: table; with --diff: markdown)")
+    parser.add_argument("--wide", action="store_true",
+                        help="table: one line per app with every column (wider than 100 columns)")
     parser.add_argument("--diff", metavar="BASE.json",
-                        help="compare with an earlier `--format json` plan; prints a Markdown summary")
+                        help="compare with an earlier `--format json` plan: Markdown (default) or --format json")
+    parser.add_argument("--allow-other-stack", action="store_true",
+                        help="with --diff: accept a base plan of another stack than --stack")
     return parser
+
+
+def _output_format(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """The format asked for, or a usage error (exit 2) for a combination that would print something else."""
+    fmt = args.format or ("markdown" if args.diff else "table")
+    if args.diff and fmt == "table":
+        parser.error("--diff prints Markdown (the default with --diff) or JSON (--format json), not a table")
+    if args.wide and fmt != "table":
+        parser.error("--wide applies to the table (--format table) only")
+    if args.allow_other_stack and not args.diff:
+        parser.error("--allow-other-stack applies to --diff only")
+    return fmt
+
+
+def _check_base_stack(path: str, base: dict[str, Any], stack: str, allowed: bool) -> None:
+    """A base plan of another stack compares two environments: an error unless asked for."""
+    base_stack = base.get("stack")
+    if base_stack is not None and base_stack != stack and not allowed:
+        raise _Invalid(f"{path}: a plan of stack '{base_stack}', not of '{stack}'; to compare two stacks, "
+                       "pass --allow-other-stack")
 
 
 def _load_base(path: str) -> dict[str, Any]:
@@ -50,9 +75,13 @@ class _Invalid(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)  # exits 2 on usage errors
+    parser = _parser()
+    args = parser.parse_args(argv)  # exits 2 on usage errors
+    fmt = _output_format(parser, args)
     try:
         base = _load_base(args.diff) if args.diff else None
+        if base is not None:
+            _check_base_stack(args.diff, base, args.stack, args.allow_other_stack)
         head = plan(args.stack, args.apps)
     except InputError as err:
         for problem in err.problems:
@@ -63,11 +92,14 @@ def main(argv: list[str] | None = None) -> int:
         print(err, file=sys.stderr)
         return EXIT_INVALID
     if base is not None:
-        from planner.diff import diff_plans, render_diff_markdown
+        from planner.diff import diff_plans, render_diff_json, render_diff_markdown
 
-        sys.stdout.write(render_diff_markdown(diff_plans(base, head)))
+        diff = diff_plans(base, head)
+        sys.stdout.write(render_diff_json(diff) if fmt == "json" else render_diff_markdown(diff))
+    elif fmt == "table":
+        sys.stdout.write(render_table(head, wide=args.wide))
     else:
-        sys.stdout.write(RENDERERS[args.format](head))
+        sys.stdout.write(RENDERERS[fmt](head))
     return EXIT_OK
 
 

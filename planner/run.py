@@ -21,6 +21,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 
+from planner.catalogue import DEFAULT_APPS_FILE, apps_left_out
 from planner.mocks import GangplankMocks, RecordingMonitor, plain_inputs
 from planner.process import freeze_declared_objects, tune_planner_process
 from planner.stackconfig import read_stack_config
@@ -36,6 +37,8 @@ class ProgramRun:
     monitor: RecordingMonitor
     outputs: dict[str, Any]
     """Stack outputs, resolved; secret ones shown as `[secret]`."""
+    apps_file: str | None = None
+    """The catalogue the program read (the stack's `gangplank:appsFile`, or `--apps`)."""
 
 
 @contextmanager
@@ -85,7 +88,8 @@ def run_program(
         freeze_declared_objects()
         loop.run_until_complete(wait_for_rpcs())
         outputs = loop.run_until_complete(_resolve_outputs())
-    return ProgramRun(stack=stack, monitor=monitor, outputs=outputs)
+    return ProgramRun(stack=stack, monitor=monitor, outputs=outputs,
+                      apps_file=values.get("gangplank:appsFile") or DEFAULT_APPS_FILE)
 
 
 async def _resolve_outputs() -> dict[str, Any]:
@@ -113,7 +117,10 @@ def build_plan(run: ProgramRun) -> dict[str, Any]:
             entry["options"] = reg.options
         entry["dependencies"] = reg.dependencies
         resources.append(entry)
-    return {"stack": run.stack, "apps": apps, "resources": resources, "outputs": run.outputs}
+    result = {"stack": run.stack, "apps": apps, "resources": resources, "outputs": run.outputs}
+    if run.apps_file is not None:
+        result["appsLeftOut"] = apps_left_out(run.apps_file, run.stack)
+    return result
 
 
 def plan(stack: str, apps_path: str | None = None, project_dir: str | Path = ".",

@@ -14,6 +14,7 @@ import pytest
 from components.inputs.settings import Settings
 from planner.run import ProgramRun, plan, run_program
 from tests.fakes.fixtures import *  # noqa: F403  (the fake UptimeRobot server and its clients)
+from tests.reference import missing_documents_message, missing_reference_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("dev", "staging", "prod")
@@ -50,6 +51,13 @@ apps:
     visibility: private
     service: {name: grafana, port: 3000}
 """
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop before collecting anything when the reference documents are missing: one line, not a wall of failures."""
+    missing = missing_reference_documents()
+    if missing:
+        raise pytest.UsageError(missing_documents_message(missing))
 
 
 @pytest.fixture(autouse=True)

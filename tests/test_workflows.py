@@ -17,9 +17,12 @@ Missing linters fail the tests with the command that installs them; they are nev
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -29,6 +32,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from planner.__main__ import main
 from tests.conftest import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -326,3 +330,45 @@ def test_setup_preview_matrix(token: str, variables: dict[str, str], expected: l
                               tmp_path: Path) -> None:
     env = {"PULUMI_ACCESS_TOKEN": token, "VARIABLES": json.dumps(variables), "STACKS": json.dumps(["dev", "prod"])}
     assert json.loads(run_setup_step("previews", env, tmp_path)["previews"]) == expected
+
+
+# -- the plan diff's planner calls, run for real ----------------------------------------------
+
+
+def plan_diff_script() -> str:
+    step = next(s for s in load(PULL_REQUEST)["jobs"]["plan-diff"]["steps"] if s.get("id") == "diff")
+    return step["run"]
+
+
+def planner_calls(script: str) -> list[list[str]]:
+    """The arguments of every `python -m planner` call in a bash script (line continuations joined)."""
+    joined = script.replace("\\\n", " ")
+    return [shlex.split(args) for args in re.findall(r"-m planner ([^)>|;]*)", joined)]
+
+
+def test_plan_diff_planner_calls_work(tmp_path: Path) -> None:
+    """The workflow's base plan, empty base and head diff, with today's flags: Markdown for the comment."""
+    calls = planner_calls(plan_diff_script())
+    assert len(calls) == 2, calls
+    base_call, head_call = calls
+    base_json = tmp_path / "base-dev.json"
+    variables = {"$stack": "dev", "$base_json": str(base_json)}
+
+    def substituted(args: list[str]) -> list[str]:
+        return [variables.get(arg, arg) for arg in args]
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(substituted(base_call)) == 0
+    base_json.write_text(out.getvalue(), encoding="utf-8")
+    assert json.loads(base_json.read_text())["stack"] == "dev"
+    # The empty base the workflow writes when the base cannot plan (printf with the stack's name).
+    empty = re.search(r"printf '(\{\"stack\": \"%s\"[^']*)\\n' \"\$stack\"", plan_diff_script())
+    assert empty, "the workflow's empty base plan"
+    for base_text in (base_json.read_text(), empty.group(1).replace("%s", "dev")):
+        base_json.write_text(base_text, encoding="utf-8")
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(substituted(head_call)) == 0
+        comment = out.getvalue()
+        assert comment.startswith(("### Stack `dev`", "No changes to stack `dev`.")), comment[:200]

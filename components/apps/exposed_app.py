@@ -191,9 +191,11 @@ def protections(app: ResolvedApp) -> list[str]:
     """What stands between a client and the app, in a few words each (for people reading a plan)."""
     found = []
     if app.app.auth is not None:
-        found.append(f"basic auth ({len(app.app.auth.basic.users)} users)")
+        users = len(app.app.auth.basic.users)
+        found.append(f"basic auth ({users} user{'s' if users != 1 else ''})")
     if app.app.allow_cidrs:
-        found.append(f"allow-list ({len(app.app.allow_cidrs)} CIDRs)")
+        cidrs = len(app.app.allow_cidrs)
+        found.append(f"allow-list ({cidrs} CIDR{'s' if cidrs != 1 else ''})")
     if app.app.rate_limit is not None:
         limit = app.app.rate_limit
         found.append(f"rate limit ({limit.rps} rps" + (f", {limit.connections} connections" if limit.connections

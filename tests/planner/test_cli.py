@@ -45,10 +45,16 @@ def test_human_formats(fmt, capsys):
 def test_table_has_one_row_per_app(capsys):
     main(["--stack", "dev"])
     lines = capsys.readouterr().out.splitlines()
-    shop = next(line for line in lines if line.startswith("shop "))
-    assert shop.split()[:5] == ["shop", "public", "https://shop.dev.example.com/", "nginx-public", "yes"]
-    grafana = next(line for line in lines if line.startswith("grafana "))
-    assert grafana.split()[1:5] == ["private", "https://grafana.internal.dev.example.com/", "nginx-private", "no"]
+    shop = next(line for line in lines if line.startswith("  shop "))
+    assert shop.split() == ["shop", "public", "https://shop.dev.example.com/", "shop", "KEYWORD", "every", "30m"]
+    grafana = next(line for line in lines if line.startswith("  grafana "))
+    assert grafana.split()[1:] == ["private", "https://grafana.internal.dev.example.com/", "monitoring", "no"]
+
+
+def test_wide_table(capsys):
+    assert main(["--stack", "dev", "--wide"]) == 0
+    shop = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("  shop "))
+    assert "nginx-public" in shop and "service shop-web:80" in shop and "rate limit (50 rps)" in shop
 
 
 def test_output_is_deterministic():
@@ -109,11 +115,53 @@ def test_unknown_stack_exits_1(capsys):
     assert "Pulumi.qa.yaml: config '*': file not found; known stacks: dev, prod, staging" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args", [["--format", "xml"], ["--stack"], ["--bogus"]])
-def test_usage_errors_exit_2(args):
+@pytest.mark.parametrize("args", [
+    ["--format", "xml"], ["--stack"], ["--bogus"],
+    ["--diff", "base.json", "--format", "table"],  # a diff is Markdown or JSON: never silently something else
+    ["--wide", "--format", "json"],
+    ["--allow-other-stack"],
+])
+def test_usage_errors_exit_2(args, capsys):
     with pytest.raises(SystemExit) as exited:
         main(args)
     assert exited.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+@pytest.fixture
+def dev_base(tmp_path, capsys):
+    """A `--format json` plan of dev without its first app, written to a file."""
+    assert main(["--stack", "dev", "--format", "json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    plan["apps"] = plan["apps"][1:]
+    path = tmp_path / "base-dev.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    return path
+
+
+def test_diff_as_json(dev_base):
+    first = run_cli("--stack", "dev", "--diff", str(dev_base), "--format", "json")
+    assert first.returncode == 0, first.stderr
+    diff = json.loads(first.stdout)  # JSON, not Markdown
+    assert diff["stack"] == diff["baseStack"] == "dev"
+    assert [(app["name"], app["change"]) for app in diff["apps"]] == [("shop", "added")]
+    assert first.stdout == run_cli("--stack", "dev", "--diff", str(dev_base), "--format", "json").stdout
+
+
+def test_diff_is_markdown_by_default(dev_base, capsys):
+    assert main(["--stack", "dev", "--diff", str(dev_base)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("### Stack `dev`\n") and "| `shop` | added |" in out
+
+
+def test_a_base_of_another_stack_is_refused(dev_base, capsys):
+    assert main(["--stack", "prod", "--diff", str(dev_base)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"{dev_base}: a plan of stack 'dev', not of 'prod'; to compare two stacks, "
+                            "pass --allow-other-stack\n")
+    assert main(["--stack", "prod", "--diff", str(dev_base), "--allow-other-stack"]) == 0
+    assert capsys.readouterr().out.startswith("### Stack `prod` (compared with stack `dev`)")
 
 
 def test_unreadable_diff_base_exits_1(tmp_path, capsys):
