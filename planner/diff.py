@@ -268,17 +268,19 @@ def _app_field_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[F
 
 
 def _app_resources(resources: tuple[ResourceDiff, ...], *plans: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]:
-    """App name -> its own resources that change: those whose parent chain reaches its top-level component.
+    """App name -> its own changed resources: the app's top-level component and everything under it.
 
-    The chain is followed in head (in base for a removed resource); a host shared by several apps
-    is nobody's own, so its records are left to the apps' `hosts` and `dnsRecord` fields.
+    Parents are followed as head has them (`plans` is base, head: head's entries win). A host
+    shared by several apps is nobody's own: its records show in the apps' `hosts` and `dnsRecord`.
+    Added and removed resources show in the app's fields already (a monitor, a backend).
     """
     parents = {f"{r.get('type')}::{r.get('name')}": _parent(r) for plan in plans for r in plan}
     owned: dict[str, list[str]] = {}
     for resource in resources:
         if resource.kind != "changed":
-            continue  # an added or removed resource shows in the app's other fields (a monitor, a backend)
-        label, seen = resource.parent, set()
+            continue
+        label: str | None = f"{resource.type}::{resource.name}"
+        seen: set[str] = set()
         while label is not None and label not in seen:
             seen.add(label)
             type_, _, name = label.partition("::")
@@ -425,7 +427,7 @@ def _risks(apps: tuple[AppDiff, ...], resources: tuple[ResourceDiff, ...]) -> tu
                                   f"{_plain(change.new)} (other controller, load balancer and zone)."))
             moved = [field for field in ROUTE_FIELDS if field in fields]
             if moved:
-                old_url, new_url = _shown(app.base.get("url"), app.head.get("url"))
+                old_url, new_url = _masked(app.base.get("url"), app.head.get("url"))
                 risks.append(Risk("route", app.name,
                                   f"App {_code(app.name)} moves: {_code(old_url)} → {_code(new_url)} "
                                   f"({', '.join(_code(f) for f in moved)} changed)."))
@@ -640,11 +642,6 @@ def _short_parent(parent: str | None) -> str:
         return "-"
     type_, _, name = parent.partition("::")
     return _code(f"{type_.split(':')[-1]}::{name}")
-
-
-def _shown(old: Any, new: Any) -> tuple[Any, Any]:
-    """A field secret on either side shows as `[secret]` on both: its other value must not leak."""
-    return _masked(old, new)
 
 
 # -- JSON --------------------------------------------------------------------------------

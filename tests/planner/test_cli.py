@@ -139,13 +139,11 @@ def dev_base(tmp_path, capsys):
     return path
 
 
-def test_diff_as_json(dev_base):
-    first = run_cli("--stack", "dev", "--diff", str(dev_base), "--format", "json")
-    assert first.returncode == 0, first.stderr
-    diff = json.loads(first.stdout)  # JSON, not Markdown
+def test_diff_as_json(dev_base, capsys):
+    assert main(["--stack", "dev", "--diff", str(dev_base), "--format", "json"]) == 0
+    diff = json.loads(capsys.readouterr().out)  # JSON, not Markdown
     assert diff["stack"] == diff["baseStack"] == "dev"
     assert [(app["name"], app["change"]) for app in diff["apps"]] == [("shop", "added")]
-    assert first.stdout == run_cli("--stack", "dev", "--diff", str(dev_base), "--format", "json").stdout
 
 
 def test_diff_is_markdown_by_default(dev_base, capsys):
