@@ -331,7 +331,9 @@ class GangplankMocks(pulumi.runtime.Mocks):
 
     def _checked(self, args: MockResourceArgs) -> dict[str, Any]:
         """The dynamic resource's inputs after its own provider's `check`; failures are recorded."""
-        blob = args.inputs.get("__provider")
+        # The SDK sends the pickled provider as a secret (it may hold secrets of its own).
+        wrapped = args.inputs.get("__provider")
+        blob = rpc.unwrap_rpc_secret(wrapped)
         if not isinstance(blob, str):
             return dict(args.inputs)
         provider = self._providers.get(blob)
@@ -342,7 +344,7 @@ class GangplankMocks(pulumi.runtime.Mocks):
         result = provider.check({}, dict(args.inputs))
         label = f"{args.typ}::{args.name}"
         self.check_failures += [CheckFailure(label, f.property, f.reason) for f in result.failures or []]
-        return {**dict(result.inputs or {}), "__provider": blob}
+        return {**dict(result.inputs or {}), "__provider": wrapped}
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token == "aws:lb/getHostedZoneId:getHostedZoneId":
