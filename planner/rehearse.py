@@ -22,10 +22,10 @@ from typing import Any, Literal
 
 from planner.mocks import (
     HELM_RELEASE,
-    digest,
     NLB_HOSTED_ZONE_IDS,
     UNKNOWN_SHOWN_AS,
     Registration,
+    digest,
     load_balancer_services,
     nlb_dns_name,
 )
@@ -212,10 +212,11 @@ class _Replay:
         arn = inputs["certificateArn"]
         try:
             detail = self.acm.describe_certificate(CertificateArn=arn)["Certificate"]
-        except Exception as err:  # noqa: BLE001 - AWS's error is the outcome
+        except Exception as err:
             raise Rejected(f"reading ACM Certificate ({arn}): {_aws_error(err)}") from None
         fqdns = {_dns(f) for f in inputs.get("validationRecordFqdns") or []}
-        wanted = {_dns(o["ResourceRecord"]["Name"]): o for o in detail["DomainValidationOptions"] if "ResourceRecord" in o}
+        wanted = {_dns(o["ResourceRecord"]["Name"]): o
+                  for o in detail["DomainValidationOptions"] if "ResourceRecord" in o}
         # terraform-provider-aws acm certificate_validation.go: every validation record of the certificate
         # must be among validation_record_fqdns ("missing %s DNS validation record: %s").
         missing = sorted(set(wanted) - fqdns) if fqdns else []
@@ -255,8 +256,9 @@ class _Replay:
         name = reg.state().get("name") or reg.name
         description = inputs.get("description", "Managed by Pulumi")
         if not _GROUP_DESCRIPTION.match(description):
-            raise Rejected("InvalidParameterValue: Value for parameter GroupDescription is invalid. Character sets "
-                           "beyond ASCII are not supported, and at most 255 characters of a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*.")
+            raise Rejected("InvalidParameterValue: Value for parameter GroupDescription is invalid. Character "
+                           "sets beyond ASCII are not supported, and at most 255 characters of "
+                           "a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*.")
         if name.lower().startswith("sg-"):
             raise Rejected("InvalidParameterValue: Group names may not be in the format sg-*.")
         vpc_id = self.vpc(inputs["vpcId"]) if inputs.get("vpcId") else None
@@ -310,7 +312,7 @@ class _Replay:
                 lines.append(Line("accepted", label, self._load_balancer(reg, namespace, service)))
             except Rejected as err:
                 lines.append(Line("rejected", label, str(err)))
-            except Exception as err:  # noqa: BLE001 - the emulator's refusal is AWS's
+            except Exception as err:
                 lines.append(Line("rejected", label, _aws_error(err)))
         return lines
 
@@ -353,15 +355,17 @@ class _Replay:
             group = self.elbv2.create_target_group(
                 # The controller's target group names: k8s-<namespace:8>-<name:8>-<hash:10> (its
                 # pkg/service/model_build_target_group.go), a hash per port.
-                Name=f"{lb_name[:22]}{digest(lb_name, str(port), length=10)}", Protocol="TCP", Port=target if isinstance(target, int) else port,
+                Name=f"{lb_name[:22]}{digest(lb_name, str(port), length=10)}", Protocol="TCP",
+                Port=target if isinstance(target, int) else port,
                 VpcId=vpc_id, TargetType=annotation("nlb-target-type", "instance") or "instance",
                 HealthCheckProtocol=annotation("healthcheck-protocol", "TCP").upper())["TargetGroups"][0]
             attributes = [{"Key": "proxy_protocol_v2.enabled",
                            "Value": "true" if annotation("proxy-protocol") == "*" else "false"}]
             attributes += [{"Key": k, "Value": v} for k, v in _pairs(annotation("target-group-attributes"))]
             self.elbv2.modify_target_group_attributes(TargetGroupArn=group["TargetGroupArn"], Attributes=attributes)
+            forward = [{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}]
             listener: dict[str, Any] = {"LoadBalancerArn": lb["LoadBalancerArn"], "Port": port, "Protocol": "TCP",
-                                        "DefaultActions": [{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}]}
+                                        "DefaultActions": forward}
             if certificates and ("*" in tls_ports or str(port) in tls_ports):
                 for arn in certificates:
                     # A listener takes an issued certificate only; AWS refuses one still pending validation.
@@ -501,6 +505,11 @@ def _order(registrations: list[Registration]) -> list[Registration]:
 
 def rehearse(registrations: list[Registration], region: str, vpc_cidr: str) -> list[Line]:
     """Replay every AWS resource of a `plan`-mode run into moto; one line per resource."""
+    import os
+
+    # moto's own switch: without it every emulated EC2 region first loads thousands of AMIs the
+    # replay never uses (moto docs, "EC2: MOTO_EC2_LOAD_DEFAULT_AMIS").
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     from moto import mock_aws
 
     lines: list[Line] = []
@@ -533,7 +542,7 @@ def rehearse(registrations: list[Registration], region: str, vpc_cidr: str) -> l
                 lines.append(Line("skipped", reg.label, str(skip)))
             except Rejected as err:
                 lines.append(Line("rejected", reg.label, str(err)))
-            except Exception as err:  # noqa: BLE001 - the emulator's refusal is AWS's error
+            except Exception as err:
                 if getattr(err, "response", None) is None:
                     raise
                 lines.append(Line("rejected", reg.label, _aws_error(err)))

@@ -256,8 +256,8 @@ class Rollout:
             "criticalPathSeconds": self.seconds,
             "blockers": [blocker_json(b) for b in self.blockers],
             "blocked": self.blocked,
-            "schedule": [{"resource": s.resource, "start": round(s.start or 0.0, 1), "finish": round(s.finish or 0.0, 1),
-                          "seconds": s.seconds, "source": s.source}
+            "schedule": [{"resource": s.resource, "start": round(s.start or 0.0, 1),
+                          "finish": round(s.finish or 0.0, 1), "seconds": s.seconds, "source": s.source}
                          for s in sorted(self.finished, key=lambda s: (s.start or 0.0, s.resource)) if s.custom],
         }
 

@@ -32,7 +32,8 @@ def test_ids_are_shaped_like_the_providers(cached_run):
             if kind == "aws:route53/zone:Zone":
                 assert ZONE_ID.match(rid), rid
             elif kind == "aws:route53/record:Record":
-                zone, name, record_type = rid.split("_", 1)[0], rid.split("_", 1)[1].rsplit("_", 1)[0], rid.rsplit("_")[-1]
+                zone, rest = rid.split("_", 1)
+                name, record_type = rest.rsplit("_", 1)
                 assert ZONE_ID.match(zone) and record_type == r["inputs"]["type"], rid
                 # terraform-provider-aws: the name is stored without its trailing dot, lower-cased.
                 assert name == r["inputs"]["name"].rstrip(".").lower(), rid
@@ -50,7 +51,7 @@ def test_ids_are_shaped_like_the_providers(cached_run):
 
 def test_cluster_ip_services_get_no_load_balancer():
     """The old mocks gave every Service an NLB host name, and `/name` as id."""
-    with mocked_runtime("dev") as (monitor, loop):
+    with mocked_runtime("dev") as (_monitor, loop):
         service = k8s.core.v1.Service("app", metadata={"name": "app", "namespace": "shop"},
                                       spec={"type": "ClusterIP", "ports": [{"port": 80}]})
         balanced = k8s.core.v1.Service("lb", metadata={"name": "lb", "namespace": "edge"},
@@ -67,7 +68,7 @@ def test_cluster_ip_services_get_no_load_balancer():
 
 
 def test_a_read_service_has_a_load_balancer_only_if_a_chart_made_one():
-    with mocked_runtime("dev") as (monitor, loop):
+    with mocked_runtime("dev") as (_monitor, loop):
         k8s.helm.v3.Release("r", name="ingress-public", namespace="ingress-public", chart="c", version="1",
                             values={"controller": {"service": {"type": "LoadBalancer",
                                                                "loadBalancerClass": "service.k8s.aws/nlb"}}})

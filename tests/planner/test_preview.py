@@ -104,7 +104,7 @@ def test_update_preview_keeps_dns_alias_targets_known(cached_run, stack, flavor)
 def test_update_preview_release_status_is_unknown_and_its_id_known():
     """pulumi-kubernetes emits `status` and `resourceNames` as computed in every preview
     (provider/pkg/provider/helm_release.go, checkpointRelease); an update keeps the id."""
-    with mocked_runtime("dev", mode="update") as (monitor, loop):
+    with mocked_runtime("dev", mode="update") as (_monitor, loop):
         release = k8s.helm.v3.Release("r", name="ingress-public", namespace="ingress-public", chart="c",
                                       version="1.0.0")
         loop.run_until_complete(wait_for_rpcs())
@@ -138,7 +138,7 @@ def test_reads_are_in_the_plan_with_what_depends_on_them(cached_run):
 
 def test_resources_created_inside_an_apply_are_noted():
     watch = _DeclarationWatch()
-    with mocked_runtime("dev") as (monitor, loop), watch.installed():
+    with mocked_runtime("dev") as (_monitor, loop), watch.installed():
         namespace = k8s.core.v1.Namespace("ns", metadata={"name": "a"})
         namespace.id.apply(lambda _: k8s.core.v1.Namespace("made-in-apply", metadata={"name": "b"}))
         loop.run_until_complete(wait_for_rpcs())
