@@ -327,6 +327,10 @@ class GangplankMocks(pulumi.runtime.Mocks):
             return getattr(self._answers, method)(args)
         if args.typ.startswith("kubernetes:"):
             return _kubernetes_object(args)
+        if args.typ.startswith("pulumi:providers:"):
+            # The engine gives a provider resource a UUID as its id (pulumi pkg/resource/deploy, providers).
+            value = digest("provider", args.name, length=32)
+            return f"{value[:8]}-{value[8:12]}-4{value[13:16]}-8{value[17:20]}-{value[20:]}", dict(args.inputs)
         return f"{args.name}-id", dict(args.inputs)
 
     def _checked(self, args: MockResourceArgs) -> dict[str, Any]:
@@ -377,7 +381,7 @@ class Registration:
     dependencies: list[str] = field(default_factory=list)
     """`<type>::<name>` of every resource the engine makes this one wait for."""
     provider: str | None = None
-    """`<type>::<name>` of the explicit provider resource, if any (default providers are not named)."""
+    """`<type>::<name>` of the explicit provider the resource is managed by; None for the default one."""
     read: bool = False
     """A `Resource.get` read of an existing resource, not a resource this program manages."""
     raw_state: dict[str, Any] = field(default_factory=dict)
@@ -470,6 +474,18 @@ class RecordingMonitor(MockMonitor):
     def _dry_run(self) -> bool:
         return bool(pulumi.runtime.is_dry_run())
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives: the parent's whole type chain, and never the root stack's type.
+
+        The SDK's MockMonitor keeps only the parent's last type and prefixes top-level resources
+        with `pulumi:pulumi:Stack$`; the engine does neither (pulumi/pulumi pkg/resource/deploy/
+        deployment.go `generateURN`: "don't use the root stack type; otherwise, use the full
+        qualified type"). Aliases built from URNs, and URN comparisons across plans, need the real form.
+        """
+        if parent and (chain := parent.split("::")[2]) != "pulumi:pulumi:Stack":
+            type_ = f"{chain}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
@@ -510,7 +526,8 @@ class RecordingMonitor(MockMonitor):
             # Every URN the engine is told this resource waits for: explicit `depends_on` and the
             # implicit ones of its Output inputs (the SDK sends their union as `dependencies`).
             dependencies=sorted({urn_label(u) for u in request.dependencies}),
-            provider=urn_label(request.provider) if request.provider else None,
+            # A provider reference is `<urn>::<id>`; the SDK sends none for the default provider.
+            provider=urn_label(request.provider.rsplit("::", 1)[0]) if request.provider else None,
             raw_state=self.resources[response.urn].state,
             request_object=request.object,
         ))
@@ -552,7 +569,7 @@ class RecordingMonitor(MockMonitor):
             inputs=plain_inputs(json_format.MessageToDict(request.properties)),
             options=options,
             dependencies=sorted({urn_label(u) for u in request.dependencies}),
-            provider=urn_label(request.provider) if request.provider else None,
+            provider=urn_label(request.provider.rsplit("::", 1)[0]) if request.provider else None,
             read=True,
             raw_state=state,
             request_object=request.properties,

@@ -400,8 +400,10 @@ class _Replay:
     def record(self, reg: Registration) -> str:
         inputs = reg.inputs
         zone_id = self.value(inputs["zoneId"])
+        stand_in = ""
         if zone_id not in self.zones:
-            raise _Skip(f"zone {inputs['zoneId']} is not in this plan (it exists outside the stack): not checked")
+            zone_id = self._parent_stand_in(reg)
+            stand_in = f" in a stand-in for zone {inputs['zoneId']}, which is outside this plan"
         zone_name, _ = self.zones[zone_id]
         record_type = inputs["type"]
         name = expand_record_name(self.value(inputs["name"]), zone_name)
@@ -438,7 +440,22 @@ class _Replay:
         self.route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={
             "Comment": "Managed by Pulumi", "Changes": [{"Action": action, "ResourceRecordSet": rrset}]})
         what = f"alias to {rrset['AliasTarget']['DNSName']}" if aliases else f"{len(rrset['ResourceRecords'])} value(s)"
-        return f"{action} {record_type} {name} ({what})"
+        return f"{action} {record_type} {name} ({what}){stand_in}"
+
+    def _parent_stand_in(self, reg: Registration) -> str:
+        """A zone outside the plan that a delegation (an NS record named after one of the plan's zones)
+        is written into: stood in for by an emulated zone of the parent domain, so the record is checked
+        like any other. Any other record in a zone outside the plan is skipped."""
+        inputs = reg.inputs
+        name = _dns(inputs.get("name"))
+        if inputs.get("type") != "NS" or name not in {zone for zone, _ in self.zones.values()} or "." not in name:
+            raise _Skip(f"zone {inputs['zoneId']} is not in this plan (it exists outside the stack): not checked")
+        parent = name.split(".", 1)[1]
+        zone = self.route53.create_hosted_zone(Name=parent, CallerReference=f"stand-in-{inputs['zoneId']}")
+        zone_id = zone["HostedZone"]["Id"].rpartition("/")[2]
+        self.zones[zone_id] = (parent, False)
+        self.translate[str(inputs["zoneId"])] = zone_id
+        return zone_id
 
     def _check_alias_target(self, name: str, record_type: str, zone_id: str, target: str, target_zone: str) -> None:
         """An alias must point at something that exists in the target hosted zone: a load balancer whose

@@ -27,9 +27,10 @@ from __future__ import annotations
 import heapq
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from components.uptimerobot.client import FREE_PLAN_RATE_PER_MINUTE, RATE_ENV_VAR
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
@@ -355,10 +356,18 @@ def _duration_s(text: str) -> float | None:
     return total or None
 
 
-def find_blockers(plan: Mapping[str, Any], config: Mapping[str, Any] | Iterable[str],
+DELEGATED_BY_HAND = "gangplank:publicZoneDelegated"
+"""Stack config saying the parent already delegates to the public zone this stack creates (set up by hand)."""
+
+
+def find_blockers(plan: Mapping[str, Any], config: Mapping[str, Any],
                   environ: Mapping[str, str]) -> list[Blocker]:
-    """Preconditions of a first `pulumi up` of this plan that cannot hold, with what to do."""
+    """Preconditions of a first `pulumi up` of this plan that cannot hold, with what to do.
+
+    `config` is the stack config the program ran with (`namespace:key` -> value); only keys are read,
+    and the one flag that says a zone is delegated by hand."""
     config_keys = set(config)
+    delegated_by_hand = str(config.get(DELEGATED_BY_HAND, "")).lower() == "true"
     resources = plan["resources"]
     by_label = {label(r): r for r in resources}
     blockers: list[Blocker] = []
@@ -369,6 +378,8 @@ def find_blockers(plan: Mapping[str, Any], config: Mapping[str, Any] | Iterable[
         validations = _validations_in_zone(plan, zone)
         if _options(zone).get("import"):
             continue  # an adopted zone is already delegated (or its owner knows it is not)
+        if delegated_by_hand:
+            continue  # the stack says the parent delegates to it already
         records = delegated.get(label(zone), [])
         usable = []
         for record in records:
@@ -549,7 +560,7 @@ def _schedule(steps: dict[str, Step], blocked: set[str], parallel: int, rate: in
         release(name, now)
 
 
-def rollout(plan: Mapping[str, Any], config: Mapping[str, Any] | Iterable[str],
+def rollout(plan: Mapping[str, Any], config: Mapping[str, Any],
             environ: Mapping[str, str] | None = None) -> Rollout:
     """The first `pulumi up` of the plan's stack, rehearsed."""
     environ = os.environ if environ is None else environ
@@ -574,7 +585,50 @@ def _subtree(plan: Mapping[str, Any], root: str) -> set[str]:
     return found
 
 
-def add_app_rollouts(plan: Mapping[str, Any], config: Mapping[str, Any] | Iterable[str],
+def app_additions(plan: Mapping[str, Any], root: str, hosts: set[str] | None = None) -> set[str]:
+    """What adding the app whose component is `root` adds to a running stack.
+
+    Its component's subtree, plus what it depends on that nothing else needs, and the DNS records
+    named after its `hosts` (with the subtree of the component that holds them): such a resource
+    counts as added when every resource that depends on it, or is its child, is added too (the
+    records of a host of its own, say, but not of one it shares with another app, nor the platform
+    every app uses).
+    """
+    resources = {label(r): r for r in plan["resources"]}
+    dependents: dict[str, set[str]] = {}
+    for name, resource in resources.items():
+        for dep in [*(resource.get("dependencies") or []), resource.get("parent"), resource.get("provider")]:
+            if dep in resources:
+                dependents.setdefault(dep, set()).add(name)
+    own = _subtree(plan, root)
+    named = {name for name, r in resources.items() if r["type"] == RECORD
+             and _dns_name((r.get("inputs") or {}).get("name")) in (hosts or set())}
+    closure, pending = set(named), list(own | named)
+    while pending:
+        current = pending.pop()
+        resource = resources[current]
+        for dep in [*(resource.get("dependencies") or []), resource.get("parent"), resource.get("provider")]:
+            if dep in resources and dep not in closure and dep not in own:
+                closure.add(dep)
+                pending.append(dep)
+    candidates = set()
+    for name in closure:
+        candidates |= _subtree(plan, name) if _is_component(resources[name]) else {name}
+    candidates -= own
+    kept = set(candidates)
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(kept):
+            parent = resources[name].get("parent")
+            orphaned = parent in candidates and parent not in kept
+            if orphaned or any(d not in own and d not in kept for d in dependents.get(name, ())):
+                kept.discard(name)
+                changed = True
+    return own | kept
+
+
+def add_app_rollouts(plan: Mapping[str, Any], config: Mapping[str, Any],
                      environ: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """For each app: the resources it adds to a running stack and the chain until its monitor exists."""
     environ = os.environ if environ is None else environ
@@ -585,7 +639,8 @@ def add_app_rollouts(plan: Mapping[str, Any], config: Mapping[str, Any] | Iterab
         root = components.get(str(app.get("name")))
         if root is None:
             continue
-        adds = _subtree(plan, root)
+        hosts = {_dns_name(h) for h in app.get("hosts") or []} | {_dns_name(urlsplit(str(app.get("url"))).hostname)}
+        adds = app_additions(plan, root, hosts - {""})
         existing = {label(r) for r in plan["resources"]} - adds
         relevant = [b for b in blockers if b.resource in adds]
         result = simulate(plan, relevant, parallel=parallelism(environ), rate=rate_per_minute(environ),
@@ -603,7 +658,7 @@ def add_app_rollouts(plan: Mapping[str, Any], config: Mapping[str, Any] | Iterab
     return entries
 
 
-def change_rollout(base: Mapping[str, Any], head: Mapping[str, Any], config: Mapping[str, Any] | Iterable[str],
+def change_rollout(base: Mapping[str, Any], head: Mapping[str, Any], config: Mapping[str, Any],
                    environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The modeled time of the resources `head` adds or changes against `base`, and their blockers."""
     environ = os.environ if environ is None else environ
@@ -648,7 +703,7 @@ def duration_text(seconds: float) -> str:
     return f"{secs} s"
 
 
-def rollout_report(plan: Mapping[str, Any], config: Mapping[str, Any] | Iterable[str],
+def rollout_report(plan: Mapping[str, Any], config: Mapping[str, Any],
                    environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """`--rollout --format json`: the first up, then each app added to a running stack."""
     result = rollout(plan, config, environ)

@@ -230,9 +230,9 @@ def build_plan(run: ProgramRun) -> dict[str, Any]:
                                  "inputs": reg.inputs}
         if reg.options:
             entry["options"] = reg.options
+        entry["dependencies"] = reg.dependencies
         if reg.provider:
             entry["provider"] = reg.provider
-        entry["dependencies"] = reg.dependencies
         resources.append(entry)
     plan: dict[str, Any] = {"stack": run.stack, "apps": apps, "resources": resources, "outputs": run.outputs}
     if run.mode != "plan":

@@ -36,6 +36,13 @@ def planned(cached_run: Any, stack: str = "dev", flavor: str = "nginx-inc") -> t
     return copy.deepcopy(build_plan(run)), dict(run.config)
 
 
+def undelegated(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan without the program's delegation records (as a stack without gangplank:parentZoneId)."""
+    plan["resources"] = [r for r in plan["resources"] if not (r["type"] == "aws:route53/record:Record"
+                                                              and r["inputs"].get("type") == "NS")]
+    return plan
+
+
 def delegate(plan: dict[str, Any], provider: dict[str, Any] | None = None) -> dict[str, Any]:
     """The plan plus an NS record for the public zone in a parent zone (optionally through `provider`)."""
     zone = next(r for r in plan["resources"] if r["type"] == "aws:route53/zone:Zone" and r["name"].endswith("public"))
@@ -96,37 +103,47 @@ def test_an_adopted_zone_is_no_blocker_and_its_stack_completes(cached_run):
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging"])
+def test_the_example_stacks_delegate_their_new_zone(cached_run, stack):
+    plan, config = planned(cached_run, stack)
+    assert find_blockers(plan, config, {}) == []
+    assert rollout(plan, config, {}).blocked == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging"])
 def test_a_new_public_zone_nothing_delegates_to_blocks_validation(cached_run, stack):
     plan, config = planned(cached_run, stack)
-    result = rollout(plan, config, {})
+    result = rollout(undelegated(plan), config, {})
     (blocker,) = result.blockers
     assert blocker.resource == PUBLIC_ZONE
     assert f"{stack}.example.com is not delegated" in blocker.reason and "gangplank:parentZoneId" in blocker.reason
     assert set(blocker.blocks) == {f"{VALIDATION}::platform-certificates-public-validated",
                                    f"{VALIDATION}::platform-certificates-private-validated"}
-    assert blocker.timeout_s == VALIDATION_TIMEOUT_S
+    # The program's customTimeouts on the validation (else the provider's default, 75 minutes).
+    assert blocker.timeout_s == 30 * 60 < VALIDATION_TIMEOUT_S
     # Nothing after the certificates completes: the controllers need them, and DNS needs the controllers.
     assert "kubernetes:helm.sh/v3:Release::platform-public-release" in result.blocked
     assert all(name not in result.critical_path() for name in result.blocked)
     assert result.steps[PUBLIC_ZONE].finish is not None  # the zone itself is created
 
 
-def test_a_delegation_in_the_plan_clears_the_blocker(cached_run):
+def test_a_delegation_in_the_plan_or_by_hand_clears_the_blocker(cached_run):
     plan, config = planned(cached_run, "dev")
-    assert find_blockers(delegate(plan), config, {}) == []
+    assert find_blockers(delegate(undelegated(plan)), config, {}) == []
+    plan, config = planned(cached_run, "dev")
+    assert find_blockers(undelegated(plan), {**config, "gangplank:publicZoneDelegated": "true"}, {}) == []
 
 
 def test_a_delegation_through_a_provider_whose_role_is_not_configured_blocks(cached_run):
     plan, config = planned(cached_run, "dev")
-    blockers = find_blockers(delegate(plan, aws_provider('[{"roleArn": null}]')), config, {})
+    blockers = find_blockers(delegate(undelegated(plan), aws_provider('[{"roleArn": null}]')), config, {})
     (blocker,) = blockers
     assert blocker.resource == "aws:route53/record:Record::platform-zones-delegation"
     assert "role that is not configured" in blocker.reason and "gangplank:parentZoneRoleArn" in blocker.reason
     plan, _ = planned(cached_run, "dev")
     role = '[{"roleArn": "arn:aws:iam::444455556666:role/dns-delegation"}]'
-    assert find_blockers(delegate(plan, aws_provider(role)), config, {}) == []
+    assert find_blockers(delegate(undelegated(plan), aws_provider(role)), config, {}) == []
     plan, _ = planned(cached_run, "dev")
-    assert find_blockers(delegate(plan, aws_provider(None)), config, {}) == []  # no role to assume: fine
+    assert find_blockers(delegate(undelegated(plan), aws_provider(None)), config, {}) == []  # no role: fine
 
 
 def test_monitors_without_an_api_key_are_blocked(cached_run):
@@ -156,9 +173,14 @@ def test_custom_timeouts_set_how_long_a_blocked_validation_waits(cached_run):
     plan, config = planned(cached_run, "dev")
     for r in plan["resources"]:
         if r["type"] == VALIDATION:
-            r.setdefault("options", {})["customTimeouts"] = {"create": "45m"}
+            r.setdefault("options", {})["customTimeouts"] = {"create": "1h15m"}
+    (blocker,) = find_blockers(undelegated(plan), config, {})
+    assert blocker.timeout_s == 75 * 60
+    for r in plan["resources"]:
+        if r["type"] == VALIDATION:
+            del r["options"]["customTimeouts"]
     (blocker,) = find_blockers(plan, config, {})
-    assert blocker.timeout_s == 45 * 60
+    assert blocker.timeout_s == VALIDATION_TIMEOUT_S
 
 
 def test_monitors_share_the_accounts_rate(cached_run):
@@ -182,8 +204,13 @@ def test_adding_one_app_shows_its_chain_until_its_monitor(cached_run):
     apps = {entry["app"]: entry for entry in add_app_rollouts(plan, config, {})}
     assert set(apps) == {app["name"] for app in plan["apps"]}
     docs = apps["docs"]
+    # Its component's resources and the records of its host, which no other app uses.
+    host = next(r for r in plan["resources"] if r["type"] == "aws:route53/record:Record"
+                and r["inputs"]["name"] == "docs.apps.example.com")
     assert docs["adds"] == sorted(f"{r['type']}::{r['name']}" for r in plan["resources"]
-                                  if r["parent"] == "gangplank:apps:ExposedApp::docs")
+                                  if r["parent"] in ("gangplank:apps:ExposedApp::docs", host["parent"]))
+    # An app on a host another app serves adds no record: shop-api shares shop's.
+    assert not any(name.startswith("aws:route53/record:Record::") for name in apps["shop-api"]["adds"])
     assert docs["chain"][-1] == f"{MONITOR}::docs-monitor"
     assert [name.split("::")[1] for name in docs["chain"]] == ["docs-deployment", "docs-ingress", "docs-monitor"]
     assert docs["monitoredAfterSeconds"] == 60 + 15 + 1  # the Deployment's await, the Ingress's, one request
@@ -193,12 +220,12 @@ def test_adding_one_app_shows_its_chain_until_its_monitor(cached_run):
 
 def test_a_pull_requests_change_is_timed_and_its_blockers_shown(cached_run):
     head, config = planned(cached_run, "prod")
-    base = copy.deepcopy(head)
-    base["resources"] = [r for r in base["resources"] if r["parent"] != "gangplank:apps:ExposedApp::docs"
-                         and r["name"] != "docs"]
-    change = change_rollout(base, head, config, {})
-    assert f"{MONITOR}::docs-monitor" in change["created"] and change["updated"] == []
     docs = next(e for e in add_app_rollouts(head, config, {}) if e["app"] == "docs")
+    base = copy.deepcopy(head)
+    gone = {*docs["adds"], "gangplank:apps:ExposedApp::docs"}
+    base["resources"] = [r for r in base["resources"] if f"{r['type']}::{r['name']}" not in gone]
+    change = change_rollout(base, head, config, {})
+    assert change["created"] == docs["adds"] and change["updated"] == [] and change["deleted"] == []
     assert change["seconds"] == docs["seconds"]
     section = render_rollout_section(change)
     assert "#### Rollout (modeled)" in section and "[!CAUTION]" not in section
@@ -214,7 +241,7 @@ def test_cli_rollout_json_and_table(capsys):
     assert report["stack"] == "prod" and report["criticalPathSeconds"] > 0 and report["addApp"]
     assert main(["--stack", "dev", "--rollout"]) == 0
     table = capsys.readouterr().out
-    assert "Critical path:" in table and "Blockers (1):" in table and "Adding one app" in table
+    assert "Critical path:" in table and "Adding one app" in table and "Blockers" not in table
 
 
 def test_cli_diff_shows_the_rollout_section(cached_run, tmp_path, capsys):
