@@ -21,8 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from planner.markdown import code, plain, text
+from planner.mocks import UNKNOWN_SHOWN_AS as UNKNOWN
 
-UNKNOWN = "[unknown]"
 UNKNOWN_SHOWN = "(unknown)"
 WIDTH = 100
 # The built-in edges first, in the order people think of them; then a stack's own, by name.
