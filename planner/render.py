@@ -260,7 +260,7 @@ def render_table(plan: dict[str, Any], wide: bool = False) -> str:
                                   f"class {e['class']}, {e['visibility']} zone, admits {admits(e['cidrs'])}; "
                                   f"{e['apps']}")
                 if e["loadBalancer"] is not None:
-                    lines += _wrapped(" " * (name_width + 2), f"load balancer {e['loadBalancer']}")
+                    lines += _wrapped(" " * (name_width + 2), f"NLB {e['loadBalancer']}")
         lines.append("")
     lines += _apps_section(plan, wide)
     lines += _resources_section(plan)

@@ -50,7 +50,7 @@ def test_every_stack_reads_in_100_columns(plan_stack: Any, stack: str) -> None:
 
 def test_the_platform_and_its_edges(dev_plan: dict[str, Any]) -> None:
     table = render_table(dev_plan)
-    assert table.startswith("Stack dev: 8 apps (5 public, 3 private), 96 resources\n")
+    assert table.startswith(f"Stack dev: 8 apps (5 public, 3 private), {len(dev_plan['resources'])} resources\n")
     assert "  controllers   nginx-inc (chart nginx-ingress 2.6.4), IPv4 only" in table
     assert "  dashboard     https://dashboard.internal.dev.example.com/" in table
     for server in dev_plan["outputs"]["publicNameServers"]:
@@ -59,7 +59,7 @@ def test_the_platform_and_its_edges(dev_plan: dict[str, Any]) -> None:
     assert edges[1] == "  public   class nginx-public, public zone, admits everyone; 5 apps"
     assert edges[3] == "  private  class nginx-private, private zone, admits only 10.10.0.0/16, 172.20.0.0/22; 3 apps"
     for line, edge in ((edges[2], "public"), (edges[4], "private")):
-        assert line == f"           load balancer {dev_plan['outputs']['loadBalancers'][edge]}"
+        assert line == f"           NLB {dev_plan['outputs']['loadBalancers'][edge]}"
 
 
 def test_every_app_with_its_edge_url_namespace_monitor_backend_and_protections(dev_plan: dict[str, Any]) -> None:
@@ -111,7 +111,7 @@ def test_resource_counts_say_where_they_come_from(dev_plan: dict[str, Any]) -> N
     assert sum(total for total, _ in per_type.values()) == len(dev_plan["resources"])
     table = render_table(dev_plan)
     assert re.search(r"^  gangplank:apps:ExposedApp\s+9\s+8\s+-\s+1\s+-$", table, re.M)
-    assert re.search(r"^  all types\s+96\s+\d+\s+\d+\s+\d+\s+\d+$", table, re.M)
+    assert re.search(rf"^  all types\s+{len(dev_plan['resources'])}\s+\d+\s+\d+\s+\d+\s+\d+$", table, re.M)
 
 
 def test_plurals() -> None:
@@ -135,7 +135,7 @@ def test_unknown_values_show_as_unknown() -> None:
         assert "[unknown]" not in text
         assert "(unknown)" in text
     table = render_table(plan)
-    assert "           load balancer (unknown)" in table
+    assert "           NLB (unknown)" in table
     assert "  name servers  (unknown)" in table
 
 
@@ -173,7 +173,7 @@ def test_wide_is_one_line_per_app_with_every_column(dev_plan: dict[str, Any]) ->
 
 def test_markdown_shows_the_same_as_the_table(dev_plan: dict[str, Any]) -> None:
     markdown = render_markdown(dev_plan)
-    assert markdown.startswith("### Stack dev: 8 apps (5 public, 3 private), 96 resources\n")
+    assert markdown.startswith(f"### Stack dev: 8 apps (5 public, 3 private), {len(dev_plan['resources'])} resources\n")
     assert "- controllers: `nginx-inc` (chart `nginx-ingress 2.6.4`), IPv4 only" in markdown
     assert "- dashboard: `https://dashboard.internal.dev.example.com/`" in markdown
     app_rows = [line for line in markdown.splitlines() if re.match(r"\| `[a-z-]+` \| `(public|private)", line)]
