@@ -168,9 +168,8 @@ class Pacer:
             if ceiling is not None
             else None
         )
-        self.waited_s = 0.0
-        """Seconds callers spent waiting for their turn (the budget benchmark reads it)."""
         self.requests = 0
+        """Attempts that took a turn."""
 
     @property
     def window(self) -> BudgetWindow | None:
@@ -180,7 +179,6 @@ class Pacer:
 
     def acquire(self) -> None:
         """Block until one more request fits, then count it as in flight."""
-        started = self._clock()
         if self._ceiling is not None:
             self._ceiling.try_acquire("uptimerobot", blocking=True)
         with self._cond:
@@ -192,7 +190,6 @@ class Pacer:
                 self._cond.wait(timeout=1.0 if wait is None else min(wait, MAX_PERIOD_S))
             self._budget.start()
             self.requests += 1
-            self.waited_s += self._clock() - started
         _OPEN_ATTEMPT.pacer = self
 
     def finish(self, headers: Mapping[str, Any] | None) -> None:
