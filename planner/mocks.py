@@ -186,6 +186,8 @@ class Registration:
     options: dict[str, Any] = field(default_factory=dict)
     dependencies: list[str] = field(default_factory=list)
     """`<type>::<name>` of every resource the engine makes this one wait for."""
+    provider: str | None = None
+    """`<type>::<name>` of the explicit provider the resource is managed by; None for the default one."""
     request_object: Any = None
     """The inputs as sent, secrets included; for tests only, never rendered."""
 
@@ -234,6 +236,18 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives: the parent's whole type chain, and never the root stack's type.
+
+        The SDK's MockMonitor keeps only the parent's last type and prefixes top-level resources
+        with `pulumi:pulumi:Stack$`; the engine does neither (pulumi/pulumi pkg/resource/deploy/
+        deployment.go `generateURN`: "don't use the root stack type; otherwise, use the full
+        qualified type"). Aliases built from URNs, and URN comparisons across plans, need the real form.
+        """
+        if parent and (chain := parent.split("::")[2]) != "pulumi:pulumi:Stack":
+            type_ = f"{chain}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
@@ -277,6 +291,8 @@ class RecordingMonitor(MockMonitor):
             # Every URN the engine is told this resource waits for: explicit `depends_on` and the
             # implicit ones of its Output inputs (the SDK sends their union as `dependencies`).
             dependencies=sorted({urn_label(u) for u in request.dependencies}),
+            # A provider reference is `<urn>::<id>`; the SDK sends none for the default provider.
+            provider=urn_label(request.provider.rsplit("::", 1)[0]) if request.provider else None,
             request_object=request.object,
         ))
         return response

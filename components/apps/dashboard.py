@@ -13,10 +13,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.apps.dns import host_shares
-from components.apps.exposed_app import AppTarget, ExposedApp, ExposedAppArgs
+from components.apps.exposure import expose_apps
 from components.inputs.catalog import DASHBOARD_APP_NAME, App, ResolvedApp, resolve_app
 from components.inputs.settings import Settings
+from components.platform.platform import EdgeTarget
 
 CHART_REPO = "https://stakater.github.io/stakater-charts"
 CHART = "forecastle"
@@ -68,8 +68,8 @@ class DashboardArgs:
     """The stack's settings (dashboard host, private domain)."""
     stack: str
     """The stack name; also names the Forecastle instance."""
-    target: AppTarget
-    """The private controller and zone."""
+    targets: dict[str, EdgeTarget]
+    """The stack's edges; the dashboard is on `private`."""
     chart_version: str = DEFAULT_CHART_VERSION
     """Forecastle chart version."""
 
@@ -95,11 +95,5 @@ class Dashboard(pulumi.ComponentResource):
         )
         app = dashboard_app(args.settings, args.stack)
         self.url = app.url
-        ExposedApp(NAME, ExposedAppArgs(
-            app=app,
-            target=args.target,
-            host_share=host_shares([(app.name, app.host)])[app.host],
-            stack=args.stack,
-            dashboard_instance=instance_name(args.stack),
-        ), pulumi.ResourceOptions(parent=self, depends_on=[release]))
+        expose_apps([app], args.targets, args.stack, instance_name(args.stack), parent=self, depends_on=[release])
         self.register_outputs({"url": self.url})

@@ -1,32 +1,26 @@
 """ExposedApp: one apps.yaml entry becomes everything it takes to reach the app.
 
-Per app: an Ingress on its visibility's controller (flavor annotations for its intent,
-Forecastle bookmark annotations), a Deployment and Service when it ships an image, an
-htpasswd Secret with generated passwords when it asks for basic auth, and an UptimeRobot
-monitor when it is public. Per host (declared by the host's first app): the Route53 alias
-records, their ExternalDNS ownership markers, and, for flavors that merge Ingresses through
-a master, the master Ingress.
+Per app: an Ingress per edge it is on (flavor annotations for its intent; the first carries the
+Forecastle bookmark), a Deployment and Service when it ships an image, an htpasswd Secret with
+generated passwords when it asks for basic auth, and an UptimeRobot monitor when an edge open to
+everyone serves it. What belongs to a host (DNS records, a master Ingress) is a `Host`'s.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.apps.dns import (
-    HostShare,
-    host_resource_name,
-    ownership_record_name,
-    ownership_value,
-    record_types,
-)
+from components.apps.host import Host
+from components.apps.routing import HostShare, IngressUnit
 from components.flavors.traffic import AppIntent, Flavor, RateLimitIntent
 from components.inputs.catalog import ResolvedApp
+from components.platform.platform import EdgeTarget
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "gangplank"}
@@ -36,39 +30,23 @@ CONTAINER_RESOURCES = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {
 
 
 @dataclass(frozen=True)
-class AppTarget:
-    """What an app needs to know about the platform it is exposed on."""
-
-    flavor: Flavor
-    """The controllers' flavor (annotations, htpasswd format, how shared hosts merge)."""
-    ingress_class: str
-    """IngressClass of the app's visibility's controller."""
-    zone_id: pulumi.Input[str]
-    """Hosted zone of the app's visibility."""
-    lb_hostname: pulumi.Input[str]
-    """DNS name of the controller's NLB (alias target)."""
-    lb_zone_id: pulumi.Input[str]
-    """Canonical hosted zone id of NLBs in the region (alias target zone)."""
-    dualstack: bool
-    """The NLB has IPv6 addresses: publish AAAA as well."""
-
-
-@dataclass(frozen=True)
 class ExposedAppArgs:
     """Inputs of one exposed app."""
 
     app: ResolvedApp
     """The catalogue entry with defaults filled."""
-    target: AppTarget
-    """The controller and zone the app is exposed on."""
-    host_share: HostShare
-    """The apps on the same host; the first declares the host's DNS records."""
+    targets: Mapping[str, EdgeTarget]
+    """The edges of the stack by name (the app uses those of its routes)."""
+    units: Sequence[IngressUnit]
+    """The app's Ingresses (`routing.ingress_units`)."""
+    shares: Mapping[str, HostShare]
+    """Every host with the Ingresses on it: whether the app's Ingress on a host is a minion."""
+    hosts: Mapping[str, Host]
+    """Host components by name: the monitor waits for its host's DNS records."""
     stack: str
     """The stack (environment) name."""
     dashboard_instance: str
     """Forecastle instance name that lists the app."""
-    monitor_alert_contact_ids: tuple[int, ...] = ()
-    """UptimeRobot alert contacts of the monitor."""
 
 
 # -- decisions (pure) --------------------------------------------------------------------
@@ -90,31 +68,34 @@ def basic_auth_secret_name(app: ResolvedApp) -> str | None:
     return f"{app.name}-basic-auth" if app.app.auth is not None else None
 
 
-def merge_role(flavor: Flavor, share: HostShare) -> str | None:
+def https_backend(app: ResolvedApp) -> str | None:
+    """The Service name when the backend speaks HTTPS (the flavor then connects with TLS)."""
+    backend_spec = app.app.service or app.app.deploy
+    if backend_spec is None or backend_spec.protocol != "HTTPS":
+        return None
+    return backend(app)[0]
+
+
+def merge_role(flavor: Flavor, unit: IngressUnit, shares: Mapping[str, HostShare]) -> str | None:
     """A minion when the flavor joins a shared host's Ingresses through a master."""
-    return "minion" if share.shared and flavor.shared_host_mode == "mergeable" else None
+    shared = any(shares[host].shared for host in unit.hosts if host in shares)
+    return "minion" if shared and flavor.shared_host_mode == "mergeable" else None
 
 
-def app_intent(app: ResolvedApp, role: str | None) -> AppIntent:
+def app_intent(app: ResolvedApp, visibility: str, role: str | None) -> AppIntent:
     """What the app asks of the controller, in the flavor's neutral terms."""
     limit = app.app.rate_limit
     return AppIntent(
-        visibility=app.app.visibility,
+        visibility=visibility,  # type: ignore[arg-type]
         https_redirect=True,
-        hsts=app.app.visibility == "public",
+        hsts=visibility == "public",
         rate_limit=RateLimitIntent(limit.rps, limit.burst, limit.connections) if limit else None,
         basic_auth_secret=basic_auth_secret_name(app),
         allow_cidrs=list(app.app.allow_cidrs),
         max_body_size=app.app.max_body_size,
         merge_role=role,  # type: ignore[arg-type]
+        https_backend=https_backend(app),
     )
-
-
-def master_intent(app: ResolvedApp) -> AppIntent:
-    """The host-wide part of a shared host's intent (the master carries no app's limits)."""
-    return AppIntent(visibility=app.app.visibility, https_redirect=True, hsts=app.app.visibility == "public",
-                     rate_limit=None, basic_auth_secret=None, allow_cidrs=[], max_body_size=None,
-                     merge_role="master")
 
 
 def forecastle_annotations(app: ResolvedApp, instance: str) -> dict[str, str]:
@@ -131,33 +112,23 @@ def forecastle_annotations(app: ResolvedApp, instance: str) -> dict[str, str]:
     return annotations
 
 
-def ingress_manifest(app: ResolvedApp, target: AppTarget, share: HostShare, instance: str) -> dict[str, Any]:
-    """The app's Ingress: its host and paths on its visibility's class, annotated for its intent."""
+def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
+                     shares: Mapping[str, HostShare], instance: str) -> dict[str, Any]:
+    """One of the app's Ingresses: its hosts and paths on its edge's class, annotated for its intent."""
     service, port = backend(app)
-    annotations = {
-        **target.flavor.ingress_annotations(app_intent(app, merge_role(target.flavor, share))),
-        **forecastle_annotations(app, instance),
-    }
+    role = merge_role(target.flavor, unit, shares)
+    annotations = target.flavor.ingress_annotations(app_intent(app, visibility, role))
+    if unit.first:
+        annotations = {**annotations, **forecastle_annotations(app, instance)}
     paths = [{"path": path, "pathType": "Prefix",
               "backend": {"service": {"name": service, "port": {"number": port}}}} for path in app.app.paths]
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": app.name, "namespace": app.namespace, "labels": labels(app),
+        "metadata": {"name": unit.name, "namespace": app.namespace, "labels": labels(app),
                      "annotations": annotations},
         "spec": {"ingressClassName": target.ingress_class,
-                 "rules": [{"host": app.host, "http": {"paths": paths}}]},
-    }
-
-
-def master_ingress_manifest(app: ResolvedApp, target: AppTarget) -> dict[str, Any]:
-    """The master of a shared host (mergeable flavors): the host, no paths; minions bring the paths."""
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": {"name": app.host, "namespace": app.namespace, "labels": MANAGED_BY,
-                     "annotations": target.flavor.ingress_annotations(master_intent(app))},
-        "spec": {"ingressClassName": target.ingress_class, "rules": [{"host": app.host}]},
+                 "rules": [{"host": host, "http": {"paths": paths}} for host in unit.hosts]},
     }
 
 
@@ -201,7 +172,7 @@ def service_manifest(app: ResolvedApp) -> dict[str, Any]:
     }
 
 
-def monitor_args(app: ResolvedApp, stack: str, alert_contact_ids: tuple[int, ...]) -> MonitorArgs:
+def monitor_args(app: ResolvedApp, stack: str) -> MonitorArgs:
     """The app's UptimeRobot monitor: its health URL over HTTPS, tagged as owned by this stack."""
     keyword = app.app.monitor.keyword
     return MonitorArgs(
@@ -211,9 +182,59 @@ def monitor_args(app: ResolvedApp, stack: str, alert_contact_ids: tuple[int, ...
         interval=app.monitor_interval,
         keyword_type="ALERT_NOT_EXISTS" if keyword else None,
         keyword_value=keyword,
-        alert_contact_ids=list(alert_contact_ids),
+        alert_contact_ids=list(app.monitor_alert_contact_ids),
         tags=ownership_tags(stack),
     )
+
+
+def protections(app: ResolvedApp) -> list[str]:
+    """What stands between a client and the app, in a few words each (for people reading a plan)."""
+    found = []
+    if app.app.auth is not None:
+        found.append(f"basic auth ({len(app.app.auth.basic.users)} users)")
+    if app.app.allow_cidrs:
+        found.append(f"allow-list ({len(app.app.allow_cidrs)} CIDRs)")
+    if app.app.rate_limit is not None:
+        limit = app.app.rate_limit
+        found.append(f"rate limit ({limit.rps} rps" + (f", {limit.connections} connections" if limit.connections
+                                                       else "") + ")")
+    return found
+
+
+def backend_description(app: ResolvedApp) -> str:
+    """`service shop-web:80` or `image ghcr.io/acme/docs:1, 2 replicas`, and `(HTTPS)` when the backend speaks it."""
+    tls = " (HTTPS)" if https_backend(app) else ""
+    if app.app.service is not None:
+        return f"service {app.app.service.name}:{app.app.service.port}{tls}"
+    assert app.app.deploy is not None
+    replicas = app.app.deploy.replicas
+    return f"image {app.app.deploy.image}, {replicas} replica{'s' if replicas != 1 else ''}{tls}"
+
+
+def inventory(app: ResolvedApp, targets: Mapping[str, EdgeTarget], monitor_id: Any) -> dict[str, Any]:
+    """The app's entry in the stack's `apps` output: what an app owner wants to know at a glance."""
+    return {
+        "visibility": app.visibility,
+        "edges": list(app.edges),
+        "url": app.url,
+        "host": app.host,
+        "hosts": [host for route in app.routes for host in route.hosts],
+        "paths": list(app.app.paths),
+        "namespace": app.namespace,
+        "backend": backend_description(app),
+        "ingressClass": targets[app.edges[0]].ingress_class,
+        "dnsRecord": app.host,
+        "zone": app.zone_domain,
+        "protections": protections(app),
+        "monitored": app.monitored,
+        "monitorId": monitor_id,
+        "monitor": {"type": app.app.monitor.type, "interval": app.monitor_interval, "url": app.health_url}
+        if app.monitored else None,
+        "monitorSkipped": app.monitor_skipped,
+        "dashboardName": app.dashboard_name,
+        "dashboardGroup": app.dashboard_group,
+        "basicAuthUsers": list(app.app.auth.basic.users) if app.app.auth else [],
+    }
 
 
 def _k8s_args(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -235,9 +256,10 @@ class ExposedApp(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ExposedAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gangplank:apps:ExposedApp", name, None, opts)
-        app, target, share = args.app, args.target, args.host_share
+        app = args.app
         child = pulumi.ResourceOptions(parent=self)
         self.url = app.url
+        flavor = args.targets[app.edges[0]].flavor
 
         depends: list[pulumi.Resource] = []
         if app.app.deploy is not None:
@@ -247,36 +269,32 @@ class ExposedApp(pulumi.ComponentResource):
 
         self.passwords = None
         if app.app.auth is not None:
-            depends.append(self._basic_auth(name, app, target.flavor))
+            depends.append(self._basic_auth(name, app, flavor))
 
-        ingress = k8s.networking.v1.Ingress(
-            f"{name}-ingress", **_k8s_args(ingress_manifest(app, target, share, args.dashboard_instance)),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
-        )
-        if share.owner == app.name:
-            self._host_records(app, target, share, args.stack)
+        visibility = {route.edge.name: route.edge.visibility for route in app.routes}
+        ingresses = []
+        for unit in args.units:
+            target = args.targets[unit.edge]
+            ingresses.append(k8s.networking.v1.Ingress(
+                unit.resource_name,
+                **_k8s_args(ingress_manifest(app, unit, target, visibility[unit.edge], args.shares,
+                                             args.dashboard_instance)),
+                # Every controller first: admission webhooks judge Ingresses cluster-wide, and the
+                # Ingress await only passes once a controller has taken the Ingress.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]),
+            ))
 
         self.monitor_id = None
         if app.monitored:
-            monitor = Monitor(f"{name}-monitor", monitor_args(app, args.stack, args.monitor_alert_contact_ids),
-                              opts=pulumi.ResourceOptions(parent=self, depends_on=[ingress]))
+            monitor_host = app.health_url.split("/")[2]
+            host = args.hosts.get(monitor_host)
+            # After its DNS records: a probe that asks too early caches NXDOMAIN at the resolver.
+            records = list(host.records) if host is not None else []
+            monitor = Monitor(f"{name}-monitor", monitor_args(app, args.stack),
+                              opts=pulumi.ResourceOptions(parent=self, depends_on=[*ingresses, *records]))
             self.monitor_id = monitor.monitor_id
 
-        self.inventory = {
-            "visibility": app.visibility,
-            "url": app.url,
-            "host": app.host,
-            "paths": list(app.app.paths),
-            "namespace": app.namespace,
-            "ingressClass": target.ingress_class,
-            "dnsRecord": app.host,
-            "zone": app.zone_domain,
-            "monitored": app.monitored,
-            "monitorId": self.monitor_id,
-            "dashboardName": app.dashboard_name,
-            "dashboardGroup": app.dashboard_group,
-            "basicAuthUsers": list(app.app.auth.basic.users) if app.app.auth else [],
-        }
+        self.inventory = inventory(app, args.targets, self.monitor_id)
         self.register_outputs({"url": self.url, "monitor_id": self.monitor_id, "passwords": self.passwords})
 
     def _basic_auth(self, name: str, app: ResolvedApp, flavor: Flavor) -> k8s.core.v1.Secret:
@@ -304,30 +322,3 @@ class ExposedApp(pulumi.ComponentResource):
             string_data={flavor.htpasswd.key: pulumi.Output.secret(htpasswd)},
             opts=pulumi.ResourceOptions(parent=self),
         )
-
-    def _host_records(self, app: ResolvedApp, target: AppTarget, share: HostShare, stack: str) -> None:
-        """The host's alias records, their ownership markers and, if needed, the master Ingress."""
-        stem = host_resource_name(share.host)
-        child = pulumi.ResourceOptions(parent=self)
-        if share.shared and target.flavor.shared_host_mode == "mergeable":
-            k8s.networking.v1.Ingress(f"{stem}-master", **_k8s_args(master_ingress_manifest(app, target)),
-                                      opts=child)
-        for record_type in record_types(target.dualstack):
-            aws.route53.Record(
-                f"{stem}-{record_type.lower()}",
-                zone_id=target.zone_id,
-                name=app.host,
-                type=record_type,
-                aliases=[aws.route53.RecordAliasArgs(name=target.lb_hostname, zone_id=target.lb_zone_id,
-                                                     evaluate_target_health=True)],
-                opts=child,
-            )
-            aws.route53.Record(
-                f"{stem}-{record_type.lower()}-owner",
-                zone_id=target.zone_id,
-                name=ownership_record_name(record_type, app.host),
-                type="TXT",
-                ttl=300,
-                records=[ownership_value(stack, f"ingress/{app.namespace}/{app.name}")],
-                opts=child,
-            )

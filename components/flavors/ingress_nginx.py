@@ -66,7 +66,7 @@ class IngressNginxFlavor:
         return f"{self.full_name(spec)}-controller"
 
     def ingress_class_controller(self, spec: ControllerSpec) -> str:
-        return f"k8s.io/ingress-nginx-{spec.visibility}"
+        return f"k8s.io/ingress-nginx-{spec.edge}"
 
     def leader_election_id(self, spec: ControllerSpec) -> str:
         return f"{spec.release_name}-leader"
@@ -155,6 +155,8 @@ class IngressNginxFlavor:
             annotations[prefix + "allowlist-source-range"] = ",".join(intent.allow_cidrs)
         if intent.max_body_size is not None:
             annotations[prefix + "proxy-body-size"] = intent.max_body_size
+        if intent.https_backend is not None:
+            annotations[prefix + "backend-protocol"] = "HTTPS"
         return annotations
 
     def htpasswd_line(self, user: str, bcrypt_hash: str) -> str:

@@ -184,6 +184,9 @@ class NginxIncFlavor:
             location_snippets += [f"allow {cidr};" for cidr in intent.allow_cidrs] + ["deny all;"]
         if intent.max_body_size is not None:
             annotations["nginx.org/client-max-body-size"] = intent.max_body_size
+        if intent.https_backend is not None:
+            # The Services this Ingress reaches over TLS, by name (nginx.org/ssl-services).
+            annotations["nginx.org/ssl-services"] = intent.https_backend
         if location_snippets:
             annotations["nginx.org/location-snippets"] = "\n".join(location_snippets)
         return annotations

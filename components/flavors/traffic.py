@@ -97,16 +97,18 @@ class ChartRef:
 
 @dataclass(frozen=True)
 class ControllerSpec:
-    """What makes one of the twin controllers distinct. Build it with `controller_spec()`."""
+    """What makes one edge's controller distinct from the others. Build it with `controller_spec()`."""
 
+    edge: str
+    """The edge it serves: `public`, `private`, or a configured edge (`gangplank:edges`)."""
     visibility: Visibility
     """`public` (internet-facing NLB) or `private` (internal NLB)."""
     ingress_class: str
-    """IngressClass name: `nginx-public` / `nginx-private`."""
+    """IngressClass name: `nginx-<edge>`."""
     release_name: str
-    """Helm release name: `ingress-public` / `ingress-private`."""
+    """Helm release name: `ingress-<edge>`."""
     namespace: str
-    """Namespace of the release: `ingress-public` / `ingress-private`."""
+    """Namespace of the release: `ingress-<edge>`."""
     replicas: int
     """Controller pods (spread across zones, with a PodDisruptionBudget)."""
     certificate_arn: pulumi.Input[str]
@@ -114,7 +116,7 @@ class ControllerSpec:
     security_group_id: pulumi.Input[str]
     """The NLB's security group (created by `IngressController`)."""
     source_ranges: list[str]
-    """Private: the allow-listed CIDRs (`loadBalancerSourceRanges`); public: `[]`."""
+    """The edge's allow-listed CIDRs (`loadBalancerSourceRanges`); `[]` for an edge open to everyone."""
     dualstack: bool
     """Give the NLB IPv4 and IPv6 addresses."""
     trusted_proxy_cidrs: tuple[str, ...] = ()
@@ -158,6 +160,8 @@ class AppIntent:
     """Largest request body, nginx size syntax (`8m`); None keeps the controller default (1m)."""
     merge_role: MergeRole | None = None
     """`master`/`minion` for a host shared through mergeable Ingresses; None for a standalone Ingress."""
+    https_backend: str | None = None
+    """Name of the app's Service when it speaks HTTPS (the controller connects with TLS); None for HTTP."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,7 @@ class Flavor(Protocol):
 
 
 def controller_spec(
+    edge: str,
     visibility: Visibility,
     *,
     replicas: int,
@@ -210,10 +215,11 @@ def controller_spec(
     dualstack: bool,
     trusted_proxy_cidrs: tuple[str, ...] | list[str],
 ) -> ControllerSpec:
-    """The twin controllers' naming decisions in one place.
+    """The naming decisions of one edge's controller in one place: class, release and namespace
+    are all derived from the edge name, so the controllers of a stack never share an object.
 
-    `allowed_cidrs` matters only for the private controller (its NLB source ranges); the public
-    one is open to everyone by design and gets no source ranges.
+    `allowed_cidrs`: who may reach the NLB; required for a private edge, and `[]` for a public
+    edge open to everyone.
     """
     if visibility not in ("public", "private"):
         raise ValueError(f"visibility must be 'public' or 'private', not {visibility!r}")
@@ -222,13 +228,14 @@ def controller_spec(
     if not trusted_proxy_cidrs:
         raise ValueError("trusted_proxy_cidrs must name the VPC CIDRs the load balancer connects from")
     source_ranges: list[str] = []
-    if visibility == "private":
+    if visibility == "private" or allowed_cidrs:
         source_ranges = private_source_ranges(allowed_cidrs)
     return ControllerSpec(
+        edge=edge,
         visibility=visibility,
-        ingress_class=f"nginx-{visibility}",
-        release_name=f"ingress-{visibility}",
-        namespace=f"ingress-{visibility}",
+        ingress_class=f"nginx-{edge}",
+        release_name=f"ingress-{edge}",
+        namespace=f"ingress-{edge}",
         replicas=replicas,
         certificate_arn=certificate_arn,
         security_group_id=security_group_id,

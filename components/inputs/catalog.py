@@ -23,10 +23,10 @@ from pydantic.alias_generators import to_camel
 
 from components.inputs.fieldtypes import LABEL_RE, Cidr, Label
 from components.inputs.problems import InputError, Problem, app_subject
-from components.inputs.settings import MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Settings
+from components.inputs.settings import MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Edge, Settings, Visibility
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, plain, start_line
 
-Visibility = Literal["public", "private"]
+Protocol = Literal["HTTP", "HTTPS"]
 SCHEMA_FILE = "apps.schema.json"
 DASHBOARD_APP_NAME = "forecastle"  # the dashboard is exposed as an app of this name
 SCHEMA_ID = "https://gangplank.dev/apps.schema.json"
@@ -60,6 +60,8 @@ class ServiceRef(_Strict):
     """Name of the Service."""
     port: Port
     """Service port the Ingress sends traffic to."""
+    protocol: Protocol = "HTTP"
+    """What the backend speaks on that port: `HTTP`, or `HTTPS` (the controller then connects with TLS)."""
 
 
 class Deploy(_Strict):
@@ -71,6 +73,8 @@ class Deploy(_Strict):
     """Port the container listens on."""
     replicas: Annotated[int, Field(ge=1, le=100)] = 2
     """Pod replicas (at least 1; leave the stack out of `stacks` to remove the app)."""
+    protocol: Protocol = "HTTP"
+    """What the container speaks on `port`: `HTTP`, or `HTTPS` (the controller then connects with TLS)."""
 
 
 class MonitorSpec(_Strict):
@@ -84,6 +88,8 @@ class MonitorSpec(_Strict):
     """Text the health page must contain (KEYWORD monitors only, and required for them)."""
     interval: Annotated[int, Field(ge=MONITOR_INTERVAL_MIN, le=MONITOR_INTERVAL_MAX)] | None = None
     """Seconds between checks; default the stack's `monitorInterval`."""
+    alert_contact_ids: list[Annotated[int, Field(ge=1)]] | None = None
+    """UptimeRobot alert contacts to notify (e.g. the owning team's); default the stack's `monitorAlertContactIds`."""
 
 
 class Dashboard(_Strict):
@@ -129,10 +135,17 @@ class App(_Strict):
     """Unique name, a DNS label (RFC 1123). Required."""
     namespace: Label | None = None
     """Kubernetes namespace of the app (it must exist); default the name."""
-    visibility: Visibility
-    """`public` (internet-facing load balancer, public zone) or `private` (internal, private zone). Required."""
+    visibility: Visibility | None = None
+    """`public` (internet-facing load balancer, public zone) or `private` (internal, private zone): the same as
+    `edges: [public]` / `edges: [private]`. Exactly one of `visibility` and `edges`."""
+    edges: Annotated[list[Label], Field(min_length=1)] | None = None
+    """Edges (ingress controllers) of the stack that serve the app: one Ingress per edge, DNS records in each
+    edge's zone. Exactly one of `visibility` and `edges`."""
     host: Annotated[str, Field(min_length=1)] | None = None
-    """A label (`shop` -> `shop.<zone>`) or an FQDN one label under the zone; default the stack's `hostTemplate`."""
+    """A label (`shop` -> `shop.<zone>`), an FQDN one label under the zone, or the zone itself (the apex);
+    default the stack's `hostTemplate`."""
+    aliases: list[Annotated[str, Field(min_length=1)]] = []
+    """More hosts (labels or FQDNs in the zone, as `host`) served by the same rules, each with its DNS records."""
     paths: Annotated[list[UrlPath], Field(min_length=1)] = ["/"]
     """URL path prefixes routed to the app; each starts with `/`. Default `["/"]`."""
     service: ServiceRef | None = None
@@ -165,6 +178,22 @@ class Catalogue(_Strict):
 
 
 @dataclass(frozen=True)
+class AppRoute:
+    """How an app is reached through one edge: the edge, its zone, and the app's hosts there."""
+
+    edge: Edge
+    """The edge (ingress controller and load balancer)."""
+    zone_domain: str
+    """Domain of the hosted zone the hosts live in (the edge's visibility's zone)."""
+    hosts: tuple[str, ...]
+    """Fully qualified hosts: the app's `host` first, then its `aliases`."""
+
+    @property
+    def host(self) -> str:
+        return self.hosts[0]
+
+
+@dataclass(frozen=True)
 class ResolvedApp:
     """An app of one stack with every default filled: what the components consume."""
 
@@ -172,36 +201,60 @@ class ResolvedApp:
     """The entry as written."""
     namespace: str
     """Kubernetes namespace."""
-    host: str
-    """Fully qualified host name."""
-    zone_domain: str
-    """Domain of the hosted zone the host lives in."""
+    routes: tuple[AppRoute, ...]
+    """One per edge, in the order of `edges` (`visibility` is one edge)."""
     monitored: bool
     """Whether an UptimeRobot monitor is created."""
+    monitor_skipped: str | None
+    """Why the app has no monitor (None when it has one): a person can act on it."""
     monitor_interval: int
     """Seconds between monitor checks."""
+    monitor_alert_contact_ids: tuple[int, ...]
+    """UptimeRobot alert contacts of the app's monitor."""
     dashboard_name: str
     """Title on the dashboard."""
     dashboard_group: str
     """Group on the dashboard."""
+    source: tuple[str, int | None] = ("", None)
+    """The catalogue file and the line the entry starts on, for problems found after loading."""
 
     @property
     def name(self) -> str:
         return self.app.name
 
     @property
+    def edges(self) -> tuple[str, ...]:
+        return tuple(route.edge.name for route in self.routes)
+
+    @property
     def visibility(self) -> str:
-        return self.app.visibility
+        """The visibility of the app's first edge."""
+        return self.routes[0].edge.visibility
+
+    @property
+    def host(self) -> str:
+        """The app's main host: its `host` on its first edge."""
+        return self.routes[0].host
+
+    @property
+    def zone_domain(self) -> str:
+        return self.routes[0].zone_domain
 
     @property
     def url(self) -> str:
-        """Public entry point: the first path on the host, always HTTPS."""
+        """Main entry point: the first path on the main host, always HTTPS."""
         return f"https://{self.host}{self.app.paths[0]}"
+
+    @property
+    def monitor_route(self) -> AppRoute | None:
+        """The route the uptime monitor checks: the first edge open to everyone."""
+        return next((route for route in self.routes if route.edge.open_to_everyone), None)
 
     @property
     def health_url(self) -> str:
         """What the uptime monitor requests."""
-        return f"https://{self.host}{self.app.health_path}"
+        route = self.monitor_route or self.routes[0]
+        return f"https://{route.host}{self.app.health_path}"
 
 
 # -- loading -----------------------------------------------------------------------------
@@ -219,7 +272,8 @@ def load_catalogue(
     problems += check_catalogue(path, root, parsed, settings, stack, set(known_stacks))
     if problems:
         raise InputError(problems)
-    return [resolve_app(app, settings, stack) for app in apps_in_stack(parsed.values(), stack)]
+    return [resolve_app(app, settings, stack, (path, line_of(root, ["apps", index])))
+            for index, app in sorted(parsed.items()) if in_stack(app, stack)]
 
 
 def parse_catalogue(path: str, root: Any) -> tuple[dict[int, App], list[Problem]]:
@@ -337,17 +391,30 @@ def _model_of(annotation: Any) -> Any:
 # -- meaning -----------------------------------------------------------------------------
 
 
-def apps_in_stack(apps: Iterable[App], stack: str) -> list[App]:
-    return [app for app in apps if app.stacks is None or stack in app.stacks]
+def in_stack(app: App, stack: str) -> bool:
+    """Whether the app exists in `stack` (its `stacks`, default every stack)."""
+    return app.stacks is None or stack in app.stacks
 
 
-def resolve_host(app: App, settings: Settings, stack: str) -> str:
-    """The app's FQDN. A label goes under its visibility's zone; an FQDN is taken as is."""
+def app_edges(app: App) -> list[str]:
+    """The edges an app asks for: its `edges`, or its `visibility` as the one built-in edge of that name."""
+    if app.edges is not None:
+        return list(app.edges)
+    return [app.visibility] if app.visibility is not None else []
+
+
+def resolve_name(name: str, zone: str) -> str:
+    """A host as written, made an FQDN: a label goes under `zone`; an FQDN is taken as is."""
+    name = name.rstrip(".").lower()
+    return name if "." in name else f"{name}.{zone}"
+
+
+def resolve_host(app: App, settings: Settings, stack: str, zone: str | None = None) -> str:
+    """The app's main host in `zone` (default: the zone of its first edge)."""
+    if zone is None:
+        zone = settings.domain_for(settings.all_edges()[app_edges(app)[0]].visibility)
     host = app.host if app.host is not None else settings.host_template.format(name=app.name, stack=stack)
-    host = host.rstrip(".").lower()
-    if "." not in host:
-        return f"{host}.{settings.domain_for(app.visibility)}"
-    return host
+    return resolve_name(host, zone)
 
 
 def host_problem(host: str, zone: str, other_zone: str | None = None) -> str | None:
@@ -373,6 +440,25 @@ def _normal_path(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
+def unreachable_reason(edges: Sequence[Edge]) -> str | None:
+    """Why UptimeRobot, which probes from the internet, cannot reach an app on these edges."""
+    if any(edge.open_to_everyone for edge in edges):
+        return None
+    if all(edge.visibility == "private" for edge in edges):
+        return "private: UptimeRobot probes from the internet and cannot reach it"
+    restricted = ", ".join(f"'{edge.name}'" for edge in edges if edge.visibility == "public")
+    return f"its public edge {restricted} admits only its allowedCidrs, so UptimeRobot cannot reach it"
+
+
+def monitor_skip_reason(app: App, edges: Sequence[Edge], settings: Settings) -> str | None:
+    """Why an app gets no uptime monitor, in words a person can act on; None when it gets one."""
+    if not settings.monitors_enabled:
+        return "monitors are off for this stack (gangplank:monitorsEnabled)"
+    if app.monitor.enabled is False:
+        return "disabled in apps.yaml (monitor.enabled: false)"
+    return unreachable_reason(edges)
+
+
 def check_catalogue(
     path: str, root: Any, apps: dict[int, App], settings: Settings, stack: str, known_stacks: set[str]
 ) -> list[Problem]:
@@ -381,6 +467,7 @@ def check_catalogue(
     if not isinstance(root, dict) or not isinstance(root.get("apps"), list):
         return problems  # parse_catalogue has reported the shape
     apps_node = root["apps"]
+    stack_edges = settings.all_edges()
 
     def problem(index: int, loc: Sequence[str | int], message: str) -> None:
         line = line_of(apps_node, [index, *loc], start_line(apps_node[index]))
@@ -393,6 +480,9 @@ def check_catalogue(
             problem(index, ["name"], f"duplicate name; app #{seen_names[name] + 1} is also '{name}'")
         seen_names.setdefault(name, index)
     routes: dict[tuple[str, str], str] = {}
+    host_edges: dict[str, tuple[str, str]] = {}  # host -> (edge, first app)
+    alias_owners: dict[str, str] = {}  # alias host -> app
+    main_hosts: dict[str, str] = {}  # main host -> first app
     dashboard_host = f"{settings.dashboard_host}.{settings.private_domain}" if settings.dashboard_enabled else None
     for index, app in sorted(apps.items()):
         if settings.dashboard_enabled and app.name == DASHBOARD_APP_NAME:
@@ -414,9 +504,6 @@ def check_catalogue(
                 problem(index, ["stacks", position], f"no stack '{stack_name}' (no Pulumi.{stack_name}.yaml); "
                                                      f"known stacks: {', '.join(sorted(known_stacks))}")
         monitor = app.monitor
-        if app.visibility == "private" and monitor.enabled:
-            problem(index, ["monitor", "enabled"], "private apps cannot be monitored: UptimeRobot checks from "
-                                                   "the internet and cannot reach them")
         if monitor.type == "KEYWORD" and monitor.keyword is None:
             problem(index, ["monitor", "keyword"], "a KEYWORD monitor needs the keyword to look for")
         if monitor.type != "KEYWORD" and monitor.keyword is not None:
@@ -425,40 +512,123 @@ def check_catalogue(
         for position, duplicate in enumerate(local_paths):
             if duplicate in local_paths[:position]:
                 problem(index, ["paths", position], f"path '{app.paths[position]}' is listed twice")
-        if app.stacks is not None and stack not in app.stacks:
+        if (app.visibility is None) == (app.edges is None):
+            which = "both" if app.visibility else "neither"
+            problem(index, ["visibility"], "give exactly one of 'visibility' (public or private) and 'edges' "
+                                           f"(edge names of the stack); found {which}")
             continue
-        host = resolve_host(app, settings, stack)
-        other = str(settings.private_domain) if app.visibility == "public" else None
-        if (reason := host_problem(host, settings.domain_for(app.visibility), other)) or not _valid_fqdn(host):
-            problem(index, ["host"], reason or f"'{host}' is not a valid host name")
+        if not in_stack(app, stack):
             continue
-        if host == dashboard_host:
-            problem(index, ["host"], f"'{host}' is the dashboard's host (config gangplank:dashboardHost)")
-        for position, url_path in enumerate(app.paths):
-            key = (host, _normal_path(url_path))
-            if key in routes and routes[key] != app.name:
-                problem(index, ["paths", position],
-                        f"host '{host}' path '{url_path}' is already routed to app '{routes[key]}'")
-            routes.setdefault(key, app.name)
+        names = app_edges(app)
+        unknown = False
+        for position, edge_name in enumerate(app.edges or []):
+            if edge_name not in stack_edges:
+                unknown = True
+                problem(index, ["edges", position], f"no edge '{edge_name}' in stack {stack}; its edges: "
+                                                    f"{', '.join(stack_edges)} (config gangplank:edges)")
+            elif edge_name in names[:position]:
+                problem(index, ["edges", position], f"edge '{edge_name}' is listed twice")
+        if unknown:
+            continue
+        edges = [stack_edges[name] for name in dict.fromkeys(names)]
+        unreachable = unreachable_reason(edges)
+        if unreachable is not None and monitor.enabled:
+            problem(index, ["monitor", "enabled"], "private apps cannot be monitored: UptimeRobot checks from the "
+                    "internet and cannot reach them" if unreachable.startswith("private")
+                    else f"cannot be monitored: {unreachable}")
+        elif unreachable is not None and monitor.enabled is None and _monitor_settings(monitor):
+            problem(index, ["monitor"], f"monitor settings have no effect: the app is never monitored "
+                                        f"({unreachable}); remove them")
+        zones = list(dict.fromkeys(settings.domain_for(edge.visibility) for edge in edges))
+        for zone in zones:
+            zone_edges = [edge for edge in edges if settings.domain_for(edge.visibility) == zone]
+            visibility = zone_edges[0].visibility
+            other = str(settings.private_domain) if visibility == "public" else None
+            written = [("host", app.host if app.host is not None
+                        else settings.host_template.format(name=app.name, stack=stack))]
+            written += [(f"aliases[{i}]", alias) for i, alias in enumerate(app.aliases)]
+            seen_here: list[str] = []
+            for field, name in written:
+                loc: list[str | int] = [field] if field == "host" else ["aliases", int(field[8:-1])]
+                host = resolve_name(name, zone)
+                reason = host_problem(host, zone, other)
+                if reason is None and not _valid_fqdn(host):
+                    reason = f"'{host}' is not a valid host name"
+                if reason is not None:
+                    if len(zones) > 1 and "." in name.rstrip("."):
+                        reason += (f"; the app's edges are in the zones {' and '.join(zones)}: give a label "
+                                   "so that each zone gets its own name")
+                    problem(index, loc, reason)
+                    continue
+                if host in seen_here:
+                    problem(index, loc, f"'{host}' is listed twice")
+                    continue
+                seen_here.append(host)
+                if host == dashboard_host:
+                    problem(index, loc, f"'{host}' is the dashboard's host (config gangplank:dashboardHost)")
+                if field != "host":
+                    owner = alias_owners.get(host) or main_hosts.get(host)
+                    if owner is not None and owner != app.name:
+                        problem(index, loc, f"'{host}' is already a host of app '{owner}'; an alias is a "
+                                            "name of this app's own")
+                        continue
+                    alias_owners.setdefault(host, app.name)
+                else:
+                    owner = alias_owners.get(host)
+                    if owner is not None and owner != app.name:
+                        problem(index, loc, f"'{host}' is an alias of app '{owner}'")
+                        continue
+                    main_hosts.setdefault(host, app.name)
+                for edge in zone_edges:
+                    taken = host_edges.get(host)
+                    if taken is not None and taken[0] != edge.name:
+                        problem(index, loc, f"'{host}' is served by edge '{taken[0]}' (app '{taken[1]}'); one "
+                                            f"DNS name points to one load balancer, so it cannot be on edge "
+                                            f"'{edge.name}' too")
+                        break
+                    host_edges.setdefault(host, (edge.name, app.name))
+                else:
+                    for position, url_path in enumerate(app.paths):
+                        key = (host, _normal_path(url_path))
+                        if key in routes and routes[key] != app.name:
+                            problem(index, ["paths", position],
+                                    f"host '{host}' path '{url_path}' is already routed to app '{routes[key]}'")
+                        routes.setdefault(key, app.name)
     return problems
+
+
+def _monitor_settings(monitor: MonitorSpec) -> bool:
+    """Whether the entry sets anything about a monitor beyond switching it off."""
+    return bool(monitor.model_fields_set - {"enabled"})
 
 
 def _valid_fqdn(host: str) -> bool:
     return len(host) <= 253 and all(LABEL_RE.match(label) for label in host.split("."))
 
 
-def resolve_app(app: App, settings: Settings, stack: str) -> ResolvedApp:
-    monitored = app.visibility == "public" and settings.monitors_enabled and app.monitor.enabled is not False
+def resolve_app(app: App, settings: Settings, stack: str, source: tuple[str, int | None] = ("", None)) -> ResolvedApp:
+    stack_edges = settings.all_edges()
+    edges = [stack_edges[name] for name in dict.fromkeys(app_edges(app))]
     namespace = app.namespace or app.name
+    routes = []
+    for edge in edges:
+        zone = settings.domain_for(edge.visibility)
+        hosts = [resolve_host(app, settings, stack, zone), *(resolve_name(alias, zone) for alias in app.aliases)]
+        routes.append(AppRoute(edge=edge, zone_domain=zone, hosts=tuple(hosts)))
+    skipped = monitor_skip_reason(app, edges, settings)
     return ResolvedApp(
         app=app,
         namespace=namespace,
-        host=resolve_host(app, settings, stack),
-        zone_domain=settings.domain_for(app.visibility),
-        monitored=monitored,
+        routes=tuple(routes),
+        monitored=skipped is None,
+        monitor_skipped=skipped,
         monitor_interval=app.monitor.interval or settings.monitor_interval,
+        monitor_alert_contact_ids=tuple(app.monitor.alert_contact_ids
+                                        if app.monitor.alert_contact_ids is not None
+                                        else settings.monitor_alert_contact_ids),
         dashboard_name=app.dashboard.name or app.name,
         dashboard_group=app.dashboard.group or namespace,
+        source=source,
     )
 
 

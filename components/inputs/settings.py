@@ -10,10 +10,12 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -31,9 +33,65 @@ from components.inputs.yamlfile import YamlFileError, line_of, load_yaml
 
 CONFIG_NAMESPACE = "gangplank"
 FlavorName = Literal["nginx-inc", "ingress-nginx"]
+Visibility = Literal["public", "private"]
+BUILT_IN_EDGES: tuple[Visibility, ...] = ("public", "private")
+"""The edges every stack has: `public` (open to everyone) and `private` (open to `privateAllowedCidrs`)."""
+EDGE_NAME_MAX = 20
+"""Edge names end up in object names (`ingress-<edge>-nginx-ingress-controller`) capped at 63 characters."""
 
 # UptimeRobot v3 refuses intervals under 30 s (openapi-v3.yaml); a day is its longest period.
 MONITOR_INTERVAL_MIN, MONITOR_INTERVAL_MAX = 30, 86400
+
+
+def _edge_name(name: str) -> str:
+    if name in BUILT_IN_EDGES:
+        raise ValueError(f"'{name}' is a built-in edge; configure it with privateAllowedCidrs (private) or not at all")
+    if len(name) > EDGE_NAME_MAX:
+        raise ValueError(f"'{name}' is longer than {EDGE_NAME_MAX} characters (it names the controller's objects)")
+    return name
+
+
+EdgeName = Annotated[Label, AfterValidator(_edge_name)]
+
+
+class EdgeSettings(BaseModel):
+    """One more ingress controller and load balancer (config `gangplank:edges.<name>`), e.g. for a sub-organisation."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True,
+                              use_attribute_docstrings=True, strict=True)
+
+    visibility: Visibility
+    """`public`: internet-facing NLB, hosts in the public zone; `private`: internal NLB, hosts in the private zone."""
+    allowed_cidrs: list[Cidr] = []
+    """Client CIDR blocks the edge's load balancer admits. Required for a private edge; a public edge
+    without any is open to everyone."""
+
+    @model_validator(mode="after")
+    def _private_edges_are_allow_listed(self) -> EdgeSettings:
+        if self.visibility == "private" and not self.allowed_cidrs:
+            raise ValueError("a private edge needs allowedCidrs: the networks that may reach it")
+        for cidr in self.allowed_cidrs:
+            if ipaddress.ip_network(cidr).prefixlen == 0:
+                raise ValueError(f"allowedCidrs must not contain '{cidr}': leave allowedCidrs out for an edge "
+                                 "open to everyone")
+        return self
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An ingress controller with its own load balancer: what apps choose with `visibility` or `edges`."""
+
+    name: str
+    """`public`, `private`, or a name from `gangplank:edges`."""
+    visibility: Visibility
+    """Which zone its hosts live in, and whether its load balancer is internet-facing."""
+    allowed_cidrs: tuple[str, ...]
+    """Who its load balancer admits; empty for everyone (public edges only)."""
+
+    @property
+    def open_to_everyone(self) -> bool:
+        """Whether anyone on the internet can reach it (so an uptime monitor can)."""
+        return self.visibility == "public" and not self.allowed_cidrs
 
 
 class Settings(BaseModel):
@@ -55,6 +113,14 @@ class Settings(BaseModel):
     public zone). Default `internal.<publicDomain>`."""
     public_zone_id: str | None = None
     """Adopt this existing public Route53 hosted zone (by id) instead of creating one."""
+    parent_zone_id: str | None = None
+    """Route53 zone of the parent domain (e.g. `example.com` for `dev.example.com`): gangplank writes the
+    NS delegation of a public zone it creates there, so ACM can validate in the same `pulumi up`."""
+    parent_zone_role_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")] | None = None
+    """IAM role to assume for writing the delegation when `parentZoneId` is in another AWS account."""
+    public_zone_delegated: bool = False
+    """Set when the parent domain already delegates to the public zone this stack created (by hand):
+    gangplank then neither writes the delegation nor warns that it is missing."""
     private_zone_id: str | None = None
     """Adopt this existing private Route53 hosted zone (by id) instead of creating one."""
     vpc_id: Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")]
@@ -87,6 +153,9 @@ class Settings(BaseModel):
     """Host label of the Forecastle dashboard in the private zone."""
     apps_file: str = "apps.yaml"
     """Path of the app catalogue, relative to the project directory."""
+    edges: dict[EdgeName, EdgeSettings] = {}
+    """More edges beside `public` and `private`: name -> `{visibility, allowedCidrs}`. Each gets its own
+    controller (IngressClass `nginx-<name>`), namespace, load balancer and security group."""
 
     @field_validator("host_template")
     @classmethod
@@ -126,6 +195,21 @@ class Settings(BaseModel):
                 raise ValueError(f"must not contain '{cidr}': the private load balancer would be public")
         return cidrs
 
+    @field_validator("parent_zone_id")
+    @classmethod
+    def _delegation_only_for_a_created_zone(cls, zone_id: str | None, info: ValidationInfo) -> str | None:
+        if zone_id and info.data.get("public_zone_id"):
+            raise ValueError("delegates a public zone this stack creates; with publicZoneId the zone is adopted "
+                             "and already delegated: remove one of the two")
+        return zone_id
+
+    @field_validator("parent_zone_role_arn")
+    @classmethod
+    def _role_needs_a_parent_zone(cls, role: str | None, info: ValidationInfo) -> str | None:
+        if role and not info.data.get("parent_zone_id"):
+            raise ValueError("needs parentZoneId: the zone in which the role writes the delegation")
+        return role
+
     @model_validator(mode="after")
     def _default_private_domain(self) -> Settings:
         if self.private_domain is None:
@@ -137,6 +221,14 @@ class Settings(BaseModel):
         """The zone an app of this visibility lives in."""
         return self.public_domain if visibility == "public" else str(self.private_domain)
 
+    def all_edges(self) -> dict[str, Edge]:
+        """Every edge of the stack, the built-in two first, then the configured ones by name."""
+        edges = {"public": Edge("public", "public", ()),
+                 "private": Edge("private", "private", tuple(self.private_allowed_cidrs))}
+        for name, edge in sorted(self.edges.items()):
+            edges[name] = Edge(name, edge.visibility, tuple(edge.allowed_cidrs))
+        return edges
+
 
 def config_keys() -> dict[str, str]:
     """Every supported key (`gangplank:publicDomain`, ...) with its documentation."""
@@ -146,11 +238,12 @@ def config_keys() -> dict[str, str]:
     }
 
 
-def _is_list_field(name: str) -> bool:
+def _is_structured_field(name: str) -> bool:
+    """Lists and maps: Pulumi hands them to the program as JSON text."""
     annotation = Settings.model_fields[name].annotation
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
-    return get_origin(annotation) is list
+    return get_origin(annotation) in (list, dict)
 
 
 def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = None) -> Settings:
@@ -174,7 +267,7 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
             problems.append(Problem(stack_file, where(full_key), config_subject(full_key),
                                     f"unknown key; supported keys: {', '.join(sorted(by_alias))}"))
             continue
-        if isinstance(value, str) and _is_list_field(by_alias[key]):
+        if isinstance(value, str) and _is_structured_field(by_alias[key]):
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:
@@ -185,15 +278,30 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
         settings = Settings.model_validate(values)
     except ValidationError as err:
         for error in err.errors():
-            key = f"{CONFIG_NAMESPACE}:{error['loc'][0]}" if error["loc"] else f"{CONFIG_NAMESPACE}:*"
+            loc = list(error["loc"])
+            key = f"{CONFIG_NAMESPACE}:{loc[0]}" if loc else f"{CONFIG_NAMESPACE}:*"
             message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "missing":
+            if error["type"] == "missing" and len(loc) == 1:
                 message = f"required; set it with `pulumi config set {key} <value>`"
-            problems.append(Problem(stack_file, where(key), config_subject(key), message))
+            elif error["type"] == "missing":
+                message = "required field is missing"
+            inner = [step for step in loc[1:] if step != "[key]"]
+            line = line_of(stack_yaml, ["config", key, *inner]) if stack_yaml is not None else None
+            subject = config_subject(key) + (f" field '{_dotted(inner)}'" if inner else "")
+            problems.append(Problem(stack_file, line, subject, message))
         raise InputError(problems) from None
     if problems:
         raise InputError(problems)
     return settings
+
+
+def _dotted(loc: list[Any]) -> str:
+    out = ""
+    for step in loc:
+        if step == "[key]":  # pydantic's marker for a problem with a map key rather than its value
+            continue
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
 
 
 def stack_file_name(stack: str) -> str:

@@ -13,6 +13,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+VALIDATION_TIMEOUT = "30m"
+"""How long a first `pulumi up` waits for ACM. AWS documents that validation "can take up to 30
+minutes" once the record resolves (ACM User Guide, "DNS validation"); the provider's own default,
+75 minutes, would outlast the deploy job, and an undelegated zone never resolves at all."""
+
 
 @dataclass(frozen=True)
 class CertificatesArgs:
@@ -70,13 +75,18 @@ class Certificates(pulumi.ComponentResource):
                 type=record["type"],
                 records=[record["value"]],
                 ttl=300,
+                # ACM derives the record from the account and the domain, so an earlier certificate
+                # for the same domain (in an adopted zone) left the very same CNAME: taking it over
+                # changes nothing, where CREATE would fail on it.
+                allow_overwrite=True,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             validation = aws.acm.CertificateValidation(
                 f"{name}-{visibility}-validated",
                 certificate_arn=certificate.arn,
                 validation_record_fqdns=[validation_record_resource.fqdn],
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self,
+                                            custom_timeouts=pulumi.CustomTimeouts(create=VALIDATION_TIMEOUT)),
             )
             self.arns[visibility] = validation.certificate_arn
         self.register_outputs({"arns": self.arns})

@@ -1,12 +1,14 @@
-"""IngressController: one NGINX ingress controller behind its own Network Load Balancer.
+"""IngressController: one edge's NGINX ingress controller behind its own Network Load Balancer.
 
-Per controller: a Namespace, the NLB's security group with its rules, the flavor's Helm
-release (pinned chart, values from `components.flavors`), and the NLB facts read back from the
-Service the chart created (host name) and from AWS (canonical hosted zone id), which DNS needs.
-The program makes two: `public` (internet-facing) and `private` (internal, allow-listed CIDRs).
+Per edge: a Namespace, the NLB's security group with its rules, the flavor's Helm release
+(pinned chart, values from `components.flavors`), and the NLB facts read back from the Service
+the chart created (host name) and from AWS (canonical hosted zone id), which DNS needs. Every
+stack has the edges `public` (internet-facing, open to everyone) and `private` (internal,
+allow-listed CIDRs), plus any in `gangplank:edges`.
 
 The decisions (names, security group rules) are pure functions below; the traffic design (port
-split for the HTTPS redirect, proxy protocol for the client IP) is explained in `flavors.py`.
+split for the HTTPS redirect, proxy protocol for the client IP) is explained in
+`components/flavors/traffic.py`.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from components.flavors.traffic import (
     TARGET_PORTS,
     ControllerSpec,
     Flavor,
-    Visibility,
     controller_spec,
     private_source_ranges,
 )
+from components.inputs.settings import Edge
 
 TYPE_TOKEN = "gangplank:platform:IngressController"
 EVERYONE = ("0.0.0.0/0", "::/0")
@@ -38,17 +40,15 @@ MANAGED_BY = {"app.kubernetes.io/managed-by": "gangplank"}
 class IngressControllerArgs:
     """Inputs of one ingress controller."""
 
-    visibility: Visibility
-    """`public`: internet-facing NLB open to everyone; `private`: internal NLB open to `allowed_cidrs` only."""
+    edge: Edge
+    """The edge: its name (class, release and namespace derive from it), visibility (internet-facing or
+    internal NLB) and allow-list (who the NLB's security group admits)."""
     flavor: Flavor
     """Controller product (chart, values, annotations), from `components.flavors.get_flavor`."""
     chart_version: str | None
     """Exact chart version to install; None installs the flavor's tested default."""
     vpc_id: str
     """VPC of the cluster: the security group lives there, and its CIDRs are the NLB's addresses."""
-    allowed_cidrs: list[str]
-    """Private: the client CIDRs allowed to reach the NLB (at least one, never everyone).
-    Public: ignored, and only `[]` or `["0.0.0.0/0", "::/0"]` are accepted (a public NLB is open)."""
     certificate_arn: pulumi.Input[str]
     """Validated ACM certificate ARN for the NLB's TLS listener (443)."""
     replicas: int = 2
@@ -84,30 +84,25 @@ class SecurityGroupRule:
 # -- decisions (pure) --------------------------------------------------------------------
 
 
-def client_cidrs(visibility: Visibility, allowed_cidrs: list[str]) -> list[str]:
-    """Who may connect to the NLB: everyone (public) or the allow-list (private)."""
-    if visibility == "public":
-        if allowed_cidrs and sorted(allowed_cidrs) != sorted(EVERYONE):
-            raise ValueError("a public controller is open to everyone; restrict an app with its allowCidrs, "
-                             f"or make it private (got allowed_cidrs={allowed_cidrs})")
+def client_cidrs(edge: Edge) -> list[str]:
+    """Who may connect to the edge's NLB: its allow-list, or everyone for an open public edge."""
+    if edge.visibility == "public" and not edge.allowed_cidrs:
         return list(EVERYONE)
-    return private_source_ranges(allowed_cidrs)
+    return private_source_ranges(list(edge.allowed_cidrs))
 
 
-def security_group_rules(
-    visibility: Visibility, allowed_cidrs: list[str], vpc_cidrs: list[str]
-) -> list[SecurityGroupRule]:
+def security_group_rules(edge: Edge, vpc_cidrs: list[str]) -> list[SecurityGroupRule]:
     """The NLB security group's rules.
 
-    Ingress: the listener ports (80 redirect, 443 TLS) from the clients of this visibility.
+    Ingress: the listener ports (80 redirect, 443 TLS) from the edge's clients.
     Egress: only what an NLB itself sends: connections to the controller pods' target ports,
     traffic and TCP health checks alike, inside the VPC, where ip targets (pods) live. Nothing
     else: the group has no other egress (the AWS provider removes the default allow-all rule).
     """
     if not vpc_cidrs:
         raise ValueError("the VPC has no CIDR block")
-    rules = [SecurityGroupRule("ingress", port, cidr, f"{visibility} clients to the NLB listener {port}")
-             for cidr in client_cidrs(visibility, allowed_cidrs) for port in LB_PORTS]
+    rules = [SecurityGroupRule("ingress", port, cidr, f"{edge.name} clients to the NLB listener {port}")
+             for cidr in client_cidrs(edge) for port in LB_PORTS]
     rules += [SecurityGroupRule("egress", port, cidr, f"NLB to controller pods (traffic and health checks) on {port}")
               for cidr in vpc_cidrs for port in TARGET_PORTS]
     return rules
@@ -120,6 +115,11 @@ def vpc_ipv4_cidrs(vpc: aws.ec2.GetVpcResult) -> list[str]:
         if association.cidr_block and association.state in (None, "associated"):
             cidrs.add(association.cidr_block)
     return sorted(cidrs, key=lambda c: ipaddress.ip_network(c))
+
+
+def controller_service_id(spec: ControllerSpec, flavor: Flavor) -> str:
+    """`<namespace>/<name>` of the LoadBalancer Service the chart makes: the id to read it back by."""
+    return f"{spec.namespace}/{flavor.controller_service_name(spec)}"
 
 
 def namespace_manifest(spec: ControllerSpec) -> dict[str, object]:
@@ -159,6 +159,8 @@ class IngressController(pulumi.ComponentResource):
     """What makes this controller distinct from its twin."""
     security_group_id: pulumi.Output[str]
     """The NLB's security group."""
+    release: k8s.helm.v3.Release
+    """The controller's Helm release: Ingresses wait for it (admission webhooks, the controller itself)."""
     lb_hostname: pulumi.Output[str]
     """DNS name of the NLB (alias record target)."""
     lb_zone_id: pulumi.Output[str]
@@ -171,13 +173,16 @@ class IngressController(pulumi.ComponentResource):
         chart = flavor.chart(args.chart_version)
         # Read once at plan time: the number of egress rules depends on the VPC's CIDR blocks.
         vpc_cidrs = vpc_ipv4_cidrs(aws.ec2.get_vpc(id=args.vpc_id, opts=pulumi.InvokeOptions(parent=self)))
-        rules = security_group_rules(args.visibility, args.allowed_cidrs, vpc_cidrs)
+        edge = args.edge
+        rules = security_group_rules(edge, vpc_cidrs)
 
         group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             vpc_id=args.vpc_id,
-            description=f"gangplank {args.visibility} ingress NLB",
-            tags={"Name": f"{name}-nlb", "gangplank:visibility": args.visibility},
+            # The description is immutable in EC2 (a change replaces the group): keep its wording.
+            description=f"gangplank {edge.name} ingress NLB",
+            tags={"Name": f"{name}-nlb", "gangplank:visibility": edge.visibility,
+                  **({"gangplank:edge": edge.name} if edge.name != edge.visibility else {})},
             opts=child,
         )
         for rule in rules:
@@ -197,11 +202,12 @@ class IngressController(pulumi.ComponentResource):
                 aws.vpc.SecurityGroupEgressRule(f"{name}-sg-{rule.role}", **rule_args)
 
         self.spec = controller_spec(
-            args.visibility,
+            edge.name,
+            edge.visibility,
             replicas=args.replicas,
             certificate_arn=args.certificate_arn,
             security_group_id=group.id,
-            allowed_cidrs=args.allowed_cidrs if args.visibility == "private" else [],
+            allowed_cidrs=list(edge.allowed_cidrs),
             dualstack=args.dualstack,
             trusted_proxy_cidrs=vpc_cidrs,
         )
@@ -227,12 +233,15 @@ class IngressController(pulumi.ComponentResource):
                                         delete_before_replace=True),
         )
         # The release waits for the Service's load balancer, so the host name is there to read.
-        # The id comes from the release's status: unknown in the preview of a first deploy, where
-        # the engine then skips the read instead of failing on a Service that does not exist yet.
-        service_name = flavor.controller_service_name(self.spec)
+        # The id is keyed on the release's id: unknown only in the preview of a first deploy, where
+        # the engine then skips the read instead of failing on a Service that does not exist yet,
+        # and known in the preview of an update. (Keyed on `release.status`, which pulumi-kubernetes
+        # makes unknown in every preview that touches the release, every alias record would show
+        # as changing whenever a controller is upgraded.)
+        service_id = controller_service_id(self.spec, flavor)
         service = k8s.core.v1.Service.get(
             f"{name}-service",
-            release.status.apply(lambda status: f"{status.namespace}/{service_name}"),
+            release.id.apply(lambda _: service_id),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[release]),
         )
 
@@ -240,6 +249,7 @@ class IngressController(pulumi.ComponentResource):
         self.namespace = self.spec.namespace
         self.dualstack = args.dualstack
         self.security_group_id = group.id
+        self.release = release
         self.lb_hostname = service.status.apply(_lb_hostname)
         self.lb_zone_id = aws.lb.get_hosted_zone_id_output(
             load_balancer_type="network", opts=pulumi.InvokeOutputOptions(parent=self)).id

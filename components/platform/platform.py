@@ -1,7 +1,8 @@
 """Platform: what one stack builds once and every app shares.
 
-Two hosted zones, one certificate per zone, and twin ingress controllers (public and
-private), each behind its own NLB. 100 apps cost these resources once, not 100 times.
+Two hosted zones, one certificate per zone, and one ingress controller per edge (`public`,
+`private`, and any in `gangplank:edges`), each behind its own NLB. 100 apps cost these
+resources once, not 100 times.
 """
 
 from __future__ import annotations
@@ -12,13 +13,10 @@ import pulumi
 
 from components.flavors import get_flavor
 from components.flavors.traffic import Flavor
-from components.inputs.catalog import Visibility
-from components.inputs.settings import Settings
+from components.inputs.settings import BUILT_IN_EDGES, Settings
 from components.platform.certificates import Certificates, CertificatesArgs
 from components.platform.ingress_controller import IngressController, IngressControllerArgs
 from components.platform.zones import Zones, ZonesArgs
-
-VISIBILITIES: tuple[Visibility, ...] = ("public", "private")
 
 
 @dataclass(frozen=True)
@@ -31,13 +29,40 @@ class PlatformArgs:
     """The stack (environment) name."""
 
 
+@dataclass(frozen=True)
+class EdgeTarget:
+    """What an app or host needs to know about one edge to be served by it."""
+
+    edge: str
+    """The edge's name."""
+    flavor: Flavor
+    """The controllers' flavor (annotations, htpasswd format, how shared hosts merge)."""
+    ingress_class: str
+    """IngressClass of the edge's controller."""
+    zone_id: pulumi.Input[str]
+    """Hosted zone the edge's hosts get their records in."""
+    lb_hostname: pulumi.Input[str]
+    """DNS name of the edge's NLB (alias target)."""
+    lb_zone_id: pulumi.Input[str]
+    """Canonical hosted zone id of NLBs in the region (alias target zone)."""
+    dualstack: bool
+    """The NLB has IPv6 addresses: publish AAAA as well."""
+    controllers_ready: tuple[pulumi.Resource, ...]
+    """Every controller release of the stack: an Ingress waits for all of them (their admission webhooks
+    judge Ingresses cluster-wide, and a controller must exist before the Ingress await can pass)."""
+
+
 class Platform(pulumi.ComponentResource):
-    """Zones, certificates and the two ingress controllers of one stack."""
+    """Zones, certificates and the ingress controllers of one stack."""
 
     flavor: Flavor
     zones: Zones
     certificates: Certificates
     controllers: dict[str, IngressController]
+    """Edge name -> its controller."""
+    targets: dict[str, EdgeTarget]
+    """Edge name -> what apps and hosts need to be served by it."""
+    summary: dict[str, object]
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gangplank:platform:Platform", name, None, opts)
@@ -51,33 +76,53 @@ class Platform(pulumi.ComponentResource):
             stack=args.stack,
             public_zone_id=settings.public_zone_id,
             private_zone_id=settings.private_zone_id,
+            parent_zone_id=settings.parent_zone_id,
+            parent_zone_role_arn=settings.parent_zone_role_arn,
+            public_zone_delegated=settings.public_zone_delegated,
         ), child)
         self.certificates = Certificates(f"{name}-certificates", CertificatesArgs(
-            domains={visibility: settings.domain_for(visibility) for visibility in VISIBILITIES},
+            domains={visibility: settings.domain_for(visibility) for visibility in BUILT_IN_EDGES},
             validation_zone_id=self.zones.public_zone_id,
         ), child)
         self.controllers = {
-            visibility: IngressController(f"{name}-{visibility}", IngressControllerArgs(
-                visibility=visibility,
+            edge.name: IngressController(f"{name}-{edge.name}", IngressControllerArgs(
+                edge=edge,
                 flavor=self.flavor,
                 chart_version=settings.controller_chart_version,
                 vpc_id=settings.vpc_id,
-                # The public controller is open to everyone by design; only the private one has a list.
-                allowed_cidrs=list(settings.private_allowed_cidrs) if visibility == "private" else [],
-                certificate_arn=self.certificates.arns[visibility],
+                certificate_arn=self.certificates.arns[edge.visibility],
                 replicas=settings.controller_replicas,
                 dualstack=settings.dualstack,
             ), child)
-            for visibility in VISIBILITIES
+            for edge in settings.all_edges().values()
+        }
+        chart = self.flavor.chart(settings.controller_chart_version)
+        self.summary = {
+            "flavor": self.flavor.name,
+            "controllerChart": f"{chart.chart} {chart.version}",
+            "dualstack": settings.dualstack,
+            "edges": {edge.name: {"visibility": edge.visibility,
+                                  "ingressClass": self.controllers[edge.name].ingress_class,
+                                  "allowedCidrs": list(edge.allowed_cidrs)}
+                      for edge in settings.all_edges().values()},
+        }
+        """What a person reading the plan wants to know about the platform (the stack output `platform`)."""
+        releases = tuple(controller.release for controller in self.controllers.values())
+        self.targets = {
+            edge.name: EdgeTarget(
+                edge=edge.name,
+                flavor=self.flavor,
+                ingress_class=self.controllers[edge.name].ingress_class,
+                zone_id=self.zones.zone_id(edge.visibility),
+                lb_hostname=self.controllers[edge.name].lb_hostname,
+                lb_zone_id=self.controllers[edge.name].lb_zone_id,
+                dualstack=self.controllers[edge.name].dualstack,
+                controllers_ready=releases,
+            )
+            for edge in settings.all_edges().values()
         }
         self.register_outputs({
             "public_zone_id": self.zones.public_zone_id,
             "private_zone_id": self.zones.private_zone_id,
-            **{f"{v}_lb_hostname": c.lb_hostname for v, c in self.controllers.items()},
+            **{f"{edge}_lb_hostname": c.lb_hostname for edge, c in self.controllers.items()},
         })
-
-    def controller(self, visibility: Visibility) -> IngressController:
-        return self.controllers[visibility]
-
-    def zone_id(self, visibility: Visibility) -> pulumi.Output[str]:
-        return self.zones.zone_id(visibility)

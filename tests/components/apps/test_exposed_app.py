@@ -7,15 +7,12 @@ from typing import Any
 import bcrypt
 import pytest
 
-from components.apps.dns import HostShare, ownership_record_name
-from components.apps.exposed_app import (
-    AppTarget,
-    forecastle_annotations,
-    ingress_manifest,
-    monitor_args,
-)
+from components.apps.exposed_app import forecastle_annotations, ingress_manifest, monitor_args
+from components.apps.host import ownership_record_name
+from components.apps.routing import host_shares, ingress_units
 from components.flavors import get_flavor
 from components.inputs.catalog import App, resolve_app
+from components.platform.platform import EdgeTarget
 from planner.mocks import digest
 from planner.run import ProgramRun, build_plan
 from tests.conftest import FLAVORS, MIXED_CATALOGUE, make_settings, validate_kubernetes
@@ -214,8 +211,10 @@ def test_forecastle_bookmark():
 def test_ingress_manifest_is_valid_for_a_standalone_app(flavor_name):
     app = resolve_app(App.model_validate({"name": "shop", "visibility": "public", "service": {
         "name": "shop", "port": 80}, "rateLimit": {"rps": 5}}), make_settings(), "dev")
-    target = AppTarget(get_flavor(flavor_name), "nginx-public", "Z1", "lb", "Z2", False)
-    manifest = ingress_manifest(app, target, HostShare(app.host, ("shop",)), "gangplank-dev")
+    flavor = get_flavor(flavor_name)
+    target = EdgeTarget("public", flavor, "nginx-public", "Z1", "lb", "Z2", False, ())
+    [unit] = ingress_units(app, flavor, set())
+    manifest = ingress_manifest(app, unit, target, "public", host_shares([app], flavor), "gangplank-dev")
     validate_kubernetes(manifest)
     assert manifest["metadata"]["annotations"]["forecastle.stakater.com/expose"] == "true"
 
@@ -224,8 +223,8 @@ def test_monitor_args_for_keyword_monitor():
     app = resolve_app(App.model_validate({"name": "shop", "visibility": "public", "service": {
         "name": "shop", "port": 80}, "healthPath": "/healthz", "monitor": {"type": "KEYWORD", "keyword": "OK",
                                                                           "interval": 60}}),
-        make_settings(), "prod")
-    args = monitor_args(app, "prod", (7, 8))
+        make_settings(monitor_alert_contact_ids=[7, 8]), "prod")
+    args = monitor_args(app, "prod")
     assert (args.url, args.type, args.interval) == ("https://shop.dev.example.com/healthz", "KEYWORD", 60)
     assert (args.keyword_type, args.keyword_value) == ("ALERT_NOT_EXISTS", "OK")
     assert args.alert_contact_ids == [7, 8] and args.tags == ["gangplank", "stack:prod"]

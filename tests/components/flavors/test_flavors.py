@@ -79,8 +79,9 @@ INGRESS_NGINX_CONFIG_KEYS = frozenset({"use-proxy-protocol", "proxy-real-ip-cidr
 
 
 def spec(visibility: str, dualstack: bool = False) -> ControllerSpec:
-    return controller_spec(visibility, replicas=3, certificate_arn=CERT, security_group_id=SG,  # type: ignore[arg-type]
-                           allowed_cidrs=ALLOWED, dualstack=dualstack, trusted_proxy_cidrs=VPC_CIDRS)
+    return controller_spec(visibility, visibility, replicas=3, certificate_arn=CERT,  # type: ignore[arg-type]
+                           security_group_id=SG, allowed_cidrs=ALLOWED if visibility == "private" else [],
+                           dualstack=dualstack, trusted_proxy_cidrs=VPC_CIDRS)
 
 
 def intent(**overrides: Any) -> AppIntent:
@@ -452,8 +453,8 @@ def test_get_flavor() -> None:
 @pytest.mark.parametrize("cidrs", [[], ["0.0.0.0/0"], ["10.0.0.0/8", "::/0"]])
 def test_private_spec_needs_a_real_allow_list(cidrs: list[str]) -> None:
     with pytest.raises(ValueError):
-        controller_spec("private", replicas=2, certificate_arn=CERT, security_group_id=SG, allowed_cidrs=cidrs,
-                        dualstack=False, trusted_proxy_cidrs=VPC_CIDRS)
+        controller_spec("private", "private", replicas=2, certificate_arn=CERT, security_group_id=SG,
+                        allowed_cidrs=cidrs, dualstack=False, trusted_proxy_cidrs=VPC_CIDRS)
 
 
 def test_public_spec_has_no_source_ranges() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from components.flavors import get_flavor
 from components.flavors.traffic import REDIRECT_PORT, Flavor, controller_spec
+from components.inputs.settings import Edge
 from components.platform.ingress_controller import (
     EVERYONE,
     TYPE_TOKEN,
@@ -68,11 +69,10 @@ def flavor(request: pytest.FixtureRequest) -> Flavor:
 def declare_twins(run_mocked: Any, flavor: Flavor, dualstack: bool = False) -> Twins:
     def program() -> dict[str, IngressController]:
         return {visibility: IngressController(f"ic-{visibility}", IngressControllerArgs(
-            visibility=visibility,  # type: ignore[arg-type]
+            edge=Edge(visibility, visibility, () if visibility == "public" else tuple(ALLOWED)),  # type: ignore[arg-type]
             flavor=flavor,
             chart_version=None,
             vpc_id=VPC,
-            allowed_cidrs=list(EVERYONE) if visibility == "public" else ALLOWED,
             certificate_arn=CERT,
             replicas=2,
             dualstack=dualstack,
@@ -101,8 +101,9 @@ def test_two_independent_releases_with_the_flavors_values(twins: Twins, flavor: 
         assert inputs["name"] == inputs["namespace"] == f"ingress-{visibility}"
         assert inputs["skipCrds"] is True
         group_id = twins.one(SG_TYPE, visibility).id
-        expected = controller_spec(visibility, replicas=2, certificate_arn=CERT,  # type: ignore[arg-type]
-                                   security_group_id=group_id, allowed_cidrs=ALLOWED, dualstack=False,
+        expected = controller_spec(visibility, visibility, replicas=2, certificate_arn=CERT,  # type: ignore[arg-type]
+                                   security_group_id=group_id,
+                                   allowed_cidrs=ALLOWED if visibility == "private" else [], dualstack=False,
                                    trusted_proxy_cidrs=[MOCK_VPC_CIDR])
         # The values the provider receives are the flavor's, with the real SG id and certificate.
         assert inputs["values"] == json.loads(json.dumps(flavor.controller_values(expected)))
@@ -154,18 +155,20 @@ def test_security_groups(twins: Twins) -> None:
 @pytest.mark.parametrize("allowed", [["0.0.0.0/0"], ["::/0"], ["10.0.0.0/8", "0.0.0.0/0"], []])
 def test_private_group_never_opens_to_everyone(allowed: list[str]) -> None:
     with pytest.raises(ValueError):
-        security_group_rules("private", allowed, [MOCK_VPC_CIDR])
+        security_group_rules(Edge("private", "private", tuple(allowed)), [MOCK_VPC_CIDR])
 
 
-def test_public_group_takes_no_narrower_list() -> None:
-    assert security_group_rules("public", [], ["10.0.0.0/16"]) == security_group_rules(
-        "public", ["::/0", "0.0.0.0/0"], ["10.0.0.0/16"])
-    with pytest.raises(ValueError, match="open to everyone"):
-        security_group_rules("public", ["203.0.113.0/24"], ["10.0.0.0/16"])
+def test_a_public_edge_is_open_to_everyone_unless_it_has_an_allow_list() -> None:
+    everyone = security_group_rules(Edge("public", "public", ()), ["10.0.0.0/16"])
+    assert {rule.cidr for rule in everyone if rule.direction == "ingress"} == set(EVERYONE)
+    partners = security_group_rules(Edge("partners", "public", ("203.0.113.0/24",)), ["10.0.0.0/16"])
+    assert {(rule.port, rule.cidr) for rule in partners if rule.direction == "ingress"} == {
+        (80, "203.0.113.0/24"), (443, "203.0.113.0/24")}
+    assert all("partners clients" in rule.description for rule in partners if rule.direction == "ingress")
 
 
 def test_rule_names_are_unique_and_stable() -> None:
-    all_rules = security_group_rules("private", ALLOWED, ["10.0.0.0/16", "100.64.0.0/16"])
+    all_rules = security_group_rules(Edge("private", "private", tuple(ALLOWED)), ["10.0.0.0/16", "100.64.0.0/16"])
     assert len({rule.role for rule in all_rules}) == len(all_rules) == 2 * 3 + 2 * 2
     assert SecurityGroupRule("ingress", 443, "::/0").role == "in-443-ipv6-0"
     assert SecurityGroupRule("egress", 8090, "10.0.0.0/16").role == "out-8090-ipv4-10-0-0-0-16"
@@ -240,7 +243,7 @@ def test_dualstack_reaches_the_load_balancer(run_mocked: Any, flavor: Flavor) ->
 def test_private_controller_without_allow_list_is_refused(run_mocked: Any, flavor: Flavor) -> None:
     def program() -> None:
         IngressController("ic-private", IngressControllerArgs(
-            visibility="private", flavor=flavor, chart_version=None, vpc_id=VPC, allowed_cidrs=[],
+            edge=Edge("private", "private", ()), flavor=flavor, chart_version=None, vpc_id=VPC,
             certificate_arn=CERT))
 
     with pytest.raises(ValueError, match="at least one allowed CIDR"):

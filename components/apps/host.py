@@ -1,0 +1,143 @@
+"""Host: what belongs to one DNS name rather than to an app.
+
+A host's alias records, their ExternalDNS ownership markers and, for flavors that join a shared
+host's Ingresses through a master, the master Ingress. Several apps may share a host (path-based
+routing); the host's resources exist once, whichever apps come and go.
+
+gangplank never overwrites a DNS record it did not create: alias and marker records are written
+with CREATE semantics (`allow_overwrite` unset). It marks its own records the way ExternalDNS's
+TXT registry does, with an owner id of its own, so ExternalDNS leaves gangplank's records alone,
+and gangplank leaves ExternalDNS's. (The two exceptions are records that are ours by
+construction: ACM's validation CNAME and the public zone's NS delegation.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.apps.routing import HostShare
+from components.flavors.traffic import AppIntent
+from components.platform.platform import EdgeTarget
+
+OWNER_PREFIX = "gangplank"
+TYPE_TOKEN = "gangplank:apps:Host"
+LEGACY_PARENT_TYPE = "gangplank:apps:ExposedApp"
+"""Before hosts were components, the host's first app declared its records: their old parent type."""
+MANAGED_BY = {"app.kubernetes.io/managed-by": "gangplank"}
+
+
+# -- decisions (pure) --------------------------------------------------------------------
+
+
+def owner_id(stack: str) -> str:
+    """The ExternalDNS owner id of a stack: distinct per stack, never ExternalDNS's own."""
+    return f"{OWNER_PREFIX}-{stack}"
+
+
+def ownership_record_name(record_type: str, host: str, zone: str | None = None) -> str:
+    """Name of the ExternalDNS TXT registry record for a record (`a-<host>`, `aaaa-<host>`).
+
+    ExternalDNS's registry prefixes the first label (`a-shop.dev.example.com`). For the zone apex
+    that name would fall outside the zone, so there we follow ExternalDNS's documented apex rule: a
+    record-type prefix that ends in a dot (`--txt-prefix=%{record_type}.`), which puts the marker
+    inside the zone (`a.dev.example.com`). Source: external-dns docs/registry/txt.md.
+    """
+    if zone is not None and host == zone:
+        return f"{record_type.lower()}.{host}"
+    return f"{record_type.lower()}-{host}"
+
+
+def ownership_value(stack: str, resource: str) -> str:
+    """The TXT value ExternalDNS reads: heritage, owner and the Kubernetes resource behind the name."""
+    return f"heritage=external-dns,external-dns/owner={owner_id(stack)},external-dns/resource={resource}"
+
+
+def record_types(dualstack: bool) -> list[str]:
+    """Alias records a host gets: AAAA too when the load balancer has IPv6 addresses."""
+    return ["A", "AAAA"] if dualstack else ["A"]
+
+
+def master_intent(visibility: str) -> AppIntent:
+    """The host-wide part of a shared host's intent (the master carries no app's limits)."""
+    return AppIntent(visibility=visibility, https_redirect=True, hsts=visibility == "public",  # type: ignore[arg-type]
+                     rate_limit=None, basic_auth_secret=None, allow_cidrs=[], max_body_size=None,
+                     merge_role="master")
+
+
+def master_ingress_manifest(share: HostShare, target: EdgeTarget, visibility: str) -> dict[str, Any]:
+    """The master of a shared host (mergeable flavors): the host, no paths; minions bring the paths."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": share.host, "namespace": share.owner.namespace, "labels": MANAGED_BY,
+                     "annotations": target.flavor.ingress_annotations(master_intent(visibility))},
+        "spec": {"ingressClassName": target.ingress_class, "rules": [{"host": share.host}]},
+    }
+
+
+# -- the component -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HostArgs:
+    """Inputs of one host."""
+
+    share: HostShare
+    """The host, its edge and the Ingresses on it."""
+    target: EdgeTarget
+    """The edge that serves the host (zone, load balancer, flavor)."""
+    visibility: str
+    """The edge's visibility (the master's HSTS)."""
+    stack: str
+    """The stack name (the ExternalDNS owner id)."""
+    legacy_parent: pulumi.Input[str] | None = None
+    """URN of the ExposedApp that declared this host's resources before hosts were components, if this
+    host existed then: its resources declare it as an alias, so live stacks keep them."""
+
+
+class Host(pulumi.ComponentResource):
+    """One host's DNS records and, for a shared host on a mergeable flavor, its master Ingress."""
+
+    records: list[aws.route53.Record]
+    """The alias records (A, and AAAA with dual stack): what a client resolves."""
+
+    def __init__(self, name: str, args: HostArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        share, target = args.share, args.target
+        aliases = [pulumi.Alias(parent=args.legacy_parent)] if args.legacy_parent is not None else None
+        child = pulumi.ResourceOptions(parent=self, aliases=aliases)
+        if share.shared and target.flavor.shared_host_mode == "mergeable":
+            k8s.networking.v1.Ingress(
+                f"{name}-master", **_k8s_args(master_ingress_manifest(share, target, args.visibility)),
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
+                    depends_on=list(target.controllers_ready))))
+        self.records = []
+        for record_type in record_types(target.dualstack):
+            self.records.append(aws.route53.Record(
+                f"{name}-{record_type.lower()}",
+                zone_id=target.zone_id,
+                name=share.host,
+                type=record_type,
+                aliases=[aws.route53.RecordAliasArgs(name=target.lb_hostname, zone_id=target.lb_zone_id,
+                                                     evaluate_target_health=True)],
+                opts=child,
+            ))
+            aws.route53.Record(
+                f"{name}-{record_type.lower()}-owner",
+                zone_id=target.zone_id,
+                name=ownership_record_name(record_type, share.host, share.zone_domain),
+                type="TXT",
+                ttl=300,
+                records=[ownership_value(args.stack, f"ingress/{share.owner.namespace}/{share.owner.ingress}")],
+                opts=child,
+            )
+        self.register_outputs({"host": share.host})
+
+
+def _k8s_args(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in manifest.items() if key not in ("apiVersion", "kind")}

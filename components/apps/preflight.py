@@ -1,0 +1,73 @@
+"""Checks across the resolved apps that must pass before the first resource is declared.
+
+The catalogue's own rules live in `components.inputs.catalog`; these need what only the program
+knows: the resources each app will declare, and whether this run is a deployment or a preview.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+from components.apps.routing import ingress_units, shared_hosts
+from components.flavors import get_flavor
+from components.inputs.catalog import ResolvedApp
+from components.inputs.problems import InputError, Problem, app_subject, config_subject
+from components.inputs.settings import Settings, stack_file_name
+from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
+
+
+def child_resources(app: ResolvedApp, units: Sequence[str]) -> list[tuple[str, str]]:
+    """(kind, name) of every resource an app's component declares; `units` are its Ingresses' names."""
+    names = [("Ingress", unit) for unit in units]
+    if app.app.deploy is not None:
+        names += [("Deployment", f"{app.name}-deployment"), ("Service", f"{app.name}-service")]
+    if app.app.auth is not None:
+        names.append(("Secret", f"{app.name}-htpasswd"))
+        names += [("RandomPassword", f"{app.name}-password-{user}") for user in app.app.auth.basic.users]
+    if app.monitored:
+        names.append(("Monitor", f"{app.name}-monitor"))
+    return names
+
+
+def resource_name_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
+    """Two apps whose resources would get one name: Pulumi refuses duplicate URNs at deploy time."""
+    flavor = get_flavor(settings.flavor)
+    shared = shared_hosts(apps)
+    owners: dict[tuple[str, str], str] = {}
+    problems = []
+    for app in apps:
+        units = [unit.resource_name for unit in ingress_units(app, flavor, shared)]
+        for kind, name in child_resources(app, units):
+            owner = owners.setdefault((kind, name), app.name)
+            if owner != app.name:
+                file, line = app.source
+                problems.append(Problem(file or settings.apps_file, line, app_subject(app.name, "name"),
+                                        f"its {kind} would be named '{name}', like one of app '{owner}': "
+                                        "rename one of the two apps (or the user/edge that makes the name)"))
+    return problems
+
+
+def missing_monitor_key(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
+                        environ: Mapping[str, str]) -> Problem | None:
+    """A deployment with monitored apps and no UptimeRobot key would fail after the platform and every
+    Ingress were created; say so before anything is."""
+    if not any(app.monitored for app in apps):
+        return None
+    if settings.uptimerobot_api_key is not None or environ.get(API_KEY_ENV):
+        return None
+    return Problem(stack_file_name(stack), None, config_subject(API_KEY_CONFIG),
+                   f"{sum(app.monitored for app in apps)} app(s) get an uptime monitor, and there is no UptimeRobot "
+                   f"API key: set it with `pulumi config set --secret {API_KEY_CONFIG} <key>` or the {API_KEY_ENV} "
+                   "environment variable (or turn monitors off: gangplank:monitorsEnabled false)")
+
+
+def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stack: str, dry_run: bool,
+                           environ: Mapping[str, str] | None = None) -> None:
+    """Raise InputError listing every problem; a preview needs no UptimeRobot key (it makes no API call)."""
+    problems = resource_name_problems(apps, settings)
+    if not dry_run and (missing := missing_monitor_key(settings, apps, stack, os.environ if environ is None
+                                                       else environ)) is not None:
+        problems.append(missing)
+    if problems:
+        raise InputError(problems)
