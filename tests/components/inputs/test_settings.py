@@ -12,6 +12,7 @@ from components.inputs.yamlfile import load_yaml
 from tests.conftest import ROOT
 
 REQUIRED = {
+    "aws:region": "eu-west-1",
     "gangplank:publicDomain": "dev.example.com",
     "gangplank:vpcId": "vpc-0a1b2c3d4e5f60718",
     "gangplank:privateAllowedCidrs": '["10.10.0.0/16"]',
@@ -42,11 +43,14 @@ def test_values_arrive_as_pulumi_strings():
     assert settings.monitor_alert_contact_ids == [12, 13]
 
 
-def test_missing_required_keys_are_all_named():
+def test_missing_required_keys_are_all_named(monkeypatch):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
     found = problems({})
-    assert len(found) == 3
+    assert len(found) == 4
     for key in REQUIRED:
-        assert f"Pulumi.dev.yaml: config '{key}': required; set it with `pulumi config set {key} <value>`" in found
+        assert any(line.startswith(f"Pulumi.dev.yaml: config '{key}': required") for line in found), found
+    assert f"Pulumi.dev.yaml: config '{key}': required; set it with `pulumi config set {key} <value>`" in found
 
 
 def test_private_domain_must_be_under_public_domain():
@@ -76,7 +80,8 @@ def test_other_namespaces_are_not_ours():
 
 
 def test_api_key_is_never_shown():
-    settings = parse_settings({**REQUIRED, "gangplank:uptimerobotApiKey": "ur-very-secret"}, "Pulumi.dev.yaml")
+    settings = parse_settings({**REQUIRED, "gangplank:uptimerobotApiKey": "ur-very-secret"}, "Pulumi.dev.yaml",
+                              secret_keys=["gangplank:uptimerobotApiKey"])
     assert "ur-very-secret" not in repr(settings) and "ur-very-secret" not in str(settings)
 
 
