@@ -39,7 +39,8 @@ def read_stack_config(stack: str, project_dir: str | Path = ".") -> StackConfig:
         hint = ""
         if err.message == "file not found":
             hint = f"; known stacks: {', '.join(known_stacks(project_dir)) or 'none'}"
-        raise InputError([Problem(path, err.line, config_subject("*"), err.message + hint)]) from None
+        raise InputError([Problem(path, issue.line, _subject(issue.location), issue.message + hint)
+                          for issue in err.issues]) from None
     config = (root or {}).get("config") if isinstance(root, dict) else None
     if config is None:
         config = {}
@@ -48,13 +49,29 @@ def read_stack_config(stack: str, project_dir: str | Path = ".") -> StackConfig:
                                   "'config' must be a mapping of 'namespace:key: value'")])
     values: dict[str, str] = {}
     secret_keys: list[str] = []
+    problems: list[Problem] = []
     for key, value in plain(config).items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
+        if isinstance(value, dict) and "secure" in value:
+            if set(value) != {"secure"} or not isinstance(value["secure"], str) or not value["secure"]:
+                problems.append(Problem(path, line_of(root, ["config", key]), config_subject(key),
+                                        "a secret is written `secure: <ciphertext>` alone, as `pulumi config set "
+                                        "--secret` writes it"))
+                continue
             values[key] = SECRET_PLACEHOLDER
             secret_keys.append(key)
         else:
             values[key] = _as_config_string(value)
+    if problems:
+        raise InputError(problems)
     return StackConfig(values, sorted(secret_keys))
+
+
+def _subject(location: tuple[str | int, ...]) -> str:
+    """`config 'gangplank:edges' field 'partners.allowedCidrs[0]'` for a value inside the config."""
+    if len(location) < 2 or location[0] != "config":
+        return config_subject("*")
+    inner = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in location[2:]).lstrip(".")
+    return config_subject(str(location[1])) + (f" field '{inner}'" if inner else "")
 
 
 def _as_config_string(value: Any) -> str:

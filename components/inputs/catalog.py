@@ -26,7 +26,7 @@ from pydantic.alias_generators import to_camel
 from components.inputs.fieldtypes import LABEL_RE, AllowList, HostName, Label, UrlPath, text
 from components.inputs.problems import InputError, Problem, app_subject, shown
 from components.inputs.settings import MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Edge, Settings, Visibility
-from components.inputs.yamlfile import LineDict, YamlFileError, line_of, load_yaml, plain, start_line
+from components.inputs.yamlfile import LineDict, YamlFileError, YamlIssue, line_of, load_yaml, plain, start_line
 
 Protocol = Literal["HTTP", "HTTPS"]
 SCHEMA_FILE = "apps.schema.json"
@@ -297,13 +297,29 @@ def load_catalogue(
     try:
         root = load_yaml(path)
     except YamlFileError as err:
-        raise InputError([Problem(path, err.line, app_subject(None, "apps"), err.message)]) from None
+        unread = [_yaml_problem(path, issue, err.document) for issue in err.issues]
+        if err.document is None:
+            raise InputError(unread) from None
+        # Only some values were refused: report the structure's other problems with them, in one round.
+        said = {problem.subject for problem in unread}
+        _, problems = parse_catalogue(path, err.document)
+        raise InputError(unread + [problem for problem in problems if problem.subject not in said]) from None
     parsed, problems = parse_catalogue(path, root)
     problems += check_catalogue(path, root, parsed, settings, stack, set(known_stacks))
     if problems:
         raise InputError(problems)
     return [resolve_app(app, settings, stack, (path, line_of(root, ["apps", index])), root["apps"][index])
             for index, app in sorted(parsed.items()) if in_stack(app, stack)]
+
+
+def _yaml_problem(path: str, issue: YamlIssue, document: Any) -> Problem:
+    """A problem found while reading the YAML, named by app and field when the reading got that far."""
+    loc = list(issue.location)
+    if len(loc) >= 2 and loc[0] == "apps" and isinstance(loc[1], int):
+        subject = app_subject(_app_name_at(document, loc[1]), _dotted(loc[2:]) or "*")
+    else:
+        subject = app_subject(None, str(loc[0]) if loc else "apps")
+    return Problem(path, issue.line, subject, issue.message)
 
 
 def parse_catalogue(path: str, root: Any) -> tuple[dict[int, App], list[Problem]]:
@@ -416,6 +432,8 @@ def _message(error: dict[str, Any], loc: list[str | int]) -> str:
         return f"unknown field '{loc[-1]}'{hint}"
     if kind == "missing":
         return "required field is missing"
+    if kind == "too_short" and loc and loc[-1] == "stacks":
+        return "an empty list puts the app in no stack: list its stacks, or remove the app"
     if kind == "value_error":  # our own validators quote the value already
         return error["msg"].removeprefix("Value error, ")
     if kind == "model_type":

@@ -82,14 +82,19 @@ class YamlIssue:
 
     line: int | None
     message: str
+    location: tuple[str | int, ...] = ()
+    """Where in the document, when known: keys and list indexes from the top (`("apps", 0, "service")`)."""
 
 
 class YamlFileError(Exception):
-    """The file is missing, unreadable or not valid YAML. `issues` lists every reason found."""
+    """The file is missing, unreadable or not valid YAML. `issues` lists every reason found; `document` is
+    the data as far as it could be read, when the problems were only in some values (else None)."""
 
-    def __init__(self, path: str, line: int | None, message: str, issues: Sequence[YamlIssue] = ()) -> None:
+    def __init__(self, path: str, line: int | None, message: str, issues: Sequence[YamlIssue] = (),
+                 document: Any = None) -> None:
         self.path, self.line, self.message = path, line, message
         self.issues: list[YamlIssue] = list(issues) or [YamlIssue(line, message)]
+        self.document = document
         super().__init__(f"{path}:{line or 1}: {message}")
 
 
@@ -112,8 +117,8 @@ def load_yaml(path: str) -> Any:
     return parse_yaml(read_text(path), path)
 
 
-def read_text(path: str) -> str:
-    """The file as text, refusing what is not a regular UTF-8 file of a sensible size."""
+def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The file as text, refusing what is not a regular UTF-8 file of at most `max_bytes`."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -128,12 +133,12 @@ def read_text(path: str) -> str:
         # O_NONBLOCK: should the path become a FIFO between stat and open, opening must not wait for a writer.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(max_bytes + 1)
     except OSError as err:
         raise YamlFileError(path, None, f"cannot read the file: {err.strerror or err}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise YamlFileError(path, None, f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; "
-                                        "gangplank reads catalogues and stack files up to that size")
+    if len(data) > max_bytes:
+        raise YamlFileError(path, None, f"the file is larger than {max_bytes // (1024 * 1024)} MiB, the most "
+                                        "gangplank reads")
     return decode_text(data, path)
 
 
@@ -200,10 +205,10 @@ class _Frame:
     """A mapping or a list being built."""
 
     __slots__ = ("anchor", "depth", "explicit", "height", "items", "key", "key_line", "kind", "line", "merges",
-                 "size")
+                 "position", "size")
 
-    def __init__(self, kind: str, line: int, depth: int, anchor: str | None) -> None:
-        self.kind, self.line, self.depth, self.anchor = kind, line, depth, anchor
+    def __init__(self, kind: str, line: int, depth: int, anchor: str | None, position: Any) -> None:
+        self.kind, self.line, self.depth, self.anchor, self.position = kind, line, depth, anchor, position
         self.items: list[tuple[Any, int]] = []  # list items, or mapping values in key order
         self.explicit: dict[Any, int] = {}  # mapping key -> its line
         self.merges: list[Any] = []  # mappings merged with `<<`, in order
@@ -217,12 +222,29 @@ class _Builder:
         self.path = path
         self.anchors: dict[str, _Anchor] = {}
         self.total = 0
+        self.issues: list[YamlIssue] = []
+        self.stack: list[_Frame] = []
 
     def fail(self, event: Any, message: str) -> None:
+        """A problem that stops the reading."""
         raise YamlFileError(self.path, event.start_mark.line + 1, f"invalid YAML: {message}")
 
+    def soft(self, event: Any, message: str) -> None:
+        """A problem in one value: reading goes on, so that every such value is reported."""
+        self.issues.append(YamlIssue(event.start_mark.line + 1, message, self.here()))
+
+    def here(self) -> tuple[str | int, ...]:
+        """The location of the value being read."""
+        path = [frame.position for frame in self.stack[1:]]
+        if self.stack:
+            top = self.stack[-1]
+            current = len(top.items) if top.kind == "list" else top.key
+            if current is not _NO_VALUE and current is not _MERGE:
+                path.append(current)
+        return tuple(path)
+
     def build(self, loader: Any) -> Any:
-        stack: list[_Frame] = []
+        stack = self.stack
         root: Any = None
         documents = 0
         try:
@@ -241,7 +263,8 @@ class _Builder:
                 if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                     kind = "mapping" if isinstance(event, yaml.MappingStartEvent) else "list"
                     self.check_collection(event, kind, stack, depth)
-                    stack.append(_Frame(kind, line, depth + 1, event.anchor))
+                    position = self.here()[-1] if stack and self.here() else None
+                    stack.append(_Frame(kind, line, depth + 1, event.anchor, position))
                     continue
                 if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                     frame = stack.pop()
@@ -263,13 +286,16 @@ class _Builder:
                 self.add(stack[-1], event, *produced)
         finally:
             loader.dispose()
+        if self.issues:
+            first = self.issues[0]
+            raise YamlFileError(self.path, first.line, first.message, self.issues, document=root)
         return root
 
     def check_collection(self, event: Any, kind: str, stack: list[_Frame], depth: int) -> None:
         if stack and stack[-1].kind == "mapping" and stack[-1].key is _NO_VALUE:
             self.fail(event, f"a mapping key must be a plain value, found a {kind} (`? [...]` or `? {{...}}`)")
         if not event.implicit and event.tag not in (None, _COLLECTION_TAGS[kind]):
-            self.fail(event, _tag_message(event.tag, f"a {kind}"))
+            self.soft(event, _tag_message(event.tag, f"a {kind}"))
         if depth + 1 > MAX_DEPTH:
             self.fail(event, f"nested more than {MAX_DEPTH} levels deep; gangplank's files need fewer than 10")
 
@@ -298,7 +324,7 @@ class _Builder:
     def scalar(self, event: Any, key: bool) -> Any:
         value = event.value
         if event.tag is not None and event.tag not in _STR_TAGS:
-            self.fail(event, _tag_message(event.tag, "a value"))
+            self.soft(event, _tag_message(event.tag, "a value"))
         if event.tag is not None or event.style:  # `!!str`, quoted or block: text
             return value
         if key and value == "<<":
@@ -309,7 +335,7 @@ class _Builder:
         core = core_value(text)
         yaml11 = _yaml11_value(text)
         if not _same(core, yaml11):
-            self.fail(event, ambiguity_message(text, core, yaml11))
+            self.soft(event, ambiguity_message(text, core, yaml11))
         return core
 
     def add(self, frame: _Frame, event: Any, value: Any, size: int, height: int, line: int) -> None:
