@@ -96,7 +96,8 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
     ("deployed name starts with a digit", app_with(name="1shop", service=DELETE, deploy={"image": "x", "port": 80})),
     *[(f"monitor={v!r}", app_with(monitor=v)) for v in
       [{}, {"type": "KEYWORD"}, {"type": "KEYWORD", "keyword": "ok"}, {"keyword": "ok"},
-       {"type": "HTTP", "keyword": None}, {"type": "KEYWORD", "keyword": None}, {"interval": 29}, {"interval": 30}, {"interval": 86400},
+       {"type": "HTTP", "keyword": None}, {"type": "KEYWORD", "keyword": None},
+       {"interval": 29}, {"interval": 30}, {"interval": 86400},
        {"interval": 86401}, {"enabled": "yes"}, {"enabled": None}, {"alertContactIds": [0]}, {"alertContactIds": [1]},
        {"type": "KEYWORD", "keyword": "a\nb"}, {"type": "KEYWORD", "keyword": "x" * 500},
        {"type": "KEYWORD", "keyword": "x" * 501}, {"type": "ping"}, None]],
