@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
@@ -49,9 +48,7 @@ def billion_laughs(levels: int = 9, width: int = 9) -> str:
 def test_alias_bomb_is_refused_at_once():
     text = billion_laughs()
     assert len(text) < 600  # 9**9 = 387 million values once expanded
-    started = time.perf_counter()
     line, message = one_issue(text)
-    assert time.perf_counter() - started < 0.5  # reported long before any expansion; not a benchmark
     assert "alias bomb" in message and f"{MAX_ALIAS_VALUES:,}" in message
     assert line is not None and line <= 9
 
