@@ -347,7 +347,7 @@ def _setting_message(error: Any, key: str, secret: bool) -> str:
         return "required field is missing"
     if secret:
         field = Settings.model_fields.get(_snake(str(loc[0]))) if loc else None
-        expected = (field.description or "").split(". ")[0].strip().rstrip(".") if field else ""
+        expected = re.split(r"\.\s+(?=[A-Z])", field.description or "")[0].strip().rstrip(".") if field else ""
         return f"invalid value (not shown: it is secret); expected: {one_line_doc(expected)}"
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] != "value_error" and not isinstance(error.get("input"), dict | list):

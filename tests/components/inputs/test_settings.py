@@ -19,9 +19,9 @@ REQUIRED = {
 }
 
 
-def problems(raw: dict[str, str], stack_yaml=None) -> list[str]:
+def problems(raw: dict[str, str], stack_yaml=None, **options) -> list[str]:
     with pytest.raises(InputError) as caught:
-        parse_settings(raw, "Pulumi.dev.yaml", stack_yaml)
+        parse_settings(raw, "Pulumi.dev.yaml", stack_yaml, **options)
     return [str(p) for p in caught.value.problems]
 
 
@@ -103,3 +103,95 @@ def test_controller_chart_version_is_checked_before_anything_is_declared(version
     [message] = problems({**REQUIRED, "gangplank:controllerChartVersion": version})
     assert message.startswith("Pulumi.dev.yaml: config 'gangplank:controllerChartVersion': ")
     assert reason in message
+
+
+@pytest.mark.parametrize("template", ["{name:.3}", "{name[2]}", "{name!r}", "{name.upper}", "{name:>999999999}",
+                                      "{name", "{}", "{0}"])
+def test_host_template_takes_names_as_they_are(template):
+    [message] = problems({**REQUIRED, "gangplank:hostTemplate": template})
+    assert "may use only {name} and {stack}, as they are" in message
+
+
+@pytest.mark.parametrize("key", ["publicZoneId", "privateZoneId", "parentZoneId"])
+@pytest.mark.parametrize("zone_id, says", [("Z123abc", "not a Route53 hosted zone id"), ("parent", "not a Route53"),
+                                           ("/hostedzone/Z0123", "give the id alone: 'Z0123'"),
+                                           ("Z" + "1" * 32, "not a Route53")])
+def test_zone_ids_are_route53_zone_ids(key, zone_id, says):
+    found = problems({**REQUIRED, f"gangplank:{key}": zone_id})
+    assert any(f"config 'gangplank:{key}': '{zone_id}'" in line and says in line for line in found), found
+
+
+def test_a_plaintext_api_key_is_refused_without_showing_it():
+    [message] = problems({**REQUIRED, "gangplank:uptimerobotApiKey": "ur-very-secret"})
+    assert "config 'gangplank:uptimerobotApiKey': is stored in plain text" in message
+    assert "pulumi config set --secret gangplank:uptimerobotApiKey" in message and "ur-very-secret" not in message
+
+
+def test_a_secret_value_is_never_shown_in_a_problem():
+    found = problems({**REQUIRED, "gangplank:publicDomain": "offline-placeholder-secret"},
+                     secret_keys=["gangplank:publicDomain"])
+    assert found == ["Pulumi.dev.yaml: config 'gangplank:publicDomain': invalid value (not shown: it is secret); "
+                     "expected: Public DNS domain of the environment (required), e.g. `dev.example.com`"]
+
+
+def test_bad_values_are_quoted():
+    [message] = problems({**REQUIRED, "gangplank:controllerReplicas": "many"})
+    assert "(got 'many')" in message
+
+
+@pytest.mark.parametrize("key, guess", [("gangplank:monitorIntervall", "did you mean 'gangplank:monitorInterval'?"),
+                                        ("gangplnk:vpcId", "did you mean 'gangplank:vpcId'?"),
+                                        ("kubernets:context", "did you mean 'kubernetes:context'?"),
+                                        ("nonamespace", "keys are 'namespace:key'")])
+def test_typos_in_keys_and_namespaces_get_a_hint(key, guess):
+    [message] = problems({**REQUIRED, key: "x"})
+    assert f"config '{key}': unknown" in message and guess in message
+
+
+def test_missing_region_is_fine_when_the_environment_has_it():
+    raw = {key: value for key, value in REQUIRED.items() if key != "aws:region"}
+    assert parse_settings(raw, "Pulumi.dev.yaml", environ={"AWS_REGION": "eu-west-1"}).public_domain
+    [message] = problems(raw, environ={})
+    assert message.startswith("Pulumi.dev.yaml: config 'aws:region': required by pulumi-aws")
+
+
+def test_region_must_look_like_one():
+    [message] = problems({**REQUIRED, "aws:region": "Ireland"})
+    assert "'Ireland' is not an AWS region" in message
+
+
+@pytest.mark.parametrize("cidrs, says", [
+    ('["0.0.0.0/1", "128.0.0.0/1"]', "'0.0.0.0/1' is wider than /8"),
+    ('["::/1", "8000::/1"]', "'::/1' is wider than /32"),
+    ('["0.0.0.0/2"]', "wider than /8"),
+    ('["8.0.0.0/9", "8.128.0.0/9", "9.0.0.0/9"]', "25,165,824 public addresses together, more than one /8"),
+    ('["2001:db8::/33", "2001:db8:8000::/33", "2001:db9::/33"]', "more than one /32"),
+    ('["0.0.0.0/0"]', "must not contain '0.0.0.0/0'"),
+    ('["::/0"]', "must not contain '::/0'"),
+])
+def test_private_allow_list_is_not_the_internet_in_pieces(cidrs, says):
+    found = problems({**REQUIRED, "gangplank:privateAllowedCidrs": cidrs})
+    assert any(says in line for line in found), found
+
+
+@pytest.mark.parametrize("cidrs", ['["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]',
+                                   '["17.0.0.0/8"]', '["fc00::/7", "2001:db8::/32"]'])
+def test_private_ranges_and_one_large_block_are_fine(cidrs):
+    assert parse_settings({**REQUIRED, "gangplank:privateAllowedCidrs": cidrs}, "Pulumi.dev.yaml")
+
+
+def test_edge_allow_lists_are_bounded_too():
+    edges = '{"partners": {"visibility": "public", "allowedCidrs": ["0.0.0.0/1", "128.0.0.0/1"]}}'
+    found = problems({**REQUIRED, "gangplank:edges": edges})
+    assert any("field 'partners.allowedCidrs[0]': '0.0.0.0/1' is wider than /8" in line for line in found), found
+
+
+@pytest.mark.parametrize("domain", ["dev.example.com\n", "dev.\u212aexample.com", "dev..example.com"])
+def test_domains_are_full_matches_in_ascii(domain):
+    [message] = problems({**REQUIRED, "gangplank:publicDomain": domain})
+    assert "config 'gangplank:publicDomain'" in message and "\n" not in message
+
+
+def test_edge_names_are_full_matches():
+    [message] = problems({**REQUIRED, "gangplank:edges": '{"partners\\n": {"visibility": "public"}}'})
+    assert "'partners\\n' is not a DNS label" in message
