@@ -71,6 +71,9 @@ _CORE_INT16 = re.compile(r"0x[0-9a-fA-F]+")
 _CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _CORE_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
 _CORE_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
+_MAYBE_NOT_TEXT = frozenset("0123456789+-.~=<!&*yYnNoOtTfF")
+"""First characters of every plain scalar that YAML 1.1 or 1.2 may read as other than text (the YAML 1.1
+resolvers are keyed on the first character too: PyYAML's `Resolver.yaml_implicit_resolvers`)."""
 _YAML11 = yaml.resolver.Resolver()
 _YAML11_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _NO_VALUE = object()
@@ -250,36 +253,40 @@ class _Builder:
         try:
             while loader.check_event():
                 event = loader.get_event()
-                if isinstance(event, yaml.DocumentStartEvent):
+                kind = type(event)
+                if kind is yaml.ScalarEvent:
+                    top = stack[-1] if stack else None
+                    value = self.scalar(event, key=top is not None and top.kind == "mapping" and top.key is _NO_VALUE)
+                    if event.anchor is not None:
+                        self.anchors[event.anchor] = _Anchor(value, 1, 0)
+                    if top is None:
+                        root = value
+                    else:
+                        self.add(top, event, value, 1, 0, event.start_mark.line + 1)
+                    continue
+                if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                    name = "mapping" if kind is yaml.MappingStartEvent else "list"
+                    depth = len(stack)
+                    self.check_collection(event, name, stack, depth)
+                    stack.append(_Frame(name, event.start_mark.line + 1, depth + 1, event.anchor,
+                                        self.position_in(stack[-1]) if stack else None))
+                    continue
+                if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                    frame = stack.pop()
+                    value = self.finish(frame)
+                    if frame.anchor is not None:
+                        self.anchors[frame.anchor] = _Anchor(value, frame.size, frame.height)
+                    produced = (value, frame.size, frame.height, frame.line)
+                elif kind is yaml.AliasEvent:
+                    produced = self.alias(event, stack, len(stack))
+                elif kind is yaml.DocumentStartEvent:
                     documents += 1
                     if documents > 1:
                         self.fail(event, "the file holds more than one YAML document (a second '---'); "
                                          "it must hold one")
                     continue
-                if isinstance(event, yaml.StreamStartEvent | yaml.StreamEndEvent | yaml.DocumentEndEvent):
+                else:  # stream start and end, document end
                     continue
-                line = event.start_mark.line + 1
-                depth = len(stack)
-                if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                    kind = "mapping" if isinstance(event, yaml.MappingStartEvent) else "list"
-                    self.check_collection(event, kind, stack, depth)
-                    position = self.here()[-1] if stack and self.here() else None
-                    stack.append(_Frame(kind, line, depth + 1, event.anchor, position))
-                    continue
-                if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                    frame = stack.pop()
-                    value = self.finish(frame)
-                    if frame.anchor is not None:
-                        self.anchors[frame.anchor] = _Anchor(value, frame.size, frame.height)
-                    produced = (value, frame.size, frame.height, line if not stack else frame.line)
-                elif isinstance(event, yaml.AliasEvent):
-                    produced = self.alias(event, stack, depth)
-                else:  # ScalarEvent
-                    value = self.scalar(event, key=bool(stack) and stack[-1].kind == "mapping"
-                                        and stack[-1].key is _NO_VALUE)
-                    if event.anchor is not None:
-                        self.anchors[event.anchor] = _Anchor(value, 1, 0)
-                    produced = (value, 1, 0, line)
                 if not stack:
                     root = produced[0]
                     continue
@@ -290,6 +297,11 @@ class _Builder:
             first = self.issues[0]
             raise YamlFileError(self.path, first.line, first.message, self.issues, document=root)
         return root
+
+    @staticmethod
+    def position_in(frame: _Frame) -> Any:
+        """Where the next value goes in `frame`: a list index, or the key waiting for its value."""
+        return len(frame.items) if frame.kind == "list" else frame.key
 
     def check_collection(self, event: Any, kind: str, stack: list[_Frame], depth: int) -> None:
         if stack and stack[-1].kind == "mapping" and stack[-1].key is _NO_VALUE:
@@ -332,6 +344,8 @@ class _Builder:
         return self.plain(event, value)
 
     def plain(self, event: Any, text: str) -> Any:
+        if text and text[0] not in _MAYBE_NOT_TEXT:
+            return text  # text in both YAML 1.1 and 1.2: neither resolves a scalar starting so to anything else
         core = core_value(text)
         yaml11 = _yaml11_value(text)
         if not _same(core, yaml11):
