@@ -132,16 +132,24 @@ def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
         kind = ("a directory" if stat.S_ISDIR(info.st_mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode)
                 else "a device or socket")
         raise YamlFileError(path, None, f"cannot read the file: it is {kind}, not a regular file")
+    too_large = YamlFileError(path, None, f"the file is larger than {max_bytes // (1024 * 1024)} MiB, the most "
+                                          "gangplank reads")
+    if info.st_size > max_bytes:
+        raise too_large
     try:
         # O_NONBLOCK: should the path become a FIFO between stat and open, opening must not wait for a writer.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            data = handle.read(info.st_size + 1)  # one byte more: a file that grew since is seen to be
     except OSError as err:
         raise YamlFileError(path, None, f"cannot read the file: {err.strerror or err}") from None
     if len(data) > max_bytes:
-        raise YamlFileError(path, None, f"the file is larger than {max_bytes // (1024 * 1024)} MiB, the most "
-                                        "gangplank reads")
+        raise too_large
+    if len(data) > info.st_size:  # it grew while being read: read what is there now, within the bound
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise too_large
     return decode_text(data, path)
 
 

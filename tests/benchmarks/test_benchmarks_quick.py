@@ -95,3 +95,13 @@ def test_uptimerobot_budget_quick() -> None:
     assert re.search(r"^operation\s+N\s+calls\s+target", out, re.M), out
     for operation in ("create", "no-op update", "refresh", "delete"):
         assert re.search(rf"^{operation}\s+50\s+[0-9]+\s", out, re.M), f"no row for {operation}:\n{out}"
+
+
+def test_hostile_inputs_quick() -> None:
+    result = run_benchmark("hostile_inputs.py", "--quick")
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.splitlines()[1:-1]
+    assert len(rows) == 10
+    for row in rows:
+        assert re.search(rf"\s{NUMBER}\s+{NUMBER}\s+(refused|accepted)", row), row
+    assert sum("refused" in row for row in rows) == 9 and "accepted (100 apps)" in rows[-1]
