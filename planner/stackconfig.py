@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from components.inputs.problems import InputError, Problem, config_subject
-from components.inputs.settings import known_stacks, stack_file_name
+from components.inputs.settings import known_stacks, stack_file_name, stack_yaml_problems
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, plain
 
 SECRET_PLACEHOLDER = "offline-placeholder-secret"
@@ -39,8 +39,7 @@ def read_stack_config(stack: str, project_dir: str | Path = ".") -> StackConfig:
         hint = ""
         if err.message == "file not found":
             hint = f"; known stacks: {', '.join(known_stacks(project_dir)) or 'none'}"
-        raise InputError([Problem(path, issue.line, _subject(issue.location), issue.message + hint)
-                          for issue in err.issues]) from None
+        raise InputError(stack_yaml_problems(path, err, hint)) from None
     config = (root or {}).get("config") if isinstance(root, dict) else None
     if config is None:
         config = {}
@@ -64,14 +63,6 @@ def read_stack_config(stack: str, project_dir: str | Path = ".") -> StackConfig:
     if problems:
         raise InputError(problems)
     return StackConfig(values, sorted(secret_keys))
-
-
-def _subject(location: tuple[str | int, ...]) -> str:
-    """`config 'gangplank:edges' field 'partners.allowedCidrs[0]'` for a value inside the config."""
-    if len(location) < 2 or location[0] != "config":
-        return config_subject("*")
-    inner = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in location[2:]).lstrip(".")
-    return config_subject(str(location[1])) + (f" field '{inner}'" if inner else "")
 
 
 def _as_config_string(value: Any) -> str:

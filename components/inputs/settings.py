@@ -382,11 +382,28 @@ def known_stacks(project_dir: str | Path = ".") -> list[str]:
 
 
 def read_stack_yaml(stack_file: str) -> Any:
-    """The parsed stack file for error line numbers, or None when it cannot be read."""
+    """The parsed stack file for error line numbers; None when there is none (Pulumi may hold the config
+    elsewhere). A file that the planner would refuse (an ambiguous value, a tag, an alias bomb) is refused
+    under `pulumi up` too, so the two never read one file differently."""
     try:
         return load_yaml(stack_file)
-    except YamlFileError:
-        return None
+    except YamlFileError as err:
+        if err.message == "file not found":
+            return None
+        raise InputError(stack_yaml_problems(stack_file, err)) from None
+
+
+def stack_yaml_problems(stack_file: str, err: YamlFileError, hint: str = "") -> list[Problem]:
+    """The problems of a stack file that cannot be read, each named by its key where the reading got that far."""
+    problems = []
+    for issue in err.issues:
+        location = issue.location
+        subject = config_subject("*")
+        if len(location) >= 2 and location[0] == "config":
+            inner = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in location[2:]).lstrip(".")
+            subject = config_subject(str(location[1])) + (f" field '{inner}'" if inner else "")
+        problems.append(Problem(stack_file, issue.line, subject, issue.message + hint))
+    return problems
 
 
 def load_settings(stack: str) -> Settings:

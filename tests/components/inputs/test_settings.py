@@ -195,3 +195,15 @@ def test_domains_are_full_matches_in_ascii(domain):
 def test_edge_names_are_full_matches():
     [message] = problems({**REQUIRED, "gangplank:edges": '{"partners\\n": {"visibility": "public"}}'})
     assert "'partners\\n' is not a DNS label" in message
+
+
+def test_pulumi_up_refuses_a_stack_file_the_planner_refuses(tmp_path, monkeypatch):
+    from components.inputs.settings import read_stack_yaml
+
+    monkeypatch.chdir(tmp_path)
+    assert read_stack_yaml("Pulumi.dev.yaml") is None  # no file: Pulumi holds the config
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  gangplank:monitorInterval: 0120\n")
+    with pytest.raises(InputError) as caught:
+        read_stack_yaml("Pulumi.dev.yaml")
+    [problem] = caught.value.problems
+    assert str(problem).startswith("Pulumi.dev.yaml:2: config 'gangplank:monitorInterval': '0120' is the number 80")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from components.inputs.yamlfile import (
     MAX_ALIAS_VALUES,
@@ -252,3 +255,18 @@ def test_bad_utf8_names_line_and_column(tmp_path):
     path.write_bytes(b"apps:\n  - name: caf\xe9\n")
     error = file_error(path)
     assert error.line == 2 and "not UTF-8: byte 0xe9 at column 14" in error.message
+
+
+YAMLISH = st.lists(st.sampled_from([*"ab01:-?[]{},&*!|>'\"#<=~. \n\t", "\x07", "é", "<<", "&a", "*a", "!!str",
+                                    "- ", ": ", "---", "%YAML 1.1", "\\u0000"]), max_size=40).map("".join)
+
+
+@settings(max_examples=400, deadline=timedelta(milliseconds=200), database=None)
+@given(YAMLISH)
+def test_any_text_reads_or_is_refused_with_a_line(text):
+    """A bounded fuzzer: whatever the text, the reader returns data or a YamlFileError, never anything else."""
+    try:
+        parse_yaml(text, "apps.yaml")
+    except YamlFileError as err:
+        assert err.issues and all(issue.message and "\n" not in issue.message for issue in err.issues)
+        assert all(issue.line is None or 1 <= issue.line <= text.count("\n") + 2 for issue in err.issues)
