@@ -1,13 +1,17 @@
 """`python -m planner`: plan a stack offline, or diff it against an earlier plan.
 
-Exit codes: 0 planned; 1 invalid input (every problem on stderr, one per line); 2 usage error;
-3 an internal error: a bug in gangplank, never reported as invalid input (CI can tell them apart).
+Modes besides the plan itself: `--preview fresh|update` (as `pulumi preview`, unknowns shown),
+`--rollout` (the first `pulumi up` rehearsed over the dependency graph), `--rehearse` (the AWS
+resources replayed into moto). Exit codes: 0 planned; 1 invalid input (every problem on stderr,
+one per line), or, with `--rehearse`, a resource AWS would refuse; 2 usage error; 3 an internal
+error: a bug in gangplank, never reported as invalid input (CI can tell them apart).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import traceback
@@ -19,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from components.inputs.problems import InputError, one_line, shown
 from components.inputs.yamlfile import YamlFileError, read_text
 from planner.render import RENDERERS
-from planner.run import plan
+from planner.run import PREVIEWS, build_plan, run_program
 
 EXIT_OK, EXIT_INVALID, EXIT_BUG = 0, 1, 3  # usage errors exit 2 from argparse itself
 STACK_NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
@@ -39,8 +43,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--apps", default=None, metavar="PATH",
                         help="app catalogue (default: the stack's gangplank:appsFile, else apps.yaml)")
     parser.add_argument("--format", choices=sorted(RENDERERS), default="table", help="output format (default: table)")
-    parser.add_argument("--diff", metavar="BASE.json",
-                        help="compare with an earlier `--format json` plan; prints a Markdown summary")
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--diff", metavar="BASE.json",
+                       help="compare with an earlier `--format json` plan; prints a Markdown summary")
+    modes.add_argument("--preview", choices=PREVIEWS,
+                       help="plan as `pulumi preview` of a new stack (fresh) or of an update of every Helm release "
+                            "and monitor (update): values the providers compute are unknown")
+    modes.add_argument("--rollout", action="store_true",
+                       help="rehearse the first `pulumi up` over the dependency graph with modeled durations "
+                            "(table, or --format json)")
+    modes.add_argument("--rehearse", action="store_true",
+                       help="replay the plan's AWS resources into an AWS emulator (moto, in process); "
+                            "exits 1 if AWS would refuse any")
     return parser
 
 
@@ -158,11 +172,31 @@ def _run(args: argparse.Namespace) -> int:
         raise _Invalid(f"--stack: '{shown(args.stack)}' is not a stack name (letters, digits, '-', '_' and '.', "
                        "as Pulumi allows)")
     base = _load_base(args.diff) if args.diff else None
-    head = plan(args.stack, args.apps)
+    run = run_program(args.stack, args.apps, mode=args.preview or "plan")
+    head = build_plan(run)
     if base is not None:
-        from planner.diff import diff_plans, render_diff_markdown
+        from planner.diff import diff_plans, render_diff_markdown, render_rollout_section
+        from planner.rollout import change_rollout
 
-        sys.stdout.write(render_diff_markdown(diff_plans(base, head)))
+        diff = diff_plans(base, head)
+        sys.stdout.write(render_diff_markdown(diff))
+        if not diff.is_empty:
+            sys.stdout.write(render_rollout_section(change_rollout(base, head, run.config, os.environ)))
+    elif args.rollout:
+        from planner.rollout import render_rollout_table, rollout_report
+
+        report = rollout_report(head, run.config, os.environ)
+        sys.stdout.write(RENDERERS["json"](report) if args.format == "json" else render_rollout_table(report))
+    elif args.rehearse:
+        from planner.rehearse import rehearse_run, render_rehearsal
+
+        lines = rehearse_run(run)
+        sys.stdout.write(render_rehearsal(lines))
+        return EXIT_INVALID if any(line.outcome == "rejected" for line in lines) else EXIT_OK
+    elif args.preview and args.format == "table":
+        from planner.preview import render_preview_table
+
+        sys.stdout.write(render_preview_table(head))
     else:
         sys.stdout.write(RENDERERS[args.format](head))
     return EXIT_OK

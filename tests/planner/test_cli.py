@@ -168,7 +168,7 @@ def test_an_internal_error_is_a_bug_not_invalid_input(monkeypatch, capsys):
     def broken_plan(*args, **kwargs):
         return {}["apps"]  # a KeyError, as a bug would raise
 
-    monkeypatch.setattr(cli, "plan", broken_plan)
+    monkeypatch.setattr(cli, "run_program", broken_plan)
     assert main(["--stack", "dev"]) == 3
     err = capsys.readouterr().err
     assert "Traceback" in err  # for the bug report
