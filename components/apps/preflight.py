@@ -17,16 +17,18 @@ from components.inputs.settings import Settings, stack_file_name
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
 
 
-def child_resources(app: ResolvedApp, units: Sequence[str]) -> list[tuple[str, str]]:
-    """(kind, name) of every resource an app's component declares; `units` are its Ingresses' names."""
-    names = [("Ingress", unit) for unit in units]
+def child_resources(app: ResolvedApp, units: Sequence[str]) -> list[tuple[str, str, list[str | int]]]:
+    """(kind, name, the field that makes the name) of every resource an app's component declares; `units` are
+    its Ingresses' names."""
+    names: list[tuple[str, str, list[str | int]]] = [("Ingress", unit, ["name"]) for unit in units]
     if app.app.deploy is not None:
-        names += [("Deployment", f"{app.name}-deployment"), ("Service", f"{app.name}-service")]
+        names += [("Deployment", f"{app.name}-deployment", ["name"]), ("Service", f"{app.name}-service", ["name"])]
     if app.app.auth is not None:
-        names.append(("Secret", f"{app.name}-htpasswd"))
-        names += [("RandomPassword", f"{app.name}-password-{user}") for user in app.app.auth.basic.users]
+        names.append(("Secret", f"{app.name}-htpasswd", ["name"]))
+        names += [("RandomPassword", f"{app.name}-password-{user}", ["auth", "basic", "users", position])
+                  for position, user in enumerate(app.app.auth.basic.users)]
     if app.monitored:
-        names.append(("Monitor", f"{app.name}-monitor"))
+        names.append(("Monitor", f"{app.name}-monitor", ["name"]))
     return names
 
 
@@ -34,18 +36,25 @@ def resource_name_problems(apps: Sequence[ResolvedApp], settings: Settings) -> l
     """Two apps whose resources would get one name: Pulumi refuses duplicate URNs at deploy time."""
     flavor = get_flavor(settings.flavor)
     shared = shared_hosts(apps)
-    owners: dict[tuple[str, str], str] = {}
+    owners: dict[tuple[str, str], tuple[ResolvedApp, list[str | int]]] = {}
     problems = []
     for app in apps:
         units = [unit.resource_name for unit in ingress_units(app, flavor, shared)]
-        for kind, name in child_resources(app, units):
-            owner = owners.setdefault((kind, name), app.name)
-            if owner != app.name:
-                file, line = app.source
-                problems.append(Problem(file or settings.apps_file, line, app_subject(app.name, "name"),
-                                        f"its {kind} would be named '{name}', like one of app '{owner}': "
-                                        "rename one of the two apps (or the user/edge that makes the name)"))
+        for kind, name, loc in child_resources(app, units):
+            owner, owner_loc = owners.setdefault((kind, name), (app, loc))
+            if owner.name != app.name:
+                file = app.source[0] or settings.apps_file
+                owner_line = owner.line_of(owner_loc)
+                problems.append(Problem(file, app.line_of(loc), app_subject(app.name, _dotted(loc)),
+                                        f"its {kind} would be named '{name}', like the one that app '{owner.name}' "
+                                        f"gets from its '{_dotted(owner_loc)}'"
+                                        f"{f' (line {owner_line})' if owner_line else ''}; Pulumi refuses two "
+                                        "resources of one name: rename one of the apps, users or edges"))
     return problems
+
+
+def _dotted(loc: Sequence[str | int]) -> str:
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in loc).lstrip(".")
 
 
 def missing_monitor_key(settings: Settings, apps: Sequence[ResolvedApp], stack: str,

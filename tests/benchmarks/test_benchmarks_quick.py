@@ -102,3 +102,13 @@ def test_uptimerobot_budget_quick() -> None:
         assert re.search(row, out, re.M), f"no wall-time row for {plan} N={n}:\n{out}"
     assert re.search(rf"measured \(provider \+ fake, real clock\):\s+{NUMBER} s", out), out
     assert re.search(rf"simulated \(same budget, round trip {NUMBER} ms\):\s+{NUMBER} s", out), out
+
+
+def test_hostile_inputs_quick() -> None:
+    result = run_benchmark("hostile_inputs.py", "--quick")
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.splitlines()[1:-1]
+    assert len(rows) == 10
+    for row in rows:
+        assert re.search(rf"\s{NUMBER}\s+{NUMBER}\s+(refused|accepted)", row), row
+    assert sum("refused" in row for row in rows) == 9 and "accepted (100 apps)" in rows[-1]

@@ -78,9 +78,11 @@ apps:
     path = write_apps(text)
     apps = load_catalogue(path, make_settings(), "dev", STACKS)
     [problem] = resource_name_problems(apps, make_settings())
-    assert str(problem) == (f"{path}:6: app 'a-password-b' field 'name': its RandomPassword would be named "
-                            "'a-password-b-password-c', like one of app 'a': rename one of the two apps (or the "
-                            "user/edge that makes the name)")
+    # file, the line of the user that makes the name, the app and the field; and where the other one comes from
+    assert str(problem) == (f"{path}:9: app 'a-password-b' field 'auth.basic.users[0]': its RandomPassword would be "
+                            "named 'a-password-b-password-c', like the one that app 'a' gets from its "
+                            "'auth.basic.users[0]' (line 5); Pulumi refuses two resources of one name: rename one of "
+                            "the apps, users or edges")
 
 
 def test_an_edge_name_that_makes_another_apps_ingress_name_is_refused(write_apps):

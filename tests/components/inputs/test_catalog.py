@@ -320,6 +320,53 @@ def test_apps_must_be_a_list(write_apps, text, found):
     assert found in one_problem(write_apps, text)
 
 
+@pytest.mark.parametrize("visibility, cidr, refused", [
+    ("private", "192.168.7.0/24", True), ("private", "10.10.4.0/24", False), ("private", "10.0.0.0/8", False),
+    ("public", "192.168.7.0/24", False)])
+def test_allow_list_outside_the_edges_allow_list_is_unreachable(write_apps, visibility, cidr, refused):
+    text = GOOD.replace("public", visibility) + f"    allowCidrs: [{cidr}]\n"
+    if refused:
+        message = one_problem(write_apps, text)
+        assert f":5: app 'shop' field 'allowCidrs[0]': '{cidr}' can never reach the app" in message
+        assert "admits only 10.10.0.0/16" in message
+    else:
+        assert load_catalogue(write_apps(text), make_settings(), "dev", STACKS)
+
+
+def test_allow_list_through_a_restricted_public_edge(write_apps):
+    from components.inputs.settings import EdgeSettings
+
+    settings = make_settings(edges={"partners": EdgeSettings(visibility="public", allowed_cidrs=["203.0.113.0/24"])})
+    text = GOOD.replace("visibility: public", "edges: [partners]") + "    allowCidrs: [198.51.100.0/24]\n"
+    path = write_apps(text)
+    with pytest.raises(InputError) as caught:
+        load_catalogue(path, settings, "dev", STACKS)
+    assert "its edge 'partners' admits only 203.0.113.0/24" in str(caught.value.problems[0])
+
+
+def test_an_uppercase_host_is_lowercased(write_apps):
+    [app] = load_catalogue(write_apps(GOOD + "    host: Shop\n"), make_settings(), "dev", STACKS)
+    assert app.host == "shop.dev.example.com"
+
+
+@pytest.mark.parametrize("host, says", [("shop.", "ends with a dot"), ("\u212aube", "non-ASCII character"),
+                                        ("sh op", "is not a DNS label"), ("a" * 64, "is not a DNS label")])
+def test_hosts_that_would_change_or_break(write_apps, host, says):
+    message = one_problem(write_apps, GOOD + f"    host: '{host}'\n")
+    assert ":5: app 'shop' field 'host'" in message and says in message
+
+
+def test_empty_stacks_is_refused(write_apps):
+    message = one_problem(write_apps, GOOD + "    stacks: []\n")
+    assert "field 'stacks': an empty list puts the app in no stack" in message
+
+
+def test_entry_rules_come_with_structure_problems(write_apps):
+    found = problems_of(write_apps, GOOD + "    deploy: {image: x, port: 80}\n    edges: [public, public]\n")
+    assert any("field 'service': give exactly one" in line for line in found)
+    assert any("field 'visibility': give exactly one" in line for line in found)
+    assert any("field 'edges[1]': edge 'public' is listed twice" in line for line in found)
+
 # -- edges and hosts ---------------------------------------------------------------------
 
 PARTNERS = {"partners": {"visibility": "public", "allowed_cidrs": ["203.0.113.0/24"]},
