@@ -1,6 +1,6 @@
 """Views of a plan: a table for people, JSON for machines, Markdown for pull requests and wikis.
 
-The table answers "what will this stack look like" on one screen of 100 columns: the platform
+The table answers "what will this stack look like", readable in 100 columns: the platform
 (controller flavor and chart, dual stack, the dashboard, the public zone's name servers), the
 edges with their load balancers, every app (edge, URL, namespace, monitor; backend and
 protections), why the unmonitored apps are not monitored, the apps the catalogue keeps out of
