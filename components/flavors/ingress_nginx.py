@@ -157,6 +157,7 @@ class IngressNginxFlavor:
             annotations[prefix + "proxy-body-size"] = intent.max_body_size
         if intent.https_backend is not None:
             annotations[prefix + "backend-protocol"] = "HTTPS"
+        # exact_paths needs no annotation: ingress-nginx honours `pathType: Exact` (`location = /p`).
         return annotations
 
     def htpasswd_line(self, user: str, bcrypt_hash: str) -> str:

@@ -187,6 +187,10 @@ class NginxIncFlavor:
         if intent.https_backend is not None:
             # The Services this Ingress reaches over TLS, by name (nginx.org/ssl-services).
             annotations["nginx.org/ssl-services"] = intent.https_backend
+        if intent.exact_paths:
+            # The F5 templates build a location from the path alone; an exact match (`location = /p`)
+            # takes this annotation (internal/configs/version1/template_helper.go makeLocationPath).
+            annotations["nginx.org/path-regex"] = "exact"
         if location_snippets:
             annotations["nginx.org/location-snippets"] = "\n".join(location_snippets)
         return annotations

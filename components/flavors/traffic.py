@@ -162,6 +162,8 @@ class AppIntent:
     """`master`/`minion` for a host shared through mergeable Ingresses; None for a standalone Ingress."""
     https_backend: str | None = None
     """Name of the app's Service when it speaks HTTPS (the controller connects with TLS); None for HTTP."""
+    exact_paths: bool = False
+    """The Ingress's paths match exactly (`pathType: Exact`), not as prefixes: the health-path Ingress."""
 
 
 @dataclass(frozen=True)
