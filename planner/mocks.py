@@ -274,6 +274,8 @@ class Registration:
     options: dict[str, Any] = field(default_factory=dict)
     dependencies: list[str] = field(default_factory=list)
     """`<type>::<name>` of every resource the engine makes this one wait for."""
+    provider: str | None = None
+    """`<type>::<name>` of the explicit provider the resource is managed by; None for the default one."""
     request_object: Any = None
     """The inputs as sent, secrets included; for tests only, never rendered."""
 
@@ -377,6 +379,8 @@ class RecordingMonitor(MockMonitor):
             # Every URN the engine is told this resource waits for: explicit `depends_on` and the
             # implicit ones of its Output inputs (the SDK sends their union as `dependencies`).
             dependencies=sorted({urn_label(u) for u in request.dependencies}),
+            # A provider reference is `<urn>::<id>`; the SDK sends none for the default provider.
+            provider=urn_label(request.provider.rsplit("::", 1)[0]) if request.provider else None,
             request_object=request.object,
         ))
         return response

@@ -112,6 +112,8 @@ def build_plan(run: ProgramRun) -> dict[str, Any]:
         if reg.options:
             entry["options"] = reg.options
         entry["dependencies"] = reg.dependencies
+        if reg.provider:
+            entry["provider"] = reg.provider
         resources.append(entry)
     return {"stack": run.stack, "apps": apps, "resources": resources, "outputs": run.outputs}
 

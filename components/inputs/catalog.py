@@ -571,11 +571,13 @@ def check_catalogue(
                     if owner is not None and owner != app.name:
                         problem(index, loc, f"'{host}' is already a host of app '{owner}'; an alias is a "
                                             "name of this app's own")
+                        continue
                     alias_owners.setdefault(host, app.name)
                 else:
                     owner = alias_owners.get(host)
                     if owner is not None and owner != app.name:
                         problem(index, loc, f"'{host}' is an alias of app '{owner}'")
+                        continue
                     main_hosts.setdefault(host, app.name)
                 for edge in zone_edges:
                     taken = host_edges.get(host)

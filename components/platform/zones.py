@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.inputs.settings import Visibility
+from components.platform.certificates import VALIDATION_TIMEOUT
 
 DELEGATION_TTL = 3600
 """Seconds resolvers keep the delegation: short enough to fix a mistake within the hour."""
@@ -131,10 +132,12 @@ class Zones(pulumi.ComponentResource):
 def undelegated_zone_warning(domain: str, zone_urn: str) -> str:
     """What to do when this stack creates a public zone that nothing delegates to."""
     return (
-        f"The public zone {domain} is created by this stack and no parent zone delegates to it, so ACM "
-        "cannot validate the certificates and the first `pulumi up` stops when the validation times out. "
-        "Either set `gangplank:parentZoneId` (and `gangplank:parentZoneRoleArn` for a parent zone in another "
-        "account), or deploy in two phases: `pulumi up --target '" + zone_urn + "'`, set the zone's name "
-        "servers (`pulumi stack output publicNameServers`) as NS records for " + domain + " at its parent, "
-        "then `pulumi up`."
+        f"The public zone {domain} ({zone_urn}) is created by this stack and no parent zone delegates to it: ACM "
+        f"cannot validate the certificates, and `pulumi up` fails when the validation times out "
+        f"(after {VALIDATION_TIMEOUT}). Either set gangplank:parentZoneId (and gangplank:parentZoneRoleArn for a "
+        "parent zone in another AWS account) so that gangplank delegates the zone in the same run; or, when the "
+        f"parent domain is not in your reach, create the zone first (`aws route53 create-hosted-zone --name "
+        f"{domain} --caller-reference $(date +%s)`), have its name servers set as NS records at the parent, and "
+        "adopt it with gangplank:publicZoneId; or, if the parent already delegates to this zone, set "
+        "gangplank:publicZoneDelegated to true."
     )

@@ -1,0 +1,99 @@
+"""Checks before the first resource: a deployment without an UptimeRobot key, and resource names that collide."""
+
+from __future__ import annotations
+
+import runpy
+import shutil
+from pathlib import Path
+
+import pytest
+from pulumi.runtime.stack import wait_for_rpcs
+
+from components.apps.preflight import check_before_declaring, resource_name_problems
+from components.inputs.catalog import load_catalogue
+from components.inputs.problems import InputError
+from planner.run import mocked_runtime
+from planner.stackconfig import read_stack_config
+from tests.conftest import ROOT, STACKS, make_settings
+
+ONE_PUBLIC_APP = """
+apps:
+  - name: shop
+    visibility: public
+    service: {name: shop, port: 80}
+"""
+
+
+def apps_of(write_apps, text: str, **settings):
+    return load_catalogue(write_apps(text), make_settings(**settings), "dev", STACKS)
+
+
+def test_a_deployment_with_monitors_and_no_key_stops_before_anything_is_declared(write_apps):
+    apps = apps_of(write_apps, ONE_PUBLIC_APP)
+    with pytest.raises(InputError) as caught:
+        check_before_declaring(make_settings(), apps, "dev", dry_run=False, environ={})
+    [problem] = caught.value.problems
+    assert str(problem).startswith("Pulumi.dev.yaml: config 'gangplank:uptimerobotApiKey': 1 app(s) get an uptime")
+    assert "pulumi config set --secret gangplank:uptimerobotApiKey" in str(problem)
+    assert "UPTIMEROBOT_API_KEY" in str(problem)
+
+
+@pytest.mark.parametrize("case", ["preview", "environment", "config", "monitors off", "nothing monitored"])
+def test_no_key_is_needed_where_no_api_call_is_made(write_apps, case):
+    settings = {"config": {"uptimerobot_api_key": "k"}, "monitors off": {"monitors_enabled": False}}.get(case, {})
+    text = ONE_PUBLIC_APP.replace("public", "private") if case == "nothing monitored" else ONE_PUBLIC_APP
+    apps = apps_of(write_apps, text, **settings)
+    check_before_declaring(make_settings(**settings), apps, "dev", dry_run=case == "preview",
+                           environ={"UPTIMEROBOT_API_KEY": "k"} if case == "environment" else {})
+
+
+def test_the_real_program_declares_nothing_without_a_key(tmp_path: Path, monkeypatch):
+    # A stack like dev whose file has no key, run as `pulumi up` runs the program (not a preview).
+    stack_file = (ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8")
+    keyless = stack_file.split("  gangplank:uptimerobotApiKey:")[0]
+    (tmp_path / "Pulumi.dev.yaml").write_text(keyless, encoding="utf-8")
+    shutil.copy(ROOT / "apps.yaml", tmp_path / "apps.yaml")
+    monkeypatch.delenv("UPTIMEROBOT_API_KEY", raising=False)
+    config = read_stack_config("dev", tmp_path)
+    config.values["gangplank:appsFile"] = str(tmp_path / "apps.yaml")
+    with mocked_runtime("dev", config.values, config.secret_keys) as (monitor, loop):
+        with pytest.raises(InputError, match="uptimerobotApiKey"):
+            runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        loop.run_until_complete(wait_for_rpcs())
+        assert monitor.registrations == []
+
+
+def test_two_apps_whose_resources_would_share_a_name_are_refused(write_apps):
+    text = """
+apps:
+  - name: a
+    visibility: private
+    service: {name: a, port: 80}
+    auth: {basic: {users: [b-password-c]}}
+  - name: a-password-b
+    visibility: private
+    service: {name: b, port: 80}
+    auth: {basic: {users: [c]}}
+"""
+    path = write_apps(text)
+    apps = load_catalogue(path, make_settings(), "dev", STACKS)
+    [problem] = resource_name_problems(apps, make_settings())
+    assert str(problem) == (f"{path}:6: app 'a-password-b' field 'name': its RandomPassword would be named "
+                            "'a-password-b-password-c', like one of app 'a': rename one of the two apps (or the "
+                            "user/edge that makes the name)")
+
+
+def test_an_edge_name_that_makes_another_apps_ingress_name_is_refused(write_apps):
+    text = """
+apps:
+  - name: a
+    edges: [public, ingress]
+    service: {name: a, port: 80}
+  - name: a-ingress
+    visibility: public
+    service: {name: b, port: 80}
+"""
+    settings = make_settings(edges={"ingress": {"visibility": "private", "allowed_cidrs": ["10.1.0.0/16"]}})
+    apps = load_catalogue(write_apps(text), settings, "dev", STACKS)
+    [problem] = resource_name_problems(apps, settings)
+    assert "its Ingress would be named 'a-ingress-ingress'" in str(problem)
