@@ -1,18 +1,22 @@
 """`python -m planner`: plan a stack offline, or diff it against an earlier plan.
 
-Exit codes: 0 planned; 1 invalid input (every problem on stderr, one per line); 2 usage error.
+Modes besides the plan itself: `--preview fresh|update` (as `pulumi preview`, unknowns shown),
+`--rollout` (the first `pulumi up` rehearsed over the dependency graph), `--rehearse` (the AWS
+resources replayed into moto). Exit codes: 0 planned; 1 invalid input (every problem on stderr,
+one per line), or, with `--rehearse`, a resource AWS would refuse; 2 usage error.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
 from components.inputs.problems import InputError
 from planner.render import RENDERERS
-from planner.run import plan
+from planner.run import PREVIEWS, build_plan, run_program
 
 EXIT_OK, EXIT_INVALID = 0, 1  # usage errors exit 2 from argparse itself
 
@@ -26,8 +30,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--apps", default=None, metavar="PATH",
                         help="app catalogue (default: the stack's gangplank:appsFile, else apps.yaml)")
     parser.add_argument("--format", choices=sorted(RENDERERS), default="table", help="output format (default: table)")
-    parser.add_argument("--diff", metavar="BASE.json",
-                        help="compare with an earlier `--format json` plan; prints a Markdown summary")
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--diff", metavar="BASE.json",
+                       help="compare with an earlier `--format json` plan; prints a Markdown summary")
+    modes.add_argument("--preview", choices=PREVIEWS,
+                       help="plan as `pulumi preview` of a new stack (fresh) or of an update of every Helm release "
+                            "and monitor (update): values the providers compute are unknown")
+    modes.add_argument("--rollout", action="store_true",
+                       help="rehearse the first `pulumi up` over the dependency graph with modeled durations "
+                            "(table, or --format json)")
+    modes.add_argument("--rehearse", action="store_true",
+                       help="replay the plan's AWS resources into an AWS emulator (moto, in process); "
+                            "exits 1 if AWS would refuse any")
     return parser
 
 
@@ -53,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)  # exits 2 on usage errors
     try:
         base = _load_base(args.diff) if args.diff else None
-        head = plan(args.stack, args.apps)
+        run = run_program(args.stack, args.apps, mode=args.preview or "plan")
+        head = build_plan(run)
     except InputError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)
@@ -63,9 +78,28 @@ def main(argv: list[str] | None = None) -> int:
         print(err, file=sys.stderr)
         return EXIT_INVALID
     if base is not None:
-        from planner.diff import diff_plans, render_diff_markdown
+        from planner.diff import diff_plans, render_diff_markdown, render_rollout_section
+        from planner.rollout import change_rollout
 
-        sys.stdout.write(render_diff_markdown(diff_plans(base, head)))
+        diff = diff_plans(base, head)
+        sys.stdout.write(render_diff_markdown(diff))
+        if not diff.is_empty:
+            sys.stdout.write(render_rollout_section(change_rollout(base, head, run.config, os.environ)))
+    elif args.rollout:
+        from planner.rollout import render_rollout_table, rollout_report
+
+        report = rollout_report(head, run.config, os.environ)
+        sys.stdout.write(RENDERERS["json"](report) if args.format == "json" else render_rollout_table(report))
+    elif args.rehearse:
+        from planner.rehearse import rehearse_run, render_rehearsal
+
+        lines = rehearse_run(run)
+        sys.stdout.write(render_rehearsal(lines))
+        return EXIT_INVALID if any(line.outcome == "rejected" for line in lines) else EXIT_OK
+    elif args.preview and args.format == "table":
+        from planner.preview import render_preview_table
+
+        sys.stdout.write(render_preview_table(head))
     else:
         sys.stdout.write(RENDERERS[args.format](head))
     return EXIT_OK

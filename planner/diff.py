@@ -601,3 +601,35 @@ class _NodeIds:
 def _label(text: str) -> str:
     """Text for a quoted Mermaid label: a `"` would end it; entity codes render the same characters."""
     return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+# -- rollout (planner.rollout.change_rollout) ----------------------------------------------
+
+
+def render_rollout_section(change: Mapping[str, Any]) -> str:
+    """The modeled `pulumi up` time of a change and its blockers, as a section after the diff.
+
+    `change` is `planner.rollout.change_rollout(base, head, ...)`: a pure function of the plans, the
+    stack config's keys and the environment; kept apart from `render_diff_markdown` on purpose.
+    """
+    from planner.rollout import duration_text
+
+    touched = len(change["created"]) + len(change["updated"]) + len(change["deleted"])
+    if not touched:
+        return ""
+    path = " → ".join(_code(name.partition("::")[2]) for name in change["criticalPath"][:8])
+    more = " → …" if len(change["criticalPath"]) > 8 else ""
+    lines = ["", "#### Rollout (modeled)", "",
+             f"`pulumi up` of this change: about **{duration_text(change['seconds'])}** "
+             f"({len(change['created'])} created, {len(change['updated'])} updated, {len(change['deleted'])} deleted)"
+             + (f"; slowest chain: {path}{more}." if path else "."), ""]
+    if change["blockers"]:
+        lines += ["> [!CAUTION]", "> **This change cannot complete as planned:**", ">"]
+        lines += [f"> - {_code(b['resource'])}: {' '.join(str(b['reason']).split())}"
+                  for b in change["blockers"][:MAX_RISK_LINES]]
+        if len(change["blockers"]) > MAX_RISK_LINES:
+            lines.append(f"> - … and {len(change['blockers']) - MAX_RISK_LINES} more.")
+        lines.append("")
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"

@@ -16,6 +16,8 @@ def render_json(plan: dict[str, Any]) -> str:
 
 
 def _cell(value: Any) -> str:
+    if value == "[unknown]":  # a preview plan's value the providers compute (planner.preview)
+        return "(unknown)"
     if isinstance(value, bool):
         return "yes" if value else "no"
     return "-" if value is None else str(value)

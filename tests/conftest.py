@@ -152,3 +152,28 @@ def resolve(value: Any) -> Any:
     return asyncio.get_event_loop().run_until_complete(pulumi.Output.from_input(value).future())
 
 
+
+
+@pytest.fixture(scope="session")
+def cached_run() -> Callable[..., ProgramRun]:
+    """The program run once per (stack, flavor, mode) for the whole session: cached_run("dev", "nginx-inc", "fresh").
+
+    Planner modes are slow enough that planning every stack in every mode once per test would cost
+    seconds each; tests that only read a run share it (and must not change it).
+    """
+    import os
+
+    runs: dict[tuple[str, str, str], ProgramRun] = {}
+
+    def run(stack: str = "dev", flavor: str = "nginx-inc", mode: str = "plan") -> ProgramRun:
+        key = (stack, flavor, mode)
+        if key not in runs:
+            cwd = os.getcwd()
+            os.chdir(ROOT)
+            try:
+                runs[key] = run_program(stack, None, ROOT, {"gangplank:flavor": flavor}, mode)  # type: ignore[arg-type]
+            finally:
+                os.chdir(cwd)
+        return runs[key]
+
+    return run
