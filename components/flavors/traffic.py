@@ -15,12 +15,14 @@ as plain HTTP. Redirecting on `$scheme` would therefore loop forever: nginx woul
 requests that the client made over HTTPS. Instead the two NLB listeners go to two different
 controller ports (the "port split"):
 
-    NLB :80  (TCP) -> pod :8090  a server whose only job is `return 308 https://$host$request_uri`
-    NLB :443 (TLS) -> pod :80    the controller's normal HTTP listener that serves the apps
+    NLB :80  (TCP) -> pod :8090      a server whose only job is `return 308 https://$host$request_uri`
+    NLB :443 (TLS) -> pod :80 / :443  the plain-HTTP listener that serves the apps (ingress-nginx: 80;
+                                      F5: 443, see `nginx_inc.APP_PORT`)
 
 A request on the app port has, by construction, come over HTTPS, and a request on the redirect
 port never reaches an app; no decision depends on `$scheme`, so nothing can loop. The apps are
-told `X-Forwarded-Proto: https` (F5: ConfigMap `redirect-to-https`, which hard-codes it;
+told `X-Forwarded-Proto: https` and `X-Forwarded-Port: 443` (F5: ConfigMap `redirect-to-https`,
+which hard-codes the scheme, and the pod port itself, which its template reports as the port;
 ingress-nginx: proxy protocol, which reports the NLB listener port 443 and makes it `https`).
 
 *Client IP*: proxy protocol v2 on both sides. The NLB prepends a PROXY v2 header to every
