@@ -32,8 +32,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from components.uptimerobot.client import FREE_PLAN_RATE_PER_MINUTE, RATE_ENV_VAR
+from components.uptimerobot.client import RATE_ENV_VAR
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
+
+FREE_PLAN_RATE_PER_MINUTE = 10
+"""UptimeRobot's API rate on the free plan (API v3 documentation, "Rate limits": 10 requests a minute)."""
 
 ZONE = "aws:route53/zone:Zone"
 RECORD = "aws:route53/record:Record"
@@ -150,9 +153,10 @@ FIGURES: dict[str, dict[str, Figure]] = {
         "delete": Figure(0, "local"),
     },
     MONITOR: {
-        "create": Figure(UPTIMEROBOT_CALL_S, "one request (POST /monitors), paced at the account's rate "
-                                             f"({RATE_ENV_VAR}, default {FREE_PLAN_RATE_PER_MINUTE}/min, the free "
-                                             "plan's): every monitor of the run queues for it"),
+        "create": Figure(UPTIMEROBOT_CALL_S, "one request (POST /monitors), paced at the account's rate, which "
+                                             "the provider learns from the API's X-RateLimit headers; modeled at "
+                                             f"{RATE_ENV_VAR} if set, else the free plan's {FREE_PLAN_RATE_PER_MINUTE}"
+                                             "/min (the slowest): every monitor of the run queues for it"),
         "update": Figure(UPTIMEROBOT_CALL_S, "one request (PATCH /monitors/{id}), paced at the account's rate"),
         "delete": Figure(UPTIMEROBOT_CALL_S, "one request (DELETE /monitors/{id}), paced at the account's rate"),
     },
@@ -454,7 +458,8 @@ def _is_component(resource: Mapping[str, Any]) -> bool:
 
 
 def rate_per_minute(environ: Mapping[str, str]) -> int:
-    """The UptimeRobot request rate the provider paces itself to (client.py: env, else the free plan's)."""
+    """The UptimeRobot request rate to model: the provider paces on the API's own headers, which a plan
+    cannot know, so the optional ceiling if set, else the slowest plan's (free)."""
     raw = environ.get(RATE_ENV_VAR, "").strip()
     return int(raw) if raw.isdigit() and int(raw) > 0 else FREE_PLAN_RATE_PER_MINUTE
 
