@@ -18,7 +18,7 @@ import pulumi_random as random
 
 from components.apps.host import Host
 from components.apps.routing import HostShare, IngressUnit
-from components.flavors.traffic import AppIntent, Flavor, RateLimitIntent
+from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, Flavor, RateLimitIntent
 from components.inputs.catalog import MONITOR_USER, ResolvedApp
 from components.platform.platform import EdgeTarget
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
@@ -134,8 +134,8 @@ def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, vi
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": unit.name, "namespace": app.namespace, "labels": labels(app),
-                     "annotations": annotations},
+        "metadata": {"name": unit.name, "namespace": app.namespace,
+                     "labels": {**labels(app), INGRESS_EDGE_LABEL: target.edge}, "annotations": annotations},
         "spec": {"ingressClassName": target.ingress_class,
                  "rules": [{"host": host, "http": {"paths": paths}} for host in unit.hosts]},
     }
