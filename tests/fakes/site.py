@@ -5,9 +5,11 @@ address, path, headers) it picks the location nginx would pick and applies what 
 annotations ask for there, in nginx's order (the access phase: the allow-list, then basic auth;
 `satisfy all`, nginx's default). Only what decides whether a monitor can pass is modelled:
 
-- location choice: an exact match first (`pathType: Exact`, or F5's `nginx.org/path-regex:
-  exact`, both `location = /p`), else the longest Prefix match, element by element
-  (nginx docs, "location"; Kubernetes Ingress `pathType`);
+- location choice: an exact match first (`location = /p`), else the longest Prefix match, element
+  by element (nginx docs, "location"; Kubernetes Ingress `pathType`). What makes a location exact
+  differs: ingress-nginx honours `pathType: Exact`; the F5 templates build the location from the
+  path and the `nginx.org/path-regex` annotation only (v5.5.4 `makeLocationPath`), so for F5 the
+  model ignores `pathType` and a missing annotation leaves a prefix location;
 - allow-lists: F5's `allow ...; deny all;` location snippets, ingress-nginx's
   `allowlist-source-range`;
 - basic auth: the htpasswd Secret the Ingress names, checked with bcrypt (both flavors' crypt()).
@@ -61,13 +63,15 @@ def _secret_name(annotations: Mapping[str, str]) -> str | None:
 class IngressSite:
     """Answers requests as the controllers would, from revealed Ingress and Secret manifests."""
 
-    def __init__(self, ingresses: Iterable[Mapping[str, Any]], secrets: Iterable[Mapping[str, Any]]) -> None:
+    def __init__(self, ingresses: Iterable[Mapping[str, Any]], secrets: Iterable[Mapping[str, Any]],
+                 flavor: str) -> None:
         self._locations: dict[str, list[_Location]] = {}
         for ingress in ingresses:
             exact_all = _annotations(ingress).get("nginx.org/path-regex") == "exact"
             for rule in ingress["spec"].get("rules") or []:
                 for entry in (rule.get("http") or {}).get("paths") or []:
-                    location = _Location(entry["path"], exact_all or entry["pathType"] == "Exact", ingress)
+                    exact = exact_all if flavor == "nginx-inc" else entry["pathType"] == "Exact"
+                    location = _Location(entry["path"], exact, ingress)
                     self._locations.setdefault(rule["host"], []).append(location)
         self._htpasswd: dict[tuple[str, str], dict[str, bytes]] = {}
         for secret in secrets:

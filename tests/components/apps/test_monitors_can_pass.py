@@ -43,7 +43,7 @@ def probed(request, run_stack, write_apps, monitor_provider, fake_uptimerobot) -
     run = run_stack("dev", write_apps(CATALOGUE), flavor=request.param)
     regs = run.monitor.registrations
     site = IngressSite([r.revealed_inputs() for r in regs if r.type == "kubernetes:networking.k8s.io/v1:Ingress"],
-                       [r.revealed_inputs() for r in regs if r.type == "kubernetes:core/v1:Secret"])
+                       [r.revealed_inputs() for r in regs if r.type == "kubernetes:core/v1:Secret"], request.param)
     monitors = {}
     for reg in regs:
         if reg.type == MONITOR:
