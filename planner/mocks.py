@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,17 @@ MODES: tuple[Mode, ...] = ("plan", "fresh", "update")
 
 MOCK_VPC_CIDR = "10.0.0.0/16"
 """The CIDR block every mocked VPC reports (aws.ec2.get_vpc)."""
+MOCK_VPC_IPV6_CIDR = "2001:db8:1234:1a00::/56"
+"""The IPv6 block every mocked VPC reports (a documentation prefix standing in for Amazon's pool)."""
+MOCK_AVAILABILITY_ZONES = ("a", "b", "c")
+"""Zone suffixes of the mocked subnets: one public and one private subnet in each, as EKS VPCs are usually laid out."""
+MOCK_SUBNET_LAYOUT = (
+    # (role, IPv4 CIDR per zone, tags): public subnets tagged for internet-facing load balancers, private
+    # (node) subnets tagged for internal ones, as eksctl and the terraform-aws-eks VPC module tag them.
+    ("public", ("10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"), {"kubernetes.io/role/elb": "1"}),
+    ("private", ("10.0.64.0/18", "10.0.128.0/18", "10.0.192.0/18"), {"kubernetes.io/role/internal-elb": "1"}),
+)
+"""The subnets of every mocked VPC (aws.ec2.get_subnets / get_subnet)."""
 
 MOCK_ACCOUNT = "111122223333"
 """The AWS account every mocked ARN names (the documentation account of the AWS docs)."""
@@ -240,6 +252,64 @@ class _Answers:
         return str(monitor_id), {**args.inputs, "monitor_id": monitor_id, "status": "UP"}
 
 
+@dataclass(frozen=True)
+class MockSubnet:
+    """One subnet of a mocked VPC, with the attributes DescribeSubnets filters on."""
+
+    id: str
+    vpc_id: str
+    cidr_block: str
+    ipv6_cidr_block: str
+    availability_zone: str
+    tags: dict[str, str]
+
+    def matches(self, name: str, values: list[str]) -> bool:
+        """EC2's filter semantics for the filters gangplank uses: any of `values` matches."""
+        if name == "vpc-id":
+            return self.vpc_id in values
+        if name == "subnet-id":
+            return self.id in values
+        if name == "availability-zone":
+            return self.availability_zone in values
+        if name == "tag-key":
+            return any(key in values for key in self.tags)
+        if name.startswith("tag:"):
+            key = name.removeprefix("tag:")
+            return key in self.tags and self.tags[key] in values
+        raise NotImplementedError(f"the mocks do not model the DescribeSubnets filter {name!r}")
+
+
+def mock_subnets(vpc_id: str) -> list[MockSubnet]:
+    """The subnets of a mocked VPC: `MOCK_SUBNET_LAYOUT` in each zone, ids and IPv6 /64s derived from the VPC."""
+    ipv6 = ipaddress.ip_network(MOCK_VPC_IPV6_CIDR).subnets(new_prefix=64)
+    subnets = []
+    for role, cidrs, tags in MOCK_SUBNET_LAYOUT:
+        for zone, cidr in zip(MOCK_AVAILABILITY_ZONES, cidrs, strict=True):
+            subnets.append(MockSubnet(id="subnet-" + digest(vpc_id, role, zone, length=17), vpc_id=vpc_id,
+                                      cidr_block=cidr, ipv6_cidr_block=str(next(ipv6)),
+                                      availability_zone=f"{region()}{zone}", tags=dict(tags)))
+    return subnets
+
+
+def _get_subnets(args: dict[str, Any], subnets: list[MockSubnet]) -> dict[str, Any]:
+    """aws:ec2/getSubnets: the ids of every subnet matching all filters (an empty list is no error)."""
+    filters = args.get("filters") or []
+    found = [subnet.id for subnet in subnets if all(subnet.matches(f["name"], list(f.get("values", [])))
+                                                    for f in filters)]
+    # terraform-provider-aws vpc_subnets_data_source.go: id = the region, ids = the matches.
+    return {"id": args.get("region") or region(), "ids": found, "filters": filters}
+
+
+def _get_subnet(subnet: MockSubnet | None, subnet_id: str) -> dict[str, Any]:
+    """aws:ec2/getSubnet by id (the only way gangplank asks); an unknown id fails like the provider."""
+    if subnet is None:
+        raise ValueError(f"no matching EC2 Subnet found (id {subnet_id})")
+    return {"id": subnet.id, "arn": f"arn:aws:ec2:{region()}:{MOCK_ACCOUNT}:subnet/{subnet.id}",
+            "vpcId": subnet.vpc_id, "cidrBlock": subnet.cidr_block, "ipv6CidrBlock": subnet.ipv6_cidr_block,
+            "availabilityZone": subnet.availability_zone, "state": "available", "tags": dict(subnet.tags),
+            "availableIpAddressCount": 4000}
+
+
 def _kubernetes_object(args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
     """pulumi-kubernetes ids: `namespace/name` for namespaced objects, `name` for cluster-scoped ones."""
     metadata = args.inputs.get("metadata") or {}
@@ -299,6 +369,12 @@ class GangplankMocks(pulumi.runtime.Mocks):
         self.check_failures: list[CheckFailure] = []
         self._answers = _Answers(self.declared)
         self._providers: dict[str, Any] = {}
+        self._listed: dict[str, MockSubnet] = {}
+        """Subnets a getSubnets call returned, by id: what getSubnet can then be asked about."""
+
+    def subnets(self, vpc_ids: list[str]) -> list[MockSubnet]:
+        """The subnets of these VPCs (tests override this to model other layouts)."""
+        return [subnet for vpc_id in vpc_ids for subnet in mock_subnets(vpc_id)]
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if args.typ.startswith(DYNAMIC_PREFIX):
@@ -356,8 +432,17 @@ class GangplankMocks(pulumi.runtime.Mocks):
         if args.token == "aws:route53/getZone:getZone":
             zone_id = args.args.get("zoneId") or hosted_zone_id(str(args.args.get("name")))
             return {"zoneId": zone_id, "id": zone_id, "name": args.args.get("name", "example.com")}, []
+        if args.token == "aws:ec2/getSubnets:getSubnets":
+            vpc_ids = sorted({v for f in args.args.get("filters") or [] if f.get("name") == "vpc-id"
+                              for v in f.get("values", [])})
+            listed = self.subnets(vpc_ids)
+            self._listed.update({subnet.id: subnet for subnet in listed})
+            return _get_subnets(args.args, listed), []
+        if args.token == "aws:ec2/getSubnet:getSubnet":
+            subnet_id = str(args.args.get("id"))
+            return _get_subnet(self._listed.get(subnet_id), subnet_id), []
         if args.token == "aws:ec2/getVpc:getVpc":
-            # One primary CIDR, as most EKS VPCs have; the NLB security group's egress follows it.
+            # One primary CIDR, as most EKS VPCs have; the admission webhook's NetworkPolicy rule follows it.
             vpc_id = args.args.get("id") or "vpc-" + digest("default-vpc", length=17)
             return {"id": vpc_id, "cidrBlock": MOCK_VPC_CIDR, "state": "available",
                     "arn": f"arn:aws:ec2:{region()}:{MOCK_ACCOUNT}:vpc/{vpc_id}",

@@ -481,12 +481,16 @@ def _pairs(text: str) -> list[tuple[str, str]]:
 
 
 def _service_ports(service: Mapping[str, Any]) -> list[tuple[int, Any]]:
-    """(port, target port) of a chart's Service values, in the two shapes the supported charts use:
-    `ports: {http: 80}` with `targetPorts` (ingress-nginx), `httpPort: {port, targetPort, enable}` (F5)."""
+    """(port, target port) of a chart's Service values, in the shapes the supported charts use:
+    `ports: {http: 80}` with `targetPorts` (ingress-nginx), `httpPort: {port, targetPort, enable}` (F5),
+    and F5's `customPorts`, ServicePorts its template renders as they are (templates/controller-service.yaml
+    at v5.5.4)."""
     found: list[tuple[int, Any]] = []
     ports, targets = service.get("ports"), service.get("targetPorts") or {}
     if isinstance(ports, Mapping):
         found += [(int(port), targets.get(name, port)) for name, port in ports.items() if isinstance(port, int)]
+    found += [(int(port["port"]), port.get("targetPort", port["port"])) for port in service.get("customPorts") or []
+              if isinstance(port, Mapping) and "port" in port]
     for key, value in service.items():
         if key.endswith("Port") and isinstance(value, Mapping) and value.get("enable", True) and "port" in value:
             found.append((int(value["port"]), value.get("targetPort", value["port"])))

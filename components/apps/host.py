@@ -9,6 +9,15 @@ with CREATE semantics (`allow_overwrite` unset). It marks its own records the wa
 TXT registry does, with an owner id of its own, so ExternalDNS leaves gangplank's records alone,
 and gangplank leaves ExternalDNS's. (The two exceptions are records that are ours by
 construction: ACM's validation CNAME and the public zone's NS delegation.)
+
+ExternalDNS versions. The marker of an alias A record is `a-<host>`, read by ExternalDNS v0.22 and
+later. v0.12 to v0.21 keyed an A alias on `cname-<host>` (registry/txt/registry.go at v0.21.0:
+"AWS Alias records are encoded as type cname"); v0.22 reads `a-<host>` and falls back to
+`cname-<host>`, warning that the old one can be removed. gangplank writes only `a-` (and `aaaa-`,
+read alike by all). Its records are safe with either: an ExternalDNS that does not see a marker
+takes the record for unowned, and its plan never updates or deletes a record it does not own, nor
+creates one over it (plan/plan.go at v0.21.0). What v0.12-v0.21 lose is only the owner's name in
+their reports ("owner id does not match" instead of the gangplank owner id).
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.apps.routing import HostShare
-from components.flavors.traffic import AppIntent
+from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent
 from components.platform.platform import EdgeTarget
 
 OWNER_PREFIX = "gangplank"
@@ -57,9 +66,9 @@ def ownership_value(stack: str, resource: str) -> str:
     return f"heritage=external-dns,external-dns/owner={owner_id(stack)},external-dns/resource={resource}"
 
 
-def record_types(dualstack: bool) -> list[str]:
-    """Alias records a host gets: AAAA too when the load balancer has IPv6 addresses."""
-    return ["A", "AAAA"] if dualstack else ["A"]
+def record_types(ipv6_clients: bool) -> list[str]:
+    """Alias records a host gets: AAAA too when IPv6 clients can reach its load balancer (`EdgeTarget.ipv6_clients`)."""
+    return ["A", "AAAA"] if ipv6_clients else ["A"]
 
 
 def master_intent(visibility: str) -> AppIntent:
@@ -74,7 +83,8 @@ def master_ingress_manifest(share: HostShare, target: EdgeTarget, visibility: st
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": share.host, "namespace": share.owner.namespace, "labels": MANAGED_BY,
+        "metadata": {"name": share.host, "namespace": share.owner.namespace,
+                     "labels": {**MANAGED_BY, INGRESS_EDGE_LABEL: target.edge},
                      "annotations": target.flavor.ingress_annotations(master_intent(visibility))},
         "spec": {"ingressClassName": target.ingress_class, "rules": [{"host": share.host}]},
     }
@@ -117,7 +127,7 @@ class Host(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
                     depends_on=list(target.controllers_ready))))
         self.records = []
-        for record_type in record_types(target.dualstack):
+        for record_type in record_types(target.ipv6_clients):
             self.records.append(aws.route53.Record(
                 f"{name}-{record_type.lower()}",
                 zone_id=target.zone_id,

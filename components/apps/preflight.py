@@ -27,6 +27,8 @@ def child_resources(app: ResolvedApp, units: Sequence[str]) -> list[tuple[str, s
         names.append(("Secret", f"{app.name}-htpasswd", ["name"]))
         names += [("RandomPassword", f"{app.name}-password-{user}", ["auth", "basic", "users", position])
                   for position, user in enumerate(app.app.auth.basic.users)]
+        if app.monitored:
+            names.append(("RandomPassword", f"{app.name}-monitor-password", ["monitor"]))
     if app.monitored:
         names.append(("Monitor", f"{app.name}-monitor", ["name"]))
     return names

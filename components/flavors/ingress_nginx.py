@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from components.flavors.traffic import (
+    ADMISSION_WEBHOOK_PORT,
     APP_PORT,
     BASIC_AUTH_REALM,
     CONTROLLER_RESOURCES,
     HSTS_MAX_AGE,
+    INGRESS_EDGE_LABEL,
     LIMIT_STATUS,
     NLB_CLASS,
     PROMETHEUS_PORTS,
@@ -20,6 +22,7 @@ from components.flavors.traffic import (
     ChartRef,
     ControllerSpec,
     HtpasswdFormat,
+    PodPorts,
     bcrypt_line,
     check_intent,
     nlb_service_annotations,
@@ -32,6 +35,9 @@ CHART = ChartRef(repo="https://kubernetes.github.io/ingress-nginx", chart="ingre
 """The chart version gangplank is tested with."""
 HTPASSWD = HtpasswdFormat(secret_type="Opaque", key="auth")
 """How this controller reads a basic-auth Secret."""
+POD_PORTS = PodPorts(traffic=(APP_PORT, REDIRECT_PORT), cluster=(PROMETHEUS_PORTS["ingress-nginx"],),
+                     control_plane=(ADMISSION_WEBHOOK_PORT,))
+"""The ingress-nginx pod's ports for its NetworkPolicy (the admission webhook is called by the API server)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class IngressNginxFlavor:
     default_chart: ChartRef = CHART
     shared_host_mode: Literal["mergeable", "native"] = "native"
     htpasswd: HtpasswdFormat = HTPASSWD
+    pod_ports: PodPorts = POD_PORTS
 
     def chart(self, version: str | None) -> ChartRef:
         return with_version(self.default_chart, version)
@@ -92,8 +99,17 @@ class IngressNginxFlavor:
             "watchIngressWithoutClass": False,
             "electionID": self.leader_election_id(spec),
             "allowSnippetAnnotations": False,
+            # Each controller's webhook judges only its own edge's Ingresses. The chart's webhook has no
+            # rule on the class and `failurePolicy: Fail` (templates/admission-webhooks/validating-
+            # webhook.yaml at helm-chart-4.15.1): unscoped, one controller being down would block every
+            # Ingress of the cluster. Ingresses without gangplank's label are not judged by these.
+            "admissionWebhooks": {"objectSelector": {"matchLabels": {INGRESS_EDGE_LABEL: spec.edge}}},
             "containerPort": {"http": APP_PORT, "https": 443, REDIRECT_PORT_NAME: REDIRECT_PORT},
             "config": {
+                # With proxy protocol the apps are told the NLB listener's port and scheme:
+                # X-Forwarded-Port is $proxy_protocol_server_port (rootfs/etc/nginx/template/nginx.tmpl)
+                # and 443 there makes X-Forwarded-Proto https (rootfs/etc/nginx/lua/lua_ingress.lua),
+                # both at controller-v1.15.1.
                 "use-proxy-protocol": "true",
                 "proxy-real-ip-cidr": ",".join(spec.trusted_proxy_cidrs),
                 "http-snippet": redirect_server_snippet(),
@@ -110,7 +126,6 @@ class IngressNginxFlavor:
                 "externalTrafficPolicy": "Cluster",  # see the F5 flavor: ip targets bypass node ports
                 "allocateLoadBalancerNodePorts": False,
                 "annotations": nlb_service_annotations(spec),
-                "loadBalancerSourceRanges": list(spec.source_ranges),
                 "ports": {"http": 80, "https": 443},
                 # The port split: NLB 80 -> redirect server, NLB 443 (TLS) -> the normal HTTP port.
                 "targetPorts": {"http": REDIRECT_PORT_NAME, "https": "http"},
@@ -157,6 +172,7 @@ class IngressNginxFlavor:
             annotations[prefix + "proxy-body-size"] = intent.max_body_size
         if intent.https_backend is not None:
             annotations[prefix + "backend-protocol"] = "HTTPS"
+        # exact_paths needs no annotation: ingress-nginx honours `pathType: Exact` (`location = /p`).
         return annotations
 
     def htpasswd_line(self, user: str, bcrypt_hash: str) -> str:

@@ -31,6 +31,8 @@ from components.inputs.yamlfile import LineDict, YamlFileError, YamlIssue, line_
 Protocol = Literal["HTTP", "HTTPS"]
 SCHEMA_FILE = "apps.schema.json"
 DASHBOARD_APP_NAME = "forecastle"  # the dashboard is exposed as an app of this name
+MONITOR_USER = "uptimerobot"
+"""The basic-auth user a monitored app's uptime monitor logs in as, with a password of its own."""
 SCHEMA_ID = "https://gangplank.dev/apps.schema.json"
 
 
@@ -376,6 +378,9 @@ def entry_problems(app: App) -> list[tuple[list[str | int], str]]:
     for position, user in enumerate(users):
         if user in users[:position]:
             found.append((["auth", "basic", "users", position], f"user '{user}' is listed twice"))
+        if user == MONITOR_USER:
+            found.append((["auth", "basic", "users", position], f"'{MONITOR_USER}' is the uptime monitor's own user "
+                                                                "(it gets a generated password); choose another name"))
     for position, edge_name in enumerate(app.edges or []):
         if edge_name in app.edges[:position]:  # type: ignore[index]
             found.append((["edges", position], f"edge '{edge_name}' is listed twice"))
@@ -523,6 +528,29 @@ def _normal_path(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
+def path_is_under(path: str, prefix: str) -> bool:
+    """Whether `path` is matched by the Prefix path `prefix` (Kubernetes: element by element)."""
+    path, prefix = _normal_path(path), _normal_path(prefix)
+    return prefix == "/" or path == prefix or path.startswith(prefix + "/")
+
+
+def probe_path_problem(app: App) -> str | None:
+    """Why the monitor of an allow-listed app could not be let in for its health path alone.
+
+    UptimeRobot's probe addresses are admitted for the health path only, through an Ingress of
+    its own with an exact-match path beside the app's: the health path must therefore be one of
+    the app's routes, and not one of its `paths` itself (the two would be one location).
+    """
+    hint = "set healthPath to a path of its own inside the app's paths (e.g. /healthz), or monitor.enabled: false"
+    if any(_normal_path(app.health_path) == _normal_path(p) for p in app.paths):
+        return (f"'{app.health_path}' is one of the app's paths; with allowCidrs the monitor is let in from "
+                f"UptimeRobot's addresses for the health path alone, which needs a path of its own: {hint}")
+    if not any(path_is_under(app.health_path, p) for p in app.paths):
+        return (f"'{app.health_path}' is not routed to the app (paths {', '.join(app.paths)}); the monitor would "
+                f"check another app: {hint}")
+    return None
+
+
 def unreachable_reason(edges: Sequence[Edge]) -> str | None:
     """Why UptimeRobot, which probes from the internet, cannot reach an app on these edges."""
     if any(edge.open_to_everyone for edge in edges):
@@ -606,6 +634,10 @@ def check_catalogue(
         elif unreachable is not None and monitor.enabled is None and _monitor_settings(monitor):
             problem(index, ["monitor"], f"monitor settings have no effect: the app is never monitored "
                                         f"({unreachable}); remove them")
+        if app.allow_cidrs and monitor_skip_reason(app, edges, settings) is None:
+            reason = probe_path_problem(app)
+            if reason is not None:
+                problem(index, ["healthPath"], reason)
         zones = list(dict.fromkeys(settings.domain_for(edge.visibility) for edge in edges))
         for zone in zones:
             zone_edges = [edge for edge in edges if settings.domain_for(edge.visibility) == zone]

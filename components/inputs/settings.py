@@ -160,7 +160,8 @@ class Settings(BaseModel):
     controller_replicas: Annotated[int, Field(ge=1, le=20)] = 2
     """Replicas of each ingress controller (spread across zones, with a PodDisruptionBudget)."""
     dualstack: bool = False
-    """Give the load balancers IPv4 and IPv6 addresses (`dualstack`) and publish AAAA records too."""
+    """Give the load balancers IPv4 and IPv6 addresses (`dualstack`); hosts on edges whose security group
+    admits IPv6 clients get AAAA records too."""
     monitors_enabled: bool = True
     """Create UptimeRobot monitors for public apps. Off: no monitor, no API key needed."""
     monitor_interval: Annotated[int, Field(ge=MONITOR_INTERVAL_MIN, le=MONITOR_INTERVAL_MAX)] = 300

@@ -13,9 +13,15 @@ import pulumi
 
 from components.flavors import get_flavor
 from components.flavors.traffic import Flavor
-from components.inputs.settings import BUILT_IN_EDGES, Settings
+from components.inputs.problems import InputError
+from components.inputs.settings import BUILT_IN_EDGES, Settings, stack_file_name
 from components.platform.certificates import Certificates, CertificatesArgs
-from components.platform.ingress_controller import IngressController, IngressControllerArgs
+from components.platform.ingress_controller import (
+    IngressController,
+    IngressControllerArgs,
+    read_nlb_subnets,
+    subnet_problems,
+)
 from components.platform.zones import Zones, ZonesArgs
 
 
@@ -45,8 +51,9 @@ class EdgeTarget:
     """DNS name of the edge's NLB (alias target)."""
     lb_zone_id: pulumi.Input[str]
     """Canonical hosted zone id of NLBs in the region (alias target zone)."""
-    dualstack: bool
-    """The NLB has IPv6 addresses: publish AAAA as well."""
+    ipv6_clients: bool
+    """IPv6 clients can reach the edge's NLB (it is dualstack and its security group admits IPv6 sources):
+    publish AAAA as well. Otherwise a client that prefers IPv6 would wait for a timeout before falling back."""
     controllers_ready: tuple[pulumi.Resource, ...]
     """Every controller release of the stack: an Ingress waits for all of them (their admission webhooks
     judge Ingresses cluster-wide, and a controller must exist before the Ingress await can pass)."""
@@ -69,6 +76,15 @@ class Platform(pulumi.ComponentResource):
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         self.flavor = get_flavor(settings.flavor)
+        edges = list(settings.all_edges().values())
+        # Where the AWS Load Balancer Controller will place each scheme's NLB, read before anything is
+        # declared: without tagged subnets (or, dualstack, without IPv6 in them) it would refuse the
+        # Services after the whole platform was built.
+        subnets = {visibility: read_nlb_subnets(settings.vpc_id, visibility, pulumi.InvokeOptions(parent=self))
+                   for visibility in sorted({edge.visibility for edge in edges})}
+        if problems := subnet_problems(edges, subnets, settings.vpc_id, settings.dualstack,
+                                       stack_file_name(args.stack)):
+            raise InputError(problems)
         self.zones = Zones(f"{name}-zones", ZonesArgs(
             public_domain=settings.public_domain,
             private_domain=str(settings.private_domain),
@@ -91,10 +107,11 @@ class Platform(pulumi.ComponentResource):
                 chart_version=settings.controller_chart_version,
                 vpc_id=settings.vpc_id,
                 certificate_arn=self.certificates.arns[edge.visibility],
+                subnets=tuple(subnets[edge.visibility]),
                 replicas=settings.controller_replicas,
                 dualstack=settings.dualstack,
             ), child)
-            for edge in settings.all_edges().values()
+            for edge in edges
         }
         chart = self.flavor.chart(settings.controller_chart_version)
         self.summary = {
@@ -103,8 +120,10 @@ class Platform(pulumi.ComponentResource):
             "dualstack": settings.dualstack,
             "edges": {edge.name: {"visibility": edge.visibility,
                                   "ingressClass": self.controllers[edge.name].ingress_class,
-                                  "allowedCidrs": list(edge.allowed_cidrs)}
-                      for edge in settings.all_edges().values()},
+                                  "allowedCidrs": list(edge.allowed_cidrs),
+                                  "trustedProxyCidrs": list(self.controllers[edge.name].spec.trusted_proxy_cidrs),
+                                  "ipv6Clients": self.controllers[edge.name].ipv6_clients}
+                      for edge in edges},
         }
         """What a person reading the plan wants to know about the platform (the stack output `platform`)."""
         releases = tuple(controller.release for controller in self.controllers.values())
@@ -116,10 +135,10 @@ class Platform(pulumi.ComponentResource):
                 zone_id=self.zones.zone_id(edge.visibility),
                 lb_hostname=self.controllers[edge.name].lb_hostname,
                 lb_zone_id=self.controllers[edge.name].lb_zone_id,
-                dualstack=self.controllers[edge.name].dualstack,
+                ipv6_clients=self.controllers[edge.name].ipv6_clients,
                 controllers_ready=releases,
             )
-            for edge in settings.all_edges().values()
+            for edge in edges
         }
         self.register_outputs({
             "public_zone_id": self.zones.public_zone_id,

@@ -58,7 +58,9 @@ def test_three_controllers_with_distinct_classes_releases_and_namespaces(three_e
     assert {r["namespace"] for r in releases.values()} == {"ingress-public", "ingress-private", "ingress-partners"}
     assert plan["outputs"]["platform"]["edges"]["partners"] == {
         "visibility": "public", "ingressClass": "nginx-partners",
-        "allowedCidrs": ["203.0.113.0/24", "198.51.100.16/28"]}
+        "allowedCidrs": ["203.0.113.0/24", "198.51.100.16/28"],
+        # A public edge: its NLB sits in the subnets tagged kubernetes.io/role/elb (planner/mocks.py).
+        "trustedProxyCidrs": ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"], "ipv6Clients": False}
     partners = releases["platform-partners"]["values"]
     annotations = partners["controller"]["service"]["annotations"]
     assert annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"] == "internet-facing"
@@ -146,7 +148,8 @@ def test_every_kubernetes_object_is_valid(three_edges):
         if registration.type.startswith("kubernetes:") and registration.type != RELEASE:
             validate_kubernetes(registration.revealed_inputs())
             checked += 1
-    assert checked == 9  # 4 namespaces (3 controllers, the dashboard) and 5 Ingresses
+    # 4 namespaces (3 controllers, the dashboard), 3 controller NetworkPolicies and 5 Ingresses
+    assert checked == 12
 
 
 def test_new_hosts_declare_no_legacy_alias(three_edges):

@@ -324,7 +324,7 @@ def test_apps_must_be_a_list(write_apps, text, found):
     ("private", "192.168.7.0/24", True), ("private", "10.10.4.0/24", False), ("private", "10.0.0.0/8", False),
     ("public", "192.168.7.0/24", False)])
 def test_allow_list_outside_the_edges_allow_list_is_unreachable(write_apps, visibility, cidr, refused):
-    text = GOOD.replace("public", visibility) + f"    allowCidrs: [{cidr}]\n"
+    text = GOOD.replace("public", visibility) + f"    allowCidrs: [{cidr}]\n    healthPath: /healthz\n"
     if refused:
         message = one_problem(write_apps, text)
         assert f":5: app 'shop' field 'allowCidrs[0]': '{cidr}' can never reach the app" in message
