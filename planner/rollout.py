@@ -565,6 +565,34 @@ def _schedule(steps: dict[str, Step], blocked: set[str], parallel: int, rate: in
         release(name, now)
 
 
+HELM_WAIT_TIMEOUT_S = 300
+"""pulumi-kubernetes helm.v3.Release: `timeout` defaults to 300 s (helm_release.go)."""
+INGRESS_AWAIT_TIMEOUT_S = 600
+"""pulumi-kubernetes: an Ingress is awaited up to 10 minutes (provider/pkg/await/ingress.go)."""
+
+
+def longest_first_up_s(plan: Mapping[str, Any]) -> float:
+    """The longest a first `pulumi up` of the plan can run before it ends by itself, succeeding or not.
+
+    The modeled critical path, with each wait on it that has a timeout stretched to that timeout:
+    the certificate validation (its `customTimeouts.create`), the controllers' Helm install, and
+    the Ingress await. A deploy job's time limit must be longer, or a slow but healthy first
+    deploy is cut in the middle of an update.
+    """
+    modeled = simulate(plan, [], parallel=DEFAULT_PARALLEL, rate=FREE_PLAN_RATE_PER_MINUTE)
+    validations = [r for r in plan["resources"] if r["type"] == VALIDATION]
+    stretch = {VALIDATION: max((_timeout(r) for r in validations), default=0.0),
+               "kubernetes:helm.sh/v3:Release": HELM_WAIT_TIMEOUT_S,
+               "kubernetes:networking.k8s.io/v1:Ingress": INGRESS_AWAIT_TIMEOUT_S}
+    by_label = {label(r): r for r in plan["resources"]}
+    extra = 0.0
+    for name in modeled.critical_path():
+        resource = by_label.get(name)
+        if resource is not None and resource["type"] in stretch:
+            extra += max(0.0, stretch[resource["type"]] - _figure(resource, "create").seconds)
+    return modeled.seconds + extra
+
+
 def rollout(plan: Mapping[str, Any], config: Mapping[str, Any],
             environ: Mapping[str, str] | None = None) -> Rollout:
     """The first `pulumi up` of the plan's stack, rehearsed."""

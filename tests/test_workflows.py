@@ -281,6 +281,21 @@ def test_deploy_jobs_differ_only_by_stack() -> None:
     assert jobs["dev"]["steps"] == jobs["staging"]["steps"] == jobs["prod"]["steps"]
 
 
+SETUP_MINUTES = 10
+"""Checkout, Python and the program's requirements, AWS credentials and a kubeconfig, before `pulumi up`."""
+
+
+@pytest.mark.parametrize("stack", DEPLOY_ORDER)
+def test_a_deploy_job_outlasts_the_longest_first_up_of_its_stack(plan_stack, stack: str) -> None:
+    """A first deploy whose every timed wait runs to its limit still ends by itself, not by the job's time limit."""
+    from planner.rollout import longest_first_up_s
+
+    limit = load(DEPLOY)["jobs"][stack]["timeout-minutes"]
+    longest = longest_first_up_s(plan_stack(stack)) / 60
+    assert limit >= longest + SETUP_MINUTES, f"{stack}: the job stops after {limit} min, a first up may run " \
+                                             f"{longest:.0f} min after {SETUP_MINUTES} min of setup"
+
+
 def test_every_stack_is_deployed() -> None:
     stacks = {p.name[len("Pulumi."):-len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml")}
     missing = stacks - set(load(DEPLOY)["jobs"])
