@@ -147,5 +147,6 @@ def test_readme_says_where_the_reference_documents_come_from() -> None:
         assert f"`{relative}`" in text
         notice = (path.parent / "NOTICE").read_text(encoding="utf-8")
         sha = re.search(r"sha256: ([0-9a-f]{64})", notice).group(1)
-        assert f"{sha}  ../shared/{relative}" in text, f"the README's checksum of {relative} is not the NOTICE's"
-    assert "GANGPLANK_SHARED_DIR" in text
+        script = (ROOT / "tests" / "fetch-reference-documents.sh").read_text(encoding="utf-8")
+        assert f"{sha}  {relative}" in script, f"the fetch script's checksum of {relative} is not the NOTICE's"
+    assert "GANGPLANK_SHARED_DIR" in text and "tests/fetch-reference-documents.sh" in text

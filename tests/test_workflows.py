@@ -168,6 +168,25 @@ def test_shell_steps_pass_shellcheck(path: Path) -> None:
     assert not problems, "shellcheck:\n" + "\n".join(problems)
 
 
+def test_the_scripts_the_workflows_run_pass_shellcheck() -> None:
+    shellcheck = shutil.which("shellcheck") or shutil.which("shellcheck", path=str(Path(sys.executable).parent))
+    if shellcheck is None:
+        pytest.fail(SHELLCHECK_INSTALL)
+    for script in (ROOT / "tests" / "fetch-reference-documents.sh", ROOT / ".ci" / "run"):
+        result = subprocess.run([shellcheck, "--format=gcc", str(script)], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_test_jobs_fetch_the_reference_documents_they_need() -> None:
+    for path in (PULL_REQUEST, DEPLOY):
+        job = load(path)["jobs"]["test"]
+        runs = [step.get("run", "") for step in job["steps"]]
+        fetch = next(i for i, run in enumerate(runs) if "tests/fetch-reference-documents.sh" in run)
+        pytest_step = next(i for i, run in enumerate(runs) if "pytest" in run)
+        assert fetch < pytest_step
+        assert job["steps"][pytest_step]["env"]["GANGPLANK_SHARED_DIR"] == "${{ runner.temp }}/shared"
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_python_steps_compile(path: Path) -> None:
     for job_id, step in steps(path):
