@@ -10,6 +10,7 @@ error: a bug in gangplank, never reported as invalid input (CI can tell them apa
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -171,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 on usage errors
     fmt = _output_format(parser, args)
+    if args.rehearse and importlib.util.find_spec("moto") is None:
+        # The emulator is a development tool, kept out of what `pulumi up` installs (requirements.txt).
+        parser.error("--rehearse needs moto and boto3: .venv/bin/pip install -r requirements-dev.txt")
     try:
         return _run(args, fmt)
     except InputError as err:

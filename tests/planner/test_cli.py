@@ -232,3 +232,16 @@ def test_an_internal_error_in_a_fresh_process_exits_3(tmp_path):
                             timeout=120, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 3, result.stderr
     assert "internal error at __main__.py:1" in result.stderr and "RuntimeError: the program broke" in result.stderr
+
+
+def test_rehearse_without_the_emulator_says_what_to_install(monkeypatch, capsys):
+    import importlib.util
+
+    from planner.__main__ import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "moto" else real(name, *a))
+    with pytest.raises(SystemExit) as exited:
+        main(["--stack", "dev", "--rehearse"])
+    assert exited.value.code == 2
+    assert "--rehearse needs moto and boto3: .venv/bin/pip install -r requirements-dev.txt" in capsys.readouterr().err
