@@ -161,7 +161,7 @@ class Route:
     kind: Kind
     ingress_class: str
     controller: str
-    """The controller's visibility (`public` / `private`): each has its own NLB."""
+    """The app's (first) edge: `public`, `private` or a configured one; each edge has its own NLB."""
     zone: str
     current: bool
     """False for the route an app had before the change (removed apps, moved apps)."""
@@ -519,11 +519,14 @@ def _routes(apps: tuple[AppDiff, ...]) -> tuple[Route, ...]:
 
 def _route(app: AppDiff, entry: Mapping[str, Any], current: bool) -> Route:
     visibility = str(entry.get("visibility") or "unknown")
+    edges = entry.get("edges")
+    # Each edge has its own NLB; plans from before edges existed name the visibility, the same name.
+    edge = str(edges[0]) if isinstance(edges, list) and edges else visibility
     return Route(
         app=app.name,
         kind=app.kind,
         ingress_class=str(entry.get("ingressClass") or f"{visibility} class"),
-        controller=visibility,
+        controller=edge,
         zone=str(entry.get("zone") or f"{visibility} zone"),
         current=current,
     )

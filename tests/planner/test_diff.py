@@ -505,3 +505,12 @@ def test_real_monitor_interval_change_shows_in_apps_and_resources(plan_stack: An
     assert "<details open>" in markdown  # one resource: its values are in view without a click
     assert "| `docs-monitor` | changed | `pulumi-python:dynamic/uptimerobot:Monitor` | `ExposedApp::docs` | " \
            "`interval`: `600` → `120` |" in markdown
+
+
+def test_the_route_chart_names_the_edge_an_app_is_served_by():
+    base = {"stack": "dev", "apps": [], "resources": []}
+    head = {"stack": "dev", "resources": [], "apps": [
+        {"name": "api", "visibility": "public", "edges": ["partners"], "ingressClass": "nginx-partners",
+         "zone": "dev.example.com", "url": "https://api.dev.example.com/"}]}
+    chart = "\n".join(mermaid_flowchart(diff_plans(base, head).routes))
+    assert '["partners NLB"]' in chart and '["class nginx-partners"]' in chart
