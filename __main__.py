@@ -7,15 +7,16 @@ from components.apps.exposure import expose_apps
 from components.apps.preflight import check_before_declaring
 from components.inputs.catalog import load_catalogue
 from components.inputs.settings import known_stacks, load_settings
-from components.platform.platform import Platform, PlatformArgs
+from components.platform.platform import Platform, PlatformArgs, read_edge_subnets
 
 stack = pulumi.get_stack()
 # All input is validated before the first resource is declared.
 settings = load_settings(stack)
 apps = load_catalogue(settings.apps_file, settings, stack, known_stacks())
-check_before_declaring(settings, apps, stack, dry_run=pulumi.runtime.is_dry_run())
+subnets = read_edge_subnets(settings)
+check_before_declaring(settings, apps, stack, subnets, dry_run=pulumi.runtime.is_dry_run())
 
-platform = Platform("platform", PlatformArgs(settings=settings, stack=stack))
+platform = Platform("platform", PlatformArgs(settings=settings, stack=stack, subnets=subnets))
 exposure = expose_apps(apps, platform.targets, stack, instance_name(stack))
 if settings.dashboard_enabled:
     dashboard = Dashboard("dashboard", DashboardArgs(settings=settings, stack=stack, targets=platform.targets))

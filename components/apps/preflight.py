@@ -14,6 +14,8 @@ from components.flavors import get_flavor
 from components.inputs.catalog import ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
 from components.inputs.settings import Settings, stack_file_name
+from components.platform.ingress_controller import Subnet
+from components.platform.platform import edge_subnet_problems
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
 
 
@@ -73,10 +75,11 @@ def missing_monitor_key(settings: Settings, apps: Sequence[ResolvedApp], stack: 
                    "environment variable (or turn monitors off: gangplank:monitorsEnabled false)")
 
 
-def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stack: str, dry_run: bool,
+def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
+                           subnets: Mapping[str, Sequence[Subnet]], dry_run: bool,
                            environ: Mapping[str, str] | None = None) -> None:
     """Raise InputError listing every problem; a preview needs no UptimeRobot key (it makes no API call)."""
-    problems = resource_name_problems(apps, settings)
+    problems = [*edge_subnet_problems(settings, subnets, stack), *resource_name_problems(apps, settings)]
     if not dry_run and (missing := missing_monitor_key(settings, apps, stack, os.environ if environ is None
                                                        else environ)) is not None:
         problems.append(missing)

@@ -7,18 +7,20 @@ resources once, not 100 times.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 
 from components.flavors import get_flavor
 from components.flavors.traffic import Flavor
-from components.inputs.problems import InputError
+from components.inputs.problems import Problem
 from components.inputs.settings import BUILT_IN_EDGES, Settings, stack_file_name
 from components.platform.certificates import Certificates, CertificatesArgs
 from components.platform.ingress_controller import (
     IngressController,
     IngressControllerArgs,
+    Subnet,
     read_nlb_subnets,
     subnet_problems,
 )
@@ -33,6 +35,8 @@ class PlatformArgs:
     """The stack's validated settings."""
     stack: str
     """The stack (environment) name."""
+    subnets: Mapping[str, Sequence[Subnet]]
+    """Visibility -> the subnets its NLBs go in (`read_edge_subnets`, checked before anything is declared)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,21 @@ class EdgeTarget:
     judge Ingresses cluster-wide, and a controller must exist before the Ingress await can pass)."""
 
 
+def read_edge_subnets(settings: Settings) -> dict[str, list[Subnet]]:
+    """Where the AWS Load Balancer Controller will place each scheme's NLB, read before anything is
+    declared: without tagged subnets (or, dualstack, without IPv6 in them) it would refuse the
+    Services after the whole platform was built (`edge_subnet_problems` says so first)."""
+    visibilities = sorted({edge.visibility for edge in settings.all_edges().values()})
+    return {visibility: read_nlb_subnets(settings.vpc_id, visibility, pulumi.InvokeOptions())
+            for visibility in visibilities}
+
+
+def edge_subnet_problems(settings: Settings, subnets: Mapping[str, Sequence[Subnet]], stack: str) -> list[Problem]:
+    """What keeps the LBC from placing the edges' load balancers, as problems of the stack's config."""
+    return subnet_problems(list(settings.all_edges().values()), {v: list(s) for v, s in subnets.items()},
+                           settings.vpc_id, settings.dualstack, stack_file_name(stack))
+
+
 class Platform(pulumi.ComponentResource):
     """Zones, certificates and the ingress controllers of one stack."""
 
@@ -77,14 +96,7 @@ class Platform(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.flavor = get_flavor(settings.flavor)
         edges = list(settings.all_edges().values())
-        # Where the AWS Load Balancer Controller will place each scheme's NLB, read before anything is
-        # declared: without tagged subnets (or, dualstack, without IPv6 in them) it would refuse the
-        # Services after the whole platform was built.
-        subnets = {visibility: read_nlb_subnets(settings.vpc_id, visibility, pulumi.InvokeOptions(parent=self))
-                   for visibility in sorted({edge.visibility for edge in edges})}
-        if problems := subnet_problems(edges, subnets, settings.vpc_id, settings.dualstack,
-                                       stack_file_name(args.stack)):
-            raise InputError(problems)
+        subnets = args.subnets
         self.zones = Zones(f"{name}-zones", ZonesArgs(
             public_domain=settings.public_domain,
             private_domain=str(settings.private_domain),
@@ -99,6 +111,7 @@ class Platform(pulumi.ComponentResource):
         self.certificates = Certificates(f"{name}-certificates", CertificatesArgs(
             domains={visibility: settings.domain_for(visibility) for visibility in BUILT_IN_EDGES},
             validation_zone_id=self.zones.public_zone_id,
+            resolvable_after=self.zones.delegation,
         ), child)
         self.controllers = {
             edge.name: IngressController(f"{name}-{edge.name}", IngressControllerArgs(

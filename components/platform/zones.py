@@ -67,6 +67,8 @@ class Zones(pulumi.ComponentResource):
     public_name_servers: pulumi.Output[list[str]]
     delegated: bool
     """Whether public DNS reaches the public zone after this run (adopted, or delegated by this program)."""
+    delegation: pulumi.Resource | None
+    """The NS record this program writes in the parent zone, if it writes one: ACM waits for it."""
 
     def __init__(self, name: str, args: ZonesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gangplank:platform:Zones", name, None, opts)
@@ -85,8 +87,9 @@ class Zones(pulumi.ComponentResource):
             opts=zone_options(self, args.private_zone_id),
         )
         self.delegated = not needs_delegation(args)
+        self.delegation = None
         if args.public_zone_id is None and args.parent_zone_id:
-            self._delegate(name, args, public)
+            self.delegation = self._delegate(name, args, public)
             self.delegated = True
         elif needs_delegation(args):
             public.urn.apply(lambda urn: pulumi.log.warn(undelegated_zone_warning(args.public_domain, urn), public))
@@ -99,7 +102,7 @@ class Zones(pulumi.ComponentResource):
             "public_name_servers": self.public_name_servers,
         })
 
-    def _delegate(self, name: str, args: ZonesArgs, public: aws.route53.Zone) -> None:
+    def _delegate(self, name: str, args: ZonesArgs, public: aws.route53.Zone) -> aws.route53.Record:
         """The NS record for the public domain in the parent zone, so ACM can validate in this same run."""
         provider = None
         if args.parent_zone_role_arn:
@@ -111,7 +114,7 @@ class Zones(pulumi.ComponentResource):
                                                           session_name=f"gangplank-{args.stack}-delegation")],
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        aws.route53.Record(
+        return aws.route53.Record(
             f"{name}-delegation",
             zone_id=args.parent_zone_id,
             name=args.public_domain,

@@ -12,10 +12,13 @@ from pulumi.runtime.stack import wait_for_rpcs
 from components.apps.preflight import check_before_declaring, resource_name_problems
 from components.inputs.catalog import load_catalogue
 from components.inputs.problems import InputError
+from components.platform.ingress_controller import Subnet
 from planner.run import mocked_runtime
 from planner.stackconfig import read_stack_config
 from tests.conftest import ROOT, STACKS, make_settings
 
+SUBNETS = {visibility: [Subnet("subnet-0123456789abcdef0", "10.10.0.0/24", None, "eu-west-1a")]
+           for visibility in ("public", "private")}
 ONE_PUBLIC_APP = """
 apps:
   - name: shop
@@ -31,7 +34,7 @@ def apps_of(write_apps, text: str, **settings):
 def test_a_deployment_with_monitors_and_no_key_stops_before_anything_is_declared(write_apps):
     apps = apps_of(write_apps, ONE_PUBLIC_APP)
     with pytest.raises(InputError) as caught:
-        check_before_declaring(make_settings(), apps, "dev", dry_run=False, environ={})
+        check_before_declaring(make_settings(), apps, "dev", SUBNETS, dry_run=False, environ={})
     [problem] = caught.value.problems
     assert str(problem).startswith("Pulumi.dev.yaml: config 'gangplank:uptimerobotApiKey': 1 app(s) get an uptime")
     assert "pulumi config set --secret gangplank:uptimerobotApiKey" in str(problem)
@@ -43,7 +46,7 @@ def test_no_key_is_needed_where_no_api_call_is_made(write_apps, case):
     settings = {"config": {"uptimerobot_api_key": "k"}, "monitors off": {"monitors_enabled": False}}.get(case, {})
     text = ONE_PUBLIC_APP.replace("public", "private") if case == "nothing monitored" else ONE_PUBLIC_APP
     apps = apps_of(write_apps, text, **settings)
-    check_before_declaring(make_settings(**settings), apps, "dev", dry_run=case == "preview",
+    check_before_declaring(make_settings(**settings), apps, "dev", SUBNETS, dry_run=case == "preview",
                            environ={"UPTIMEROBOT_API_KEY": "k"} if case == "environment" else {})
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.apps.preflight import check_before_declaring
 from components.flavors import get_flavor
 from components.flavors.traffic import READINESS_GATE_LABEL, Flavor, controller_spec
 from components.inputs.problems import InputError
@@ -30,7 +31,7 @@ from components.platform.ingress_controller import (
     trusted_subnet_cidrs,
     vpc_ipv4_cidrs,
 )
-from components.platform.platform import Platform, PlatformArgs
+from components.platform.platform import Platform, PlatformArgs, read_edge_subnets
 from planner.mocks import MOCK_VPC_CIDR, NLB_HOSTED_ZONE_IDS, GangplankMocks, MockSubnet, RecordingMonitor, mock_subnets
 from tests.components.flavors.test_flavors import admitted, chart_checks, trusted_proxies
 from tests.conftest import FLAVORS, make_settings, resolve, validate_kubernetes
@@ -298,8 +299,11 @@ def monitor_with(mocks: type[GangplankMocks], made: list[RecordingMonitor]) -> t
 ])
 def test_a_vpc_the_lbc_cannot_place_the_nlbs_in_stops_the_plan(run_mocked: Any, mocks: type[GangplankMocks],
                                                               config: dict[str, Any], key: str, message: str) -> None:
-    def program() -> None:
-        Platform("platform", PlatformArgs(settings=make_settings(**config), stack="dev"))
+    def program() -> None:  # as __main__.py: read the subnets, check, and only then declare
+        settings = make_settings(**config)
+        subnets = read_edge_subnets(settings)
+        check_before_declaring(settings, [], "dev", subnets, dry_run=True)
+        Platform("platform", PlatformArgs(settings=settings, stack="dev", subnets=subnets))
 
     made: list[RecordingMonitor] = []
     with pytest.raises(InputError) as caught:
@@ -308,8 +312,8 @@ def test_a_vpc_the_lbc_cannot_place_the_nlbs_in_stops_the_plan(run_mocked: Any, 
                for problem in caught.value.problems)
     assert {"public", "private"} == {p.message.split("'")[1] for p in caught.value.problems}
     assert message in str(caught.value)
-    # Found before anything was declared: no zone, certificate or group is left half-built.
-    assert [r.type for r in made[0].registrations if r.custom] == []
+    # Found before anything was declared: not even the platform component.
+    assert made[0].registrations == []
 
 
 def test_vpc_cidrs_include_secondary_blocks() -> None:

@@ -41,6 +41,9 @@ def test_a_created_public_zone_is_delegated_from_its_parent_in_the_same_run(plan
     assert f"{ZONE}::{zone['name']}" in ns["dependencies"]
     # Same account: the default provider writes it.
     assert not of_type(plan, PROVIDER)
+    # ACM asks public DNS only once the delegation is there: an earlier NXDOMAIN would be cached.
+    for validation in of_type(plan, "aws:acm/certificateValidation:CertificateValidation"):
+        assert f"{RECORD}::{ns['name']}" in validation["dependencies"]
 
 
 def test_a_parent_zone_in_another_account_is_written_through_a_provider_that_assumes_its_role(run_stack):
