@@ -112,7 +112,7 @@ def _flatten_txt(value: str) -> str:
 class _Replay:
     """The replay's state: the emulated account, and the mock -> emulated translation of values."""
 
-    def __init__(self, region: str, vpc_cidr: str, reads: list[Registration]) -> None:
+    def __init__(self, region: str, vpc_cidr: str, reads: list[Registration], delegated_by_hand: bool = False) -> None:
         import boto3
 
         self.reads = reads
@@ -123,6 +123,10 @@ class _Replay:
         self.elbv2 = boto3.client("elbv2", region_name=region)
         self.translate: dict[str, str] = {}
         self.zones: dict[str, tuple[str, bool]] = {}
+        self.reachable: set[str] = set()
+        """Public zones that public DNS reaches: adopted ones, stand-ins for parents outside the plan, and
+        zones delegated to from a reachable zone by a replayed NS record (or by hand, in the config)."""
+        self.delegated_by_hand = delegated_by_hand
         """Emulated zone id -> (name, private)."""
         self.validated: set[str] = set()
         """Emulated certificate ARNs whose DNS validation passed."""
@@ -178,8 +182,14 @@ class _Replay:
         self.zones[zone_id] = (_dns(inputs["name"]), bool(vpcs))
         if reg.id:
             self.translate[reg.id] = zone_id
+        # The mock's name servers stand for the emulated zone's own (a delegation lists them).
+        emulated = self.route53.get_hosted_zone(Id=zone_id).get("DelegationSet", {}).get("NameServers", [])
+        for mocked, real in zip(reg.state().get("nameServers") or [], emulated, strict=False):
+            self.translate[mocked] = real
         adopted = reg.options.get("import")
         kind = "private" if vpcs else "public"
+        if not vpcs and (adopted or self.delegated_by_hand):
+            self.reachable.add(zone_id)  # an existing zone is delegated already (or says it is)
         if adopted:
             return f"adopted {kind} zone {inputs['name']} ({adopted}): stood in for by an emulated zone of that name"
         return f"{kind} hosted zone {inputs['name']} created"
@@ -228,16 +238,31 @@ class _Replay:
             value = _dns(option["ResourceRecord"]["Value"])
             if not found or value not in {_dns(r["Value"]) for r in found.get("ResourceRecords", [])}:
                 raise Rejected(f"waiting for ACM Certificate ({arn}) to be issued: timeout while waiting for state to "
-                               "become 'ISSUED' (last state: 'PENDING_VALIDATION'): no public zone of this plan "
-                               f"answers {name}. CNAME {value}.")
+                               "become 'ISSUED' (last state: 'PENDING_VALIDATION'): no public zone that public DNS "
+                               f"reaches answers {name}. CNAME {value} (a zone nothing delegates to answers nobody: "
+                               "set gangplank:parentZoneId, or adopt a delegated zone with gangplank:publicZoneId)")
         self.validated.add(arn)
         return f"validated: {len(wanted)} DNS validation record(s) answered by the replayed public zones"
 
+    def _delegate(self, name: str, values: list[dict[str, str]]) -> None:
+        """An NS record in a reachable zone delegates `name` to the replayed zone of that name whose name
+        servers it lists (RFC 1034 section 4.2.2: a zone is reached through its parent's NS records)."""
+        servers = {_dns(value["Value"]) for value in values}
+        for zone_id, (zone, private) in self.zones.items():
+            if zone == name and not private:
+                listed = {_dns(s) for s in self.route53.get_hosted_zone(Id=zone_id)["DelegationSet"]["NameServers"]}
+                if servers & listed:
+                    self.reachable.add(zone_id)
+
     def _authoritative_zone(self, name: str) -> str | None:
-        """The public zone that answers `name`: the one with the longest name that `name` is in."""
+        """The public zone that answers `name` for a resolver on the internet: the one with the longest name
+        that `name` is in, if public DNS reaches it; None if it does not (nothing delegates to it)."""
         candidates = [(len(zone), zone_id) for zone_id, (zone, private) in self.zones.items()
                       if not private and (name == zone or name.endswith("." + zone))]
-        return max(candidates)[1] if candidates else None
+        if not candidates:
+            return None
+        zone_id = max(candidates)[1]
+        return zone_id if zone_id in self.reachable else None
 
     def _record(self, zone_id: str, name: str, record_type: str) -> dict[str, Any] | None:
         sets = self.route53.list_resource_record_sets(HostedZoneId=zone_id, StartRecordName=name,
@@ -440,6 +465,8 @@ class _Replay:
         self.route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={
             "Comment": "Managed by Pulumi", "Changes": [{"Action": action, "ResourceRecordSet": rrset}]})
         what = f"alias to {rrset['AliasTarget']['DNSName']}" if aliases else f"{len(rrset['ResourceRecords'])} value(s)"
+        if record_type == "NS" and zone_id in self.reachable:
+            self._delegate(name, rrset.get("ResourceRecords") or [])
         return f"{action} {record_type} {name} ({what}){stand_in}"
 
     def _parent_stand_in(self, reg: Registration) -> str:
@@ -454,6 +481,7 @@ class _Replay:
         zone = self.route53.create_hosted_zone(Name=parent, CallerReference=f"stand-in-{inputs['zoneId']}")
         zone_id = zone["HostedZone"]["Id"].rpartition("/")[2]
         self.zones[zone_id] = (parent, False)
+        self.reachable.add(zone_id)  # the parent domain exists outside the plan, delegated from above
         self.translate[str(inputs["zoneId"])] = zone_id
         return zone_id
 
@@ -524,8 +552,12 @@ def _order(registrations: list[Registration]) -> list[Registration]:
     return ordered
 
 
-def rehearse(registrations: list[Registration], region: str, vpc_cidr: str) -> list[Line]:
-    """Replay every AWS resource of a `plan`-mode run into moto; one line per resource."""
+def rehearse(registrations: list[Registration], region: str, vpc_cidr: str,
+             delegated_by_hand: bool = False) -> list[Line]:
+    """Replay every AWS resource of a `plan`-mode run into moto; one line per resource.
+
+    `delegated_by_hand`: the stack says its parent already delegates to the public zone it created
+    (`gangplank:publicZoneDelegated`)."""
     import os
 
     # moto's own switch: without it every emulated EC2 region first loads thousands of AMIs the
@@ -535,7 +567,7 @@ def rehearse(registrations: list[Registration], region: str, vpc_cidr: str) -> l
 
     lines: list[Line] = []
     with mock_aws():
-        replay = _Replay(region, vpc_cidr, [reg for reg in registrations if reg.read])
+        replay = _Replay(region, vpc_cidr, [reg for reg in registrations if reg.read], delegated_by_hand)
         handlers = {ZONE: replay.zone, CERTIFICATE: replay.certificate, VALIDATION: replay.certificate_validation,
                     SECURITY_GROUP: replay.security_group, INGRESS_RULE: replay.rule, EGRESS_RULE: replay.rule,
                     RECORD: replay.record}
@@ -575,7 +607,8 @@ def rehearse_run(run: Any) -> list[Line]:
     from planner.mocks import MOCK_VPC_CIDR
 
     return rehearse([*run.monitor.registrations, *run.monitor.read_registrations],
-                    run.config.get("aws:region") or "us-east-1", MOCK_VPC_CIDR)
+                    run.config.get("aws:region") or "us-east-1", MOCK_VPC_CIDR,
+                    str(run.config.get("gangplank:publicZoneDelegated", "")).lower() == "true")
 
 
 def render_rehearsal(lines: list[Line]) -> str:

@@ -178,7 +178,7 @@ def test_a_certificate_whose_validation_record_is_missing_is_rejected(broken_val
 
 def test_validation_records_written_to_the_private_zone_do_not_validate(broken_validation):
     line = broken_validation[f"{VALIDATION}::platform-certificates-private-validated"]
-    assert line.outcome == "rejected" and "no public zone of this plan answers" in line.detail
+    assert line.outcome == "rejected" and "no public zone that public DNS reaches answers" in line.detail
 
 
 def test_cli_rehearse(capsys):
@@ -186,3 +186,23 @@ def test_cli_rehearse(capsys):
     out = capsys.readouterr().out
     assert out.rstrip().endswith("AWS would accept every resource.")
     assert "skipped   kubernetes:networking.k8s.io/v1:Ingress::shop-ingress: not an AWS resource" in out
+
+
+def test_a_public_zone_nothing_delegates_to_cannot_validate(cached_run):
+    # The old replay answered ACM from every replayed zone, delegated or not: an undelegated first
+    # deploy "passed" here and then hung for the validation timeout in a real `pulumi up`.
+    regs = [r for r in registrations(cached_run) if r.name != "platform-zones-delegation"]
+    lines = replay(regs)
+    for name in ("platform-certificates-public-validated", "platform-certificates-private-validated"):
+        line = lines[f"{VALIDATION}::{name}"]
+        assert line.outcome == "rejected"
+        assert "no public zone that public DNS reaches" in line.detail and "gangplank:parentZoneId" in line.detail
+    by_hand = {line.resource: line for line in rehearse(regs, "eu-west-1", MOCK_VPC_CIDR, delegated_by_hand=True)}
+    assert by_hand[f"{VALIDATION}::platform-certificates-public-validated"].outcome == "accepted"
+
+
+def test_a_delegation_must_name_the_zones_own_name_servers(cached_run):
+    regs = registrations(cached_run)
+    delegation = named(regs, "platform-zones-delegation")
+    delegation.inputs["records"] = ["ns-1.elsewhere.example.net", "ns-2.elsewhere.example.net"]
+    assert replay(regs)[f"{VALIDATION}::platform-certificates-public-validated"].outcome == "rejected"
