@@ -123,6 +123,9 @@ class ResourceDiff:
     """The parent in base; differs from `parent` when the resource moved to another component."""
     unprotected: bool = False
     """Protected in base, and not in head (option dropped, or the resource left the program)."""
+    move_keeps_urn: bool = True
+    """For a resource that moved to another parent: its URN stays, because the parent's type is the same
+    (a URN holds the parent's type, not its name) or an alias names the old parent."""
     base_inputs: Any = None
     """The inputs in base (secrets masked), for a removed resource."""
     head_inputs: Any = None
@@ -339,8 +342,25 @@ def _diff_resources(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> t
                 options.insert(0, FieldChange("parent", _parent(old), _parent(new)))
             if inputs or options:
                 diffs.append(ResourceDiff(type_, name, "changed", _parent(new), inputs, tuple(options), _parent(old),
-                                          unprotected=_protected(old) and not _protected(new)))
+                                          unprotected=_protected(old) and not _protected(new),
+                                          move_keeps_urn=_move_keeps_urn(_parent(old), new)))
     return tuple(sorted(diffs, key=lambda d: (KIND_ORDER[d.kind], d.type, d.name, d.parent or "")))
+
+
+def _move_keeps_urn(base_parent: str | None, head: Mapping[str, Any]) -> bool:
+    """Whether `head`, now under another parent than `base_parent`, keeps the URN it had there."""
+    head_parent = _parent(head)
+    if base_parent == head_parent:
+        return True
+    if base_parent and head_parent and base_parent.partition("::")[0] == head_parent.partition("::")[0]:
+        return True  # the same parent type: the URN (type chain and name) does not change
+    for alias in (head.get("options") or {}).get("aliases") or []:
+        parent_urn = alias.get("parentUrn") if isinstance(alias, dict) else None
+        if isinstance(parent_urn, str) and parent_urn.count("::") >= 3 and base_parent is not None:
+            chain, alias_name = parent_urn.split("::")[2:4]
+            if f"{chain.split('$')[-1]}::{alias_name}" == base_parent:
+                return True
+    return False
 
 
 def _parent(resource: Mapping[str, Any] | None) -> str | None:
@@ -460,7 +480,7 @@ def _risks(apps: tuple[AppDiff, ...], resources: tuple[ResourceDiff, ...]) -> tu
                 f"Protected {what} is removed from the program: `pulumi up` refuses to delete it until it is "
                 "unprotected." if resource.kind == "removed" else
                 f"{what} loses `protect`: it can now be deleted or replaced.")))
-        if "parent" in resource.changed_options:
+        if "parent" in resource.changed_options and not resource.move_keeps_urn:
             risks.append(Risk("parent", resource.name,
                               f"{what} moves from parent {_code(resource.base_parent)} to {_code(resource.parent)}: "
                               "Pulumi replaces it unless an alias is declared."))

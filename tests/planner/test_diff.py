@@ -169,7 +169,7 @@ def test_protected_resource_removed_is_flagged(base: dict[str, Any]) -> None:
 def test_a_resource_moving_to_another_parent_is_flagged(base: dict[str, Any]) -> None:
     head = copy.deepcopy(base)
     record = next(r for r in head["resources"] if r["name"] == "shop-record")
-    record["parent"] = "gangplank:apps:ExposedApp::store"
+    record["parent"] = "gangplank:apps:Host::shop.dev.example.com"  # another parent type: another URN
     diff = diff_plans(base, head)
     assert diff.resources[0].changed_options == ("parent",)
     assert [r.kind for r in diff.risks] == ["parent"]
@@ -514,3 +514,18 @@ def test_the_route_chart_names_the_edge_an_app_is_served_by():
          "zone": "dev.example.com", "url": "https://api.dev.example.com/"}]}
     chart = "\n".join(mermaid_flowchart(diff_plans(base, head).routes))
     assert '["partners NLB"]' in chart and '["class nginx-partners"]' in chart
+
+
+@pytest.mark.parametrize("head_parent, aliases, warned", [
+    ("gangplank:apps:Host::shop.dev.example.com", [], True),
+    ("gangplank:apps:Host::shop.dev.example.com",
+     [{"parentUrn": "urn:pulumi:dev::gangplank::gangplank:apps:ExposedApp::shop"}], False),
+    ("gangplank:apps:ExposedApp::shop-api", [], False),  # same parent type: the URN holds no parent name
+])
+def test_a_move_to_another_parent_is_a_risk_only_when_the_urn_changes(head_parent, aliases, warned):
+    record = {"type": "aws:route53/record:Record", "name": "shop.dev.example.com-a", "inputs": {"type": "A"}}
+    base = {"stack": "dev", "apps": [], "resources": [{**record, "parent": "gangplank:apps:ExposedApp::shop"}]}
+    head = {"stack": "dev", "apps": [], "resources": [{**record, "parent": head_parent,
+                                                       **({"options": {"aliases": aliases}} if aliases else {})}]}
+    risks = [risk for risk in diff_plans(base, head).risks if risk.kind == "parent"]
+    assert bool(risks) == warned
