@@ -407,9 +407,10 @@ def find_blockers(plan: Mapping[str, Any], config: Mapping[str, Any],
             label(zone),
             f"new public hosted zone {name} is not delegated: nothing in this plan writes an NS record for {name} "
             "into another zone, and the zone is not adopted (import), so resolvers never reach it." + waits +
-            f" Delegate it from the parent zone in the same run (gangplank:parentZoneId), adopt the existing, "
-            f"delegated zone by id (gangplank:publicZoneId), or create the NS records at the parent of {name} "
-            "before the first `pulumi up`.",
+            " Delegate it from the parent zone in the same run (gangplank:parentZoneId); or create the zone first "
+            f"(`aws route53 create-hosted-zone --name {name}`), have its name servers set as NS records at the "
+            "parent, and adopt it (gangplank:publicZoneId); or, if the parent already delegates to this stack's "
+            "zone, say so (gangplank:publicZoneDelegated true).",
             tuple(validations), _timeout(by_label.get(validations[0])) if validations else None))
 
     for validation in sorted((r for r in resources if r["type"] == VALIDATION), key=label):
