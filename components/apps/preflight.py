@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
-from components.apps.routing import ingress_units, shared_hosts
+from components.apps.routing import host_shares, ingress_units, shared_hosts
 from components.flavors import get_flavor
 from components.inputs.catalog import ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
@@ -61,6 +61,36 @@ def _dotted(loc: Sequence[str | int]) -> str:
     return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in loc).lstrip(".")
 
 
+INTENT_FIELDS = {
+    "rate_limit": "rateLimit", "basic_auth_secret": "auth", "allow_cidrs": "allowCidrs",
+    "max_body_size": "maxBodySize", "https_backend": "service.protocol", "exact_paths": "healthPath",
+    "hsts": "edges", "merge_role": "host", "https_redirect": "edges", "visibility": "edges",
+}
+"""The apps.yaml field behind each part of an app's intent, for problems a flavor finds."""
+
+
+def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
+    """What an app asks for that the stack's flavor cannot express: an input error naming the flavor,
+    never a part of the intent silently dropped."""
+    from components.apps.exposed_app import app_intent, merge_role
+
+    flavor = get_flavor(settings.flavor)
+    shares = host_shares(apps, flavor)
+    shared = shared_hosts(apps)
+    problems: dict[tuple[str, str], Problem] = {}
+    for app in apps:
+        visibility = {route.edge.name: route.edge.visibility for route in app.routes}
+        for unit in ingress_units(app, flavor, shared):
+            intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health)
+            for field, why in flavor.unsupported(intent):
+                loc = INTENT_FIELDS.get(field, "name")
+                file, line = app.source
+                problems.setdefault((app.name, loc), Problem(
+                    file or settings.apps_file, line, app_subject(app.name, loc),
+                    f"the {flavor.name} flavor (gangplank:flavor) cannot express this: {why}"))
+    return list(problems.values())
+
+
 def missing_monitor_key(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
                         environ: Mapping[str, str]) -> Problem | None:
     """A deployment with monitored apps and no UptimeRobot key would fail after the platform and every
@@ -79,7 +109,8 @@ def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stac
                            subnets: Mapping[str, Sequence[Subnet]], dry_run: bool,
                            environ: Mapping[str, str] | None = None) -> None:
     """Raise InputError listing every problem; a preview needs no UptimeRobot key (it makes no API call)."""
-    problems = [*edge_subnet_problems(settings, subnets, stack), *resource_name_problems(apps, settings)]
+    problems = [*edge_subnet_problems(settings, subnets, stack), *resource_name_problems(apps, settings),
+                *flavor_problems(apps, settings)]
     if not dry_run and (missing := missing_monitor_key(settings, apps, stack, os.environ if environ is None
                                                        else environ)) is not None:
         problems.append(missing)

@@ -24,9 +24,10 @@ from components.flavors.traffic import (
     HtpasswdFormat,
     PodPorts,
     bcrypt_line,
-    check_intent,
+    intent_problems,
     nlb_service_annotations,
     redirect_server_snippet,
+    refuse_unsupported,
     topology_spread,
     with_version,
 )
@@ -142,14 +143,19 @@ class IngressNginxFlavor:
             controller["addHeaders"] = {"Strict-Transport-Security": f"max-age={HSTS_MAX_AGE}"}
         return {"fullnameOverride": spec.release_name, "controller": controller}
 
+    def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
+        """ingress-nginx joins a host's Ingresses itself, and sends HSTS per controller only."""
+        found = intent_problems(intent)
+        if intent.merge_role is not None:
+            found.append(("merge_role", "ingress-nginx merges Ingresses of one host natively (no master/minion)"))
+        if intent.hsts != (intent.visibility == "public"):
+            found.append(("hsts", "ingress-nginx sends HSTS per controller: on for every public app, off for every "
+                                  "private one (it has no per-Ingress HSTS behind a TLS-terminating load balancer)"))
+        return found
+
     def ingress_annotations(self, intent: AppIntent) -> dict[str, str]:
         """`nginx.ingress.kubernetes.io/*` annotations (docs/user-guide/nginx-configuration/annotations.md)."""
-        check_intent(intent)
-        if intent.merge_role is not None:
-            raise ValueError("ingress-nginx merges Ingresses of one host natively: merge_role must be None")
-        if intent.hsts != (intent.visibility == "public"):
-            raise ValueError("ingress-nginx sends HSTS per controller: on for every public app, off for every "
-                             "private one (it has no per-Ingress HSTS behind a TLS-terminating load balancer)")
+        refuse_unsupported(self.name, self.unsupported(intent))
         prefix = "nginx.ingress.kubernetes.io/"
         annotations: dict[str, str] = {}
         if intent.rate_limit is not None:

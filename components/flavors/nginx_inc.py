@@ -24,10 +24,11 @@ from components.flavors.traffic import (
     HtpasswdFormat,
     PodPorts,
     bcrypt_line,
-    check_intent,
     helm_fullname,
+    intent_problems,
     nlb_service_annotations,
     redirect_server_snippet,
+    refuse_unsupported,
     topology_spread,
     with_version,
 )
@@ -190,6 +191,10 @@ class NginxIncFlavor:
             "prometheus": {"create": True, "port": PROMETHEUS_PORTS[self.name]},
         }
 
+    def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
+        """Everything an app can ask for has an annotation or a snippet here (snippets are on)."""
+        return intent_problems(intent)
+
     def ingress_annotations(self, intent: AppIntent) -> dict[str, str]:
         """`nginx.org/*` annotations (names from internal/configs/annotations.go at v5.5.4).
 
@@ -201,7 +206,7 @@ class NginxIncFlavor:
         scheme-based redirect (`nginx.org/ssl-redirect`) would loop, and the port split already
         redirects.
         """
-        check_intent(intent)
+        refuse_unsupported(self.name, self.unsupported(intent))
         role = intent.merge_role
         annotations: dict[str, str] = {}
         if role is not None:

@@ -262,6 +262,14 @@ class Flavor(Protocol):
 
     def controller_values(self, spec: ControllerSpec) -> dict[str, Any]: ...
 
+    def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
+        """What of `intent` this product cannot express: (the `AppIntent` field, why), [] for nothing.
+
+        The program checks every app's intents with it before anything is declared (an input error that
+        names the flavor), and `ingress_annotations` refuses such an intent rather than drop a part of it.
+        """
+        ...
+
     def ingress_annotations(self, intent: AppIntent) -> dict[str, str]: ...
 
     def htpasswd_line(self, user: str, bcrypt_hash: str) -> str: ...
@@ -429,15 +437,28 @@ def topology_spread(selector_labels: dict[str, str]) -> list[dict[str, Any]]:
             constraint("kubernetes.io/hostname", "ScheduleAnyway")]
 
 
-def check_intent(intent: AppIntent) -> None:
+def intent_problems(intent: AppIntent) -> list[tuple[str, str]]:
+    """What no flavor can express, whatever the product (`Flavor.unsupported` starts from this)."""
+    found = []
     if not intent.https_redirect:
         # The redirect lives in the controller (port split), not in annotations: plain HTTP is
         # never served, so there is nothing to turn off per app.
-        raise ValueError("https_redirect=False is not supported: gangplank never serves apps over plain HTTP")
+        found.append(("https_redirect", "gangplank never serves apps over plain HTTP"))
     if intent.rate_limit is not None and intent.rate_limit.rps < 1:
-        raise ValueError(f"rate limit rps must be at least 1, not {intent.rate_limit.rps}")
+        found.append(("rate_limit", f"rps must be at least 1, not {intent.rate_limit.rps}"))
     for cidr in intent.allow_cidrs:
-        ipaddress.ip_network(cidr, strict=True)
+        try:
+            ipaddress.ip_network(cidr, strict=True)
+        except ValueError as err:
+            found.append(("allow_cidrs", str(err)))
+    return found
+
+
+def refuse_unsupported(flavor: str, problems: list[tuple[str, str]]) -> None:
+    """Raise instead of dropping what a flavor cannot express (the input check reports it first)."""
+    if problems:
+        raise ValueError(f"the {flavor} flavor cannot express this intent: "
+                         + "; ".join(f"{field}: {why}" for field, why in problems))
 
 
 def bcrypt_line(user: str, bcrypt_hash: str) -> str:

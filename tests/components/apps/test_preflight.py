@@ -102,3 +102,32 @@ apps:
     apps = load_catalogue(write_apps(text), settings, "dev", STACKS)
     [problem] = resource_name_problems(apps, settings)
     assert "its Ingress would be named 'a-ingress-ingress'" in str(problem)
+
+
+def test_an_intent_the_flavor_cannot_express_is_an_input_error_naming_the_flavor(write_apps, monkeypatch):
+    from dataclasses import dataclass
+
+    from components.apps import preflight
+    from components.flavors.nginx_inc import NginxIncFlavor
+    from components.flavors.traffic import AppIntent
+
+    @dataclass(frozen=True)
+    class NoRateLimits(NginxIncFlavor):
+        name: str = "no-rate-limits"
+
+        def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
+            found = super().unsupported(intent)
+            return [*found, ("rate_limit", "it has no rate limits")] if intent.rate_limit else found
+
+    monkeypatch.setattr(preflight, "get_flavor", lambda name: NoRateLimits())
+    path = write_apps(ONE_PUBLIC_APP + "    rateLimit: {rps: 5}\n" + ONE_PUBLIC_APP.split("apps:\n")[1]
+                      .replace("shop", "blog"))
+    apps = load_catalogue(path, make_settings(), "dev", STACKS)
+    [problem] = preflight.flavor_problems(apps, make_settings())
+    assert str(problem) == (f"{path}:2: app 'shop' field 'rateLimit': the no-rate-limits flavor "
+                            "(gangplank:flavor) cannot express this: it has no rate limits")
+    # And the annotations refuse rather than drop it.
+    with pytest.raises(ValueError, match="no-rate-limits flavor cannot express"):
+        from components.apps.exposed_app import app_intent
+
+        NoRateLimits().ingress_annotations(app_intent(apps[0], "public", None))
