@@ -119,32 +119,38 @@ class Host(pulumi.ComponentResource):
     def __init__(self, name: str, args: HostArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
         share, target = args.share, args.target
-        aliases = [pulumi.Alias(parent=args.legacy_parent)] if args.legacy_parent is not None else None
-        child = pulumi.ResourceOptions(parent=self, aliases=aliases)
+
+        def child(role: str, **more: object) -> tuple[str, pulumi.ResourceOptions]:
+            # The same name as before; only the parent changed: the alias says where it was.
+            child_name = f"{name}-{role}"
+            aliases = [pulumi.Alias(name=child_name, parent=args.legacy_parent)] if args.legacy_parent else None
+            return child_name, pulumi.ResourceOptions(parent=self, aliases=aliases, **more)  # type: ignore[arg-type]
+
         if share.shared and target.flavor.shared_host_mode == "mergeable":
-            k8s.networking.v1.Ingress(
-                f"{name}-master", **_k8s_args(master_ingress_manifest(share, target, args.visibility)),
-                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
-                    depends_on=list(target.controllers_ready))))
+            master, opts = child("master", depends_on=list(target.controllers_ready))
+            k8s.networking.v1.Ingress(master, **_k8s_args(master_ingress_manifest(share, target, args.visibility)),
+                                      opts=opts)
         self.records = []
         for record_type in record_types(target.ipv6_clients):
+            record, opts = child(record_type.lower())
             self.records.append(aws.route53.Record(
-                f"{name}-{record_type.lower()}",
+                record,
                 zone_id=target.zone_id,
                 name=share.host,
                 type=record_type,
                 aliases=[aws.route53.RecordAliasArgs(name=target.lb_hostname, zone_id=target.lb_zone_id,
                                                      evaluate_target_health=True)],
-                opts=child,
+                opts=opts,
             ))
+            marker, opts = child(f"{record_type.lower()}-owner")
             aws.route53.Record(
-                f"{name}-{record_type.lower()}-owner",
+                marker,
                 zone_id=target.zone_id,
                 name=ownership_record_name(record_type, share.host, share.zone_domain),
                 type="TXT",
                 ttl=300,
                 records=[ownership_value(args.stack, f"ingress/{share.owner.namespace}/{share.owner.ingress}")],
-                opts=child,
+                opts=opts,
             )
         self.register_outputs({"host": share.host})
 
