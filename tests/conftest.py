@@ -185,3 +185,8 @@ def cached_run() -> Callable[..., ProgramRun]:
         return runs[key]
 
     return run
+
+
+def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
+    """The plan's resources of one Pulumi type token."""
+    return [r for r in plan["resources"] if r["type"] == type_]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from planner.run import build_plan
-from tests.conftest import FLAVORS, validate_kubernetes
+from tests.conftest import FLAVORS, of_type, validate_kubernetes
 
 EDGES = json.dumps({"partners": {"visibility": "public", "allowedCidrs": ["203.0.113.0/24", "198.51.100.16/28"]}})
 CATALOGUE = """
@@ -43,9 +43,6 @@ def three_edges(request, tmp_path_factory) -> tuple[str, Any]:
     run = run_program("dev", str(path), ROOT, {"gangplank:edges": EDGES, "gangplank:flavor": request.param})
     return request.param, run
 
-
-def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
-    return [r for r in plan["resources"] if r["type"] == type_]
 
 
 def test_three_controllers_with_distinct_classes_releases_and_namespaces(three_edges):

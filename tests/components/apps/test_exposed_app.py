@@ -16,7 +16,7 @@ from components.inputs.catalog import App, resolve_app
 from components.platform.platform import EdgeTarget
 from planner.mocks import digest
 from planner.run import ProgramRun, build_plan
-from tests.conftest import FLAVORS, MIXED_CATALOGUE, make_settings, validate_kubernetes
+from tests.conftest import FLAVORS, MIXED_CATALOGUE, make_settings, of_type, validate_kubernetes
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 RECORD = "aws:route53/record:Record"
@@ -27,9 +27,6 @@ ZONE = "aws:route53/zone:Zone"
 def flavor_run(request, run_stack, write_apps) -> tuple[str, ProgramRun]:
     return request.param, run_stack("dev", write_apps(MIXED_CATALOGUE), flavor=request.param)
 
-
-def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
-    return [r for r in plan["resources"] if r["type"] == type_]
 
 
 def app_ingresses(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components.platform.certificates import certificate_names, validation_record
-from tests.conftest import FLAVORS, STACKS
+from tests.conftest import FLAVORS, STACKS, of_type
 
 ZONE = "aws:route53/zone:Zone"
 CERT = "aws:acm/certificate:Certificate"
@@ -16,9 +16,6 @@ VALIDATION = "aws:acm/certificateValidation:CertificateValidation"
 RECORD = "aws:route53/record:Record"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
-
-def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
-    return [r for r in plan["resources"] if r["type"] == type_]
 
 
 @pytest.fixture(scope="module", params=[(s, f) for s in STACKS for f in FLAVORS], ids=lambda p: f"{p[0]}-{p[1]}")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components.platform.zones import OTHERS_OWN, Zones, ZonesArgs, undelegated_zone_warning
-from tests.conftest import FLAVORS
+from tests.conftest import FLAVORS, of_type
 
 ZONE = "aws:route53/zone:Zone"
 RECORD = "aws:route53/record:Record"
@@ -16,9 +16,6 @@ PROVIDER = "pulumi:providers:aws"
 PARENT = "Z09876543210PARENTXYZ"
 ROLE = "arn:aws:iam::999988887777:role/dns-delegation"
 
-
-def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
-    return [r for r in plan["resources"] if r["type"] == type_]
 
 
 def public_zone(plan: dict[str, Any]) -> dict[str, Any]:
