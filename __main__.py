@@ -7,16 +7,17 @@ from components.apps.exposure import declare_zone_wildcards, expose_apps
 from components.apps.preflight import check_before_declaring
 from components.inputs.catalog import load_catalogue
 from components.inputs.settings import known_stacks, load_settings
-from components.platform.platform import Platform, PlatformArgs
+from components.platform.platform import Platform, PlatformArgs, read_edge_subnets
 
 stack = pulumi.get_stack()
 # All input is validated before the first resource is declared.
 settings = load_settings(stack)
 apps = load_catalogue(settings.apps_file, settings, stack, known_stacks())
-for warning in check_before_declaring(settings, apps, stack, dry_run=pulumi.runtime.is_dry_run()):
+subnets = read_edge_subnets(settings)
+for warning in check_before_declaring(settings, apps, stack, subnets, dry_run=pulumi.runtime.is_dry_run()):
     pulumi.log.warn(warning.message)  # capacity: limits the stack is near (the plan lists them too)
 
-platform = Platform("platform", PlatformArgs(settings=settings, stack=stack))
+platform = Platform("platform", PlatformArgs(settings=settings, stack=stack, subnets=subnets))
 targets = declare_zone_wildcards(settings, platform.targets, stack)
 exposure = expose_apps(apps, targets, stack, instance_name(stack))
 if settings.dashboard_enabled:

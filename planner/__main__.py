@@ -1,20 +1,38 @@
 """`python -m planner`: plan a stack offline, or diff it against an earlier plan.
 
-Exit codes: 0 planned; 1 invalid input (every problem on stderr, one per line); 2 usage error.
+Modes besides the plan itself: `--preview fresh|update` (as `pulumi preview`, unknowns shown),
+`--rollout` (the first `pulumi up` rehearsed over the dependency graph), `--rehearse` (the AWS
+resources replayed into moto). Exit codes: 0 planned; 1 invalid input (every problem on stderr,
+one per line), or, with `--rehearse`, a resource AWS would refuse; 2 usage error; 3 an internal
+error: a bug in gangplank, never reported as invalid input (CI can tell them apart).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
+import re
 import sys
+import traceback
+from pathlib import Path
 from typing import Any
 
-from components.inputs.problems import InputError
-from planner.render import RENDERERS
-from planner.run import plan
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-EXIT_OK, EXIT_INVALID = 0, 1  # usage errors exit 2 from argparse itself
+from components.inputs.problems import InputError, one_line, shown
+from components.inputs.yamlfile import YamlFileError, read_text
+from planner.render import RENDERERS, render_table
+from planner.run import PREVIEWS, build_plan, run_program
+
+EXIT_OK, EXIT_INVALID, EXIT_BUG = 0, 1, 3  # usage errors exit 2 from argparse itself
+STACK_NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+"""Pulumi stack names: alphanumerics, hyphens, underscores and periods (`pulumi stack init` refuses others)."""
+PLAN_MAX_DEPTH = 100
+"""Deepest nesting accepted in a base plan (the planner's own plans nest about 15 levels: Helm values)."""
+PLAN_MAX_BYTES = 512 * 1024 * 1024
+"""Largest base plan read (a 1,000-app plan is about 10 MB)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,49 +43,201 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default: dev)")
     parser.add_argument("--apps", default=None, metavar="PATH",
                         help="app catalogue (default: the stack's gangplank:appsFile, else apps.yaml)")
-    parser.add_argument("--format", choices=sorted(RENDERERS), default="table", help="output format (default: table)")
-    parser.add_argument("--diff", metavar="BASE.json",
-                        help="compare with an earlier `--format json` plan; prints a Markdown summary")
+    parser.add_argument("--format", choices=sorted(RENDERERS), default=None,
+                        help="output format (default: table; with --diff: markdown)")
+    parser.add_argument("--wide", action="store_true",
+                        help="table: one line per app with every column (wider than 100 columns)")
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--diff", metavar="BASE.json",
+                       help="compare with an earlier `--format json` plan: Markdown (default) or --format json")
+    modes.add_argument("--preview", choices=PREVIEWS,
+                       help="plan as `pulumi preview` of a new stack (fresh) or of an update of every Helm release "
+                            "and monitor (update): values the providers compute are unknown")
+    modes.add_argument("--rollout", action="store_true",
+                       help="rehearse the first `pulumi up` over the dependency graph with modeled durations "
+                            "(table, or --format json)")
+    modes.add_argument("--rehearse", action="store_true",
+                       help="replay the plan's AWS resources into an AWS emulator (moto, in process); "
+                            "exits 1 if AWS would refuse any")
+    parser.add_argument("--allow-other-stack", action="store_true",
+                        help="with --diff: accept a base plan of another stack than --stack")
     return parser
 
 
+def _output_format(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """The format asked for, or a usage error (exit 2) for a combination that would print something else."""
+    fmt = args.format or ("markdown" if args.diff else "table")
+    if args.diff and fmt == "table":
+        parser.error("--diff prints Markdown (the default with --diff) or JSON (--format json), not a table")
+    if args.wide and fmt != "table":
+        parser.error("--wide applies to the table (--format table) only")
+    if args.allow_other_stack and not args.diff:
+        parser.error("--allow-other-stack applies to --diff only")
+    return fmt
+
+
+def _check_base_stack(path: str, base: dict[str, Any], stack: str, allowed: bool) -> None:
+    """A base plan of another stack compares two environments: an error unless asked for."""
+    base_stack = base.get("stack")
+    if base_stack is not None and base_stack != stack and not allowed:
+        raise _Invalid(f"{path}: a plan of stack '{shown(base_stack)}', not of '{stack}'; to compare two stacks, "
+                       "pass --allow-other-stack")
+
+
+class _PlanModel(BaseModel):
+    # What diff_plans reads of a plan, typed; anything else a plan holds is let through.
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class _PlanApp(_PlanModel):
+    name: str
+
+
+class _PlanResource(_PlanModel):
+    type: str
+    name: str
+    parent: str | None = None
+    inputs: dict[str, Any] = {}
+    options: dict[str, Any] | None = None
+
+
+class _Plan(_PlanModel):
+    stack: str | None = None
+    apps: list[_PlanApp] = []
+    resources: list[_PlanResource]
+
+
 def _load_base(path: str) -> dict[str, Any]:
+    """The base plan of `--diff`, checked to be what `--format json` writes, so a truncated or foreign file
+    is an input problem ("not a JSON plan: ..."), never a crash of the diff."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            base = json.load(handle)
-    except FileNotFoundError:
-        raise _Invalid(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise _Invalid(f"{path}: not a JSON plan: {err}") from None
-    if not isinstance(base, dict) or not isinstance(base.get("resources"), list):
-        raise _Invalid(f"{path}: not a JSON plan (expected an object with 'stack', 'apps' and 'resources')")
+        text = read_text(path, PLAN_MAX_BYTES)
+    except YamlFileError as err:
+        if err.message == "file not found":
+            raise _Invalid(f"{path}: file not found") from None
+        raise _Invalid(f"{path}{f':{err.line}' if err.line else ''}: not a JSON plan: {err.message}") from None
+    try:
+        base = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise _Invalid(f"{path}:{err.lineno}: not a JSON plan: {err.msg} (column {err.colno})") from None
+    except RecursionError:
+        raise _Invalid(f"{path}: not a JSON plan: nested too deeply") from None
+    if _depth(base) > PLAN_MAX_DEPTH:
+        raise _Invalid(f"{path}: not a JSON plan: nested more than {PLAN_MAX_DEPTH} levels deep")
+    if not isinstance(base, dict):
+        raise _Invalid(f"{path}: not a JSON plan: expected an object with 'stack', 'apps' and 'resources', "
+                       f"found {_JSON_KINDS.get(type(base).__name__, type(base).__name__)}")
+    try:
+        _Plan.model_validate(base)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in first["loc"]).lstrip(".")
+        more = f" (and {err.error_count() - 1} more problem(s))" if err.error_count() > 1 else ""
+        raise _Invalid(f"{path}: not a JSON plan: '{where}': {_plan_message(first)}{more}") from None
     base.setdefault("apps", [])
     return base
 
 
+_JSON_KINDS = {"dict": "an object", "list": "a list", "str": "a string", "int": "a number", "float": "a number",
+               "bool": "a boolean", "NoneType": "null"}
+_EXPECTED = {"model_type": "an object", "dict_type": "an object", "list_type": "a list", "string_type": "a string"}
+
+
+def _plan_message(error: Any) -> str:
+    if error["type"] == "missing":
+        return "missing"
+    expected = _EXPECTED.get(error["type"])
+    found = _JSON_KINDS.get(type(error.get("input")).__name__, type(error.get("input")).__name__)
+    return f"expected {expected}, found {found}" if expected else error["msg"]
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of JSON data, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > PLAN_MAX_DEPTH:
+                break
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 class _Invalid(Exception):
-    """A problem with a file named on the command line."""
+    """A problem with a file or flag named on the command line."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)  # exits 2 on usage errors
+    parser = _parser()
+    args = parser.parse_args(argv)  # exits 2 on usage errors
+    fmt = _output_format(parser, args)
+    if args.rehearse and importlib.util.find_spec("moto") is None:
+        # The emulator is a development tool, kept out of what `pulumi up` installs (requirements.txt).
+        parser.error("--rehearse needs moto and boto3: .venv/bin/pip install -r requirements-dev.txt")
     try:
-        base = _load_base(args.diff) if args.diff else None
-        head = plan(args.stack, args.apps)
+        return _run(args, fmt)
     except InputError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)
         print(f"{len(err.problems)} problem(s); nothing was planned.", file=sys.stderr)
         return EXIT_INVALID
     except _Invalid as err:
-        print(err, file=sys.stderr)
+        print(one_line(str(err)), file=sys.stderr)
         return EXIT_INVALID
-    if base is not None:
-        from planner.diff import diff_plans, render_diff_markdown
+    except Exception as err:  # a bug: say so, and never exit 1 (invalid input)
+        traceback.print_exc(file=sys.stderr)
+        frame = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+        where = f" at {Path(frame.filename).name}:{frame.lineno} ({frame.name})" if frame else ""
+        print(f"python -m planner: internal error{where}: {type(err).__name__}: {shown(err, 300)}. This is a bug "
+              "in gangplank, not a problem with your input: please report it with the traceback above.",
+              file=sys.stderr)
+        return EXIT_BUG
 
-        sys.stdout.write(render_diff_markdown(diff_plans(base, head)))
+
+def _run(args: argparse.Namespace, fmt: str) -> int:
+    for flag, value in (("--stack", args.stack), ("--apps", args.apps), ("--diff", args.diff)):
+        if value is not None and not value.strip():
+            raise _Invalid(f"{flag}: an empty value; give a {'stack name' if flag == '--stack' else 'file path'}")
+    if not STACK_NAME_RE.fullmatch(args.stack):
+        raise _Invalid(f"--stack: '{shown(args.stack)}' is not a stack name (letters, digits, '-', '_' and '.', "
+                       "as Pulumi allows)")
+    base = _load_base(args.diff) if args.diff else None
+    if base is not None:
+        _check_base_stack(args.diff, base, args.stack, args.allow_other_stack)
+    run = run_program(args.stack, args.apps, mode=args.preview or "plan")
+    head = build_plan(run)
+    if base is not None:
+        from planner.diff import diff_as_json, diff_plans, render_diff_markdown, render_rollout_section
+        from planner.rollout import change_rollout
+
+        diff = diff_plans(base, head)
+        rollout = None if diff.is_empty else change_rollout(base, head, run.config, os.environ)
+        if fmt == "json":
+            sys.stdout.write(RENDERERS["json"]({**diff_as_json(diff), **({"rollout": rollout} if rollout else {})}))
+        else:
+            sys.stdout.write(render_diff_markdown(diff))
+            if rollout is not None:
+                sys.stdout.write(render_rollout_section(rollout))
+    elif args.rollout:
+        from planner.rollout import render_rollout_table, rollout_report
+
+        report = rollout_report(head, run.config, os.environ)
+        sys.stdout.write(RENDERERS["json"](report) if fmt == "json" else render_rollout_table(report))
+    elif args.rehearse:
+        from planner.rehearse import rehearse_run, render_rehearsal
+
+        lines = rehearse_run(run)
+        sys.stdout.write(render_rehearsal(lines))
+        return EXIT_INVALID if any(line.outcome == "rejected" for line in lines) else EXIT_OK
+    elif args.preview and fmt == "table":
+        from planner.preview import render_preview_table
+
+        sys.stdout.write(render_preview_table(head, wide=args.wide))
+    elif fmt == "table":
+        sys.stdout.write(render_table(head, wide=args.wide))
     else:
-        sys.stdout.write(RENDERERS[args.format](head))
+        sys.stdout.write(RENDERERS[fmt](head))
     return EXIT_OK
 
 

@@ -1,16 +1,17 @@
 """Compare two offline plans and summarise the difference as a pull-request comment.
 
 `diff_plans(base, head)` works out what a change does to one stack: apps added, changed
-or removed, resources added, changed or removed, and which of those changes are risky.
-`render_diff_markdown(diff)` turns that into GitHub Markdown: tables, a `> [!WARNING]`
-alert for the risky parts and a Mermaid chart of the affected apps' routes
-(app -> ingress class -> NLB -> hosted zone).
+or removed, resources added, changed or removed (with the old and new value of every changed
+field), and which of those changes are risky. `render_diff_markdown(diff)` turns that into
+GitHub Markdown: tables, a `> [!WARNING]` alert for the risky parts and a Mermaid chart of the
+affected apps' routes (app -> ingress class -> NLB -> hosted zone); `render_diff_json(diff)`
+into JSON for machines.
 
-Both are pure functions of the plans (the JSON contract in DESIGN.md), and deterministic:
+All are pure functions of the plans (the JSON contract in DESIGN.md), and deterministic:
 the same plans give the same bytes, so the PR comment only changes when the plan does.
-Plans already show secrets as `"[secret]"`; resource inputs are never printed at all
-(only the names of the keys that changed), and an app field that is secret on either
-side prints as `[secret]` on both.
+Secrets: plans show them as `"[secret]"`; a value that is, or holds, `[secret]` on either side
+of a change shows as `[secret]` on both (its other value must not leak), and the contents of a
+Kubernetes Secret are never shown, whatever the plan says.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from planner.markdown import MAX_VALUE_CHARS, one_line
+from planner.markdown import code as _code
+from planner.markdown import plain as _plain
+
 __all__ = [
     "AppDiff",
     "FieldChange",
@@ -31,12 +36,17 @@ __all__ = [
     "Risk",
     "Route",
     "changed_paths",
+    "changed_values",
+    "diff_as_json",
     "diff_plans",
     "mermaid_flowchart",
+    "render_diff_json",
     "render_diff_markdown",
 ]
 
 SECRET = "[secret]"
+# Inputs of these types that never show, whatever the plan holds (type -> top-level input keys).
+ALWAYS_SECRET_INPUTS = {"kubernetes:core/v1:Secret": ("data", "stringData")}
 
 ZONE_TYPE = "aws:route53/zone:Zone"
 MONITOR_TYPE = "pulumi-python:dynamic/uptimerobot:Monitor"
@@ -44,6 +54,8 @@ MONITOR_TYPE = "pulumi-python:dynamic/uptimerobot:Monitor"
 # IngressController component counts (its SG rules decide who reaches the NLB); Helm releases and
 # security groups count wherever they are (type -> the words the warning uses).
 CONTROLLER_COMPONENT_SUFFIX = ":IngressController"
+# An app's own component: a top-level one of this type, named after the app.
+APP_COMPONENT_SUFFIX = ":ExposedApp"
 CONTROLLER_TYPES = {"kubernetes:helm.sh/v3:Release": "Helm release",
                     "aws:ec2/securityGroup:SecurityGroup": "Security group"}
 # App fields that decide where an app answers; changing one breaks bookmarks, clients and monitors.
@@ -51,9 +63,9 @@ ROUTE_FIELDS = ("url", "host", "dnsRecord")
 
 # Past these sizes the comment stops being readable (and GitHub caps a comment at 65,536 characters).
 MAX_RESOURCE_ROWS = 60
+MAX_OPEN_ROWS = 10
 MAX_RISK_LINES = 25
 MAX_GRAPH_APPS = 30
-MAX_VALUE_CHARS = 80
 MAX_CHANGED_KEYS = 6
 # Depth of the input key paths reported as changed: `metadata.annotations["nginx.org/rewrites"]`
 # tells a reviewer more than `metadata`, and deeper paths would turn into walls of text.
@@ -65,11 +77,13 @@ KIND_ORDER: dict[str, int] = {"added": 0, "changed": 1, "removed": 2}
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One app field whose value differs between base and head."""
+    """One field (an app field, a resource input path or option) whose value differs; secrets masked."""
 
     field: str
     old: Any
+    """The value in base (None when the field is new)."""
     new: Any
+    """The value in head (None when the field is gone)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +97,9 @@ class AppDiff:
     head: Mapping[str, Any] | None
     """The app's entry in the head plan; None when removed."""
     changes: tuple[FieldChange, ...] = ()
-    """Changed fields, sorted by name; empty unless `kind == "changed"`."""
+    """Changed fields, sorted by name (`monitor.interval` for a field inside `monitor`); empty unless changed."""
+    resources: tuple[str, ...] = ()
+    """Names of the app's own resources that change (those under its component), for a changed app."""
 
     @property
     def current(self) -> Mapping[str, Any]:
@@ -100,14 +116,31 @@ class ResourceDiff:
     kind: Kind
     parent: str | None
     """`<type>::<name>` of the parent component in head (in base, for a removed resource)."""
-    changed_inputs: tuple[str, ...] = ()
-    """Paths of the inputs that differ (`spec.rules`, `metadata.annotations["x"]`); never values."""
-    changed_options: tuple[str, ...] = ()
+    input_changes: tuple[FieldChange, ...] = ()
+    """The inputs that differ, by path (`spec.rules`, `metadata.annotations["x"]`), with both values."""
+    option_changes: tuple[FieldChange, ...] = ()
     """Resource options that differ (`protect`, `dependsOn`, ...), and `parent` when it moved."""
     base_parent: str | None = None
     """The parent in base; differs from `parent` when the resource moved to another component."""
     unprotected: bool = False
     """Protected in base, and not in head (option dropped, or the resource left the program)."""
+    move_keeps_urn: bool = True
+    """For a resource that moved to another parent: its URN stays, because the parent's type is the same
+    (a URN holds the parent's type, not its name) or an alias names the old parent."""
+    base_inputs: Any = None
+    """The inputs in base (secrets masked), for a removed resource."""
+    head_inputs: Any = None
+    """The inputs in head (secrets masked), for an added resource."""
+
+    @property
+    def changed_inputs(self) -> tuple[str, ...]:
+        """Paths of the inputs that differ."""
+        return tuple(change.field for change in self.input_changes)
+
+    @property
+    def changed_options(self) -> tuple[str, ...]:
+        """Names of the options that differ (`parent` first when the resource moved)."""
+        return tuple(change.field for change in self.option_changes)
 
 
 RiskKind = Literal["visibility", "route", "monitor", "zone", "controller", "protect", "parent"]
@@ -132,7 +165,7 @@ class Route:
     kind: Kind
     ingress_class: str
     controller: str
-    """The controller's visibility (`public` / `private`): each has its own NLB."""
+    """The app's (first) edge: `public`, `private` or a configured one; each edge has its own NLB."""
     zone: str
     current: bool
     """False for the route an app had before the change (removed apps, moved apps)."""
@@ -184,8 +217,9 @@ def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff:
     # A JSON round trip makes an in-memory head compare equal to a base read from a file:
     # tuples become lists, keys become strings, anything else JSON cannot hold becomes str().
     base, head = _as_json(base), _as_json(head)
-    apps = _diff_apps(base.get("apps") or [], head.get("apps") or [])
     resources = _diff_resources(base.get("resources") or [], head.get("resources") or [])
+    apps = _diff_apps(base.get("apps") or [], head.get("apps") or [],
+                      _app_resources(resources, base.get("resources") or [], head.get("resources") or []))
     stack = str(head.get("stack") or base.get("stack") or "?")
     return PlanDiff(
         stack=stack,
@@ -208,7 +242,8 @@ def _as_json(plan: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(plan, sort_keys=True, default=str))
 
 
-def _diff_apps(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> tuple[AppDiff, ...]:
+def _diff_apps(base: list[dict[str, Any]], head: list[dict[str, Any]],
+               own_resources: Mapping[str, tuple[str, ...]]) -> tuple[AppDiff, ...]:
     before = {str(app.get("name")): app for app in base}
     after = {str(app.get("name")): app for app in head}
     diffs: list[AppDiff] = []
@@ -219,14 +254,54 @@ def _diff_apps(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> tuple[
         elif new is None:
             diffs.append(AppDiff(name, "removed", old, None))
         else:
-            changes = tuple(
-                FieldChange(field, old.get(field), new.get(field))
-                for field in sorted((old.keys() | new.keys()) - {"name"})
-                if old.get(field) != new.get(field)
-            )
-            if changes:
-                diffs.append(AppDiff(name, "changed", old, new, changes))
+            changes = tuple(_app_field_changes(old, new))
+            resources = own_resources.get(name, ())
+            if changes or resources:
+                diffs.append(AppDiff(name, "changed", old, new, changes, resources))
     return tuple(sorted(diffs, key=lambda d: (KIND_ORDER[d.kind], d.name)))
+
+
+def _app_field_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[FieldChange]:
+    """The app's fields that differ; a field inside a mapping by its own name (`monitor.interval`).
+
+    A field only one side has is not a change of the app: the planners that wrote the two plans
+    differ (a base planned before the inventory carried `monitor`), and every app would show it.
+    """
+    changes = []
+    for field in sorted((old.keys() & new.keys()) - {"name"}):
+        before, after = old[field], new[field]
+        if before == after:
+            continue
+        if isinstance(before, dict) and isinstance(after, dict):
+            changes += [FieldChange(f"{field}.{key}", *_masked(before.get(key), after.get(key)))
+                        for key in sorted(before.keys() | after.keys()) if before.get(key) != after.get(key)]
+        else:
+            changes.append(FieldChange(field, *_masked(before, after)))
+    return changes
+
+
+def _app_resources(resources: tuple[ResourceDiff, ...], *plans: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]:
+    """App name -> its own changed resources: the app's top-level component and everything under it.
+
+    Parents are followed as head has them (`plans` is base, head: head's entries win). A host
+    shared by several apps is nobody's own: its records show in the apps' `hosts` and `dnsRecord`.
+    Added and removed resources show in the app's fields already (a monitor, a backend).
+    """
+    parents = {f"{r.get('type')}::{r.get('name')}": _parent(r) for plan in plans for r in plan}
+    owned: dict[str, list[str]] = {}
+    for resource in resources:
+        if resource.kind != "changed":
+            continue
+        label: str | None = f"{resource.type}::{resource.name}"
+        seen: set[str] = set()
+        while label is not None and label not in seen:
+            seen.add(label)
+            type_, _, name = label.partition("::")
+            if type_.endswith(APP_COMPONENT_SUFFIX) and parents.get(label) is None:
+                owned.setdefault(name, []).append(resource.name)
+                break
+            label = parents.get(label)
+    return {app: tuple(sorted(names)) for app, names in owned.items()}
 
 
 def _resource_keys(*plans: list[dict[str, Any]]) -> list[dict[tuple[str, ...], dict[str, Any]]]:
@@ -258,22 +333,44 @@ def _diff_resources(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> t
         type_, name = key[0], key[1]
         old, new = before.get(key), after.get(key)
         if old is None:
-            diffs.append(ResourceDiff(type_, name, "added", _parent(new)))
+            diffs.append(ResourceDiff(type_, name, "added", _parent(new),
+                                      head_inputs=_visible_inputs(type_, (new or {}).get("inputs"))))
         elif new is None:
             diffs.append(ResourceDiff(type_, name, "removed", _parent(old), base_parent=_parent(old),
-                                      unprotected=_protected(old)))
+                                      unprotected=_protected(old),
+                                      base_inputs=_visible_inputs(type_, old.get("inputs"))))
         else:
-            inputs = tuple(changed_paths(old.get("inputs") or {}, new.get("inputs") or {}))
-            options = tuple(sorted(
-                option for option in (old.get("options") or {}).keys() | (new.get("options") or {}).keys()
-                if (old.get("options") or {}).get(option) != (new.get("options") or {}).get(option)
-            ))
+            # Changes are found in the inputs as planned, so a Secret's new contents still count as a change.
+            inputs = tuple(FieldChange(path, *_masked_input(type_, path, before_value, after_value))
+                           for path, before_value, after_value
+                           in changed_values(old.get("inputs") or {}, new.get("inputs") or {}))
+            old_options, new_options = old.get("options") or {}, new.get("options") or {}
+            options = [FieldChange(option, *_masked(old_options.get(option), new_options.get(option)))
+                       for option in sorted(old_options.keys() | new_options.keys())
+                       if old_options.get(option) != new_options.get(option)]
             if _parent(old) != _parent(new):
-                options = ("parent", *options)
+                options.insert(0, FieldChange("parent", _parent(old), _parent(new)))
             if inputs or options:
-                diffs.append(ResourceDiff(type_, name, "changed", _parent(new), inputs, options, _parent(old),
-                                          unprotected=_protected(old) and not _protected(new)))
+                diffs.append(ResourceDiff(type_, name, "changed", _parent(new), inputs, tuple(options), _parent(old),
+                                          unprotected=_protected(old) and not _protected(new),
+                                          move_keeps_urn=_move_keeps_urn(_parent(old), new)))
     return tuple(sorted(diffs, key=lambda d: (KIND_ORDER[d.kind], d.type, d.name, d.parent or "")))
+
+
+def _move_keeps_urn(base_parent: str | None, head: Mapping[str, Any]) -> bool:
+    """Whether `head`, now under another parent than `base_parent`, keeps the URN it had there."""
+    head_parent = _parent(head)
+    if base_parent == head_parent:
+        return True
+    if base_parent and head_parent and base_parent.partition("::")[0] == head_parent.partition("::")[0]:
+        return True  # the same parent type: the URN (type chain and name) does not change
+    for alias in (head.get("options") or {}).get("aliases") or []:
+        parent_urn = alias.get("parentUrn") if isinstance(alias, dict) else None
+        if isinstance(parent_urn, str) and parent_urn.count("::") >= 3 and base_parent is not None:
+            chain, alias_name = parent_urn.split("::")[2:4]
+            if f"{chain.split('$')[-1]}::{alias_name}" == base_parent:
+                return True
+    return False
 
 
 def _parent(resource: Mapping[str, Any] | None) -> str | None:
@@ -285,20 +382,56 @@ def _protected(resource: Mapping[str, Any]) -> bool:
     return bool((resource.get("options") or {}).get("protect"))
 
 
-def changed_paths(old: Any, new: Any, path: str = "", depth: int = KEY_DEPTH) -> list[str]:
-    """Sorted paths (`spec.rules`, `metadata.annotations["a/b"]`) under which `old` and `new` differ.
+def _holds_secret(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_secret(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_secret(item) for item in value)
+    return value == SECRET
 
-    Mappings are followed `depth` levels deep; lists and scalars are compared whole. Only
-    paths are returned, never values: inputs may hold data that is not for a PR comment.
+
+def _masked(old: Any, new: Any) -> tuple[Any, Any]:
+    """A value that is, or holds, `[secret]` on either side shows as `[secret]` on both."""
+    if _holds_secret(old) or _holds_secret(new):
+        return SECRET, SECRET
+    return old, new
+
+
+def _masked_input(type_: str, path: str, old: Any, new: Any) -> tuple[Any, Any]:
+    """`_masked`, and both values of a path inside a Kubernetes Secret's contents hidden."""
+    top = re.split(r"[.\[]", path, maxsplit=1)[0]
+    if top in ALWAYS_SECRET_INPUTS.get(type_, ()):
+        return SECRET, SECRET
+    return _masked(old, new)
+
+
+def _visible_inputs(type_: str, inputs: Any) -> Any:
+    """Inputs as a diff may show them: the contents of a Kubernetes Secret never, whatever the plan says."""
+    hidden = ALWAYS_SECRET_INPUTS.get(type_)
+    if not hidden or not isinstance(inputs, dict):
+        return inputs
+    return {key: (SECRET if key in hidden and value is not None else value) for key, value in inputs.items()}
+
+
+def changed_values(old: Any, new: Any, path: str = "", depth: int = KEY_DEPTH) -> list[tuple[str, Any, Any]]:
+    """Sorted `(path, old, new)` for every path (`spec.rules`, `metadata.annotations["a/b"]`) that differs.
+
+    Mappings are followed `depth` levels deep; lists and scalars are compared whole. A side
+    that lacks the path has None. Callers mask secrets (`_masked`) before showing a value.
     """
     if old == new:
         return []
     if depth == 0 or not isinstance(old, dict) or not isinstance(new, dict):
-        return [path or "(all)"]
-    paths: list[str] = []
+        return [(path or "(all)", old, new)]
+    found: list[tuple[str, Any, Any]] = []
     for key in sorted(old.keys() | new.keys()):
-        paths += changed_paths(old.get(key), new.get(key), _join(path, key), depth - 1)
-    return paths
+        found += changed_values(old.get(key), new.get(key), _join(path, key), depth - 1)
+    return found
+
+
+def changed_paths(old: Any, new: Any, path: str = "", depth: int = KEY_DEPTH) -> list[str]:
+    """Sorted paths under which `old` and `new` differ (see `changed_values`)."""
+    return [found for found, _, _ in changed_values(old, new, path, depth)]
 
 
 def _join(path: str, key: str) -> str:
@@ -324,7 +457,7 @@ def _risks(apps: tuple[AppDiff, ...], resources: tuple[ResourceDiff, ...]) -> tu
                                   f"{_plain(change.new)} (other controller, load balancer and zone)."))
             moved = [field for field in ROUTE_FIELDS if field in fields]
             if moved:
-                old_url, new_url = _shown(app.base.get("url"), app.head.get("url"))
+                old_url, new_url = _masked(app.base.get("url"), app.head.get("url"))
                 risks.append(Risk("route", app.name,
                                   f"App {_code(app.name)} moves: {_code(old_url)} → {_code(new_url)} "
                                   f"({', '.join(_code(f) for f in moved)} changed)."))
@@ -357,7 +490,7 @@ def _risks(apps: tuple[AppDiff, ...], resources: tuple[ResourceDiff, ...]) -> tu
                 f"Protected {what} is removed from the program: `pulumi up` refuses to delete it until it is "
                 "unprotected." if resource.kind == "removed" else
                 f"{what} loses `protect`: it can now be deleted or replaced.")))
-        if "parent" in resource.changed_options:
+        if "parent" in resource.changed_options and not resource.move_keeps_urn:
             risks.append(Risk("parent", resource.name,
                               f"{what} moves from parent {_code(resource.base_parent)} to {_code(resource.parent)}: "
                               "Pulumi replaces it unless an alias is declared."))
@@ -416,11 +549,14 @@ def _routes(apps: tuple[AppDiff, ...]) -> tuple[Route, ...]:
 
 def _route(app: AppDiff, entry: Mapping[str, Any], current: bool) -> Route:
     visibility = str(entry.get("visibility") or "unknown")
+    edges = entry.get("edges")
+    # Each edge has its own NLB; plans from before edges existed name the visibility, the same name.
+    edge = str(edges[0]) if isinstance(edges, list) and edges else visibility
     return Route(
         app=app.name,
         kind=app.kind,
         ingress_class=str(entry.get("ingressClass") or f"{visibility} class"),
-        controller=visibility,
+        controller=edge,
         zone=str(entry.get("zone") or f"{visibility} zone"),
         current=current,
     )
@@ -430,40 +566,44 @@ def _route(app: AppDiff, entry: Mapping[str, Any], current: bool) -> Route:
 
 
 def render_diff_markdown(diff: PlanDiff) -> str:
-    """The diff as a PR comment section: heading, warnings, apps, resources, chart.
+    """The diff as a PR comment section: heading, counts, warnings, apps, resources, chart.
 
     An empty diff is one line. Values are shown in code spans (no accidental links or
     @-mentions), cut to a readable length; tables are capped, with a line saying how many
-    rows were left out.
+    rows were left out. Each section is a function of the diff returning its lines (none when
+    it has nothing to say); sections that need more than the two plans (the rollout) are
+    rendered by their own functions and appended by the caller.
     """
     if diff.is_empty:
         caution = ["", *_plan_warnings_block(diff.warnings)][:-1] if diff.warnings else []
         return "\n".join([f"No changes to stack {_code(diff.stack)}.", *caution]) + "\n"
-    against = f" (compared with stack {_code(diff.base_stack)})" if diff.base_stack != diff.stack else ""
-    apps = ", ".join(f"{len(diff.apps_of(k))} {k}" for k in KIND_ORDER)
-    resources = ", ".join(f"{len(diff.resources_of(k))} {k}" for k in KIND_ORDER)
-    lines = [f"### Stack {_code(diff.stack)}{against}", "", f"Apps: {apps}. Resources: {resources}.", ""]
-    lines += _warning_block(diff.risks)
-    lines += _plan_warnings_block(diff.warnings)
-    if diff.apps:
-        lines += _apps_table(diff.apps)
-    if diff.resources:
-        lines += _resource_tables(diff)
-    if diff.routes:
-        lines += ["```mermaid", *mermaid_flowchart(diff.routes), "```", ""]
+    lines: list[str] = []
+    for section in (_heading, _warning_block, _plan_warnings, _apps_table, _resource_tables, _chart):
+        lines += section(diff)
     while lines and lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"
 
 
-def _warning_block(risks: tuple[Risk, ...]) -> list[str]:
-    if not risks:
+def _heading(diff: PlanDiff) -> list[str]:
+    against = f" (compared with stack {_code(diff.base_stack)})" if diff.base_stack != diff.stack else ""
+    apps = ", ".join(f"{len(diff.apps_of(k))} {k}" for k in KIND_ORDER)
+    resources = ", ".join(f"{len(diff.resources_of(k))} {k}" for k in KIND_ORDER)
+    return [f"### Stack {_code(diff.stack)}{against}", "", f"Apps: {apps}. Resources: {resources}.", ""]
+
+
+def _warning_block(diff: PlanDiff) -> list[str]:
+    if not diff.risks:
         return []
     lines = ["> [!WARNING]", "> **Review these changes with care:**", ">"]
-    lines += [f"> - {risk.message}" for risk in risks[:MAX_RISK_LINES]]
-    if len(risks) > MAX_RISK_LINES:
-        lines.append(f"> - … and {len(risks) - MAX_RISK_LINES} more.")
+    lines += [f"> - {risk.message}" for risk in diff.risks[:MAX_RISK_LINES]]
+    if len(diff.risks) > MAX_RISK_LINES:
+        lines.append(f"> - … and {len(diff.risks) - MAX_RISK_LINES} more.")
     return [*lines, ""]
+
+
+def _plan_warnings(diff: PlanDiff) -> list[str]:
+    return _plan_warnings_block(diff.warnings)
 
 
 def _plan_warnings_block(warnings: tuple[str, ...]) -> list[str]:
@@ -478,34 +618,72 @@ def _plan_warnings_block(warnings: tuple[str, ...]) -> list[str]:
     return [*lines, ""]
 
 
-def _apps_table(apps: tuple[AppDiff, ...]) -> list[str]:
+def _apps_table(diff: PlanDiff) -> list[str]:
+    if not diff.apps:
+        return []
     lines = ["| app | change | visibility | URL | what changed |", "|---|---|---|---|---|"]
-    for app in apps:
+    for app in diff.apps:
         entry = app.current
-        changes = "<br>".join(_field_change(change) for change in app.changes)
+        changes = [_field_change(change) for change in app.changes]
+        if app.resources:
+            changes.append("its resources: " + ", ".join(_code(name) for name in app.resources))
         lines.append(f"| {_code(app.name)} | {app.kind} | {_plain(entry.get('visibility'))} | "
-                     f"{_code(entry.get('url'))} | {changes} |")
+                     f"{_code(entry.get('url'))} | {'<br>'.join(changes)} |")
     return [*lines, ""]
 
 
 def _resource_tables(diff: PlanDiff) -> list[str]:
+    if not diff.resources:
+        return []
     lines = ["| resource type | added | changed | removed |", "|---|---:|---:|---:|"]
     lines += [f"| {_code(type_)} | {a} | {c} | {r} |" for type_, a, c, r in diff.resource_counts()]
     rows = diff.resources[:MAX_RESOURCE_ROWS]
-    lines += ["", f"<details><summary>Resources in detail ({len(diff.resources)})</summary>", "",
+    # A short list is open: a reviewer sees the values without a click; a long one stays folded.
+    summary = "<details open>" if len(diff.resources) <= MAX_OPEN_ROWS else "<details>"
+    lines += ["", f"{summary}<summary>Resources in detail ({len(diff.resources)})</summary>", "",
               "| resource | change | type | parent | what changed |", "|---|---|---|---|---|"]
     for resource in rows:
         parent = _short_parent(resource.parent)
         lines.append(f"| {_code(resource.name)} | {resource.kind} | {_code(resource.type)} | {parent} | "
-                     f"{_keys(resource) if resource.kind == 'changed' else ''} |")
+                     f"{_value_changes(resource) if resource.kind == 'changed' else ''} |")
     if len(diff.resources) > len(rows):
         lines.append(f"| … and {len(diff.resources) - len(rows)} more | | | | |")
     return [*lines, "", "</details>", ""]
 
 
-def _field_change(change: FieldChange) -> str:
-    old, new = _shown(change.old, change.new)
-    return f"{_code(change.field)}: {_code(old)} → {_code(new)}"
+def _chart(diff: PlanDiff) -> list[str]:
+    if not diff.routes:
+        return []
+    return ["```mermaid", *mermaid_flowchart(diff.routes), "```", ""]
+
+
+def _field_change(change: FieldChange, prefix: str = "") -> str:
+    old, new = _around_difference(change.old, change.new)
+    return f"{_code(prefix + change.field)}: {_code(old)} → {_code(new)}"
+
+
+def _around_difference(old: Any, new: Any, context: int = 20) -> tuple[Any, Any]:
+    """Two long values cut so that both show where they start to differ, not only their common start."""
+    if old is None or new is None:
+        return old, new
+    before, after = one_line(old, limit=None), one_line(new, limit=None)
+    if max(len(before), len(after)) <= MAX_VALUE_CHARS:
+        return old, new
+    same = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
+                min(len(before), len(after)))
+    start = max(0, same - context)
+    if start == 0:
+        return before, after
+    return "…" + before[start:], "…" + after[start:]
+
+
+def _value_changes(resource: ResourceDiff) -> str:
+    """`interval`: `600` → `120`<br>…, at most MAX_CHANGED_KEYS of them."""
+    changes = [*(_field_change(c) for c in resource.input_changes),
+               *(_field_change(c, "option ") for c in resource.option_changes)]
+    shown = "<br>".join(changes[:MAX_CHANGED_KEYS])
+    more = len(changes) - MAX_CHANGED_KEYS
+    return shown + (f"<br>… and {more} more" if more > 0 else "")
 
 
 def _short_parent(parent: str | None) -> str:
@@ -516,34 +694,58 @@ def _short_parent(parent: str | None) -> str:
     return _code(f"{type_.split(':')[-1]}::{name}")
 
 
-def _shown(old: Any, new: Any) -> tuple[Any, Any]:
-    """A field secret on either side shows as `[secret]` on both: its other value must not leak."""
-    if SECRET in (old, new):
-        return SECRET, SECRET
-    return old, new
+# -- JSON --------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return "(none)"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"))
-    text = " ".join(text.split())  # no newlines inside a table cell
-    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+def diff_as_json(diff: PlanDiff) -> dict[str, Any]:
+    """The diff as JSON data: what `--format json --diff` prints. Values are whole (never cut), secrets masked.
+
+    `apps` and `resources` list every change with its kind (`added`, `changed`, `removed`);
+    a changed one has its `changes` (`field` or `path`, `old`, `new`), an added one its `new`
+    entry or inputs, a removed one its `old`. `risks` are the warning lines (Markdown text).
+    """
+    def changes(items: tuple[FieldChange, ...], key: str) -> list[dict[str, Any]]:
+        return [{key: change.field, "old": change.old, "new": change.new} for change in items]
+
+    apps = []
+    for app in diff.apps:
+        entry: dict[str, Any] = {"name": app.name, "change": app.kind}
+        if app.kind == "changed":
+            entry["changes"] = changes(app.changes, "field")
+            entry["resources"] = list(app.resources)
+        elif app.kind == "added":
+            entry["new"] = app.head
+        else:
+            entry["old"] = app.base
+        apps.append(entry)
+    resources = []
+    for resource in diff.resources:
+        item: dict[str, Any] = {"type": resource.type, "name": resource.name, "parent": resource.parent,
+                                "change": resource.kind}
+        if resource.kind == "changed":
+            item["inputs"] = changes(resource.input_changes, "path")
+            item["options"] = changes(resource.option_changes, "option")
+        elif resource.kind == "added":
+            item["new"] = resource.head_inputs
+        else:
+            item["old"] = resource.base_inputs
+        if resource.unprotected:
+            item["unprotected"] = True
+        resources.append(item)
+    return {
+        "stack": diff.stack,
+        "baseStack": diff.base_stack,
+        "counts": {"apps": {k: len(diff.apps_of(k)) for k in KIND_ORDER},
+                   "resources": {k: len(diff.resources_of(k)) for k in KIND_ORDER}},
+        "apps": apps,
+        "resources": resources,
+        "risks": [{"kind": r.kind, "subject": r.subject, "message": r.message} for r in diff.risks],
+    }
 
 
-def _code(value: Any) -> str:
-    """`value` as a code span that is safe inside a table cell; a missing value as _(none)_."""
-    if value is None:
-        return "_(none)_"
-    text = _text(value).replace("|", "\\|")
-    if "`" in text:
-        return f"`` {text} ``"
-    return f"`{text}`"
-
-
-def _plain(value: Any) -> str:
-    """Short words (visibility) as plain text, stripped of anything that is Markdown syntax."""
-    return re.sub(r"[^A-Za-z0-9 ._()-]", "", _text(value)) or "-"
+def render_diff_json(diff: PlanDiff) -> str:
+    """Stable bytes for the same diff: sorted keys, fixed indentation, trailing newline."""
+    return json.dumps(diff_as_json(diff), indent=2, sort_keys=True) + "\n"
 
 
 # -- Mermaid -----------------------------------------------------------------------------
@@ -625,3 +827,35 @@ class _NodeIds:
 def _label(text: str) -> str:
     """Text for a quoted Mermaid label: a `"` would end it; entity codes render the same characters."""
     return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+# -- rollout (planner.rollout.change_rollout) ----------------------------------------------
+
+
+def render_rollout_section(change: Mapping[str, Any]) -> str:
+    """The modeled `pulumi up` time of a change and its blockers, as a section after the diff.
+
+    `change` is `planner.rollout.change_rollout(base, head, ...)`: a pure function of the plans, the
+    stack config's keys and the environment; kept apart from `render_diff_markdown` on purpose.
+    """
+    from planner.rollout import duration_text
+
+    touched = len(change["created"]) + len(change["updated"]) + len(change["deleted"])
+    if not touched:
+        return ""
+    path = " → ".join(_code(name.partition("::")[2]) for name in change["criticalPath"][:8])
+    more = " → …" if len(change["criticalPath"]) > 8 else ""
+    lines = ["", "#### Rollout (modeled)", "",
+             f"`pulumi up` of this change: about **{duration_text(change['seconds'])}** "
+             f"({len(change['created'])} created, {len(change['updated'])} updated, {len(change['deleted'])} deleted)"
+             + (f"; slowest chain: {path}{more}." if path else "."), ""]
+    if change["blockers"]:
+        lines += ["> [!CAUTION]", "> **This change cannot complete as planned:**", ">"]
+        lines += [f"> - {_code(b['resource'])}: {' '.join(str(b['reason']).split())}"
+                  for b in change["blockers"][:MAX_RISK_LINES]]
+        if len(change["blockers"]) > MAX_RISK_LINES:
+            lines.append(f"> - … and {len(change['blockers']) - MAX_RISK_LINES} more.")
+        lines.append("")
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"

@@ -3,11 +3,15 @@
 No CLI, no cloud, no credentials: the program runs exactly as `pulumi up` would run it,
 except that `planner.mocks` answers for the providers. Each run gets a fresh event loop
 and fresh runtime settings, so runs (and tests) never leak into one another.
+
+`preview="fresh"` / `"update"` run it as `pulumi preview` does (the SDK's dry-run mode), with
+mocks that leave unknown what the providers compute (see `planner.mocks`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import runpy
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,18 +20,45 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi.output
+import pulumi.resource
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 
+from components.inputs.problems import InputError, Problem, app_subject
 from components.inputs.settings import parse_settings, stack_file_name
+from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, start_line
 from planner.capacity import plan_warnings
-from planner.mocks import GangplankMocks, RecordingMonitor, plain_inputs
+from planner.catalogue import DEFAULT_APPS_FILE, apps_left_out
+from planner.mocks import UNKNOWN_SHOWN_AS, CheckFailure, GangplankMocks, Mode, RecordingMonitor, plain_inputs
 from planner.process import freeze_declared_objects, tune_planner_process
 from planner.stackconfig import read_stack_config
 
 PROJECT = "gangplank"
+PREVIEWS = ("fresh", "update")
+
+# Where a dynamic resource's input comes from in apps.yaml, for naming the field of a check failure
+# (components/apps/exposed_app.py, monitor_args). Inputs not listed are named as `monitor`.
+MONITOR_INPUT_FIELDS = {
+    "keyword_value": "monitor.keyword",
+    "keyword_type": "monitor.keyword",
+    "interval": "monitor.interval",
+    "type": "monitor.type",
+    "url": "healthPath",
+    "friendly_name": "name",
+}
+
+
+@dataclass(frozen=True)
+class LateDeclaration:
+    """A resource whose constructor ran inside an `.apply()` callback or after the program returned."""
+
+    resource: str
+    """`<type>::<name>`."""
+    how: str
+    """`inside an apply callback` or `after the program's top-level code returned`."""
 
 
 @dataclass
@@ -38,8 +69,14 @@ class ProgramRun:
     monitor: RecordingMonitor
     outputs: dict[str, Any]
     """Stack outputs, resolved; secret ones shown as `[secret]`."""
+    mode: Mode = "plan"
     config: dict[str, str] = field(default_factory=dict)
-    """The config the program ran with (`namespace:key` -> value): the limits the plan is counted against."""
+    """The stack config the program ran with (`secure:` values as a placeholder): also the limits the plan is
+    counted against."""
+    late: list[LateDeclaration] = field(default_factory=list)
+    """Resources created inside an apply or after the program returned (hidden from previews)."""
+    secret_keys: tuple[str, ...] = ()
+    """The config keys stored encrypted (`secure:`), as the settings are parsed with them."""
 
 
 @contextmanager
@@ -48,6 +85,7 @@ def mocked_runtime(
     config: dict[str, str] | None = None,
     secret_keys: list[str] | None = None,
     monitor_class: type[RecordingMonitor] = RecordingMonitor,
+    mode: Mode = "plan",
 ) -> Iterator[tuple[RecordingMonitor, asyncio.AbstractEventLoop]]:
     """A fresh Pulumi runtime under the planner's mocks, on a fresh event loop; torn down on exit."""
     loop = asyncio.new_event_loop()
@@ -57,8 +95,9 @@ def mocked_runtime(
         # Output tasks of an earlier run (another test, another stack) belong to a closed loop.
         runtime_settings.SETTINGS.outputs.clear()
         set_all_config(config or {}, secret_keys or [])
-        monitor = monitor_class(GangplankMocks())
-        pulumi.runtime.set_mocks(GangplankMocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor)
+        mocks = GangplankMocks(mode)
+        monitor = monitor_class(mocks)
+        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=mode != "plan", monitor=monitor)
         yield monitor, loop
     finally:
         # Output callbacks left behind by a failed run must not run on the next run's loop.
@@ -70,26 +109,108 @@ def mocked_runtime(
         runtime_settings.ROOT.set(None)
 
 
+class _DeclarationWatch:
+    """Notes resource constructors that run inside an apply callback or after the program returned.
+
+    A resource made inside `.apply()` is invisible to a preview whose input is unknown (the callback
+    does not run), and the SDK warns against it (pulumi/output.py, `Output.apply`). The SDK gives no
+    other way to tell, so the watch wraps `Output.apply`'s callback and `Resource.__init__` for the
+    length of one run, and puts both back afterwards.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.returned = False
+        self.late: list[LateDeclaration] = []
+
+    @contextmanager
+    def installed(self) -> Iterator[_DeclarationWatch]:
+        apply, init = pulumi.output.Output.apply, pulumi.resource.Resource.__init__
+        watch = self
+
+        @functools.wraps(apply)
+        def watched_apply(output: Any, func: Any, run_with_unknowns: bool = False) -> Any:
+            def callback(value: Any) -> Any:
+                watch.depth += 1
+                try:
+                    return func(value)
+                finally:
+                    watch.depth -= 1
+
+            return apply(output, callback, run_with_unknowns)
+
+        @functools.wraps(init)
+        def watched_init(resource: Any, *args: Any, **kwargs: Any) -> None:
+            if watch.depth or watch.returned:
+                t, name = (list(args[:2]) + [kwargs.get("t"), kwargs.get("name")][len(args[:2]):])[:2]
+                how = "inside an apply callback" if watch.depth else "after the program's top-level code returned"
+                watch.late.append(LateDeclaration(f"{t}::{name}", how))
+            init(resource, *args, **kwargs)
+
+        pulumi.output.Output.apply = watched_apply  # type: ignore[method-assign]
+        pulumi.resource.Resource.__init__ = watched_init  # type: ignore[method-assign]
+        try:
+            yield self
+        finally:
+            pulumi.output.Output.apply = apply  # type: ignore[method-assign]
+            pulumi.resource.Resource.__init__ = init  # type: ignore[method-assign]
+
+
 def run_program(
     stack: str,
     apps_path: str | None = None,
     project_dir: str | Path = ".",
     config_overrides: dict[str, str] | None = None,
+    mode: Mode = "plan",
 ) -> ProgramRun:
-    """Run the program for `stack`. Raises `components.problems.InputError` on invalid input."""
+    """Run the program for `stack`. Raises `components.problems.InputError` on invalid input,
+    including inputs a dynamic provider's `check` refuses (as `pulumi preview` would)."""
     config = read_stack_config(stack, project_dir)
     values = dict(config.values)
     if apps_path is not None:
         values["gangplank:appsFile"] = apps_path
     values.update(config_overrides or {})
     tune_planner_process()
-    with mocked_runtime(stack, values, config.secret_keys) as (monitor, loop):
+    watch = _DeclarationWatch()
+    with mocked_runtime(stack, values, config.secret_keys, mode=mode) as (monitor, loop), watch.installed():
         runpy.run_path(str(Path(project_dir) / "__main__.py"), run_name="__main__")
+        watch.returned = True
         # Everything the program declared lives until the run ends: later collections need not walk it.
         freeze_declared_objects()
         loop.run_until_complete(wait_for_rpcs())
         outputs = loop.run_until_complete(_resolve_outputs())
-    return ProgramRun(stack=stack, monitor=monitor, outputs=outputs, config=values)
+    run = ProgramRun(stack=stack, monitor=monitor, outputs=outputs, mode=mode, config=values, late=watch.late,
+                     secret_keys=tuple(config.secret_keys))
+    failures = monitor.mocks.check_failures if isinstance(monitor.mocks, GangplankMocks) else []
+    if failures:
+        raise InputError(check_problems(run, failures, values.get("gangplank:appsFile") or "apps.yaml",
+                                        project_dir))
+    return run
+
+
+def check_problems(run: ProgramRun, failures: list[CheckFailure], apps_file: str,
+                   project_dir: str | Path = ".") -> list[Problem]:
+    """Check failures as input problems: the app (the resource's parent component), its field, the line."""
+    parents = {reg.label: reg.parent for reg in run.monitor.registrations}
+    path = apps_file if Path(apps_file).is_absolute() or str(project_dir) == "." else str(Path(project_dir) / apps_file)
+    try:
+        root = load_yaml(path)
+    except YamlFileError:
+        root = None
+    entries = root.get("apps") if isinstance(root, dict) else None
+    problems = []
+    for failure in failures:
+        app = (parents.get(failure.resource) or failure.resource).rpartition("::")[2]
+        field_path = MONITOR_INPUT_FIELDS.get(failure.field, "monitor")
+        index = next((i for i, entry in enumerate(entries or []) if isinstance(entry, dict)
+                      and entry.get("name") == app), None)
+        line = None
+        if index is not None:
+            line = line_of(entries, [index, *field_path.split(".")], start_line(entries[index]))
+        problems.append(Problem(apps_file, line, app_subject(app, field_path),
+                                f"the uptime monitor's provider refuses it ({failure.resource.rpartition('::')[2]} "
+                                f"input '{failure.field}'): {failure.reason}"))
+    return problems
 
 
 async def _resolve_outputs() -> dict[str, Any]:
@@ -110,23 +231,34 @@ def build_plan(run: ProgramRun) -> dict[str, Any]:
     apps = [{"name": name, **entry} for name, entry in inventory.items()] if isinstance(inventory, dict) else []
     resources = []
     # Registration order depends on how async work interleaves; URN order does not.
-    for reg in sorted(run.monitor.registrations, key=lambda r: r.urn):
+    # Reads are listed with the resources (option `read: true`), so what depends on them shows.
+    for reg in sorted([*run.monitor.registrations, *run.monitor.read_registrations], key=lambda r: (r.urn, r.read)):
         entry: dict[str, Any] = {"type": reg.type, "name": reg.name, "id": reg.id, "parent": reg.parent,
                                  "inputs": reg.inputs}
         if reg.options:
             entry["options"] = reg.options
         entry["dependencies"] = reg.dependencies
+        if reg.provider:
+            entry["provider"] = reg.provider
         resources.append(entry)
-    result = {"stack": run.stack, "apps": apps, "resources": resources, "outputs": run.outputs}
-    if run.config:
+    plan: dict[str, Any] = {"stack": run.stack, "apps": apps, "resources": resources, "outputs": run.outputs}
+    if run.mode != "plan":
+        plan["preview"] = {
+            "mode": run.mode,
+            "skippedReads": sorted(reg.label for reg in run.monitor.read_registrations if reg.id == UNKNOWN_SHOWN_AS),
+            "createdInApply": [{"resource": late.resource, "how": late.how} for late in run.late],
+        }
+    if run.config:  # the catalogue the program read: the stack's gangplank:appsFile, or --apps
+        plan["appsLeftOut"] = apps_left_out(run.config.get("gangplank:appsFile") or DEFAULT_APPS_FILE, run.stack)
         # Only when there is something to say: a plan without warnings keeps the bytes it always had.
-        warnings = plan_warnings(result, parse_settings(run.config, stack_file_name(run.stack)))
+        warnings = plan_warnings(plan, parse_settings(run.config, stack_file_name(run.stack),
+                                                          secret_keys=run.secret_keys))
         if warnings:
-            result["warnings"] = [warning.as_plan_entry() for warning in warnings]
-    return result
+            plan["warnings"] = [warning.as_plan_entry() for warning in warnings]
+    return plan
 
 
 def plan(stack: str, apps_path: str | None = None, project_dir: str | Path = ".",
-         config_overrides: dict[str, str] | None = None) -> dict[str, Any]:
+         config_overrides: dict[str, str] | None = None, mode: Mode = "plan") -> dict[str, Any]:
     """Run the program and return its plan."""
-    return build_plan(run_program(stack, apps_path, project_dir, config_overrides))
+    return build_plan(run_program(stack, apps_path, project_dir, config_overrides, mode))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from components.inputs.problems import InputError, Problem, config_subject
-from components.inputs.settings import known_stacks, stack_file_name
+from components.inputs.settings import known_stacks, stack_file_name, stack_yaml_problems
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, plain
 
 SECRET_PLACEHOLDER = "offline-placeholder-secret"
@@ -39,7 +39,7 @@ def read_stack_config(stack: str, project_dir: str | Path = ".") -> StackConfig:
         hint = ""
         if err.message == "file not found":
             hint = f"; known stacks: {', '.join(known_stacks(project_dir)) or 'none'}"
-        raise InputError([Problem(path, err.line, config_subject("*"), err.message + hint)]) from None
+        raise InputError(stack_yaml_problems(path, err, hint)) from None
     config = (root or {}).get("config") if isinstance(root, dict) else None
     if config is None:
         config = {}
@@ -48,12 +48,20 @@ def read_stack_config(stack: str, project_dir: str | Path = ".") -> StackConfig:
                                   "'config' must be a mapping of 'namespace:key: value'")])
     values: dict[str, str] = {}
     secret_keys: list[str] = []
+    problems: list[Problem] = []
     for key, value in plain(config).items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
+        if isinstance(value, dict) and "secure" in value:
+            if set(value) != {"secure"} or not isinstance(value["secure"], str) or not value["secure"]:
+                problems.append(Problem(path, line_of(root, ["config", key]), config_subject(key),
+                                        "a secret is written `secure: <ciphertext>` alone, as `pulumi config set "
+                                        "--secret` writes it"))
+                continue
             values[key] = SECRET_PLACEHOLDER
             secret_keys.append(key)
         else:
             values[key] = _as_config_string(value)
+    if problems:
+        raise InputError(problems)
     return StackConfig(values, sorted(secret_keys))
 
 

@@ -14,6 +14,7 @@ import pytest
 from components.inputs.settings import Settings
 from planner.run import ProgramRun, plan, run_program
 from tests.fakes.fixtures import *  # noqa: F403  (the fake UptimeRobot server and its clients)
+from tests.reference import missing_documents_message, missing_reference_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("dev", "staging", "prod")
@@ -50,6 +51,13 @@ apps:
     visibility: private
     service: {name: grafana, port: 3000}
 """
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop before collecting anything when the reference documents are missing: one line, not a wall of failures."""
+    missing = missing_reference_documents()
+    if missing:
+        raise pytest.UsageError(missing_documents_message(missing))
 
 
 @pytest.fixture(autouse=True)
@@ -152,3 +160,33 @@ def resolve(value: Any) -> Any:
     return asyncio.get_event_loop().run_until_complete(pulumi.Output.from_input(value).future())
 
 
+
+
+@pytest.fixture(scope="session")
+def cached_run() -> Callable[..., ProgramRun]:
+    """The program run once per (stack, flavor, mode) for the whole session: cached_run("dev", "nginx-inc", "fresh").
+
+    Planner modes are slow enough that planning every stack in every mode once per test would cost
+    seconds each; tests that only read a run share it (and must not change it).
+    """
+    import os
+
+    runs: dict[tuple[str, str, str], ProgramRun] = {}
+
+    def run(stack: str = "dev", flavor: str = "nginx-inc", mode: str = "plan") -> ProgramRun:
+        key = (stack, flavor, mode)
+        if key not in runs:
+            cwd = os.getcwd()
+            os.chdir(ROOT)
+            try:
+                runs[key] = run_program(stack, None, ROOT, {"gangplank:flavor": flavor}, mode)  # type: ignore[arg-type]
+            finally:
+                os.chdir(cwd)
+        return runs[key]
+
+    return run
+
+
+def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
+    """The plan's resources of one Pulumi type token."""
+    return [r for r in plan["resources"] if r["type"] == type_]

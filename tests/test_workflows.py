@@ -17,9 +17,12 @@ Missing linters fail the tests with the command that installs them; they are nev
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -29,6 +32,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from planner.__main__ import main
 from tests.conftest import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -164,6 +168,25 @@ def test_shell_steps_pass_shellcheck(path: Path) -> None:
     assert not problems, "shellcheck:\n" + "\n".join(problems)
 
 
+def test_the_scripts_the_workflows_run_pass_shellcheck() -> None:
+    shellcheck = shutil.which("shellcheck") or shutil.which("shellcheck", path=str(Path(sys.executable).parent))
+    if shellcheck is None:
+        pytest.fail(SHELLCHECK_INSTALL)
+    for script in (ROOT / "tests" / "fetch-reference-documents.sh", ROOT / ".ci" / "run"):
+        result = subprocess.run([shellcheck, "--format=gcc", str(script)], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_test_jobs_fetch_the_reference_documents_they_need() -> None:
+    for path in (PULL_REQUEST, DEPLOY):
+        job = load(path)["jobs"]["test"]
+        runs = [step.get("run", "") for step in job["steps"]]
+        fetch = next(i for i, run in enumerate(runs) if "tests/fetch-reference-documents.sh" in run)
+        pytest_step = next(i for i, run in enumerate(runs) if "pytest" in run)
+        assert fetch < pytest_step
+        assert job["steps"][pytest_step]["env"]["GANGPLANK_SHARED_DIR"] == "${{ runner.temp }}/shared"
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_python_steps_compile(path: Path) -> None:
     for job_id, step in steps(path):
@@ -277,6 +300,21 @@ def test_deploy_jobs_differ_only_by_stack() -> None:
     assert jobs["dev"]["steps"] == jobs["staging"]["steps"] == jobs["prod"]["steps"]
 
 
+SETUP_MINUTES = 10
+"""Checkout, Python and the program's requirements, AWS credentials and a kubeconfig, before `pulumi up`."""
+
+
+@pytest.mark.parametrize("stack", DEPLOY_ORDER)
+def test_a_deploy_job_outlasts_the_longest_first_up_of_its_stack(plan_stack, stack: str) -> None:
+    """A first deploy whose every timed wait runs to its limit still ends by itself, not by the job's time limit."""
+    from planner.rollout import longest_first_up_s
+
+    limit = load(DEPLOY)["jobs"][stack]["timeout-minutes"]
+    longest = longest_first_up_s(plan_stack(stack)) / 60
+    assert limit >= longest + SETUP_MINUTES, f"{stack}: the job stops after {limit} min, a first up may run " \
+                                             f"{longest:.0f} min after {SETUP_MINUTES} min of setup"
+
+
 def test_every_stack_is_deployed() -> None:
     stacks = {p.name[len("Pulumi."):-len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml")}
     missing = stacks - set(load(DEPLOY)["jobs"])
@@ -326,3 +364,45 @@ def test_setup_preview_matrix(token: str, variables: dict[str, str], expected: l
                               tmp_path: Path) -> None:
     env = {"PULUMI_ACCESS_TOKEN": token, "VARIABLES": json.dumps(variables), "STACKS": json.dumps(["dev", "prod"])}
     assert json.loads(run_setup_step("previews", env, tmp_path)["previews"]) == expected
+
+
+# -- the plan diff's planner calls, run for real ----------------------------------------------
+
+
+def plan_diff_script() -> str:
+    step = next(s for s in load(PULL_REQUEST)["jobs"]["plan-diff"]["steps"] if s.get("id") == "diff")
+    return step["run"]
+
+
+def planner_calls(script: str) -> list[list[str]]:
+    """The arguments of every `python -m planner` call in a bash script (line continuations joined)."""
+    joined = script.replace("\\\n", " ")
+    return [shlex.split(args) for args in re.findall(r"-m planner ([^)>|;]*)", joined)]
+
+
+def test_plan_diff_planner_calls_work(tmp_path: Path) -> None:
+    """The workflow's base plan, empty base and head diff, with today's flags: Markdown for the comment."""
+    calls = planner_calls(plan_diff_script())
+    assert len(calls) == 2, calls
+    base_call, head_call = calls
+    base_json = tmp_path / "base-dev.json"
+    variables = {"$stack": "dev", "$base_json": str(base_json)}
+
+    def substituted(args: list[str]) -> list[str]:
+        return [variables.get(arg, arg) for arg in args]
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(substituted(base_call)) == 0
+    base_json.write_text(out.getvalue(), encoding="utf-8")
+    assert json.loads(base_json.read_text())["stack"] == "dev"
+    # The empty base the workflow writes when the base cannot plan (printf with the stack's name).
+    empty = re.search(r"printf '(\{\"stack\": \"%s\"[^']*)\\n' \"\$stack\"", plan_diff_script())
+    assert empty, "the workflow's empty base plan"
+    for base_text in (base_json.read_text(), empty.group(1).replace("%s", "dev")):
+        base_json.write_text(base_text, encoding="utf-8")
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(substituted(head_call)) == 0
+        comment = out.getvalue()
+        assert comment.startswith(("### Stack `dev`", "No changes to stack `dev`.")), comment[:200]

@@ -28,6 +28,7 @@ from components.flavors.traffic import Flavor
 from components.inputs.catalog import ResolvedApp
 from components.inputs.settings import BUILT_IN_EDGES, Limits, Settings
 from components.platform.certificates import certificate_names
+from components.platform.ingress_controller import takes_ipv6_clients
 
 WARN_SHARE = 0.8
 """A stack past this share of a limit gets a warning: time to ask for a quota increase before it is needed."""
@@ -98,12 +99,16 @@ def stack_usage(settings: Settings, apps: Sequence[ResolvedApp], flavor: Flavor,
     """What the stack will declare, counted against each limit (the dashboard is exposed like an app, apart)."""
     groups = [list(apps)] + ([[dashboard]] if dashboard is not None else [])
     wildcards = wildcard_edges(settings.dns_records)
-    record_cost = host_record_count(settings.dualstack)
+    edges = settings.all_edges()
+
+    def record_cost(edge: str) -> int:
+        # AAAA (and its marker) only where IPv6 clients can reach the edge, as `Host` declares them.
+        return host_record_count(takes_ipv6_clients(edges[edge], settings.dualstack))
 
     records: Counter[str] = Counter()
     for visibility in BUILT_IN_EDGES:
         zone = settings.domain_for(visibility)
-        records[zone] += ZONE_OWN_RECORDS + (record_cost if visibility in wildcards else 0)
+        records[zone] += ZONE_OWN_RECORDS + (record_cost(wildcards[visibility]) if visibility in wildcards else 0)
     # ACM validates both certificates in the public zone: one CNAME each (apex and wildcard share it).
     records[settings.public_domain] += len(BUILT_IN_EDGES)
 
@@ -118,7 +123,7 @@ def stack_usage(settings: Settings, apps: Sequence[ResolvedApp], flavor: Flavor,
                 ingresses[share.edge] += 1  # the host's master Ingress
             zone_has_wildcard = wildcards.get(_visibility_of(share.edge, settings)) == share.edge
             if not served_by_wildcard(share.host, share.zone_domain, zone_has_wildcard):
-                records[share.zone_domain] += record_cost
+                records[share.zone_domain] += record_cost(share.edge)
 
     usage = [Usage(RECORDS_PER_ZONE, f"zone {zone}", count) for zone, count in records.items()]
     usage += [Usage(INGRESSES_PER_EDGE, f"edge {edge}", count) for edge, count in ingresses.items()]

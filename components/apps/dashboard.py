@@ -45,10 +45,14 @@ def dashboard_app(settings: Settings, stack: str) -> ResolvedApp:
 
 
 def chart_values(stack: str) -> dict[str, Any]:
-    """Forecastle watches every namespace, for this stack's instance only; its Ingress is ours."""
+    """Forecastle watches every namespace, for this stack's instance only; its Ingress is ours.
+
+    Its objects land in the release namespace (`NAMESPACE`): the chart's templates read a top-level
+    `namespace` value or `.Release.Namespace`, never `forecastle.namespace` (deployments/kubernetes/chart/
+    forecastle/templates at v1.0.159), so that key is not set.
+    """
     return {
         "forecastle": {
-            "namespace": NAMESPACE,
             "deployment": {"replicas": 2},
             "config": {
                 "namespaceSelector": {"any": True},

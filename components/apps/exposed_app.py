@@ -18,10 +18,11 @@ import pulumi_random as random
 
 from components.apps.host import Host, served_by_wildcard, wildcard_name
 from components.apps.routing import HostShare, IngressUnit
-from components.flavors.traffic import AppIntent, Flavor, RateLimitIntent
-from components.inputs.catalog import ResolvedApp
+from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, Flavor, RateLimitIntent
+from components.inputs.catalog import MONITOR_USER, ResolvedApp
 from components.platform.platform import EdgeTarget
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
+from components.uptimerobot.probes import probe_cidrs
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "gangplank"}
 PASSWORD_LENGTH = 24
@@ -82,19 +83,25 @@ def merge_role(flavor: Flavor, unit: IngressUnit, shares: Mapping[str, HostShare
     return "minion" if shared and flavor.shared_host_mode == "mergeable" else None
 
 
-def app_intent(app: ResolvedApp, visibility: str, role: str | None) -> AppIntent:
-    """What the app asks of the controller, in the flavor's neutral terms."""
+def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool = False) -> AppIntent:
+    """What the app asks of the controller, in the flavor's neutral terms.
+
+    `health`: the intent of the app's health-path Ingress, which also admits UptimeRobot's probe
+    addresses (the app's own allow-list still applies everywhere else).
+    """
     limit = app.app.rate_limit
+    allowed = list(app.app.allow_cidrs) + (list(probe_cidrs()) if health else [])
     return AppIntent(
         visibility=visibility,  # type: ignore[arg-type]
         https_redirect=True,
         hsts=visibility == "public",
         rate_limit=RateLimitIntent(limit.rps, limit.burst, limit.connections) if limit else None,
         basic_auth_secret=basic_auth_secret_name(app),
-        allow_cidrs=list(app.app.allow_cidrs),
+        allow_cidrs=allowed,
         max_body_size=app.app.max_body_size,
         merge_role=role,  # type: ignore[arg-type]
         https_backend=https_backend(app),
+        exact_paths=health,
     )
 
 
@@ -117,16 +124,18 @@ def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, vi
     """One of the app's Ingresses: its hosts and paths on its edge's class, annotated for its intent."""
     service, port = backend(app)
     role = merge_role(target.flavor, unit, shares)
-    annotations = target.flavor.ingress_annotations(app_intent(app, visibility, role))
+    annotations = target.flavor.ingress_annotations(app_intent(app, visibility, role, health=unit.health))
     if unit.first:
         annotations = {**annotations, **forecastle_annotations(app, instance)}
-    paths = [{"path": path, "pathType": "Prefix",
-              "backend": {"service": {"name": service, "port": {"number": port}}}} for path in app.app.paths]
+    # The health-path Ingress routes that one path, exactly: nothing else of the app opens to the probes.
+    routes = [(app.app.health_path, "Exact")] if unit.health else [(path, "Prefix") for path in app.app.paths]
+    paths = [{"path": path, "pathType": path_type,
+              "backend": {"service": {"name": service, "port": {"number": port}}}} for path, path_type in routes]
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": unit.name, "namespace": app.namespace, "labels": labels(app),
-                     "annotations": annotations},
+        "metadata": {"name": unit.name, "namespace": app.namespace,
+                     "labels": {**labels(app), INGRESS_EDGE_LABEL: target.edge}, "annotations": annotations},
         "spec": {"ingressClassName": target.ingress_class,
                  "rules": [{"host": host, "http": {"paths": paths}} for host in unit.hosts]},
     }
@@ -172,10 +181,15 @@ def service_manifest(app: ResolvedApp) -> dict[str, Any]:
     }
 
 
-def monitor_args(app: ResolvedApp, stack: str) -> MonitorArgs:
-    """The app's UptimeRobot monitor: its health URL over HTTPS, tagged as owned by this stack."""
+def monitor_args(app: ResolvedApp, stack: str, password: pulumi.Input[str] | None = None) -> MonitorArgs:
+    """The app's UptimeRobot monitor: its health URL over HTTPS, tagged as owned by this stack.
+
+    `password`: the monitor's own basic-auth password, for an app behind basic auth.
+    """
     keyword = app.app.monitor.keyword
     return MonitorArgs(
+        http_username=MONITOR_USER if password is not None else None,
+        http_password=password,
         friendly_name=f"{app.name} ({stack})",
         url=app.health_url,
         type=app.app.monitor.type,
@@ -191,9 +205,11 @@ def protections(app: ResolvedApp) -> list[str]:
     """What stands between a client and the app, in a few words each (for people reading a plan)."""
     found = []
     if app.app.auth is not None:
-        found.append(f"basic auth ({len(app.app.auth.basic.users)} users)")
+        users = len(app.app.auth.basic.users)
+        found.append(f"basic auth ({users} user{'s' if users != 1 else ''})")
     if app.app.allow_cidrs:
-        found.append(f"allow-list ({len(app.app.allow_cidrs)} CIDRs)")
+        cidrs = len(app.app.allow_cidrs)
+        found.append(f"allow-list ({cidrs} CIDR{'s' if cidrs != 1 else ''})")
     if app.app.rate_limit is not None:
         limit = app.app.rate_limit
         found.append(f"rate limit ({limit.rps} rps" + (f", {limit.connections} connections" if limit.connections
@@ -275,6 +291,7 @@ class ExposedApp(pulumi.ComponentResource):
             depends.append(k8s.core.v1.Service(f"{name}-service", **_k8s_args(service_manifest(app)), opts=child))
 
         self.passwords = None
+        self.monitor_password: pulumi.Output[str] | None = None
         if app.app.auth is not None:
             depends.append(self._basic_auth(name, app, flavor))
 
@@ -300,7 +317,7 @@ class ExposedApp(pulumi.ComponentResource):
             records = list(host.records) if host is not None else []
             if not records and app.monitor_route is not None:
                 records = list(args.targets[app.monitor_route.edge.name].wildcard_records)
-            monitor = Monitor(f"{name}-monitor", monitor_args(app, args.stack),
+            monitor = Monitor(f"{name}-monitor", monitor_args(app, args.stack, self.monitor_password),
                               opts=pulumi.ResourceOptions(parent=self, depends_on=[*ingresses, *records]))
             self.monitor_id = monitor.monitor_id
 
@@ -311,24 +328,32 @@ class ExposedApp(pulumi.ComponentResource):
         """One generated password per user, bcrypt-hashed by the random provider into an htpasswd Secret.
 
         The provider keeps the hash in state, so the Secret does not change on every run as a
-        freshly salted hash would.
+        freshly salted hash would. A monitored app's uptime monitor gets a user of its own
+        (`MONITOR_USER`) with its own password, so that its checks can pass; that password goes
+        to the monitor only, as a secret, and is not among the app's `passwords`.
         """
         assert app.app.auth is not None
         users = list(app.app.auth.basic.users)
+        child = pulumi.ResourceOptions(parent=self)
         passwords = {
-            user: random.RandomPassword(f"{name}-password-{user}", length=PASSWORD_LENGTH, special=False,
-                                        opts=pulumi.ResourceOptions(parent=self))
+            user: random.RandomPassword(f"{name}-password-{user}", length=PASSWORD_LENGTH, special=False, opts=child)
             for user in users
         }
-        htpasswd = pulumi.Output.all(*(passwords[user].bcrypt_hash for user in users)).apply(
-            lambda hashes: "".join(flavor.htpasswd_line(user, digest) + "\n"
-                                   for user, digest in zip(users, hashes, strict=True))
-        )
         self.passwords = pulumi.Output.secret({user: password.result for user, password in passwords.items()})
+        if app.monitored:
+            monitor_password = random.RandomPassword(f"{name}-monitor-password", length=PASSWORD_LENGTH,
+                                                     special=False, opts=child)
+            self.monitor_password = monitor_password.result
+            passwords = {**passwords, MONITOR_USER: monitor_password}
+        logins = list(passwords)
+        htpasswd = pulumi.Output.all(*(passwords[user].bcrypt_hash for user in logins)).apply(
+            lambda hashes: "".join(flavor.htpasswd_line(user, digest) + "\n"
+                                   for user, digest in zip(logins, hashes, strict=True))
+        )
         return k8s.core.v1.Secret(
             f"{name}-htpasswd",
             metadata={"name": basic_auth_secret_name(app), "namespace": app.namespace, "labels": labels(app)},
             type=flavor.htpasswd.secret_type,
             string_data={flavor.htpasswd.key: pulumi.Output.secret(htpasswd)},
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=child,
         )

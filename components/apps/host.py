@@ -15,10 +15,20 @@ with CREATE semantics (`allow_overwrite` unset). It marks its own records the wa
 TXT registry does, with an owner id of its own, so ExternalDNS leaves gangplank's records alone,
 and gangplank leaves ExternalDNS's. (The two exceptions are records that are ours by
 construction: ACM's validation CNAME and the public zone's NS delegation.)
+
+ExternalDNS versions. The marker of an alias A record is `a-<host>`, read by ExternalDNS v0.22 and
+later. v0.12 to v0.21 keyed an A alias on `cname-<host>` (registry/txt/registry.go at v0.21.0:
+"AWS Alias records are encoded as type cname"); v0.22 reads `a-<host>` and falls back to
+`cname-<host>`, warning that the old one can be removed. gangplank writes only `a-` (and `aaaa-`,
+read alike by all). Its records are safe with either: an ExternalDNS that does not see a marker
+takes the record for unowned, and its plan never updates or deletes a record it does not own, nor
+creates one over it (plan/plan.go at v0.21.0). What v0.12-v0.21 lose is only the owner's name in
+their reports ("owner id does not match" instead of the gangplank owner id).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +37,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.apps.routing import HostShare
-from components.flavors.traffic import AppIntent
+from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent
 from components.platform.platform import EdgeTarget
 
 OWNER_PREFIX = "gangplank"
@@ -76,9 +86,9 @@ def ownership_value(stack: str, resource: str) -> str:
     return f"heritage=external-dns,external-dns/owner={owner_id(stack)},external-dns/resource={resource}"
 
 
-def record_types(dualstack: bool) -> list[str]:
-    """Alias records a host gets: AAAA too when the load balancer has IPv6 addresses."""
-    return ["A", "AAAA"] if dualstack else ["A"]
+def record_types(ipv6_clients: bool) -> list[str]:
+    """Alias records a host gets: AAAA too when IPv6 clients can reach its load balancer (`EdgeTarget.ipv6_clients`)."""
+    return ["A", "AAAA"] if ipv6_clients else ["A"]
 
 
 def wildcard_name(zone: str) -> str:
@@ -120,7 +130,8 @@ def master_ingress_manifest(share: HostShare, target: EdgeTarget, visibility: st
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": share.host, "namespace": share.owner.namespace, "labels": MANAGED_BY,
+        "metadata": {"name": share.host, "namespace": share.owner.namespace,
+                     "labels": {**MANAGED_BY, INGRESS_EDGE_LABEL: target.edge},
                      "annotations": target.flavor.ingress_annotations(master_intent(visibility))},
         "spec": {"ingressClassName": target.ingress_class, "rules": [{"host": share.host}]},
     }
@@ -158,14 +169,18 @@ class Host(pulumi.ComponentResource):
     def __init__(self, name: str, args: HostArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
         share, target = args.share, args.target
-        aliases = [pulumi.Alias(parent=args.legacy_parent)] if args.legacy_parent is not None else None
-        child = pulumi.ResourceOptions(parent=self, aliases=aliases)
+
+        def child(role: str, **more: object) -> tuple[str, pulumi.ResourceOptions]:
+            # The same name as before; only the parent changed: the alias says where it was.
+            child_name = f"{name}-{role}"
+            aliases = [pulumi.Alias(name=child_name, parent=args.legacy_parent)] if args.legacy_parent else None
+            return child_name, pulumi.ResourceOptions(parent=self, aliases=aliases, **more)  # type: ignore[arg-type]
+
         if share.shared and target.flavor.shared_host_mode == "mergeable":
-            k8s.networking.v1.Ingress(
-                f"{name}-master", **_k8s_args(master_ingress_manifest(share, target, args.visibility)),
-                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
-                    depends_on=list(target.controllers_ready))))
-        self.records = alias_records(name, share.host, share.zone_domain, target, args.stack,
+            master, opts = child("master", depends_on=list(target.controllers_ready))
+            k8s.networking.v1.Ingress(master, **_k8s_args(master_ingress_manifest(share, target, args.visibility)),
+                                      opts=opts)
+        self.records = alias_records(share.host, share.zone_domain, target, args.stack,
                                      f"ingress/{share.owner.namespace}/{share.owner.ingress}", child) \
             if args.own_records else []
         self.register_outputs({"host": share.host})
@@ -193,18 +208,22 @@ class ZoneWildcard(pulumi.ComponentResource):
         super().__init__(WILDCARD_TYPE_TOKEN, name, None, opts)
         target = args.target
         # The marker names what the record points at: the Service whose load balancer it is.
-        self.records = alias_records(name, wildcard_name(args.zone_domain), args.zone_domain, target, args.stack,
-                                     f"service/{target.controller_service}", pulumi.ResourceOptions(parent=self))
+        self.records = alias_records(wildcard_name(args.zone_domain), args.zone_domain, target, args.stack,
+                                     f"service/{target.controller_service}",
+                                     lambda role: (f"{name}-{role}", pulumi.ResourceOptions(parent=self)))
         self.register_outputs({"host": wildcard_name(args.zone_domain)})
 
 
-def alias_records(name: str, host: str, zone: str, target: EdgeTarget, stack: str, resource: str,
-                  opts: pulumi.ResourceOptions) -> list[aws.route53.Record]:
-    """Alias records of `host` to the edge's load balancer (`<name>-a`, `-aaaa`), each with its marker (`-owner`)."""
+def alias_records(host: str, zone: str, target: EdgeTarget, stack: str, resource: str,
+                  child: Callable[[str], tuple[str, pulumi.ResourceOptions]]) -> list[aws.route53.Record]:
+    """Alias records of `host` to the edge's load balancer (role `a`, `aaaa`), each with its marker (`-owner`).
+
+    `child(role)` gives each record's name and options (`<component>-<role>`, parent, aliases)."""
     records = []
-    for record_type in record_types(target.dualstack):
+    for record_type in record_types(target.ipv6_clients):
+        record, opts = child(record_type.lower())
         records.append(aws.route53.Record(
-            f"{name}-{record_type.lower()}",
+            record,
             zone_id=target.zone_id,
             name=host,
             type=record_type,
@@ -212,8 +231,9 @@ def alias_records(name: str, host: str, zone: str, target: EdgeTarget, stack: st
                                                  evaluate_target_health=True)],
             opts=opts,
         ))
+        marker, opts = child(f"{record_type.lower()}-owner")
         aws.route53.Record(
-            f"{name}-{record_type.lower()}-owner",
+            marker,
             zone_id=target.zone_id,
             name=ownership_record_name(record_type, host, zone),
             type="TXT",

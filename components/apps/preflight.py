@@ -11,27 +11,33 @@ from collections.abc import Mapping, Sequence
 
 from components.apps.capacity import CapacityWarning, judge, stack_usage
 from components.apps.dashboard import dashboard_app
-from components.apps.routing import ingress_units, shared_hosts
+from components.apps.routing import host_shares, ingress_units, shared_hosts
 from components.flavors import get_flavor
 from components.inputs.catalog import ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
 from components.inputs.settings import CONFIG_NAMESPACE, Settings, read_stack_yaml, stack_file_name
 from components.inputs.yamlfile import line_of
+from components.platform.ingress_controller import Subnet
+from components.platform.platform import edge_subnet_problems
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
 
 LIMITS_KEY = f"{CONFIG_NAMESPACE}:limits"
 
 
-def child_resources(app: ResolvedApp, units: Sequence[str]) -> list[tuple[str, str]]:
-    """(kind, name) of every resource an app's component declares; `units` are its Ingresses' names."""
-    names = [("Ingress", unit) for unit in units]
+def child_resources(app: ResolvedApp, units: Sequence[str]) -> list[tuple[str, str, list[str | int]]]:
+    """(kind, name, the field that makes the name) of every resource an app's component declares; `units` are
+    its Ingresses' names."""
+    names: list[tuple[str, str, list[str | int]]] = [("Ingress", unit, ["name"]) for unit in units]
     if app.app.deploy is not None:
-        names += [("Deployment", f"{app.name}-deployment"), ("Service", f"{app.name}-service")]
+        names += [("Deployment", f"{app.name}-deployment", ["name"]), ("Service", f"{app.name}-service", ["name"])]
     if app.app.auth is not None:
-        names.append(("Secret", f"{app.name}-htpasswd"))
-        names += [("RandomPassword", f"{app.name}-password-{user}") for user in app.app.auth.basic.users]
+        names.append(("Secret", f"{app.name}-htpasswd", ["name"]))
+        names += [("RandomPassword", f"{app.name}-password-{user}", ["auth", "basic", "users", position])
+                  for position, user in enumerate(app.app.auth.basic.users)]
+        if app.monitored:
+            names.append(("RandomPassword", f"{app.name}-monitor-password", ["monitor"]))
     if app.monitored:
-        names.append(("Monitor", f"{app.name}-monitor"))
+        names.append(("Monitor", f"{app.name}-monitor", ["name"]))
     return names
 
 
@@ -39,18 +45,55 @@ def resource_name_problems(apps: Sequence[ResolvedApp], settings: Settings) -> l
     """Two apps whose resources would get one name: Pulumi refuses duplicate URNs at deploy time."""
     flavor = get_flavor(settings.flavor)
     shared = shared_hosts(apps)
-    owners: dict[tuple[str, str], str] = {}
+    owners: dict[tuple[str, str], tuple[ResolvedApp, list[str | int]]] = {}
     problems = []
     for app in apps:
         units = [unit.resource_name for unit in ingress_units(app, flavor, shared)]
-        for kind, name in child_resources(app, units):
-            owner = owners.setdefault((kind, name), app.name)
-            if owner != app.name:
-                file, line = app.source
-                problems.append(Problem(file or settings.apps_file, line, app_subject(app.name, "name"),
-                                        f"its {kind} would be named '{name}', like one of app '{owner}': "
-                                        "rename one of the two apps (or the user/edge that makes the name)"))
+        for kind, name, loc in child_resources(app, units):
+            owner, owner_loc = owners.setdefault((kind, name), (app, loc))
+            if owner.name != app.name:
+                file = app.source[0] or settings.apps_file
+                owner_line = owner.line_of(owner_loc)
+                problems.append(Problem(file, app.line_of(loc), app_subject(app.name, _dotted(loc)),
+                                        f"its {kind} would be named '{name}', like the one that app '{owner.name}' "
+                                        f"gets from its '{_dotted(owner_loc)}'"
+                                        f"{f' (line {owner_line})' if owner_line else ''}; Pulumi refuses two "
+                                        "resources of one name: rename one of the apps, users or edges"))
     return problems
+
+
+def _dotted(loc: Sequence[str | int]) -> str:
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in loc).lstrip(".")
+
+
+INTENT_FIELDS = {
+    "rate_limit": "rateLimit", "basic_auth_secret": "auth", "allow_cidrs": "allowCidrs",
+    "max_body_size": "maxBodySize", "https_backend": "service.protocol", "exact_paths": "healthPath",
+    "hsts": "edges", "merge_role": "host", "https_redirect": "edges", "visibility": "edges",
+}
+"""The apps.yaml field behind each part of an app's intent, for problems a flavor finds."""
+
+
+def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
+    """What an app asks for that the stack's flavor cannot express: an input error naming the flavor,
+    never a part of the intent silently dropped."""
+    from components.apps.exposed_app import app_intent, merge_role
+
+    flavor = get_flavor(settings.flavor)
+    shares = host_shares(apps, flavor)
+    shared = shared_hosts(apps)
+    problems: dict[tuple[str, str], Problem] = {}
+    for app in apps:
+        visibility = {route.edge.name: route.edge.visibility for route in app.routes}
+        for unit in ingress_units(app, flavor, shared):
+            intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health)
+            for field, why in flavor.unsupported(intent):
+                loc = INTENT_FIELDS.get(field, "name")
+                file, line = app.source
+                problems.setdefault((app.name, loc), Problem(
+                    file or settings.apps_file, line, app_subject(app.name, loc),
+                    f"the {flavor.name} flavor (gangplank:flavor) cannot express this: {why}"))
+    return list(problems.values())
 
 
 def missing_monitor_key(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
@@ -80,13 +123,15 @@ def capacity_findings(settings: Settings, apps: Sequence[ResolvedApp], stack: st
     return problems, warnings
 
 
-def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stack: str, dry_run: bool,
+def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
+                           subnets: Mapping[str, Sequence[Subnet]], dry_run: bool,
                            environ: Mapping[str, str] | None = None) -> list[CapacityWarning]:
     """Raise InputError listing every problem; a preview needs no UptimeRobot key (it makes no API call).
 
     Returns the capacity warnings (limits the stack is near) for the program to log.
     """
-    problems = resource_name_problems(apps, settings)
+    problems = [*edge_subnet_problems(settings, subnets, stack), *resource_name_problems(apps, settings),
+                *flavor_problems(apps, settings)]
     if not dry_run and (missing := missing_monitor_key(settings, apps, stack, os.environ if environ is None
                                                        else environ)) is not None:
         problems.append(missing)

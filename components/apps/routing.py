@@ -3,7 +3,9 @@
 Pure functions of the resolved catalogue. An app gets one Ingress per edge, whose rules list
 every host of the app on that edge (its `host`, then its `aliases`). Flavors that join a shared
 host's Ingresses through a master (F5: a minion may carry one host only) split a route into one
-Ingress per host wherever one of its hosts is shared.
+Ingress per host wherever one of its hosts is shared. A monitored app with an allow-list gets one
+more Ingress on its monitor's host: its health path alone, exactly matched, open to UptimeRobot's
+probe addresses as well (`health_unit`), so that the monitor can pass without opening the app.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class IngressUnit:
     """Its rules' hosts."""
     first: bool
     """The app's first Ingress: it carries the dashboard bookmark."""
+    health: bool = False
+    """The Ingress that admits the uptime monitor's probes to the health path (and nothing else)."""
 
 
 @dataclass(frozen=True)
@@ -67,16 +71,29 @@ class HostShare:
         return len(self.members) > 1
 
 
+def needs_probe_access(app: ResolvedApp) -> bool:
+    """Whether UptimeRobot's probes must be let through an allow-list to the app's health path."""
+    return app.monitored and bool(app.app.allow_cidrs)
+
+
+def monitor_host(app: ResolvedApp) -> str | None:
+    """The host the app's uptime monitor checks, if it has one."""
+    route = app.monitor_route
+    return route.host if app.monitored and route is not None else None
+
+
 def shared_hosts(apps: Iterable[ResolvedApp]) -> set[str]:
-    """Hosts that more than one app serves (path-based routing)."""
-    seen: dict[str, str] = {}
-    shared: set[str] = set()
+    """Hosts that carry more than one Ingress: several apps (path-based routing), or an app and its
+    health-path Ingress."""
+    count: dict[str, int] = {}
     for app in apps:
-        for route in app.routes:
-            for host in route.hosts:
-                if seen.setdefault(host, app.name) != app.name:
-                    shared.add(host)
-    return shared
+        for host in dict.fromkeys(host for route in app.routes for host in route.hosts):
+            count[host] = count.get(host, 0) + 1
+        if needs_probe_access(app):
+            host = monitor_host(app)
+            assert host is not None
+            count[host] = count.get(host, 0) + 1
+    return {host for host, n in count.items() if n > 1}
 
 
 def ingress_units(app: ResolvedApp, flavor: Flavor, shared: set[str]) -> list[IngressUnit]:
@@ -91,6 +108,11 @@ def ingress_units(app: ResolvedApp, flavor: Flavor, shared: set[str]) -> list[In
         for position, hosts in enumerate(groups):
             suffix = "" if position == 0 else f"-{hosts[0]}"
             units.append(IngressUnit(resource + suffix, name + suffix, route.edge.name, hosts, not units))
+    if needs_probe_access(app):
+        route = app.monitor_route
+        assert route is not None
+        units.append(IngressUnit(f"{app.name}-health", f"{app.name}-health", route.edge.name, (route.host,),
+                                 first=False, health=True))
     return units
 
 

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from components.flavors.traffic import (
+    ADMISSION_WEBHOOK_PORT,
     APP_PORT,
     BASIC_AUTH_REALM,
     CONTROLLER_RESOURCES,
     HSTS_MAX_AGE,
+    INGRESS_EDGE_LABEL,
     LIMIT_STATUS,
     NLB_CLASS,
     PROMETHEUS_PORTS,
@@ -20,10 +22,12 @@ from components.flavors.traffic import (
     ChartRef,
     ControllerSpec,
     HtpasswdFormat,
+    PodPorts,
     bcrypt_line,
-    check_intent,
+    intent_problems,
     nlb_service_annotations,
     redirect_server_snippet,
+    refuse_unsupported,
     topology_spread,
     with_version,
 )
@@ -32,6 +36,9 @@ CHART = ChartRef(repo="https://kubernetes.github.io/ingress-nginx", chart="ingre
 """The chart version gangplank is tested with."""
 HTPASSWD = HtpasswdFormat(secret_type="Opaque", key="auth")
 """How this controller reads a basic-auth Secret."""
+POD_PORTS = PodPorts(traffic=(APP_PORT, REDIRECT_PORT), cluster=(PROMETHEUS_PORTS["ingress-nginx"],),
+                     control_plane=(ADMISSION_WEBHOOK_PORT,))
+"""The ingress-nginx pod's ports for its NetworkPolicy (the admission webhook is called by the API server)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,7 @@ class IngressNginxFlavor:
     default_chart: ChartRef = CHART
     shared_host_mode: Literal["mergeable", "native"] = "native"
     htpasswd: HtpasswdFormat = HTPASSWD
+    pod_ports: PodPorts = POD_PORTS
 
     def chart(self, version: str | None) -> ChartRef:
         return with_version(self.default_chart, version)
@@ -92,8 +100,17 @@ class IngressNginxFlavor:
             "watchIngressWithoutClass": False,
             "electionID": self.leader_election_id(spec),
             "allowSnippetAnnotations": False,
+            # Each controller's webhook judges only its own edge's Ingresses. The chart's webhook has no
+            # rule on the class and `failurePolicy: Fail` (templates/admission-webhooks/validating-
+            # webhook.yaml at helm-chart-4.15.1): unscoped, one controller being down would block every
+            # Ingress of the cluster. Ingresses without gangplank's label are not judged by these.
+            "admissionWebhooks": {"objectSelector": {"matchLabels": {INGRESS_EDGE_LABEL: spec.edge}}},
             "containerPort": {"http": APP_PORT, "https": 443, REDIRECT_PORT_NAME: REDIRECT_PORT},
             "config": {
+                # With proxy protocol the apps are told the NLB listener's port and scheme:
+                # X-Forwarded-Port is $proxy_protocol_server_port (rootfs/etc/nginx/template/nginx.tmpl)
+                # and 443 there makes X-Forwarded-Proto https (rootfs/etc/nginx/lua/lua_ingress.lua),
+                # both at controller-v1.15.1.
                 "use-proxy-protocol": "true",
                 "proxy-real-ip-cidr": ",".join(spec.trusted_proxy_cidrs),
                 "http-snippet": redirect_server_snippet(),
@@ -110,7 +127,6 @@ class IngressNginxFlavor:
                 "externalTrafficPolicy": "Cluster",  # see the F5 flavor: ip targets bypass node ports
                 "allocateLoadBalancerNodePorts": False,
                 "annotations": nlb_service_annotations(spec),
-                "loadBalancerSourceRanges": list(spec.source_ranges),
                 "ports": {"http": 80, "https": 443},
                 # The port split: NLB 80 -> redirect server, NLB 443 (TLS) -> the normal HTTP port.
                 "targetPorts": {"http": REDIRECT_PORT_NAME, "https": "http"},
@@ -127,14 +143,19 @@ class IngressNginxFlavor:
             controller["addHeaders"] = {"Strict-Transport-Security": f"max-age={HSTS_MAX_AGE}"}
         return {"fullnameOverride": spec.release_name, "controller": controller}
 
+    def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
+        """ingress-nginx joins a host's Ingresses itself, and sends HSTS per controller only."""
+        found = intent_problems(intent)
+        if intent.merge_role is not None:
+            found.append(("merge_role", "ingress-nginx merges Ingresses of one host natively (no master/minion)"))
+        if intent.hsts != (intent.visibility == "public"):
+            found.append(("hsts", "ingress-nginx sends HSTS per controller: on for every public app, off for every "
+                                  "private one (it has no per-Ingress HSTS behind a TLS-terminating load balancer)"))
+        return found
+
     def ingress_annotations(self, intent: AppIntent) -> dict[str, str]:
         """`nginx.ingress.kubernetes.io/*` annotations (docs/user-guide/nginx-configuration/annotations.md)."""
-        check_intent(intent)
-        if intent.merge_role is not None:
-            raise ValueError("ingress-nginx merges Ingresses of one host natively: merge_role must be None")
-        if intent.hsts != (intent.visibility == "public"):
-            raise ValueError("ingress-nginx sends HSTS per controller: on for every public app, off for every "
-                             "private one (it has no per-Ingress HSTS behind a TLS-terminating load balancer)")
+        refuse_unsupported(self.name, self.unsupported(intent))
         prefix = "nginx.ingress.kubernetes.io/"
         annotations: dict[str, str] = {}
         if intent.rate_limit is not None:
@@ -157,6 +178,7 @@ class IngressNginxFlavor:
             annotations[prefix + "proxy-body-size"] = intent.max_body_size
         if intent.https_backend is not None:
             annotations[prefix + "backend-protocol"] = "HTTPS"
+        # exact_paths needs no annotation: ingress-nginx honours `pathType: Exact` (`location = /p`).
         return annotations
 
     def htpasswd_line(self, user: str, bcrypt_hash: str) -> str:

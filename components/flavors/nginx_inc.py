@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from components.flavors.traffic import (
-    APP_PORT,
+    APP_PORT as FORMER_APP_PORT,
+)
+from components.flavors.traffic import (
     BASIC_AUTH_REALM,
     CONN_ZONE,
     CONTROLLER_RESOURCES,
@@ -20,11 +22,13 @@ from components.flavors.traffic import (
     ChartRef,
     ControllerSpec,
     HtpasswdFormat,
+    PodPorts,
     bcrypt_line,
-    check_intent,
     helm_fullname,
+    intent_problems,
     nlb_service_annotations,
     redirect_server_snippet,
+    refuse_unsupported,
     topology_spread,
     with_version,
 )
@@ -33,6 +37,46 @@ CHART = ChartRef(repo="https://helm.nginx.com/stable", chart="nginx-ingress", ve
 """The chart version gangplank is tested with."""
 HTPASSWD = HtpasswdFormat(secret_type="nginx.org/htpasswd", key="htpasswd")
 """How this controller reads a basic-auth Secret."""
+
+APP_PORT = 443
+"""Pod port of the listener that serves the apps (plain HTTP with proxy protocol; TLS ended at the NLB).
+
+It is 443, not the chart's 80, because the F5 template tells every app `X-Forwarded-Port
+$server_port` (internal/configs/version1/nginx.ingress.tmpl at v5.5.4, hard-coded beside
+`proxy_set_header X-Forwarded-Proto https` under `redirect-to-https`) and `$server_port` is the port
+nginx accepted the connection on. On 80, apps behind the NLB's 443 listener were told
+`X-Forwarded-Proto: https` with `X-Forwarded-Port: 80`, and frameworks that honour the pair build
+`https://host:80/...` links and redirects. Nothing else can fix the header: a second
+`proxy_set_header X-Forwarded-Port` from `location-snippets` or `nginx.org/proxy-set-headers` (also
+emitted before the template's own line) makes nginx send the header twice, and `ingress-template` would
+mean carrying a copy of F5's whole template. Listening on 443 makes `$server_port` true.
+
+How the listener gets there, all from the chart and ConfigMap keys F5 documents:
+- `controller.defaultHTTPListenerPort: 443` moves the catch-all `default_server` (unknown hosts) to it;
+  `controller.defaultHTTPSListenerPort` moves that server's TLS listener out of the way (`DEFAULT_TLS_PORT`):
+  one port cannot be TLS for one server and plain for another.
+- ConfigMap `server-snippets` adds `listen 443 proxy_protocol` (and `[::]:443`, as the template does for
+  its own ports unless `disableIPV6`) to every Ingress's server. The per-Ingress way,
+  `nginx.org/listen-ports`, would arrive only when the Ingresses are updated, after the new controller
+  pods already take traffic: a window in which every host answered 404. The ConfigMap changes with
+  the pods. (An Ingress's own `nginx.org/server-snippets` would replace the ConfigMap's; this flavor
+  never writes that annotation.)
+- The Service's 443 port targets the container port by *name* (`http`, via `service.customPorts`:
+  the chart's `httpsPort.targetPort` is an integer in its schema). The LBC registers each pod with
+  its own port (pkg/service/model_build_target_group.go buildTargetGroupPort: "it can actually be
+  different ports for different pods"), so during the rollout from port 80 the old pods keep taking
+  traffic on 80 and the new ones on 443; a number would send the new target group to old pods' 443,
+  which is still their TLS default server.
+"""
+DEFAULT_TLS_PORT = 8443
+"""The default server's TLS listener (`controller.defaultHTTPSListenerPort`). Nothing targets it: TLS ends at
+the NLB. Free in the F5 pod (8080 status, 8081 readiness, 9113 metrics, 9114 service insight)."""
+POD_PORTS = PodPorts(
+    # FORMER_APP_PORT: pods from before the move to 443 serve on 80 until the rollout replaces them.
+    traffic=(FORMER_APP_PORT, APP_PORT, REDIRECT_PORT),
+    cluster=(PROMETHEUS_PORTS["nginx-inc"],),
+)
+"""The F5 pod's ports for its NetworkPolicy."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +102,7 @@ class NginxIncFlavor:
     default_chart: ChartRef = CHART
     shared_host_mode: Literal["mergeable", "native"] = "mergeable"
     htpasswd: HtpasswdFormat = HTPASSWD
+    pod_ports: PodPorts = POD_PORTS
 
     def chart(self, version: str | None) -> ChartRef:
         """The pinned chart, or `version` if given: at least 2.6.0 (controller 5.5.0), the first
@@ -105,8 +150,11 @@ class NginxIncFlavor:
                     "enableLeaderElection": True,
                     "leaderElectionLockName": self.leader_election_id(spec),
                 },
-                # The redirect server needs a container port; `http`/`https` keep the chart defaults.
-                "containerPort": {"http": APP_PORT, "https": 443, REDIRECT_PORT_NAME: REDIRECT_PORT},
+                # `http` is the app listener (APP_PORT: why 443), `https` the unused default TLS one.
+                "containerPort": {"http": APP_PORT, "https": DEFAULT_TLS_PORT, REDIRECT_PORT_NAME: REDIRECT_PORT},
+                "defaultHTTPListenerPort": APP_PORT,
+                "defaultHTTPSListenerPort": DEFAULT_TLS_PORT,
+                "disableIPV6": False,  # app_listener_snippet() listens on [::] as the template does
                 "config": {"entries": {
                     "proxy-protocol": "true",
                     "real-ip-header": "proxy_protocol",
@@ -117,6 +165,7 @@ class NginxIncFlavor:
                     # that does not forge that header.
                     "redirect-to-https": "true",
                     "http-snippets": http_snippets,
+                    "server-snippets": app_listener_snippet(),
                     "server-tokens": "false",
                 }},
                 "service": {
@@ -128,9 +177,10 @@ class NginxIncFlavor:
                     "externalTrafficPolicy": "Cluster",
                     "allocateLoadBalancerNodePorts": False,
                     "annotations": nlb_service_annotations(spec),
-                    "loadBalancerSourceRanges": list(spec.source_ranges),
                     "httpPort": {"enable": True, "port": 80, "targetPort": REDIRECT_PORT},
-                    "httpsPort": {"enable": True, "port": 443, "targetPort": APP_PORT},
+                    # 443 targets the app listener by container-port name (APP_PORT: why).
+                    "httpsPort": {"enable": False},
+                    "customPorts": [{"name": "https", "port": 443, "targetPort": "http", "protocol": "TCP"}],
                 },
                 "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
                 "topologySpreadConstraints": topology_spread(self.selector_labels(spec)),
@@ -140,6 +190,10 @@ class NginxIncFlavor:
             },
             "prometheus": {"create": True, "port": PROMETHEUS_PORTS[self.name]},
         }
+
+    def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
+        """Everything an app can ask for has an annotation or a snippet here (snippets are on)."""
+        return intent_problems(intent)
 
     def ingress_annotations(self, intent: AppIntent) -> dict[str, str]:
         """`nginx.org/*` annotations (names from internal/configs/annotations.go at v5.5.4).
@@ -152,7 +206,7 @@ class NginxIncFlavor:
         scheme-based redirect (`nginx.org/ssl-redirect`) would loop, and the port split already
         redirects.
         """
-        check_intent(intent)
+        refuse_unsupported(self.name, self.unsupported(intent))
         role = intent.merge_role
         annotations: dict[str, str] = {}
         if role is not None:
@@ -187,6 +241,10 @@ class NginxIncFlavor:
         if intent.https_backend is not None:
             # The Services this Ingress reaches over TLS, by name (nginx.org/ssl-services).
             annotations["nginx.org/ssl-services"] = intent.https_backend
+        if intent.exact_paths:
+            # The F5 templates build a location from the path alone; an exact match (`location = /p`)
+            # takes this annotation (internal/configs/version1/template_helper.go makeLocationPath).
+            annotations["nginx.org/path-regex"] = "exact"
         if location_snippets:
             annotations["nginx.org/location-snippets"] = "\n".join(location_snippets)
         return annotations
@@ -194,5 +252,14 @@ class NginxIncFlavor:
     def htpasswd_line(self, user: str, bcrypt_hash: str) -> str:
         """`user:$2y$...`: nginx's auth_basic checks bcrypt with the image's crypt() (Debian libxcrypt)."""
         return bcrypt_line(user, bcrypt_hash)
+
+
+def app_listener_snippet() -> str:
+    """ConfigMap `server-snippets`: every Ingress's server also listens on the app port (APP_PORT: why).
+
+    With `proxy_protocol`, as the template's own listeners have it (ConfigMap `proxy-protocol`); the IPv6
+    line mirrors the template, which adds `[::]` listeners unless `controller.disableIPV6` (not set here).
+    """
+    return f"listen {APP_PORT} proxy_protocol;\nlisten [::]:{APP_PORT} proxy_protocol;"
 
 

@@ -15,22 +15,58 @@ as plain HTTP. Redirecting on `$scheme` would therefore loop forever: nginx woul
 requests that the client made over HTTPS. Instead the two NLB listeners go to two different
 controller ports (the "port split"):
 
-    NLB :80  (TCP) -> pod :8090  a server whose only job is `return 308 https://$host$request_uri`
-    NLB :443 (TLS) -> pod :80    the controller's normal HTTP listener that serves the apps
+    NLB :80  (TCP) -> pod :8090      a server whose only job is `return 308 https://$host$request_uri`
+    NLB :443 (TLS) -> pod :80 / :443  the plain-HTTP listener that serves the apps (ingress-nginx: 80;
+                                      F5: 443, see `nginx_inc.APP_PORT`)
 
 A request on the app port has, by construction, come over HTTPS, and a request on the redirect
 port never reaches an app; no decision depends on `$scheme`, so nothing can loop. The apps are
-told `X-Forwarded-Proto: https` (F5: ConfigMap `redirect-to-https`, which hard-codes it;
+told `X-Forwarded-Proto: https` and `X-Forwarded-Port: 443` (F5: ConfigMap `redirect-to-https`,
+which hard-codes the scheme, and the pod port itself, which its template reports as the port;
 ingress-nginx: proxy protocol, which reports the NLB listener port 443 and makes it `https`).
 
 *Client IP*: proxy protocol v2 on both sides. The NLB prepends a PROXY v2 header to every
 connection (`aws-load-balancer-proxy-protocol: "*"`, target-group attribute
 `preserve_client_ip.enabled=false` set explicitly so the two mechanisms are never mixed), and
 nginx listens with `proxy_protocol` and takes the client address from it (`real_ip_header
-proxy_protocol`, trusted only from the VPC's CIDRs, where the NLB lives). Proxy protocol rather
-than preserved client IP because it also carries the address of IPv6 clients of a dualstack NLB
-(preserve-client-IP does not survive the IPv6-to-IPv4 translation) and has no hairpin problem
-for in-VPC clients; allow-lists and rate limits then see the real client.
+proxy_protocol`). Proxy protocol rather than preserved client IP because it also carries the
+address of IPv6 clients of a dualstack NLB (preserve-client-IP does not survive the IPv6-to-IPv4
+translation) and has no hairpin problem for in-VPC clients; allow-lists and rate limits then see
+the real client.
+
+*Whose PROXY header counts* (`ControllerSpec.trusted_proxy_cidrs`). Anyone who can open a
+connection to a controller pod's traffic port can send a PROXY header of their own and choose
+the client address that allow-lists and rate limits see. Pods live in the VPC, so trusting the
+VPC would hand that choice to every pod of the cluster. The NLB connects to ip targets from its
+own network interfaces, one in each subnet it is placed in, so trust is limited to those
+subnets: the ones the AWS Load Balancer Controller may place the NLB in, found exactly as it
+finds them (its documented subnet discovery: subnets of the VPC tagged
+`kubernetes.io/role/elb` for internet-facing, `kubernetes.io/role/internal-elb` for internal load
+balancers, tag value `1` or empty; pkg/networking/subnet_resolver.go). Two things then guard the
+traffic ports, and they must agree:
+
+- nginx trusts a PROXY header only from those subnets (`set-real-ip-from` / `proxy-real-ip-cidr`);
+- a NetworkPolicy per controller namespace admits the traffic ports only from those subnets
+  (`network_policy_manifest`; metrics stay open to the cluster).
+
+Admitted but untrusted would not be a hole but a failure: the NLB's own header would be ignored,
+so every client would look like the NLB and allow-lists would shut everyone out. Trusted but not
+admitted protects nothing: only the policy stops a pod from connecting at all, and only nginx's
+trust list still holds where no network-policy engine enforces the policy. One list (this
+field) feeds both, so they cannot drift apart.
+
+*Pods in the NLB's subnets.* Within a trusted subnet an address may be the NLB or a pod: neither
+nginx nor an `ipBlock` can tell the two apart, so a pod placed in one of those subnets could still
+reach a traffic port and forge a client address (whether an `ipBlock` matches pod addresses at all
+depends on the network plugin: Calico and the VPC CNI's policy agent match them, Cilium does not).
+Internet-facing NLBs live in public subnets, where EKS pods normally do not run. Internal NLBs
+live in the `internal-elb` subnets, which in many clusters are also the node subnets: there the
+safe setup is subnets of their own for internal load balancers (tag only those with
+`kubernetes.io/role/internal-elb`), which gangplank then trusts alone. What gangplank does not do
+is trust anything wider than the subnets it found, or narrow the policy to the NLB's current
+network interfaces: those are unknown until the NLB exists and change when it is recreated, and a
+policy left pointing at an old NLB would block the new one's health checks, which the pods'
+readiness gates wait for, so the rollout could never finish.
 """
 
 from __future__ import annotations
@@ -48,7 +84,8 @@ MergeRole = Literal["master", "minion"]
 # -- ports and constants shared by both flavors ------------------------------------------
 
 APP_PORT = 80
-"""Container port of the controller's normal HTTP listener; the NLB's TLS listener (443) targets it."""
+"""Container port of ingress-nginx's normal HTTP listener, which the NLB's TLS listener (443) targets.
+(The F5 flavor serves the apps on pod port 443 instead: see `nginx_inc.APP_PORT`.)"""
 REDIRECT_PORT = 8090
 """Container port of the redirect-only server; the NLB's plain listener (80) targets it.
 Free in both charts (F5 uses 8080/8081/9113/9114, ingress-nginx 8181/8443/10245-10254)."""
@@ -56,8 +93,14 @@ REDIRECT_PORT_NAME = "to-https"
 """Name of the redirect container port (a Kubernetes port name: at most 15 characters)."""
 LB_PORTS = (80, 443)
 """Ports the NLB listens on: 80 answers with a redirect, 443 terminates TLS."""
-TARGET_PORTS = (APP_PORT, REDIRECT_PORT)
-"""Pod ports the NLB connects to (traffic and TCP health checks alike)."""
+INGRESS_EDGE_LABEL = "gangplank/edge"
+"""Label on every Ingress gangplank writes: the edge (and so the controller) it belongs to. ingress-nginx's
+admission webhook of an edge judges only the Ingresses with its edge's label."""
+READINESS_GATE_LABEL = {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"}
+"""Namespace label that makes the AWS Load Balancer Controller inject pod readiness gates
+(docs/deploy/pod_readiness_gate.md): a new controller pod counts as ready only once the NLB's target
+group reports it healthy, so a rolling update never leaves the NLB with only initial or draining
+targets (ip targets: the NLB knows the pods, not the nodes)."""
 
 NLB_CLASS = "service.k8s.aws/nlb"
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -71,6 +114,8 @@ CONN_ZONE = "gangplank_conn_per_client"
 """F5: shared-memory zone for per-client connection limits (declared once in `http-snippets`)."""
 
 PROMETHEUS_PORTS = {"nginx-inc": 9113, "ingress-nginx": 10254}
+ADMISSION_WEBHOOK_PORT = 8443
+"""ingress-nginx's admission webhook container port (chart 4.15.1 `controller.admissionWebhooks.port`)."""
 
 # Requests size the scheduler's placement; the memory limit stops a runaway controller starving a
 # node. No CPU limit: throttling an ingress controller turns load into latency for every app.
@@ -114,13 +159,15 @@ class ControllerSpec:
     certificate_arn: pulumi.Input[str]
     """Validated ACM certificate ARN for the NLB's 443 TLS listener."""
     security_group_id: pulumi.Input[str]
-    """The NLB's security group (created by `IngressController`)."""
-    source_ranges: list[str]
-    """The edge's allow-listed CIDRs (`loadBalancerSourceRanges`); `[]` for an edge open to everyone."""
+    """The NLB's security group (created by `IngressController`): who may reach the listeners."""
     dualstack: bool
     """Give the NLB IPv4 and IPv6 addresses."""
     trusted_proxy_cidrs: tuple[str, ...] = ()
-    """CIDRs the NLB connects from (the VPC's): the only sources whose proxy-protocol header is trusted."""
+    """IPv4 CIDRs of the subnets the NLB may be placed in, where it connects from: the only sources whose
+    PROXY header nginx trusts, and the only ones the NetworkPolicy admits to the traffic ports."""
+    control_plane_cidrs: tuple[str, ...] = ()
+    """The VPC's IPv4 CIDRs, where the EKS control plane's network interfaces are: the admission webhook's
+    callers."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +209,21 @@ class AppIntent:
     """`master`/`minion` for a host shared through mergeable Ingresses; None for a standalone Ingress."""
     https_backend: str | None = None
     """Name of the app's Service when it speaks HTTPS (the controller connects with TLS); None for HTTP."""
+    exact_paths: bool = False
+    """The Ingress's paths match exactly (`pathType: Exact`), not as prefixes: the health-path Ingress."""
+
+
+@dataclass(frozen=True)
+class PodPorts:
+    """The controller pod's ports by who may connect to them (the NetworkPolicy's rules)."""
+
+    traffic: tuple[int, ...]
+    """Ports the NLB connects to (traffic and TCP health checks): admitted only from the NLB's subnets."""
+    cluster: tuple[int, ...]
+    """Ports pods of the cluster may reach (Prometheus metrics)."""
+    control_plane: tuple[int, ...] = ()
+    """Ports the Kubernetes API server calls (an admission webhook): admitted from the VPC, where the EKS
+    control plane's network interfaces are."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +245,8 @@ class Flavor(Protocol):
     """`mergeable`: one master Ingress per shared host plus one minion per app (F5);
     `native`: the controller merges Ingresses of the same host by itself (ingress-nginx)."""
     htpasswd: HtpasswdFormat
+    pod_ports: PodPorts
+    """The controller pod's ports, for its NetworkPolicy."""
 
     def chart(self, version: str | None) -> ChartRef: ...
 
@@ -194,7 +258,17 @@ class Flavor(Protocol):
 
     def leader_election_id(self, spec: ControllerSpec) -> str: ...
 
+    def selector_labels(self, spec: ControllerSpec) -> dict[str, str]: ...
+
     def controller_values(self, spec: ControllerSpec) -> dict[str, Any]: ...
+
+    def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
+        """What of `intent` this product cannot express: (the `AppIntent` field, why), [] for nothing.
+
+        The program checks every app's intents with it before anything is declared (an input error that
+        names the flavor), and `ingress_annotations` refuses such an intent rather than drop a part of it.
+        """
+        ...
 
     def ingress_annotations(self, intent: AppIntent) -> dict[str, str]: ...
 
@@ -214,22 +288,32 @@ def controller_spec(
     allowed_cidrs: list[str],
     dualstack: bool,
     trusted_proxy_cidrs: tuple[str, ...] | list[str],
+    control_plane_cidrs: tuple[str, ...] | list[str],
 ) -> ControllerSpec:
     """The naming decisions of one edge's controller in one place: class, release and namespace
     are all derived from the edge name, so the controllers of a stack never share an object.
 
-    `allowed_cidrs`: who may reach the NLB; required for a private edge, and `[]` for a public
-    edge open to everyone.
+    `allowed_cidrs`: who may reach the NLB (its security group, in `ingress_controller.py`); a
+    private edge must have some, never "everyone". `trusted_proxy_cidrs`: the IPv4 CIDRs of the
+    NLB's subnets (module docstring); never a whole address family.
     """
     if visibility not in ("public", "private"):
         raise ValueError(f"visibility must be 'public' or 'private', not {visibility!r}")
     if replicas < 1:
         raise ValueError(f"replicas must be at least 1, not {replicas}")
-    if not trusted_proxy_cidrs:
-        raise ValueError("trusted_proxy_cidrs must name the VPC CIDRs the load balancer connects from")
-    source_ranges: list[str] = []
     if visibility == "private" or allowed_cidrs:
-        source_ranges = private_source_ranges(allowed_cidrs)
+        private_source_ranges(allowed_cidrs)  # raises on an empty or open allow-list
+    if not trusted_proxy_cidrs:
+        raise ValueError("trusted_proxy_cidrs must name the subnets the load balancer connects from")
+    for cidr in trusted_proxy_cidrs:
+        try:
+            network = ipaddress.ip_network(cidr, strict=True)
+        except ValueError as err:
+            raise ValueError(f"trusted_proxy_cidrs: {err}") from None
+        if network.version != 4 or network.prefixlen == 0:
+            raise ValueError(f"trusted_proxy_cidrs: {cidr} is not an IPv4 subnet (the NLB reaches IPv4 pods over IPv4)")
+    if not control_plane_cidrs:
+        raise ValueError("control_plane_cidrs must name the VPC's CIDRs")
     return ControllerSpec(
         edge=edge,
         visibility=visibility,
@@ -239,9 +323,9 @@ def controller_spec(
         replicas=replicas,
         certificate_arn=certificate_arn,
         security_group_id=security_group_id,
-        source_ranges=source_ranges,
         dualstack=dualstack,
         trusted_proxy_cidrs=tuple(trusted_proxy_cidrs),
+        control_plane_cidrs=tuple(control_plane_cidrs),
     )
 
 
@@ -266,9 +350,15 @@ def nlb_service_annotations(spec: ControllerSpec) -> dict[str, pulumi.Input[str]
         f"{prefix}scheme": "internet-facing" if spec.visibility == "public" else "internal",
         f"{prefix}nlb-target-type": "ip",
         f"{prefix}ip-address-type": "dualstack" if spec.dualstack else "ipv4",
-        # Our own security group (rules in ingress_controller.py). With it, the controller ignores
-        # loadBalancerSourceRanges (the group is the real gate) and opens the pods' security group
-        # to the NLB's only when manage-backend-security-group-rules is set explicitly.
+        # Our own (frontend) security group: who may reach the listeners (ingress_controller.py). With
+        # it the LBC ignores loadBalancerSourceRanges, which it reads only for a group it manages itself
+        # or for a load balancer without groups (LBC pkg/service/model_build_managed_sg.go and
+        # model_build_target_group.go), so gangplank sets none. With manage-backend-security-group-
+        # rules (which must be explicit beside a frontend group) the LBC also attaches its shared
+        # backend group to the NLB and opens the pods' security group to that one; that needs the LBC
+        # flag --enable-backend-security-group=true, its default (model_build_load_balancer.go
+        # buildLoadBalancerSecurityGroups refuses the Service otherwise). The backend group keeps
+        # EC2's default allow-all egress, so what the NLB may send is not ours to restrict.
         f"{prefix}security-groups": spec.security_group_id,
         f"{prefix}manage-backend-security-group-rules": "true",
         # TLS ends at the NLB with the ACM certificate, on 443 only (80 is the redirect listener).
@@ -303,6 +393,35 @@ def redirect_server_snippet() -> str:
     )
 
 
+def network_policy_manifest(spec: ControllerSpec, selector_labels: dict[str, str], ports: PodPorts,
+                            name: str = "gangplank-controller") -> dict[str, Any]:
+    """The controller namespace's NetworkPolicy: the traffic ports only from the NLB's subnets.
+
+    The same CIDRs as nginx's PROXY-header trust (`spec.trusted_proxy_cidrs`; why the two must
+    agree: module docstring). Metrics stay open to every pod of the cluster (`namespaceSelector:
+    {}`), an admission webhook to the VPC (the EKS control plane calls it from there). The kubelet's
+    probes need no rule: traffic from a pod's own node is always allowed. Only Ingress is isolated:
+    the controller's own connections (API server, backends) are not restricted here.
+    """
+    def tcp(port_numbers: tuple[int, ...]) -> list[dict[str, Any]]:
+        return [{"protocol": "TCP", "port": port} for port in port_numbers]
+
+    rules: list[dict[str, Any]] = [
+        {"from": [{"ipBlock": {"cidr": cidr}} for cidr in spec.trusted_proxy_cidrs], "ports": tcp(ports.traffic)},
+        {"from": [{"namespaceSelector": {}}], "ports": tcp(ports.cluster)},
+    ]
+    if ports.control_plane:
+        rules.append({"from": [{"ipBlock": {"cidr": cidr}} for cidr in spec.control_plane_cidrs],
+                      "ports": tcp(ports.control_plane)})
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": spec.namespace,
+                     "labels": {"app.kubernetes.io/managed-by": "gangplank"}},
+        "spec": {"podSelector": {"matchLabels": dict(selector_labels)}, "policyTypes": ["Ingress"], "ingress": rules},
+    }
+
+
 def topology_spread(selector_labels: dict[str, str]) -> list[dict[str, Any]]:
     """Spread the controller pods across zones (hard) and nodes (soft).
 
@@ -318,15 +437,28 @@ def topology_spread(selector_labels: dict[str, str]) -> list[dict[str, Any]]:
             constraint("kubernetes.io/hostname", "ScheduleAnyway")]
 
 
-def check_intent(intent: AppIntent) -> None:
+def intent_problems(intent: AppIntent) -> list[tuple[str, str]]:
+    """What no flavor can express, whatever the product (`Flavor.unsupported` starts from this)."""
+    found = []
     if not intent.https_redirect:
         # The redirect lives in the controller (port split), not in annotations: plain HTTP is
         # never served, so there is nothing to turn off per app.
-        raise ValueError("https_redirect=False is not supported: gangplank never serves apps over plain HTTP")
+        found.append(("https_redirect", "gangplank never serves apps over plain HTTP"))
     if intent.rate_limit is not None and intent.rate_limit.rps < 1:
-        raise ValueError(f"rate limit rps must be at least 1, not {intent.rate_limit.rps}")
+        found.append(("rate_limit", f"rps must be at least 1, not {intent.rate_limit.rps}"))
     for cidr in intent.allow_cidrs:
-        ipaddress.ip_network(cidr, strict=True)
+        try:
+            ipaddress.ip_network(cidr, strict=True)
+        except ValueError as err:
+            found.append(("allow_cidrs", str(err)))
+    return found
+
+
+def refuse_unsupported(flavor: str, problems: list[tuple[str, str]]) -> None:
+    """Raise instead of dropping what a flavor cannot express (the input check reports it first)."""
+    if problems:
+        raise ValueError(f"the {flavor} flavor cannot express this intent: "
+                         + "; ".join(f"{field}: {why}" for field, why in problems))
 
 
 def bcrypt_line(user: str, bcrypt_hash: str) -> str:

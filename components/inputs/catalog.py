@@ -12,36 +12,52 @@ defaults filled). `apps.schema.json` is generated from `Catalogue` (`python -m c
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from components.inputs.fieldtypes import LABEL_RE, Cidr, Label
-from components.inputs.problems import InputError, Problem, app_subject
+from components.inputs.fieldtypes import LABEL_RE, AllowList, HostName, Label, UrlPath, text
+from components.inputs.problems import InputError, Problem, app_subject, shown
 from components.inputs.settings import MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Edge, Settings, Visibility
-from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, plain, start_line
+from components.inputs.yamlfile import LineDict, YamlFileError, YamlIssue, line_of, load_yaml, plain, start_line
 
 Protocol = Literal["HTTP", "HTTPS"]
 SCHEMA_FILE = "apps.schema.json"
 DASHBOARD_APP_NAME = "forecastle"  # the dashboard is exposed as an app of this name
+MONITOR_USER = "uptimerobot"
+"""The basic-auth user a monitored app's uptime monitor logs in as, with a password of its own."""
 SCHEMA_ID = "https://gangplank.dev/apps.schema.json"
 
 
-def _url_path(value: str) -> str:
-    if not value.startswith("/"):
-        raise ValueError(f"'{value}' must start with '/'")
-    if any(ch.isspace() for ch in value):
-        raise ValueError(f"'{value}' must not contain white space")
-    return value
-
-
-UrlPath = Annotated[str, AfterValidator(_url_path)]
 Port = Annotated[int, Field(ge=1, le=65535)]
+LIST_MAX = 100
+"""Most hosts, paths or users one app may list (each becomes an Ingress rule, a DNS record or a Secret entry)."""
+# What the JSON Schema says about rules across an entry's fields (the loader's own checks are in
+# `entry_problems`; tests/components/inputs/test_schema_agreement.py holds the two together).
+_EXACTLY_ONE_OF_SERVICE_AND_DEPLOY = {"oneOf": [
+    {"required": ["service"], "properties": {"service": {"type": "object"}}},
+    {"required": ["deploy"], "properties": {"deploy": {"type": "object"}}},
+]}
+_EXACTLY_ONE_OF_VISIBILITY_AND_EDGES = {"oneOf": [
+    {"required": ["visibility"], "properties": {"visibility": {"type": "string"}}},
+    {"required": ["edges"], "properties": {"edges": {"type": "array"}}},
+]}
+_DEPLOYED_NAME_STARTS_WITH_A_LETTER = {
+    "if": {"required": ["deploy"], "properties": {"deploy": {"type": "object"}}},
+    "then": {"properties": {"name": {"pattern": "^[a-z]"}}},
+}
+_KEYWORD_ONLY_FOR_KEYWORD_MONITORS = {
+    "if": {"required": ["type"], "properties": {"type": {"const": "KEYWORD"}}},
+    "then": {"required": ["keyword"], "properties": {"keyword": {"type": "string"}}},
+    "else": {"properties": {"keyword": {"type": "null"}}},
+}
 
 
 class _Strict(BaseModel):
@@ -67,7 +83,7 @@ class ServiceRef(_Strict):
 class Deploy(_Strict):
     """A container image that gangplank deploys (Deployment + Service) for the app."""
 
-    image: Annotated[str, Field(min_length=1, pattern=r"^[^\s]+$")]
+    image: Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
     """Image reference, e.g. `ghcr.io/acme/shop:1.4`."""
     port: Port
     """Port the container listens on."""
@@ -80,12 +96,15 @@ class Deploy(_Strict):
 class MonitorSpec(_Strict):
     """The UptimeRobot monitor of a public app."""
 
+    model_config = ConfigDict(json_schema_extra=_KEYWORD_ONLY_FOR_KEYWORD_MONITORS)
+
     enabled: bool | None = None
     """Default: on for public apps (when the stack has monitors), off for private ones, which must stay off."""
     type: Literal["HTTP", "KEYWORD"] = "HTTP"
     """`HTTP` checks the status code; `KEYWORD` also alerts when `keyword` is missing from the page."""
-    keyword: Annotated[str, Field(min_length=1)] | None = None
-    """Text the health page must contain (KEYWORD monitors only, and required for them)."""
+    keyword: Annotated[str, text(500)] | None = None
+    """Text the health page must contain (KEYWORD monitors only, and required for them; at most 500
+    characters, UptimeRobot's limit)."""
     interval: Annotated[int, Field(ge=MONITOR_INTERVAL_MIN, le=MONITOR_INTERVAL_MAX)] | None = None
     """Seconds between checks; default the stack's `monitorInterval`."""
     alert_contact_ids: list[Annotated[int, Field(ge=1)]] | None = None
@@ -95,11 +114,11 @@ class MonitorSpec(_Strict):
 class Dashboard(_Strict):
     """The app's bookmark on the Forecastle dashboard."""
 
-    name: Annotated[str, Field(min_length=1)] | None = None
+    name: Annotated[str, text(200)] | None = None
     """Title shown; default the app name."""
-    group: Annotated[str, Field(min_length=1)] | None = None
+    group: Annotated[str, text(200)] | None = None
     """Group the bookmark is listed under; default the namespace."""
-    icon: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    icon: Annotated[str, Field(max_length=2048, pattern=r"^https?://[\x21-\x7e]+$")] | None = None
     """URL of an icon image."""
 
 
@@ -117,7 +136,8 @@ class RateLimit(_Strict):
 class BasicAuth(_Strict):
     """HTTP basic authentication in front of the app."""
 
-    users: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9._@-]{1,64}$")]], Field(min_length=1)]
+    users: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9._@-]{1,64}$")]],
+                     Field(min_length=1, max_length=LIST_MAX, json_schema_extra={"uniqueItems": True})]
     """User names; each gets a generated password (a secret stack output)."""
 
 
@@ -131,6 +151,9 @@ class Auth(_Strict):
 class App(_Strict):
     """One app to expose."""
 
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        _EXACTLY_ONE_OF_SERVICE_AND_DEPLOY, _EXACTLY_ONE_OF_VISIBILITY_AND_EDGES, _DEPLOYED_NAME_STARTS_WITH_A_LETTER]})
+
     name: Label
     """Unique name, a DNS label (RFC 1123). Required."""
     namespace: Label | None = None
@@ -138,22 +161,25 @@ class App(_Strict):
     visibility: Visibility | None = None
     """`public` (internet-facing load balancer, public zone) or `private` (internal, private zone): the same as
     `edges: [public]` / `edges: [private]`. Exactly one of `visibility` and `edges`."""
-    edges: Annotated[list[Label], Field(min_length=1)] | None = None
+    edges: Annotated[list[Label], Field(min_length=1, max_length=LIST_MAX,
+                                        json_schema_extra={"uniqueItems": True})] | None = None
     """Edges (ingress controllers) of the stack that serve the app: one Ingress per edge, DNS records in each
     edge's zone. Exactly one of `visibility` and `edges`."""
-    host: Annotated[str, Field(min_length=1)] | None = None
+    host: HostName | None = None
     """A label (`shop` -> `shop.<zone>`), an FQDN one label under the zone, or the zone itself (the apex);
     default the stack's `hostTemplate`."""
-    aliases: list[Annotated[str, Field(min_length=1)]] = []
+    aliases: Annotated[list[HostName], Field(max_length=LIST_MAX)] = []
     """More hosts (labels or FQDNs in the zone, as `host`) served by the same rules, each with its DNS records."""
-    paths: Annotated[list[UrlPath], Field(min_length=1)] = ["/"]
-    """URL path prefixes routed to the app; each starts with `/`. Default `["/"]`."""
+    paths: Annotated[list[UrlPath], Field(min_length=1, max_length=LIST_MAX)] = ["/"]
+    """URL path prefixes routed to the app: each starts with `/` and holds only letters, digits, `.`, `_`, `-`
+    and `/` (no `//`, `.` or `..` segments), as Kubernetes and both controller flavors require of `pathType:
+    Prefix` paths. Default `["/"]`."""
     service: ServiceRef | None = None
     """An existing Service to route to. Exactly one of `service` and `deploy`."""
     deploy: Deploy | None = None
     """An image to deploy and route to. Exactly one of `service` and `deploy`."""
     health_path: UrlPath = "/"
-    """Path checked by probes (deployed apps) and by the uptime monitor. Default `/`."""
+    """Path checked by probes (deployed apps) and by the uptime monitor, written as `paths`. Default `/`."""
     monitor: MonitorSpec = MonitorSpec()
     """Uptime monitor (public apps only)."""
     dashboard: Dashboard = Dashboard()
@@ -162,12 +188,12 @@ class App(_Strict):
     """Per-client rate limits; default none."""
     auth: Auth | None = None
     """Authentication in front of the app; default none."""
-    allow_cidrs: list[Cidr] = []
+    allow_cidrs: AllowList = []
     """Only these client CIDR blocks may reach the app; default everyone who reaches the load balancer."""
-    max_body_size: Annotated[str, Field(pattern=r"^[0-9]+[kKmMgG]?$")] | None = None
+    max_body_size: Annotated[str, Field(pattern=r"^[0-9]{1,10}[kKmMgG]?$")] | None = None
     """Largest request body accepted, nginx syntax (`10m`); default the controller's (1m)."""
-    stacks: list[Label] | None = None
-    """Stacks (environments) the app exists in; default every stack."""
+    stacks: Annotated[list[Label], Field(min_length=1)] | None = None
+    """Stacks (environments) the app exists in; default every stack (an empty list is refused: remove the app)."""
 
 
 class Catalogue(_Strict):
@@ -217,6 +243,12 @@ class ResolvedApp:
     """Group on the dashboard."""
     source: tuple[str, int | None] = ("", None)
     """The catalogue file and the line the entry starts on, for problems found after loading."""
+    node: Any = dataclass_field(default=None, compare=False, repr=False)
+    """The entry as read (with the line of every field), for problems found after loading."""
+
+    def line_of(self, loc: Sequence[str | int]) -> int | None:
+        """The line of a field of the entry (`["auth", "basic", "users", 1]`), else the entry's first line."""
+        return line_of(self.node, loc, self.source[1])
 
     @property
     def name(self) -> str:
@@ -267,17 +299,33 @@ def load_catalogue(
     try:
         root = load_yaml(path)
     except YamlFileError as err:
-        raise InputError([Problem(path, err.line, app_subject(None, "apps"), err.message)]) from None
+        unread = [_yaml_problem(path, issue, err.document) for issue in err.issues]
+        if err.document is None:
+            raise InputError(unread) from None
+        # Only some values were refused: report the structure's other problems with them, in one round.
+        said = {problem.subject for problem in unread}
+        _, problems = parse_catalogue(path, err.document)
+        raise InputError(unread + [problem for problem in problems if problem.subject not in said]) from None
     parsed, problems = parse_catalogue(path, root)
     problems += check_catalogue(path, root, parsed, settings, stack, set(known_stacks))
     if problems:
         raise InputError(problems)
-    return [resolve_app(app, settings, stack, (path, line_of(root, ["apps", index])))
+    return [resolve_app(app, settings, stack, (path, line_of(root, ["apps", index])), root["apps"][index])
             for index, app in sorted(parsed.items()) if in_stack(app, stack)]
 
 
+def _yaml_problem(path: str, issue: YamlIssue, document: Any) -> Problem:
+    """A problem found while reading the YAML, named by app and field when the reading got that far."""
+    loc = list(issue.location)
+    if len(loc) >= 2 and loc[0] == "apps" and isinstance(loc[1], int):
+        subject = app_subject(_app_name_at(document, loc[1]), _dotted(loc[2:]) or "*")
+    else:
+        subject = app_subject(None, str(loc[0]) if loc else "apps")
+    return Problem(path, issue.line, subject, issue.message)
+
+
 def parse_catalogue(path: str, root: Any) -> tuple[dict[int, App], list[Problem]]:
-    """Check the structure of a parsed apps.yaml, app by app.
+    """Check the structure of a parsed apps.yaml, app by app: everything `apps.schema.json` says too.
 
     Returns the apps that are well-formed (by their position in the file) and the problems
     of the others, so that the rules across apps still run on every app that can be read.
@@ -302,10 +350,46 @@ def parse_catalogue(path: str, root: Any) -> tuple[dict[int, App], list[Problem]
     parsed: dict[int, App] = {}
     for index, entry in enumerate(root["apps"]):
         try:
-            parsed[index] = App.model_validate(plain(entry))
+            parsed[index] = app = App.model_validate(plain(entry))
         except ValidationError as err:
             problems += _structure_problems(path, root, index, err)
+            continue
+        for loc, message in entry_problems(app):
+            problems.append(Problem(path, line_of(root, ["apps", index, *loc], start_line(entry)),
+                                    app_subject(_app_name_at(root, index), _dotted(loc)), message))
     return parsed, problems
+
+
+def entry_problems(app: App) -> list[tuple[list[str | int], str]]:
+    """Rules across the fields of one entry that need nothing else (the schema's `oneOf`, `if`, `uniqueItems`)."""
+    found: list[tuple[list[str | int], str]] = []
+    if (app.service is None) == (app.deploy is None):
+        which = "both" if app.service else "neither"
+        found.append((["service"], f"give exactly one of 'service' (an existing Service) and 'deploy' (an image to "
+                                   f"run); found {which}"))
+    if (app.visibility is None) == (app.edges is None):
+        which = "both" if app.visibility else "neither"
+        found.append((["visibility"], "give exactly one of 'visibility' (public or private) and 'edges' (edge names "
+                                      f"of the stack); found {which}"))
+    if app.deploy is not None and not app.name[0].isalpha():
+        found.append((["name"], f"'{app.name}' must start with a letter: a deployed app gets a Service of its name, "
+                                "and Service names start with a letter"))
+    users = app.auth.basic.users if app.auth else []
+    for position, user in enumerate(users):
+        if user in users[:position]:
+            found.append((["auth", "basic", "users", position], f"user '{user}' is listed twice"))
+        if user == MONITOR_USER:
+            found.append((["auth", "basic", "users", position], f"'{MONITOR_USER}' is the uptime monitor's own user "
+                                                                "(it gets a generated password); choose another name"))
+    for position, edge_name in enumerate(app.edges or []):
+        if edge_name in app.edges[:position]:  # type: ignore[index]
+            found.append((["edges", position], f"edge '{edge_name}' is listed twice"))
+    monitor = app.monitor
+    if monitor.type == "KEYWORD" and monitor.keyword is None:
+        found.append((["monitor", "keyword"], "a KEYWORD monitor needs the keyword to look for"))
+    if monitor.type != "KEYWORD" and monitor.keyword is not None:
+        found.append((["monitor", "keyword"], "a keyword applies only to monitors of type KEYWORD"))
+    return found
 
 
 def _kind(value: Any) -> str:
@@ -353,13 +437,17 @@ def _message(error: dict[str, Any], loc: list[str | int]) -> str:
         return f"unknown field '{loc[-1]}'{hint}"
     if kind == "missing":
         return "required field is missing"
+    if kind == "too_short" and loc and loc[-1] == "stacks":
+        return "an empty list puts the app in no stack: list its stacks, or remove the app"
     if kind == "value_error":  # our own validators quote the value already
         return error["msg"].removeprefix("Value error, ")
     if kind == "model_type":
         return f"expected a mapping of fields, found {_kind(error['input'])}"
     message = error["msg"]
+    if kind == "string_pattern_mismatch" and "\\x00-\\x1f" in str((error.get("ctx") or {}).get("pattern")):
+        message = "must be text on one line, without control characters"
     if not isinstance(error.get("input"), dict | list):
-        message += f" (got {error['input']!r})"
+        message += f" (got {shown(repr(error['input']))})"
     return message
 
 
@@ -428,9 +516,9 @@ def host_problem(host: str, zone: str, other_zone: str | None = None) -> str | N
     if other_zone and (host == other_zone or host.endswith("." + other_zone)):
         return f"'{host}' is inside the private zone '{other_zone}'; a public app needs a public host"
     prefix = host[: -len(zone) - 1] if host != zone else ""
-    if prefix and "." not in prefix and not LABEL_RE.match(prefix):
+    if prefix and "." not in prefix and not LABEL_RE.fullmatch(prefix):
         return f"'{prefix}' in '{host}' is not a DNS label (a-z, 0-9 and '-')"
-    if prefix and not LABEL_RE.match(prefix):
+    if prefix and not LABEL_RE.fullmatch(prefix):
         return (f"'{host}' is more than one label under '{zone}'; the zone's wildcard certificate "
                 f"covers only '<label>.{zone}'")
     return None
@@ -438,6 +526,29 @@ def host_problem(host: str, zone: str, other_zone: str | None = None) -> str | N
 
 def _normal_path(path: str) -> str:
     return path.rstrip("/") or "/"
+
+
+def path_is_under(path: str, prefix: str) -> bool:
+    """Whether `path` is matched by the Prefix path `prefix` (Kubernetes: element by element)."""
+    path, prefix = _normal_path(path), _normal_path(prefix)
+    return prefix == "/" or path == prefix or path.startswith(prefix + "/")
+
+
+def probe_path_problem(app: App) -> str | None:
+    """Why the monitor of an allow-listed app could not be let in for its health path alone.
+
+    UptimeRobot's probe addresses are admitted for the health path only, through an Ingress of
+    its own with an exact-match path beside the app's: the health path must therefore be one of
+    the app's routes, and not one of its `paths` itself (the two would be one location).
+    """
+    hint = "set healthPath to a path of its own inside the app's paths (e.g. /healthz), or monitor.enabled: false"
+    if any(_normal_path(app.health_path) == _normal_path(p) for p in app.paths):
+        return (f"'{app.health_path}' is one of the app's paths; with allowCidrs the monitor is let in from "
+                f"UptimeRobot's addresses for the health path alone, which needs a path of its own: {hint}")
+    if not any(path_is_under(app.health_path, p) for p in app.paths):
+        return (f"'{app.health_path}' is not routed to the app (paths {', '.join(app.paths)}); the monitor would "
+                f"check another app: {hint}")
+    return None
 
 
 def unreachable_reason(edges: Sequence[Edge]) -> str | None:
@@ -488,35 +599,17 @@ def check_catalogue(
         if settings.dashboard_enabled and app.name == DASHBOARD_APP_NAME:
             problem(index, ["name"], f"'{DASHBOARD_APP_NAME}' is the dashboard's name (config "
                                      "gangplank:dashboardEnabled); choose another name")
-        if app.deploy is not None and not app.name[0].isalpha():
-            problem(index, ["name"], f"'{app.name}' must start with a letter: a deployed app gets a Service "
-                                     "of its name, and Service names start with a letter")
-        users = app.auth.basic.users if app.auth else []
-        for position, user in enumerate(users):
-            if user in users[:position]:
-                problem(index, ["auth", "basic", "users", position], f"user '{user}' is listed twice")
-        if (app.service is None) == (app.deploy is None):
-            which = "both" if app.service else "neither"
-            problem(index, ["service"], f"give exactly one of 'service' (an existing Service) and 'deploy' "
-                                        f"(an image to run); found {which}")
         for position, stack_name in enumerate(app.stacks or []):
             if stack_name not in known_stacks:
                 problem(index, ["stacks", position], f"no stack '{stack_name}' (no Pulumi.{stack_name}.yaml); "
                                                      f"known stacks: {', '.join(sorted(known_stacks))}")
         monitor = app.monitor
-        if monitor.type == "KEYWORD" and monitor.keyword is None:
-            problem(index, ["monitor", "keyword"], "a KEYWORD monitor needs the keyword to look for")
-        if monitor.type != "KEYWORD" and monitor.keyword is not None:
-            problem(index, ["monitor", "keyword"], "a keyword applies only to monitors of type KEYWORD")
         local_paths = [_normal_path(p) for p in app.paths]
         for position, duplicate in enumerate(local_paths):
             if duplicate in local_paths[:position]:
                 problem(index, ["paths", position], f"path '{app.paths[position]}' is listed twice")
         if (app.visibility is None) == (app.edges is None):
-            which = "both" if app.visibility else "neither"
-            problem(index, ["visibility"], "give exactly one of 'visibility' (public or private) and 'edges' "
-                                           f"(edge names of the stack); found {which}")
-            continue
+            continue  # entry_problems has said so
         if not in_stack(app, stack):
             continue
         names = app_edges(app)
@@ -526,11 +619,13 @@ def check_catalogue(
                 unknown = True
                 problem(index, ["edges", position], f"no edge '{edge_name}' in stack {stack}; its edges: "
                                                     f"{', '.join(stack_edges)} (config gangplank:edges)")
-            elif edge_name in names[:position]:
-                problem(index, ["edges", position], f"edge '{edge_name}' is listed twice")
         if unknown:
             continue
         edges = [stack_edges[name] for name in dict.fromkeys(names)]
+        for position, cidr in enumerate(app.allow_cidrs):
+            reason = unreachable_cidr(cidr, edges)
+            if reason is not None:
+                problem(index, ["allowCidrs", position], reason)
         unreachable = unreachable_reason(edges)
         if unreachable is not None and monitor.enabled:
             problem(index, ["monitor", "enabled"], "private apps cannot be monitored: UptimeRobot checks from the "
@@ -539,6 +634,10 @@ def check_catalogue(
         elif unreachable is not None and monitor.enabled is None and _monitor_settings(monitor):
             problem(index, ["monitor"], f"monitor settings have no effect: the app is never monitored "
                                         f"({unreachable}); remove them")
+        if app.allow_cidrs and monitor_skip_reason(app, edges, settings) is None:
+            reason = probe_path_problem(app)
+            if reason is not None:
+                problem(index, ["healthPath"], reason)
         zones = list(dict.fromkeys(settings.domain_for(edge.visibility) for edge in edges))
         for zone in zones:
             zone_edges = [edge for edge in edges if settings.domain_for(edge.visibility) == zone]
@@ -571,11 +670,13 @@ def check_catalogue(
                     if owner is not None and owner != app.name:
                         problem(index, loc, f"'{host}' is already a host of app '{owner}'; an alias is a "
                                             "name of this app's own")
+                        continue
                     alias_owners.setdefault(host, app.name)
                 else:
                     owner = alias_owners.get(host)
                     if owner is not None and owner != app.name:
                         problem(index, loc, f"'{host}' is an alias of app '{owner}'")
+                        continue
                     main_hosts.setdefault(host, app.name)
                 for edge in zone_edges:
                     taken = host_edges.get(host)
@@ -601,10 +702,28 @@ def _monitor_settings(monitor: MonitorSpec) -> bool:
 
 
 def _valid_fqdn(host: str) -> bool:
-    return len(host) <= 253 and all(LABEL_RE.match(label) for label in host.split("."))
+    return len(host) <= 253 and all(LABEL_RE.fullmatch(label) for label in host.split("."))
 
 
-def resolve_app(app: App, settings: Settings, stack: str, source: tuple[str, int | None] = ("", None)) -> ResolvedApp:
+def unreachable_cidr(cidr: str, edges: Sequence[Edge]) -> str | None:
+    """Why clients of `cidr` can never reach an app on these edges (None when some can): every edge's
+    load balancer admits only its own allow-list, and this block is outside all of them."""
+    if any(not edge.allowed_cidrs for edge in edges):
+        return None  # an edge open to everyone
+    block = ipaddress.ip_network(cidr)
+    admitted = [ipaddress.ip_network(allowed) for edge in edges for allowed in edge.allowed_cidrs]
+    if any(block.version == net.version and block.overlaps(net) for net in admitted):  # type: ignore[arg-type]
+        return None
+    names = " and ".join(f"'{edge.name}'" for edge in edges)
+    shown_admitted = ", ".join(str(net) for net in admitted)
+    setting = ("gangplank:privateAllowedCidrs" if all(edge.name == "private" for edge in edges)
+               else "gangplank:privateAllowedCidrs / gangplank:edges allowedCidrs")
+    return (f"'{cidr}' can never reach the app: its edge {names} admits only {shown_admitted} ({setting}); "
+            "widen that allow-list or remove this block")
+
+
+def resolve_app(app: App, settings: Settings, stack: str, source: tuple[str, int | None] = ("", None),
+                node: Any = None) -> ResolvedApp:
     stack_edges = settings.all_edges()
     edges = [stack_edges[name] for name in dict.fromkeys(app_edges(app))]
     namespace = app.namespace or app.name
@@ -627,6 +746,7 @@ def resolve_app(app: App, settings: Settings, stack: str, source: tuple[str, int
         dashboard_name=app.dashboard.name or app.name,
         dashboard_group=app.dashboard.group or namespace,
         source=source,
+        node=node if isinstance(node, LineDict) else None,
     )
 
 

@@ -3,14 +3,33 @@
 Every check collects `Problem`s instead of stopping at the first one, so a user fixes a
 broken catalogue in one round. `InputError` carries them all; it subclasses
 `pulumi.RunError` so `pulumi up` prints the list without a Python traceback.
+
+A problem is always one line: values quoted in a message may hold a newline or a control
+character (`name: "shop\\n"`), so they are escaped when the problem is printed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pulumi
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+MAX_SHOWN = 120
+"""Longest value quoted in a message; longer ones are cut (a 50 MB value must not make a 50 MB line)."""
+
+
+def one_line(text: str) -> str:
+    """`text` with newlines and other control characters escaped (`\\n`, `\\x07`), so it prints as one line."""
+    return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def shown(value: object, limit: int = MAX_SHOWN) -> str:
+    """A value as a message quotes it: escaped onto one line and cut to `limit` characters."""
+    text = one_line(str(value))
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(str(value)):,} characters)"
 
 
 @dataclass(frozen=True)
@@ -28,7 +47,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.subject}: {self.message}"
+        return one_line(f"{where}: {self.subject}: {self.message}")
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.file, self.line or 0, self.subject, self.message)
@@ -36,13 +55,13 @@ class Problem:
 
 def app_subject(app: str | None, field: str) -> str:
     """The subject of a problem in apps.yaml; `app` is None above the app level."""
-    app_part = f"app '{app}'" if app is not None else "catalogue"
+    app_part = f"app '{shown(app, 70)}'" if app is not None else "catalogue"
     return f"{app_part} field '{field}'"
 
 
 def config_subject(key: str) -> str:
     """The subject of a problem in a stack's config (`gangplank:<key>`)."""
-    return f"config '{key}'"
+    return f"config '{shown(key, 70)}'"
 
 
 class InputError(pulumi.RunError):

@@ -7,9 +7,12 @@ camelCase in the stack file (`gangplank:publicDomain`), snake_case in Python.
 
 from __future__ import annotations
 
-import ipaddress
+import difflib
 import json
-from collections.abc import Mapping
+import os
+import re
+import string
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -27,11 +30,19 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components.inputs.fieldtypes import LABEL_RE, Cidr, Domain, Label
-from components.inputs.problems import InputError, Problem, config_subject
+from components.inputs.fieldtypes import LABEL_RE, AllowList, Domain, Label, text
+from components.inputs.problems import InputError, Problem, config_subject, shown
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml
 
 CONFIG_NAMESPACE = "gangplank"
+KNOWN_NAMESPACES = (CONFIG_NAMESPACE, "aws", "kubernetes", "random", "pulumi")
+"""Config namespaces a stack may use: gangplank's own and those of the providers the program uses."""
+SECRET_ONLY_KEYS = ("uptimerobotApiKey",)
+"""Keys whose value must be stored encrypted (`pulumi config set --secret`), never in plain text."""
+AWS_REGION_KEY = "aws:region"
+AWS_REGION_ENV = ("AWS_REGION", "AWS_DEFAULT_REGION")
+"""pulumi-aws reads the region from `aws:region`, else from these environment variables."""
+AWS_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 FlavorName = Literal["nginx-inc", "ingress-nginx"]
 Visibility = Literal["public", "private"]
 BUILT_IN_EDGES: tuple[Visibility, ...] = ("public", "private")
@@ -53,6 +64,22 @@ def _edge_name(name: str) -> str:
 
 
 EdgeName = Annotated[Label, AfterValidator(_edge_name)]
+ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$"
+"""An IAM role ARN (role names and paths: letters, digits and `+=,.@_-/`; IAM caps an ARN at 2048 characters)."""
+
+
+def _zone_id(zone_id: str) -> str:
+    if zone_id.startswith("/hostedzone/"):
+        raise ValueError(f"'{shown(zone_id)}' is the zone's API path; give the id alone: "
+                         f"'{shown(zone_id.removeprefix('/hostedzone/'))}'")
+    if not re.fullmatch(r"Z[A-Z0-9]{1,31}", zone_id):
+        raise ValueError(f"'{shown(zone_id)}' is not a Route53 hosted zone id (like 'Z0123456789ABCDEFGHIJ': 'Z' "
+                         "then capital letters and digits, at most 32 characters)")
+    return zone_id
+
+
+ZoneId = Annotated[str, AfterValidator(_zone_id)]
+"""A Route53 hosted zone id (`Z...`)."""
 
 
 class EdgeSettings(BaseModel):
@@ -63,7 +90,7 @@ class EdgeSettings(BaseModel):
 
     visibility: Visibility
     """`public`: internet-facing NLB, hosts in the public zone; `private`: internal NLB, hosts in the private zone."""
-    allowed_cidrs: list[Cidr] = []
+    allowed_cidrs: AllowList = []
     """Client CIDR blocks the edge's load balancer admits. Required for a private edge; a public edge
     without any is open to everyone."""
 
@@ -71,10 +98,6 @@ class EdgeSettings(BaseModel):
     def _private_edges_are_allow_listed(self) -> EdgeSettings:
         if self.visibility == "private" and not self.allowed_cidrs:
             raise ValueError("a private edge needs allowedCidrs: the networks that may reach it")
-        for cidr in self.allowed_cidrs:
-            if ipaddress.ip_network(cidr).prefixlen == 0:
-                raise ValueError(f"allowedCidrs must not contain '{cidr}': leave allowedCidrs out for an edge "
-                                 "open to everyone")
         return self
 
 
@@ -135,32 +158,34 @@ class Settings(BaseModel):
     private_domain: Domain | None = None
     """Private DNS domain, a subdomain of `publicDomain` (split horizon, so ACM can validate it in the
     public zone). Default `internal.<publicDomain>`."""
-    public_zone_id: str | None = None
+    public_zone_id: ZoneId | None = None
     """Adopt this existing public Route53 hosted zone (by id) instead of creating one."""
-    parent_zone_id: str | None = None
+    parent_zone_id: ZoneId | None = None
     """Route53 zone of the parent domain (e.g. `example.com` for `dev.example.com`): gangplank writes the
     NS delegation of a public zone it creates there, so ACM can validate in the same `pulumi up`."""
-    parent_zone_role_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")] | None = None
+    parent_zone_role_arn: Annotated[str, Field(max_length=2048, pattern=ROLE_ARN_PATTERN)] | None = None
     """IAM role to assume for writing the delegation when `parentZoneId` is in another AWS account."""
     public_zone_delegated: bool = False
     """Set when the parent domain already delegates to the public zone this stack created (by hand):
     gangplank then neither writes the delegation nor warns that it is missing."""
-    private_zone_id: str | None = None
+    private_zone_id: ZoneId | None = None
     """Adopt this existing private Route53 hosted zone (by id) instead of creating one."""
     vpc_id: Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")]
     """VPC of the EKS cluster (required): the private zone is associated with it."""
-    private_allowed_cidrs: Annotated[list[Cidr], Field(min_length=1)]
-    """CIDR blocks allowed to reach the private load balancer (required, at least one; never `0.0.0.0/0`)."""
+    private_allowed_cidrs: Annotated[AllowList, Field(min_length=1)]
+    """CIDR blocks allowed to reach the private load balancer (required, at least one; never `0.0.0.0/0`, and
+    together at most an IPv4 /8 and an IPv6 /32 of public addresses)."""
     host_template: str = "{name}"
     """Default host label of an app that sets no `host`; `{name}` and `{stack}` are replaced."""
     flavor: FlavorName = "nginx-inc"
     """Ingress controller flavor: `nginx-inc` (F5 NGINX Ingress Controller) or `ingress-nginx` (retired upstream)."""
-    controller_chart_version: str | None = None
+    controller_chart_version: Annotated[str, text(64)] | None = None
     """Helm chart version of the flavor's controller; default: the version gangplank is tested with."""
     controller_replicas: Annotated[int, Field(ge=1, le=20)] = 2
     """Replicas of each ingress controller (spread across zones, with a PodDisruptionBudget)."""
     dualstack: bool = False
-    """Give the load balancers IPv4 and IPv6 addresses (`dualstack`) and publish AAAA records too."""
+    """Give the load balancers IPv4 and IPv6 addresses (`dualstack`); hosts on edges whose security group
+    admits IPv6 clients get AAAA records too."""
     monitors_enabled: bool = True
     """Create UptimeRobot monitors for public apps. Off: no monitor, no API key needed."""
     monitor_interval: Annotated[int, Field(ge=MONITOR_INTERVAL_MIN, le=MONITOR_INTERVAL_MAX)] = 300
@@ -169,13 +194,13 @@ class Settings(BaseModel):
     """UptimeRobot alert contact ids notified when a monitor goes down."""
     uptimerobot_api_key: SecretStr | None = None
     """UptimeRobot API key, set with `pulumi config set --secret`. Read only by the monitor provider, never logged."""
-    uptimerobot_api_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    uptimerobot_api_url: Annotated[str, Field(max_length=2048, pattern=r"^https?://[^\s]+$")] | None = None
     """UptimeRobot API base URL; default `https://api.uptimerobot.com/v3` (tests point it at a fake)."""
     dashboard_enabled: bool = True
     """Install Forecastle, the dashboard listing every app, on the private controller."""
     dashboard_host: Label = "dashboard"
     """Host label of the Forecastle dashboard in the private zone."""
-    apps_file: str = "apps.yaml"
+    apps_file: Annotated[str, text(4096)] = "apps.yaml"
     """Path of the app catalogue, relative to the project directory."""
     edges: dict[EdgeName, EdgeSettings] = {}
     """More edges beside `public` and `private`: name -> `{visibility, allowedCidrs}`. Each gets its own
@@ -193,11 +218,16 @@ class Settings(BaseModel):
     @classmethod
     def _host_template_makes_a_label(cls, template: str) -> str:
         try:
-            sample = template.format(name="app", stack="dev")
-        except (KeyError, IndexError, ValueError):
-            raise ValueError(f"'{template}' may use only {{name}} and {{stack}}") from None
-        if not LABEL_RE.match(sample):
-            raise ValueError(f"'{template}' must make a DNS label, e.g. '{{name}}-{{stack}}'")
+            fields = [(field, spec, conversion) for _, field, spec, conversion in string.Formatter().parse(template)
+                      if field is not None]
+        except ValueError:  # an unmatched brace
+            fields = [("", "", "")]
+        if len(template) > 63 or any(field not in ("name", "stack") or spec or conversion
+                                     for field, spec, conversion in fields):
+            raise ValueError(f"'{shown(template)}' may use only {{name}} and {{stack}}, as they are (no format "
+                             "specs, indexes or attributes), e.g. '{name}-{stack}'")
+        if not LABEL_RE.fullmatch(template.format(name="app", stack="dev")):
+            raise ValueError(f"'{shown(template)}' must make a DNS label, e.g. '{{name}}-{{stack}}'")
         return template
 
     @field_validator("controller_chart_version")
@@ -218,14 +248,6 @@ class Settings(BaseModel):
                 f"'{domain}' must be a subdomain of publicDomain '{public}' (ACM validates both in the public zone)"
             )
         return domain
-
-    @field_validator("private_allowed_cidrs")
-    @classmethod
-    def _private_never_open_to_all(cls, cidrs: list[str]) -> list[str]:
-        for cidr in cidrs:
-            if ipaddress.ip_network(cidr).prefixlen == 0:
-                raise ValueError(f"must not contain '{cidr}': the private load balancer would be public")
-        return cidrs
 
     @field_validator("parent_zone_id")
     @classmethod
@@ -280,33 +302,61 @@ def _is_structured_field(name: str) -> bool:
     return get_origin(annotation) in (list, dict)
 
 
-def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = None) -> Settings:
-    """Validate raw config (`gangplank:key` -> value as Pulumi passes it: strings, JSON for lists).
+def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = None,
+                   secret_keys: Collection[str] = (), environ: Mapping[str, str] | None = None) -> Settings:
+    """Validate raw config (`namespace:key` -> value as Pulumi passes it: strings, JSON for lists).
 
-    Raises InputError naming the stack file, the line when `stack_yaml` (the parsed file) is
-    given, and the key of every problem.
+    `secret_keys` are the keys stored encrypted (their values are never shown); `environ` is where
+    pulumi-aws may find the region instead (default: this process's environment). Raises InputError
+    naming the stack file, the line when `stack_yaml` (the parsed file) is given, and the key of
+    every problem.
     """
     by_alias = {to_camel(name): name for name in Settings.model_fields}
+    environ = os.environ if environ is None else environ
+    secret = set(secret_keys)
     values: dict[str, Any] = {}
     problems: list[Problem] = []
 
-    def where(key: str) -> int | None:
-        return line_of(stack_yaml, ["config", key]) if stack_yaml is not None else None
+    def where(key: str, *inner: str | int) -> int | None:
+        return line_of(stack_yaml, ["config", key, *inner]) if stack_yaml is not None else None
 
     for full_key, value in raw.items():
-        namespace, _, key = full_key.partition(":")
+        namespace, colon, key = full_key.partition(":")
+        if not colon or namespace not in KNOWN_NAMESPACES:
+            guess = difflib.get_close_matches(namespace, KNOWN_NAMESPACES, n=1)
+            hint = (f"; did you mean '{guess[0]}:{shown(key, 60)}'?" if guess and colon
+                    else f"; keys are 'namespace:key' with a namespace of {', '.join(KNOWN_NAMESPACES)}")
+            problems.append(Problem(stack_file, where(full_key), config_subject(full_key),
+                                    f"unknown config namespace '{shown(namespace, 60)}'{hint}"))
+            continue
         if namespace != CONFIG_NAMESPACE:
             continue
         if key not in by_alias:
-            problems.append(Problem(stack_file, where(full_key), config_subject(full_key),
-                                    f"unknown key; supported keys: {', '.join(sorted(by_alias))}"))
+            guess = difflib.get_close_matches(key, by_alias, n=1)
+            hint = f"did you mean '{CONFIG_NAMESPACE}:{guess[0]}'?" if guess else \
+                f"supported keys: {', '.join(sorted(by_alias))}"
+            problems.append(Problem(stack_file, where(full_key), config_subject(full_key), f"unknown key; {hint}"))
             continue
+        if key in SECRET_ONLY_KEYS and full_key not in secret:
+            problems.append(Problem(stack_file, where(full_key), config_subject(full_key),
+                                    f"is stored in plain text; store it encrypted with `pulumi config set --secret "
+                                    f"{full_key} <value>` (and replace the key: it has been readable in the file)"))
         if isinstance(value, str) and _is_structured_field(by_alias[key]):
             try:
                 value = json.loads(value)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 value = [part.strip() for part in value.split(",") if part.strip()]
         values[key] = value
+
+    region = raw.get(AWS_REGION_KEY)
+    if region is None and not any(environ.get(name) for name in AWS_REGION_ENV):
+        problems.append(Problem(stack_file, None, config_subject(AWS_REGION_KEY),
+                                f"required by pulumi-aws; set it with `pulumi config set {AWS_REGION_KEY} <region>` "
+                                f"(e.g. eu-west-1), or the {AWS_REGION_ENV[0]} environment variable"))
+    elif region is not None and not (isinstance(region, str) and AWS_REGION_RE.fullmatch(region)):
+        problems.append(Problem(stack_file, where(AWS_REGION_KEY), config_subject(AWS_REGION_KEY),
+                                f"'{shown(region) if AWS_REGION_KEY not in secret else '(secret)'}' is not an AWS "
+                                "region such as 'eu-west-1'"))
 
     try:
         settings = Settings.model_validate(values)
@@ -314,19 +364,38 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
         for error in err.errors():
             loc = list(error["loc"])
             key = f"{CONFIG_NAMESPACE}:{loc[0]}" if loc else f"{CONFIG_NAMESPACE}:*"
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "missing" and len(loc) == 1:
-                message = f"required; set it with `pulumi config set {key} <value>`"
-            elif error["type"] == "missing":
-                message = "required field is missing"
             inner = [step for step in loc[1:] if step != "[key]"]
-            line = line_of(stack_yaml, ["config", key, *inner]) if stack_yaml is not None else None
-            subject = config_subject(key) + (f" field '{_dotted(inner)}'" if inner else "")
-            problems.append(Problem(stack_file, line, subject, message))
+            problems.append(Problem(stack_file, where(key, *inner), config_subject(key) + (
+                f" field '{_dotted(inner)}'" if inner else ""), _setting_message(error, key, key in secret)))
         raise InputError(problems) from None
     if problems:
         raise InputError(problems)
     return settings
+
+
+def _setting_message(error: Any, key: str, secret: bool) -> str:
+    """What is wrong with a key's value: quoting the value, unless it is secret."""
+    loc = error["loc"]
+    if error["type"] == "missing" and len(loc) == 1:
+        return f"required; set it with `pulumi config set {key} <value>`"
+    if error["type"] == "missing":
+        return "required field is missing"
+    if secret:
+        field = Settings.model_fields.get(_snake(str(loc[0]))) if loc else None
+        expected = re.split(r"\.\s+(?=[A-Z])", field.description or "")[0].strip().rstrip(".") if field else ""
+        return f"invalid value (not shown: it is secret); expected: {one_line_doc(expected)}"
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] != "value_error" and not isinstance(error.get("input"), dict | list):
+        message += f" (got '{shown(error.get('input'))}')"
+    return message
+
+
+def one_line_doc(doc: str) -> str:
+    return " ".join(doc.split())
+
+
+def _snake(camel: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", camel).lower()
 
 
 def _dotted(loc: list[Any]) -> str:
@@ -348,11 +417,28 @@ def known_stacks(project_dir: str | Path = ".") -> list[str]:
 
 
 def read_stack_yaml(stack_file: str) -> Any:
-    """The parsed stack file for error line numbers, or None when it cannot be read."""
+    """The parsed stack file for error line numbers; None when there is none (Pulumi may hold the config
+    elsewhere). A file that the planner would refuse (an ambiguous value, a tag, an alias bomb) is refused
+    under `pulumi up` too, so the two never read one file differently."""
     try:
         return load_yaml(stack_file)
-    except YamlFileError:
-        return None
+    except YamlFileError as err:
+        if err.message == "file not found":
+            return None
+        raise InputError(stack_yaml_problems(stack_file, err)) from None
+
+
+def stack_yaml_problems(stack_file: str, err: YamlFileError, hint: str = "") -> list[Problem]:
+    """The problems of a stack file that cannot be read, each named by its key where the reading got that far."""
+    problems = []
+    for issue in err.issues:
+        location = issue.location
+        subject = config_subject("*")
+        if len(location) >= 2 and location[0] == "config":
+            inner = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in location[2:]).lstrip(".")
+            subject = config_subject(str(location[1])) + (f" field '{inner}'" if inner else "")
+        problems.append(Problem(stack_file, issue.line, subject, issue.message + hint))
+    return problems
 
 
 def load_settings(stack: str) -> Settings:
@@ -360,5 +446,7 @@ def load_settings(stack: str) -> Settings:
     from pulumi.runtime import config as runtime_config
 
     raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    secret_keys = {key for key in raw if runtime_config.is_config_secret(key)}
+    secret_keys |= set(runtime_config.get_config_secret_keys_env())
     stack_file = stack_file_name(stack)
-    return parse_settings(raw, stack_file, read_stack_yaml(stack_file))
+    return parse_settings(raw, stack_file, read_stack_yaml(stack_file), secret_keys)

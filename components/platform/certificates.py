@@ -27,6 +27,10 @@ class CertificatesArgs:
     """Visibility (`public`, `private`) -> the zone's domain; each gets `<domain>` and `*.<domain>`."""
     validation_zone_id: pulumi.Input[str]
     """The public zone, where ACM's validation records go."""
+    resolvable_after: pulumi.Resource | None = None
+    """What makes the public zone reachable from public DNS (its delegation in the parent zone), if this
+    run writes it: the validation waits for it, or ACM's first lookups get an NXDOMAIN that the
+    parent's resolvers cache for the zone's negative TTL."""
 
 
 def certificate_names(domain: str) -> tuple[str, list[str]]:
@@ -85,8 +89,9 @@ class Certificates(pulumi.ComponentResource):
                 f"{name}-{visibility}-validated",
                 certificate_arn=certificate.arn,
                 validation_record_fqdns=[validation_record_resource.fqdn],
-                opts=pulumi.ResourceOptions(parent=self,
-                                            custom_timeouts=pulumi.CustomTimeouts(create=VALIDATION_TIMEOUT)),
+                opts=pulumi.ResourceOptions(
+                    parent=self, custom_timeouts=pulumi.CustomTimeouts(create=VALIDATION_TIMEOUT),
+                    depends_on=[args.resolvable_after] if args.resolvable_after is not None else None),
             )
             self.arns[visibility] = validation.certificate_arn
         self.register_outputs({"arns": self.arns})

@@ -7,15 +7,24 @@ resources once, not 100 times.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 
 from components.flavors import get_flavor
 from components.flavors.traffic import Flavor
-from components.inputs.settings import BUILT_IN_EDGES, Settings
+from components.inputs.problems import Problem
+from components.inputs.settings import BUILT_IN_EDGES, Settings, stack_file_name
 from components.platform.certificates import Certificates, CertificatesArgs
-from components.platform.ingress_controller import IngressController, IngressControllerArgs, controller_service_id
+from components.platform.ingress_controller import (
+    IngressController,
+    IngressControllerArgs,
+    Subnet,
+    controller_service_id,
+    read_nlb_subnets,
+    subnet_problems,
+)
 from components.platform.zones import Zones, ZonesArgs
 
 
@@ -27,6 +36,8 @@ class PlatformArgs:
     """The stack's validated settings."""
     stack: str
     """The stack (environment) name."""
+    subnets: Mapping[str, Sequence[Subnet]]
+    """Visibility -> the subnets its NLBs go in (`read_edge_subnets`, checked before anything is declared)."""
 
 
 @dataclass(frozen=True)
@@ -45,8 +56,9 @@ class EdgeTarget:
     """DNS name of the edge's NLB (alias target)."""
     lb_zone_id: pulumi.Input[str]
     """Canonical hosted zone id of NLBs in the region (alias target zone)."""
-    dualstack: bool
-    """The NLB has IPv6 addresses: publish AAAA as well."""
+    ipv6_clients: bool
+    """IPv6 clients can reach the edge's NLB (it is dualstack and its security group admits IPv6 sources):
+    publish AAAA as well. Otherwise a client that prefers IPv6 would wait for a timeout before falling back."""
     controllers_ready: tuple[pulumi.Resource, ...]
     """Every controller release of the stack: an Ingress waits for all of them (their admission webhooks
     judge Ingresses cluster-wide, and a controller must exist before the Ingress await can pass)."""
@@ -55,6 +67,21 @@ class EdgeTarget:
     wildcard_records: tuple[pulumi.Resource, ...] = ()
     """The alias records of its zone's `*.<zone>` wildcard when they point at this edge (`gangplank:dnsRecords:
     wildcard`): its one-label hosts need no records of their own. Empty: every host has its own."""
+
+
+def read_edge_subnets(settings: Settings) -> dict[str, list[Subnet]]:
+    """Where the AWS Load Balancer Controller will place each scheme's NLB, read before anything is
+    declared: without tagged subnets (or, dualstack, without IPv6 in them) it would refuse the
+    Services after the whole platform was built (`edge_subnet_problems` says so first)."""
+    visibilities = sorted({edge.visibility for edge in settings.all_edges().values()})
+    return {visibility: read_nlb_subnets(settings.vpc_id, visibility, pulumi.InvokeOptions())
+            for visibility in visibilities}
+
+
+def edge_subnet_problems(settings: Settings, subnets: Mapping[str, Sequence[Subnet]], stack: str) -> list[Problem]:
+    """What keeps the LBC from placing the edges' load balancers, as problems of the stack's config."""
+    return subnet_problems(list(settings.all_edges().values()), {v: list(s) for v, s in subnets.items()},
+                           settings.vpc_id, settings.dualstack, stack_file_name(stack))
 
 
 class Platform(pulumi.ComponentResource):
@@ -74,6 +101,8 @@ class Platform(pulumi.ComponentResource):
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         self.flavor = get_flavor(settings.flavor)
+        edges = list(settings.all_edges().values())
+        subnets = args.subnets
         self.zones = Zones(f"{name}-zones", ZonesArgs(
             public_domain=settings.public_domain,
             private_domain=str(settings.private_domain),
@@ -88,6 +117,7 @@ class Platform(pulumi.ComponentResource):
         self.certificates = Certificates(f"{name}-certificates", CertificatesArgs(
             domains={visibility: settings.domain_for(visibility) for visibility in BUILT_IN_EDGES},
             validation_zone_id=self.zones.public_zone_id,
+            resolvable_after=self.zones.delegation,
         ), child)
         self.controllers = {
             edge.name: IngressController(f"{name}-{edge.name}", IngressControllerArgs(
@@ -96,10 +126,11 @@ class Platform(pulumi.ComponentResource):
                 chart_version=settings.controller_chart_version,
                 vpc_id=settings.vpc_id,
                 certificate_arn=self.certificates.arns[edge.visibility],
+                subnets=tuple(subnets[edge.visibility]),
                 replicas=settings.controller_replicas,
                 dualstack=settings.dualstack,
             ), child)
-            for edge in settings.all_edges().values()
+            for edge in edges
         }
         chart = self.flavor.chart(settings.controller_chart_version)
         self.summary = {
@@ -108,8 +139,10 @@ class Platform(pulumi.ComponentResource):
             "dualstack": settings.dualstack,
             "edges": {edge.name: {"visibility": edge.visibility,
                                   "ingressClass": self.controllers[edge.name].ingress_class,
-                                  "allowedCidrs": list(edge.allowed_cidrs)}
-                      for edge in settings.all_edges().values()},
+                                  "allowedCidrs": list(edge.allowed_cidrs),
+                                  "trustedProxyCidrs": list(self.controllers[edge.name].spec.trusted_proxy_cidrs),
+                                  "ipv6Clients": self.controllers[edge.name].ipv6_clients}
+                      for edge in edges},
         }
         """What a person reading the plan wants to know about the platform (the stack output `platform`)."""
         releases = tuple(controller.release for controller in self.controllers.values())
@@ -121,11 +154,11 @@ class Platform(pulumi.ComponentResource):
                 zone_id=self.zones.zone_id(edge.visibility),
                 lb_hostname=self.controllers[edge.name].lb_hostname,
                 lb_zone_id=self.controllers[edge.name].lb_zone_id,
-                dualstack=self.controllers[edge.name].dualstack,
+                ipv6_clients=self.controllers[edge.name].ipv6_clients,
                 controllers_ready=releases,
                 controller_service=controller_service_id(self.controllers[edge.name].spec, self.flavor),
             )
-            for edge in settings.all_edges().values()
+            for edge in edges
         }
         self.register_outputs({
             "public_zone_id": self.zones.public_zone_id,

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.inputs.settings import Visibility
+from components.platform.certificates import VALIDATION_TIMEOUT
 
 DELEGATION_TTL = 3600
 """Seconds resolvers keep the delegation: short enough to fix a mistake within the hour."""
@@ -66,6 +67,8 @@ class Zones(pulumi.ComponentResource):
     public_name_servers: pulumi.Output[list[str]]
     delegated: bool
     """Whether public DNS reaches the public zone after this run (adopted, or delegated by this program)."""
+    delegation: pulumi.Resource | None
+    """The NS record this program writes in the parent zone, if it writes one: ACM waits for it."""
 
     def __init__(self, name: str, args: ZonesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gangplank:platform:Zones", name, None, opts)
@@ -84,8 +87,9 @@ class Zones(pulumi.ComponentResource):
             opts=zone_options(self, args.private_zone_id),
         )
         self.delegated = not needs_delegation(args)
+        self.delegation = None
         if args.public_zone_id is None and args.parent_zone_id:
-            self._delegate(name, args, public)
+            self.delegation = self._delegate(name, args, public)
             self.delegated = True
         elif needs_delegation(args):
             public.urn.apply(lambda urn: pulumi.log.warn(undelegated_zone_warning(args.public_domain, urn), public))
@@ -98,7 +102,7 @@ class Zones(pulumi.ComponentResource):
             "public_name_servers": self.public_name_servers,
         })
 
-    def _delegate(self, name: str, args: ZonesArgs, public: aws.route53.Zone) -> None:
+    def _delegate(self, name: str, args: ZonesArgs, public: aws.route53.Zone) -> aws.route53.Record:
         """The NS record for the public domain in the parent zone, so ACM can validate in this same run."""
         provider = None
         if args.parent_zone_role_arn:
@@ -110,7 +114,7 @@ class Zones(pulumi.ComponentResource):
                                                           session_name=f"gangplank-{args.stack}-delegation")],
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        aws.route53.Record(
+        return aws.route53.Record(
             f"{name}-delegation",
             zone_id=args.parent_zone_id,
             name=args.public_domain,
@@ -131,10 +135,12 @@ class Zones(pulumi.ComponentResource):
 def undelegated_zone_warning(domain: str, zone_urn: str) -> str:
     """What to do when this stack creates a public zone that nothing delegates to."""
     return (
-        f"The public zone {domain} is created by this stack and no parent zone delegates to it, so ACM "
-        "cannot validate the certificates and the first `pulumi up` stops when the validation times out. "
-        "Either set `gangplank:parentZoneId` (and `gangplank:parentZoneRoleArn` for a parent zone in another "
-        "account), or deploy in two phases: `pulumi up --target '" + zone_urn + "'`, set the zone's name "
-        "servers (`pulumi stack output publicNameServers`) as NS records for " + domain + " at its parent, "
-        "then `pulumi up`."
+        f"The public zone {domain} ({zone_urn}) is created by this stack and no parent zone delegates to it: ACM "
+        f"cannot validate the certificates, and `pulumi up` fails when the validation times out "
+        f"(after {VALIDATION_TIMEOUT}). Either set gangplank:parentZoneId (and gangplank:parentZoneRoleArn for a "
+        "parent zone in another AWS account) so that gangplank delegates the zone in the same run; or, when the "
+        f"parent domain is not in your reach, create the zone first (`aws route53 create-hosted-zone --name "
+        f"{domain} --caller-reference $(date +%s)`), have its name servers set as NS records at the parent, and "
+        "adopt it with gangplank:publicZoneId; or, if the parent already delegates to this zone, set "
+        "gangplank:publicZoneDelegated to true."
     )

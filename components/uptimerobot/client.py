@@ -4,21 +4,23 @@ Everything about talking to the API lives here; what a monitor *means* lives in
 ``provider.py``.
 
 - Authentication: ``Authorization: Bearer <key>``. The key is never put in an exception,
-  a log line, ``repr()`` or a pickle.
+  a log line, ``repr()`` or a pickle; nor is a monitor's ``httpPassword`` sent in a body.
 - Retries: a urllib3 ``Retry`` mounted on a requests ``HTTPAdapter``. It retries 429
   (waiting as long as ``Retry-After`` or ``X-RateLimit-Reset`` says), 5xx, connection
   errors and timeouts, with a bounded number of attempts and a bounded total time.
   A ``POST`` that may have reached the server is never re-sent here: the caller gets
   :class:`CreateOutcomeUnknown` and decides (the provider looks for the monitor first).
-- Throttle: every request made by this process, whichever client sends it, first takes
-  a permit from one shared sliding-window limiter (pyrate-limiter), so a big stack stays
-  under the account's rate limit instead of collecting 429s. The free plan allows
-  10 requests/minute; set ``UPTIMEROBOT_RATE_PER_MINUTE`` for a paid plan.
+- Pacing: every attempt made by this process with one API key, whichever client sends it,
+  first takes its turn from one shared :class:`~.pacing.Pacer`, which follows the budget the
+  API announces in ``X-RateLimit-*`` headers (see ``pacing.py``): a paid plan runs at its own
+  rate, a free plan waits for its period to reset instead of collecting 429s.
+  ``UPTIMEROBOT_RATE_PER_MINUTE``, if set, is an extra ceiling on top; there is none by default.
 """
 
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import logging
 import math
 import os
@@ -30,10 +32,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from pyrate_limiter import InMemoryBucket, Limiter, Rate
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
+
+from .pacing import Pacer, RateLimit
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -42,10 +45,10 @@ __all__ = [
     "CreateOutcomeUnknown",
     "NotFoundError",
     "RateLimit",
-    "Throttle",
     "UptimeRobotClient",
     "UptimeRobotError",
-    "shared_throttle",
+    "ceiling_from_env",
+    "shared_pacer",
 ]
 
 log = logging.getLogger(__name__)
@@ -53,7 +56,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.uptimerobot.com/v3"
 MAX_PAGE_SIZE = 200  # the API's maximum for GET /monitors?limit=
 RATE_ENV_VAR = "UPTIMEROBOT_RATE_PER_MINUTE"
-FREE_PLAN_RATE_PER_MINUTE = 10
+#: Body fields whose values are secret: redacted from every error message.
+SECRET_BODY_FIELDS = ("httpPassword",)
 # Cursor pagination that never ends would be a server bug; stop instead of looping forever.
 _MAX_PAGES = 1000
 
@@ -85,26 +89,22 @@ class CreateOutcomeUnknown(UptimeRobotError):
     """
 
 
-@dataclass(frozen=True)
-class RateLimit:
-    """At most ``requests`` calls in any ``period_s`` seconds."""
+def ceiling_from_env() -> RateLimit | None:
+    """``UPTIMEROBOT_RATE_PER_MINUTE`` as a fixed ceiling, or None when unset (the default).
 
-    requests: int
-    period_s: float = 60.0
-
-    @classmethod
-    def from_env(cls) -> RateLimit:
-        """``UPTIMEROBOT_RATE_PER_MINUTE`` (default 10, the free plan's limit)."""
-        raw = os.environ.get(RATE_ENV_VAR, "").strip()
-        if not raw:
-            return cls(FREE_PLAN_RATE_PER_MINUTE)
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValueError(f"{RATE_ENV_VAR} must be a whole number of requests, got {raw!r}") from None
-        if value < 1:
-            raise ValueError(f"{RATE_ENV_VAR} must be at least 1, got {value}")
-        return cls(value)
+    The API's own headers pace every call; the ceiling only keeps this process further below
+    them, e.g. to leave room for other tools using the same key.
+    """
+    raw = os.environ.get(RATE_ENV_VAR, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{RATE_ENV_VAR} must be a whole number of requests, got {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"{RATE_ENV_VAR} must be at least 1, got {value}")
+    return RateLimit(value)
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,8 @@ class ClientSettings:
     The defaults suit the real API; tests shrink the time scales.
     """
 
-    rate: RateLimit = field(default_factory=RateLimit.from_env)
+    #: An optional fixed ceiling on top of the API's announced budget (None: no ceiling).
+    ceiling: RateLimit | None = field(default_factory=ceiling_from_env)
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 30.0
     #: Retries after the first attempt, whatever the cause.
@@ -127,38 +128,22 @@ class ClientSettings:
     retry_budget_s: float = 180.0
 
 
-class Throttle:
-    """A blocking rate limiter shared by every request of the process (see :func:`shared_throttle`)."""
-
-    def __init__(self, rate: RateLimit) -> None:
-        self.rate = rate
-        # A sliding-window log: at most `requests` permits in any window, so the fixed
-        # windows the server counts in can never see more than that either.
-        self._limiter = Limiter(InMemoryBucket([Rate(rate.requests, max(1, round(rate.period_s * 1000)))]))
-        self._stats_lock = threading.Lock()
-        self.waited_s = 0.0
-        """Seconds callers spent waiting for a permit (the rate-limit budget benchmark reads it)."""
-
-    def acquire(self) -> None:
-        """Block until one more request fits in the rate limit."""
-        started = time.monotonic()
-        self._limiter.try_acquire("uptimerobot", blocking=True)
-        waited = time.monotonic() - started
-        with self._stats_lock:
-            self.waited_s += waited
+_PACERS: dict[tuple[str, str, RateLimit | None], Pacer] = {}
+_PACERS_LOCK = threading.Lock()
 
 
-_THROTTLES: dict[RateLimit, Throttle] = {}
-_THROTTLES_LOCK = threading.Lock()
+def shared_pacer(base_url: str, api_key: str, ceiling: RateLimit | None = None) -> Pacer:
+    """The process-wide pacer of one account: every client with the same key and URL shares it.
 
-
-def shared_throttle(rate: RateLimit) -> Throttle:
-    """The process-wide throttle for ``rate``: every client with the same rate shares it."""
-    with _THROTTLES_LOCK:
-        throttle = _THROTTLES.get(rate)
-        if throttle is None:
-            throttle = _THROTTLES[rate] = Throttle(rate)
-        return throttle
+    The budget is per account, so clients of one key must wait in one queue. The key is
+    kept only as a hash.
+    """
+    key = (base_url.rstrip("/"), hashlib.sha256(api_key.encode()).hexdigest(), ceiling)
+    with _PACERS_LOCK:
+        pacer = _PACERS.get(key)
+        if pacer is None:
+            pacer = _PACERS[key] = Pacer(ceiling)
+        return pacer
 
 
 def _seconds_until(header_value: str) -> float | None:
@@ -193,7 +178,11 @@ def _server_requested_wait(status: int, headers: Mapping[str, str]) -> float | N
 
 
 class _ApiRetry(Retry):
-    """urllib3's Retry, plus: 429 on any method, X-RateLimit-Reset, a time budget, the throttle.
+    """urllib3's Retry, plus: 429 on any method, X-RateLimit-Reset, a time budget, the pacer.
+
+    Every attempt takes a turn from the pacer (the first in the adapter, retries in
+    :meth:`sleep`) and reports its end (retried outcomes in :meth:`increment`, the final
+    answer in the adapter), so the pacer sees the headers of every answer, 429s included.
 
     Retry objects are immutable and copied on every attempt through ``new()``, so the
     extra attributes are carried there.
@@ -202,18 +191,18 @@ class _ApiRetry(Retry):
     def __init__(
         self,
         *args: Any,
-        throttle: Throttle | None = None,
+        pacer: Pacer | None = None,
         budget_s: float = 180.0,
         deadline: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.throttle = throttle
+        self.pacer = pacer
         self.budget_s = budget_s
         self.deadline = deadline
 
     def new(self, **kw: Any) -> _ApiRetry:
-        kw.setdefault("throttle", self.throttle)
+        kw.setdefault("pacer", self.pacer)
         kw.setdefault("budget_s", self.budget_s)
         kw.setdefault("deadline", self.deadline)
         return super().new(**kw)
@@ -237,6 +226,8 @@ class _ApiRetry(Retry):
         _pool: Any = None,
         _stacktrace: Any = None,
     ) -> _ApiRetry:
+        if self.pacer is not None:
+            self.pacer.finish(response.headers if response is not None else None)
         new_retry = super().increment(method, url, response, error, _pool, _stacktrace)
         # The budget starts at the first failure: the first attempt is bounded by its timeout.
         deadline = new_retry.deadline if new_retry.deadline is not None else time.monotonic() + self.budget_s
@@ -255,20 +246,26 @@ class _ApiRetry(Retry):
 
     def sleep(self, response: Any = None) -> None:
         super().sleep(response)
-        if self.throttle is not None:
-            self.throttle.acquire()
+        if self.pacer is not None:
+            self.pacer.acquire()
 
 
-class _ThrottledAdapter(HTTPAdapter):
-    """Takes a throttle permit before the first attempt (retries take theirs in ``_ApiRetry.sleep``)."""
+class _PacedAdapter(HTTPAdapter):
+    """Takes the pacer's turn for the first attempt and reports how the last one ended."""
 
-    def __init__(self, throttle: Throttle, **kwargs: Any) -> None:
-        self._throttle = throttle
+    def __init__(self, pacer: Pacer, **kwargs: Any) -> None:
+        self._pacer = pacer
         super().__init__(**kwargs)
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        self._throttle.acquire()
-        return super().send(request, *args, **kwargs)
+        self._pacer.acquire()
+        response: requests.Response | None = None
+        try:
+            response = super().send(request, *args, **kwargs)
+            return response
+        finally:
+            # A no-op when the retry hook already reported this attempt.
+            self._pacer.finish(response.headers if response is not None else None)
 
 
 def _api_message(response: requests.Response) -> str:
@@ -310,7 +307,7 @@ class UptimeRobotClient:
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.settings = settings or ClientSettings()
-        self.throttle = shared_throttle(self.settings.rate)
+        self.pacer = shared_pacer(self.base_url, api_key, self.settings.ceiling)
         retry = _ApiRetry(
             total=self.settings.max_retries,
             # PATCH is idempotent here (the body is the whole desired state); POST is not.
@@ -319,7 +316,7 @@ class UptimeRobotClient:
             backoff_factor=self.settings.backoff_factor_s,
             backoff_max=self.settings.backoff_max_s,
             raise_on_status=False,
-            throttle=self.throttle,
+            pacer=self.pacer,
             budget_s=self.settings.retry_budget_s,
         )
         self._session = requests.Session()
@@ -330,7 +327,7 @@ class UptimeRobotClient:
                 "User-Agent": "gangplank-uptimerobot/1",
             }
         )
-        adapter = _ThrottledAdapter(self.throttle, max_retries=retry, pool_maxsize=8)
+        adapter = _PacedAdapter(self.pacer, max_retries=retry, pool_maxsize=8)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
 
@@ -404,8 +401,11 @@ class UptimeRobotClient:
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _redact(self, text: str) -> str:
-        return text.replace(self._api_key, "[redacted]")
+    def _redact(self, text: str, secrets: Sequence[str] = ()) -> str:
+        for secret in (self._api_key, *secrets):
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        return text
 
     def _request(
         self,
@@ -416,6 +416,7 @@ class UptimeRobotClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
     ) -> Any:
+        secrets = [str(json[name]) for name in SECRET_BODY_FIELDS if isinstance(json, dict) and json.get(name)]
         try:
             response = self._session.request(
                 method,
@@ -425,13 +426,13 @@ class UptimeRobotClient:
                 timeout=(self.settings.connect_timeout_s, self.settings.read_timeout_s),
             )
         except requests.RequestException as exc:
-            reason = self._redact(f"{type(exc).__name__}: {exc}")
+            reason = self._redact(f"{type(exc).__name__}: {exc}", secrets)
             if method == "POST":
                 raise CreateOutcomeUnknown(operation, None, reason) from None
             raise UptimeRobotError(operation, None, reason) from None
         status = response.status_code
         if status >= 400:
-            message = self._redact(_api_message(response))
+            message = self._redact(_api_message(response), secrets)
             if status == 404:
                 raise NotFoundError(operation, status, message)
             if method == "POST" and status >= 500:

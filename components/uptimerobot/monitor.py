@@ -1,9 +1,15 @@
 """``uptimerobot.Monitor``: an UptimeRobot monitor as a Pulumi resource.
 
 Type token ``pulumi-python:dynamic/uptimerobot:Monitor``; the work is done by
-:class:`~components.uptimerobot.provider.MonitorProvider`. The API key is not an input:
-the provider reads it from stack config ``gangplank:uptimerobotApiKey`` (secret) or the
-``UPTIMEROBOT_API_KEY`` environment variable.
+:class:`~components.uptimerobot.provider.MonitorProvider`, which is pickled into each
+monitor's state by its module path (do not move it; see ``provider.py``). The API key is not
+an input: the provider reads it from stack config ``gangplank:uptimerobotApiKey`` (secret) or
+the ``UPTIMEROBOT_API_KEY`` environment variable. (The engine stores the whole stack config,
+encrypted, as the provider's configuration in the state; that is where the key is kept.)
+
+``http_password`` is always made secret here, whatever the caller passed, and the output of
+the same name is declared secret too, so it is encrypted in the state and shown as
+``[secret]`` in previews and plans.
 
 Example::
 
@@ -24,7 +30,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi.dynamic
 
-from .provider import DEFAULTS, OWNERSHIP_TAG, STACK_TAG_PREFIX, MonitorProvider
+from .provider import DEFAULTS, OWNERSHIP_TAG, SECRET_INPUTS, STACK_TAG_PREFIX, MonitorProvider
 
 __all__ = ["Monitor", "MonitorArgs", "ownership_tags"]
 
@@ -71,8 +77,17 @@ class MonitorArgs:
     """Ids of existing UptimeRobot alert contacts to notify; order does not matter."""
 
     tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
-    """Tag names; include :func:`ownership_tags` so lost creates can be found again and a
-    refresh lists this stack's monitors in a few calls. Order does not matter."""
+    """Tag names; include :func:`ownership_tags` so that monitors left by an interrupted run
+    are adopted instead of duplicated and a refresh lists this stack's monitors in a few calls.
+    Order does not matter."""
+
+    http_username: pulumi.Input[str] | None = None
+    """HTTP basic auth user the monitor sends (sent as ``authType: HTTP_BASIC``); needs
+    ``http_password``. At most 255 characters, no ``:``."""
+
+    http_password: pulumi.Input[str] | None = None
+    """HTTP basic auth password (1 to 255 characters); needs ``http_username``. Always stored
+    and shown as a secret."""
 
 
 class Monitor(pulumi.dynamic.Resource, module="uptimerobot", name="Monitor"):
@@ -88,6 +103,9 @@ class Monitor(pulumi.dynamic.Resource, module="uptimerobot", name="Monitor"):
     keyword_value: pulumi.Output[str | None]
     alert_contact_ids: pulumi.Output[list[int]]
     tags: pulumi.Output[list[str]]
+    http_username: pulumi.Output[str | None]
+    http_password: pulumi.Output[str | None]
+    """Secret. The password last written, while the monitor still has it; None otherwise."""
     monitor_id: pulumi.Output[int]
     """The monitor's id in UptimeRobot (also the resource id, as a string)."""
     status: pulumi.Output[str]
@@ -104,6 +122,9 @@ class Monitor(pulumi.dynamic.Resource, module="uptimerobot", name="Monitor"):
         # Declared with None so the SDK exposes them as Output attributes; None is not sent.
         props["monitor_id"] = None
         props["status"] = None
+        if props["http_password"] is not None:
+            props["http_password"] = pulumi.Output.secret(props["http_password"])
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_INPUTS)))
         # pulumi 3.272's serialize_provider wraps pickle._Pickler._batch_setitems for sorting
         # and never unwraps it: each dynamic resource nests one more wrapper, and the ~980th
         # in a process hits RecursionError. Put the originals back after each serialization.

@@ -4,22 +4,43 @@ The contract is in DESIGN.md ("UptimeRobot"). In short:
 
 - ``check`` and ``diff`` are local: previews, including PR previews without an API key,
   never call the API.
-- ``create`` survives a lost response: after a create whose outcome is unknown it looks
-  for the monitor (same URL, name, type and tags) and adopts it instead of making a
-  duplicate.
-- ``read`` shares listing pages between monitors: refreshing N monitors costs about
-  ``ceil(N/200)`` calls, not N.
+- ``create`` never makes a second monitor for one resource. Before every create it looks
+  for an owned monitor with the same name, URL and type (tags ``gangplank`` and
+  ``stack:<name>``), left by an earlier ``pulumi up`` that was interrupted after its POST
+  reached UptimeRobot, adopts it and brings it to the inputs (PATCH when anything differs).
+  One listing of the stack's tag serves every create of the process and is kept true to
+  what the process creates. After a create whose outcome is unknown it looks again.
+- ``read`` shares listing pages between monitors (refreshing N monitors costs about
+  ``ceil(N/200)`` calls) and is robust to UptimeRobot's stale replicas: an answer that
+  differs from what the state says was written is confirmed by fresh reads before it is
+  believed (see :data:`READ_SETTLE_S`).
+- HTTP basic auth (``http_username``, ``http_password``): the password is a secret input and
+  a secret output (the provider marks it, and so does the engine), compared in ``diff``
+  without being stored anywhere else; the ``httpPassword`` the API returns never reaches the
+  outputs.
 - Outputs are the inputs plus ``monitor_id`` and ``status``, always built by
   :func:`outputs_from_api`, so create, update and refresh give the same shape.
 
-The provider is pickled into the stack (``__provider``) and unpickled in a separate
-provider process, so its pickled state holds only non-secret settings; the API key and
-the HTTP client are made in ``configure()`` in that process.
+Pickling. The SDK pickles the provider with dill into every monitor's state (the
+``__provider`` input) *by reference*: the blob names ``components.uptimerobot.provider`` and
+``MonitorProvider``, and each refresh, update or delete of an existing monitor unpickles it
+in a new provider process. Moving or renaming this class (or module) therefore breaks
+``pulumi refresh`` and ``pulumi destroy`` of every monitor already deployed; if it ever moves,
+this module must keep re-exporting it under the old name
+(``tests/components/uptimerobot/test_serialization.py`` fails if the path changes). Its
+pickled state holds only non-secret settings; the API key and the HTTP client are made in
+``configure()`` in the provider process.
+
+Credentials. The engine configures a dynamic provider with the *whole* stack config, so
+``gangplank:uptimerobotApiKey`` is stored in the state, encrypted like every secret, as the
+configuration of the default ``pulumi-python`` provider. It is never a monitor input or
+output, and never in the ``__provider`` blob, a log line or an error message.
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import logging
 import os
 import threading
@@ -66,6 +87,7 @@ __all__ = [
     "DEFAULTS",
     "INPUT_FIELDS",
     "OWNERSHIP_TAG",
+    "SECRET_INPUTS",
     "MonitorProvider",
     "outputs_from_api",
 ]
@@ -91,7 +113,11 @@ INPUT_FIELDS = (
     "keyword_value",
     "alert_contact_ids",
     "tags",
+    "http_username",
+    "http_password",
 )
+#: Inputs that are secrets: never shown in a check failure, marked secret in the outputs.
+SECRET_INPUTS = ("http_password",)
 OUTPUT_ONLY_FIELDS = ("monitor_id", "status")
 DEFAULTS: dict[str, Any] = {"type": "HTTP", "interval": 300, "timeout": 30, "http_method": "GET"}
 
@@ -101,8 +127,18 @@ CREATE_ATTEMPTS = 3
 # A request that timed out may still be running on the server; give it this long to
 # land before looking for the monitor it makes.
 ADOPT_SETTLE_S = 2.0
-# A refresh runs in one process within seconds; older listings are not trusted.
+# A refresh runs in one process within seconds; older listings are not trusted by reads.
+# Creates keep using the first listing: it is kept true to what the process creates.
 LISTING_TTL_S = 60.0
+# UptimeRobot may answer a read from a replica that has not seen the latest write yet
+# (its Terraform provider, CHANGELOG 1.4.0: "Stabilized monitor ... eventual-consistency
+# waits by requiring consecutive matching reads"; and "Fixed ... refresh drift ... by making
+# read mapping resilient to stale replica responses"). A read that disagrees with what the
+# state says was written is read again after this pause, up to READ_CONFIRMATIONS times,
+# until it shows what was written (the first answer was stale) or two answers in a row agree
+# (a real change, made outside Pulumi).
+READ_SETTLE_S = 1.0
+READ_CONFIRMATIONS = 3
 
 
 def _is_unknown(value: Any) -> bool:
@@ -152,6 +188,13 @@ def _no_commas(tag: str) -> str:
     return tag
 
 
+def _no_colon(username: str) -> str:
+    if ":" in username:
+        # RFC 7617 section 2: the user-id of HTTP basic auth cannot contain a colon.
+        raise ValueError("must not contain ':' (HTTP basic auth splits user and password at the first colon)")
+    return username
+
+
 def _unique(items: list[Any]) -> list[Any]:
     known = [item for item in items if not _is_unknown(item)]
     duplicates = sorted({str(item) for item in known if known.count(item) > 1})
@@ -183,6 +226,11 @@ INPUT_TYPES: dict[str, Any] = {
         list[Annotated[AlertContactId, WrapValidator(_unless_unknown)]], AfterValidator(_unique)
     ],
     "tags": Annotated[list[Annotated[Tag, WrapValidator(_unless_unknown)]], AfterValidator(_unique)],
+    # CreateHttpMonitorDto / UpdateMonitorDto: httpUsername and httpPassword, maxLength 255.
+    "http_username": Annotated[
+        str, Field(strict=True, pattern=NOT_BLANK, max_length=255), AfterValidator(_no_colon)
+    ],
+    "http_password": Annotated[str, Field(strict=True, min_length=1, max_length=255)],
 }
 
 
@@ -206,6 +254,7 @@ _PROBLEMS = {
     "greater_than_equal": "must be at least {ge}",
     "less_than_equal": "must be at most {le}",
     "string_too_long": "must be at most {max_length} characters",
+    "string_too_short": "must not be empty",
     "string_pattern_mismatch": "must not be blank",  # the only pattern is NOT_BLANK
     "string_type": "must be a string",
     "int_type": "must be a whole number",
@@ -219,9 +268,12 @@ def _reason(name: str, exc: ValidationError) -> str:
     for error in exc.errors(include_url=False):
         template = _PROBLEMS.get(error["type"])
         problem = template.format(**error.get("ctx", {})) if template else error["msg"]
+        where = name + "".join(f"[{part}]" for part in error["loc"])
+        if name in SECRET_INPUTS:
+            reasons.append(f"{where} {problem}")  # never what was given, nor its length
+            continue
         given = error["input"]
         shown = str(len(given)) if error["type"] == "string_too_long" else _shown(given)
-        where = name + "".join(f"[{part}]" for part in error["loc"])
         reasons.append(f"{where} {problem}, got {shown}")
     return "; ".join(reasons)
 
@@ -233,6 +285,7 @@ def _plain(props: Mapping[str, Any]) -> dict[str, Any]:
 
 def _canonical(name: str, value: Any) -> Any:
     """A comparable form of one input: order-free lists, whole numbers, '' == None."""
+    value = rpc.unwrap_rpc_secret(value)
     if name in ("alert_contact_ids", "tags"):
         items = value or []
         if name == "alert_contact_ids":
@@ -245,16 +298,36 @@ def _canonical(name: str, value: Any) -> Any:
     return value
 
 
-def outputs_from_api(monitor: Mapping[str, Any]) -> dict[str, Any]:
+def _api_text(value: Any) -> str | None:
+    # UptimeRobot has returned names and URLs HTML-escaped (its Terraform provider,
+    # CHANGELOG 1.3.7: "Normalized monitor name and url when the API returns HTML-escaped
+    # values"); compare and store them as they were written.
+    return html.unescape(value) if isinstance(value, str) else value
+
+
+def outputs_from_api(monitor: Mapping[str, Any], written: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Outputs from a monitor as the API returns it (create, update, get and list alike).
 
     Only the fields the resource manages are copied: the API also returns a
     monitor-specific ``apiKey`` and ``httpPassword``, which must never reach the state.
+    ``written`` holds the inputs last written (create, update) or the state (read): the
+    ``http_password`` output is the written one, marked secret, when the monitor still has
+    it (an empty ``httpPassword`` from the API counts as not shown); otherwise it is None,
+    so the next diff sees a change and the update sets it again.
     """
     timeout = monitor.get("timeout")
+    auth_type = monitor.get("authType")
+    username = monitor.get("httpUsername") or None
+    if auth_type not in (None, "HTTP_BASIC"):
+        username = None  # NONE, DIGEST or BEARER: not the basic auth this resource manages
+    wanted = rpc.unwrap_rpc_secret((written or {}).get("http_password"))
+    shown = monitor.get("httpPassword")
+    password = None
+    if username is not None and wanted and (not shown or shown == wanted):
+        password = rpc.wrap_rpc_secret(wanted)
     return {
-        "friendly_name": monitor.get("friendlyName"),
-        "url": monitor.get("url"),
+        "friendly_name": _api_text(monitor.get("friendlyName")),
+        "url": _api_text(monitor.get("url")),
         "type": str(monitor.get("type") or "").upper() or None,
         "interval": int(monitor["interval"]),
         "timeout": int(timeout) if timeout is not None else None,
@@ -265,9 +338,17 @@ def outputs_from_api(monitor: Mapping[str, Any]) -> dict[str, Any]:
             {int(contact["alertContactId"]) for contact in monitor.get("assignedAlertContacts") or []}
         ),
         "tags": sorted({tag["name"] for tag in monitor.get("tags") or []}),
+        "http_username": username,
+        "http_password": password,
         "monitor_id": int(monitor["id"]),
         "status": str(monitor.get("status")) if monitor.get("status") is not None else None,
     }
+
+
+def _agrees(monitor: Mapping[str, Any], written: Mapping[str, Any]) -> bool:
+    """Whether the API's monitor shows every managed input as ``written`` has it."""
+    outs = outputs_from_api(monitor, written)
+    return all(_canonical(name, outs.get(name)) == _canonical(name, written.get(name)) for name in INPUT_FIELDS)
 
 
 def _desired(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -308,6 +389,16 @@ def _api_body(desired: Mapping[str, Any], *, for_create: bool) -> dict[str, Any]
         if for_create:
             # Required when creating a keyword monitor; not an input of ours.
             body["keywordCaseType"] = "CaseInsensitive"
+    if desired.get("http_username"):
+        body["authType"] = "HTTP_BASIC"
+        body["httpUsername"] = desired["http_username"]
+        body["httpPassword"] = desired["http_password"]
+    else:
+        # The body is the whole desired state: no auth clears any set outside Pulumi.
+        body["authType"] = "NONE"
+        if not for_create:
+            body["httpUsername"] = ""
+            body["httpPassword"] = ""
     return body
 
 
@@ -320,32 +411,105 @@ def _listing_tag(tags: Iterable[Any]) -> str | None:
     return OWNERSHIP_TAG if OWNERSHIP_TAG in tags else None
 
 
+def _owner_tags(tags: Iterable[Any]) -> tuple[str, str] | None:
+    """``(gangplank, stack:<name>)`` when the monitor carries both: only then is it adoptable."""
+    tags = [t for t in tags or [] if isinstance(t, str)]
+    stack = next((t for t in tags if t.startswith(STACK_TAG_PREFIX)), None)
+    return (OWNERSHIP_TAG, stack) if stack is not None and OWNERSHIP_TAG in tags else None
+
+
+def _is_orphan_of(monitor: Mapping[str, Any], desired: Mapping[str, Any], owners: tuple[str, str]) -> bool:
+    """A monitor an earlier run made for these inputs: exact name and URL, same type, owned by the stack."""
+    return (
+        _api_text(monitor.get("url")) == desired["url"]
+        and _api_text(monitor.get("friendlyName")) == desired["friendly_name"]
+        and str(monitor.get("type") or "").upper() == desired["type"]
+        and set(owners) <= {tag["name"] for tag in monitor.get("tags") or []}
+    )
+
+
+def _several(desired: Mapping[str, Any], matches: Iterable[Mapping[str, Any]]) -> UptimeRobotError:
+    ids = ", ".join(str(m["id"]) for m in matches)
+    return UptimeRobotError(
+        "create monitor",
+        None,
+        f"several monitors match {desired['friendly_name']!r} ({ids}); "
+        "delete the duplicates in UptimeRobot and run again",
+    )
+
+
 class _Listings:
-    """Per-process cache of monitors listed by tag, so N reads cost ~N/200 calls, not N."""
+    """Per-process view of the monitors listed by tag, and of the monitors creates have claimed.
+
+    Reads use it so N reads cost ~N/200 calls, not N; creates use it to find orphans of
+    earlier runs with one listing per stack, not one per create. Every create, update and
+    delete of this process is written into it, so it stays true while the process runs.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_tag: dict[str, tuple[float, dict[int, dict[str, Any]]]] = {}
+        self._claimed: set[int] = set()
+        """Monitors a create of this process made or adopted: another create must not adopt them."""
+        self._adopted: set[int] = set()
+        """Monitors that existed before this process and a create of it adopted (see
+        :meth:`MonitorProvider.delete`)."""
+
+    def _listing(self, client: UptimeRobotClient, tag: str, max_age_s: float | None) -> dict[int, dict[str, Any]]:
+        # Called with the lock held: concurrent callers wait for one listing instead of each fetching it.
+        cached = self._by_tag.get(tag)
+        if cached is None or (max_age_s is not None and time.monotonic() - cached[0] > max_age_s):
+            monitors = {int(m["id"]): m for m in client.list_monitors(tags=[tag])}
+            cached = self._by_tag[tag] = (time.monotonic(), monitors)
+        return cached[1]
 
     def find(self, client: UptimeRobotClient, tag: str, monitor_id: int) -> dict[str, Any] | None:
-        # One lock for loading: concurrent reads wait for the listing instead of each
-        # fetching it.
         with self._lock:
-            cached = self._by_tag.get(tag)
-            if cached is None or time.monotonic() - cached[0] > LISTING_TTL_S:
-                monitors = {int(m["id"]): m for m in client.list_monitors(tags=[tag])}
-                cached = self._by_tag[tag] = (time.monotonic(), monitors)
-            return cached[1].get(monitor_id)
+            return self._listing(client, tag, LISTING_TTL_S).get(monitor_id)
 
-    def remember(self, monitor: Mapping[str, Any]) -> None:
-        """Keep cached listings true to changes this process made."""
-        names = {tag["name"] for tag in monitor.get("tags") or []}
+    def claim_orphan(
+        self, client: UptimeRobotClient, desired: Mapping[str, Any], owners: tuple[str, str]
+    ) -> dict[str, Any] | None:
+        """The unclaimed monitor of the stack that matches ``desired``, now claimed; None if there is none."""
         with self._lock:
+            listing = self._listing(client, owners[1], None)
+            matches = [m for i, m in listing.items() if i not in self._claimed and _is_orphan_of(m, desired, owners)]
+            if len(matches) > 1:
+                raise _several(desired, matches)
+            if not matches:
+                return None
+            monitor_id = int(matches[0]["id"])
+            self._claimed.add(monitor_id)
+            self._adopted.add(monitor_id)
+            return dict(matches[0])
+
+    def claim(self, monitors: Iterable[Mapping[str, Any]], desired: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The one unclaimed monitor among ``monitors`` (the one a lost create made), now claimed."""
+        with self._lock:
+            free = [m for m in monitors if int(m["id"]) not in self._claimed]
+            if len(free) > 1:
+                raise _several(desired, free)
+            if not free:
+                return None
+            self._claimed.add(int(free[0]["id"]))
+            return dict(free[0])
+
+    def adopted(self, monitor_id: int) -> bool:
+        with self._lock:
+            return monitor_id in self._adopted
+
+    def remember(self, monitor: Mapping[str, Any], *, created: bool = False) -> None:
+        """Keep cached listings true to a monitor this process created or changed."""
+        names = {tag["name"] for tag in monitor.get("tags") or []}
+        monitor_id = int(monitor["id"])
+        with self._lock:
+            if created:
+                self._claimed.add(monitor_id)
             for tag, (_, monitors) in self._by_tag.items():
                 if tag in names:
-                    monitors[int(monitor["id"])] = dict(monitor)
+                    monitors[monitor_id] = dict(monitor)
                 else:
-                    monitors.pop(int(monitor["id"]), None)
+                    monitors.pop(monitor_id, None)
 
     def forget(self, monitor_id: int) -> None:
         with self._lock:
@@ -354,7 +518,12 @@ class _Listings:
 
 
 class MonitorProvider(pulumi.dynamic.ResourceProvider):
-    """CRUD for ``uptimerobot.Monitor`` against UptimeRobot API v3."""
+    """CRUD for ``uptimerobot.Monitor`` against UptimeRobot API v3.
+
+    Existing monitors' state pickles this class by its module path,
+    ``components.uptimerobot.provider.MonitorProvider``: keep it importable there (see the
+    module docstring).
+    """
 
     def __init__(self, settings: ClientSettings | None = None) -> None:
         """``settings`` tunes pacing and retries (tests shrink them); None reads the environment
@@ -382,7 +551,9 @@ class MonitorProvider(pulumi.dynamic.ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         """Read the API key and URL: stack config first, then the environment.
 
-        A missing key is not an error here: check and diff (previews) do not need it.
+        The engine passes the whole stack config, namespaced (``gangplank:...``, ``aws:...``),
+        secrets already decrypted. A missing key is not an error here: check and diff
+        (previews) do not need it.
         """
         config = req.config
         self._api_key = str(config.get(API_KEY_CONFIG) or os.environ.get(API_KEY_ENV) or "") or None
@@ -415,7 +586,11 @@ class MonitorProvider(pulumi.dynamic.ResourceProvider):
     # -- local: check and diff ------------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validate every input (one failure per bad field) and fill defaults. No network."""
+        """Validate every input (one failure per bad field) and fill defaults. No network.
+
+        A failure about ``http_password`` never shows the value. The password comes back
+        marked secret.
+        """
         plain = _plain(news)
         failures: list[CheckFailure] = []
         inputs: dict[str, Any] = {}
@@ -442,8 +617,12 @@ class MonitorProvider(pulumi.dynamic.ResourceProvider):
             if name not in inputs:
                 failures.append(CheckFailure(name, f"{name} is required"))
         failures.extend(self._check_keyword_fields(inputs))
+        failures.extend(self._check_auth_fields(inputs))
         inputs.setdefault("alert_contact_ids", [])
         inputs.setdefault("tags", [])
+        for name in SECRET_INPUTS:
+            if name in inputs and not _is_unknown(inputs[name]):
+                inputs[name] = rpc.wrap_rpc_secret(inputs[name])
         return CheckResult(inputs, failures)
 
     @staticmethod
@@ -459,8 +638,21 @@ class MonitorProvider(pulumi.dynamic.ResourceProvider):
                 failures.append(CheckFailure(name, f"{name} is only for type KEYWORD, not {monitor_type}"))
         return failures
 
+    @staticmethod
+    def _check_auth_fields(inputs: Mapping[str, Any]) -> list[CheckFailure]:
+        """Basic auth needs both a user and a password."""
+        if "http_username" in inputs and "http_password" not in inputs:
+            return [CheckFailure("http_password", "http_password is required when http_username is set")]
+        if "http_password" in inputs and "http_username" not in inputs:
+            return [CheckFailure("http_username", "http_username is required when http_password is set")]
+        return []
+
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Compare managed inputs only (not ``__provider``, ``status``, list order). No network."""
+        """Compare managed inputs only (not ``__provider``, ``status``, list order). No network.
+
+        ``olds`` are the state's outputs: the password there is the one last written (the
+        engine decrypts it for the provider), so a changed password is an update.
+        """
         old, new = _plain(olds), _plain(news)
         changed = [
             name
@@ -473,19 +665,45 @@ class MonitorProvider(pulumi.dynamic.ResourceProvider):
     # -- remote: create, read, update, delete ---------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        """Adopt the stack's orphan with these name, URL and type if there is one; else create."""
         desired = _desired(props)
-        monitor = self._create_or_adopt(desired)
-        self._listings.remember(monitor)
-        outs = outputs_from_api(monitor)
+        monitor = self._adopt_orphan(desired)
+        if monitor is None:
+            monitor = self._create_or_find(desired)
+        outs = outputs_from_api(monitor, desired)
         return CreateResult(str(outs["monitor_id"]), outs)
 
-    def _create_or_adopt(self, desired: Mapping[str, Any]) -> dict[str, Any]:
+    def _adopt_orphan(self, desired: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A monitor an interrupted earlier run made for these inputs, brought to them; None if none."""
+        owners = _owner_tags(desired["tags"])
+        if owners is None:
+            return None  # not marked as ours: nothing could tell an orphan from someone else's monitor
+        client = self._api()
+        orphan = self._listings.claim_orphan(client, desired, owners)
+        if orphan is None:
+            return None
+        log.warning(
+            "adopting monitor %s (%r), left by an earlier run that did not record it, instead of creating another",
+            orphan["id"],
+            desired["friendly_name"],
+        )
+        if _agrees(orphan, desired):
+            return orphan
+        try:
+            monitor = client.update_monitor(int(orphan["id"]), _api_body(desired, for_create=False))
+        except NotFoundError:
+            self._listings.forget(int(orphan["id"]))
+            return None  # deleted since it was listed: create one
+        self._listings.remember(monitor)
+        return monitor
+
+    def _create_or_find(self, desired: Mapping[str, Any]) -> dict[str, Any]:
         client = self._api()
         body = _api_body(desired, for_create=True)
         last_error: CreateOutcomeUnknown | None = None
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
-                return client.create_monitor(body)
+                monitor = client.create_monitor(body)
             except CreateOutcomeUnknown as exc:
                 last_error = exc
                 log.warning(
@@ -496,11 +714,15 @@ class MonitorProvider(pulumi.dynamic.ResourceProvider):
                     CREATE_ATTEMPTS,
                     exc,
                 )
+            else:
+                self._listings.remember(monitor, created=True)
+                return monitor
             if ADOPT_SETTLE_S:
                 time.sleep(ADOPT_SETTLE_S)
             adopted = self._find_created(desired)
             if adopted is not None:
                 log.warning("adopted monitor %s (%r) created by the lost request", adopted["id"], desired["url"])
+                self._listings.remember(adopted)
                 return adopted
         raise UptimeRobotError(
             "create monitor",
@@ -510,45 +732,72 @@ class MonitorProvider(pulumi.dynamic.ResourceProvider):
         )
 
     def _find_created(self, desired: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The monitor our lost create made: same URL, name, type and all of our tags."""
+        """The monitor our lost create made: same URL, name, type and all of our tags, unclaimed."""
         ownership = [t for t in desired["tags"] if t == OWNERSHIP_TAG or t.startswith(STACK_TAG_PREFIX)]
         wanted_tags = set(desired["tags"])
         matches = [
             monitor
             for monitor in self._api().list_monitors(url=desired["url"], tags=ownership or None)
-            if monitor.get("url") == desired["url"]
-            and monitor.get("friendlyName") == desired["friendly_name"]
+            if _api_text(monitor.get("url")) == desired["url"]
+            and _api_text(monitor.get("friendlyName")) == desired["friendly_name"]
             and str(monitor.get("type") or "").upper() == desired["type"]
             and wanted_tags <= {tag["name"] for tag in monitor.get("tags") or []}
         ]
-        if len(matches) > 1:
-            ids = ", ".join(str(m["id"]) for m in matches)
-            raise UptimeRobotError(
-                "create monitor",
-                None,
-                f"several monitors match {desired['friendly_name']!r} ({ids}); "
-                "delete the duplicates in UptimeRobot and run again",
-            )
-        return matches[0] if matches else None
+        return self._listings.claim(matches, desired)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The monitor as UptimeRobot has it; ``ReadResult("", {})`` if it is gone.
+
+        ``props`` are the state's outputs on a refresh, or only ``__provider`` for an import
+        (``pulumi import``, ``Monitor.get``). When the answer differs from what the state
+        says was written, it is confirmed before it is believed (:data:`READ_SETTLE_S`).
+        """
         monitor_id = self._monitor_id(id_)
         plain = _plain(props)
-        monitor = None
+        written = plain if "friendly_name" in plain else None
+        monitor = self._fetch(monitor_id, plain)
+        if written is not None and (monitor is None or not _agrees(monitor, written)):
+            monitor = self._settle(monitor_id, monitor, written)
+        if monitor is None:
+            return ReadResult(id_="", outs={})
+        return ReadResult(id_=str(monitor_id), outs=outputs_from_api(monitor, written))
+
+    def _fetch(self, monitor_id: int, plain: Mapping[str, Any]) -> dict[str, Any] | None:
         tag = _listing_tag(plain.get("tags") or [])
         if tag is not None:
             monitor = self._listings.find(self._api(), tag, monitor_id)
-        if monitor is None:
-            # Not in this stack's listing: untagged, re-tagged by hand, or deleted.
-            try:
-                monitor = self._api().get_monitor(monitor_id)
-            except NotFoundError:
-                return ReadResult(id_="", outs={})
-        return ReadResult(id_=str(monitor_id), outs=outputs_from_api(monitor))
+            if monitor is not None:
+                return monitor
+        # Not in this stack's listing: untagged, re-tagged by hand, or deleted.
+        return self._get(monitor_id)
+
+    def _get(self, monitor_id: int) -> dict[str, Any] | None:
+        try:
+            return self._api().get_monitor(monitor_id)
+        except NotFoundError:
+            return None
+
+    def _settle(
+        self, monitor_id: int, first: dict[str, Any] | None, written: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """Read again until the monitor shows what was written, or two answers in a row agree."""
+        previous = first
+        for _ in range(READ_CONFIRMATIONS):
+            if READ_SETTLE_S:
+                time.sleep(READ_SETTLE_S)
+            again = self._get(monitor_id)
+            if again is not None and _agrees(again, written):
+                log.info("monitor %s: an earlier read was stale; a fresh one shows what was written", monitor_id)
+                return again
+            if _same_answer(again, previous, written):
+                return again  # a real change (or deletion), seen twice
+            previous = again
+        return previous
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         monitor_id = self._monitor_id(id_)
-        body = _api_body(_desired(news), for_create=False)
+        desired = _desired(news)
+        body = _api_body(desired, for_create=False)
         try:
             monitor = self._api().update_monitor(monitor_id, body)
         except NotFoundError as exc:
@@ -558,10 +807,20 @@ class MonitorProvider(pulumi.dynamic.ResourceProvider):
                 f"{exc.api_message}; it was deleted outside Pulumi: run `pulumi refresh` to recreate it",
             ) from None
         self._listings.remember(monitor)
-        return UpdateResult(outputs_from_api(monitor))
+        return UpdateResult(outputs_from_api(monitor, desired))
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        """Delete the monitor; one already gone is fine.
+
+        A monitor that a create of this same run adopted is left alone: the resource being
+        deleted is the one it belonged to before (a renamed resource without an alias is
+        created, adopting the monitor, before the old one is deleted), and it now belongs to
+        the new resource.
+        """
         monitor_id = self._monitor_id(id_)
+        if self._listings.adopted(monitor_id):
+            log.warning("monitor %s was adopted by another resource in this run; not deleting it", monitor_id)
+            return
         try:
             self._api().delete_monitor(monitor_id)
         except NotFoundError:
@@ -574,3 +833,11 @@ class MonitorProvider(pulumi.dynamic.ResourceProvider):
             return int(id_)
         except (TypeError, ValueError):
             raise UptimeRobotError("use monitor id", None, f"monitor ids are numbers, got {id_!r}") from None
+
+
+def _same_answer(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None, written: Mapping[str, Any]) -> bool:
+    """Two reads show the same managed state (both gone counts)."""
+    if a is None or b is None:
+        return a is None and b is None
+    outs_a, outs_b = outputs_from_api(a, written), outputs_from_api(b, written)
+    return all(_canonical(name, outs_a.get(name)) == _canonical(name, outs_b.get(name)) for name in INPUT_FIELDS)

@@ -95,3 +95,20 @@ def test_uptimerobot_budget_quick() -> None:
     assert re.search(r"^operation\s+N\s+calls\s+target", out, re.M), out
     for operation in ("create", "no-op update", "refresh", "delete"):
         assert re.search(rf"^{operation}\s+50\s+[0-9]+\s", out, re.M), f"no row for {operation}:\n{out}"
+    assert "simulated clock" in out and "assumed round trip" in out
+    duration = rf"{NUMBER} (?:s|min|h)"
+    for plan, n in (("free", 250), (r"paid \(250 monitors\)", 250), ("free", 5000), (r"paid \(5000 monitors\)", 5000)):
+        row = rf"^{plan}\s+{n}\s+[0-9]+ \|\s+{duration}\s+[0-9]+ \|\s+{duration}\s+[0-9]+\s+[0-9]+ \|\s+{NUMBER}x$"
+        assert re.search(row, out, re.M), f"no wall-time row for {plan} N={n}:\n{out}"
+    assert re.search(rf"measured \(provider \+ fake, real clock\):\s+{NUMBER} s", out), out
+    assert re.search(rf"simulated \(same budget, round trip {NUMBER} ms\):\s+{NUMBER} s", out), out
+
+
+def test_hostile_inputs_quick() -> None:
+    result = run_benchmark("hostile_inputs.py", "--quick")
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.splitlines()[1:-1]
+    assert len(rows) == 10
+    for row in rows:
+        assert re.search(rf"\s{NUMBER}\s+{NUMBER}\s+(refused|accepted)", row), row
+    assert sum("refused" in row for row in rows) == 9 and "accepted (100 apps)" in rows[-1]

@@ -12,7 +12,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 from components.uptimerobot import provider as provider_module
-from components.uptimerobot.client import ClientSettings, RateLimit, UptimeRobotClient
+from components.uptimerobot.client import ClientSettings, UptimeRobotClient
 from components.uptimerobot.provider import API_KEY_CONFIG, API_URL_CONFIG, MonitorProvider
 from tests.fakes.uptimerobot import FakeUptimeRobot, Spec, load_spec
 
@@ -21,9 +21,9 @@ __all__ = ["fake_uptimerobot", "monitor_provider", "uptimerobot_client", "uptime
 
 TEST_API_KEY = "u1234567-0123456789abcdef0123456789ab"
 
-#: Client settings for tests: a rate far above what tests use, short timeouts and backoff.
+#: Client settings for tests: no ceiling (the fake's headers pace), short timeouts and backoff.
 FAST_SETTINGS = ClientSettings(
-    rate=RateLimit(1000, 1.0),
+    ceiling=None,
     connect_timeout_s=2.0,
     read_timeout_s=1.0,
     max_retries=4,
@@ -48,9 +48,16 @@ def uptimerobot_spec() -> Spec:
 
 @pytest.fixture
 def fake_uptimerobot(uptimerobot_spec: Spec, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeUptimeRobot]:
-    """A running fake with a generous rate limit; tests that need a tight one set it."""
+    """A running fake with a generous rate limit; tests that need a tight one set it.
+
+    The fake applies a write before it answers (or drops the answer), and its replica lags
+    only when a test says so: the provider's settling pauses are set to nothing.
+    """
     monkeypatch.delenv("UPTIMEROBOT_API_KEY", raising=False)
     monkeypatch.delenv("UPTIMEROBOT_API_URL", raising=False)
+    monkeypatch.delenv("UPTIMEROBOT_RATE_PER_MINUTE", raising=False)
+    monkeypatch.setattr(provider_module, "ADOPT_SETTLE_S", 0.0)
+    monkeypatch.setattr(provider_module, "READ_SETTLE_S", 0.0)
     with FakeUptimeRobot(uptimerobot_spec, api_key=TEST_API_KEY, rate_limit=1000, rate_window_s=1.0) as fake:
         yield fake
     assert fake.violations == [], "the fake saw traffic that breaks the OpenAPI document"
@@ -64,7 +71,5 @@ def uptimerobot_client(fake_uptimerobot: FakeUptimeRobot) -> Iterator[UptimeRobo
 
 
 @pytest.fixture
-def monitor_provider(fake_uptimerobot: FakeUptimeRobot, monkeypatch: pytest.MonkeyPatch) -> MonitorProvider:
-    # The fake applies a create before it delays or drops the answer: nothing to wait for.
-    monkeypatch.setattr(provider_module, "ADOPT_SETTLE_S", 0.0)
+def monitor_provider(fake_uptimerobot: FakeUptimeRobot) -> MonitorProvider:
     return configured_provider(fake_uptimerobot)

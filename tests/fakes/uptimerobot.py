@@ -7,10 +7,18 @@ It serves ``http://127.0.0.1:<ephemeral port>/v3`` from a thread and:
   properties the DTOs do not declare (the spec leaves them open, so a typo such as
   ``tags`` for ``tagNames`` would otherwise pass). Problems are collected in
   :attr:`FakeUptimeRobot.violations`; tests assert there are none;
-- rate-limits like the real service (a fixed window per ``rate_window_s``, 429 with
-  ``Retry-After`` and the ``X-RateLimit-*`` headers on every response);
-- injects faults: an error status (5xx, 429 with any headers), a slow response, and a
-  create that succeeds but whose response is lost (the connection is closed);
+- rate-limits like the real service: ``rate_limit`` requests per fixed window of
+  ``rate_window_s`` seconds (aligned on the epoch), with ``X-RateLimit-Limit``,
+  ``-Remaining`` and ``-Reset`` (epoch seconds, rounded up) on every response and 429 +
+  ``Retry-After`` (whole seconds) for a request over the limit, which is not processed
+  (https://uptimerobot.com/api/v3, "Rate limits"); 429s are counted per User-Agent;
+- injects faults: an error status (5xx, 429 with any headers), a slow response, a create
+  that succeeds but whose response is lost (the connection is closed), and a read served
+  by a replica that has not seen the latest write yet (:meth:`FakeUptimeRobot.serve_stale`);
+- stores HTTP basic auth (``authType``, ``httpUsername``, ``httpPassword``) and returns it
+  in every MonitorDto, as the real API does;
+- checks a monitor against a model of the site from UptimeRobot's probe addresses
+  (:meth:`FakeUptimeRobot.probe`);
 - counts calls per method and path template.
 
 Where the spec is silent the fake follows the service's NestJS conventions: error
@@ -24,19 +32,22 @@ string twice, so no string is valid) and non-null ``postValueData`` / ``postValu
 
 from __future__ import annotations
 
+import base64
+import copy
 import functools
 import itertools
 import json
 import math
+import random
 import socket
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jsonschema
 import yaml
@@ -48,9 +59,10 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from components.uptimerobot.probes import probe_addresses
 from tests.reference import UPTIMEROBOT_OPENAPI
 
-__all__ = ["ERROR_BODY_SCHEMA", "FakeUptimeRobot", "Spec", "load_spec", "spec_path"]
+__all__ = ["ERROR_BODY_SCHEMA", "PROBE_USER_AGENT", "FakeUptimeRobot", "Site", "Spec", "load_spec", "spec_path"]
 
 SPEC_HOST_URL = "https://api.uptimerobot.com/"  # the spec's server origin; its path is /v3
 
@@ -66,6 +78,12 @@ ERROR_BODY_SCHEMA: dict[str, Any] = {
 
 _REASONS = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"}
 _CREATE_DTOS = {"HTTP": "CreateHttpMonitorDto", "KEYWORD": "CreateKeywordMonitorDto"}
+
+#: The User-Agent UptimeRobot's checkers send, as it appears in sites' access logs.
+PROBE_USER_AGENT = "Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)"
+
+#: A model of a monitored site for :meth:`FakeUptimeRobot.probe`: ``(source_ip, path, headers) -> status``.
+Site = Callable[[str, str, Mapping[str, str]], int]
 
 
 def spec_path() -> Path:
@@ -111,7 +129,7 @@ class _QuietHandler(WSGIRequestHandler):
 class _Fault:
     method: str
     path: str
-    kind: str  # "status" | "delay" | "lose_response"
+    kind: str  # "status" | "delay" | "lose_response" | "stale"
     remaining: int
     status: int = 503
     headers: dict[str, str] = field(default_factory=dict)
@@ -142,7 +160,10 @@ class FakeUptimeRobot:
         api_key: str = "test-api-key",
         rate_limit: int = 10,
         rate_window_s: float = 60.0,
+        probe_seed: int = 0,
     ) -> None:
+        """``rate_limit`` requests per ``rate_window_s`` seconds is the budget the fake advertises
+        and enforces (the free plan: 10 per 60 s); ``probe_seed`` orders the probe addresses."""
         self.spec = spec
         self.api_key = api_key
         self.rate_limit = rate_limit
@@ -151,7 +172,13 @@ class FakeUptimeRobot:
         self.violations: list[str] = []
         self.calls: Counter[tuple[str, str]] = Counter()
         self.throttled = 0  # 429s sent because the rate limit was exceeded
+        self.throttled_by_agent: Counter[str] = Counter()
+        self.stale_served = 0  # reads answered from the lagging replica
+        self.probes: list[tuple[int, str, str, int]] = []  # (monitor id, source ip, path, status)
         self.faults_fired = 0
+        self._probe_rng = random.Random(probe_seed)
+        # A replica that has not seen the latest write: the monitor before it (None: not created yet).
+        self._replica: dict[int, dict[str, Any] | None] = {}
         self._faults: deque[_Fault] = deque()
         self._ids = itertools.count(800_000_001)
         self._tag_ids: dict[str, int] = {}
@@ -241,6 +268,17 @@ class FakeUptimeRobot:
         """Process the next ``times`` matching calls, then close the connection unanswered."""
         self._add_fault(_Fault(method, path, "lose_response", times))
 
+    def serve_stale(self, path: str = "/monitors/{id}", *, times: int = 1) -> None:
+        """Answer the next ``times`` GETs of ``path`` from a replica that missed the latest write.
+
+        UptimeRobot's reads can come from a replica that lags the writes (its Terraform
+        provider settles reads for this reason: CHANGELOG 1.4.0, "eventual-consistency waits
+        ... requiring consecutive matching reads"). The replica shows every monitor as it was
+        before its latest POST, PATCH or DELETE here: a just-created monitor is missing (404,
+        absent from listings), an updated one has its old values, a deleted one is still there.
+        """
+        self._add_fault(_Fault("GET", path, "stale", times))
+
     def pending_faults(self) -> int:
         with self._lock:
             return sum(f.remaining for f in self._faults)
@@ -255,6 +293,50 @@ class FakeUptimeRobot:
         body = {"type": "HTTP", "interval": 300, "timeout": 30, "httpMethodType": "HEAD", **fields}
         with self._lock:
             return self._store(body)
+
+    def probe(self, monitor_id: int, site: Site, *, source_ip: str | None = None) -> int:
+        """Check one stored monitor as UptimeRobot's checkers do, against ``site``, a model of the app.
+
+        - ``monitor_id``: the id of a monitor stored here (``KeyError`` if there is none).
+        - ``site``: called once as ``site(source_ip, path, headers)`` and returns the HTTP status
+          code (an ``int``) the app would answer:
+
+          - ``source_ip``: the checker's address, one of UptimeRobot's published probe
+            addresses as pinned in the repository (``components.uptimerobot.probes.probe_addresses()``),
+            e.g. ``"3.12.251.153"`` or ``"2600:1f16:775:3a00:ac3:c5eb:7081:942e"``;
+          - ``path``: the monitor URL's path and query, e.g. ``"/healthz"`` (``"/"`` when empty);
+          - ``headers``: ``Host`` (the URL's host), ``User-Agent`` (:data:`PROBE_USER_AGENT`),
+            and ``Authorization: Basic <base64(user:password)>`` when the monitor has HTTP basic
+            auth (``authType`` ``HTTP_BASIC``), with the credentials the API stored.
+
+        - ``source_ip`` (keyword): probe from this address instead (it must be in the pinned list).
+          Without it, addresses are drawn from the pinned list with a generator seeded by the
+          ``probe_seed`` given to the fake, so a test run is repeatable.
+
+        Returns the status code. As on the real service with its default success codes
+        (``successHttpResponseCodes`` ``["2xx", "3xx"]``), the monitor's ``status`` becomes ``UP``
+        for 2xx and 3xx and ``DOWN`` otherwise. Only the status is judged: KEYWORD monitors'
+        keywords are not looked for. Each probe is recorded in :attr:`probes`.
+        """
+        addresses = probe_addresses()
+        if source_ip is None:
+            source_ip = self._probe_rng.choice(addresses)
+        elif source_ip not in addresses:
+            raise ValueError(f"{source_ip} is not one of UptimeRobot's pinned probe addresses")
+        with self._lock:
+            monitor = dict(self.monitors[monitor_id])
+        url = urlsplit(monitor["url"])
+        path = (url.path or "/") + (f"?{url.query}" if url.query else "")
+        headers = {"Host": url.netloc, "User-Agent": PROBE_USER_AGENT}
+        if monitor.get("authType") == "HTTP_BASIC":
+            pair = f"{monitor.get('httpUsername', '')}:{monitor.get('httpPassword', '')}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        status = int(site(source_ip, path, headers))
+        with self._lock:
+            if monitor_id in self.monitors:
+                self.monitors[monitor_id]["status"] = "UP" if 200 <= status < 400 else "DOWN"
+            self.probes.append((monitor_id, source_ip, path, status))
+        return status
 
     # -- WSGI ----------------------------------------------------------------------------------
 
@@ -285,6 +367,8 @@ class FakeUptimeRobot:
         with self._lock:
             self.calls[(method, template)] += 1
             limited, rate_headers = self._count_against_rate_limit()
+            if limited:
+                self.throttled_by_agent[request.headers.get("User-Agent", "")] += 1
         response, fault = self._respond(request, spec_request, method, template, args, limited)
         for name, value in rate_headers.items():
             response.headers.setdefault(name, value)  # an injected fault's headers win
@@ -298,6 +382,7 @@ class FakeUptimeRobot:
         return response(environ, start_response)
 
     def _count_against_rate_limit(self) -> tuple[bool, dict[str, str]]:
+        """Fixed windows of ``rate_window_s`` aligned on the epoch, like the real service's minutes."""
         now = time.time()
         window = math.floor(now / self.rate_window_s)
         number, used = self._window
@@ -341,6 +426,8 @@ class FakeUptimeRobot:
             response.headers.update(fault.headers)
             return response, None
         with self._lock:
+            if fault is not None and fault.kind == "stale":
+                return self._handle_stale(request, template, args), None
             return self._handle(request, method, template, args), fault
 
     def _check_request(self, spec_request: _SpecRequest, request: Request, method: str, template: str) -> list[str]:
@@ -376,7 +463,9 @@ class FakeUptimeRobot:
 
     def _handle(self, request: Request, method: str, template: str, args: dict[str, Any]) -> Response:
         if template == "/monitors" and method == "POST":
-            return self._json(self._dto(self._store(request.get_json())), 201)
+            monitor = self._store(request.get_json())
+            self._replica[monitor["id"]] = None
+            return self._json(self._dto(monitor), 201)
         if template == "/monitors" and method == "GET":
             return self._list(request)
         monitor_id = int(float(args["monitor_id"]))
@@ -385,11 +474,27 @@ class FakeUptimeRobot:
             return self._error(404, f"Monitor with id {monitor_id} not found")
         if method == "GET":
             return self._json(self._dto(monitor))
+        self._replica[monitor_id] = copy.deepcopy(monitor)
         if method == "PATCH":
             self._apply(monitor, request.get_json())
             return self._json(self._dto(monitor))
         del self.monitors[monitor_id]
         return Response(status=200)
+
+    def _replica_view(self) -> dict[int, dict[str, Any]]:
+        view = {monitor_id: m for monitor_id, m in self.monitors.items() if monitor_id not in self._replica}
+        view.update({monitor_id: m for monitor_id, m in self._replica.items() if m is not None})
+        return dict(sorted(view.items()))
+
+    def _handle_stale(self, request: Request, template: str, args: dict[str, Any]) -> Response:
+        self.stale_served += 1
+        view = self._replica_view()
+        if template == "/monitors":
+            return self._list(request, view)
+        monitor_id = int(float(args["monitor_id"]))
+        if monitor_id not in view:
+            return self._error(404, f"Monitor with id {monitor_id} not found")
+        return self._json(self._dto(view[monitor_id]))
 
     def _store(self, body: dict[str, Any]) -> dict[str, Any]:
         monitor_id = next(self._ids)
@@ -401,6 +506,8 @@ class FakeUptimeRobot:
             "keywordCaseType": 1 if body.get("keywordCaseType") == "CaseSensitive" else 0,
             # The real API returns these too; the provider must never copy them to outputs.
             "apiKey": f"m{monitor_id}-fakemonitorkey",
+            "authType": None,
+            "httpUsername": "",
             "httpPassword": "",
             "tagNames": [],
             "assignedAlertContacts": [],
@@ -410,7 +517,8 @@ class FakeUptimeRobot:
         return monitor
 
     def _apply(self, monitor: dict[str, Any], changes: dict[str, Any]) -> None:
-        for name in ("friendlyName", "url", "interval", "timeout", "httpMethodType", "keywordType", "keywordValue"):
+        for name in ("friendlyName", "url", "interval", "timeout", "httpMethodType", "keywordType", "keywordValue",
+                     "authType", "httpUsername", "httpPassword"):
             if name in changes:
                 monitor[name] = changes[name]
         if "keywordValue" in changes and isinstance(changes["keywordValue"], str):
@@ -441,7 +549,7 @@ class FakeUptimeRobot:
             "tags": [self._tag(name) for name in monitor["tagNames"]],
             "assignedAlertContacts": monitor["assignedAlertContacts"],
             "apiKey": monitor["apiKey"],
-            "httpUsername": "",
+            "httpUsername": monitor["httpUsername"],
             "httpPassword": monitor["httpPassword"],
             "createDateTime": monitor["createDateTime"],
             "sslBrand": None,
@@ -451,7 +559,7 @@ class FakeUptimeRobot:
             "sslExpirationReminder": False,
             "domainExpirationReminder": False,
             "followRedirections": True,
-            "authType": None,
+            "authType": monitor["authType"],
             "customHttpHeaders": None,
             "successHttpResponseCodes": ["2xx", "3xx"],
             "postValueData": {},
@@ -469,7 +577,8 @@ class FakeUptimeRobot:
             "lastDayUptimes": {"bucketSize": 3600, "histogram": []},
         }
 
-    def _list(self, request: Request) -> Response:
+    def _list(self, request: Request, monitors: Mapping[int, dict[str, Any]] | None = None) -> Response:
+        monitors = self.monitors if monitors is None else monitors
         query = request.args
         limit = int(float(query.get("limit", 50)))
         if not 1 <= limit <= 200:
@@ -481,7 +590,7 @@ class FakeUptimeRobot:
         statuses = {s.upper() for s in query.get("status", "").split(",") if s}
         matching = [
             m
-            for monitor_id, m in sorted(self.monitors.items())
+            for monitor_id, m in sorted(monitors.items())
             if monitor_id > cursor
             and url in m["url"].lower()
             and name in m["friendlyName"].lower()

@@ -1,11 +1,8 @@
-"""planner.diff: what a change does to a stack, as a pull-request comment.
+"""planner.diff: what a change does to a stack, as a pull-request comment (and as JSON).
 
-Golden files in tests/planner/golden/: `base.json` and `head.json` are a small hand-written
-pair of plans (an app added, one removed, one switching visibility and host, a monitor
-switched off, a hosted zone touched and unprotected, the controllers scaled); `diff.md` and
-`empty.md` are what the renderer must print for them. After an intended change to the
-output, regenerate with `UPDATE_GOLDEN=1 python -m pytest tests/planner/test_diff.py` and
-review the golden diff like code.
+The golden files in tests/planner/golden/ are rendered from a hand-written pair of plans
+(tests/planner/goldens.py says what the pair holds and how to regenerate them after an
+intended change: `python -m tests.planner.goldens`; review the golden diff like code).
 """
 
 from __future__ import annotations
@@ -15,6 +12,8 @@ import json
 import os
 import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +26,14 @@ from planner.diff import (
     PlanDiff,
     Route,
     changed_paths,
+    diff_as_json,
     diff_plans,
     mermaid_flowchart,
+    render_diff_json,
     render_diff_markdown,
 )
-
-GOLDEN = Path(__file__).parent / "golden"
-
-
-def load_plan(name: str) -> dict[str, Any]:
-    return json.loads((GOLDEN / name).read_text(encoding="utf-8"))
+from tests.conftest import ROOT
+from tests.planner.goldens import GOLDEN, INPUTS, load_plan, render_goldens
 
 
 @pytest.fixture
@@ -54,25 +51,28 @@ def golden_diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
     return diff_plans(base, head)
 
 
-def check_golden(name: str, actual: str) -> None:
-    """Compare with a golden file; with UPDATE_GOLDEN=1, rewrite it instead."""
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"{path} is missing: run with UPDATE_GOLDEN=1 to create it"
-    expected = path.read_text(encoding="utf-8")
-    assert actual == expected, f"{name} differs; if the change is intended, rerun with UPDATE_GOLDEN=1"
-
-
 # -- golden --------------------------------------------------------------------------------
 
 
-def test_golden_diff(golden_diff: PlanDiff) -> None:
-    check_golden("diff.md", render_diff_markdown(golden_diff))
+@pytest.mark.parametrize("name", sorted(render_goldens()))
+def test_golden_file(name: str) -> None:
+    path = GOLDEN / name
+    assert path.exists(), f"{path} is missing: run `python -m tests.planner.goldens`"
+    assert render_goldens()[name] == path.read_text(encoding="utf-8"), (
+        f"{name} differs; if the change is intended, run `python -m tests.planner.goldens` and review the diff")
 
 
-def test_golden_empty_diff(base: dict[str, Any]) -> None:
-    check_golden("empty.md", render_diff_markdown(diff_plans(base, copy.deepcopy(base))))
+def test_regenerating_the_goldens_gives_the_same_bytes(tmp_path: Path) -> None:
+    """The documented command, in a fresh process with another hash seed, writes exactly the committed files."""
+    env = {**os.environ, "PYTHONHASHSEED": "4242"}
+    done = subprocess.run([sys.executable, "-m", "tests.planner.goldens", "--out", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    written = sorted(path.name for path in tmp_path.iterdir())
+    committed = sorted(path.name for path in GOLDEN.iterdir() if path.name not in INPUTS)
+    assert written == committed, "every golden file comes from the generator, and nothing else is in golden/"
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (GOLDEN / name).read_bytes(), name
 
 
 def test_empty_diff_is_one_line(base: dict[str, Any]) -> None:
@@ -84,7 +84,7 @@ def test_empty_diff_is_one_line(base: dict[str, Any]) -> None:
 
 def test_apps_added_changed_removed(golden_diff: PlanDiff) -> None:
     assert [(a.name, a.kind) for a in golden_diff.apps] == [
-        ("blog", "added"), ("admin", "changed"), ("docs", "changed"), ("legacy", "removed")]
+        ("blog", "added"), ("admin", "changed"), ("docs", "changed"), ("shop", "changed"), ("legacy", "removed")]
     admin = golden_diff.apps[1]
     fields = {c.field: (c.old, c.new) for c in admin.changes}
     assert fields["visibility"] == ("public", "private")
@@ -92,9 +92,42 @@ def test_apps_added_changed_removed(golden_diff: PlanDiff) -> None:
     assert "name" not in fields
 
 
+def test_a_monitor_interval_change_is_an_app_change_with_both_values(golden_diff: PlanDiff) -> None:
+    shop = next(a for a in golden_diff.apps if a.name == "shop")
+    assert [(c.field, c.old, c.new) for c in shop.changes] == [("monitor.interval", 1800, 300)]
+    assert shop.resources == ("shop-ingress", "shop-monitor")
+    markdown = render_diff_markdown(golden_diff)
+    assert "Apps: 1 added, 3 changed, 1 removed." in markdown
+    assert "`monitor.interval`: `1800` → `300`<br>its resources: `shop-ingress`, `shop-monitor`" in markdown
+    assert "| `shop-monitor` | changed | `pulumi-python:dynamic/uptimerobot:Monitor` | `ExposedApp::shop` | " \
+           "`interval`: `1800` → `300` |" in markdown
+
+
+def test_a_field_only_one_planner_knows_is_not_a_change(base: dict[str, Any]) -> None:
+    """A base planned before the inventory had `monitor`, `protections`...: no app changes for that alone."""
+    old = copy.deepcopy(base)
+    for app in old["apps"]:
+        for field in ("monitor", "monitorSkipped", "protections", "backend", "edges", "hosts"):
+            del app[field]
+    assert diff_plans(old, base).apps == ()
+
+
+def test_an_app_changes_when_its_own_resources_do(base: dict[str, Any]) -> None:
+    """An allow-list's CIDRs can change while the app's summary fields stay the same."""
+    head = copy.deepcopy(base)
+    ingress = next(r for r in head["resources"] if r["name"] == "shop-ingress")
+    ingress["inputs"]["metadata"]["annotations"]["nginx.org/server-snippets"] = "allow 203.0.113.0/24;"
+    [shop] = diff_plans(base, head).apps
+    assert (shop.name, shop.kind, shop.changes, shop.resources) == ("shop", "changed", (), ("shop-ingress",))
+    # A resource of another component (a platform part) is no app's own.
+    head = copy.deepcopy(base)
+    next(r for r in head["resources"] if r["name"] == "platform-public-sg")["inputs"]["description"] = "x"
+    assert diff_plans(base, head).apps == ()
+
+
 def test_resource_counts_by_type(golden_diff: PlanDiff) -> None:
     counts = {type_: (a, c, r) for type_, a, c, r in golden_diff.resource_counts()}
-    assert counts[MONITOR_TYPE] == (1, 0, 3)
+    assert counts[MONITOR_TYPE] == (1, 1, 3)
     assert counts["aws:route53/zone:Zone"] == (0, 1, 0)
     assert counts["kubernetes:networking.k8s.io/v1:Ingress"] == (1, 2, 1)
     assert "kubernetes:core/v1:Secret" not in counts  # "[secret]" on both sides: no change
@@ -136,7 +169,7 @@ def test_protected_resource_removed_is_flagged(base: dict[str, Any]) -> None:
 def test_a_resource_moving_to_another_parent_is_flagged(base: dict[str, Any]) -> None:
     head = copy.deepcopy(base)
     record = next(r for r in head["resources"] if r["name"] == "shop-record")
-    record["parent"] = "gangplank:apps:ExposedApp::store"
+    record["parent"] = "gangplank:apps:Host::shop.dev.example.com"  # another parent type: another URN
     diff = diff_plans(base, head)
     assert diff.resources[0].changed_options == ("parent",)
     assert [r.kind for r in diff.risks] == ["parent"]
@@ -201,6 +234,31 @@ def test_output_does_not_depend_on_order(base: dict[str, Any], head: dict[str, A
     assert render_diff_markdown(diff_plans(base, shuffled)) == render_diff_markdown(diff_plans(base, head))
 
 
+def test_json_diff(golden_diff: PlanDiff) -> None:
+    data = json.loads(render_diff_json(golden_diff))
+    assert data["counts"] == {"apps": {"added": 1, "changed": 3, "removed": 1},
+                              "resources": {"added": 4, "changed": 7, "removed": 6}}
+    apps = {app["name"]: app for app in data["apps"]}
+    assert apps["blog"]["change"] == "added" and apps["blog"]["new"]["url"] == "https://blog.dev.example.com/"
+    assert apps["legacy"]["change"] == "removed" and apps["legacy"]["old"]["monitored"] is True
+    assert {"field": "monitor.interval", "old": 1800, "new": 300} in apps["shop"]["changes"]
+    resources = {r["name"]: r for r in data["resources"]}
+    assert resources["platform-public-release"]["inputs"] == [
+        {"path": "values.controller.replicaCount", "old": 1, "new": 2}]
+    assert resources["platform-private-zone"]["options"] == [{"option": "protect", "old": True, "new": None}]
+    assert resources["platform-private-zone"]["unprotected"] is True
+    assert resources["blog-monitor"]["new"]["friendly_name"] == "dev blog"
+    assert {"visibility", "route", "monitor", "zone", "controller", "protect"} <= {r["kind"] for r in data["risks"]}
+
+
+def test_json_diff_does_not_depend_on_order(base: dict[str, Any], head: dict[str, Any]) -> None:
+    shuffled = copy.deepcopy(head)
+    rng = random.Random(7)
+    rng.shuffle(shuffled["apps"])
+    rng.shuffle(shuffled["resources"])
+    assert render_diff_json(diff_plans(base, shuffled)) == render_diff_json(diff_plans(base, head))
+
+
 def test_other_base_stack_is_named(base: dict[str, Any], head: dict[str, Any]) -> None:
     assert "### Stack `dev` (compared with stack `prod`)" in render_diff_markdown(
         diff_plans({**base, "stack": "prod"}, head))
@@ -231,13 +289,58 @@ def test_secret_app_fields_never_show_their_other_value(base: dict[str, Any]) ->
     assert "hunter2" not in markdown
 
 
-def test_resource_input_values_are_never_printed(base: dict[str, Any]) -> None:
+def test_changed_inputs_show_both_values(golden_diff: PlanDiff) -> None:
+    markdown = render_diff_markdown(golden_diff)
+    assert "`values.controller.replicaCount`: `1` → `2`" in markdown
+    assert "`tags.team`: _(none)_ → `platform`<br>`option protect`: `true` → _(none)_" in markdown
+    zone = next(r for r in golden_diff.resources if r.name == "platform-private-zone")
+    assert [(c.field, c.old, c.new) for c in zone.option_changes] == [("protect", True, None)]
+
+
+def test_a_kubernetes_secret_never_shows_its_contents(base: dict[str, Any]) -> None:
+    """Even when a plan holds them in plain text (an older planner, a bug): the change shows, the value never."""
     head = copy.deepcopy(base)
     secret = next(r for r in head["resources"] if r["name"] == "admin-htpasswd")
     secret["inputs"]["data"]["htpasswd"] = "alice:$2b$10$leaked"
+    diff = diff_plans(base, head)
+    markdown, as_json = render_diff_markdown(diff), render_diff_json(diff)
+    assert "`data.htpasswd`: `[secret]` → `[secret]`" in markdown
+    assert "leaked" not in markdown and "leaked" not in as_json
+    # Added or removed whole, its contents are hidden too.
+    removed = diff_plans(head, {**head, "resources": [r for r in head["resources"] if r["name"] != "admin-htpasswd"]})
+    assert removed.resources[0].base_inputs["data"] == SECRET
+    assert "leaked" not in render_diff_json(removed)
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("hunter2", SECRET),
+    (SECRET, "hunter2"),
+    ({"user": "alice", "password": "hunter2"}, {"user": "alice", "password": SECRET}),
+    (["hunter2"], [SECRET, "x"]),
+])
+def test_an_input_secret_on_either_side_is_secret_on_both(base: dict[str, Any], old: Any, new: Any) -> None:
+    before, after = copy.deepcopy(base), copy.deepcopy(base)
+    next(r for r in before["resources"] if r["name"] == "shop-monitor")["inputs"]["tags"] = old
+    next(r for r in after["resources"] if r["name"] == "shop-monitor")["inputs"]["tags"] = new
+    diff = diff_plans(before, after)
+    [monitor] = diff.resources
+    assert monitor.input_changes and {(c.old, c.new) for c in monitor.input_changes} == {(SECRET, SECRET)}
+    assert "hunter2" not in render_diff_markdown(diff) + render_diff_json(diff)
+
+
+def test_long_values_are_cut_where_they_differ(base: dict[str, Any]) -> None:
+    head = copy.deepcopy(base)
+    record = next(r for r in head["resources"] if r["name"] == "shop-record")
+    old_value = "x" * 150 + "-old-end"
+    next(r for r in base["resources"] if r["name"] == "shop-record")["inputs"]["name"] = old_value
+    record["inputs"]["name"] = "x" * 150 + "-new-end"
     markdown = render_diff_markdown(diff_plans(base, head))
-    assert "data.htpasswd" in markdown
-    assert "leaked" not in markdown
+    row = next(line for line in markdown.splitlines() if line.startswith("| `shop-record`"))
+    assert "-old-end" in row and "-new-end" in row  # the difference is in view
+    assert "x" * 100 not in row  # and the common start is cut
+    # JSON keeps whole values.
+    [change] = diff_as_json(diff_plans(base, head))["resources"][0]["inputs"]
+    assert change == {"path": "name", "old": old_value, "new": "x" * 150 + "-new-end"}
 
 
 def test_values_cannot_break_the_table_or_mention_anyone(base: dict[str, Any]) -> None:
@@ -381,6 +484,48 @@ def test_cli_diff_shows_an_app_missing_from_the_base(plan_stack: Any, tmp_path: 
 
 def test_docs_show_the_real_sample_comment() -> None:
     """README.md shows what the renderer prints for the golden pair, not an old version."""
-    docs = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    docs = (ROOT / "README.md").read_text(encoding="utf-8")
     assert (GOLDEN / "diff.md").read_text(encoding="utf-8") in docs, (
         "update the sample comment in README.md from tests/planner/golden/diff.md")
+
+
+def test_real_monitor_interval_change_shows_in_apps_and_resources(plan_stack: Any, write_apps: Any) -> None:
+    """docs' monitor checking every 120 s instead of 600: an app change, with both values, in view."""
+    import yaml
+
+    catalogue = yaml.safe_load((ROOT / "apps.yaml").read_text(encoding="utf-8"))
+    docs = next(app for app in catalogue["apps"] if app["name"] == "docs")
+    assert docs["monitor"]["interval"] == 600
+    docs["monitor"]["interval"] = 120
+    diff = diff_plans(plan_stack("dev"), plan_stack("dev", write_apps(yaml.safe_dump(catalogue))))
+    assert [(a.name, a.kind, [(c.field, c.old, c.new) for c in a.changes]) for a in diff.apps] == [
+        ("docs", "changed", [("monitor.interval", 600, 120)])]
+    markdown = render_diff_markdown(diff)
+    assert "Apps: 0 added, 1 changed, 0 removed." in markdown
+    assert "<details open>" in markdown  # one resource: its values are in view without a click
+    assert "| `docs-monitor` | changed | `pulumi-python:dynamic/uptimerobot:Monitor` | `ExposedApp::docs` | " \
+           "`interval`: `600` → `120` |" in markdown
+
+
+def test_the_route_chart_names_the_edge_an_app_is_served_by():
+    base = {"stack": "dev", "apps": [], "resources": []}
+    head = {"stack": "dev", "resources": [], "apps": [
+        {"name": "api", "visibility": "public", "edges": ["partners"], "ingressClass": "nginx-partners",
+         "zone": "dev.example.com", "url": "https://api.dev.example.com/"}]}
+    chart = "\n".join(mermaid_flowchart(diff_plans(base, head).routes))
+    assert '["partners NLB"]' in chart and '["class nginx-partners"]' in chart
+
+
+@pytest.mark.parametrize("head_parent, aliases, warned", [
+    ("gangplank:apps:Host::shop.dev.example.com", [], True),
+    ("gangplank:apps:Host::shop.dev.example.com",
+     [{"parentUrn": "urn:pulumi:dev::gangplank::gangplank:apps:ExposedApp::shop"}], False),
+    ("gangplank:apps:ExposedApp::shop-api", [], False),  # same parent type: the URN holds no parent name
+])
+def test_a_move_to_another_parent_is_a_risk_only_when_the_urn_changes(head_parent, aliases, warned):
+    record = {"type": "aws:route53/record:Record", "name": "shop.dev.example.com-a", "inputs": {"type": "A"}}
+    base = {"stack": "dev", "apps": [], "resources": [{**record, "parent": "gangplank:apps:ExposedApp::shop"}]}
+    head = {"stack": "dev", "apps": [], "resources": [{**record, "parent": head_parent,
+                                                       **({"options": {"aliases": aliases}} if aliases else {})}]}
+    risks = [risk for risk in diff_plans(base, head).risks if risk.kind == "parent"]
+    assert bool(risks) == warned

@@ -57,14 +57,19 @@ def with_more_apps(write_apps) -> str:
 def test_wildcard_mode_has_one_alias_per_zone_and_no_per_app_record(plan_stack, stack, flavor):
     plan = plan_stack(stack, flavor=flavor, **WILDCARD)
     names = zones(plan)
-    dualstack = plan["outputs"]["platform"]["dualstack"]
+    edges = plan["outputs"]["platform"]["edges"]
     records = alias_records(plan)
     by_zone: dict[str, list[tuple[str, str]]] = {}
     for record in records:
         by_zone.setdefault(names[record["zoneId"]], []).append((record["name"], record["type"]))
-    types = ["A", "AAAA"] if dualstack else ["A"]
+
+    def types(zone: str) -> list[str]:
+        # AAAA only where IPv6 clients can reach the zone's own edge (EdgeTarget.ipv6_clients).
+        edge = "private" if zone.startswith("internal.") else "public"
+        return ["A", "AAAA"] if edges[edge]["ipv6Clients"] else ["A"]
+
     assert {zone: sorted(found) for zone, found in by_zone.items()} == {
-        zone: [(wildcard_name(zone), t) for t in types] for zone in names.values()}
+        zone: [(wildcard_name(zone), t) for t in types(zone)] for zone in names.values()}
     lbs = plan["outputs"]["loadBalancers"]
     for record in records:
         zone = names[record["zoneId"]]

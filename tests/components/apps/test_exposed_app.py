@@ -11,11 +11,12 @@ from components.apps.exposed_app import forecastle_annotations, ingress_manifest
 from components.apps.host import ownership_record_name
 from components.apps.routing import host_shares, ingress_units
 from components.flavors import get_flavor
+from components.flavors.traffic import INGRESS_EDGE_LABEL
 from components.inputs.catalog import App, resolve_app
 from components.platform.platform import EdgeTarget
 from planner.mocks import digest
 from planner.run import ProgramRun, build_plan
-from tests.conftest import FLAVORS, MIXED_CATALOGUE, make_settings, validate_kubernetes
+from tests.conftest import FLAVORS, MIXED_CATALOGUE, make_settings, of_type, validate_kubernetes
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 RECORD = "aws:route53/record:Record"
@@ -26,9 +27,6 @@ ZONE = "aws:route53/zone:Zone"
 def flavor_run(request, run_stack, write_apps) -> tuple[str, ProgramRun]:
     return request.param, run_stack("dev", write_apps(MIXED_CATALOGUE), flavor=request.param)
 
-
-def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
-    return [r for r in plan["resources"] if r["type"] == type_]
 
 
 def app_ingresses(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -117,11 +115,49 @@ def test_alias_records_point_at_the_visibility_nlb_with_an_ownership_marker(flav
                                 "external-dns/resource=ingress/store/web"]
 
 
-def test_dualstack_adds_aaaa_records(run_stack, write_apps):
+def record_types_of(plan: dict[str, Any], host: str) -> list[str]:
+    return sorted(r["inputs"]["type"] for r in of_type(plan, RECORD) if r["inputs"]["name"] == host)
+
+
+def test_dualstack_adds_aaaa_records_where_ipv6_clients_get_in(run_stack, write_apps):
     plan = build_plan(run_stack("dev", write_apps(MIXED_CATALOGUE), dualstack="true"))
-    types = sorted(r["inputs"]["type"] for r in of_type(plan, RECORD)
-                   if r["inputs"]["name"] == "store.dev.example.com")
-    assert types == ["A", "AAAA"]
+    assert record_types_of(plan, "store.dev.example.com") == ["A", "AAAA"]
+    # The private edge admits only IPv4 blocks: an AAAA record would send IPv6 clients into a timeout.
+    assert record_types_of(plan, "admin.internal.dev.example.com") == ["A"]
+    assert not [r for r in of_type(plan, RECORD) if r["inputs"]["name"].startswith("aaaa-admin.")]
+    # An allow-list with an IPv6 block lets IPv6 clients in, and then they get an address to use.
+    plan = build_plan(run_stack("dev", write_apps(MIXED_CATALOGUE), dualstack="true",
+                                privateAllowedCidrs='["10.10.0.0/16", "2001:db8:10::/48"]'))
+    assert record_types_of(plan, "admin.internal.dev.example.com") == ["A", "AAAA"]
+
+
+def test_ownership_markers_are_keyed_on_the_record_type(flavor_run):
+    """`a-<host>` as ExternalDNS v0.22+ reads it; no legacy `cname-<host>`, which v0.22 warns about per record."""
+    _, run = flavor_run
+    markers = [r["inputs"]["name"] for r in of_type(build_plan(run), RECORD) if r["inputs"]["type"] == "TXT"
+               and "external-dns" in str(r["inputs"].get("records"))]
+    assert "a-store.dev.example.com" in markers
+    assert not [name for name in markers if name.startswith("cname-")]
+
+
+def test_every_ingress_is_labelled_with_its_edge_and_judged_by_its_own_webhook(flavor_run):
+    """ingress-nginx's webhook of an edge selects by this label; an Ingress on two edges' webhooks, or none,
+    would fail when another controller is down or go unchecked."""
+    flavor_name, run = flavor_run
+    plan = build_plan(run)
+    ingresses = of_type(plan, INGRESS)
+    assert ingresses
+    releases = {r["inputs"]["name"].removeprefix("ingress-"): r["inputs"]["values"]
+                for r in of_type(plan, "kubernetes:helm.sh/v3:Release") if r["inputs"]["name"].startswith("ingress-")}
+    for ingress in ingresses:
+        labels = ingress["inputs"]["metadata"]["labels"]
+        edge = labels[INGRESS_EDGE_LABEL]
+        assert ingress["inputs"]["spec"]["ingressClassName"] == f"nginx-{edge}", ingress["name"]
+        if flavor_name == "ingress-nginx":
+            judged_by = [other for other, values in releases.items() if all(
+                labels.get(k) == v for k, v in
+                values["controller"]["admissionWebhooks"]["objectSelector"]["matchLabels"].items())]
+            assert judged_by == [edge], ingress["name"]
 
 
 def test_auth_secret_in_the_flavor_format_and_passwords_only_secret(flavor_run):
@@ -257,3 +293,12 @@ def test_intent_becomes_the_flavors_annotations(flavor_run):
     if flavor == "nginx-inc":
         admin_snippets = ingresses["admin"]["metadata"]["annotations"]["nginx.org/location-snippets"]
         assert "allow 10.10.0.0/16;" in admin_snippets and "deny all;" in admin_snippets
+
+
+def test_the_example_partner_gateway_is_reached_over_tls(run_stack):
+    """apps.yaml: partner-api's gateway listens on 8443 and speaks TLS itself (`protocol: HTTPS`)."""
+    expected = {"nginx-inc": ("nginx.org/ssl-services", "partner-gateway"),
+                "ingress-nginx": ("nginx.ingress.kubernetes.io/backend-protocol", "HTTPS")}
+    for flavor_name, (key, value) in expected.items():
+        ingresses = app_ingresses(build_plan(run_stack("dev", flavor=flavor_name)))
+        assert ingresses["partner-api"]["metadata"]["annotations"][key] == value

@@ -318,3 +318,146 @@ def test_wildcard_host_is_not_a_label(write_apps):
 @pytest.mark.parametrize("text, found", [("apps:\n", "found nothing (null)"), ("apps: {name: a}\n", "a mapping")])
 def test_apps_must_be_a_list(write_apps, text, found):
     assert found in one_problem(write_apps, text)
+
+
+@pytest.mark.parametrize("visibility, cidr, refused", [
+    ("private", "192.168.7.0/24", True), ("private", "10.10.4.0/24", False), ("private", "10.0.0.0/8", False),
+    ("public", "192.168.7.0/24", False)])
+def test_allow_list_outside_the_edges_allow_list_is_unreachable(write_apps, visibility, cidr, refused):
+    text = GOOD.replace("public", visibility) + f"    allowCidrs: [{cidr}]\n    healthPath: /healthz\n"
+    if refused:
+        message = one_problem(write_apps, text)
+        assert f":5: app 'shop' field 'allowCidrs[0]': '{cidr}' can never reach the app" in message
+        assert "admits only 10.10.0.0/16" in message
+    else:
+        assert load_catalogue(write_apps(text), make_settings(), "dev", STACKS)
+
+
+def test_allow_list_through_a_restricted_public_edge(write_apps):
+    from components.inputs.settings import EdgeSettings
+
+    settings = make_settings(edges={"partners": EdgeSettings(visibility="public", allowed_cidrs=["203.0.113.0/24"])})
+    text = GOOD.replace("visibility: public", "edges: [partners]") + "    allowCidrs: [198.51.100.0/24]\n"
+    path = write_apps(text)
+    with pytest.raises(InputError) as caught:
+        load_catalogue(path, settings, "dev", STACKS)
+    assert "its edge 'partners' admits only 203.0.113.0/24" in str(caught.value.problems[0])
+
+
+def test_an_uppercase_host_is_lowercased(write_apps):
+    [app] = load_catalogue(write_apps(GOOD + "    host: Shop\n"), make_settings(), "dev", STACKS)
+    assert app.host == "shop.dev.example.com"
+
+
+@pytest.mark.parametrize("host, says", [("shop.", "ends with a dot"), ("\u212aube", "non-ASCII character"),
+                                        ("sh op", "is not a DNS label"), ("a" * 64, "is not a DNS label")])
+def test_hosts_that_would_change_or_break(write_apps, host, says):
+    message = one_problem(write_apps, GOOD + f"    host: '{host}'\n")
+    assert ":5: app 'shop' field 'host'" in message and says in message
+
+
+def test_empty_stacks_is_refused(write_apps):
+    message = one_problem(write_apps, GOOD + "    stacks: []\n")
+    assert "field 'stacks': an empty list puts the app in no stack" in message
+
+
+def test_entry_rules_come_with_structure_problems(write_apps):
+    found = problems_of(write_apps, GOOD + "    deploy: {image: x, port: 80}\n    edges: [public, public]\n")
+    assert any("field 'service': give exactly one" in line for line in found)
+    assert any("field 'visibility': give exactly one" in line for line in found)
+    assert any("field 'edges[1]': edge 'public' is listed twice" in line for line in found)
+
+# -- edges and hosts ---------------------------------------------------------------------
+
+PARTNERS = {"partners": {"visibility": "public", "allowed_cidrs": ["203.0.113.0/24"]},
+            "finance": {"visibility": "private", "allowed_cidrs": ["10.40.0.0/16"]}}
+
+
+def test_an_app_on_two_edges_gets_a_host_in_each_zone(write_apps):
+    text = GOOD.replace("visibility: public", "edges: [public, private]\n    aliases: [www]")
+    [app] = load_catalogue(write_apps(text), make_settings(), "dev", STACKS)
+    assert [(r.edge.name, r.hosts) for r in app.routes] == [
+        ("public", ("shop.dev.example.com", "www.dev.example.com")),
+        ("private", ("shop.internal.dev.example.com", "www.internal.dev.example.com"))]
+    assert app.monitored and app.health_url == "https://shop.dev.example.com/"
+
+
+@pytest.mark.parametrize("snippet, field, message", [
+    ("    edges: [public]\n", "visibility", "give exactly one of 'visibility' (public or private) and 'edges'"),
+    ("", "edges[0]", "no edge 'nowhere' in stack dev; its edges: public, private, finance, partners"),
+])
+def test_edges_must_be_the_stacks_and_exclusive_with_visibility(write_apps, snippet, field, message):
+    text = GOOD.replace("    service:", snippet + "    service:") if snippet else \
+        GOOD.replace("visibility: public", "edges: [nowhere]")
+    found = one_problem(write_apps, text, edges=PARTNERS)
+    assert f"field '{field}'" in found and message in found
+
+
+def test_an_app_on_an_allow_listed_edge_cannot_be_monitored(write_apps):
+    text = GOOD.replace("visibility: public", "edges: [partners]") + "    monitor: {enabled: true}\n"
+    found = one_problem(write_apps, text, edges=PARTNERS)
+    assert "field 'monitor.enabled': cannot be monitored: its public edge 'partners' admits only its " \
+           "allowedCidrs" in found
+    [app] = load_catalogue(write_apps(GOOD.replace("visibility: public", "edges: [partners]")),
+                           make_settings(edges=PARTNERS), "dev", STACKS)
+    assert not app.monitored and "partners" in app.monitor_skipped
+
+
+def test_one_host_is_served_by_one_edge(write_apps):
+    text = GOOD + """
+  - name: shop-partners
+    edges: [partners]
+    host: shop
+    paths: [/partners]
+    service: {name: shop, port: 80}
+"""
+    found = one_problem(write_apps, text, edges=PARTNERS)
+    assert "app 'shop-partners' field 'host': 'shop.dev.example.com' is served by edge 'public' (app 'shop'); " \
+           "one DNS name points to one load balancer" in found
+
+
+def test_an_alias_is_the_apps_own(write_apps):
+    text = GOOD + """
+  - name: blog
+    visibility: public
+    aliases: [shop]
+    service: {name: blog, port: 80}
+"""
+    found = one_problem(write_apps, text)
+    assert "app 'blog' field 'aliases[0]': 'shop.dev.example.com' is already a host of app 'shop'" in found
+
+
+def test_an_fqdn_host_cannot_serve_two_zones(write_apps):
+    text = GOOD.replace("visibility: public", "edges: [public, private]\n    host: shop.dev.example.com")
+    found = one_problem(write_apps, text)
+    assert "field 'host'" in found and "give a label so that each zone gets its own name" in found
+
+
+def test_the_apex_is_a_host(write_apps):
+    text = GOOD.replace("visibility: public", "visibility: public\n    host: dev.example.com")
+    [app] = load_catalogue(write_apps(text), make_settings(), "dev", STACKS)
+    assert app.host == "dev.example.com" and app.url == "https://dev.example.com/"
+
+
+def test_monitor_settings_on_an_app_that_is_never_monitored_are_an_error(write_apps):
+    text = GOOD.replace("public", "private") + "    monitor: {interval: 60}\n"
+    found = one_problem(write_apps, text)
+    assert "field 'monitor': monitor settings have no effect: the app is never monitored (private" in found
+
+
+def test_an_app_routes_its_alerts_to_its_own_team(write_apps):
+    text = GOOD + "    monitor: {alertContactIds: [42]}\n"
+    [app] = load_catalogue(write_apps(text), make_settings(monitor_alert_contact_ids=[7]), "dev", STACKS)
+    assert app.monitor_alert_contact_ids == (42,)
+    [default] = load_catalogue(write_apps(GOOD), make_settings(monitor_alert_contact_ids=[7]), "dev", STACKS)
+    assert default.monitor_alert_contact_ids == (7,)
+
+
+@pytest.mark.parametrize("why, settings, text", [
+    ("private", {}, GOOD.replace("public", "private")),
+    ("disabled", {}, GOOD + "    monitor: {enabled: false}\n"),
+    ("off for this stack", {"monitors_enabled": False}, GOOD),
+])
+def test_why_an_app_is_not_monitored(write_apps, why, settings, text):
+    [app] = load_catalogue(write_apps(text), make_settings(**settings), "dev", STACKS)
+    assert not app.monitored and why in app.monitor_skipped

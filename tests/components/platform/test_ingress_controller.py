@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import json
 from dataclasses import dataclass
 from typing import Any
 
+import pulumi
 import pytest
 
+from components.apps.preflight import check_before_declaring
 from components.flavors import get_flavor
-from components.flavors.traffic import REDIRECT_PORT, Flavor, controller_spec
+from components.flavors.traffic import READINESS_GATE_LABEL, Flavor, controller_spec
+from components.inputs.problems import InputError
 from components.inputs.settings import Edge
 from components.platform.ingress_controller import (
     EVERYONE,
+    SUBNET_ROLE_TAGS,
     TYPE_TOKEN,
     IngressController,
     IngressControllerArgs,
     SecurityGroupRule,
+    Subnet,
+    client_cidrs,
+    read_nlb_subnets,
     security_group_rules,
+    takes_ipv6_clients,
+    trusted_subnet_cidrs,
     vpc_ipv4_cidrs,
 )
-from planner.mocks import MOCK_VPC_CIDR, NLB_HOSTED_ZONE_IDS, RecordingMonitor
-from tests.components.flavors.test_flavors import chart_checks
-from tests.conftest import FLAVORS, resolve, validate_kubernetes
+from components.platform.platform import Platform, PlatformArgs, read_edge_subnets
+from planner.mocks import MOCK_VPC_CIDR, NLB_HOSTED_ZONE_IDS, GangplankMocks, MockSubnet, RecordingMonitor, mock_subnets
+from tests.components.flavors.test_flavors import admitted, chart_checks, trusted_proxies
+from tests.conftest import FLAVORS, make_settings, resolve, validate_kubernetes
 
 CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-0000-4000-8000-0123456789ab"
 VPC = "vpc-0a1b2c3d4e5f60718"
@@ -33,6 +44,13 @@ INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 NAMESPACE = "kubernetes:core/v1:Namespace"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+
+
+def tagged_subnet_cidrs(visibility: str) -> list[str]:
+    """The IPv4 CIDRs of the mocked VPC's subnets tagged for this visibility's load balancers."""
+    return sorted((s.cidr_block for s in mock_subnets(VPC) if SUBNET_ROLE_TAGS[visibility] in s.tags),
+                  key=ipaddress.ip_network)
 
 
 class ReadRecordingMonitor(RecordingMonitor):
@@ -74,6 +92,7 @@ def declare_twins(run_mocked: Any, flavor: Flavor, dualstack: bool = False) -> T
             chart_version=None,
             vpc_id=VPC,
             certificate_arn=CERT,
+            subnets=tuple(read_nlb_subnets(VPC, visibility, pulumi.InvokeOptions())),
             replicas=2,
             dualstack=dualstack,
         )) for visibility in ("public", "private")}
@@ -104,7 +123,8 @@ def test_two_independent_releases_with_the_flavors_values(twins: Twins, flavor: 
         expected = controller_spec(visibility, visibility, replicas=2, certificate_arn=CERT,  # type: ignore[arg-type]
                                    security_group_id=group_id,
                                    allowed_cidrs=ALLOWED if visibility == "private" else [], dualstack=False,
-                                   trusted_proxy_cidrs=[MOCK_VPC_CIDR])
+                                   trusted_proxy_cidrs=tagged_subnet_cidrs(visibility),
+                                   control_plane_cidrs=[MOCK_VPC_CIDR])
         # The values the provider receives are the flavor's, with the real SG id and certificate.
         assert inputs["values"] == json.loads(json.dumps(flavor.controller_values(expected)))
         chart_checks(flavor, inputs["values"])
@@ -121,7 +141,7 @@ def test_load_balancer_per_visibility(twins: Twins) -> None:
         assert annotations[prefix + "ssl-cert"] == CERT
         assert annotations[prefix + "ssl-ports"] == "443"
         assert annotations[prefix + "security-groups"] == twins.one(SG_TYPE, visibility).id
-        assert service["loadBalancerSourceRanges"] == (ALLOWED if visibility == "private" else [])
+        assert "loadBalancerSourceRanges" not in service  # ignored beside our own group: the group is the gate
 
 
 # -- security groups ---------------------------------------------------------------------
@@ -143,35 +163,157 @@ def test_security_groups(twins: Twins) -> None:
     groups = twins.of_type(SG_TYPE)
     assert len(groups) == 2 and all(g.inputs["vpcId"] == VPC for g in groups)
     assert not any({"egress", "ingress"} & set(g.inputs) for g in groups)  # rules are separate resources
-    assert rules(twins, INGRESS_RULE, "public") == {(80, "0.0.0.0/0"), (443, "0.0.0.0/0"), (80, "::/0"),
-                                                    (443, "::/0")}
+    # An IPv4-only NLB: no IPv6 rules, for everyone or from an allow-list.
+    assert rules(twins, INGRESS_RULE, "public") == {(80, "0.0.0.0/0"), (443, "0.0.0.0/0")}
     private = rules(twins, INGRESS_RULE, "private")
-    assert private == {(port, cidr) for cidr in ALLOWED for port in (80, 443)}
+    assert private == {(port, cidr) for cidr in ALLOWED if ":" not in cidr for port in (80, 443)}
     assert not {cidr for _, cidr in private} & set(EVERYONE)
-    for visibility in ("public", "private"):
-        assert rules(twins, EGRESS_RULE, visibility) == {(80, MOCK_VPC_CIDR), (REDIRECT_PORT, MOCK_VPC_CIDR)}
+    # No egress rules: the LBC's backend group, attached beside ours, allows all egress anyway.
+    assert twins.of_type(EGRESS_RULE) == []
+
+
+def test_dualstack_groups_admit_ipv6_clients(run_mocked: Any, flavor: Flavor) -> None:
+    twins = declare_twins(run_mocked, flavor, dualstack=True)
+    assert rules(twins, INGRESS_RULE, "public") == {(port, cidr) for cidr in EVERYONE for port in (80, 443)}
+    assert rules(twins, INGRESS_RULE, "private") == {(port, cidr) for cidr in ALLOWED for port in (80, 443)}
 
 
 @pytest.mark.parametrize("allowed", [["0.0.0.0/0"], ["::/0"], ["10.0.0.0/8", "0.0.0.0/0"], []])
 def test_private_group_never_opens_to_everyone(allowed: list[str]) -> None:
     with pytest.raises(ValueError):
-        security_group_rules(Edge("private", "private", tuple(allowed)), [MOCK_VPC_CIDR])
+        security_group_rules(Edge("private", "private", tuple(allowed)), dualstack=True)
 
 
 def test_a_public_edge_is_open_to_everyone_unless_it_has_an_allow_list() -> None:
-    everyone = security_group_rules(Edge("public", "public", ()), ["10.0.0.0/16"])
-    assert {rule.cidr for rule in everyone if rule.direction == "ingress"} == set(EVERYONE)
-    partners = security_group_rules(Edge("partners", "public", ("203.0.113.0/24",)), ["10.0.0.0/16"])
-    assert {(rule.port, rule.cidr) for rule in partners if rule.direction == "ingress"} == {
-        (80, "203.0.113.0/24"), (443, "203.0.113.0/24")}
-    assert all("partners clients" in rule.description for rule in partners if rule.direction == "ingress")
+    everyone = security_group_rules(Edge("public", "public", ()), dualstack=True)
+    assert {rule.cidr for rule in everyone} == set(EVERYONE)
+    partners = security_group_rules(Edge("partners", "public", ("203.0.113.0/24",)))
+    assert {(rule.port, rule.cidr) for rule in partners} == {(80, "203.0.113.0/24"), (443, "203.0.113.0/24")}
+    assert all("partners clients" in rule.description for rule in partners)
+
+
+@pytest.mark.parametrize("edge, dualstack, clients, ipv6", [
+    (Edge("public", "public", ()), False, ["0.0.0.0/0"], False),
+    (Edge("public", "public", ()), True, list(EVERYONE), True),
+    (Edge("private", "private", ("10.30.0.0/16",)), True, ["10.30.0.0/16"], False),  # prod's private edge
+    (Edge("private", "private", ("10.30.0.0/16", "2001:db8::/56")), True, ["10.30.0.0/16", "2001:db8::/56"], True),
+    (Edge("private", "private", ("10.30.0.0/16", "2001:db8::/56")), False, ["10.30.0.0/16"], False),
+])
+def test_ipv6_clients_only_where_the_load_balancer_takes_them(edge: Edge, dualstack: bool, clients: list[str],
+                                                               ipv6: bool) -> None:
+    """AAAA records follow this: an IPv6 client the group drops would wait for a timeout before falling back."""
+    assert client_cidrs(edge, dualstack) == clients
+    assert takes_ipv6_clients(edge, dualstack) is ipv6
+
+
+def test_an_ipv6_only_allow_list_needs_a_dualstack_load_balancer() -> None:
+    with pytest.raises(ValueError, match="IPv4-only"):
+        client_cidrs(Edge("labs", "private", ("2001:db8::/56",)), dualstack=False)
 
 
 def test_rule_names_are_unique_and_stable() -> None:
-    all_rules = security_group_rules(Edge("private", "private", tuple(ALLOWED)), ["10.0.0.0/16", "100.64.0.0/16"])
-    assert len({rule.role for rule in all_rules}) == len(all_rules) == 2 * 3 + 2 * 2
+    all_rules = security_group_rules(Edge("private", "private", tuple(ALLOWED)), dualstack=True)
+    assert len({rule.role for rule in all_rules}) == len(all_rules) == 3 * 2
     assert SecurityGroupRule("ingress", 443, "::/0").role == "in-443-ipv6-0"
-    assert SecurityGroupRule("egress", 8090, "10.0.0.0/16").role == "out-8090-ipv4-10-0-0-0-16"
+    assert SecurityGroupRule("ingress", 80, "10.10.0.0/16").role == "in-80-ipv4-10-10-0-0-16"
+
+
+# -- whose PROXY header counts -----------------------------------------------------------
+
+
+def test_proxy_headers_are_trusted_from_the_subnets_the_lbc_places_the_nlb_in(twins: Twins, flavor: Flavor) -> None:
+    for visibility in ("public", "private"):
+        values = twins.one(RELEASE, visibility).inputs["values"]
+        trusted = trusted_proxies(flavor, values)
+        assert trusted == tagged_subnet_cidrs(visibility)
+        assert MOCK_VPC_CIDR not in trusted  # not the whole VPC, where every pod lives
+        assert twins.controllers[visibility].spec.trusted_proxy_cidrs == tuple(trusted)
+
+
+def test_each_controller_namespace_gets_a_network_policy_that_agrees_with_nginx(twins: Twins,
+                                                                                 flavor: Flavor) -> None:
+    for visibility in ("public", "private"):
+        (policy,) = twins.of_type(NETWORK_POLICY, visibility)
+        manifest = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", **policy.inputs}
+        validate_kubernetes(manifest)
+        assert manifest["metadata"]["namespace"] == f"ingress-{visibility}"
+        controller = twins.controllers[visibility]
+        assert manifest["spec"]["podSelector"]["matchLabels"] == flavor.selector_labels(controller.spec)
+        trusted = trusted_proxies(flavor, twins.one(RELEASE, visibility).inputs["values"])
+        in_a_trusted_subnet = str(next(ipaddress.ip_network(trusted[-1]).hosts()))
+        a_pod_elsewhere = "10.0.48.9"  # in the VPC, in no tagged subnet
+        assert not any(ipaddress.ip_address(a_pod_elsewhere) in ipaddress.ip_network(c) for c in trusted)
+        for port in flavor.pod_ports.traffic:
+            assert admitted(manifest, in_a_trusted_subnet, port, from_a_pod=False)
+            assert not admitted(manifest, a_pod_elsewhere, port, from_a_pod=True)
+        # Admitted to the traffic ports = trusted by nginx, no more and no less.
+        admitted_cidrs = {peer["ipBlock"]["cidr"] for rule in manifest["spec"]["ingress"]
+                          if {p["port"] for p in rule["ports"]} & set(flavor.pod_ports.traffic)
+                          for peer in rule["from"]}
+        assert admitted_cidrs == set(trusted)
+
+
+def test_subnets_are_found_as_the_load_balancer_controller_finds_them() -> None:
+    def subnet(cidr: str, ipv6: str | None = "2001:db8::/64") -> Subnet:
+        return Subnet(id=f"subnet-{cidr.split('.')[2]}", cidr=cidr, ipv6_cidr=ipv6, availability_zone="eu-west-1a")
+
+    public = Edge("public", "public", ())
+    # Every candidate, in address order: the LBC picks one per zone, and may pick another later.
+    assert trusted_subnet_cidrs(public, VPC, [subnet("10.0.16.0/20"), subnet("10.0.0.0/20")], False) == [
+        "10.0.0.0/20", "10.0.16.0/20"]
+    with pytest.raises(ValueError, match=r"no subnet of vpc-\w+ is tagged kubernetes.io/role/elb"):
+        trusted_subnet_cidrs(public, VPC, [], False)
+    with pytest.raises(ValueError, match=r"kubernetes\.io/role/internal-elb"):
+        trusted_subnet_cidrs(Edge("private", "private", ("10.0.0.0/8",)), VPC, [], False)
+    with pytest.raises(ValueError, match=r"needs an IPv6 CIDR.*subnet-16 has none"):
+        trusted_subnet_cidrs(public, VPC, [subnet("10.0.0.0/20"), subnet("10.0.16.0/20", None)], True)
+
+
+class UntaggedVpcMocks(GangplankMocks):
+    """A VPC whose subnets carry no load-balancer role tags."""
+
+    def subnets(self, vpc_ids: list[str]) -> list[MockSubnet]:
+        return [dataclasses.replace(subnet, tags={}) for subnet in super().subnets(vpc_ids)]
+
+
+class IPv4OnlyVpcMocks(GangplankMocks):
+    """A VPC without IPv6."""
+
+    def subnets(self, vpc_ids: list[str]) -> list[MockSubnet]:
+        return [dataclasses.replace(subnet, ipv6_cidr_block="") for subnet in super().subnets(vpc_ids)]
+
+
+def monitor_with(mocks: type[GangplankMocks], made: list[RecordingMonitor]) -> type[RecordingMonitor]:
+    class Monitor(RecordingMonitor):
+        def __init__(self, _: Any) -> None:
+            super().__init__(mocks())
+            made.append(self)
+
+    return Monitor
+
+
+@pytest.mark.parametrize("mocks, config, key, message", [
+    (UntaggedVpcMocks, {}, "gangplank:vpcId", "tag the subnets for internet-facing load balancers with "
+                                              "kubernetes.io/role/elb=1"),
+    (IPv4OnlyVpcMocks, {"dualstack": True}, "gangplank:dualstack", "needs an IPv6 CIDR in every subnet"),
+])
+def test_a_vpc_the_lbc_cannot_place_the_nlbs_in_stops_the_plan(run_mocked: Any, mocks: type[GangplankMocks],
+                                                              config: dict[str, Any], key: str, message: str) -> None:
+    def program() -> None:  # as __main__.py: read the subnets, check, and only then declare
+        settings = make_settings(**config)
+        subnets = read_edge_subnets(settings)
+        check_before_declaring(settings, [], "dev", subnets, dry_run=True)
+        Platform("platform", PlatformArgs(settings=settings, stack="dev", subnets=subnets))
+
+    made: list[RecordingMonitor] = []
+    with pytest.raises(InputError) as caught:
+        run_mocked(program, monitor_class=monitor_with(mocks, made))
+    assert all(problem.file == "Pulumi.dev.yaml" and problem.subject == f"config '{key}'"
+               for problem in caught.value.problems)
+    assert {"public", "private"} == {p.message.split("'")[1] for p in caught.value.problems}
+    assert message in str(caught.value)
+    # Found before anything was declared: not even the platform component.
+    assert made[0].registrations == []
 
 
 def test_vpc_cidrs_include_secondary_blocks() -> None:
@@ -204,7 +346,8 @@ def test_service_is_read_back_after_the_release(twins: Twins, flavor: Flavor) ->
         assert read.parent.endswith(f"{TYPE_TOKEN}::ic-{visibility}")
         assert release.urn in read.dependencies
         hostname = resolve(controller.lb_hostname)
-        assert hostname.endswith(".elb.us-east-1.amazonaws.com") and f"ingress-{visibility}"[:8] in hostname
+        # The AWS Load Balancer Controller drops non-alphanumerics from the names it builds on.
+        assert hostname.endswith(".elb.us-east-1.amazonaws.com") and f"k8s-{f'ingress{visibility}'[:8]}-" in hostname
         assert resolve(controller.lb_zone_id) == NLB_HOSTED_ZONE_IDS["us-east-1"]
         assert resolve(controller.security_group_id) == twins.one(SG_TYPE, visibility).id
 
@@ -217,7 +360,7 @@ def test_component_shape(twins: Twins) -> None:
         assert controller.namespace == f"ingress-{visibility}"
         assert controller.dualstack is False
         children = [r for r in twins.monitor.registrations if r.parent == f"{TYPE_TOKEN}::ic-{visibility}"]
-        assert {r.type for r in children} == {SG_TYPE, INGRESS_RULE, EGRESS_RULE, RELEASE, NAMESPACE}
+        assert {r.type for r in children} == {SG_TYPE, INGRESS_RULE, RELEASE, NAMESPACE, NETWORK_POLICY}
         assert all(r.name.startswith(f"ic-{visibility}-") for r in children)
     # Every resource belongs to one of the two components.
     assert all(r.parent is not None for r in twins.monitor.registrations if r.type != TYPE_TOKEN)
@@ -230,12 +373,16 @@ def test_namespaces_are_valid_kubernetes(twins: Twins) -> None:
         validate_kubernetes(manifest)
         assert manifest["metadata"]["name"] == f"ingress-{visibility}"
         assert manifest["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "baseline"
+        # The LBC injects readiness gates here: a rollout waits for new pods to be healthy NLB targets.
+        assert manifest["metadata"]["labels"].items() >= READINESS_GATE_LABEL.items()
+        assert READINESS_GATE_LABEL == {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"}
 
 
 def test_dualstack_reaches_the_load_balancer(run_mocked: Any, flavor: Flavor) -> None:
     twins = declare_twins(run_mocked, flavor, dualstack=True)
     for visibility, controller in twins.controllers.items():
         assert controller.dualstack is True
+        assert controller.ipv6_clients is True  # ALLOWED holds an IPv6 block
         annotations = twins.one(RELEASE, visibility).inputs["values"]["controller"]["service"]["annotations"]
         assert annotations["service.beta.kubernetes.io/aws-load-balancer-ip-address-type"] == "dualstack"
 
@@ -244,7 +391,7 @@ def test_private_controller_without_allow_list_is_refused(run_mocked: Any, flavo
     def program() -> None:
         IngressController("ic-private", IngressControllerArgs(
             edge=Edge("private", "private", ()), flavor=flavor, chart_version=None, vpc_id=VPC,
-            certificate_arn=CERT))
+            certificate_arn=CERT, subnets=tuple(read_nlb_subnets(VPC, "private", pulumi.InvokeOptions()))))
 
     with pytest.raises(ValueError, match="at least one allowed CIDR"):
         run_mocked(program)

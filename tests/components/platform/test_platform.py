@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components.platform.certificates import certificate_names, validation_record
-from tests.conftest import FLAVORS, STACKS
+from tests.conftest import FLAVORS, STACKS, of_type
 
 ZONE = "aws:route53/zone:Zone"
 CERT = "aws:acm/certificate:Certificate"
@@ -17,9 +17,6 @@ RECORD = "aws:route53/record:Record"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
-def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
-    return [r for r in plan["resources"] if r["type"] == type_]
-
 
 @pytest.fixture(scope="module", params=[(s, f) for s in STACKS for f in FLAVORS], ids=lambda p: f"{p[0]}-{p[1]}")
 def stack_plan(request) -> dict[str, Any]:
@@ -27,7 +24,7 @@ def stack_plan(request) -> dict[str, Any]:
     from tests.conftest import ROOT
 
     stack, flavor = request.param
-    return plan(stack, None, ROOT, {"gangplank:flavor": flavor})
+    return {**plan(stack, None, ROOT, {"gangplank:flavor": flavor}), "flavor": flavor}
 
 
 def test_zones_are_protected_and_private_is_in_the_vpc(stack_plan):
@@ -104,3 +101,43 @@ def test_apex_and_wildcard_share_one_validation_record():
         "name": "_a.dev.example.com.", "type": "CNAME", "value": "_b.acm-validations.aws."}
     with pytest.raises(ValueError, match=r"no validation record for other\.example\.com"):
         validation_record(options, "other.example.com")
+
+
+def test_validation_waits_no_longer_than_the_deploy_can_and_may_take_over_an_identical_record(stack_plan):
+    from components.platform.certificates import VALIDATION_TIMEOUT
+
+    for validation in of_type(stack_plan, VALIDATION):
+        assert validation["options"]["customTimeouts"] == {"create": VALIDATION_TIMEOUT}
+    for record in (r for r in of_type(stack_plan, RECORD) if r["name"].endswith("-validation")):
+        # ACM's CNAME for a domain is the same for every certificate of the account: an earlier one's
+        # record in an adopted zone is this one's, so CREATE must not fail on it.
+        assert record["inputs"]["allowOverwrite"] is True
+
+
+def test_every_ingress_waits_for_every_controller_and_every_monitor_for_its_dns(stack_plan):
+    releases = {f"{RELEASE}::{r['name']}" for r in of_type(stack_plan, RELEASE)
+                if r["parent"].startswith("gangplank:platform:IngressController::")}
+    assert len(releases) == 2
+    ingresses = of_type(stack_plan, "kubernetes:networking.k8s.io/v1:Ingress")
+    masters = [i for i in ingresses if i["name"].endswith("-master")]
+    assert bool(masters) == (stack_plan["flavor"] == "nginx-inc")  # shop and shop-api share a host
+    assert any(i["name"] == "forecastle-ingress" for i in ingresses)
+    for ingress in ingresses:  # apps, masters and the dashboard's alike
+        assert releases <= set(ingress["dependencies"]), ingress["name"]
+    records_by_host: dict[str, set[str]] = {}
+    for record in of_type(stack_plan, RECORD):
+        if record["inputs"]["type"] in ("A", "AAAA"):
+            records_by_host.setdefault(record["inputs"]["name"], set()).add(f"{RECORD}::{record['name']}")
+    monitors = of_type(stack_plan, "pulumi-python:dynamic/uptimerobot:Monitor")
+    assert monitors
+    for monitor in monitors:
+        host = monitor["inputs"]["url"].split("/")[2]
+        assert records_by_host[host] <= set(monitor["dependencies"]), monitor["name"]  # A and AAAA alike
+        app = monitor["name"].removesuffix("-monitor")
+        assert f"kubernetes:networking.k8s.io/v1:Ingress::{app}-ingress" in monitor["dependencies"]
+
+
+def test_dns_records_wait_for_the_load_balancer_read_back_after_the_release(stack_plan):
+    for record in of_type(stack_plan, RECORD):
+        if record["inputs"]["type"] in ("A", "AAAA"):
+            assert any(d.startswith("kubernetes:core/v1:Service::platform-") for d in record["dependencies"])

@@ -1,14 +1,16 @@
-"""The UptimeRobot client against the fake: CRUD, pagination, errors, retries, throttle."""
+"""The UptimeRobot client against the fake: CRUD, pagination, errors, retries, pacing on the API's headers."""
 
 from __future__ import annotations
 
 import email.utils
 import math
 import pickle
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 
 from components.uptimerobot.client import (
     ClientSettings,
@@ -165,7 +167,7 @@ def test_dropped_connection_on_get_is_retried(
 
 
 def test_unreachable_server_fails_after_bounded_retries() -> None:
-    settings = ClientSettings(rate=RateLimit(1000, 1.0), connect_timeout_s=0.5, max_retries=2,
+    settings = ClientSettings(ceiling=None, connect_timeout_s=0.5, max_retries=2,
                               backoff_factor_s=0.01, retry_budget_s=5)
     client = UptimeRobotClient(TEST_API_KEY, "http://127.0.0.1:9/v3", settings)  # discard port: refused
     started = time.monotonic()
@@ -245,7 +247,7 @@ def test_429_asking_for_more_than_the_retry_budget_fails_at_once(
 
 
 def test_retrying_stops_when_the_time_budget_is_spent(fake_uptimerobot: FakeUptimeRobot) -> None:
-    settings = ClientSettings(rate=RateLimit(1000, 1.0), max_retries=10, retry_budget_s=1.5)
+    settings = ClientSettings(ceiling=None, max_retries=10, retry_budget_s=1.5)
     client = UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, settings)
     fake_uptimerobot.fail("GET", "/monitors", status=429, times=10, headers={"Retry-After": "1"})
     started = time.monotonic()
@@ -258,50 +260,105 @@ def test_retrying_stops_when_the_time_budget_is_spent(fake_uptimerobot: FakeUpti
     assert fake_uptimerobot.count("GET", "/monitors") == 2
 
 
-# -- throttle ------------------------------------------------------------------------------
+# -- pacing -------------------------------------------------------------------------------
 
 
-def _burst(clients: list[UptimeRobotClient], calls: int) -> float:
+def _burst(clients: list[UptimeRobotClient], calls: int, workers: int = 4) -> float:
     started = time.monotonic()
-    with ThreadPoolExecutor(4) as pool:
+    with ThreadPoolExecutor(workers) as pool:
         list(pool.map(lambda i: list(clients[i % len(clients)].list_monitors()), range(calls)))
     return time.monotonic() - started
 
 
-def test_throttle_keeps_every_client_of_the_process_under_the_rate_limit(
-    fake_uptimerobot: FakeUptimeRobot,
-) -> None:
-    fake_uptimerobot.rate_limit, fake_uptimerobot.rate_window_s = 5, 0.5
-    settings = ClientSettings(rate=RateLimit(5, 0.5), read_timeout_s=5)
-    clients = [UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, settings) for _ in range(2)]
-    assert clients[0].throttle is clients[1].throttle
+def test_the_api_headers_pace_every_client_of_the_key_with_no_429(fake_uptimerobot: FakeUptimeRobot) -> None:
+    # The fake advertises 3 requests per 2 s; nothing on the client side says so.
+    fake_uptimerobot.rate_limit, fake_uptimerobot.rate_window_s = 3, 2.0
+    clients = [UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, FAST_SETTINGS) for _ in range(2)]
+    assert clients[0].pacer is clients[1].pacer  # one account, one queue
+    assert clients[0].settings.ceiling is None
 
-    elapsed = _burst(clients, 20)
+    elapsed = _burst(clients, 7)
 
     assert fake_uptimerobot.throttled == 0, "the server had to refuse calls"
-    assert fake_uptimerobot.count("GET", "/monitors") == 20
-    assert elapsed >= 1.4  # 20 calls at 5 per 0.5 s
-    assert clients[0].throttle.waited_s > 0
+    assert fake_uptimerobot.count("GET", "/monitors") == 7
+    assert elapsed >= 2.0  # 7 calls at 3 per 2 s span three windows
+    window = clients[0].pacer.window
+    assert window is not None and window.limit == 3
 
 
-def test_without_the_throttle_the_same_burst_is_refused(fake_uptimerobot: FakeUptimeRobot) -> None:
-    # The control for the test above: the fake does enforce its limit.
-    fake_uptimerobot.rate_limit, fake_uptimerobot.rate_window_s = 5, 5.0
-    unthrottled = ClientSettings(rate=RateLimit(10_000, 1.0), max_retries=0)
-    client = UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, unthrottled)
+def test_without_pacing_the_same_burst_is_refused(fake_uptimerobot: FakeUptimeRobot) -> None:
+    # The control for the test above: the fake does enforce what it advertises.
+    fake_uptimerobot.rate_limit, fake_uptimerobot.rate_window_s = 3, 5.0
+    auth = {"Authorization": f"Bearer {TEST_API_KEY}"}
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(
+            lambda _: requests.get(f"{fake_uptimerobot.url}/monitors", headers=auth, timeout=5).status_code, range(7)
+        ))
 
-    with pytest.raises(UptimeRobotError) as refused:
-        _burst([client], 12)
-
-    assert refused.value.status == 429
-    assert fake_uptimerobot.throttled > 0
+    assert statuses.count(429) >= 4
+    assert fake_uptimerobot.throttled >= 4
 
 
-def test_rate_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_client_of_the_same_key_is_absorbed(fake_uptimerobot: FakeUptimeRobot) -> None:
+    """Another process with the same key (its own budget view) eats into the window: 429s are
+    honoured with Retry-After and every call of ours still succeeds."""
+    fake_uptimerobot.rate_limit, fake_uptimerobot.rate_window_s = 3, 1.0
+    settings = ClientSettings(ceiling=None, read_timeout_s=5, max_retries=8, retry_budget_s=30)
+    ours = UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, settings)
+    stop = threading.Event()
+
+    def other_process() -> None:
+        # Unpaced, as a tool that ignores the headers would be: one call every 0.6 s, half the budget.
+        with requests.Session() as session:
+            session.headers.update({"Authorization": f"Bearer {TEST_API_KEY}", "User-Agent": "other-tool"})
+            for _ in range(40):
+                if stop.wait(0.6):
+                    return
+                session.get(f"{fake_uptimerobot.url}/monitors", timeout=5)
+
+    other = threading.Thread(target=other_process)
+    other.start()
+    try:
+        results = [list(ours.list_monitors()) for _ in range(8)]
+    finally:
+        stop.set()
+        other.join()
+
+    assert results == [[]] * 8
+    assert fake_uptimerobot.count("GET", "/monitors") >= 8
+    # The headers show ours what the other tool used, so ours is refused at most when the
+    # other took a window's last call in the instant before ours (in practice: never; the
+    # unpaced tool collects the refusals).
+    assert fake_uptimerobot.throttled_by_agent["gangplank-uptimerobot/1"] <= 2
+
+
+def test_the_ceiling_comes_from_the_environment_and_is_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("UPTIMEROBOT_RATE_PER_MINUTE", raising=False)
-    assert ClientSettings().rate == RateLimit(10, 60.0)  # the free plan
+    assert ClientSettings().ceiling is None
     monkeypatch.setenv("UPTIMEROBOT_RATE_PER_MINUTE", "120")
-    assert ClientSettings().rate == RateLimit(120, 60.0)
+    assert ClientSettings().ceiling == RateLimit(120, 60.0)
     monkeypatch.setenv("UPTIMEROBOT_RATE_PER_MINUTE", "lots")
     with pytest.raises(ValueError, match="UPTIMEROBOT_RATE_PER_MINUTE"):
         ClientSettings()
+
+
+def test_a_ceiling_holds_the_client_below_the_api_budget(fake_uptimerobot: FakeUptimeRobot) -> None:
+    # The fake allows 100 per second; the ceiling 4 per 0.5 s.
+    fake_uptimerobot.rate_limit, fake_uptimerobot.rate_window_s = 100, 1.0
+    client = UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, ClientSettings(ceiling=RateLimit(4, 0.5)))
+
+    elapsed = _burst([client], 12)
+
+    assert elapsed >= 1.0  # 12 calls at 4 per 0.5 s
+    assert fake_uptimerobot.throttled == 0
+
+
+def test_passwords_in_a_body_never_reach_an_error(uptimerobot_client: UptimeRobotClient,
+                                                  fake_uptimerobot: FakeUptimeRobot) -> None:
+    password = "s3cret-Passw0rd-for-the-probe"
+    fake_uptimerobot.fail("POST", "/monitors", status=400, message=f"httpPassword {password} is not allowed")
+    with pytest.raises(UptimeRobotError) as refused:
+        uptimerobot_client.create_monitor({**HTTP_BODY, "authType": "HTTP_BASIC", "httpUsername": "probe",
+                                           "httpPassword": password})
+    assert password not in str(refused.value)
+    assert "[redacted]" in str(refused.value)

@@ -92,3 +92,35 @@ def test_declaring_monitors_leaves_the_pickler_as_it_was(run_mocked):
 
     run_mocked(program)
     assert (pickle._Pickler._batch_setitems, pickle._Pickler.save_dict) == before
+
+
+def test_the_password_is_a_secret_input_and_a_declared_secret_output(run_mocked):
+    """Even a plain string password goes to the engine as a secret, and its output is declared secret."""
+    import json
+
+    from planner.mocks import RecordingMonitor
+
+    class SecretOutputsMonitor(RecordingMonitor):
+        def __init__(self, mocks: Any) -> None:
+            super().__init__(mocks)
+            self.secret_outputs: dict[str, list[str]] = {}
+
+        def RegisterResource(self, request: Any) -> Any:
+            if request.custom:
+                self.secret_outputs[request.name] = list(request.additionalSecretOutputs)
+            return super().RegisterResource(request)
+
+    def program() -> None:
+        Monitor("locked", MonitorArgs(friendly_name="locked (dev)", url="https://locked.example.com/",
+                                      http_username="probe", http_password="plain-text-pw-31"))
+        Monitor("open", MonitorArgs(friendly_name="open (dev)", url="https://open.example.com/"))
+
+    _, monitor = run_mocked(program, monitor_class=SecretOutputsMonitor)
+
+    assert monitor.secret_outputs == {"locked": ["http_password"], "open": ["http_password"]}
+    locked = next(r for r in monitor.registrations if r.name == "locked")
+    assert locked.inputs["http_username"] == "probe"
+    assert locked.inputs["http_password"] == "[secret]"
+    assert "plain-text-pw-31" not in json.dumps(locked.inputs)
+    open_ = next(r for r in monitor.registrations if r.name == "open")
+    assert "http_password" not in open_.inputs and "http_username" not in open_.inputs  # None is not sent

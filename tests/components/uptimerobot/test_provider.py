@@ -12,30 +12,9 @@ from pulumi.output import Unknown
 
 from components.uptimerobot.client import DEFAULT_BASE_URL, UptimeRobotError
 from components.uptimerobot.provider import INPUT_FIELDS, MonitorProvider
+from tests.components.uptimerobot.inputs import PROVIDER_BLOB, checked, sent
 from tests.fakes.fixtures import FAST_SETTINGS, configured_provider
 from tests.fakes.uptimerobot import FakeUptimeRobot
-
-PROVIDER_BLOB = "gASVpickled-provider-blob"
-
-
-def sent(**overrides: Any) -> dict[str, Any]:
-    """Inputs as Pulumi sends them to the provider: with __provider, numbers as floats."""
-    props: dict[str, Any] = {
-        "__provider": PROVIDER_BLOB,
-        "friendly_name": "shop (dev)",
-        "url": "https://shop.dev.example.com/healthz",
-        "interval": 300.0,
-        "alert_contact_ids": [7.0, 3.0],
-        "tags": ["gangplank", "stack:dev"],
-    }
-    props.update(overrides)
-    return {k: v for k, v in props.items() if v is not None}
-
-
-def checked(provider: MonitorProvider, **overrides: Any) -> dict[str, Any]:
-    result = provider.check({}, sent(**overrides))
-    assert [(f.property, f.reason) for f in result.failures] == []
-    return {"__provider": PROVIDER_BLOB, **result.inputs}
 
 
 @pytest.fixture
@@ -279,6 +258,8 @@ def test_create_returns_the_inputs_plus_id_and_status(
         "keyword_value": None,
         "alert_contact_ids": [3, 7],
         "tags": ["gangplank", "stack:dev"],
+        "http_username": None,
+        "http_password": None,
         "monitor_id": stored["id"],
         "status": "STARTED",
     }
@@ -328,7 +309,8 @@ def test_create_resends_when_the_failed_create_made_nothing(
 
     assert list(fake_uptimerobot.monitors) == [int(result.id)]
     assert fake_uptimerobot.count("POST", "/monitors") == 2
-    assert fake_uptimerobot.count("GET", "/monitors") == 1  # looked before sending again
+    # The stack's listing before the first POST, and a look for the lost one before the second.
+    assert fake_uptimerobot.count("GET", "/monitors") == 2
 
 
 def test_create_gives_up_after_bounded_attempts(
@@ -346,6 +328,24 @@ def test_create_gives_up_after_bounded_attempts(
 def test_create_refuses_to_guess_between_duplicates(
     monitor_provider: MonitorProvider, fake_uptimerobot: FakeUptimeRobot
 ) -> None:
+    twins = [
+        fake_uptimerobot.add_monitor(
+            friendlyName="shop (dev)", url="https://shop.dev.example.com/healthz", tagNames=["gangplank", "stack:dev"]
+        )
+        for _ in range(2)
+    ]
+
+    with pytest.raises(UptimeRobotError, match=f"several monitors match 'shop \\(dev\\)' \\({twins[0]['id']}, "):
+        monitor_provider.create(checked(monitor_provider))
+    assert fake_uptimerobot.count("POST", "/monitors") == 0
+
+
+def test_after_a_lost_create_an_unclaimed_duplicate_is_not_guessed_at(
+    monitor_provider: MonitorProvider, fake_uptimerobot: FakeUptimeRobot
+) -> None:
+    # A twin appears after the stack was listed (made in the UI meanwhile), then the POST is lost:
+    # two candidates, the provider does not pick one.
+    monitor_provider.create(checked(monitor_provider, friendly_name="other (dev)"))  # lists the stack
     twin = fake_uptimerobot.add_monitor(
         friendlyName="shop (dev)", url="https://shop.dev.example.com/healthz", tagNames=["gangplank", "stack:dev"]
     )

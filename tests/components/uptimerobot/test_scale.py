@@ -1,8 +1,9 @@
-"""250 monitors created, refreshed and deleted under the free plan's rate limit (window scaled down).
+"""250 monitors created, refreshed and deleted under a rate limit the client learns from the headers.
 
-The free plan allows 10 calls a minute; here the window is 0.1 s instead of 60 s, so the
-test takes seconds, but the provider must pace itself exactly as it would for real.
-Faults are sprinkled in; none may reach the user, and no monitor may be duplicated.
+The fake advertises 100 calls per 1 s window (the headers count in whole seconds, as the real
+ones do, so the window cannot shrink further); nothing on the client side knows the budget.
+Faults are sprinkled in; none may reach the user, no monitor may be duplicated, and the
+server never has to refuse a call for the rate.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 import pytest
 
 from components.uptimerobot import provider as provider_module
-from components.uptimerobot.client import ClientSettings, RateLimit
+from components.uptimerobot.client import ClientSettings
 from components.uptimerobot.monitor import ownership_tags
 from tests.fakes.fixtures import TEST_API_KEY, configured_provider
 from tests.fakes.uptimerobot import FakeUptimeRobot, Spec
 
 N = 250
-WINDOW_S = 0.1
+LIMIT = 100
+WINDOW_S = 1.0
 WORKERS = 4  # the SDK's dynamic provider server runs four worker threads
 
 
@@ -30,8 +32,9 @@ def test_250_monitors_created_refreshed_and_deleted_within_the_rate_limit(
     uptimerobot_spec: Spec, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(provider_module, "ADOPT_SETTLE_S", 0.0)
-    settings = ClientSettings(rate=RateLimit(10, WINDOW_S), read_timeout_s=5, backoff_factor_s=0.05, retry_budget_s=30)
-    with FakeUptimeRobot(uptimerobot_spec, api_key=TEST_API_KEY, rate_limit=10, rate_window_s=WINDOW_S) as fake:
+    monkeypatch.setattr(provider_module, "READ_SETTLE_S", 0.0)
+    settings = ClientSettings(ceiling=None, read_timeout_s=5, backoff_factor_s=0.05, retry_budget_s=30)
+    with FakeUptimeRobot(uptimerobot_spec, api_key=TEST_API_KEY, rate_limit=LIMIT, rate_window_s=WINDOW_S) as fake:
         fake.fail("POST", "/monitors", status=503, times=3)
         fake.lose_response("POST", "/monitors", times=2)
         fake.fail("GET", "/monitors", status=502)
@@ -58,7 +61,7 @@ def test_250_monitors_created_refreshed_and_deleted_within_the_rate_limit(
         read = phase("refresh", lambda c: refresher.read(c.id, c.outs), created)
         phase("delete", lambda c: provider.delete(c.id, c.outs), created)
 
-        print(f"\nUptimeRobot calls for {N} monitors (10 per {WINDOW_S}s, {fake.faults_fired} faults injected):")
+        print(f"\nUptimeRobot calls for {N} monitors ({LIMIT} per {WINDOW_S}s, {fake.faults_fired} faults injected):")
         for name, (calls, seconds) in phases.items():
             print(f"  {name:8} {calls:4} calls  {seconds:5.1f}s")
         print(f"  total    {fake.total_calls:4} calls, {fake.throttled} answered 429")
@@ -69,4 +72,5 @@ def test_250_monitors_created_refreshed_and_deleted_within_the_rate_limit(
         assert fake.monitors == {}
         assert fake.pending_faults() == 0
         assert phases["refresh"][0] <= math.ceil(N / 200) + 2
+        assert fake.throttled == 0
         assert fake.violations == []

@@ -104,3 +104,28 @@ def test_provider_runs_in_a_fresh_process_from_the_sdk_pickle(fake_uptimerobot: 
     assert result["gone"] == ["", {}]
     assert fake_uptimerobot.monitors == {}
     assert TEST_API_KEY not in done.stdout + done.stderr
+
+
+# The `__provider` input of every monitor deployed so far, exactly as the SDK serialised it
+# (pulumi 3.272, `serialize_provider(MonitorProvider())`): it names the class by module path.
+DEPLOYED_BLOB = (
+    "gASVSwAAAAAAAACMH2NvbXBvbmVudHMudXB0aW1lcm9ib3QucHJvdmlkZXKUjA9Nb25pdG9yUHJvdmlkZXKUk5QpgZR9lIwJX3NldHRpbmdzlE5zYi4="
+)
+
+
+def test_the_provider_class_stays_where_deployed_state_looks_for_it() -> None:
+    """Fails if MonitorProvider moves or is renamed: existing monitors could no longer be refreshed or deleted.
+
+    If it must move, keep `components.uptimerobot.provider.MonitorProvider` importable (a re-export)
+    and keep this blob unpickling to it.
+    """
+    import dill
+    from pulumi.runtime._serialization import _deserialize
+
+    assert (MonitorProvider.__module__, MonitorProvider.__qualname__) == (
+        "components.uptimerobot.provider", "MonitorProvider")
+    # What the provider process does with the blob of an existing monitor (pulumi.dynamic.__main__.get_provider).
+    provider = _deserialize(lambda: dill.loads(base64.b64decode(DEPLOYED_BLOB)))
+    assert type(provider) is MonitorProvider
+    # New monitors get the same blob: the class pickles by reference, with no state but settings.
+    assert serialize_provider(MonitorProvider()) == DEPLOYED_BLOB

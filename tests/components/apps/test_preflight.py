@@ -1,0 +1,133 @@
+"""Checks before the first resource: a deployment without an UptimeRobot key, and resource names that collide."""
+
+from __future__ import annotations
+
+import runpy
+import shutil
+from pathlib import Path
+
+import pytest
+from pulumi.runtime.stack import wait_for_rpcs
+
+from components.apps.preflight import check_before_declaring, resource_name_problems
+from components.inputs.catalog import load_catalogue
+from components.inputs.problems import InputError
+from components.platform.ingress_controller import Subnet
+from planner.run import mocked_runtime
+from planner.stackconfig import read_stack_config
+from tests.conftest import ROOT, STACKS, make_settings
+
+SUBNETS = {visibility: [Subnet("subnet-0123456789abcdef0", "10.10.0.0/24", None, "eu-west-1a")]
+           for visibility in ("public", "private")}
+ONE_PUBLIC_APP = """
+apps:
+  - name: shop
+    visibility: public
+    service: {name: shop, port: 80}
+"""
+
+
+def apps_of(write_apps, text: str, **settings):
+    return load_catalogue(write_apps(text), make_settings(**settings), "dev", STACKS)
+
+
+def test_a_deployment_with_monitors_and_no_key_stops_before_anything_is_declared(write_apps):
+    apps = apps_of(write_apps, ONE_PUBLIC_APP)
+    with pytest.raises(InputError) as caught:
+        check_before_declaring(make_settings(), apps, "dev", SUBNETS, dry_run=False, environ={})
+    [problem] = caught.value.problems
+    assert str(problem).startswith("Pulumi.dev.yaml: config 'gangplank:uptimerobotApiKey': 1 app(s) get an uptime")
+    assert "pulumi config set --secret gangplank:uptimerobotApiKey" in str(problem)
+    assert "UPTIMEROBOT_API_KEY" in str(problem)
+
+
+@pytest.mark.parametrize("case", ["preview", "environment", "config", "monitors off", "nothing monitored"])
+def test_no_key_is_needed_where_no_api_call_is_made(write_apps, case):
+    settings = {"config": {"uptimerobot_api_key": "k"}, "monitors off": {"monitors_enabled": False}}.get(case, {})
+    text = ONE_PUBLIC_APP.replace("public", "private") if case == "nothing monitored" else ONE_PUBLIC_APP
+    apps = apps_of(write_apps, text, **settings)
+    check_before_declaring(make_settings(**settings), apps, "dev", SUBNETS, dry_run=case == "preview",
+                           environ={"UPTIMEROBOT_API_KEY": "k"} if case == "environment" else {})
+
+
+def test_the_real_program_declares_nothing_without_a_key(tmp_path: Path, monkeypatch):
+    # A stack like dev whose file has no key, run as `pulumi up` runs the program (not a preview).
+    stack_file = (ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8")
+    keyless = stack_file.split("  gangplank:uptimerobotApiKey:")[0]
+    (tmp_path / "Pulumi.dev.yaml").write_text(keyless, encoding="utf-8")
+    shutil.copy(ROOT / "apps.yaml", tmp_path / "apps.yaml")
+    monkeypatch.delenv("UPTIMEROBOT_API_KEY", raising=False)
+    config = read_stack_config("dev", tmp_path)
+    config.values["gangplank:appsFile"] = str(tmp_path / "apps.yaml")
+    with mocked_runtime("dev", config.values, config.secret_keys) as (monitor, loop):
+        with pytest.raises(InputError, match="uptimerobotApiKey"):
+            runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        loop.run_until_complete(wait_for_rpcs())
+        assert monitor.registrations == []
+
+
+def test_two_apps_whose_resources_would_share_a_name_are_refused(write_apps):
+    text = """
+apps:
+  - name: a
+    visibility: private
+    service: {name: a, port: 80}
+    auth: {basic: {users: [b-password-c]}}
+  - name: a-password-b
+    visibility: private
+    service: {name: b, port: 80}
+    auth: {basic: {users: [c]}}
+"""
+    path = write_apps(text)
+    apps = load_catalogue(path, make_settings(), "dev", STACKS)
+    [problem] = resource_name_problems(apps, make_settings())
+    # file, the line of the user that makes the name, the app and the field; and where the other one comes from
+    assert str(problem) == (f"{path}:9: app 'a-password-b' field 'auth.basic.users[0]': its RandomPassword would be "
+                            "named 'a-password-b-password-c', like the one that app 'a' gets from its "
+                            "'auth.basic.users[0]' (line 5); Pulumi refuses two resources of one name: rename one of "
+                            "the apps, users or edges")
+
+
+def test_an_edge_name_that_makes_another_apps_ingress_name_is_refused(write_apps):
+    text = """
+apps:
+  - name: a
+    edges: [public, ingress]
+    service: {name: a, port: 80}
+  - name: a-ingress
+    visibility: public
+    service: {name: b, port: 80}
+"""
+    settings = make_settings(edges={"ingress": {"visibility": "private", "allowed_cidrs": ["10.1.0.0/16"]}})
+    apps = load_catalogue(write_apps(text), settings, "dev", STACKS)
+    [problem] = resource_name_problems(apps, settings)
+    assert "its Ingress would be named 'a-ingress-ingress'" in str(problem)
+
+
+def test_an_intent_the_flavor_cannot_express_is_an_input_error_naming_the_flavor(write_apps, monkeypatch):
+    from dataclasses import dataclass
+
+    from components.apps import preflight
+    from components.flavors.nginx_inc import NginxIncFlavor
+    from components.flavors.traffic import AppIntent
+
+    @dataclass(frozen=True)
+    class NoRateLimits(NginxIncFlavor):
+        name: str = "no-rate-limits"
+
+        def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
+            found = super().unsupported(intent)
+            return [*found, ("rate_limit", "it has no rate limits")] if intent.rate_limit else found
+
+    monkeypatch.setattr(preflight, "get_flavor", lambda name: NoRateLimits())
+    path = write_apps(ONE_PUBLIC_APP + "    rateLimit: {rps: 5}\n" + ONE_PUBLIC_APP.split("apps:\n")[1]
+                      .replace("shop", "blog"))
+    apps = load_catalogue(path, make_settings(), "dev", STACKS)
+    [problem] = preflight.flavor_problems(apps, make_settings())
+    assert str(problem) == (f"{path}:2: app 'shop' field 'rateLimit': the no-rate-limits flavor "
+                            "(gangplank:flavor) cannot express this: it has no rate limits")
+    # And the annotations refuse rather than drop it.
+    with pytest.raises(ValueError, match="no-rate-limits flavor cannot express"):
+        from components.apps.exposed_app import app_intent
+
+        NoRateLimits().ingress_annotations(app_intent(apps[0], "public", None))

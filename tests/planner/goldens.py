@@ -1,0 +1,62 @@
+"""The golden files in tests/planner/golden/: what the planner prints for a hand-written pair of plans.
+
+`base.json` and `head.json` are the inputs (a small `dev` stack: an app added, one removed, one
+switching visibility and host, a monitor switched off and another checking more often, a hosted
+zone tagged and unprotected, the controllers scaled). Every other file there is rendered from them
+by `render_goldens()`: the PR diff (`diff.md`, `diff.json`, `empty.md`) and the plan views of head
+(`table.txt`, `table-wide.txt`, `plan.md`).
+
+After an intended change to the output, regenerate them and review the change like code:
+
+    .venv/bin/python -m tests.planner.goldens            # rewrites tests/planner/golden/
+    .venv/bin/python -m tests.planner.goldens --out DIR  # writes them elsewhere
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from planner.diff import diff_plans, render_diff_json, render_diff_markdown
+from planner.render import render_markdown, render_table
+
+GOLDEN = Path(__file__).parent / "golden"
+INPUTS = ("base.json", "head.json")
+
+
+def load_plan(name: str) -> dict[str, Any]:
+    return json.loads((GOLDEN / name).read_text(encoding="utf-8"))
+
+
+def render_goldens() -> dict[str, str]:
+    """File name -> the text the planner renders for it today."""
+    base, head = load_plan("base.json"), load_plan("head.json")
+    diff = diff_plans(base, head)
+    return {
+        "diff.md": render_diff_markdown(diff),
+        "diff.json": render_diff_json(diff),
+        "empty.md": render_diff_markdown(diff_plans(base, copy.deepcopy(base))),
+        "table.txt": render_table(head),
+        "table-wide.txt": render_table(head, wide=True),
+        "plan.md": render_markdown(head),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.planner.goldens", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=GOLDEN, help="directory to write to (default: the golden files)")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, text in render_goldens().items():
+        # Bytes exactly as rendered: no newline translation on any platform.
+        (args.out / name).write_bytes(text.encode("utf-8"))
+        print(f"wrote {args.out / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
