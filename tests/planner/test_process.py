@@ -15,12 +15,14 @@ from planner.process import (
     SDK_ALL_ALIASES,
     SDK_COLLAPSE_ALIAS_TO_URN,
     SDK_CONTAINS_UNKNOWNS,
+    SDK_CREATE_URN,
     SDK_TRANSFER_PROPERTIES,
     YOUNG_THRESHOLD,
     DeferredAliasUrn,
     all_aliases,
     collapse_alias_to_urn,
     contains_unknowns,
+    create_urn,
     relax_garbage_collector,
     stop_sdk_reference_cycles,
     transfer_properties,
@@ -170,6 +172,45 @@ def test_the_sdks_output_properties_still_cost_a_task_each(loop):
     assert sdk_tasks >= len(props) and ours == 0
 
 
+def test_a_resolved_output_no_longer_keeps_the_program_waiting(loop):
+    from pulumi.runtime import settings as runtime_settings
+
+    res = _Resource()
+    resolvers = transfer_properties(res, {"ok": None, "bad": None}, False)
+    assert {res.ok._data, res.bad._data} <= runtime_settings.SETTINGS.outputs
+    resolvers["ok"]("v", True, False, None, None)
+    resolvers["bad"](None, False, False, None, RuntimeError("registration failed"))
+    loop.run_until_complete(asyncio.sleep(0))
+    # As the SDK's own tracking: a failed Output stays for wait_for_rpcs to raise.
+    assert res.ok._data not in runtime_settings.SETTINGS.outputs
+    assert res.bad._data in runtime_settings.SETTINGS.outputs
+    res.bad._data.exception()  # retrieved: no "never retrieved" warning at exit
+
+
+@pytest.mark.parametrize("parts", [
+    ("shop.dev.example.com-a", "aws:route53/record:Record", "urn:pulumi:dev::gangplank::gangplank:apps:Host::shop"),
+    ("x", "t:m:T", "urn:pulumi:dev::gangplank::a:b:C$d:e:F::parent"),
+    ("top", "t:m:T", None),
+], ids=["child", "grandchild", "no parent"])
+def test_create_urn_gives_the_sdks_urn(run_mocked, parts):
+    def program() -> tuple[Any, Any]:
+        return create_urn(*parts), SDK_CREATE_URN(*parts)
+
+    (ours, sdk), _ = run_mocked(program)
+    assert resolve(ours) == resolve(sdk)
+    for getter in ("is_known", "is_secret"):
+        assert asyncio.get_event_loop().run_until_complete(getattr(ours, getter)()) == \
+            asyncio.get_event_loop().run_until_complete(getattr(sdk, getter)())
+
+
+def test_create_urn_of_an_output_parent_is_the_sdks(run_mocked):
+    def program() -> Any:
+        return create_urn("c", "t:m:T", pulumi.Output.from_input("urn:pulumi:dev::gangplank::t:m:P::p"))
+
+    urn, _ = run_mocked(program)
+    assert resolve(urn) == "urn:pulumi:dev::gangplank::t:m:P$t:m:T::c"
+
+
 # -- alias URNs made on demand ---------------------------------------------------------
 
 
@@ -219,6 +260,7 @@ def _untuned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rpc, "transfer_properties", SDK_TRANSFER_PROPERTIES)
     monkeypatch.setattr(sdk_resource, "collapse_alias_to_urn", SDK_COLLAPSE_ALIAS_TO_URN)
     monkeypatch.setattr(sdk_runtime_resource, "all_aliases", SDK_ALL_ALIASES)
+    monkeypatch.setattr(sdk_runtime_resource, "create_urn", SDK_CREATE_URN)
 
 
 @pytest.mark.parametrize("stack, config", [("dev", {}), ("prod", {}), ("dev", {"dnsRecords": "wildcard"}),
