@@ -339,8 +339,9 @@ def chart(rows: Sequence[Budget], comparisons: Mapping[int, Mapping[str, Any]], 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     for mode, style in (("perHost", "o-"), ("wildcard", "s-")):
         left.plot(sizes, [pick[(n, mode, "first up")].route53 for n in sizes], style, label=f"first up, {mode}")
-        left.plot(sizes, [max(pick[(n, mode, "add one app")].route53, 0.8) for n in sizes], style, alpha=0.5,
-                  label=f"add one app, {mode}")
+        added = [pick[(n, mode, "add one app")].route53 for n in sizes]
+        left.plot(sizes, [max(calls, 1) for calls in added], style, alpha=0.5,
+                  label=f"add one app, {mode}" + (" (no call: drawn at 1)" if not any(added) else ""))
     left.plot(sizes, [external_dns(comparisons[n])["idle hour"]["calls"] for n in sizes], "^--",
               label="ExternalDNS, one idle hour")
     left.set(xscale="log", yscale="log", xlabel="apps", ylabel="Route53 calls (5/s per account)",

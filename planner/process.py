@@ -12,7 +12,6 @@ docs/performance.md ("The planner at 5,000 apps").
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 import gc
 from typing import Any
@@ -22,7 +21,6 @@ import pulumi.resource as sdk_resource
 from pulumi.output import Output, _OutputData
 from pulumi.runtime import known_types, rpc
 from pulumi.runtime import resource as sdk_runtime_resource
-from pulumi.runtime.settings import SETTINGS
 
 # Young-generation threshold while the program declares resources (Python's default: 700).
 YOUNG_THRESHOLD = 50_000
@@ -39,8 +37,6 @@ SDK_CREATE_URN = sdk_runtime_resource.create_urn
 """The SDK's `create_urn`, as its own registration code calls it."""
 SDK_RESOURCE_TYPES = sdk_types.resource_types
 """The SDK's `resource_types`, which `resolve_outputs` calls for every resource it resolves."""
-_UNTRACK_CONTEXT = contextvars.Context()
-"""The context `_untrack` runs in: it reads no context variable, so it needs no copy of the caller's."""
 
 
 def relax_garbage_collector() -> None:
@@ -104,38 +100,41 @@ def stop_sdk_reference_cycles() -> None:
     rpc.contains_unknowns = contains_unknowns
 
 
-def _untrack(data: asyncio.Future) -> None:
-    """The SDK's `Output._track` clean-up, shared: a resolved Output no longer keeps `wait_for_rpcs` waiting; a
-    failed one stays for it to raise."""
-    if data.cancelled() or data.exception() is not None:
-        return
-    with SETTINGS.lock:
-        SETTINGS.outputs.discard(data)
+def output_of(data: asyncio.Future) -> Output[Any]:
+    """`Output._from_data(data)` for a future a registration resolves, without tracking it for `wait_for_rpcs`.
 
-
-def tracked_output(data: asyncio.Future) -> Output[Any]:
-    """`Output._from_data(data)` for a future, without a clean-up closure and a context copy per Output."""
+    The SDK tracks every Output so that `wait_for_rpcs` waits for it, with a clean-up closure, a
+    context copy and a set entry each. An output property is resolved, or failed, by its
+    resource's registration RPC, which `wait_for_rpcs` awaits first (and whose failure it raises
+    before it looks at any Output): by then the property's future is done.
+    """
     output: Output[Any] = object.__new__(Output)
     output._data = data
-    with SETTINGS.lock:
-        SETTINGS.outputs.add(data)
-    data.add_done_callback(_untrack, context=_UNTRACK_CONTEXT)
     return output
 
 
-def _resolve_output_property(resource: Any, data: asyncio.Future, value: Any, is_known: bool, is_secret: bool,
-                             deps: Any, failed: Exception | None) -> None:
+class PropertyResolver:
     """A resolver as the SDK's `transfer_properties` makes them: the same arguments, the same outcome."""
-    if failed is not None:
-        data.set_exception(failed)
-        return
-    resources = set(deps) if deps else set()
-    resources.add(resource)
-    data.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
+
+    __slots__ = ("data", "resource")
+
+    def __init__(self, resource: Any, data: asyncio.Future) -> None:
+        self.resource = resource
+        self.data = data
+
+    def __call__(self, value: Any, is_known: bool, is_secret: bool, deps: Any, failed: Exception | None) -> None:
+        if failed is not None:
+            self.data.set_exception(failed)
+            return
+        resources = set(deps) if deps else set()
+        resources.add(self.resource)
+        self.data.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
 
 
 def transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
     """The SDK's `transfer_properties` with one future per output property instead of four and a task.
+
+    (And a small resolver object instead of a `functools.partial`, and no tracking: `output_of`.)
 
     pulumi 3.272 gives every output property of every resource four futures (value, known,
     secret, dependencies), an `Output` whose data is a task awaiting them, and the task's
@@ -151,8 +150,8 @@ def transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
         if name == "urn" or (name == "id" and custom):
             continue  # these properties are handled elsewhere, as in the SDK
         data: asyncio.Future = asyncio.Future()
-        resolvers[name] = functools.partial(_resolve_output_property, res, data)
-        res.__dict__[name] = tracked_output(data)
+        resolvers[name] = PropertyResolver(res, data)
+        res.__dict__[name] = output_of(data)
     return resolvers
 
 
@@ -170,7 +169,7 @@ def create_urn(name: Any, type_: Any, parent: Any = None, project: Any = None, s
     data: asyncio.Future = asyncio.get_event_loop().create_future()
     data.set_result(_OutputData(resources=set(), value=f"{parent[: parent.rfind('::')]}${type_}::{name}",
                                 is_known=True, is_secret=False))
-    return tracked_output(data)
+    return output_of(data)  # resolved already: nothing for `wait_for_rpcs` to wait for
 
 
 @functools.cache

@@ -11,6 +11,7 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
+from planner.mocks import RecordingMonitor
 from planner.process import (
     SDK_ALL_ALIASES,
     SDK_COLLAPSE_ALIAS_TO_URN,
@@ -172,19 +173,31 @@ def test_the_sdks_output_properties_still_cost_a_task_each(loop):
     assert sdk_tasks >= len(props) and ours == 0
 
 
-def test_a_resolved_output_no_longer_keeps_the_program_waiting(loop):
-    from pulumi.runtime import settings as runtime_settings
+class _RefusingMonitor(RecordingMonitor):
+    """A monitor whose provider refuses the resource named `broken`."""
 
-    res = _Resource()
-    resolvers = transfer_properties(res, {"ok": None, "bad": None}, False)
-    assert {res.ok._data, res.bad._data} <= runtime_settings.SETTINGS.outputs
-    resolvers["ok"]("v", True, False, None, None)
-    resolvers["bad"](None, False, False, None, RuntimeError("registration failed"))
-    loop.run_until_complete(asyncio.sleep(0))
-    # As the SDK's own tracking: a failed Output stays for wait_for_rpcs to raise.
-    assert res.ok._data not in runtime_settings.SETTINGS.outputs
-    assert res.bad._data in runtime_settings.SETTINGS.outputs
-    res.bad._data.exception()  # retrieved: no "never retrieved" warning at exit
+    def RegisterResource(self, request: Any) -> Any:
+        if request.name == "broken":
+            raise RuntimeError("the provider refused it")
+        return super().RegisterResource(request)
+
+
+@pytest.mark.parametrize("transfer", [SDK_TRANSFER_PROPERTIES, transfer_properties], ids=["sdk", "planner"])
+def test_a_refused_registration_fails_the_run_and_its_outputs(monkeypatch, transfer):
+    """Output properties are not tracked for `wait_for_rpcs`: their registration is, and it still fails the run."""
+    import pulumi_aws as aws
+    from pulumi.runtime.stack import wait_for_rpcs
+
+    from planner.run import mocked_runtime
+
+    monkeypatch.setattr(rpc, "transfer_properties", transfer)
+    with mocked_runtime("dev", monitor_class=_RefusingMonitor) as (_, loop):
+        record = aws.route53.Record("broken", zone_id="Z1", name="x.example.com", type="A", records=["192.0.2.1"],
+                                    ttl=60)
+        with pytest.raises(Exception, match="refused"):
+            loop.run_until_complete(wait_for_rpcs())
+        with pytest.raises(Exception, match="refused"):
+            loop.run_until_complete(record.fqdn.future())
 
 
 @pytest.mark.parametrize("parts", [
