@@ -27,7 +27,7 @@ garbage collector (`gc.callbacks`).
 
 Figures only: no target here fails the run (exit 1 only if a run itself failed).
 
-    .venv/bin/python benchmarks/plan_scale.py                     # N = 10, 100, 500, 1000
+    .venv/bin/python benchmarks/plan_scale.py                     # N = 10, 100, 500, 1000, 5000
     .venv/bin/python benchmarks/plan_scale.py --quick             # N = 10, 50 (CI)
     .venv/bin/python benchmarks/plan_scale.py --sizes 10,200 --repeat 1
     .venv/bin/python benchmarks/plan_scale.py --gc-threshold 0    # same, garbage collector off everywhere
@@ -65,13 +65,15 @@ from benchmarks.catalogue import generate_apps, stats, write_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 
-DEFAULT_SIZES = (10, 100, 500, 1000)
+DEFAULT_SIZES = (10, 100, 500, 1000, 5000)
 QUICK_SIZES = (10, 50)
 DEFAULT_REPEAT = 3
 QUICK_REPEAT = 1
 WARMUP_APPS = 3
 TARGET_RATIO = 1.5
 TARGET_AT = 500
+TARGET_PEAK_MIB = 1024
+TARGET_PEAK_AT = 5000
 STACK = "dev"
 WORKER_TIMEOUT_S = 3600
 # Built-ins in which a thread only waits (for work, for the GIL's holder, for a wake-up):
@@ -242,15 +244,18 @@ def _program_worker(apps_path: str, dump_path: str | None, gc_threshold: list[in
     else:
         timing, run = _timed(lambda: run_program(STACK, apps_path, ROOT))
 
+    # The run's peak, before the benchmark's own dump for the replay floor (at 5,000 apps a string of
+    # a hundred megabytes) can raise it.
+    peak_rss_mib = _peak_rss_mib()
     registrations = run.monitor.registrations
     inventory = run.outputs.get("apps") or {}
     if dump_path:
-        Path(dump_path).write_text(json.dumps([
-            {"type": r.type, "name": r.name, "custom": r.custom, "inputs": r.inputs} for r in registrations
-        ]), encoding="utf-8")
+        with Path(dump_path).open("w", encoding="utf-8") as dump:
+            json.dump([{"type": r.type, "name": r.name, "custom": r.custom, "inputs": r.inputs}
+                       for r in registrations], dump)
     result: dict[str, Any] = {
         **asdict(timing),
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib,
         "startup_s": startup_s,
         "resources": len(registrations),
         "apps_in_inventory": len(inventory) if isinstance(inventory, dict) else -1,
@@ -481,6 +486,10 @@ def summary(rows: Sequence[Row]) -> list[str]:
     floor_k = scaling_exponent(rows, lambda r: r.floor.seconds)
     if program_k is not None and floor_k is not None:
         lines.append(f"fitted exponent, time ~ resources^k: program k = {program_k:.2f}, floor k = {floor_k:.2f}")
+    if (big := by_n.get(TARGET_PEAK_AT)) is not None:
+        met = "met" if big.program.peak_mib <= TARGET_PEAK_MIB else "NOT met"
+        lines.append(f"program at N={TARGET_PEAK_AT}: {big.program.seconds:.1f} s, peak RSS "
+                     f"{big.program.peak_mib:.0f} MiB (target <= {TARGET_PEAK_MIB} MiB: {met})")
     last = rows[-1]
     if last.program.gc_seconds:
         lines.append(f"garbage collector at N={last.apps}: program {last.program.gc_seconds:.2f} s, of which "

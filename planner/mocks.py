@@ -23,6 +23,7 @@ import copy
 import hashlib
 import ipaddress
 import json
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -498,10 +499,16 @@ def urn_label(urn: str) -> str:
     return f"{qualified_type.split('$')[-1]}::{name}"
 
 
+SHARED_STRING_MAX = 64
+"""Strings up to this length are kept once however many plans repeat them (keys, kinds, classes, zone ids)."""
+
+
 def plain_inputs(value: Any, reveal: bool = False) -> Any:
     """Inputs as JSON data: secrets hidden, references named, the dynamic provider blob dropped.
 
     `reveal=True` unwraps secrets instead: tests use it to check a Secret's format; plans never do.
+    Keys and short strings are interned: a plan of thousands of resources repeats the same few
+    thousand, and holding each once halves the memory the registrations take.
     """
     if isinstance(value, dict):
         signature = value.get(_SIG_KEY)
@@ -509,13 +516,26 @@ def plain_inputs(value: Any, reveal: bool = False) -> Any:
             return plain_inputs(value.get("value"), reveal) if reveal else SECRET_SHOWN_AS
         if signature == _RESOURCE_SIG:
             return value.get("id") or urn_label(value.get("urn", "::::?::?"))
-        return {k: plain_inputs(v, reveal) for k, v in value.items() if k != "__provider"}
+        return {sys.intern(k): plain_inputs(v, reveal) for k, v in value.items() if k != "__provider"}
     if isinstance(value, list):
         return [plain_inputs(v, reveal) for v in value]
-    if value == rpc.UNKNOWN:
-        return UNKNOWN_SHOWN_AS
+    if isinstance(value, str):
+        if value == rpc.UNKNOWN:
+            return UNKNOWN_SHOWN_AS
+        return sys.intern(value) if len(value) <= SHARED_STRING_MAX else value
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    return value
+
+
+def shared_strings(value: Any) -> Any:
+    """The same data with its keys and short strings interned (held once however often they repeat)."""
+    if isinstance(value, dict):
+        return {sys.intern(k) if isinstance(k, str) else k: shared_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shared_strings(v) for v in value]
+    if isinstance(value, str) and len(value) <= SHARED_STRING_MAX:
+        return sys.intern(value)
     return value
 
 
@@ -590,6 +610,11 @@ class RecordingMonitor(MockMonitor):
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
+        # The SDK's monitor keeps every resource's state (for `pulumi:pulumi:getResource`): the same few
+        # thousand keys and values over and over, kept once each.
+        kept = self.resources.get(response.urn)
+        if kept is not None:
+            self.resources[response.urn] = kept._replace(state=shared_strings(kept.state))
         implicit = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
         explicit = sorted(urn_label(u) for u in request.dependencies if u not in implicit)
         options: dict[str, Any] = {}

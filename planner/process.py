@@ -16,6 +16,7 @@ import functools
 import gc
 from typing import Any
 
+import pulumi._types as sdk_types
 import pulumi.resource as sdk_resource
 from pulumi.output import Output, _OutputData
 from pulumi.runtime import known_types, rpc
@@ -32,6 +33,10 @@ SDK_COLLAPSE_ALIAS_TO_URN = sdk_resource.collapse_alias_to_urn
 """The SDK's `collapse_alias_to_urn` as `Resource.__init__` calls it, kept so tests can compare with ours."""
 SDK_ALL_ALIASES = sdk_runtime_resource.all_aliases
 """The SDK's `all_aliases`, the one reader of the URNs `Resource.__init__` collapses."""
+SDK_CREATE_URN = sdk_runtime_resource.create_urn
+"""The SDK's `create_urn`, as its own registration code calls it."""
+SDK_RESOURCE_TYPES = sdk_types.resource_types
+"""The SDK's `resource_types`, which `resolve_outputs` calls for every resource it resolves."""
 
 
 def relax_garbage_collector() -> None:
@@ -95,19 +100,41 @@ def stop_sdk_reference_cycles() -> None:
     rpc.contains_unknowns = contains_unknowns
 
 
-def _resolve_output_property(resource: Any, data: asyncio.Future, value: Any, is_known: bool, is_secret: bool,
-                             deps: Any, failed: Exception | None) -> None:
+def output_of(data: asyncio.Future) -> Output[Any]:
+    """`Output._from_data(data)` for a future a registration resolves, without tracking it for `wait_for_rpcs`.
+
+    The SDK tracks every Output so that `wait_for_rpcs` waits for it, with a clean-up closure, a
+    context copy and a set entry each. An output property is resolved, or failed, by its
+    resource's registration RPC, which `wait_for_rpcs` awaits first (and whose failure it raises
+    before it looks at any Output): by then the property's future is done.
+    """
+    output: Output[Any] = object.__new__(Output)
+    output._data = data
+    return output
+
+
+class PropertyResolver:
     """A resolver as the SDK's `transfer_properties` makes them: the same arguments, the same outcome."""
-    if failed is not None:
-        data.set_exception(failed)
-        return
-    resources = set(deps) if deps else set()
-    resources.add(resource)
-    data.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
+
+    __slots__ = ("data", "resource")
+
+    def __init__(self, resource: Any, data: asyncio.Future) -> None:
+        self.resource = resource
+        self.data = data
+
+    def __call__(self, value: Any, is_known: bool, is_secret: bool, deps: Any, failed: Exception | None) -> None:
+        if failed is not None:
+            self.data.set_exception(failed)
+            return
+        resources = set(deps) if deps else set()
+        resources.add(self.resource)
+        self.data.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
 
 
 def transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
     """The SDK's `transfer_properties` with one future per output property instead of four and a task.
+
+    (And a small resolver object instead of a `functools.partial`, and no tracking: `output_of`.)
 
     pulumi 3.272 gives every output property of every resource four futures (value, known,
     secret, dependencies), an `Output` whose data is a task awaiting them, and the task's
@@ -123,15 +150,52 @@ def transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
         if name == "urn" or (name == "id" and custom):
             continue  # these properties are handled elsewhere, as in the SDK
         data: asyncio.Future = asyncio.Future()
-        resolvers[name] = functools.partial(_resolve_output_property, res, data)
-        res.__dict__[name] = Output._from_data(data)
+        resolvers[name] = PropertyResolver(res, data)
+        res.__dict__[name] = output_of(data)
     return resolvers
+
+
+def create_urn(name: Any, type_: Any, parent: Any = None, project: Any = None, stack: Any = None) -> Output[str]:
+    """The SDK's `create_urn`, already resolved when its parts are plain strings.
+
+    Every registration awaits a URN it only uses without a monitor (`mock_urn` in
+    `register_resource`); the SDK makes it of seven Outputs, each a task, and every resource
+    holds its prepared request across the loop turns they take. With a parent URN, type and
+    name in hand it is one string: `<parent URN up to its name>$<type>::<name>`, known, not
+    secret, depending on nothing, as the SDK's would resolve. Anything else goes to the SDK.
+    """
+    if not (isinstance(name, str) and isinstance(type_, str) and isinstance(parent, str)):
+        return SDK_CREATE_URN(name, type_, parent, project, stack)
+    data: asyncio.Future = asyncio.get_event_loop().create_future()
+    data.set_result(_OutputData(resources=set(), value=f"{parent[: parent.rfind('::')]}${type_}::{name}",
+                                is_known=True, is_secret=False))
+    return output_of(data)  # resolved already: nothing for `wait_for_rpcs` to wait for
+
+
+@functools.cache
+def _types_of_resource_class(resource_cls: type) -> dict[str, type]:
+    return SDK_RESOURCE_TYPES(resource_cls)
+
+
+def resource_types(resource_cls: type) -> dict[str, type]:
+    """The SDK's `resource_types`, worked out once per class.
+
+    The SDK works it out again for every resource whose outputs it resolves: for a class with
+    annotations (every component here documents its attributes so) it builds a new class and
+    resolves its type hints each time, about one throw-away class per three resources, which only
+    the garbage collector frees. The answer depends on the class alone; callers get a copy.
+    """
+    return dict(_types_of_resource_class(resource_cls))
 
 
 def lighten_output_properties() -> None:
     """Swap the SDK's `transfer_properties` for :func:`transfer_properties` (`runtime/resource.py` calls it
-    through the module attribute, for registered and read resources alike)."""
+    through the module attribute, for registered and read resources alike), its `create_urn` for
+    :func:`create_urn` (the same module's registration code calls it by its global name), and its
+    `resource_types` for :func:`resource_types` (`rpc.resolve_outputs` calls it through `pulumi._types`)."""
     rpc.transfer_properties = transfer_properties
+    sdk_runtime_resource.create_urn = create_urn
+    sdk_types.resource_types = resource_types
 
 
 class DeferredAliasUrn:

@@ -11,7 +11,13 @@ from pulumi.runtime import resource as sdk_runtime_resource
 from pulumi.runtime import rpc
 from pulumi.runtime.stack import wait_for_rpcs
 
-from planner.process import SDK_ALL_ALIASES, SDK_COLLAPSE_ALIAS_TO_URN, SDK_CONTAINS_UNKNOWNS, SDK_TRANSFER_PROPERTIES
+from planner.process import (
+    SDK_ALL_ALIASES,
+    SDK_COLLAPSE_ALIAS_TO_URN,
+    SDK_CONTAINS_UNKNOWNS,
+    SDK_CREATE_URN,
+    SDK_TRANSFER_PROPERTIES,
+)
 from planner.run import mocked_runtime
 from planner.stackconfig import read_stack_config
 
@@ -22,7 +28,8 @@ def test_the_program_patches_neither_the_sdk_nor_the_collector(monkeypatch):
     released = {(rpc, "contains_unknowns"): SDK_CONTAINS_UNKNOWNS,
                 (rpc, "transfer_properties"): SDK_TRANSFER_PROPERTIES,
                 (sdk_resource, "collapse_alias_to_urn"): SDK_COLLAPSE_ALIAS_TO_URN,
-                (sdk_runtime_resource, "all_aliases"): SDK_ALL_ALIASES}
+                (sdk_runtime_resource, "all_aliases"): SDK_ALL_ALIASES,
+                (sdk_runtime_resource, "create_urn"): SDK_CREATE_URN}
     for (module, name), original in released.items():
         monkeypatch.setattr(module, name, original)
     gc.unfreeze()

@@ -112,3 +112,27 @@ def test_hostile_inputs_quick() -> None:
     for row in rows:
         assert re.search(rf"\s{NUMBER}\s+{NUMBER}\s+(refused|accepted)", row), row
     assert sum("refused" in row for row in rows) == 9 and "accepted (100 apps)" in rows[-1]
+
+
+def test_api_budget_quick() -> None:
+    done = run_benchmark("api_budget.py", "--quick")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Route53 5/s per account" in out.splitlines()[0], out
+    assert re.search(r"^\s+N dns\s+operation\s+\| r53 chg", out, re.M), out
+
+    def route53(n: int, mode: str, operation: str) -> int:
+        row = re.search(rf"^\s+{n} {mode}\s+{operation}\s+\|((?:\s+[0-9]+){{5}}) \|", out, re.M)
+        assert row, f"no row for N={n} {mode} {operation}:\n{out}"
+        return int(row.group(1).split()[-1])
+
+    for n in (10, 50):
+        # Per host, Route53 work grows with the apps; with the wildcard, it is the same at any N.
+        assert route53(n, "perHost", "first up") > route53(n, "wildcard", "first up")
+        assert route53(n, "wildcard", "add one app") == 0 < route53(n, "perHost", "add one app")
+        assert route53(n, "perHost", "no-op up") == 0
+    assert route53(50, "wildcard", "first up") == route53(10, "wildcard", "first up")
+    assert route53(50, "perHost", "first up") > route53(10, "perHost", "first up")
+    assert re.search(r"idle hour\s*: Route53 ExternalDNS\s+[0-9]+ calls", out), out
+    chart = re.search(r"^chart: (.+\.png)$", out, re.M)
+    assert chart and Path(chart.group(1)).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

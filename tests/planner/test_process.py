@@ -11,16 +11,19 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
+from planner.mocks import RecordingMonitor
 from planner.process import (
     SDK_ALL_ALIASES,
     SDK_COLLAPSE_ALIAS_TO_URN,
     SDK_CONTAINS_UNKNOWNS,
+    SDK_CREATE_URN,
     SDK_TRANSFER_PROPERTIES,
     YOUNG_THRESHOLD,
     DeferredAliasUrn,
     all_aliases,
     collapse_alias_to_urn,
     contains_unknowns,
+    create_urn,
     relax_garbage_collector,
     stop_sdk_reference_cycles,
     transfer_properties,
@@ -170,6 +173,57 @@ def test_the_sdks_output_properties_still_cost_a_task_each(loop):
     assert sdk_tasks >= len(props) and ours == 0
 
 
+class _RefusingMonitor(RecordingMonitor):
+    """A monitor whose provider refuses the resource named `broken`."""
+
+    def RegisterResource(self, request: Any) -> Any:
+        if request.name == "broken":
+            raise RuntimeError("the provider refused it")
+        return super().RegisterResource(request)
+
+
+@pytest.mark.parametrize("transfer", [SDK_TRANSFER_PROPERTIES, transfer_properties], ids=["sdk", "planner"])
+def test_a_refused_registration_fails_the_run_and_its_outputs(monkeypatch, transfer):
+    """Output properties are not tracked for `wait_for_rpcs`: their registration is, and it still fails the run."""
+    import pulumi_aws as aws
+    from pulumi.runtime.stack import wait_for_rpcs
+
+    from planner.run import mocked_runtime
+
+    monkeypatch.setattr(rpc, "transfer_properties", transfer)
+    with mocked_runtime("dev", monitor_class=_RefusingMonitor) as (_, loop):
+        record = aws.route53.Record("broken", zone_id="Z1", name="x.example.com", type="A", records=["192.0.2.1"],
+                                    ttl=60)
+        with pytest.raises(Exception, match="refused"):
+            loop.run_until_complete(wait_for_rpcs())
+        with pytest.raises(Exception, match="refused"):
+            loop.run_until_complete(record.fqdn.future())
+
+
+@pytest.mark.parametrize("parts", [
+    ("shop.dev.example.com-a", "aws:route53/record:Record", "urn:pulumi:dev::gangplank::gangplank:apps:Host::shop"),
+    ("x", "t:m:T", "urn:pulumi:dev::gangplank::a:b:C$d:e:F::parent"),
+    ("top", "t:m:T", None),
+], ids=["child", "grandchild", "no parent"])
+def test_create_urn_gives_the_sdks_urn(run_mocked, parts):
+    def program() -> tuple[Any, Any]:
+        return create_urn(*parts), SDK_CREATE_URN(*parts)
+
+    (ours, sdk), _ = run_mocked(program)
+    assert resolve(ours) == resolve(sdk)
+    for getter in ("is_known", "is_secret"):
+        assert asyncio.get_event_loop().run_until_complete(getattr(ours, getter)()) == \
+            asyncio.get_event_loop().run_until_complete(getattr(sdk, getter)())
+
+
+def test_create_urn_of_an_output_parent_is_the_sdks(run_mocked):
+    def program() -> Any:
+        return create_urn("c", "t:m:T", pulumi.Output.from_input("urn:pulumi:dev::gangplank::t:m:P::p"))
+
+    urn, _ = run_mocked(program)
+    assert resolve(urn) == "urn:pulumi:dev::gangplank::t:m:P$t:m:T::c"
+
+
 # -- alias URNs made on demand ---------------------------------------------------------
 
 
@@ -219,6 +273,7 @@ def _untuned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rpc, "transfer_properties", SDK_TRANSFER_PROPERTIES)
     monkeypatch.setattr(sdk_resource, "collapse_alias_to_urn", SDK_COLLAPSE_ALIAS_TO_URN)
     monkeypatch.setattr(sdk_runtime_resource, "all_aliases", SDK_ALL_ALIASES)
+    monkeypatch.setattr(sdk_runtime_resource, "create_urn", SDK_CREATE_URN)
 
 
 @pytest.mark.parametrize("stack, config", [("dev", {}), ("prod", {}), ("dev", {"dnsRecords": "wildcard"}),

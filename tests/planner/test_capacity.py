@@ -1,0 +1,66 @@
+"""The plan's capacity warnings: what was declared, counted against `gangplank:limits`, shown in table and diff."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.apps.capacity import stack_usage
+from components.apps.dashboard import dashboard_app
+from components.flavors import get_flavor
+from components.inputs.catalog import load_catalogue
+from components.inputs.settings import known_stacks, parse_settings
+from planner.capacity import plan_usage
+from planner.diff import diff_plans, render_diff_markdown
+from planner.render import render_markdown, render_table
+from planner.run import build_plan
+from tests.conftest import FLAVORS, ROOT, STACKS
+
+EDGES = json.dumps({"partners": {"visibility": "public", "allowedCidrs": ["203.0.113.0/24"]},
+                    "finance": {"visibility": "private", "allowedCidrs": ["10.40.0.0/16"]}})
+NEAR = json.dumps({"recordsPerZone": 14, "ingressesPerEdge": 5})
+
+
+def _sorted(usage):
+    return sorted((u.limit, u.subject, u.count) for u in usage)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("flavor", FLAVORS)
+@pytest.mark.parametrize("config", [{}, {"dnsRecords": "wildcard"}, {"edges": EDGES, "dualstack": "true"}],
+                         ids=["perHost", "wildcard", "edges"])
+def test_what_the_program_counts_before_declaring_is_what_it_declares(run_stack, stack, flavor, config):
+    run = run_stack(stack, flavor=flavor, **config)
+    settings = parse_settings(run.config, "Pulumi.yaml")
+    apps = load_catalogue(settings.apps_file, settings, stack, known_stacks(ROOT))
+    before = stack_usage(settings, apps, get_flavor(flavor), dashboard_app(settings, stack))
+    assert _sorted(before) == _sorted(plan_usage(build_plan(run)))
+
+
+def test_the_table_lists_the_warnings(plan_stack):
+    table = render_table(plan_stack("dev", limits=NEAR))
+    assert "Warnings (2):" in table
+    assert "- zone dev.example.com: 12 record sets, near gangplank:limits.recordsPerZone = 14" in table
+    assert "Warnings" not in render_table(plan_stack("dev"))
+    assert "- edge public: 6 Ingresses, past gangplank:limits.ingressesPerEdge = 5" in render_markdown(
+        plan_stack("dev", limits=NEAR))
+
+
+def test_the_pull_request_diff_shows_the_heads_warnings(plan_stack, write_apps):
+    base = plan_stack("dev", limits=NEAR)
+    more = (ROOT / "apps.yaml").read_text(encoding="utf-8") + (
+        "\n  - name: blog\n    visibility: public\n    service: {name: blog, port: 80}\n")
+    head = plan_stack("dev", write_apps(more), limits=NEAR)
+    markdown = render_diff_markdown(diff_plans(base, head))
+    assert "> [!CAUTION]" in markdown
+    assert "> - zone dev.example.com: 14 record sets, near gangplank:limits.recordsPerZone = 14" in markdown
+    # Without warnings in the head plan, the diff is as it always was.
+    assert "[!CAUTION]" not in render_diff_markdown(diff_plans(plan_stack("dev"), plan_stack("dev", write_apps(more))))
+
+
+def test_an_unchanged_stack_near_a_limit_still_says_so(plan_stack):
+    plan = plan_stack("dev", limits=NEAR)
+    markdown = render_diff_markdown(diff_plans(plan, plan))
+    assert markdown.startswith("No changes to stack `dev`.\n\n> [!CAUTION]\n")
+    assert render_diff_markdown(diff_plans(plan_stack("dev"), plan_stack("dev"))) == "No changes to stack `dev`.\n"
