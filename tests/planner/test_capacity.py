@@ -32,7 +32,7 @@ def _sorted(usage):
                          ids=["perHost", "wildcard", "edges"])
 def test_what_the_program_counts_before_declaring_is_what_it_declares(run_stack, stack, flavor, config):
     run = run_stack(stack, flavor=flavor, **config)
-    settings = parse_settings(run.config, "Pulumi.yaml")
+    settings = parse_settings(run.config, "Pulumi.yaml", secret_keys=run.secret_keys)
     apps = load_catalogue(settings.apps_file, settings, stack, known_stacks(ROOT))
     before = stack_usage(settings, apps, get_flavor(flavor), dashboard_app(settings, stack))
     assert _sorted(before) == _sorted(plan_usage(build_plan(run)))
@@ -43,7 +43,7 @@ def test_the_table_lists_the_warnings(plan_stack):
     assert "Warnings (2):" in table
     assert "- zone dev.example.com: 12 record sets, near gangplank:limits.recordsPerZone = 14" in table
     assert "Warnings" not in render_table(plan_stack("dev"))
-    assert "- edge public: 6 Ingresses, past gangplank:limits.ingressesPerEdge = 5" in render_markdown(
+    assert "- edge public: 8 Ingresses, past gangplank:limits.ingressesPerEdge = 5" in render_markdown(
         plan_stack("dev", limits=NEAR))
 
 

@@ -24,6 +24,10 @@ from components.inputs.settings import Limits, known_stacks
 from tests.conftest import ROOT, make_settings
 
 
+DEV = {"private_domain": "internal.dev.example.com", "private_allowed_cidrs": ["10.10.0.0/16", "172.20.0.0/22"]}
+"""What the dev stack sets that the counts depend on (Pulumi.dev.yaml)."""
+
+
 def usage_of(settings, apps_path: str = str(ROOT / "apps.yaml"), stack: str = "dev") -> dict[tuple[str, str], int]:
     apps = load_catalogue(apps_path, settings, stack, known_stacks(ROOT))
     found = stack_usage(settings, apps, get_flavor(settings.flavor), dashboard_app(settings, stack))
@@ -37,24 +41,26 @@ def test_the_defaults_are_the_documented_quotas():
 
 
 def test_the_dev_stack_is_counted_from_its_decisions():
-    usage = usage_of(make_settings(private_domain="internal.dev.example.com"))
+    usage = usage_of(make_settings(**DEV))
     # Public zone: SOA + NS, two ACM validation CNAMEs, and an alias + marker for each of its 4 hosts.
     assert usage[(RECORDS_PER_ZONE, "zone dev.example.com")] == 2 + 2 + 2 * 4
     # Private zone: SOA + NS, and 4 hosts (grafana, deploy, admin, the dashboard).
     assert usage[(RECORDS_PER_ZONE, "zone internal.dev.example.com")] == 2 + 2 * 4
-    # shop and shop-api share a host: a minion each and the host's master (F5 flavor).
-    assert usage[(INGRESSES_PER_EDGE, "edge public")] == 6
+    # shop and shop-api share a host: a minion each and the host's master (F5 flavor); so do partner-api and
+    # its health route (allow-listed, monitored): docs, preview, 2 + 1, 2 + 1.
+    assert usage[(INGRESSES_PER_EDGE, "edge public")] == 8
     assert usage[(INGRESSES_PER_EDGE, "edge private")] == 4
     assert usage[(NAMES_PER_CERTIFICATE, "certificate for dev.example.com")] == 2
     assert usage[(CERTIFICATES_PER_LOAD_BALANCER, "load balancer of edge public")] == 1
 
 
 def test_wildcard_mode_makes_a_zone_cost_what_its_wildcard_costs():
-    usage = usage_of(make_settings(private_domain="internal.dev.example.com", dns_records="wildcard",
+    usage = usage_of(make_settings(**DEV, dns_records="wildcard",
                                    dualstack=True))
     # SOA + NS, the validation CNAMEs, and the wildcard's A + AAAA with their markers: no per-host record.
     assert usage[(RECORDS_PER_ZONE, "zone dev.example.com")] == 2 + 2 + 4
-    assert usage[(RECORDS_PER_ZONE, "zone internal.dev.example.com")] == 2 + 4
+    # The private edge admits only IPv4 blocks: its wildcard has no AAAA (nor a marker for one).
+    assert usage[(RECORDS_PER_ZONE, "zone internal.dev.example.com")] == 2 + 2
 
 
 def _judged(count: int, limit: str = RECORDS_PER_ZONE, value: int = 100, mode: str = "perHost"):
@@ -103,7 +109,7 @@ def test_certificate_quotas_are_enforced(limit):
 
 
 LOW_LIMITS = {
-    # dev: 12 record sets in dev.example.com, 6 Ingresses on the public edge, 2 names per certificate, and one
+    # dev: 12 record sets in dev.example.com, 8 Ingresses on the public edge, 2 names per certificate, and one
     # certificate per load balancer: each near (or, for the controller, past) these limits, none past a quota.
     RECORDS_PER_ZONE: 14, INGRESSES_PER_EDGE: 5, NAMES_PER_CERTIFICATE: 2, CERTIFICATES_PER_LOAD_BALANCER: 1,
 }
@@ -114,7 +120,7 @@ def test_a_stack_configured_near_each_limit_plans_with_warnings(plan_stack):
     found = {(w["limit"], w["subject"]): w for w in plan["warnings"]}
     assert found[(RECORDS_PER_ZONE, "zone dev.example.com")]["count"] == 12
     assert (RECORDS_PER_ZONE, "zone internal.dev.example.com") not in found  # 10 of 14: not near
-    assert found[(INGRESSES_PER_EDGE, "edge public")]["count"] == 6
+    assert found[(INGRESSES_PER_EDGE, "edge public")]["count"] == 8
     assert "past gangplank:limits.ingressesPerEdge" in found[(INGRESSES_PER_EDGE, "edge public")]["message"]
     assert {subject for limit, subject in found if limit == NAMES_PER_CERTIFICATE} == {
         "certificate for dev.example.com", "certificate for internal.dev.example.com"}
