@@ -109,6 +109,11 @@ def mocked_runtime(
         runtime_settings.ROOT.set(None)
 
 
+SETTLE_EVERY = 500
+"""Declarations between two chances for the registrations so far to complete (see `_DeclarationWatch.settle`)."""
+SETTLE_TIMEOUT_S = 10.0
+
+
 class _DeclarationWatch:
     """Notes resource constructors that run inside an apply callback or after the program returned.
 
@@ -118,10 +123,34 @@ class _DeclarationWatch:
     length of one run, and puts both back afterwards.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.depth = 0
         self.returned = False
         self.late: list[LateDeclaration] = []
+        self.loop = loop
+        """The run's loop, to let registrations proceed while the program declares (`settle`); None: never."""
+        self.declared = 0
+
+    def settle(self) -> None:
+        """Let the registrations declared so far complete, as an invoke in the program would.
+
+        A Python program declares everything before its event loop runs, so each resource's
+        pending registration (its coroutines, its inputs) waits for the last one: at 5,000 apps
+        more memory than the plan itself. The SDK pumps the loop the same way whenever the program
+        calls an invoke synchronously (pulumi/runtime/sync_await.py `_sync_await`), so a program
+        cannot tell. A registration still pending after the timeout (one waiting for something
+        not declared yet) is left to the end of the run, and so is every later one.
+        """
+        loop = self.loop
+        if loop is None or loop.is_running() or self.returned:
+            return
+        manager = runtime_settings._get_rpc_manager()
+        loop.run_until_complete(asyncio.sleep(0))  # the registrations start: each adds its RPC
+        pending = [task for task in manager.rpcs if not task.done()]
+        if pending:
+            _, still = loop.run_until_complete(asyncio.wait(pending, timeout=SETTLE_TIMEOUT_S))
+            if still:
+                self.loop = None
 
     @contextmanager
     def installed(self) -> Iterator[_DeclarationWatch]:
@@ -146,6 +175,9 @@ class _DeclarationWatch:
                 how = "inside an apply callback" if watch.depth else "after the program's top-level code returned"
                 watch.late.append(LateDeclaration(f"{t}::{name}", how))
             init(resource, *args, **kwargs)
+            watch.declared += 1
+            if watch.declared % SETTLE_EVERY == 0 and not watch.depth:
+                watch.settle()
 
         pulumi.output.Output.apply = watched_apply  # type: ignore[method-assign]
         pulumi.resource.Resource.__init__ = watched_init  # type: ignore[method-assign]
@@ -171,8 +203,8 @@ def run_program(
         values["gangplank:appsFile"] = apps_path
     values.update(config_overrides or {})
     tune_planner_process()
-    watch = _DeclarationWatch()
-    with mocked_runtime(stack, values, config.secret_keys, mode=mode) as (monitor, loop), watch.installed():
+    with mocked_runtime(stack, values, config.secret_keys, mode=mode) as (monitor, loop), \
+            _DeclarationWatch(loop).installed() as watch:
         runpy.run_path(str(Path(project_dir) / "__main__.py"), run_name="__main__")
         watch.returned = True
         # Everything the program declared lives until the run ends: later collections need not walk it.

@@ -23,7 +23,6 @@ from components.inputs.problems import InputError
 from components.inputs.settings import Limits, known_stacks
 from tests.conftest import ROOT, make_settings
 
-
 DEV = {"private_domain": "internal.dev.example.com", "private_allowed_cidrs": ["10.10.0.0/16", "172.20.0.0/22"]}
 """What the dev stack sets that the counts depend on (Pulumi.dev.yaml)."""
 
