@@ -38,6 +38,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from benchmarks.catalogue import generate_apps
+from benchmarks.report import human_duration
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
@@ -285,13 +286,6 @@ def ingress_monitor_controller(monitors: int) -> dict[str, float]:
 # -- output --------------------------------------------------------------------------------
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
-
 
 def render_budget(rows: Sequence[Budget]) -> str:
     header = (f"{'N':>5} {'dns':<8} {'operation':<12} | {'r53 chg':>7} {'list':>6} {'getchg':>6} {'other':>6} "
@@ -303,8 +297,8 @@ def render_budget(rows: Sequence[Budget]) -> str:
         lines.append(
             f"{b.n:>5} {b.mode:<8} {b.operation:<12} | {c['r53 change']:>7} {c['r53 list']:>6} "
             f"{c['r53 getchange']:>6} {c['r53 other']:>6} {b.route53:>7} | {c['acm']:>4} {c['elbv2']:>5} "
-            f"{c['k8s']:>7} {c['uptimerobot']:>6} | {_duration(s['route53']):>8} {_duration(s['k8s']):>7} "
-            f"{_duration(s['uptimerobot free']):>10} {_duration(s['uptimerobot pro']):>9}")
+            f"{c['k8s']:>7} {c['uptimerobot']:>6} | {human_duration(s['route53']):>8} {human_duration(s['k8s']):>7} "
+            f"{human_duration(s['uptimerobot free']):>10} {human_duration(s['uptimerobot pro']):>9}")
     return "\n".join(lines)
 
 
@@ -320,10 +314,10 @@ def render_comparison(n: int, plan: Mapping[str, Any], ours: Sequence[Budget]) -
         idle = theirs == "idle hour"
         lines.append(
             f"  {theirs:<11}: Route53 ExternalDNS {dns[theirs]['calls']:>7.0f} calls "
-            f"(>= {_duration(dns[theirs]['calls'] / ROUTE53_PER_SECOND)}), gangplank perHost "
+            f"(>= {human_duration(dns[theirs]['calls'] / ROUTE53_PER_SECOND)}), gangplank perHost "
             f"{0 if idle else per_host.route53:>6} / wildcard {0 if idle else wildcard.route53:>4}"
             f"{' (gangplank: none while idle)' if idle else ''}; UptimeRobot IMC {imc[theirs]:>7.0f} calls "
-            f"(>= {_duration(60 * imc[theirs] / UPTIMEROBOT_FREE_PER_MINUTE)} on the free plan), gangplank "
+            f"(>= {human_duration(60 * imc[theirs] / UPTIMEROBOT_FREE_PER_MINUTE)} on the free plan), gangplank "
             f"{0 if idle else per_host.calls['uptimerobot']:>5}")
     return lines
 

@@ -57,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from pulumi.dynamic import Config, ConfigureRequest
 
+from benchmarks.report import human_duration
 from components.uptimerobot import provider as provider_module
 from components.uptimerobot.client import ClientSettings
 from components.uptimerobot.monitor import ownership_tags
@@ -291,13 +292,6 @@ def mean_result(results: list[SimResult]) -> SimResult:
     return SimResult(statistics.fmean(r.seconds for r in results), results[0].calls, sum(r.refused for r in results))
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
-
 
 def wall_time_table(latency_s: float) -> list[str]:
     lines = [
@@ -313,8 +307,8 @@ def wall_time_table(latency_s: float) -> list[str]:
             before = mean_result([simulate_before(n, limit, latency_s, p) for p in PHASES_S])
             after = mean_result([simulate_after(n, limit, latency_s, p) for p in PHASES_S])
             lines.append(
-                f"{plan:<22}{n:>6}{limit:>11} | {_duration(before.seconds):>22}{before.calls:>7} |"
-                f" {_duration(after.seconds):>16}{after.calls:>7}{after.refused:>6} |"
+                f"{plan:<22}{n:>6}{limit:>11} | {human_duration(before.seconds):>22}{before.calls:>7} |"
+                f" {human_duration(after.seconds):>16}{after.calls:>7}{after.refused:>6} |"
                 f" {before.seconds / after.seconds:>7.1f}x"
             )
     return lines
