@@ -9,12 +9,15 @@ by its published rate limit: a lower bound on the operation's wall time (the API
 polling waits, retries and Pulumi's own scheduling only add to it).
 
 Operations: the first `pulumi up` of a stack with N apps (after its preview), adding one app,
-a no-op `pulumi up`, `pulumi refresh`, and `pulumi destroy`. Beside them, the same work done by
-ExternalDNS (DNS) and by IngressMonitorController (monitors), from their documented behaviour.
+a no-op `pulumi up`, `pulumi refresh`, and `pulumi destroy`. Left out: the EC2 reads every program
+run makes (the VPC and its subnets, a few calls per edge whatever N), and that `pulumi up` runs the
+program twice (preview, then update), which doubles the reads made while the program runs. Beside
+them, the same work done by ExternalDNS (DNS) and by IngressMonitorController (monitors), from their
+documented behaviour.
 
 Figures only: nothing here fails on a number (exit 1 only if a plan failed).
 
-    .venv/bin/python benchmarks/api_budget.py            # N = 10, 100, 500, 5000 (about 5 minutes), chart
+    .venv/bin/python benchmarks/api_budget.py            # N = 10, 100, 500, 5000 (about 8 minutes), chart
     .venv/bin/python benchmarks/api_budget.py --quick    # N = 10, 50 (CI), chart in a temp dir
 """
 
@@ -62,9 +65,10 @@ UPTIMEROBOT_PRO_MAX_PER_MINUTE = 5000
 KUBERNETES_CLIENT_QPS = 50
 """pulumi-kubernetes' client: QPS 50, burst 120 by default (provider/pkg/gen/overlays.go `kubeClientSettings`,
 `PULUMI_K8S_CLIENT_QPS`); the API server's own priority-and-fairness limits come on top."""
-GETCHANGE_FIRST_POLL_S = 15
-"""terraform-provider-aws waits 15 s before its first GetChange and polls every 15 s (route53/change_info.go
-`waitChangeInsync`): each record change takes at least that long, in parallel with the others."""
+GETCHANGE_FIRST_POLL_S = 10
+"""terraform-provider-aws waits a random 10-29 s before its first GetChange, then polls every 15 s
+(internal/service/route53/wait.go: `changeMinDelay = 10`, `changeMaxDelay = 30`, `changePollInterval`
+15 s): each record change takes at least 10 s, in parallel with the others."""
 ROUTE53_PAGE = 300
 """Record sets per ListResourceRecordSets page (ExternalDNS provider/aws/aws.go `route53PageSize`)."""
 EXTERNALDNS_BATCH = 1000

@@ -94,8 +94,9 @@ def generate_apps(n: int, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
         if rng.random() < BASIC_AUTH_SHARE:
             app["auth"] = {"basic": {"users": ["alice", "bob"][: 1 + rng.randrange(2)]}}
         if rng.random() < ALLOW_CIDRS_SHARE:
-            # A private app's clients must be inside the private edge's allow-list (10.10.0.0/16 here).
-            app["allowCidrs"] = [f"10.10.{index % 250}.0/24" if visibility == "private" else f"10.{index % 250}.0.0/16"]
+            # A private app's clients must be inside the private edge's allow-list: the office VPN every example
+            # stack admits (172.20.0.0/22).
+            app["allowCidrs"] = [f"172.20.{index % 4}.0/24" if visibility == "private" else f"10.{index % 250}.0.0/16"]
         if rng.random() < MAX_BODY_SHARE:
             app["maxBodySize"] = rng.choice(("4m", "8m", "16m"))
         app["dashboard"] = {"group": team.title()}

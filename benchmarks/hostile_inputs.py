@@ -27,7 +27,8 @@ from components.inputs.problems import InputError
 from components.inputs.settings import Settings
 
 SETTINGS = Settings(public_domain="dev.example.com", vpc_id="vpc-0a1b2c3d4e5f60718",
-                    private_allowed_cidrs=["10.10.0.0/16"])
+                    private_allowed_cidrs=["10.10.0.0/16", "172.20.0.0/22"])
+"""The dev stack's settings as far as the catalogue depends on them (Pulumi.dev.yaml)."""
 APP = "  - name: shop\n    visibility: public\n    service: {name: shop, port: 80}\n"
 
 

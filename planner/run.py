@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import runpy
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -130,27 +131,39 @@ class _DeclarationWatch:
         self.loop = loop
         """The run's loop, to let registrations proceed while the program declares (`settle`); None: never."""
         self.declared = 0
+        self.settles = 0
+        """How many times registrations were let complete part-way (for tests)."""
 
     def settle(self) -> None:
-        """Let the registrations declared so far complete, as an invoke in the program would.
+        """Let the registrations declared so far complete before the program declares more.
 
         A Python program declares everything before its event loop runs, so each resource's
         pending registration (its coroutines, its inputs) waits for the last one: at 5,000 apps
-        more memory than the plan itself. The SDK pumps the loop the same way whenever the program
-        calls an invoke synchronously (pulumi/runtime/sync_await.py `_sync_await`), so a program
-        cannot tell. A registration still pending after the timeout (one waiting for something
-        not declared yet) is left to the end of the run, and so is every later one.
+        more memory than the plan itself. Running the loop part-way through the program is within
+        the SDK's own semantics: it does so whenever a program calls an invoke synchronously
+        (pulumi/runtime/sync_await.py `_sync_await`), though only until that invoke returns. What
+        changes is when apply callbacks run: earlier than under the engine, where registrations
+        finish only as the engine answers. A callback that read state the top-level code changes
+        later would plan differently; none of the program's do, and tests/planner/test_run.py
+        checks that every stack plans the same bytes either way. If a whole `SETTLE_TIMEOUT_S`
+        passes with no registration completing (one waits for something not declared yet), the
+        rest waits for the end of the run, as without settling, and stderr says so.
         """
         loop = self.loop
         if loop is None or loop.is_running() or self.returned:
             return
+        self.settles += 1
         manager = runtime_settings._get_rpc_manager()
         loop.run_until_complete(asyncio.sleep(0))  # the registrations start: each adds its RPC
-        pending = [task for task in manager.rpcs if not task.done()]
-        if pending:
-            _, still = loop.run_until_complete(asyncio.wait(pending, timeout=SETTLE_TIMEOUT_S))
-            if still:
+        pending = {task for task in manager.rpcs if not task.done()}
+        while pending:
+            done, pending = loop.run_until_complete(asyncio.wait(pending, timeout=SETTLE_TIMEOUT_S))
+            if not done:
                 self.loop = None
+                print(f"planner: {len(pending)} registration(s) made no progress in {SETTLE_TIMEOUT_S:g} s (one waits "
+                      "for something not declared yet?); the rest of this run registers at its end, using more memory",
+                      file=sys.stderr)
+                return
 
     @contextmanager
     def installed(self) -> Iterator[_DeclarationWatch]:

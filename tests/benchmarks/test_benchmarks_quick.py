@@ -16,8 +16,9 @@ import pytest
 
 from benchmarks.catalogue import generate_apps, stats, write_catalogue
 from components.inputs.catalog import load_catalogue
-from planner.stackconfig import known_stacks
-from tests.conftest import ROOT, make_settings
+from components.inputs.settings import parse_settings
+from planner.stackconfig import known_stacks, read_stack_config
+from tests.conftest import ROOT, STACKS
 
 NUMBER = r"[0-9][0-9,]*(?:\.[0-9]+)?"
 
@@ -28,11 +29,15 @@ def run_benchmark(script: str, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=300)
 
 
-def test_generated_catalogue_is_valid_and_mixed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stack", STACKS)
+def test_generated_catalogue_is_valid_for_every_example_stack(tmp_path: Path, stack: str) -> None:
     path = write_catalogue(200, tmp_path)
-    settings = make_settings(private_domain="internal.dev.example.com")
-    apps = load_catalogue(str(path), settings, "dev", known_stacks(ROOT))
-    assert len(apps) == 200
+    config = read_stack_config(stack, ROOT)
+    settings = parse_settings(config.values, f"Pulumi.{stack}.yaml", secret_keys=config.secret_keys)
+    assert len(load_catalogue(str(path), settings, stack, known_stacks(ROOT))) == 200
+
+
+def test_generated_catalogue_is_mixed() -> None:
     mix = stats(generate_apps(200))
     assert 0.5 <= mix.public / mix.apps <= 0.7
     assert 0.4 <= mix.deployed / mix.apps <= 0.6

@@ -4,35 +4,64 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from typing import Any
 
 import pulumi
 import pytest
 from pulumi.runtime.stack import wait_for_rpcs
 
 import planner.run as planner_run
+from planner.mocks import RecordingMonitor
 from planner.run import _DeclarationWatch, mocked_runtime, plan
 from tests.conftest import FLAVORS, STACKS
 
 
-def _plan_json(monkeypatch: pytest.MonkeyPatch, stack: str, every: int, **config: str) -> str:
-    monkeypatch.setattr(planner_run, "SETTLE_EVERY", every)
-    return json.dumps(plan(stack, config_overrides={f"gangplank:{k}": v for k, v in config.items()}), sort_keys=True)
+@pytest.fixture
+def settling(monkeypatch: pytest.MonkeyPatch):
+    """settling(every) sets SETTLE_EVERY and returns the run's watches, to check that settling took place."""
+    watches: list[_DeclarationWatch] = []
+    settle = _DeclarationWatch.settle
+
+    def recorded(watch: _DeclarationWatch) -> None:
+        watches.append(watch)
+        settle(watch)
+
+    monkeypatch.setattr(_DeclarationWatch, "settle", recorded)
+
+    def set_every(every: int) -> list[_DeclarationWatch]:
+        monkeypatch.setattr(planner_run, "SETTLE_EVERY", every)
+        watches.clear()
+        return watches
+
+    return set_every
+
+
+def _settled_and_not(settling, stack: str, flavor: str, mode: str = "plan") -> tuple[dict, dict]:
+    overrides = {"gangplank:flavor": flavor}
+    watches = settling(1)  # the example stacks are below SETTLE_EVERY: settle after every resource
+    settled = plan(stack, config_overrides=overrides, mode=mode)
+    # It did settle, from the first declarations to the last, and never gave up.
+    assert len(watches) > 50 and all(w.loop is not None for w in watches), len(watches)
+    assert {w.settles for w in watches[-1:]} == {len(watches)}
+    watches = settling(10**9)
+    unsettled = plan(stack, config_overrides=overrides, mode=mode)
+    assert watches == []
+    return settled, unsettled
 
 
 @pytest.mark.parametrize("stack", STACKS)
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_settling_after_every_declaration_plans_the_same_bytes(monkeypatch, in_project_dir, stack, flavor):
-    # The example stacks are below SETTLE_EVERY: settle after each resource to exercise it at all.
-    assert _plan_json(monkeypatch, stack, 1, flavor=flavor) == _plan_json(monkeypatch, stack, 10**9, flavor=flavor)
+def test_settling_after_every_declaration_plans_the_same_bytes(settling, in_project_dir, stack, flavor):
+    settled, unsettled = _settled_and_not(settling, stack, flavor)
+    assert json.dumps(settled, sort_keys=True) == json.dumps(unsettled, sort_keys=True)
 
 
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("flavor", FLAVORS)
 @pytest.mark.parametrize("mode", ["fresh", "update"])
-def test_settling_keeps_previews_and_what_they_create_in_apply(monkeypatch, in_project_dir, mode):
-    def preview(every: int) -> dict:
-        monkeypatch.setattr(planner_run, "SETTLE_EVERY", every)
-        return plan("dev", mode=mode)
-
-    settled, unsettled = preview(1), preview(10**9)
+def test_settling_keeps_previews_and_what_they_create_in_apply(settling, in_project_dir, stack, flavor, mode):
+    settled, unsettled = _settled_and_not(settling, stack, flavor, mode)
     assert settled == unsettled
     assert settled["preview"]["mode"] == mode
 
@@ -63,15 +92,37 @@ def test_without_a_loop_the_watch_leaves_registrations_to_the_end_as_the_sdk_doe
     assert len(monitor.registrations) == 2
 
 
-def test_a_registration_waiting_for_something_not_declared_yet_stops_the_settling(monkeypatch):
+def test_a_registration_waiting_for_something_not_declared_yet_stops_the_settling(monkeypatch, capsys):
     monkeypatch.setattr(planner_run, "SETTLE_EVERY", 1)
     monkeypatch.setattr(planner_run, "SETTLE_TIMEOUT_S", 0.2)
     with mocked_runtime("dev") as (monitor, loop), _DeclarationWatch(loop).installed() as watch:
         later: asyncio.Future = loop.create_future()
         _bucket("waits", size=pulumi.Output.from_input(later))  # resolved only after the next declaration
         _bucket("next")
-        assert watch.loop is None  # gave up after the timeout: from here on, the SDK's own order
+        assert watch.loop is None  # no progress in the timeout: from here on, the SDK's own order
+        assert "made no progress in 0.2 s" in capsys.readouterr().err
         _bucket("after")
         later.set_result(3)
         loop.run_until_complete(wait_for_rpcs())
     assert {r.name: r.inputs.get("size") for r in monitor.registrations} == {"waits": 3, "next": None, "after": None}
+
+
+class _SlowMonitor(RecordingMonitor):
+    """A monitor that takes 0.15 s to answer each registration, as a loaded machine might."""
+
+    def RegisterResource(self, request: Any) -> Any:
+        time.sleep(0.15)
+        return super().RegisterResource(request)
+
+
+def test_slow_registrations_that_progress_keep_the_settling(monkeypatch):
+    monkeypatch.setattr(planner_run, "SETTLE_EVERY", 40)
+    monkeypatch.setattr(planner_run, "SETTLE_TIMEOUT_S", 0.2)
+    with mocked_runtime("dev", monitor_class=_SlowMonitor) as (monitor, loop), \
+            _DeclarationWatch(loop).installed() as watch:
+        # 40 x 0.15 s on the SDK's few executor threads: about a second, five times the timeout, but every
+        # window of 0.2 s completes some.
+        for index in range(40):
+            _bucket(f"bucket-{index}")
+        assert watch.settles == 1 and watch.loop is not None and len(monitor.registrations) == 40
+        loop.run_until_complete(wait_for_rpcs())
