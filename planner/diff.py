@@ -4,7 +4,7 @@
 or removed, resources added, changed or removed (with the old and new value of every changed
 field), and which of those changes are risky. `render_diff_markdown(diff)` turns that into
 GitHub Markdown: tables, a `> [!WARNING]` alert for the risky parts and a Mermaid chart of the
-affected apps' routes (app -> ingress class -> NLB -> hosted zone); `render_diff_json(diff)`
+affected apps' routes (app -> ingress class -> NLB -> hosted zone); `planner.render.render_json(diff_as_json(diff))`
 into JSON for machines.
 
 All are pure functions of the plans (the JSON contract in DESIGN.md), and deterministic:
@@ -40,7 +40,6 @@ __all__ = [
     "diff_as_json",
     "diff_plans",
     "mermaid_flowchart",
-    "render_diff_json",
     "render_diff_markdown",
 ]
 
@@ -741,11 +740,6 @@ def diff_as_json(diff: PlanDiff) -> dict[str, Any]:
         "resources": resources,
         "risks": [{"kind": r.kind, "subject": r.subject, "message": r.message} for r in diff.risks],
     }
-
-
-def render_diff_json(diff: PlanDiff) -> str:
-    """Stable bytes for the same diff: sorted keys, fixed indentation, trailing newline."""
-    return json.dumps(diff_as_json(diff), indent=2, sort_keys=True) + "\n"
 
 
 # -- Mermaid -----------------------------------------------------------------------------

@@ -100,14 +100,6 @@ def is_unknown(value: Any) -> bool:
     return known_types.is_unknown(value) or (isinstance(value, str) and value == rpc.UNKNOWN)
 
 
-def has_unknown(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(has_unknown(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(has_unknown(v) for v in value)
-    return is_unknown(value)
-
-
 def hosted_zone_id(name: str) -> str:
     """Route53 hosted zone ids are `Z` followed by upper-case letters and digits (13 to 21 of them;
     new zones get 20, e.g. Z0123456789ABCDEFGHIJ)."""
@@ -129,6 +121,15 @@ def nlb_dns_name(namespace: str, name: str) -> str:
 
 
 # -- one answer per resource type, as `pulumi up` leaves it ------------------------------------
+
+
+def expand_record_name(name: str, zone: str) -> str:
+    """terraform-provider-aws route53 record.go, expandRecordName: the zone's name is appended to a
+    record name that does not end with it (a string suffix test, not a label test)."""
+    name, zone = str(name or "").rstrip(".").lower(), str(zone or "").rstrip(".").lower()
+    if not name.endswith(zone):
+        return f"{name}.{zone}" if name else zone
+    return name
 
 
 class _Answers:
@@ -157,7 +158,7 @@ class _Answers:
             return "", dict(args.inputs)
         name = str(raw_name).rstrip(".").lower()
         zone_name = self.zone_names.get(str(zone))
-        fqdn = name if zone_name is None or name.endswith(zone_name) else f"{name}.{zone_name}"
+        fqdn = name if zone_name is None else expand_record_name(name, zone_name)
         return f"{zone}_{name}_{record_type}", {**args.inputs, "name": name, "fqdn": fqdn}
 
     def certificate(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
@@ -367,9 +368,8 @@ class GangplankMocks(pulumi.runtime.Mocks):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         self.mode = mode
-        self.declared: list[Registration] = []
         self.check_failures: list[CheckFailure] = []
-        self._answers = _Answers(self.declared)
+        self._answers = _Answers([])
         self._providers: dict[str, Any] = {}
         self._listed: dict[str, MockSubnet] = {}
         """Subnets a getSubnets call returned, by id: what getSubnet can then be asked about."""
@@ -588,7 +588,6 @@ class RecordingMonitor(MockMonitor):
         self.read_registrations: list[Registration] = []
         """`Resource.get` reads, kept apart: they are not resources this program manages."""
         if isinstance(mocks, GangplankMocks):
-            mocks.declared = self.registrations
             mocks._answers.declared = self.registrations
 
     def _dry_run(self) -> bool:

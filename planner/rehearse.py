@@ -22,10 +22,13 @@ from typing import Any, Literal
 
 from planner.mocks import (
     HELM_RELEASE,
+    MOCK_AVAILABILITY_ZONES,
+    MOCK_SUBNET_LAYOUT,
     NLB_HOSTED_ZONE_IDS,
     UNKNOWN_SHOWN_AS,
     Registration,
     digest,
+    expand_record_name,
     load_balancer_services,
     nlb_dns_name,
 )
@@ -39,7 +42,6 @@ SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 LBC_PREFIX = "service.beta.kubernetes.io/aws-load-balancer-"
-AVAILABILITY_ZONES = ("a", "b", "c")
 
 # EC2 API reference, CreateSecurityGroup (GroupDescription) and IpRange/Ipv6Range (Description):
 # "Constraints: Up to 255 characters in length. Allowed characters are a-z, A-Z, 0-9, spaces, and
@@ -69,15 +71,6 @@ class Rejected(Exception):
 
 def _dns(name: Any) -> str:
     return str(name or "").rstrip(".").lower()
-
-
-def expand_record_name(name: str, zone: str) -> str:
-    """terraform-provider-aws route53 record.go, expandRecordName: the zone's name is appended to a
-    record name that does not end with it (a string suffix test, not a label test)."""
-    name, zone = _dns(name), _dns(zone)
-    if not name.endswith(zone):
-        return f"{name}.{zone}" if name else zone
-    return name
 
 
 def _check_record_in_zone(name: str, zone: str) -> None:
@@ -123,11 +116,11 @@ class _Replay:
         self.elbv2 = boto3.client("elbv2", region_name=region)
         self.translate: dict[str, str] = {}
         self.zones: dict[str, tuple[str, bool]] = {}
+        """Emulated zone id -> (name, private)."""
         self.reachable: set[str] = set()
         """Public zones that public DNS reaches: adopted ones, stand-ins for parents outside the plan, and
         zones delegated to from a reachable zone by a replayed NS record (or by hand, in the config)."""
         self.delegated_by_hand = delegated_by_hand
-        """Emulated zone id -> (name, private)."""
         self.validated: set[str] = set()
         """Emulated certificate ARNs whose DNS validation passed."""
         self.load_balancers: dict[str, tuple[str, str]] = {}
@@ -156,10 +149,10 @@ class _Replay:
             ipv6 = vpc["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
             prefix = ipv6.split("::")[0]
             subnets = []
-            network = self.vpc_cidr.split("/")[0].rsplit(".", 2)[0]
-            for index, zone in enumerate(AVAILABILITY_ZONES):
+            [public_cidrs] = [cidrs for role, cidrs, _ in MOCK_SUBNET_LAYOUT if role == "public"]
+            for index, (zone, cidr) in enumerate(zip(MOCK_AVAILABILITY_ZONES, public_cidrs, strict=True)):
                 subnet = self.ec2.create_subnet(
-                    VpcId=vpc["VpcId"], CidrBlock=f"{network}.{index * 16}.0/20",
+                    VpcId=vpc["VpcId"], CidrBlock=cidr,
                     AvailabilityZone=f"{self.region}{zone}", Ipv6CidrBlock=f"{prefix[:-1]}{index}::/64")["Subnet"]
                 subnets.append(subnet["SubnetId"])
             self.vpcs[vpc_id] = vpc["VpcId"]
@@ -334,14 +327,14 @@ class _Replay:
         for index, service in enumerate(services):
             label = f"{reg.label} (Service #{index + 1}: its NLB, as the AWS Load Balancer Controller builds it)"
             try:
-                lines.append(Line("accepted", label, self._load_balancer(reg, namespace, service)))
+                lines.append(Line("accepted", label, self._load_balancer(namespace, service)))
             except Rejected as err:
                 lines.append(Line("rejected", label, str(err)))
             except Exception as err:
                 lines.append(Line("rejected", label, _aws_error(err)))
         return lines
 
-    def _load_balancer(self, reg: Registration, namespace: str, service: Mapping[str, Any]) -> str:
+    def _load_balancer(self, namespace: str, service: Mapping[str, Any]) -> str:
         annotations = self.value(service.get("annotations") or {})
 
         def annotation(suffix: str, default: str = "") -> str:
@@ -452,7 +445,7 @@ class _Replay:
         if aliases:
             alias = aliases[0]
             target, target_zone = self.value(alias["name"]), self.value(alias["zoneId"])
-            self._check_alias_target(name, record_type, zone_id, _dns(target), target_zone)
+            self._check_alias_target(record_type, _dns(target), target_zone)
             rrset["AliasTarget"] = {"DNSName": target, "HostedZoneId": target_zone,
                                     "EvaluateTargetHealth": bool(alias.get("evaluateTargetHealth"))}
         else:
@@ -485,7 +478,7 @@ class _Replay:
         self.translate[str(inputs["zoneId"])] = zone_id
         return zone_id
 
-    def _check_alias_target(self, name: str, record_type: str, zone_id: str, target: str, target_zone: str) -> None:
+    def _check_alias_target(self, record_type: str, target: str, target_zone: str) -> None:
         """An alias must point at something that exists in the target hosted zone: a load balancer whose
         DNS name and canonical hosted zone id match, or a record in that Route53 zone (AWS API reference,
         AliasTarget; Route53 answers InvalidChangeBatch "... the alias target name does not lie within the
@@ -605,10 +598,11 @@ def rehearse(registrations: list[Registration], region: str, vpc_cidr: str,
 def rehearse_run(run: Any) -> list[Line]:
     """`rehearse` for a `planner.run.ProgramRun` in `plan` mode (the region from its `aws:region`)."""
     from planner.mocks import MOCK_VPC_CIDR
+    from planner.rollout import delegated_by_hand
 
     return rehearse([*run.monitor.registrations, *run.monitor.read_registrations],
                     run.config.get("aws:region") or "us-east-1", MOCK_VPC_CIDR,
-                    str(run.config.get("gangplank:publicZoneDelegated", "")).lower() == "true")
+                    delegated_by_hand(run.config))
 
 
 def render_rehearsal(lines: list[Line]) -> str:

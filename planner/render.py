@@ -199,12 +199,6 @@ def resource_groups(plan: Mapping[str, Any]) -> tuple[list[str], list[tuple[str,
     return groups, sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
-def resource_counts(plan: dict[str, Any]) -> list[tuple[str, int]]:
-    """Declared resources by type token, most numerous first."""
-    counts = Counter(resource["type"] for resource in plan["resources"])
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-
-
 # -- the table -------------------------------------------------------------------------------
 
 Cell = str | Sequence[str]
@@ -217,7 +211,7 @@ def warning_lines(plan: dict[str, Any]) -> list[str]:
         else []
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[Cell]], indent: str = "  ",
+def table(header: Sequence[str], rows: Sequence[Sequence[Cell]], indent: str = "  ",
            right: Sequence[int] = ()) -> list[str]:
     """A plain-text table; a cell given as a list of lines makes its row that many lines high."""
     cells = [[[c] if isinstance(c, str) else list(c) or [""] for c in row] for row in rows]
@@ -257,7 +251,7 @@ def render_table(plan: dict[str, Any], wide: bool = False) -> str:
     if edges:
         lines.append(f"{plural(len(edges), 'edge')}:")
         if wide:
-            lines += _table(["edge", "class", "visibility", "admits", "load balancer", "apps"],
+            lines += table(["edge", "class", "visibility", "admits", "load balancer", "apps"],
                             [[e["edge"], e["class"], e["visibility"], admits(e["cidrs"]), e["loadBalancer"] or "-",
                               e["apps"]] for e in edges])
         else:
@@ -282,7 +276,7 @@ def _apps_section(plan: dict[str, Any], wide: bool) -> list[str]:
         lines += ["(no apps in this stack)", ""]
     elif wide:
         lines += [f"{plural(len(apps), 'app')}:"]
-        lines += _table(
+        lines += table(
             ["app", "edges", "class", "URL", "hosts", "namespace", "backend", "protections", "monitor"],
             [[str(a.get("name")), shown(a.get("edges") or a.get("visibility")), shown(a.get("ingressClass")),
               shown(a.get("url")), shown(a.get("hosts")), shown(a.get("namespace")), shown(a.get("backend")),
@@ -290,11 +284,11 @@ def _apps_section(plan: dict[str, Any], wide: bool) -> list[str]:
         lines.append("")
     else:
         lines += [f"{plural(len(apps), 'app')}:"]
-        lines += _table(["app", "edge", "URL", "namespace", "monitor"],
+        lines += table(["app", "edge", "URL", "namespace", "monitor"],
                         [[str(a.get("name")), shown(a.get("edges") or a.get("visibility")), shown(a.get("url")),
                           shown(a.get("namespace")), monitor_text(a, with_reason=False)] for a in apps])
         lines.append("")
-        lines += _table(["app", "backend", "protections"],
+        lines += table(["app", "backend", "protections"],
                         [[str(a.get("name")), shown(a.get("backend")), list(a.get("protections") or ["-"])]
                          for a in apps])
         lines.append("")
@@ -324,14 +318,14 @@ def _resources_section(plan: dict[str, Any]) -> list[str]:
         sums.update(per)
     table_rows.append(["all types", str(total), *(str(sums[g]) for g in groups)])
     lines = [f"{plural(total, 'resource')} by type, and what they belong to:"]
-    lines += _table(["type", "total", *groups], table_rows, right=range(1, 2 + len(groups)))
+    lines += table(["type", "total", *groups], table_rows, right=range(1, 2 + len(groups)))
     return lines
 
 
 # -- Markdown --------------------------------------------------------------------------------
 
 
-def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
+def _mdtable(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
     align = ["---:" if i in right else "---" for i in range(len(header))]
     return ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|",
             *("| " + " | ".join(row) + " |" for row in rows)]
@@ -359,13 +353,13 @@ def render_markdown(plan: dict[str, Any]) -> str:
                                            for piece, literal in value) for label, value in facts] + [""]
     edges = edge_rows(plan)
     if edges:
-        lines += _md_table(["edge", "class", "visibility", "admits", "load balancer", "apps"],
+        lines += _mdtable(["edge", "class", "visibility", "admits", "load balancer", "apps"],
                            [[code(e["edge"]), code(e["class"]), plain(e["visibility"]), admits(e["cidrs"], code),
                              _md(e["loadBalancer"] or "-"), e["apps"]] for e in edges])
         lines.append("")
     apps = plan.get("apps") or []
     if apps:
-        lines += _md_table(
+        lines += _mdtable(
             ["app", "edges", "URL", "namespace", "backend", "protections", "monitor"],
             [[code(a.get("name")), _md(shown(a.get("edges") or a.get("visibility"))), _md(shown(a.get("url"))),
               _md(shown(a.get("namespace"))), _md(shown(a.get("backend"))),
@@ -381,7 +375,7 @@ def render_markdown(plan: dict[str, Any]) -> str:
     groups, rows = resource_groups(plan)
     total = sum(count for _, count, _ in rows)
     lines += [f"{plural(total, 'resource')} by type, and what they belong to:", ""]
-    lines += _md_table(["type", "total", *groups],
+    lines += _mdtable(["type", "total", *groups],
                        [[code(type_), str(count), *(str(per[g] or "-") for g in groups)] for type_, count, per in rows],
                        right=range(1, 2 + len(groups)))
     lines += warning_lines(plan)

@@ -34,6 +34,8 @@ from urllib.parse import urlsplit
 
 from components.uptimerobot.client import RATE_ENV_VAR
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
+from planner.mocks import UNKNOWN_SHOWN_AS
+from planner.render import table
 
 FREE_PLAN_RATE_PER_MINUTE = 10
 """UptimeRobot's API rate on the free plan (API v3 documentation, "Rate limits": 10 requests a minute)."""
@@ -305,7 +307,7 @@ def delegations(plan: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
             continue
         for zone in zones:
             same_name = _dns_name(inputs.get("name")) == _dns_name((zone.get("inputs") or {}).get("name"))
-            if same_name and inputs.get("zoneId") not in (zone.get("id"), None, "[unknown]"):
+            if same_name and inputs.get("zoneId") not in (zone.get("id"), None, UNKNOWN_SHOWN_AS):
                 found[label(zone)].append(record)
     return found
 
@@ -327,7 +329,7 @@ def _roles(provider: Mapping[str, Any]) -> list[Any] | None:
 def _role_arn(entry: Any) -> str | None:
     if isinstance(entry, Mapping):
         arn = entry.get("roleArn", entry.get("role_arn"))
-        return str(arn) if arn not in (None, "", "[unknown]") else None
+        return str(arn) if arn not in (None, "", UNKNOWN_SHOWN_AS) else None
     return None
 
 
@@ -364,6 +366,11 @@ DELEGATED_BY_HAND = "gangplank:publicZoneDelegated"
 """Stack config saying the parent already delegates to the public zone this stack creates (set up by hand)."""
 
 
+def delegated_by_hand(config: Mapping[str, Any]) -> bool:
+    """Whether the stack config says its public zone is delegated by hand (`gangplank:publicZoneDelegated`)."""
+    return str(config.get(DELEGATED_BY_HAND, "")).lower() == "true"
+
+
 def find_blockers(plan: Mapping[str, Any], config: Mapping[str, Any],
                   environ: Mapping[str, str]) -> list[Blocker]:
     """Preconditions of a first `pulumi up` of this plan that cannot hold, with what to do.
@@ -371,7 +378,7 @@ def find_blockers(plan: Mapping[str, Any], config: Mapping[str, Any],
     `config` is the stack config the program ran with (`namespace:key` -> value); only keys are read,
     and the one flag that says a zone is delegated by hand."""
     config_keys = set(config)
-    delegated_by_hand = str(config.get(DELEGATED_BY_HAND, "")).lower() == "true"
+    by_hand = delegated_by_hand(config)
     resources = plan["resources"]
     by_label = {label(r): r for r in resources}
     blockers: list[Blocker] = []
@@ -382,7 +389,7 @@ def find_blockers(plan: Mapping[str, Any], config: Mapping[str, Any],
         validations = _validations_in_zone(plan, zone)
         if _options(zone).get("import"):
             continue  # an adopted zone is already delegated (or its owner knows it is not)
-        if delegated_by_hand:
+        if by_hand:
             continue  # the stack says the parent delegates to it already
         records = delegated.get(label(zone), [])
         usable = []
@@ -764,9 +771,6 @@ def render_rollout_table(report: Mapping[str, Any]) -> str:
                  duration_text(a["monitoredAfterSeconds"]) if a["monitoredAfterSeconds"] is not None else "-",
                  " -> ".join(n.split("::")[1] for n in a["chain"]) + (" (blocked)" if a["blockers"] else ""))
                 for a in apps]
-        header = ("app", "adds", "done after", "monitored after", "chain")
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         lines += ["", "Adding one app to the running stack:"]
-        lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-                  for row in [header, tuple("-" * w for w in widths), *rows]]
+        lines += table(("app", "adds", "done after", "monitored after", "chain"), rows)
     return "\n".join(lines) + "\n"

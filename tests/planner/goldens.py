@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from planner.diff import diff_plans, render_diff_json, render_diff_markdown
-from planner.render import render_markdown, render_table
+from planner.diff import diff_as_json, diff_plans, render_diff_markdown
+from planner.render import render_json, render_markdown, render_table
 
 GOLDEN = Path(__file__).parent / "golden"
 INPUTS = ("base.json", "head.json")
@@ -38,7 +38,7 @@ def render_goldens() -> dict[str, str]:
     diff = diff_plans(base, head)
     return {
         "diff.md": render_diff_markdown(diff),
-        "diff.json": render_diff_json(diff),
+        "diff.json": render_json(diff_as_json(diff)),
         "empty.md": render_diff_markdown(diff_plans(base, copy.deepcopy(base))),
         "table.txt": render_table(head),
         "table-wide.txt": render_table(head, wide=True),

@@ -29,9 +29,9 @@ from planner.diff import (
     diff_as_json,
     diff_plans,
     mermaid_flowchart,
-    render_diff_json,
     render_diff_markdown,
 )
+from planner.render import render_json
 from tests.conftest import ROOT
 from tests.planner.goldens import GOLDEN, INPUTS, load_plan, render_goldens
 
@@ -235,7 +235,7 @@ def test_output_does_not_depend_on_order(base: dict[str, Any], head: dict[str, A
 
 
 def test_json_diff(golden_diff: PlanDiff) -> None:
-    data = json.loads(render_diff_json(golden_diff))
+    data = json.loads(render_json(diff_as_json(golden_diff)))
     assert data["counts"] == {"apps": {"added": 1, "changed": 3, "removed": 1},
                               "resources": {"added": 4, "changed": 7, "removed": 6}}
     apps = {app["name"]: app for app in data["apps"]}
@@ -256,7 +256,7 @@ def test_json_diff_does_not_depend_on_order(base: dict[str, Any], head: dict[str
     rng = random.Random(7)
     rng.shuffle(shuffled["apps"])
     rng.shuffle(shuffled["resources"])
-    assert render_diff_json(diff_plans(base, shuffled)) == render_diff_json(diff_plans(base, head))
+    assert render_json(diff_as_json(diff_plans(base, shuffled))) == render_json(diff_as_json(diff_plans(base, head)))
 
 
 def test_other_base_stack_is_named(base: dict[str, Any], head: dict[str, Any]) -> None:
@@ -303,13 +303,13 @@ def test_a_kubernetes_secret_never_shows_its_contents(base: dict[str, Any]) -> N
     secret = next(r for r in head["resources"] if r["name"] == "admin-htpasswd")
     secret["inputs"]["data"]["htpasswd"] = "alice:$2b$10$leaked"
     diff = diff_plans(base, head)
-    markdown, as_json = render_diff_markdown(diff), render_diff_json(diff)
+    markdown, as_json = render_diff_markdown(diff), render_json(diff_as_json(diff))
     assert "`data.htpasswd`: `[secret]` → `[secret]`" in markdown
     assert "leaked" not in markdown and "leaked" not in as_json
     # Added or removed whole, its contents are hidden too.
     removed = diff_plans(head, {**head, "resources": [r for r in head["resources"] if r["name"] != "admin-htpasswd"]})
     assert removed.resources[0].base_inputs["data"] == SECRET
-    assert "leaked" not in render_diff_json(removed)
+    assert "leaked" not in render_json(diff_as_json(removed))
 
 
 @pytest.mark.parametrize(("old", "new"), [
@@ -325,7 +325,7 @@ def test_an_input_secret_on_either_side_is_secret_on_both(base: dict[str, Any], 
     diff = diff_plans(before, after)
     [monitor] = diff.resources
     assert monitor.input_changes and {(c.old, c.new) for c in monitor.input_changes} == {(SECRET, SECRET)}
-    assert "hunter2" not in render_diff_markdown(diff) + render_diff_json(diff)
+    assert "hunter2" not in render_diff_markdown(diff) + render_json(diff_as_json(diff))
 
 
 def test_long_values_are_cut_where_they_differ(base: dict[str, Any]) -> None:
