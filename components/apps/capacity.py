@@ -101,29 +101,29 @@ def stack_usage(settings: Settings, apps: Sequence[ResolvedApp], flavor: Flavor,
     wildcards = wildcard_edges(settings.dns_records)
     edges = settings.all_edges()
 
-    def record_cost(edge: str) -> int:
-        # AAAA (and its marker) only where IPv6 clients can reach the edge, as `Host` declares them.
-        return host_record_count(takes_ipv6_clients(edges[edge], settings.dualstack))
+    # AAAA (and its marker) only where IPv6 clients can reach the edge, as `Host` declares them.
+    record_cost = {name: host_record_count(takes_ipv6_clients(edge, settings.dualstack))
+                   for name, edge in edges.items()}
 
     records: Counter[str] = Counter()
     for visibility in BUILT_IN_EDGES:
         zone = settings.domain_for(visibility)
-        records[zone] += ZONE_OWN_RECORDS + (record_cost(wildcards[visibility]) if visibility in wildcards else 0)
+        records[zone] += ZONE_OWN_RECORDS + (record_cost[wildcards[visibility]] if visibility in wildcards else 0)
     # ACM validates both certificates in the public zone: one CNAME each (apex and wildcard share it).
     records[settings.public_domain] += len(BUILT_IN_EDGES)
 
-    ingresses: Counter[str] = Counter({edge: 0 for edge in settings.all_edges()})
+    ingresses: Counter[str] = Counter({edge: 0 for edge in edges})
     for group in groups:
         shared = shared_hosts(group)
         for app in group:
             for unit in ingress_units(app, flavor, shared):
                 ingresses[unit.edge] += 1
         for share in host_shares(group, flavor).values():
-            if share.shared and flavor.shared_host_mode == "mergeable":
+            if share.needs_master(flavor):
                 ingresses[share.edge] += 1  # the host's master Ingress
-            zone_has_wildcard = wildcards.get(_visibility_of(share.edge, settings)) == share.edge
+            zone_has_wildcard = wildcards.get(edges[share.edge].visibility) == share.edge
             if not served_by_wildcard(share.host, share.zone_domain, zone_has_wildcard):
-                records[share.zone_domain] += record_cost(share.edge)
+                records[share.zone_domain] += record_cost[share.edge]
 
     usage = [Usage(RECORDS_PER_ZONE, f"zone {zone}", count) for zone, count in records.items()]
     usage += [Usage(INGRESSES_PER_EDGE, f"edge {edge}", count) for edge, count in ingresses.items()]
@@ -131,12 +131,8 @@ def stack_usage(settings: Settings, apps: Sequence[ResolvedApp], flavor: Flavor,
         apex, alternatives = certificate_names(settings.domain_for(visibility))
         usage.append(Usage(NAMES_PER_CERTIFICATE, f"certificate for {apex}", 1 + len(alternatives)))
     usage += [Usage(CERTIFICATES_PER_LOAD_BALANCER, f"load balancer of edge {edge}", CERTIFICATES_PER_EDGE)
-              for edge in settings.all_edges()]
+              for edge in edges]
     return usage
-
-
-def _visibility_of(edge: str, settings: Settings) -> str:
-    return settings.all_edges()[edge].visibility
 
 
 # -- judging -------------------------------------------------------------------------------

@@ -79,8 +79,7 @@ def https_backend(app: ResolvedApp) -> str | None:
 
 def merge_role(flavor: Flavor, unit: IngressUnit, shares: Mapping[str, HostShare]) -> str | None:
     """A minion when the flavor joins a shared host's Ingresses through a master."""
-    shared = any(shares[host].shared for host in unit.hosts if host in shares)
-    return "minion" if shared and flavor.shared_host_mode == "mergeable" else None
+    return "minion" if any(shares[host].needs_master(flavor) for host in unit.hosts if host in shares) else None
 
 
 def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool = False) -> AppIntent:

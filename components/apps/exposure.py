@@ -49,7 +49,7 @@ def legacy_host(share: HostShare, apps: Mapping[str, ResolvedApp]) -> bool:
 def needs_host(share: HostShare, target: EdgeTarget) -> tuple[bool, bool]:
     """(own records, master Ingress): what a host declares; a host with neither needs no component."""
     own_records = not served_by_wildcard(share.host, share.zone_domain, bool(target.wildcard_records))
-    master = share.shared and target.flavor.shared_host_mode == "mergeable"
+    master = share.needs_master(target.flavor)
     return own_records, master
 
 

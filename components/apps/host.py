@@ -176,7 +176,7 @@ class Host(pulumi.ComponentResource):
             aliases = [pulumi.Alias(name=child_name, parent=args.legacy_parent)] if args.legacy_parent else None
             return child_name, pulumi.ResourceOptions(parent=self, aliases=aliases, **more)  # type: ignore[arg-type]
 
-        if share.shared and target.flavor.shared_host_mode == "mergeable":
+        if share.needs_master(target.flavor):
             master, opts = child("master", depends_on=list(target.controllers_ready))
             k8s.networking.v1.Ingress(master, **_k8s_args(master_ingress_manifest(share, target, args.visibility)),
                                       opts=opts)

@@ -70,16 +70,14 @@ class HostShare:
         """More than one Ingress on the host: mergeable flavors then need a master."""
         return len(self.members) > 1
 
+    def needs_master(self, flavor: Flavor) -> bool:
+        """Whether the flavor joins this host's Ingresses through a master Ingress (and minions)."""
+        return self.shared and flavor.shared_host_mode == "mergeable"
+
 
 def needs_probe_access(app: ResolvedApp) -> bool:
     """Whether UptimeRobot's probes must be let through an allow-list to the app's health path."""
     return app.monitored and bool(app.app.allow_cidrs)
-
-
-def monitor_host(app: ResolvedApp) -> str | None:
-    """The host the app's uptime monitor checks, if it has one."""
-    route = app.monitor_route
-    return route.host if app.monitored and route is not None else None
 
 
 def shared_hosts(apps: Iterable[ResolvedApp]) -> set[str]:
@@ -89,10 +87,8 @@ def shared_hosts(apps: Iterable[ResolvedApp]) -> set[str]:
     for app in apps:
         for host in dict.fromkeys(host for route in app.routes for host in route.hosts):
             count[host] = count.get(host, 0) + 1
-        if needs_probe_access(app):
-            host = monitor_host(app)
-            assert host is not None
-            count[host] = count.get(host, 0) + 1
+        if needs_probe_access(app) and app.monitor_route is not None:
+            count[app.monitor_route.host] = count.get(app.monitor_route.host, 0) + 1
     return {host for host, n in count.items() if n > 1}
 
 

@@ -83,10 +83,9 @@ class Subnet:
 
 @dataclass(frozen=True)
 class SecurityGroupRule:
-    """One rule of the NLB's security group, as `aws.vpc.SecurityGroupIngressRule` takes it."""
+    """One ingress rule of the NLB's security group (clients to the NLB), as `aws.vpc.SecurityGroupIngressRule`
+    takes it; the group has no egress rules (see `security_group_rules`)."""
 
-    direction: str
-    """`ingress` (clients to the NLB); the group has no egress rules (see `security_group_rules`)."""
     port: int
     """TCP port."""
     cidr: str
@@ -102,7 +101,7 @@ class SecurityGroupRule:
         """Stable, unique suffix of the rule's resource name, e.g. `in-443-ipv4-10-0-0-0-16`."""
         family = "ipv6" if self.ipv6 else "ipv4"
         cidr = re.sub(r"[^0-9a-fA-F]+", "-", self.cidr).strip("-") or "0"
-        return f"{'in' if self.direction == 'ingress' else 'out'}-{self.port}-{family}-{cidr}"
+        return f"in-{self.port}-{family}-{cidr}"
 
 
 # -- decisions (pure) --------------------------------------------------------------------
@@ -143,7 +142,7 @@ def security_group_rules(edge: Edge, dualstack: bool = False) -> list[SecurityGr
     nothing. What reaches the controller pods is decided at the pods: the LBC's backend rules and the
     controller's NetworkPolicy.
     """
-    return [SecurityGroupRule("ingress", port, cidr, f"{edge.name} clients to the NLB listener {port}")
+    return [SecurityGroupRule(port, cidr, f"{edge.name} clients to the NLB listener {port}")
             for cidr in client_cidrs(edge, dualstack) for port in LB_PORTS]
 
 

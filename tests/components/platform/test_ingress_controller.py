@@ -214,8 +214,8 @@ def test_an_ipv6_only_allow_list_needs_a_dualstack_load_balancer() -> None:
 def test_rule_names_are_unique_and_stable() -> None:
     all_rules = security_group_rules(Edge("private", "private", tuple(ALLOWED)), dualstack=True)
     assert len({rule.role for rule in all_rules}) == len(all_rules) == 3 * 2
-    assert SecurityGroupRule("ingress", 443, "::/0").role == "in-443-ipv6-0"
-    assert SecurityGroupRule("ingress", 80, "10.10.0.0/16").role == "in-80-ipv4-10-10-0-0-16"
+    assert SecurityGroupRule(443, "::/0").role == "in-443-ipv6-0"
+    assert SecurityGroupRule(80, "10.10.0.0/16").role == "in-80-ipv4-10-10-0-0-16"
 
 
 # -- whose PROXY header counts -----------------------------------------------------------
