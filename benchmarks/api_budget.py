@@ -36,12 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from benchmarks.catalogue import generate_apps
+from benchmarks.catalogue import dump_apps, generate_apps
 from benchmarks.report import human_duration
+from planner.rollout import FREE_PLAN_RATE_PER_MINUTE, PAID_PLAN_MAX_RATE_PER_MINUTE, PAID_PLAN_RATE_PER_MONITOR
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
@@ -57,11 +56,6 @@ OPERATIONS = ("first up", "add one app", "no-op up", "refresh", "destroy")
 ROUTE53_PER_SECOND = 5
 """Route53: "All requests: five requests per second per AWS account" (Route 53 Developer Guide, "Quotas",
 "Quotas on API requests"); ChangeResourceRecordSets for one zone also waits for the zone's previous change."""
-UPTIMEROBOT_FREE_PER_MINUTE = 10
-"""UptimeRobot API v3 "Rate limits": FREE plan 10 req/min."""
-UPTIMEROBOT_PRO_PER_MONITOR = 2
-UPTIMEROBOT_PRO_MAX_PER_MINUTE = 5000
-"""PRO plans: monitor limit x 2 req/min, at most 5,000 req/min (same page). Taken for a plan sized to the monitors."""
 KUBERNETES_CLIENT_QPS = 50
 """pulumi-kubernetes' client: QPS 50, burst 120 by default (provider/pkg/gen/overlays.go `kubeClientSettings`,
 `PULUMI_K8S_CLIENT_QPS`); the API server's own priority-and-fairness limits come on top."""
@@ -84,14 +78,6 @@ UPTIMEROBOT_PAGE = 200
 
 # -- what each resource costs, per API and operation ----------------------------------------
 
-@dataclass(frozen=True)
-class Cost:
-    """API calls of one resource for one operation: `{api: calls}`."""
-
-    calls: Mapping[str, int] = field(default_factory=dict)
-
-
-APIS = ("r53 change", "r53 list", "r53 getchange", "r53 other", "acm", "elbv2", "k8s", "uptimerobot")
 ROUTE53_APIS = ("r53 change", "r53 list", "r53 getchange", "r53 other")
 
 # A Route53 record through pulumi-aws (terraform-provider-aws internal/service/route53/record.go):
@@ -185,7 +171,7 @@ EXTRA_APP = {"name": "zz-new-app", "namespace": "storefront", "visibility": "pub
 
 def write_catalogue(apps: list[dict[str, Any]], path: Path) -> Path:
     with path.open("w", encoding="utf-8") as handle:
-        yaml.safe_dump({"apps": apps}, handle, default_flow_style=None, sort_keys=False)
+        dump_apps(apps, handle)
     return path
 
 
@@ -208,13 +194,13 @@ class Budget:
 
     def seconds(self) -> dict[str, float]:
         """Lower bound on wall time per rate-limited API (seconds)."""
-        pro = min(UPTIMEROBOT_PRO_MAX_PER_MINUTE, UPTIMEROBOT_PRO_PER_MONITOR * max(self.monitors, 1))
+        pro = min(PAID_PLAN_MAX_RATE_PER_MINUTE, PAID_PLAN_RATE_PER_MONITOR * max(self.monitors, 1))
         changes = self.calls["r53 change"]
         return {
             # Every Route53 call shares the account's 5/s; a record change also waits for its first poll.
             "route53": self.route53 / ROUTE53_PER_SECOND + (GETCHANGE_FIRST_POLL_S if changes else 0),
             "k8s": self.calls["k8s"] / KUBERNETES_CLIENT_QPS,
-            "uptimerobot free": 60 * self.calls["uptimerobot"] / UPTIMEROBOT_FREE_PER_MINUTE,
+            "uptimerobot free": 60 * self.calls["uptimerobot"] / FREE_PLAN_RATE_PER_MINUTE,
             "uptimerobot pro": 60 * self.calls["uptimerobot"] / pro,
         }
 
@@ -321,7 +307,7 @@ def render_comparison(n: int, plan: Mapping[str, Any], ours: Sequence[Budget]) -
             f"(>= {human_duration(dns[theirs]['calls'] / ROUTE53_PER_SECOND)}), gangplank perHost "
             f"{0 if idle else per_host.route53:>6} / wildcard {0 if idle else wildcard.route53:>4}"
             f"{' (gangplank: none while idle)' if idle else ''}; UptimeRobot IMC {imc[theirs]:>7.0f} calls "
-            f"(>= {human_duration(60 * imc[theirs] / UPTIMEROBOT_FREE_PER_MINUTE)} on the free plan), gangplank "
+            f"(>= {human_duration(60 * imc[theirs] / FREE_PLAN_RATE_PER_MINUTE)} on the free plan), gangplank "
             f"{0 if idle else per_host.calls['uptimerobot']:>5}")
     return lines
 
@@ -350,7 +336,7 @@ def chart(rows: Sequence[Budget], comparisons: Mapping[int, Mapping[str, Any]], 
                                  for n in sizes]),
         ("gangplank: refresh", [pick[(n, "perHost", "refresh")].seconds()["uptimerobot free"] / 60 for n in sizes]),
         ("IMC: one idle hour", [ingress_monitor_controller(pick[(n, "perHost", "first up")].monitors)["idle hour"]
-                                / UPTIMEROBOT_FREE_PER_MINUTE for n in sizes]),
+                                / FREE_PLAN_RATE_PER_MINUTE for n in sizes]),
     ):
         right.plot(sizes, [max(v, 0.01) for v in values], "o-", label=name)
     right.set(xscale="log", yscale="log", xlabel="apps", ylabel="minutes of the free plan's 10 calls/min",
@@ -379,8 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"API budget: calls per API and operation, stack {STACK}, plans of generated catalogues "
           f"(benchmarks/catalogue.py); lower bounds on wall time from the published rate limits "
           f"(Route53 {ROUTE53_PER_SECOND}/s per account plus a {GETCHANGE_FIRST_POLL_S} s first GetChange poll, "
-          f"Kubernetes client {KUBERNETES_CLIENT_QPS}/s, UptimeRobot free {UPTIMEROBOT_FREE_PER_MINUTE}/min, "
-          f"PRO {UPTIMEROBOT_PRO_PER_MONITOR}/min per monitor)", flush=True)
+          f"Kubernetes client {KUBERNETES_CLIENT_QPS}/s, UptimeRobot free {FREE_PLAN_RATE_PER_MINUTE}/min, "
+          f"PRO {PAID_PLAN_RATE_PER_MONITOR}/min per monitor)", flush=True)
     rows: list[Budget] = []
     plans: dict[int, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="gangplank-budget-") as scratch:

@@ -63,10 +63,9 @@ from components.uptimerobot.client import ClientSettings
 from components.uptimerobot.monitor import ownership_tags
 from components.uptimerobot.pacing import RateBudget
 from components.uptimerobot.provider import API_KEY_CONFIG, API_URL_CONFIG, MonitorProvider
+from planner.rollout import FREE_PLAN_RATE_PER_MINUTE, PAID_PLAN_MAX_RATE_PER_MINUTE, PAID_PLAN_RATE_PER_MONITOR
 from tests.fakes.uptimerobot import FakeUptimeRobot, load_spec
 
-FREE_PLAN_PER_MINUTE = 10
-PAID_PLAN_MAX_PER_MINUTE = 5000
 WORKERS = 4  # pulumi.dynamic.__main__: grpc.server(ThreadPoolExecutor(max_workers=4))
 API_KEY = "benchmark-key"
 
@@ -302,8 +301,9 @@ def wall_time_table(latency_s: float) -> list[str]:
     ]
     lines.append("-" * len(lines[1]))
     for n in (250, 5000):
-        for plan, limit in (("free", FREE_PLAN_PER_MINUTE),
-                            (f"paid ({n} monitors)", min(2 * n, PAID_PLAN_MAX_PER_MINUTE))):
+        for plan, limit in (("free", FREE_PLAN_RATE_PER_MINUTE),
+                            (f"paid ({n} monitors)", min(PAID_PLAN_RATE_PER_MONITOR * n,
+                                                         PAID_PLAN_MAX_RATE_PER_MINUTE))):
             before = mean_result([simulate_before(n, limit, latency_s, p) for p in PHASES_S])
             after = mean_result([simulate_after(n, limit, latency_s, p) for p in PHASES_S])
             lines.append(

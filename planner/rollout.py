@@ -39,6 +39,9 @@ from planner.render import table
 
 FREE_PLAN_RATE_PER_MINUTE = 10
 """UptimeRobot's API rate on the free plan (API v3 documentation, "Rate limits": 10 requests a minute)."""
+PAID_PLAN_RATE_PER_MONITOR = 2
+PAID_PLAN_MAX_RATE_PER_MINUTE = 5000
+"""Paid plans: the plan's monitor limit x 2 requests a minute, at most 5,000 (same page)."""
 
 ZONE = "aws:route53/zone:Zone"
 RECORD = "aws:route53/record:Record"

@@ -43,7 +43,7 @@ def _settled_and_not(settling, stack: str, flavor: str, mode: str = "plan") -> t
     settled = plan(stack, config_overrides=overrides, mode=mode)
     # It did settle, from the first declarations to the last, and never gave up.
     assert len(watches) > 50 and all(w.loop is not None for w in watches), len(watches)
-    assert {w.settles for w in watches[-1:]} == {len(watches)}
+    assert watches[-1].settles == len(watches)
     watches = settling(10**9)
     unsettled = plan(stack, config_overrides=overrides, mode=mode)
     assert watches == []
