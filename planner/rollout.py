@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from components.uptimerobot.client import RATE_ENV_VAR
+from components.inputs.problems import InputError, Problem
+from components.uptimerobot.client import RATE_ENV_VAR, ceiling_from_env
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
 from planner.mocks import UNKNOWN_SHOWN_AS
 from planner.render import table
@@ -470,9 +471,12 @@ def _is_component(resource: Mapping[str, Any]) -> bool:
 
 def rate_per_minute(environ: Mapping[str, str]) -> int:
     """The UptimeRobot request rate to model: the provider paces on the API's own headers, which a plan
-    cannot know, so the optional ceiling if set, else the slowest plan's (free)."""
-    raw = environ.get(RATE_ENV_VAR, "").strip()
-    return int(raw) if raw.isdigit() and int(raw) > 0 else FREE_PLAN_RATE_PER_MINUTE
+    cannot know, so the optional ceiling if set (read as the provider reads it), else the slowest plan's (free)."""
+    try:
+        ceiling = ceiling_from_env(environ)
+    except ValueError as err:
+        raise InputError([Problem("environment", None, f"variable {RATE_ENV_VAR}", str(err))]) from None
+    return ceiling.requests if ceiling is not None else FREE_PLAN_RATE_PER_MINUTE
 
 
 def parallelism(environ: Mapping[str, str]) -> int:

@@ -141,15 +141,12 @@ def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
             data = handle.read(info.st_size + 1)  # one byte more: a file that grew since is seen to be
+            if info.st_size < len(data) <= max_bytes:  # it grew while being read: the rest, within the bound
+                data += handle.read(max_bytes + 1 - len(data))
     except OSError as err:
         raise YamlFileError(path, None, f"cannot read the file: {err.strerror or err}") from None
     if len(data) > max_bytes:
         raise too_large
-    if len(data) > info.st_size:  # it grew while being read: read what is there now, within the bound
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise too_large
     return decode_text(data, path)
 
 

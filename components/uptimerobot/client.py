@@ -89,13 +89,14 @@ class CreateOutcomeUnknown(UptimeRobotError):
     """
 
 
-def ceiling_from_env() -> RateLimit | None:
-    """``UPTIMEROBOT_RATE_PER_MINUTE`` as a fixed ceiling, or None when unset (the default).
+def ceiling_from_env(environ: Mapping[str, str] | None = None) -> RateLimit | None:
+    """``UPTIMEROBOT_RATE_PER_MINUTE`` (of `environ`, default the process's) as a fixed ceiling, or None when
+    unset (the default).
 
     The API's own headers pace every call; the ceiling only keeps this process further below
     them, e.g. to leave room for other tools using the same key.
     """
-    raw = os.environ.get(RATE_ENV_VAR, "").strip()
+    raw = (os.environ if environ is None else environ).get(RATE_ENV_VAR, "").strip()
     if not raw:
         return None
     try:

@@ -159,7 +159,6 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
     ) -> None:
-        self.ceiling = ceiling
         self._clock, self._wall = clock, wall
         self._budget = RateBudget()
         self._cond = threading.Condition()

@@ -75,6 +75,7 @@ def probe_addresses(path: Path = PINNED_FILE) -> tuple[str, ...]:
     return _pinned(path)
 
 
+@functools.cache
 def probe_cidrs(path: Path = PINNED_FILE) -> tuple[str, ...]:
     """The probe addresses as CIDR blocks (``3.12.251.153/32``, ``2a01:4f8:c0c:83fa::1/128``)."""
     return tuple(str(ipaddress.ip_network(address)) for address in probe_addresses(path))
@@ -105,6 +106,7 @@ def refresh(source: str = SOURCE_URL, output: Path = PINNED_FILE, *, timeout_s: 
     output.write_text(render(addresses, source=source, date=today, how=["how: downloaded from the source."]),
                       encoding="utf-8")
     _pinned.cache_clear()
+    probe_cidrs.cache_clear()
     return addresses
 
 

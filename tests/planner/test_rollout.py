@@ -253,3 +253,14 @@ def test_cli_diff_shows_the_rollout_section(cached_run, tmp_path, capsys):
     assert main(["--stack", "prod", "--diff", str(path)]) == 0
     out = capsys.readouterr().out
     assert "#### Rollout (modeled)" in out and "1 created, 0 updated, 0 deleted" in out
+
+
+@pytest.mark.parametrize("raw", ["fast", "0", "-5"])
+def test_a_rate_ceiling_the_provider_would_refuse_is_an_input_error_not_the_free_rate(raw):
+    from components.inputs.problems import InputError
+    from planner.rollout import rate_per_minute
+
+    with pytest.raises(InputError, match="UPTIMEROBOT_RATE_PER_MINUTE"):
+        rate_per_minute({"UPTIMEROBOT_RATE_PER_MINUTE": raw})
+    assert rate_per_minute({"UPTIMEROBOT_RATE_PER_MINUTE": " 120 "}) == 120
+    assert rate_per_minute({}) == 10
