@@ -347,8 +347,12 @@ def outputs_from_api(monitor: Mapping[str, Any], written: Mapping[str, Any] | No
 
 def _agrees(monitor: Mapping[str, Any], written: Mapping[str, Any]) -> bool:
     """Whether the API's monitor shows every managed input as ``written`` has it."""
-    outs = outputs_from_api(monitor, written)
-    return all(_canonical(name, outs.get(name)) == _canonical(name, written.get(name)) for name in INPUT_FIELDS)
+    return _same_inputs(outputs_from_api(monitor, written), written)
+
+
+def _same_inputs(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two sets of inputs agree on every managed input, each compared in its canonical form."""
+    return all(_canonical(name, a.get(name)) == _canonical(name, b.get(name)) for name in INPUT_FIELDS)
 
 
 def _desired(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -839,5 +843,4 @@ def _same_answer(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None, writt
     """Two reads show the same managed state (both gone counts)."""
     if a is None or b is None:
         return a is None and b is None
-    outs_a, outs_b = outputs_from_api(a, written), outputs_from_api(b, written)
-    return all(_canonical(name, outs_a.get(name)) == _canonical(name, outs_b.get(name)) for name in INPUT_FIELDS)
+    return _same_inputs(outputs_from_api(a, written), outputs_from_api(b, written))
