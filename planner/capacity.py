@@ -24,12 +24,8 @@ from components.apps.capacity import (
     judge,
 )
 from components.inputs.settings import Settings
+from planner.resource_types import CERTIFICATE, HELM_RELEASE, INGRESS, RECORD, ZONE
 
-ZONE = "aws:route53/zone:Zone"
-RECORD = "aws:route53/record:Record"
-INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
-CERTIFICATE = "aws:acm/certificate:Certificate"
-RELEASE = "kubernetes:helm.sh/v3:Release"
 CONTROLLER_PARENT = "gangplank:platform:IngressController::"
 ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:")
 
@@ -58,7 +54,7 @@ def plan_usage(plan: Mapping[str, Any]) -> list[Usage]:
               for r in resources if r["type"] == CERTIFICATE]
     usage += [Usage(CERTIFICATES_PER_LOAD_BALANCER, f"load balancer of edge {_edge_of_release(r)}",
                     len(set(_acm_arns(r["inputs"].get("values")))))
-              for r in resources if r["type"] == RELEASE and str(r.get("parent")).startswith(CONTROLLER_PARENT)]
+              for r in resources if r["type"] == HELM_RELEASE and str(r.get("parent")).startswith(CONTROLLER_PARENT)]
     return usage
 
 

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from planner.markdown import MAX_VALUE_CHARS, one_line
 from planner.markdown import code as _code
 from planner.markdown import plain as _plain
+from planner.resource_types import ZONE
 
 __all__ = [
     "AppDiff",
@@ -47,7 +48,6 @@ SECRET = "[secret]"
 # Inputs of these types that never show, whatever the plan holds (type -> top-level input keys).
 ALWAYS_SECRET_INPUTS = {"kubernetes:core/v1:Secret": ("data", "stringData")}
 
-ZONE_TYPE = "aws:route53/zone:Zone"
 MONITOR_TYPE = "pulumi-python:dynamic/uptimerobot:Monitor"
 # What carries traffic for every app of a stack: touching one touches them all. Any part of an
 # IngressController component counts (its SG rules decide who reaches the NLB); Helm releases and
@@ -478,7 +478,7 @@ def _risks(apps: tuple[AppDiff, ...], resources: tuple[ResourceDiff, ...]) -> tu
             if owner not in unmonitored:  # already said at the app's level
                 risks.append(Risk("monitor", resource.name, f"Uptime monitor {what} is deleted."))
         controller = _controller_of(resource)
-        if resource.type == ZONE_TYPE:
+        if resource.type == ZONE:
             risks.append(Risk("zone", resource.name, f"Hosted zone {what} is {verb}."))
         elif controller is not None:
             by_controller.setdefault(controller, []).append(resource)

@@ -38,6 +38,8 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
+from planner.resource_types import HELM_RELEASE
+
 Mode = Literal["plan", "fresh", "update"]
 MODES: tuple[Mode, ...] = ("plan", "fresh", "update")
 
@@ -67,7 +69,6 @@ NLB_HOSTED_ZONE_IDS = {
     "eu-central-1": "Z3F0SRJ5LGBH90",
 }
 
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 LBC_CLASS = "service.k8s.aws/nlb"
 """`loadBalancerClass` the AWS Load Balancer Controller acts on (its docs, "NLB" / service annotations)."""

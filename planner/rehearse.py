@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from planner.mocks import (
-    HELM_RELEASE,
     MOCK_AVAILABILITY_ZONES,
     MOCK_SUBNET_LAYOUT,
     NLB_HOSTED_ZONE_IDS,
@@ -32,15 +31,18 @@ from planner.mocks import (
     load_balancer_services,
     nlb_dns_name,
 )
+from planner.resource_types import (
+    CERTIFICATE,
+    EGRESS_RULE,
+    HELM_RELEASE,
+    INGRESS_RULE,
+    RECORD,
+    SECURITY_GROUP,
+    VALIDATION,
+    ZONE,
+)
 
 Outcome = Literal["accepted", "rejected", "skipped"]
-ZONE = "aws:route53/zone:Zone"
-RECORD = "aws:route53/record:Record"
-CERTIFICATE = "aws:acm/certificate:Certificate"
-VALIDATION = "aws:acm/certificateValidation:CertificateValidation"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 LBC_PREFIX = "service.beta.kubernetes.io/aws-load-balancer-"
 
 # EC2 API reference, CreateSecurityGroup (GroupDescription) and IpRange/Ipv6Range (Description):

@@ -37,6 +37,7 @@ from components.uptimerobot.client import RATE_ENV_VAR, ceiling_from_env
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
 from planner.mocks import UNKNOWN_SHOWN_AS
 from planner.render import table
+from planner.resource_types import CERTIFICATE, MONITOR, RECORD, VALIDATION, ZONE
 
 FREE_PLAN_RATE_PER_MINUTE = 10
 """UptimeRobot's API rate on the free plan (API v3 documentation, "Rate limits": 10 requests a minute)."""
@@ -44,12 +45,6 @@ PAID_PLAN_RATE_PER_MONITOR = 2
 PAID_PLAN_MAX_RATE_PER_MINUTE = 5000
 """Paid plans: the plan's monitor limit x 2 requests a minute, at most 5,000 (same page)."""
 
-ZONE = "aws:route53/zone:Zone"
-RECORD = "aws:route53/record:Record"
-CERTIFICATE = "aws:acm/certificate:Certificate"
-VALIDATION = "aws:acm/certificateValidation:CertificateValidation"
-MONITOR = "pulumi-python:dynamic/uptimerobot:Monitor"
-AWS_PROVIDER = "pulumi:providers:aws"
 
 DEFAULT_PARALLEL = 16
 """`pulumi up`'s default parallelism is 4 x GOMAXPROCS (pulumi pkg/cmd/pulumi/operations/up.go,
