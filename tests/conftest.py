@@ -19,6 +19,9 @@ from tests.reference import missing_documents_message, missing_reference_documen
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("dev", "staging", "prod")
 FLAVORS = ("nginx-inc", "ingress-nginx")
+"""The Ingress flavors (tests of Ingress objects run for each)."""
+GATEWAY_FLAVORS = ("envoy-gateway",)
+"""The Gateway API flavors (tests/components/flavors/test_envoy_gateway.py and the gateway tests beside the others)."""
 KUBERNETES_VERSION = "1.33"
 
 # Public and private apps, an existing Service and an image, auth and no auth, and two apps

@@ -188,11 +188,12 @@ def _format_problem(value: str, fmt: str) -> str | None:
 def _walk(value: Any, schema: Mapping[str, Any], path: str, cel_rules: bool = True) -> Iterator[Violation]:
     if value is None:
         if not schema.get("nullable"):
-            yield Violation(path, f"Invalid value: \"null\": {path} in body must be of type {schema.get('type')}")
+            yield Violation(path, f"Invalid value: \"null\": {path.lstrip('.')} in body must be of type "
+                                  f"{schema.get('type')}")
         return
     if not _type_ok(value, schema):
         wanted = "integer or string" if schema.get("x-kubernetes-int-or-string") else schema.get("type")
-        yield Violation(path, f"Invalid value: {value!r}: {path} in body must be of type {wanted}")
+        yield Violation(path, f"Invalid value: {value!r}: {path.lstrip('.')} in body must be of type {wanted}")
         return
     yield from _value_checks(value, schema, path)
     for sub in schema.get("allOf") or []:

@@ -38,6 +38,7 @@ from components.flavors.traffic import (
     network_policy_manifest,
 )
 from tests.conftest import FLAVORS as FLAVOR_NAMES
+from tests.conftest import GATEWAY_FLAVORS
 from tests.conftest import validate_kubernetes
 from tests.reference import F5_VALUES_SCHEMA
 
@@ -644,8 +645,8 @@ def test_charts_are_pinned() -> None:
 def test_get_flavor() -> None:
     assert get_flavor("nginx-inc").shared_host_mode == "mergeable"
     assert get_flavor("ingress-nginx").shared_host_mode == "native"
-    assert set(FLAVORS) == set(FLAVOR_NAMES)
-    with pytest.raises(ValueError, match="known: ingress-nginx, nginx-inc"):
+    assert set(FLAVORS) == set(FLAVOR_NAMES) | set(GATEWAY_FLAVORS)
+    with pytest.raises(ValueError, match="known: envoy-gateway, ingress-nginx, nginx-inc"):
         get_flavor("traefik")
 
 
