@@ -163,8 +163,8 @@ def template_keys(node: Any, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...
     keys = set()
     if isinstance(node, dict):
         for key, value in node.items():
-            keys.add(prefix + (key,))
-            keys |= template_keys(value, prefix + (key,))
+            keys.add((*prefix, key))
+            keys |= template_keys(value, (*prefix, key))
     return keys
 
 

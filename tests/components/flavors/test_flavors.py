@@ -38,8 +38,7 @@ from components.flavors.traffic import (
     network_policy_manifest,
 )
 from tests.conftest import FLAVORS as FLAVOR_NAMES
-from tests.conftest import GATEWAY_FLAVORS
-from tests.conftest import validate_kubernetes
+from tests.conftest import GATEWAY_FLAVORS, validate_kubernetes
 from tests.reference import F5_VALUES_SCHEMA
 
 CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-0000-4000-8000-0123456789ab"
