@@ -75,7 +75,7 @@ def backend(app: ResolvedApp) -> tuple[str, int]:
 
 
 def basic_auth_secret_name(app: ResolvedApp) -> str | None:
-    return f"{app.name}-basic-auth" if app.app.auth is not None else None
+    return f"{app.name}-basic-auth" if app.app.basic_auth is not None else None
 
 
 def https_backend(app: ResolvedApp) -> str | None:
@@ -212,8 +212,8 @@ def monitor_args(app: ResolvedApp, stack: str, password: pulumi.Input[str] | Non
 def protections(app: ResolvedApp) -> list[str]:
     """What stands between a client and the app, in a few words each (for people reading a plan)."""
     found = []
-    if app.app.auth is not None:
-        users = len(app.app.auth.basic.users)
+    if app.app.basic_auth is not None:
+        users = len(app.app.basic_auth.users)
         found.append(f"basic auth ({users} user{'s' if users != 1 else ''})")
     if app.app.allow_cidrs:
         cidrs = len(app.app.allow_cidrs)
@@ -264,7 +264,7 @@ def inventory(app: ResolvedApp, targets: Mapping[str, EdgeTarget], monitor_id: A
         "monitorSkipped": app.monitor_skipped,
         "dashboardName": app.dashboard_name,
         "dashboardGroup": app.dashboard_group,
-        "basicAuthUsers": list(app.app.auth.basic.users) if app.app.auth else [],
+        "basicAuthUsers": list(app.app.basic_auth.users) if app.app.basic_auth else [],
     }
 
 
@@ -305,7 +305,7 @@ class ExposedApp(pulumi.ComponentResource):
 
         self.passwords = None
         self.monitor_password: pulumi.Output[str] | None = None
-        if app.app.auth is not None:
+        if app.app.basic_auth is not None:
             depends += self._basic_auth(name, app, list(unit_flavors.values()), routed)
 
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
@@ -370,8 +370,8 @@ class ExposedApp(pulumi.ComponentResource):
         its checks can pass; that password goes to the monitor only, as a secret, and is not among the app's
         `passwords`.
         """
-        assert app.app.auth is not None
-        users = list(app.app.auth.basic.users)
+        assert app.app.basic_auth is not None
+        users = list(app.app.basic_auth.users)
         child = pulumi.ResourceOptions(parent=self)
         passwords = {
             user: random.RandomPassword(f"{name}-password-{user}", length=PASSWORD_LENGTH, special=False, opts=child)
@@ -390,7 +390,7 @@ class ExposedApp(pulumi.ComponentResource):
                                           passwords))
         gateway_flavor = next((flavor for flavor in flavors if is_gateway(flavor)), None)
         if gateway_flavor is not None:
-            users = {user: passwords[user] for user in app.app.auth.basic.users}
+            users = {user: passwords[user] for user in app.app.basic_auth.users}
             secrets.append(self._htpasswd(f"{name}-route-htpasswd", route_secret_name(app, False), app,
                                           gateway_flavor, users))
             if any(unit.health for unit in routed):

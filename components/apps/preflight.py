@@ -34,17 +34,17 @@ def child_resources(app: ResolvedApp, units: Sequence[str], routed: bool = False
         names += [(kind, f"{unit}-{role}", ["name"]) for unit in units for kind, role in ROUTE_ROLES.items()]
         names += [("ForecastleApp", f"{app.name}-dashboard", ["name"]), ("BackendTLSPolicy", f"{app.name}-backend-tls",
                                                                           ["name"])]
-        if app.app.auth is not None:
+        if app.app.basic_auth is not None:
             names += [("Secret", f"{app.name}-route-htpasswd", ["name"]), ("Secret", f"{app.name}-health-htpasswd",
                                                                              ["name"])]
     else:
         names = [("Ingress", unit, ["name"]) for unit in units]
     if app.app.deploy is not None:
         names += [("Deployment", f"{app.name}-deployment", ["name"]), ("Service", f"{app.name}-service", ["name"])]
-    if app.app.auth is not None:
+    if app.app.basic_auth is not None:
         names.append(("Secret", f"{app.name}-htpasswd", ["name"]))
         names += [("RandomPassword", f"{app.name}-password-{user}", ["auth", "basic", "users", position])
-                  for position, user in enumerate(app.app.auth.basic.users)]
+                  for position, user in enumerate(app.app.basic_auth.users)]
         if app.monitored:
             names.append(("RandomPassword", f"{app.name}-monitor-password", ["monitor"]))
     if app.monitored:

@@ -54,7 +54,7 @@ def route_intent(intent: AppIntent, app: ResolvedApp, health: bool) -> AppIntent
     everyone stays so there), and reads the Secret that holds the monitor's login.
     """
     allowed = intent.allow_cidrs if app.app.allow_cidrs else []
-    secret = route_secret_name(app, health) if app.app.auth is not None else None
+    secret = route_secret_name(app, health) if app.app.basic_auth is not None else None
     return dataclasses.replace(intent, allow_cidrs=list(allowed), basic_auth_secret=secret)
 
 

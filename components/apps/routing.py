@@ -91,7 +91,7 @@ def needs_health_route(app: ResolvedApp) -> bool:
     There the monitor's own login opens the health path alone (it is in no other route's htpasswd), and
     UptimeRobot's addresses join the allow-list there only.
     """
-    protected = app.app.auth is not None or bool(app.app.allow_cidrs)
+    protected = app.app.basic_auth is not None or bool(app.app.allow_cidrs)
     routed = any(path_is_under(app.app.health_path, path) for path in app.app.paths)
     return app.monitored and protected and routed and app.monitor_route is not None
 

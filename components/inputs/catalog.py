@@ -25,6 +25,7 @@ from pydantic.alias_generators import to_camel
 
 from components.inputs.fieldtypes import LABEL_RE, AllowList, HostName, Label, UrlPath, text
 from components.inputs.problems import InputError, Problem, app_subject, shown
+from components.inputs.shaping import CanaryCookie, CanaryHeader, ExternalAuth, Sticky
 from components.inputs.settings import MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Edge, Settings, Visibility
 from components.inputs.yamlfile import LineDict, YamlFileError, YamlIssue, line_of, load_yaml, plain, start_line
 
@@ -142,10 +143,35 @@ class BasicAuth(_Strict):
 
 
 class Auth(_Strict):
-    """Authentication the ingress controller enforces."""
+    """Authentication the ingress controller enforces: exactly one of `basic` and `external`."""
 
-    basic: BasicAuth
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["basic"]}, {"required": ["external"]}]})
+
+    basic: BasicAuth | None = None
     """HTTP basic authentication."""
+    external: ExternalAuth | None = None
+    """An external authentication service (e.g. oauth2-proxy) asked about every request; combines with
+    `allowCidrs` (the allow-list is checked first)."""
+
+
+class Canary(_Strict):
+    """A second backend that receives a share of the app's traffic: by `weight`, and always for requests with the
+    `header` or the `cookie`, which win over the weight."""
+
+    model_config = ConfigDict(json_schema_extra=_EXACTLY_ONE_OF_SERVICE_AND_DEPLOY)
+
+    service: ServiceRef | None = None
+    """An existing Service (in the app's namespace) that serves the canary. Exactly one of `service` and `deploy`."""
+    deploy: Deploy | None = None
+    """An image to deploy for the canary (Deployment and Service `<app>-canary`). Exactly one of `service` and
+    `deploy`."""
+    weight: Annotated[int, Field(ge=0, le=100)] = 0
+    """Percent of the other requests sent to the canary (0-100); default 0: only the header and the cookie reach
+    it."""
+    header: CanaryHeader | None = None
+    """A request header that always selects the canary."""
+    cookie: CanaryCookie | None = None
+    """A cookie whose value `always` selects the canary (and `never` the app)."""
 
 
 class App(_Strict):
@@ -190,10 +216,26 @@ class App(_Strict):
     """Authentication in front of the app; default none."""
     allow_cidrs: AllowList = []
     """Only these client CIDR blocks may reach the app; default everyone who reaches the load balancer."""
+    canary: Canary | None = None
+    """A second backend that takes a share of the traffic (canary and A/B routing); the monitor keeps watching
+    the app's own backend."""
+    sticky: Sticky | None = None
+    """Session affinity by cookie: a client keeps reaching the pod that served it first."""
     max_body_size: Annotated[str, Field(pattern=r"^[0-9]{1,10}[kKmMgG]?$")] | None = None
     """Largest request body accepted, nginx syntax (`10m`); default the controller's (1m)."""
     stacks: Annotated[list[Label], Field(min_length=1)] | None = None
     """Stacks (environments) the app exists in; default every stack (an empty list is refused: remove the app)."""
+
+
+    @property
+    def basic_auth(self) -> BasicAuth | None:
+        """The app's basic auth, if it asks for it."""
+        return self.auth.basic if self.auth is not None else None
+
+    @property
+    def external_auth(self) -> ExternalAuth | None:
+        """The app's external authentication service, if it asks for one."""
+        return self.auth.external if self.auth is not None else None
 
 
 class Catalogue(_Strict):
@@ -374,7 +416,8 @@ def entry_problems(app: App) -> list[tuple[list[str | int], str]]:
     if app.deploy is not None and not app.name[0].isalpha():
         found.append((["name"], f"'{app.name}' must start with a letter: a deployed app gets a Service of its name, "
                                 "and Service names start with a letter"))
-    users = app.auth.basic.users if app.auth else []
+    found += shaping_problems(app)
+    users = app.basic_auth.users if app.basic_auth else []
     for position, user in enumerate(users):
         if user in users[:position]:
             found.append((["auth", "basic", "users", position], f"user '{user}' is listed twice"))
@@ -389,6 +432,44 @@ def entry_problems(app: App) -> list[tuple[list[str | int], str]]:
         found.append((["monitor", "keyword"], "a KEYWORD monitor needs the keyword to look for"))
     if monitor.type != "KEYWORD" and monitor.keyword is not None:
         found.append((["monitor", "keyword"], "a keyword applies only to monitors of type KEYWORD"))
+    return found
+
+
+CANARY_SUFFIX = "-canary"
+"""A deployed canary's Deployment and Service are `<app>-canary`."""
+
+
+def shaping_problems(app: App) -> list[tuple[list[str | int], str]]:
+    """Rules across the fields of `auth`, `canary` and `sticky` (components/inputs/shaping.py)."""
+    found: list[tuple[list[str | int], str]] = []
+    if app.auth is not None and (app.auth.basic is None) == (app.auth.external is None):
+        found.append((["auth"], "basic auth and external auth together are refused: a client would need both a "
+                                "password and the auth service's session; give one of 'basic' and 'external'"
+                      if app.auth.basic else "give one of 'basic' and 'external'"))
+    canary = app.canary
+    if canary is not None:
+        if (canary.service is None) == (canary.deploy is None):
+            which = "both" if canary.service else "neither"
+            found.append((["canary", "service"], "give exactly one of 'service' (an existing Service) and 'deploy' "
+                                                 f"(an image to run) for the canary; found {which}"))
+        header = canary.header
+        if header is not None and (header.value is None) == (header.pattern is None):
+            found.append((["canary", "header"], "give exactly one of 'value' (the exact value that selects the "
+                                                "canary) and 'pattern' (a regular expression)"))
+        main, second = app.service or app.deploy, canary.service or canary.deploy
+        if main is not None and second is not None and main.protocol != second.protocol:
+            found.append((["canary", "service" if canary.service else "deploy", "protocol"],
+                          f"the canary speaks {second.protocol} and the app {main.protocol}: both backends of one "
+                          "route share its protocol (ingress-nginx takes it from the app's Ingress)"))
+        if app.service is not None and canary.service is not None and canary.service.name == app.service.name \
+                and canary.service.port == app.service.port:
+            found.append((["canary", "service"], "is the app's own Service and port: a canary is another backend"))
+        if canary.deploy is not None and len(app.name + CANARY_SUFFIX) > 63:
+            found.append((["canary", "deploy"], f"the canary's Deployment would be named '{app.name}{CANARY_SUFFIX}', "
+                                                "longer than 63 characters: shorten the app's name"))
+        if canary.deploy is not None and not app.name[0].isalpha():
+            found.append((["canary", "deploy"], f"'{app.name}' must start with a letter: a deployed canary gets a "
+                                                f"Service '{app.name}{CANARY_SUFFIX}'"))
     return found
 
 
@@ -535,16 +616,20 @@ def path_is_under(path: str, prefix: str) -> bool:
 
 
 def probe_path_problem(app: App) -> str | None:
-    """Why the monitor of an allow-listed app could not be let in for its health path alone.
+    """Why the monitor of an allow-listed or externally authenticated app could not be let in for its health path
+    alone.
 
-    UptimeRobot's probe addresses are admitted for the health path only, through an Ingress of
-    its own with an exact-match path beside the app's: the health path must therefore be one of
-    the app's routes, and not one of its `paths` itself (the two would be one location).
+    UptimeRobot's probe addresses are admitted for the health path only, through an Ingress (or route) of its own
+    with an exact-match path beside the app's, which also skips the external auth service (the monitor cannot sign
+    in): the health path must therefore be one of the app's routes, and not one of its `paths` itself (the two
+    would be one location).
     """
     hint = "set healthPath to a path of its own inside the app's paths (e.g. /healthz), or monitor.enabled: false"
+    why = ("with allowCidrs the monitor is let in from UptimeRobot's addresses" if app.allow_cidrs
+           else "the monitor cannot sign in at the external auth service, so it is let in without it")
     if any(_normal_path(app.health_path) == _normal_path(p) for p in app.paths):
-        return (f"'{app.health_path}' is one of the app's paths; with allowCidrs the monitor is let in from "
-                f"UptimeRobot's addresses for the health path alone, which needs a path of its own: {hint}")
+        return (f"'{app.health_path}' is one of the app's paths; {why} for the health path alone, which needs a path "
+                f"of its own: {hint}")
     if not any(path_is_under(app.health_path, p) for p in app.paths):
         return (f"'{app.health_path}' is not routed to the app (paths {', '.join(app.paths)}); the monitor would "
                 f"check another app: {hint}")
@@ -634,7 +719,7 @@ def check_catalogue(
         elif unreachable is not None and monitor.enabled is None and _monitor_settings(monitor):
             problem(index, ["monitor"], f"monitor settings have no effect: the app is never monitored "
                                         f"({unreachable}); remove them")
-        if app.allow_cidrs and monitor_skip_reason(app, edges, settings) is None:
+        if (app.allow_cidrs or app.external_auth) and monitor_skip_reason(app, edges, settings) is None:
             reason = probe_path_problem(app)
             if reason is not None:
                 problem(index, ["healthPath"], reason)

@@ -1,0 +1,175 @@
+"""apps.yaml fields that shape an app's traffic beyond plain routing: `canary`, `sticky` and `auth.external`.
+
+Their models are here, apart from the catalogue's core (`catalog.py`), with the rules across their fields
+(`shaping_problems`). What each value may hold is the intersection of what every flavor that expresses the
+feature accepts, so that a value valid here is never refused by a controller later:
+
+- ingress-nginx (controller-v1.15.1, internal/ingress/annotations/parser/validators.go): the canary's header
+  name, header value and cookie name must match `BasicCharsRegex` (`^[/\\-\\._~a-zA-Z0-9/:]*$`), a header pattern
+  `IsValidRegex` (those characters plus `^$[](){}*+?|&=\\`); the session cookie's name `BasicCharsRegex`; the
+  auth URLs `URLIsValidRegex`;
+- Gateway API v1.6.1 (HTTPRoute `HTTPHeaderName`): `^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$`, at most 256 characters;
+  Envoy Gateway's header patterns and cookie matches are RE2 (Envoy's `safe_regex`), so a pattern may use only
+  what PCRE (ingress-nginx's `ngx.re.match`) and RE2 read alike (`header_pattern_problem`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic.alias_generators import to_camel
+
+from components.inputs.problems import shown
+
+HEADER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
+"""A request header's name: letters, digits and `-` (what ingress-nginx's `BasicCharsRegex` and Gateway API's
+`HTTPHeaderName` both accept, without the characters that cannot be in a header name)."""
+HEADER_VALUE_PATTERN = r"^[A-Za-z0-9._~:/-]{1,128}$"
+"""A header value the canary header must equal (ingress-nginx `canary-by-header-value`: `BasicCharsRegex`)."""
+COOKIE_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+"""A cookie's name: letters, digits, `_` and `-` (a cookie-name token of RFC 6265 that ingress-nginx's
+`BasicCharsRegex` accepts, and that a regular expression needs no escape for)."""
+HEADER_PATTERN_CHARS = re.compile(r"[-/._~a-zA-Z0-9:^$\[\](){}*+?|&=\\]*")
+"""ingress-nginx's `IsValidRegex` character set (`canary-by-header-pattern`)."""
+PATTERN_MAX = 256
+RESERVED_HEADERS = ("host", "cookie", "authorization", "content-length", "transfer-encoding", "connection")
+"""Headers a canary may not be selected by: the host and the cookie are chosen by other fields; the rest are
+the connection's or the login's, which a client cannot set freely for a test."""
+URL_MAX = 2048
+STICKY_MAX_AGE_MAX = 31_536_000
+"""A year: the longest an affinity cookie lives."""
+RESPONSE_HEADERS_MAX = 20
+_URL_CHARS = re.compile(r"[-A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%]+")
+
+
+def header_pattern_problem(pattern: str) -> str | None:
+    """Why `pattern` cannot select a canary on every flavor (None when it can).
+
+    ingress-nginx matches it with `ngx.re.match` (PCRE, unanchored: a match anywhere in the value, balancer.lua
+    `route_to_alternative_balancer`), Envoy with RE2 against the whole value (gateway_api renders it as
+    `.*(?:pattern).*`). The two agree on a plain regular expression; lookaround, backreferences and possessive
+    or atomic groups are PCRE only, and RE2 refuses them.
+    """
+    if not HEADER_PATTERN_CHARS.fullmatch(pattern):
+        odd = next(ch for ch in pattern if not HEADER_PATTERN_CHARS.fullmatch(ch))
+        return (f"must not contain '{shown(odd)}': ingress-nginx accepts only letters, digits and "
+                "-/._~:^$[](){}*+?|&=\\ in a header pattern")
+    if "(?" in pattern.replace("(?:", ""):
+        return "uses a '(?' group other than '(?:': lookaround and inline flags are not read alike by PCRE and RE2"
+    if re.search(r"\\[0-9gk]", pattern) or "*+" in pattern or "++" in pattern or "?+" in pattern:
+        return "uses a backreference or a possessive quantifier, which RE2 (Envoy) does not have"
+    try:
+        re.compile(pattern)
+    except re.error as err:
+        return f"is not a regular expression: {err}"
+    return None
+
+
+def _header_pattern(value: str) -> str:
+    reason = header_pattern_problem(value)
+    if reason is not None:
+        raise ValueError(f"'{shown(value)}' {reason}")
+    return value
+
+
+def _header_name(value: str) -> str:
+    if value.lower() in RESERVED_HEADERS:
+        raise ValueError(f"'{value}' cannot select a canary"
+                         + ("; use canary.cookie for a cookie" if value.lower() == "cookie" else ""))
+    return value
+
+
+def url_problem(value: str) -> str | None:
+    """Why `value` is not an absolute http(s) URL that ingress-nginx (`URLIsValidRegex`) and Envoy read alike."""
+    if not _URL_CHARS.fullmatch(value):
+        return "holds a character a URL cannot (white space, quotes, '<', '>', '{', '}' or non-ASCII)"
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an absolute http:// or https:// URL with a host"
+    if parts.username or parts.password:
+        return "must not carry a login (user:password@): it would be readable in the Ingress"
+    try:
+        parts.port  # noqa: B018  (raises on a port out of range)
+    except ValueError as err:
+        return f"has a bad port: {err}"
+    if parts.fragment:
+        return "must not have a fragment ('#...'): it never reaches a server"
+    return None
+
+
+def _url(value: str) -> str:
+    reason = url_problem(value)
+    if reason is not None:
+        raise ValueError(f"'{shown(value)}' {reason}")
+    return value
+
+
+HeaderName = Annotated[str, Field(pattern=HEADER_NAME_PATTERN), AfterValidator(_header_name)]
+HeaderValue = Annotated[str, Field(pattern=HEADER_VALUE_PATTERN)]
+HeaderPattern = Annotated[str, Field(min_length=1, max_length=PATTERN_MAX), AfterValidator(_header_pattern)]
+CookieName = Annotated[str, Field(pattern=COOKIE_NAME_PATTERN)]
+Url = Annotated[str, AfterValidator(_url),
+                WithJsonSchema({"type": "string", "pattern": r"^https?://[^\s/?#]+([/?][^\s#]*)?$", "maxLength": URL_MAX}),
+                Field(max_length=URL_MAX)]
+"""An absolute http(s) URL without a login or a fragment."""
+
+
+class _Strict(BaseModel):
+    # As the catalogue's models (catalog._Strict): unknown keys are errors, nothing is coerced.
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True, use_attribute_docstrings=True,
+                              strict=True)
+
+
+class CanaryHeader(_Strict):
+    """A request header that sends a request to the canary."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["value"]}, {"required": ["pattern"]}]})
+
+    name: HeaderName
+    """The header's name (letters, digits and `-`), e.g. `X-Canary`."""
+    value: HeaderValue | None = None
+    """The value that selects the canary, exactly (letters, digits and `._~:/-`). Exactly one of `value` and
+    `pattern`."""
+    pattern: HeaderPattern | None = None
+    """A regular expression that selects the canary when it matches the value anywhere (`^(beta|qa)$` for the
+    whole value). Exactly one of `value` and `pattern`."""
+
+
+class CanaryCookie(_Strict):
+    """A cookie that sends a request to the canary: its value `always` selects the canary, `never` the app."""
+
+    name: CookieName
+    """The cookie's name (letters, digits, `_` and `-`)."""
+
+
+class StickyCookie(_Strict):
+    """The cookie that pins a client to one backend pod."""
+
+    name: CookieName
+    """The cookie's name (letters, digits, `_` and `-`)."""
+    max_age: Annotated[int, Field(ge=1, le=STICKY_MAX_AGE_MAX)] | None = None
+    """Seconds the cookie lives (`Max-Age`); default a session cookie, gone when the browser closes."""
+
+
+class Sticky(_Strict):
+    """Session affinity: a client keeps reaching the pod that served it first."""
+
+    cookie: StickyCookie
+    """The affinity cookie the controller sets and reads."""
+
+
+class ExternalAuth(_Strict):
+    """An external authentication service asked about every request (as ingress-nginx's `auth-url`)."""
+
+    url: Url
+    """The service's check endpoint (e.g. oauth2-proxy's `https://auth.example.com/oauth2/auth`): a 2xx answer lets
+    the request through, 401 or 403 refuses it."""
+    signin: Url | None = None
+    """Where a client refused with 401 is sent to sign in (e.g. `https://auth.example.com/oauth2/start`), with the
+    page it asked for (`?rd=`); default none: the client gets the 401."""
+    response_headers: Annotated[list[HeaderName], Field(max_length=RESPONSE_HEADERS_MAX,
+                                                        json_schema_extra={"uniqueItems": True})] = []
+    """Headers of the service's answer passed on to the app (e.g. `X-Auth-Request-User`)."""
