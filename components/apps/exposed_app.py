@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -26,8 +27,9 @@ from components.apps.routes import (
 )
 from components.apps.routing import HostShare, IngressUnit
 from components.flavors import AnyFlavor, is_gateway
+from components.flavors.shaping import CanaryIntent, ExternalAuthIntent, StickyIntent
 from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, RateLimitIntent
-from components.inputs.catalog import MONITOR_USER, ResolvedApp
+from components.inputs.catalog import CANARY_SUFFIX, MONITOR_USER, Deploy, ResolvedApp
 from components.platform.gateway_controller import custom_resource
 from components.platform.platform import EdgeTarget
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
@@ -74,6 +76,41 @@ def backend(app: ResolvedApp) -> tuple[str, int]:
     return app.name, app.app.deploy.port
 
 
+def canary_backend(app: ResolvedApp) -> tuple[str, int] | None:
+    """The Service and port of the app's canary (a deployed canary's Service is `<app>-canary`); None without one."""
+    canary = app.app.canary
+    if canary is None:
+        return None
+    if canary.service is not None:
+        return canary.service.name, canary.service.port
+    assert canary.deploy is not None  # the catalogue guarantees exactly one of the two
+    return app.name + CANARY_SUFFIX, canary.deploy.port
+
+
+def canary_intent(app: ResolvedApp) -> CanaryIntent | None:
+    """The app's canary in the flavors' terms."""
+    canary, backend_ref = app.app.canary, canary_backend(app)
+    if canary is None or backend_ref is None:
+        return None
+    header = canary.header
+    return CanaryIntent(service=backend_ref[0], port=backend_ref[1], weight=canary.weight,
+                        header=header.name if header else None, header_value=header.value if header else None,
+                        header_pattern=header.pattern if header else None,
+                        cookie=canary.cookie.name if canary.cookie else None)
+
+
+def sticky_intent(app: ResolvedApp) -> StickyIntent | None:
+    sticky = app.app.sticky
+    return StickyIntent(sticky.cookie.name, sticky.cookie.max_age) if sticky is not None else None
+
+
+def external_auth_intent(app: ResolvedApp) -> ExternalAuthIntent | None:
+    external = app.app.external_auth
+    if external is None:
+        return None
+    return ExternalAuthIntent(external.url, external.signin, tuple(external.response_headers))
+
+
 def basic_auth_secret_name(app: ResolvedApp) -> str | None:
     return f"{app.name}-basic-auth" if app.app.basic_auth is not None else None
 
@@ -95,10 +132,12 @@ def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool
     """What the app asks of the controller, in the flavor's neutral terms.
 
     `health`: the intent of the app's health-path Ingress, which also admits UptimeRobot's probe
-    addresses (the app's own allow-list still applies everywhere else).
+    addresses where the app has an allow-list (the app's own allow-list still applies everywhere else),
+    skips the external auth service (the monitor cannot sign in there), and reaches the app's own backend
+    (no canary) without a sticky cookie.
     """
     limit = app.app.rate_limit
-    allowed = list(app.app.allow_cidrs) + (list(probe_cidrs()) if health else [])
+    allowed = list(app.app.allow_cidrs) + (list(probe_cidrs()) if health and app.app.allow_cidrs else [])
     return AppIntent(
         visibility=visibility,  # type: ignore[arg-type]
         https_redirect=True,
@@ -110,6 +149,9 @@ def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool
         merge_role=role,  # type: ignore[arg-type]
         https_backend=https_backend(app),
         exact_paths=health,
+        canary=None if health else canary_intent(app),
+        sticky=None if health else sticky_intent(app),
+        external_auth=None if health else external_auth_intent(app),
     )
 
 
@@ -128,12 +170,23 @@ def forecastle_annotations(app: ResolvedApp, instance: str) -> dict[str, str]:
 
 
 def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
-                     shares: Mapping[str, HostShare], instance: str) -> dict[str, Any]:
-    """One of the app's Ingresses: its hosts and paths on its edge's class, annotated for its intent."""
-    service, port = backend(app)
+                     shares: Mapping[str, HostShare], instance: str, canary: bool = False) -> dict[str, Any]:
+    """One of the app's Ingresses: its hosts and paths on its edge's class, annotated for its intent.
+
+    `canary`: the unit's canary Ingress instead (a flavor that splits with a second Ingress: ingress-nginx), named
+    `<unit>-canary`, with the same hosts and paths and the canary's backend.
+    """
     role = merge_role(target.flavor, unit, shares)
-    annotations = target.flavor.ingress_annotations(app_intent(app, visibility, role, health=unit.health))
-    if unit.first:
+    intent = app_intent(app, visibility, role, health=unit.health)
+    if canary:
+        canary_ref = canary_backend(app)
+        assert canary_ref is not None and not unit.health
+        service, port = canary_ref
+        annotations = target.flavor.canary_ingress_annotations(intent)
+    else:
+        service, port = backend(app)
+        annotations = target.flavor.ingress_annotations(intent)
+    if unit.first and not canary:
         annotations = {**annotations, **forecastle_annotations(app, instance)}
     # The health-path Ingress routes that one path, exactly: nothing else of the app opens to the probes.
     routes = [(app.app.health_path, "Exact")] if unit.health else [(path, "Prefix") for path in app.app.paths]
@@ -142,16 +195,21 @@ def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, vi
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": unit.name, "namespace": app.namespace,
+        "metadata": {"name": unit.name + (CANARY_SUFFIX if canary else ""), "namespace": app.namespace,
                      "labels": {**labels(app), INGRESS_EDGE_LABEL: target.edge}, "annotations": annotations},
         "spec": {"ingressClassName": target.ingress_class,
                  "rules": [{"host": host, "http": {"paths": paths}} for host in unit.hosts]},
     }
 
 
-def deployment_manifest(app: ResolvedApp) -> dict[str, Any]:
-    """A Deployment for an app that ships an image, probed on its health path."""
-    deploy = app.app.deploy
+def deployment_manifest(app: ResolvedApp, canary: bool = False) -> dict[str, Any]:
+    """A Deployment for an app that ships an image, probed on its health path (`canary`: the app's deployed canary,
+    `<app>-canary`, whose pods only the canary's Service selects)."""
+    deploy: Deploy | None = app.app.deploy
+    name, pod_labels = app.name, labels(app)
+    if canary:
+        assert app.app.canary is not None
+        deploy, name, pod_labels = app.app.canary.deploy, app.name + CANARY_SUFFIX, canary_labels(app)
     assert deploy is not None
     probe = {"httpGet": {"path": app.app.health_path, "port": "http"}, "periodSeconds": 10}
     container = {
@@ -166,25 +224,31 @@ def deployment_manifest(app: ResolvedApp) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": app.name, "namespace": app.namespace, "labels": labels(app)},
+        "metadata": {"name": name, "namespace": app.namespace, "labels": pod_labels},
         "spec": {
             "replicas": deploy.replicas,
-            "selector": {"matchLabels": {"app.kubernetes.io/name": app.name}},
-            "template": {"metadata": {"labels": labels(app)},
+            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+            "template": {"metadata": {"labels": pod_labels},
                          "spec": {"containers": [container],
                                   "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}},
         },
     }
 
 
-def service_manifest(app: ResolvedApp) -> dict[str, Any]:
-    """The ClusterIP Service in front of a deployed app (no load balancer of its own)."""
-    _, port = backend(app)
+def canary_labels(app: ResolvedApp) -> dict[str, str]:
+    """A deployed canary's labels: a name of its own, so the app's Service never selects its pods."""
+    return {"app.kubernetes.io/name": app.name + CANARY_SUFFIX, "app.kubernetes.io/part-of": app.name, **MANAGED_BY}
+
+
+def service_manifest(app: ResolvedApp, canary: bool = False) -> dict[str, Any]:
+    """The ClusterIP Service in front of a deployed app, or of its deployed canary (no load balancer of its own)."""
+    name, port = (canary_backend(app) if canary else backend(app)) or backend(app)
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {"name": app.name, "namespace": app.namespace, "labels": labels(app)},
-        "spec": {"type": "ClusterIP", "selector": {"app.kubernetes.io/name": app.name},
+        "metadata": {"name": name, "namespace": app.namespace,
+                     "labels": canary_labels(app) if canary else labels(app)},
+        "spec": {"type": "ClusterIP", "selector": {"app.kubernetes.io/name": name},
                  "ports": [{"name": "http", "port": port, "targetPort": "http", "protocol": "TCP"}]},
     }
 
@@ -215,6 +279,8 @@ def protections(app: ResolvedApp) -> list[str]:
     if app.app.basic_auth is not None:
         users = len(app.app.basic_auth.users)
         found.append(f"basic auth ({users} user{'s' if users != 1 else ''})")
+    if app.app.external_auth is not None:
+        found.append(f"external auth ({urlsplit(app.app.external_auth.url).hostname})")
     if app.app.allow_cidrs:
         cidrs = len(app.app.allow_cidrs)
         found.append(f"allow-list ({cidrs} CIDR{'s' if cidrs != 1 else ''})")
@@ -235,6 +301,36 @@ def backend_description(app: ResolvedApp) -> str:
     return f"image {app.app.deploy.image}, {replicas} replica{'s' if replicas != 1 else ''}{tls}"
 
 
+def traffic_split(app: ResolvedApp) -> str | None:
+    """Who reaches the canary, in a few words (`canary shop-next:80 10%, header X-Canary=always, cookie canary`)."""
+    canary = canary_intent(app)
+    if canary is None:
+        return None
+    rules = [f"{canary.weight}%"]
+    if canary.header is not None:
+        rules.append(f"header {canary.header}" + (f"={canary.header_value}" if canary.header_value is not None
+                                                  else f"~{canary.header_pattern}"))
+    if canary.cookie is not None:
+        rules.append(f"cookie {canary.cookie}")
+    return f"canary {canary.service}:{canary.port} " + ", ".join(rules)
+
+
+def canary_summary(app: ResolvedApp) -> dict[str, Any]:
+    """The app's split in the inventory (JSON): a weight change is a reviewable change of `weight`."""
+    canary = canary_intent(app)
+    assert canary is not None
+    return {"backend": f"{canary.service}:{canary.port}", "weight": canary.weight, "header": canary.header,
+            "headerValue": canary.header_value, "headerPattern": canary.header_pattern, "cookie": canary.cookie}
+
+
+def stickiness(app: ResolvedApp) -> str | None:
+    """`sticky (cookie route, 3600 s)`, or None."""
+    sticky = sticky_intent(app)
+    if sticky is None:
+        return None
+    return f"sticky (cookie {sticky.cookie}" + (f", {sticky.max_age} s)" if sticky.max_age else ", session)")
+
+
 def dns_record(app: ResolvedApp, targets: Mapping[str, EdgeTarget]) -> str:
     """The record a client resolves the app's main host through: its own, or its zone's wildcard."""
     if served_by_wildcard(app.host, app.zone_domain, bool(targets[app.edges[0]].wildcard_records)):
@@ -252,7 +348,8 @@ def inventory(app: ResolvedApp, targets: Mapping[str, EdgeTarget], monitor_id: A
         "hosts": [host for route in app.routes for host in route.hosts],
         "paths": list(app.app.paths),
         "namespace": app.namespace,
-        "backend": backend_description(app),
+        "backend": "; ".join(part for part in (backend_description(app), traffic_split(app), stickiness(app))
+                             if part),
         "ingressClass": targets[app.edges[0]].ingress_class,
         "dnsRecord": dns_record(app, targets),
         "zone": app.zone_domain,
@@ -265,6 +362,7 @@ def inventory(app: ResolvedApp, targets: Mapping[str, EdgeTarget], monitor_id: A
         "dashboardName": app.dashboard_name,
         "dashboardGroup": app.dashboard_group,
         "basicAuthUsers": list(app.app.basic_auth.users) if app.app.basic_auth else [],
+        **({"canary": canary_summary(app)} if app.app.canary is not None else {}),
     }
 
 
@@ -272,7 +370,7 @@ def _k8s_args(manifest: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
 
 
-ROUTE_ROLES = {"SecurityPolicy": "security", "BackendTrafficPolicy": "traffic"}
+ROUTE_ROLES = {"SecurityPolicy": "security", "BackendTrafficPolicy": "traffic", "Backend": "auth"}
 """Resource name suffix of each policy kind an app route may bring (`<route>-<role>`)."""
 
 
@@ -302,6 +400,11 @@ class ExposedApp(pulumi.ComponentResource):
             depends.append(k8s.apps.v1.Deployment(f"{name}-deployment", **_k8s_args(deployment_manifest(app)),
                                                   opts=child))
             depends.append(k8s.core.v1.Service(f"{name}-service", **_k8s_args(service_manifest(app)), opts=child))
+        if app.app.canary is not None and app.app.canary.deploy is not None:
+            depends.append(k8s.apps.v1.Deployment(f"{name}-canary-deployment",
+                                                  **_k8s_args(deployment_manifest(app, canary=True)), opts=child))
+            depends.append(k8s.core.v1.Service(f"{name}-canary-service",
+                                               **_k8s_args(service_manifest(app, canary=True)), opts=child))
 
         self.passwords = None
         self.monitor_password: pulumi.Output[str] | None = None
@@ -313,6 +416,10 @@ class ExposedApp(pulumi.ComponentResource):
         if routed and https_backend(app) is not None:
             depends.append(custom_resource(f"{name}-backend-tls", backend_tls_manifest(app, backend(app)[0],
                                                                                        labels(app)), child))
+            canary_ref = canary_backend(app)
+            if canary_ref is not None:  # the catalogue makes a canary speak the app's protocol
+                depends.append(custom_resource(f"{name}-canary-backend-tls", backend_tls_manifest(
+                    app, canary_ref[0], labels(app), app.name + CANARY_SUFFIX), child))
         for unit in args.units:
             target = args.targets[unit.edge]
             if unit in routed:
@@ -326,6 +433,14 @@ class ExposedApp(pulumi.ComponentResource):
                 # Ingress await only passes once a controller has taken the Ingress.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]),
             ))
+            if app.app.canary is not None and not unit.health:
+                # After the app's Ingress: ingress-nginx adds a canary only to the locations of an Ingress it has.
+                k8s.networking.v1.Ingress(
+                    unit.resource_name + CANARY_SUFFIX,
+                    **_k8s_args(ingress_manifest(app, unit, target, visibility[unit.edge], args.shares,
+                                                 args.dashboard_instance, canary=True)),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready,
+                                                                         ingresses[-1]]))
 
         self.monitor_id = None
         if app.monitored:

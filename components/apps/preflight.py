@@ -34,13 +34,20 @@ def child_resources(app: ResolvedApp, units: Sequence[str], routed: bool = False
         names += [(kind, f"{unit}-{role}", ["name"]) for unit in units for kind, role in ROUTE_ROLES.items()]
         names += [("ForecastleApp", f"{app.name}-dashboard", ["name"]), ("BackendTLSPolicy", f"{app.name}-backend-tls",
                                                                           ["name"])]
+        if app.app.canary is not None:
+            names.append(("BackendTLSPolicy", f"{app.name}-canary-backend-tls", ["canary"]))
         if app.app.basic_auth is not None:
             names += [("Secret", f"{app.name}-route-htpasswd", ["name"]), ("Secret", f"{app.name}-health-htpasswd",
                                                                              ["name"])]
     else:
         names = [("Ingress", unit, ["name"]) for unit in units]
+        if app.app.canary is not None:
+            names += [("Ingress", f"{unit}-canary", ["canary"]) for unit in units if not unit.endswith("-health")]
     if app.app.deploy is not None:
         names += [("Deployment", f"{app.name}-deployment", ["name"]), ("Service", f"{app.name}-service", ["name"])]
+    if app.app.canary is not None and app.app.canary.deploy is not None:
+        names += [("Deployment", f"{app.name}-canary-deployment", ["canary", "deploy"]),
+                  ("Service", f"{app.name}-canary-service", ["canary", "deploy"])]
     if app.app.basic_auth is not None:
         names.append(("Secret", f"{app.name}-htpasswd", ["name"]))
         names += [("RandomPassword", f"{app.name}-password-{user}", ["auth", "basic", "users", position])
@@ -81,6 +88,7 @@ INTENT_FIELDS = {
     "rate_limit": "rateLimit", "basic_auth_secret": "auth", "allow_cidrs": "allowCidrs",
     "max_body_size": "maxBodySize", "https_backend": "service.protocol", "exact_paths": "healthPath",
     "hsts": "edges", "merge_role": "host", "https_redirect": "edges", "visibility": "edges",
+    "canary": "canary", "sticky": "sticky", "external_auth": "auth.external",
 }
 """The apps.yaml field behind each part of an app's intent, for problems a flavor finds."""
 
@@ -103,9 +111,9 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Pro
                 intent = route_intent(intent, app, unit.health)
             for field, why in flavor.unsupported(intent):
                 loc = INTENT_FIELDS.get(field, "name")
-                file, line = app.source
+                file = app.source[0]
                 problems.setdefault((app.name, loc), Problem(
-                    file or settings.apps_file, line, app_subject(app.name, loc),
+                    file or settings.apps_file, app.line_of(loc.split(".")), app_subject(app.name, loc),
                     f"the {flavor.name} flavor (gangplank:flavor) cannot express this: {why}"))
     return list(problems.values())
 

@@ -27,6 +27,7 @@ from components.apps.routing import IngressUnit
 from components.flavors.gateway_api import (
     BackendRef,
     GatewayRef,
+    HeaderMatch,
     PathMatch,
     RouteObjects,
     RouteRule,
@@ -34,6 +35,7 @@ from components.flavors.gateway_api import (
     forwarded_https_filter,
     http_route_manifest,
 )
+from components.flavors.shaping import CANARY_ALWAYS, CANARY_NEVER, CanaryIntent, cookie_pattern, full_match_pattern
 from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent
 from components.inputs.catalog import ResolvedApp
 
@@ -58,6 +60,32 @@ def route_intent(intent: AppIntent, app: ResolvedApp, health: bool) -> AppIntent
     return dataclasses.replace(intent, allow_cidrs=list(allowed), basic_auth_secret=secret)
 
 
+def canary_rules(matches: tuple[PathMatch, ...], main: BackendRef, canary: CanaryIntent,
+                 filters: tuple[dict[str, Any], ...]) -> list[RouteRule]:
+    """The app's rules with a canary, in the order of ingress-nginx's choice (shaping.py): the header, then the
+    cookie, then the weight.
+
+    Gateway API picks, for one path, the rule with the most header matches, and between rules of one route that
+    tie, the first (apis/v1/httproute_types.go `Matches`, precedence). So: the header rule (canary), the cookie
+    rules (`always`: canary, `never`: the app), each one header match, in that order; then the weighted rule
+    without header matches, whose backends Envoy picks by weight. A request whose header does not match falls to
+    the cookie rules, one with neither to the weight.
+    """
+    target = BackendRef(canary.service, canary.port)
+    rules = []
+    if canary.header is not None:
+        header = (HeaderMatch(canary.header, canary.header_value) if canary.header_value is not None
+                  else HeaderMatch(canary.header, full_match_pattern(canary.header_pattern or ""), "RegularExpression"))
+        rules.append(RouteRule(matches=matches, backends=(target,), filters=filters, headers=(header,)))
+    if canary.cookie is not None:
+        for value, backend in ((CANARY_ALWAYS, target), (CANARY_NEVER, main)):
+            cookie = HeaderMatch("Cookie", cookie_pattern(canary.cookie, value), "RegularExpression")
+            rules.append(RouteRule(matches=matches, backends=(backend,), filters=filters, headers=(cookie,)))
+    split = (BackendRef(main.name, main.port, 100 - canary.weight), BackendRef(target.name, target.port, canary.weight))
+    rules.append(RouteRule(matches=matches, backends=split, filters=filters))
+    return rules
+
+
 def backend_tls_ca(service: str) -> str:
     """The ConfigMap (key `ca.crt`) in the app's namespace that holds the CA of an HTTPS backend's certificate."""
     return f"{service}-ca"
@@ -69,16 +97,20 @@ def route_objects(app: ResolvedApp, unit: IngressUnit, gateway: GatewayRef, inte
     service, port = backend
     matches = ((PathMatch(app.app.health_path, "Exact"),) if unit.health
                else tuple(PathMatch(path) for path in app.app.paths))
-    rule = RouteRule(matches=matches, backends=(BackendRef(service, port),),
-                     filters=(forwarded_https_filter(), *flavor.rule_filters(intent)))
+    filters = (forwarded_https_filter(), *flavor.rule_filters(intent))
+    main = BackendRef(service, port)
+    rules = (canary_rules(matches, main, intent.canary, filters) if intent.canary is not None
+             else [RouteRule(matches=matches, backends=(main,), filters=filters)])
     route_labels = {**labels, INGRESS_EDGE_LABEL: unit.edge}
-    route = http_route_manifest(unit.name, app.namespace, [gateway], unit.hosts, [rule], route_labels)
+    route = http_route_manifest(unit.name, app.namespace, [gateway], unit.hosts, rules, route_labels)
     return RouteObjects(route, flavor.route_policies(intent, unit.name, app.namespace, route_labels))
 
 
-def backend_tls_manifest(app: ResolvedApp, service: str, labels: Mapping[str, str]) -> dict[str, Any]:
-    """TLS to an HTTPS backend, verified for the Service's cluster name against its CA ConfigMap."""
-    return backend_tls_policy_manifest(app.name, app.namespace, service, f"{service}.{app.namespace}.svc",
+def backend_tls_manifest(app: ResolvedApp, service: str, labels: Mapping[str, str],
+                         name: str | None = None) -> dict[str, Any]:
+    """TLS to an HTTPS backend, verified for the Service's cluster name against its CA ConfigMap (`name`: the
+    policy's, default the app's)."""
+    return backend_tls_policy_manifest(name or app.name, app.namespace, service, f"{service}.{app.namespace}.svc",
                                        backend_tls_ca(service), dict(labels))
 
 

@@ -80,8 +80,9 @@ class HostShare:
 
 
 def needs_probe_access(app: ResolvedApp) -> bool:
-    """Whether UptimeRobot's probes must be let through an allow-list to the app's health path."""
-    return app.monitored and bool(app.app.allow_cidrs)
+    """Whether the monitor needs an Ingress of its own for the health path: UptimeRobot's probes let through the
+    app's allow-list, or past its external auth service (which the monitor cannot sign in at)."""
+    return app.monitored and (bool(app.app.allow_cidrs) or app.app.external_auth is not None)
 
 
 def needs_health_route(app: ResolvedApp) -> bool:
@@ -91,7 +92,7 @@ def needs_health_route(app: ResolvedApp) -> bool:
     There the monitor's own login opens the health path alone (it is in no other route's htpasswd), and
     UptimeRobot's addresses join the allow-list there only.
     """
-    protected = app.app.basic_auth is not None or bool(app.app.allow_cidrs)
+    protected = app.app.auth is not None or bool(app.app.allow_cidrs)
     routed = any(path_is_under(app.app.health_path, path) for path in app.app.paths)
     return app.monitored and protected and routed and app.monitor_route is not None
 

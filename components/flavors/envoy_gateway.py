@@ -49,6 +49,13 @@ from components.flavors.gateway_api import (
     redirect_route_manifest,
     response_headers_filter,
 )
+from components.flavors.shaping import (
+    auth_backend_manifest,
+    auth_endpoint,
+    envoy_gateway_problems,
+    ext_auth,
+    sticky_load_balancer,
+)
 from components.flavors.traffic import (
     CONTROLLER_RESOURCES,
     HSTS_MAX_AGE,
@@ -204,6 +211,9 @@ class EnvoyGatewayFlavor:
             "config": {"envoyGateway": {
                 "gateway": {"controllerName": self.controller_name(spec)},
                 "provider": {"type": "Kubernetes"},
+                # Backends (of a DNS name) are how an app's external auth service is reached
+                # (shaping.auth_backend_manifest); Envoy Gateway refuses them unless enabled.
+                "extensionApis": {"enableBackend": True},
             }},
         }
 
@@ -270,7 +280,7 @@ class EnvoyGatewayFlavor:
                 body_size_limit(intent.max_body_size)
             except ValueError as err:
                 found.append(("max_body_size", str(err)))
-        return found
+        return found + envoy_gateway_problems(intent.canary, intent.sticky, intent.external_auth)
 
     def rule_filters(self, intent: AppIntent) -> list[dict[str, Any]]:
         """Filters beside the forwarded-https one on each rule of an app's route: HSTS for public apps."""
@@ -284,9 +294,11 @@ class EnvoyGatewayFlavor:
                        labels: dict[str, str]) -> list[dict[str, Any]]:
         """The policies that carry an app route's protections, in the route's namespace, named after it.
 
-        SecurityPolicy: basic auth and the client allow-list (Envoy runs basic auth before the allow-list: EG
-        internal/xds/translator/httpfilters.go `newOrderedHTTPFilter`, basic_auth 8, rbac 301). BackendTraffic-
-        Policy: the per-client rate limit (after both, order 302) and the largest request body.
+        SecurityPolicy: external auth, basic auth and the client allow-list (Envoy asks the auth service first,
+        then checks basic auth, then the allow-list: EG internal/xds/translator/httpfilters.go
+        `newOrderedHTTPFilter`, ext_authz 6, basic_auth 8, rbac 301), with the Backend of the auth service before
+        it. BackendTrafficPolicy: the per-client rate limit (after all three, order 302), the largest request body
+        and the sticky cookie's consistent hash.
         """
         refuse_unsupported(self.name, self.unsupported(intent))
         target = [policy_target("HTTPRoute", route)]
@@ -295,6 +307,10 @@ class EnvoyGatewayFlavor:
         security: dict[str, Any] = {}
         if intent.basic_auth_secret is not None:
             security["basicAuth"] = {"users": {"group": "", "kind": "Secret", "name": intent.basic_auth_secret}}
+        if intent.external_auth is not None:
+            security["extAuth"] = ext_auth(intent.external_auth, auth_backend_name(route), GROUP)
+            policies.append(auth_backend_manifest(auth_backend_name(route), namespace,
+                                                  auth_endpoint(intent.external_auth.url), labels, API_VERSION))
         if intent.allow_cidrs:
             security["authorization"] = {"defaultAction": "Deny", "rules": [
                 {"name": "allow-list", "action": "Allow", "principal": {"clientCIDRs": list(intent.allow_cidrs)}}]}
@@ -310,6 +326,8 @@ class EnvoyGatewayFlavor:
             # The whole request is read before it goes on (as nginx does by default), and one over the limit
             # is answered 413.
             traffic["requestBuffer"] = {"limit": limit}
+        if intent.sticky is not None:
+            traffic["loadBalancer"] = sticky_load_balancer(intent.sticky)
         if traffic:
             policies.append({"apiVersion": API_VERSION, "kind": "BackendTrafficPolicy", "metadata": dict(metadata),
                              "spec": {"targetRefs": target, **traffic}})
@@ -317,3 +335,8 @@ class EnvoyGatewayFlavor:
 
     def htpasswd_line(self, user: str, password: str) -> str:
         return sha_htpasswd_line(user, password)
+
+
+def auth_backend_name(route: str) -> str:
+    """The Backend through which a route's SecurityPolicy reaches its external auth service."""
+    return f"{route}-auth"

@@ -64,6 +64,21 @@ class PathMatch:
 
 
 @dataclass(frozen=True)
+class HeaderMatch:
+    """A request header a rule matches (with each of its paths)."""
+
+    name: str
+    """The header's name (case-insensitive)."""
+    value: str
+    """The value, or a regular expression for `RegularExpression` (RE2 in Envoy, matching the whole value)."""
+    type: Literal["Exact", "RegularExpression"] = "Exact"
+    """`Exact` (Core) or `RegularExpression` (Implementation-specific)."""
+
+    def manifest(self) -> dict[str, str]:
+        return {"type": self.type, "name": self.name, "value": self.value}
+
+
+@dataclass(frozen=True)
 class BackendRef:
     """A Service port a rule sends to; several share the traffic by weight."""
 
@@ -87,12 +102,16 @@ class RouteRule:
     """HTTPRoute filters, applied in order (each filter type at most once per rule)."""
     name: str | None = None
     """A rule name, for policies that attach to one rule (`sectionName`)."""
+    headers: tuple[HeaderMatch, ...] = ()
+    """Headers every match also requires (all of them): a rule with more header matches wins over one with
+    fewer for the same path (Gateway API precedence, apis/v1/httproute_types.go `Matches`)."""
 
     def manifest(self) -> dict[str, Any]:
         rule: dict[str, Any] = {}
         if self.name is not None:
             rule["name"] = self.name
-        rule["matches"] = [{"path": {"type": match.type, "value": match.value}} for match in self.matches]
+        headers = {"headers": [header.manifest() for header in self.headers]} if self.headers else {}
+        rule["matches"] = [{"path": {"type": match.type, "value": match.value}, **headers} for match in self.matches]
         if self.filters:
             rule["filters"] = [dict(f) for f in self.filters]
         rule["backendRefs"] = [{"name": backend.name, "port": backend.port,

@@ -6,6 +6,12 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from components.flavors.shaping import (
+    ingress_nginx_canary_annotations,
+    ingress_nginx_external_auth_annotations,
+    ingress_nginx_problems,
+    ingress_nginx_sticky_annotations,
+)
 from components.flavors.traffic import (
     ADMISSION_WEBHOOK_PORT,
     APP_PORT,
@@ -153,7 +159,7 @@ class IngressNginxFlavor:
         if intent.hsts != (intent.visibility == "public"):
             found.append(("hsts", "ingress-nginx sends HSTS per controller: on for every public app, off for every "
                                   "private one (it has no per-Ingress HSTS behind a TLS-terminating load balancer)"))
-        return found
+        return found + ingress_nginx_problems(intent.canary, intent.sticky)
 
     def ingress_annotations(self, intent: AppIntent) -> dict[str, str]:
         """`nginx.ingress.kubernetes.io/*` annotations (docs/user-guide/nginx-configuration/annotations.md)."""
@@ -180,7 +186,22 @@ class IngressNginxFlavor:
             annotations[prefix + "proxy-body-size"] = intent.max_body_size
         if intent.https_backend is not None:
             annotations[prefix + "backend-protocol"] = "HTTPS"
+        if intent.sticky is not None:
+            annotations.update(ingress_nginx_sticky_annotations(intent.sticky))
+        if intent.external_auth is not None:
+            annotations.update(ingress_nginx_external_auth_annotations(intent.external_auth))
         # exact_paths needs no annotation: ingress-nginx honours `pathType: Exact` (`location = /p`).
+        return annotations
+
+    def canary_ingress_annotations(self, intent: AppIntent) -> dict[str, str]:
+        """The annotations of the app's canary Ingress (same hosts and paths, the canary's backend): the canary's
+        rules and, with `sticky`, the same affinity, so that a client the weight sent to the canary stays there."""
+        refuse_unsupported(self.name, self.unsupported(intent))
+        if intent.canary is None:
+            raise ValueError("the intent has no canary")
+        annotations = ingress_nginx_canary_annotations(intent.canary)
+        if intent.sticky is not None:
+            annotations.update(ingress_nginx_sticky_annotations(intent.sticky))
         return annotations
 
     def htpasswd_line(self, user: str, bcrypt_hash: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from components.flavors.shaping import nginx_inc_problems
 from components.flavors.traffic import (
     APP_PORT as FORMER_APP_PORT,
 )
@@ -194,8 +195,14 @@ class NginxIncFlavor:
         }
 
     def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
-        """Everything an app can ask for has an annotation or a snippet here (snippets are on)."""
-        return intent_problems(intent)
+        """Everything but a canary, stickiness and external auth has an annotation or a snippet here (snippets are
+        on); those three need NGINX Plus or custom resources (`shaping.nginx_inc_problems`)."""
+        return intent_problems(intent) + nginx_inc_problems(intent.canary, intent.sticky, intent.external_auth)
+
+    def canary_ingress_annotations(self, intent: AppIntent) -> dict[str, str]:
+        """Never reached: `unsupported` refuses every canary."""
+        refuse_unsupported(self.name, self.unsupported(intent))
+        return {}
 
     def ingress_annotations(self, intent: AppIntent) -> dict[str, str]:
         """`nginx.org/*` annotations (names from internal/configs/annotations.go at v5.5.4).

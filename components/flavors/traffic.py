@@ -78,6 +78,8 @@ from typing import Any, Literal, Protocol
 
 import pulumi
 
+from components.flavors.shaping import CanaryIntent, ExternalAuthIntent, StickyIntent
+
 Visibility = Literal["public", "private"]
 MergeRole = Literal["master", "minion"]
 
@@ -211,6 +213,12 @@ class AppIntent:
     """Name of the app's Service when it speaks HTTPS (the controller connects with TLS); None for HTTP."""
     exact_paths: bool = False
     """The Ingress's paths match exactly (`pathType: Exact`), not as prefixes: the health-path Ingress."""
+    canary: CanaryIntent | None = None
+    """A second backend for a share of the requests (`shaping.py`); None for none."""
+    sticky: StickyIntent | None = None
+    """Session affinity by cookie; None for none."""
+    external_auth: ExternalAuthIntent | None = None
+    """An external authentication service asked about every request; None for none."""
 
 
 @dataclass(frozen=True)
@@ -275,6 +283,10 @@ class Flavor(Protocol):
         ...
 
     def ingress_annotations(self, intent: AppIntent) -> dict[str, str]: ...
+
+    def canary_ingress_annotations(self, intent: AppIntent) -> dict[str, str]:
+        """The annotations of the app's canary Ingress, for a flavor that splits with a second Ingress."""
+        ...
 
     def htpasswd_line(self, user: str, bcrypt_hash: str) -> str: ...
 

@@ -25,8 +25,8 @@ from pydantic.alias_generators import to_camel
 
 from components.inputs.fieldtypes import LABEL_RE, AllowList, HostName, Label, UrlPath, text
 from components.inputs.problems import InputError, Problem, app_subject, shown
-from components.inputs.shaping import CanaryCookie, CanaryHeader, ExternalAuth, Sticky
 from components.inputs.settings import MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Edge, Settings, Visibility
+from components.inputs.shaping import CanaryCookie, CanaryHeader, ExternalAuth, Sticky
 from components.inputs.yamlfile import LineDict, YamlFileError, YamlIssue, line_of, load_yaml, plain, start_line
 
 Protocol = Literal["HTTP", "HTTPS"]

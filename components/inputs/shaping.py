@@ -111,9 +111,9 @@ HeaderName = Annotated[str, Field(pattern=HEADER_NAME_PATTERN), AfterValidator(_
 HeaderValue = Annotated[str, Field(pattern=HEADER_VALUE_PATTERN)]
 HeaderPattern = Annotated[str, Field(min_length=1, max_length=PATTERN_MAX), AfterValidator(_header_pattern)]
 CookieName = Annotated[str, Field(pattern=COOKIE_NAME_PATTERN)]
-Url = Annotated[str, AfterValidator(_url),
-                WithJsonSchema({"type": "string", "pattern": r"^https?://[^\s/?#]+([/?][^\s#]*)?$", "maxLength": URL_MAX}),
-                Field(max_length=URL_MAX)]
+URL_PATTERN = r"^https?://[^\s/?#]+([/?][^\s#]*)?$"
+Url = Annotated[str, AfterValidator(_url), Field(max_length=URL_MAX),
+                WithJsonSchema({"type": "string", "pattern": URL_PATTERN, "maxLength": URL_MAX})]
 """An absolute http(s) URL without a login or a fragment."""
 
 

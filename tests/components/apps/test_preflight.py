@@ -124,7 +124,7 @@ def test_an_intent_the_flavor_cannot_express_is_an_input_error_naming_the_flavor
                       .replace("shop", "blog"))
     apps = load_catalogue(path, make_settings(), "dev", STACKS)
     [problem] = preflight.flavor_problems(apps, make_settings())
-    assert str(problem) == (f"{path}:2: app 'shop' field 'rateLimit': the no-rate-limits flavor "
+    assert str(problem) == (f"{path}:5: app 'shop' field 'rateLimit': the no-rate-limits flavor "
                             "(gangplank:flavor) cannot express this: it has no rate limits")
     # And the annotations refuse rather than drop it.
     with pytest.raises(ValueError, match="no-rate-limits flavor cannot express"):
