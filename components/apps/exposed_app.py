@@ -25,7 +25,7 @@ from components.apps.routes import (
     route_objects,
     route_secret_name,
 )
-from components.apps.routing import HostShare, IngressUnit
+from components.apps.routing import HostShare, IngressUnit, canary_takes_a_share
 from components.flavors import AnyFlavor, is_gateway
 from components.flavors.shaping import CanaryIntent, ExternalAuthIntent, StickyIntent
 from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, RateLimitIntent
@@ -190,8 +190,11 @@ def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, vi
         annotations = {**annotations, **forecastle_annotations(app, instance)}
     # The health-path Ingress routes that one path, exactly: nothing else of the app opens to the probes.
     routes = [(app.app.health_path, "Exact")] if unit.health else [(path, "Prefix") for path in app.app.paths]
+    service_port: dict[str, Any] = {"number": port}
+    if unit.health and health_port_by_name(app, target.flavor):
+        service_port = {"name": SERVICE_PORT_NAME}
     paths = [{"path": path, "pathType": path_type,
-              "backend": {"service": {"name": service, "port": {"number": port}}}} for path, path_type in routes]
+              "backend": {"service": {"name": service, "port": service_port}}} for path, path_type in routes]
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
@@ -200,6 +203,18 @@ def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, vi
         "spec": {"ingressClassName": target.ingress_class,
                  "rules": [{"host": host, "http": {"paths": paths}} for host in unit.hosts]},
     }
+
+
+SERVICE_PORT_NAME = "http"
+"""The port name of the Service gangplank deploys in front of an app (`service_manifest`)."""
+
+
+def health_port_by_name(app: ResolvedApp, flavor: AnyFlavor) -> bool:
+    """Whether the health Ingress names the Service's port rather than numbering it: on a flavor that adds a canary
+    to the app's whole upstream (`canary_by_upstream`), so that the monitor's location has an upstream of its own,
+    without the canary's share. Only gangplank's own Service has a port name it knows."""
+    return (getattr(flavor, "canary_by_upstream", False) and canary_takes_a_share(app)
+            and app.app.deploy is not None)
 
 
 def deployment_manifest(app: ResolvedApp, canary: bool = False) -> dict[str, Any]:
@@ -249,7 +264,7 @@ def service_manifest(app: ResolvedApp, canary: bool = False) -> dict[str, Any]:
         "metadata": {"name": name, "namespace": app.namespace,
                      "labels": canary_labels(app) if canary else labels(app)},
         "spec": {"type": "ClusterIP", "selector": {"app.kubernetes.io/name": name},
-                 "ports": [{"name": "http", "port": port, "targetPort": "http", "protocol": "TCP"}]},
+                 "ports": [{"name": SERVICE_PORT_NAME, "port": port, "targetPort": "http", "protocol": "TCP"}]},
     }
 
 

@@ -118,6 +118,30 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Pro
     return list(problems.values())
 
 
+def canary_monitor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
+    """A monitored app with a weighted canary whose health Ingress cannot have an upstream of its own: on a flavor
+    that splits the app's whole upstream (`canary_by_upstream`), an existing Service's port name is unknown, so the
+    monitor would check the canary for `weight` percent of its checks."""
+    from components.apps.exposed_app import health_port_by_name
+    from components.apps.routing import canary_takes_a_share
+
+    problems = []
+    for app in apps:
+        if not (app.monitored and canary_takes_a_share(app) and app.app.service is not None):
+            continue
+        route = app.monitor_route
+        flavor = get_flavor(settings.flavor_of(route.edge.name)) if route is not None else None
+        if flavor is not None and getattr(flavor, "canary_by_upstream", False) and not health_port_by_name(app, flavor):
+            problems.append(Problem(app.source[0] or settings.apps_file, app.line_of(["canary", "weight"]),
+                                    app_subject(app.name, "canary.weight"),
+                                    f"the {flavor.name} flavor adds a canary to every location of the app's Service "
+                                    "port, the monitor's health path included, so the monitor would check the canary "
+                                    f"{app.app.canary.weight}% of the time (it watches the app): use 'deploy' for the "
+                                    "app, a canary chosen by header or cookie only (weight 0), or "
+                                    "monitor.enabled: false"))  # type: ignore[union-attr]
+    return problems
+
+
 def missing_monitor_key(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
                         environ: Mapping[str, str]) -> Problem | None:
     """A deployment with monitored apps and no UptimeRobot key would fail after the platform and every
@@ -153,7 +177,7 @@ def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stac
     Returns the capacity warnings (limits the stack is near) for the program to log.
     """
     problems = [*edge_subnet_problems(settings, subnets, stack), *resource_name_problems(apps, settings),
-                *flavor_problems(apps, settings)]
+                *flavor_problems(apps, settings), *canary_monitor_problems(apps, settings)]
     if not dry_run and (missing := missing_monitor_key(settings, apps, stack, os.environ if environ is None
                                                        else environ)) is not None:
         problems.append(missing)

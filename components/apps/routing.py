@@ -82,7 +82,14 @@ class HostShare:
 def needs_probe_access(app: ResolvedApp) -> bool:
     """Whether the monitor needs an Ingress of its own for the health path: UptimeRobot's probes let through the
     app's allow-list, or past its external auth service (which the monitor cannot sign in at)."""
-    return app.monitored and (bool(app.app.allow_cidrs) or app.app.external_auth is not None)
+    return app.monitored and (bool(app.app.allow_cidrs) or app.app.external_auth is not None
+                              or canary_takes_a_share(app))
+
+
+def canary_takes_a_share(app: ResolvedApp) -> bool:
+    """Whether requests without the canary's header or cookie (the monitor's) may reach the canary: its weight. The
+    monitor then gets a route of its own to the app's backend alone, so that it keeps watching the app."""
+    return app.app.canary is not None and app.app.canary.weight > 0
 
 
 def needs_health_route(app: ResolvedApp) -> bool:
@@ -92,7 +99,7 @@ def needs_health_route(app: ResolvedApp) -> bool:
     There the monitor's own login opens the health path alone (it is in no other route's htpasswd), and
     UptimeRobot's addresses join the allow-list there only.
     """
-    protected = app.app.auth is not None or bool(app.app.allow_cidrs)
+    protected = app.app.auth is not None or bool(app.app.allow_cidrs) or canary_takes_a_share(app)
     routed = any(path_is_under(app.app.health_path, path) for path in app.app.paths)
     return app.monitored and protected and routed and app.monitor_route is not None
 

@@ -67,6 +67,11 @@ class IngressNginxFlavor:
     kind: Literal["ingress"] = "ingress"
     default_chart: ChartRef = CHART
     shared_host_mode: Literal["mergeable", "native"] = "native"
+    canary_by_upstream: bool = True
+    """ingress-nginx adds a canary to the app's upstream (`<namespace>-<service>-<port>`), not to a location: every
+    location of that upstream then splits (internal/ingress/controller/controller.go mergeAlternativeBackends merges
+    into the primary upstream; balancer.lua picks by `proxy_upstream_name`). The health Ingress therefore names
+    the Service's port by name, an upstream of its own (`upstreamName`: the port's number, else its name)."""
     htpasswd: HtpasswdFormat = HTPASSWD
     htpasswd_from: Literal["bcrypt_hash", "password"] = "bcrypt_hash"
     pod_ports: PodPorts = POD_PORTS

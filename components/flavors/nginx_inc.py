@@ -103,6 +103,7 @@ class NginxIncFlavor:
     kind: Literal["ingress"] = "ingress"
     default_chart: ChartRef = CHART
     shared_host_mode: Literal["mergeable", "native"] = "mergeable"
+    canary_by_upstream: bool = False
     htpasswd: HtpasswdFormat = HTPASSWD
     htpasswd_from: Literal["bcrypt_hash", "password"] = "bcrypt_hash"
     pod_ports: PodPorts = POD_PORTS

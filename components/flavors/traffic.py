@@ -259,6 +259,9 @@ class Flavor(Protocol):
     """What an htpasswd line is made from: the password's bcrypt hash (nginx) or the password itself."""
     pod_ports: PodPorts
     """The controller pod's ports, for its NetworkPolicy."""
+    canary_by_upstream: bool
+    """Whether a canary joins every location of the app's upstream (ingress-nginx), so the monitor's health
+    Ingress must reach the app through an upstream of its own."""
 
     def chart(self, version: str | None) -> ChartRef: ...
 

@@ -626,7 +626,8 @@ def probe_path_problem(app: App) -> str | None:
     """
     hint = "set healthPath to a path of its own inside the app's paths (e.g. /healthz), or monitor.enabled: false"
     why = ("with allowCidrs the monitor is let in from UptimeRobot's addresses" if app.allow_cidrs
-           else "the monitor cannot sign in at the external auth service, so it is let in without it")
+           else "the monitor cannot sign in at the external auth service, so it is let in without it"
+           if app.external_auth else "the monitor keeps watching the app, not its canary, through a route of its own")
     if any(_normal_path(app.health_path) == _normal_path(p) for p in app.paths):
         return (f"'{app.health_path}' is one of the app's paths; {why} for the health path alone, which needs a path "
                 f"of its own: {hint}")
@@ -719,7 +720,8 @@ def check_catalogue(
         elif unreachable is not None and monitor.enabled is None and _monitor_settings(monitor):
             problem(index, ["monitor"], f"monitor settings have no effect: the app is never monitored "
                                         f"({unreachable}); remove them")
-        if (app.allow_cidrs or app.external_auth) and monitor_skip_reason(app, edges, settings) is None:
+        if (app.allow_cidrs or app.external_auth or (app.canary and app.canary.weight)) \
+                and monitor_skip_reason(app, edges, settings) is None:
             reason = probe_path_problem(app)
             if reason is not None:
                 problem(index, ["healthPath"], reason)
