@@ -8,13 +8,24 @@ Envoy's filter order. Only what decides whether a request is answered is modelle
 - the listener: port 80 is the Gateway's redirect listener (its platform route answers 308), port 443
   its apps listener (TLS ended at the NLB);
 - the rule: among the rules of every route attached to the apps listener whose `hostnames` include the
-  host, Gateway API's precedence (kubernetes-sigs/gateway-api apis/v1/httproute_types.go, `Matches`): an
-  Exact path match, then the PathPrefix match with the most characters, then (ties) the oldest route,
+  host, and whose match's path and headers (all of them) the request has, Gateway API's precedence
+  (kubernetes-sigs/gateway-api apis/v1/httproute_types.go, `Matches`): an Exact path match, then the
+  PathPrefix match with the most characters, then the most header matches, then (ties) the oldest route,
   then the first by `{namespace}/{name}`, then the first rule of the route. Prefixes match element by
-  element (`/api` matches `/api` and `/api/x`, not `/apix`). No rule: 404;
+  element (`/api` matches `/api` and `/api/x`, not `/apix`). Header names are case-insensitive; an `Exact`
+  header match compares the value, a `RegularExpression` one matches the whole value with RE2 (Envoy's
+  StringMatcher `safe_regex`, EG internal/xds/translator/route.go). No rule: 404;
+- the backend: one of the rule's `backendRefs`, at random in proportion to their weights (default 1; weight 0
+  never: Envoy's weighted_clusters); with a BackendTrafficPolicy consistent hash on a cookie (EG
+  `loadBalancer.consistentHash.cookie`, Envoy RouteAction.HashPolicy.Cookie), the pod is the one the cookie's
+  value hashes to, and a request without the cookie is sent to a pod and given a cookie that hashes to it
+  (with `Max-Age` the TTL; a zero TTL makes a session cookie). The weighted pick happens before the hash, per
+  request;
 - the protections: the SecurityPolicy and BackendTrafficPolicy that target the rule's route, in Envoy
-  Gateway's filter order (internal/xds/translator/httpfilters.go `newOrderedHTTPFilter`: basic_auth 8,
-  rbac 301, local_ratelimit 302): basic auth against the Secret's `{SHA}` htpasswd lines (401), the
+  Gateway's filter order (internal/xds/translator/httpfilters.go `newOrderedHTTPFilter`: ext_authz 6,
+  basic_auth 8, rbac 301, local_ratelimit 302): the external auth service (`extAuth`: a 2xx answer lets the
+  request through with `headersToBackend` copied onto it; any other answer goes to the client as it is, status
+  and `Location` included: Envoy ext_authz), basic auth against the Secret's `{SHA}` htpasswd lines (401), the
   allow-list of client CIDRs (403), then the per-client local rate limit (429);
 - the rate limit: each rule a token bucket per client address (`sourceCIDR` `Distinct`) of `requests`
   tokens, refilled to `requests` every `unit` since its first request (Envoy source/extensions/filters/
@@ -28,11 +39,21 @@ import base64
 import hashlib
 import hmac
 import ipaddress
-from collections.abc import Iterable, Mapping
+import random
+import re
+import zlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import re2
+
+from tests.fakes.nginx_traffic import Answer, parse_cookies
+
 OK, REDIRECT, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, TOO_MANY = 200, 308, 401, 403, 404, 429
+AuthService = Callable[[str, Mapping[str, str]], tuple[int, Mapping[str, str]]]
+"""An external auth service: (`https://<backend host>:<port><path>`, the client's request headers) -> (status,
+response headers)."""
 UNIT_SECONDS = {"Second": 1, "Minute": 60, "Hour": 3600, "Day": 86400}
 
 
@@ -42,8 +63,17 @@ class Rule:
     index: int
     match_type: str
     value: str
+    headers: tuple[Mapping[str, str], ...] = ()
 
-    def matches(self, path: str) -> bool:
+    def matches(self, path: str, headers: Mapping[str, str] | None = None) -> bool:
+        for match in self.headers:
+            value = next((v for k, v in (headers or {}).items() if k.lower() == match["name"].lower()), None)
+            if value is None:
+                return False
+            if match.get("type", "Exact") == "Exact" and value != match["value"]:
+                return False
+            if match.get("type") == "RegularExpression" and not re2.fullmatch(match["value"], value):
+                return False
         if self.match_type == "Exact":
             return path == self.value
         prefix = self.value.rstrip("/")
@@ -71,14 +101,21 @@ class GatewaySite:
     secrets: list[Mapping[str, Any]]
     clock: float = 0.0
     """Seconds since the start: what the rate limit's buckets refill by (tests move it)."""
+    backends: list[Mapping[str, Any]] = field(default_factory=list)
+    """Envoy Gateway Backends (external auth services)."""
+    auth_service: AuthService | None = None
+    pods: int = 3
+    """Pods behind every Service."""
+    random: random.Random = field(default_factory=lambda: random.Random(0))
     _buckets: dict[tuple[str, int, str], _Bucket] = field(default_factory=dict)
 
     @classmethod
-    def from_manifests(cls, manifests: Iterable[Mapping[str, Any]]) -> GatewaySite:
+    def from_manifests(cls, manifests: Iterable[Mapping[str, Any]], **options: Any) -> GatewaySite:
         manifests = list(manifests)
         return cls(routes=[m for m in manifests if m.get("kind") == "HTTPRoute"],
                    policies=[m for m in manifests if m.get("kind") in ("SecurityPolicy", "BackendTrafficPolicy")],
-                   secrets=[m for m in manifests if m.get("kind") == "Secret" or "stringData" in m])
+                   secrets=[m for m in manifests if m.get("kind") == "Secret" or "stringData" in m],
+                   backends=[m for m in manifests if m.get("kind") == "Backend"], **options)
 
     # -- routing ----------------------------------------------------------------------------
 
@@ -86,8 +123,8 @@ class GatewaySite:
         return [route for route in self.routes
                 if any(ref.get("sectionName") == listener for ref in route["spec"].get("parentRefs") or [])]
 
-    def rule(self, host: str, path: str) -> Rule | None:
-        """The rule a request for `host` and `path` reaches on the apps listener (module docstring)."""
+    def rule(self, host: str, path: str, headers: Mapping[str, str] | None = None) -> Rule | None:
+        """The rule a request for `host` and `path` (with `headers`) reaches on the apps listener (module docstring)."""
         candidates = []
         for route in self._attached("apps"):
             if host not in (route["spec"].get("hostnames") or []):
@@ -95,13 +132,52 @@ class GatewaySite:
             for index, rule in enumerate(route["spec"].get("rules") or []):
                 for match in rule.get("matches") or [{"path": {"type": "PathPrefix", "value": "/"}}]:
                     path_match = match.get("path") or {"type": "PathPrefix", "value": "/"}
-                    candidate = Rule(route, index, path_match.get("type", "PathPrefix"), path_match["value"])
-                    if candidate.matches(path):
+                    candidate = Rule(route, index, path_match.get("type", "PathPrefix"), path_match["value"],
+                                     tuple(match.get("headers") or ()))
+                    if candidate.matches(path, headers):
                         candidates.append(candidate)
         if not candidates:
             return None
         # Every route here is as old as the others (one plan): the name breaks the tie, then the rule order.
-        return min(candidates, key=lambda c: (c.match_type != "Exact", -len(c.value.rstrip("/")), c.key, c.index))
+        return min(candidates, key=lambda c: (c.match_type != "Exact", -len(c.value.rstrip("/")), -len(c.headers),
+                                              c.key, c.index))
+
+    def _backend(self, rule: Rule, cookies: Mapping[str, str]) -> tuple[str, int, dict[str, str], dict[str, str]]:
+        """(service, pod, cookies set, their attributes) for a request that reached `rule` (module docstring)."""
+        refs = [ref for ref in rule.route["spec"]["rules"][rule.index].get("backendRefs") or []
+                if ref.get("weight", 1) > 0]
+        if not refs:  # a hand-made route without backends: only its protections are modelled
+            return "", 0, {}, {}
+        pick = self.random.uniform(0, sum(ref.get("weight", 1) for ref in refs))
+        for ref in refs:
+            pick -= ref.get("weight", 1)
+            if pick <= 0:
+                break
+        service = ref["name"]
+        hashing = next((p["spec"]["loadBalancer"] for p in self._policies("BackendTrafficPolicy", rule.route)
+                        if (p["spec"].get("loadBalancer") or {}).get("type") == "ConsistentHash"), None)
+        if hashing is None or hashing["consistentHash"]["type"] != "Cookie":
+            return service, self.random.randrange(self.pods), {}, {}
+        cookie = hashing["consistentHash"]["cookie"]
+        if cookie["name"] in cookies:
+            return service, zlib.crc32(cookies[cookie["name"]].encode()) % self.pods, {}, {}
+        # Envoy makes up the value (a hash of the connection's address) and hashes it for this request too.
+        value = f"{self.random.getrandbits(64):016x}"
+        attributes = {"Path": "/", "HttpOnly": ""}
+        seconds = _seconds(cookie.get("ttl", "0s"))
+        if seconds:
+            attributes["Max-Age"] = str(seconds)
+        return service, zlib.crc32(value.encode()) % self.pods, {cookie["name"]: value}, {cookie["name"]: attributes}
+
+    def _ext_auth(self, policy: Mapping[str, Any], headers: Mapping[str, str]) -> tuple[int, Mapping[str, str]]:
+        http = policy["spec"]["extAuth"]["http"]
+        ref = http["backendRefs"][0]
+        backend = next(b for b in self.backends if b["metadata"]["name"] == ref["name"]
+                       and b["metadata"]["namespace"] == policy["metadata"]["namespace"])
+        endpoint = backend["spec"]["endpoints"][0]["fqdn"]
+        scheme = "https" if "tls" in backend["spec"] else "http"
+        assert self.auth_service is not None, "a route with extAuth needs an auth service in the model"
+        return self.auth_service(f"{scheme}://{endpoint['hostname']}:{endpoint['port']}{http['pathOverride']}", headers)
 
     # -- protections ------------------------------------------------------------------------
 
@@ -150,25 +226,49 @@ class GatewaySite:
         return False
 
     def __call__(self, source_ip: str, path: str, headers: Mapping[str, str], port: int = 443) -> int:
+        return self.answer(source_ip, path, headers, port).status
+
+    def answer(self, source_ip: str, path: str, headers: Mapping[str, str], port: int = 443) -> Answer:
+        """The whole answer: status, and for a request let through, the backend, the pod and what the app is told."""
         if port == 80:
             redirects = [rule for route in self._attached("redirect") for rule in route["spec"].get("rules") or []
                          if any(f.get("type") == "RequestRedirect" for f in rule.get("filters") or [])]
-            return REDIRECT if redirects else NOT_FOUND
-        rule = self.rule(headers["Host"], path.split("?", 1)[0])
+            return Answer(REDIRECT if redirects else NOT_FOUND)
+        rule = self.rule(headers["Host"], path.split("?", 1)[0], headers)
         if rule is None:
-            return NOT_FOUND
+            return Answer(NOT_FOUND)
         client = ipaddress.ip_address(source_ip)
+        to_app: dict[str, str] = {}
+        for policy in self._policies("SecurityPolicy", rule.route):
+            if "extAuth" not in policy["spec"]:
+                continue
+            status, auth_headers = self._ext_auth(policy, headers)
+            if not 200 <= status < 300:
+                return Answer(status, location=next((v for k, v in auth_headers.items() if k.lower() == "location"),
+                                                    None))
+            for name in policy["spec"]["extAuth"]["http"].get("headersToBackend") or []:
+                value = next((v for k, v in auth_headers.items() if k.lower() == name.lower()), None)
+                if value is not None:
+                    to_app[name] = value
         for policy in self._policies("SecurityPolicy", rule.route):
             spec = policy["spec"]
             if "basicAuth" in spec and not self._authenticated(policy, headers):
-                return UNAUTHORIZED
+                return Answer(UNAUTHORIZED)
             authorization = spec.get("authorization")
             if authorization is not None:
                 allowed = any(client in ipaddress.ip_network(cidr) for r in authorization.get("rules") or []
                               if r.get("action") == "Allow" for cidr in r["principal"].get("clientCIDRs") or [])
                 if not allowed and authorization.get("defaultAction", "Deny") == "Deny":
-                    return FORBIDDEN
+                    return Answer(FORBIDDEN)
         for policy in self._policies("BackendTrafficPolicy", rule.route):
             if self._rate_limited(policy, source_ip):
-                return TOO_MANY
-        return OK
+                return Answer(TOO_MANY)
+        service, pod, cookies, attributes = self._backend(rule, parse_cookies(headers.get("Cookie", "")))
+        return Answer(OK, backend=f"{rule.route['metadata']['namespace']}/{service}", pod=pod, to_app=to_app,
+                      cookies=cookies, cookie_attributes=attributes)
+
+
+def _seconds(duration: str) -> int:
+    """A Go duration of the CRD's pattern (`1h30m`, `0s`) in whole seconds."""
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
+    return int(sum(int(n) * units[u] for n, u in re.findall(r"([0-9]+)(ms|h|m|s)", duration)))
