@@ -446,6 +446,10 @@ def shaping_problems(app: App) -> list[tuple[list[str | int], str]]:
         found.append((["auth"], "basic auth and external auth together are refused: a client would need both a "
                                 "password and the auth service's session; give one of 'basic' and 'external'"
                       if app.auth.basic else "give one of 'basic' and 'external'"))
+    headers = [header.lower() for header in (app.external_auth.response_headers if app.external_auth else [])]
+    for position, header in enumerate(headers):
+        if header in headers[:position]:
+            found.append((["auth", "external", "responseHeaders", position], f"header '{header}' is listed twice"))
     canary = app.canary
     if canary is not None:
         if (canary.service is None) == (canary.deploy is None):

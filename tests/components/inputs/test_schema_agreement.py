@@ -115,6 +115,29 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
     *[(f"maxBodySize={v!r}", app_with(maxBodySize=v)) for v in ["8m", "8", "8x", "12345678901m", 8, "8M\n"]],
     *[(f"stacks={v!r}", app_with(stacks=v)) for v in [["dev"], [], ["Dev"], None]],
     ("unknown field", app_with(hostt="x")),
+    *[(f"auth={v!r}", app_with(auth=v)) for v in
+      [{"external": {"url": "https://auth.example.com/oauth2/auth"}}, {"external": {"url": "ftp://a/b"}},
+       {"external": {"url": "https://a", "signin": "https://a/start", "responseHeaders": ["X-User"]}},
+       {"external": {"url": "https://a", "responseHeaders": ["X User"]}},
+       {"external": {"url": "https://a", "responseHeaders": ["X-A", "X-A"]}}, {"external": {"url": "https://a b"}}, {"external": {"url": "https://a/#frag"}},
+       {"basic": {"users": ["a"]}, "external": {"url": "https://a"}}, {}, {"external": {}}]],
+    *[(f"canary={v!r}", app_with(canary=v)) for v in
+      [{"service": {"name": "next", "port": 80}}, {"service": {"name": "next", "port": 80}, "weight": 101},
+       {"service": {"name": "next", "port": 80}, "weight": -1}, {"weight": 10},
+       {"service": {"name": "next", "port": 80}, "deploy": {"image": "x", "port": 80}},
+       {"deploy": {"image": "x", "port": 80}, "weight": 100},
+       {"service": {"name": "next", "port": 80}, "header": {"name": "X-Canary", "value": "always"}},
+       {"service": {"name": "next", "port": 80}, "header": {"name": "X-Canary", "pattern": "^(a|b)$"}},
+       {"service": {"name": "next", "port": 80}, "header": {"name": "X-Canary"}},
+       {"service": {"name": "next", "port": 80}, "header": {"name": "X-Canary", "value": "a", "pattern": "a"}},
+       {"service": {"name": "next", "port": 80}, "header": {"name": "X Canary", "value": "a"}},
+       {"service": {"name": "next", "port": 80}, "header": {"name": "X-Canary", "value": "a b"}},
+       {"service": {"name": "next", "port": 80}, "cookie": {"name": "canary"}},
+       {"service": {"name": "next", "port": 80}, "cookie": {"name": "can=ary"}}]],
+    *[(f"sticky={v!r}", app_with(sticky=v)) for v in
+      [{"cookie": {"name": "route"}}, {"cookie": {"name": "route", "maxAge": 3600}}, {"cookie": {"name": "route",
+                                                                                               "maxAge": 0}},
+       {"cookie": {"name": "a;b"}}, {"cookie": {}}, {}]],
 ]
 
 # What the loader refuses and no JSON Schema pattern can: arithmetic on addresses.
@@ -122,6 +145,17 @@ LOADER_ONLY: list[tuple[str, dict[str, Any]]] = [
     (f"allowCidrs={v!r}", app_with(allowCidrs=v)) for v in
     [["10.0.0.1/8"], ["0.0.0.0/1"], ["0.0.0.0/0"], ["1:2:3/64"], ["0.0.0.0/1", "128.0.0.0/1"], ["::/1", "8000::/1"],
      ["8.0.0.0/9", "8.128.0.0/9", "9.0.0.0/9"], ["2001:db8::1/32"]]
+] + [
+    # Regular expressions PCRE and RE2 read differently, and URLs the schema's pattern cannot fully judge.
+    *[(f"canary.header.pattern={v!r}", app_with(canary={"service": {"name": "n", "port": 80},
+                                                         "header": {"name": "X-C", "pattern": v}})) for v in
+      ["(?=a)b", "(a)\\1", "a++", "(", "[a"]],
+    *[(f"auth.external.url={v!r}", app_with(auth={"external": {"url": v}})) for v in
+      ["https://user:pw@auth.example.com/", "https://auth.example.com:99999/"]],
+    ("canary header Cookie", app_with(canary={"service": {"name": "n", "port": 80},
+                                              "header": {"name": "Cookie", "value": "a"}})),
+    ("canary speaks HTTPS, app HTTP", app_with(canary={"service": {"name": "n", "port": 80, "protocol": "HTTPS"}})),
+    ("canary is the app's Service", app_with(canary={"service": {"name": "shop", "port": 80}})),
 ]
 
 
