@@ -79,6 +79,7 @@ from typing import Any, Literal, Protocol
 import pulumi
 
 from components.flavors.shaping import CanaryIntent, ExternalAuthIntent, StickyIntent
+from components.inputs.load_balancer import LoadBalancerSettings, with_load_balancer_settings
 
 Visibility = Literal["public", "private"]
 MergeRole = Literal["master", "minion"]
@@ -170,6 +171,8 @@ class ControllerSpec:
     control_plane_cidrs: tuple[str, ...] = ()
     """The VPC's IPv4 CIDRs, where the EKS control plane's network interfaces are: the admission webhook's
     callers."""
+    load_balancer: LoadBalancerSettings = field(default_factory=LoadBalancerSettings)
+    """The NLB's own settings (`gangplank:loadBalancer`, the edge's `loadBalancer`)."""
 
 
 @dataclass(frozen=True)
@@ -308,6 +311,7 @@ def controller_spec(
     dualstack: bool,
     trusted_proxy_cidrs: tuple[str, ...] | list[str],
     control_plane_cidrs: tuple[str, ...] | list[str],
+    load_balancer: LoadBalancerSettings | None = None,
 ) -> ControllerSpec:
     """The naming decisions of one edge's controller in one place: class, release and namespace
     are all derived from the edge name, so the controllers of a stack never share an object.
@@ -345,6 +349,7 @@ def controller_spec(
         dualstack=dualstack,
         trusted_proxy_cidrs=tuple(trusted_proxy_cidrs),
         control_plane_cidrs=tuple(control_plane_cidrs),
+        load_balancer=load_balancer or LoadBalancerSettings(),
     )
 
 
@@ -362,7 +367,12 @@ def private_source_ranges(allowed_cidrs: list[str]) -> list[str]:
 
 
 def nlb_service_annotations(spec: ControllerSpec) -> dict[str, pulumi.Input[str]]:
-    """Annotations that make the AWS Load Balancer Controller build the NLB described above."""
+    """Annotations that make the AWS Load Balancer Controller build the NLB described above, with the edge's
+    own load balancer settings (components/inputs/load_balancer.py)."""
+    return with_load_balancer_settings(_nlb_design_annotations(spec), spec.load_balancer)  # type: ignore[return-value]
+
+
+def _nlb_design_annotations(spec: ControllerSpec) -> dict[str, pulumi.Input[str]]:
     prefix = "service.beta.kubernetes.io/aws-load-balancer-"
     return {
         # Explicit both ways: the controller's default is `internal`, and a wrong guess is public.

@@ -13,7 +13,7 @@ import os
 import re
 import string
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components.inputs.fieldtypes import LABEL_RE, AllowList, Domain, Label, text
+from components.inputs.load_balancer import TAGS_MAX, LoadBalancerSettings, effective
 from components.inputs.problems import InputError, Problem, config_subject, shown
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml
 
@@ -93,6 +94,8 @@ class EdgeSettings(BaseModel):
     allowed_cidrs: AllowList = []
     """Client CIDR blocks the edge's load balancer admits. Required for a private edge; a public edge
     without any is open to everyone."""
+    load_balancer: LoadBalancerSettings | None = None
+    """The edge's load balancer settings, over the stack-wide `gangplank:loadBalancer` (field by field)."""
 
     @model_validator(mode="after")
     def _private_edges_are_allow_listed(self) -> EdgeSettings:
@@ -134,6 +137,8 @@ class Edge:
     """Which zone its hosts live in, and whether its load balancer is internet-facing."""
     allowed_cidrs: tuple[str, ...]
     """Who its load balancer admits; empty for everyone (public edges only)."""
+    load_balancer: LoadBalancerSettings = field(default_factory=LoadBalancerSettings)
+    """Its load balancer's own settings (idle timeout, access logs, tags, deletion protection, deregistration)."""
 
     @property
     def open_to_everyone(self) -> bool:
@@ -210,6 +215,10 @@ class Settings(BaseModel):
     """`perHost`: every host gets its own alias records and ownership markers (Route53 calls per app).
     `wildcard`: one `*.<zone>` alias per zone to the zone's own edge (`public`, `private`), so a new app on it
     costs no Route53 call; hosts it cannot serve (the apex, hosts of other edges) keep their own records."""
+    load_balancer: LoadBalancerSettings = LoadBalancerSettings()
+    """Every edge's load balancer: `{idleTimeout, accessLogs: {bucket, prefix}, deletionProtection, tags,
+    deregistrationDelay}`, each turned into what the AWS Load Balancer Controller reads (docs/configuration.md);
+    an edge of `gangplank:edges` may set its own (`loadBalancer`), field by field over these."""
     limits: Limits = Limits()
     """Capacity limits the plan counts against: `{recordsPerZone, ingressesPerEdge, namesPerCertificate,
     certificatesPerLoadBalancer}` (defaults: the AWS quotas and what a controller handles well). The plan warns
@@ -266,6 +275,15 @@ class Settings(BaseModel):
         return role
 
     @model_validator(mode="after")
+    def _edge_tags_fit(self) -> Settings:
+        for name, edge in sorted(self.edges.items()):
+            merged = effective(self.load_balancer, edge.load_balancer)
+            if len(merged.tags) > TAGS_MAX:
+                raise ValueError(f"edge '{name}': {len(merged.tags)} load balancer tags with gangplank:loadBalancer's, "
+                                 f"more than {TAGS_MAX} (AWS allows 50 a resource, the controller writes 3)")
+        return self
+
+    @model_validator(mode="after")
     def _default_private_domain(self) -> Settings:
         if self.private_domain is None:
             # frozen model: the derived default is set once, here
@@ -282,10 +300,11 @@ class Settings(BaseModel):
 
     def all_edges(self) -> dict[str, Edge]:
         """Every edge of the stack, the built-in two first, then the configured ones by name."""
-        edges = {"public": Edge("public", "public", ()),
-                 "private": Edge("private", "private", tuple(self.private_allowed_cidrs))}
+        edges = {"public": Edge("public", "public", (), self.load_balancer),
+                 "private": Edge("private", "private", tuple(self.private_allowed_cidrs), self.load_balancer)}
         for name, edge in sorted(self.edges.items()):
-            edges[name] = Edge(name, edge.visibility, tuple(edge.allowed_cidrs))
+            edges[name] = Edge(name, edge.visibility, tuple(edge.allowed_cidrs),
+                               effective(self.load_balancer, edge.load_balancer))
         return edges
 
 

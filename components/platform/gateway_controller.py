@@ -120,7 +120,7 @@ class GatewayController(pulumi.ComponentResource):
         self.spec = gateway_spec(flavor, controller_spec(
             edge.name, edge.visibility, replicas=args.replicas, certificate_arn=args.certificate_arn,
             security_group_id=group.id, allowed_cidrs=list(edge.allowed_cidrs), dualstack=args.dualstack,
-            trusted_proxy_cidrs=trusted, control_plane_cidrs=vpc_cidrs))
+            trusted_proxy_cidrs=trusted, control_plane_cidrs=vpc_cidrs, load_balancer=edge.load_balancer))
         spec = self.spec
         namespace = k8s.core.v1.Namespace(f"{name}-namespace", **_without_kind(namespace_manifest(spec)), opts=child)
         in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])

@@ -305,6 +305,7 @@ class IngressController(pulumi.ComponentResource):
             dualstack=args.dualstack,
             trusted_proxy_cidrs=trusted,
             control_plane_cidrs=vpc_cidrs,
+            load_balancer=edge.load_balancer,
         )
         namespace = k8s.core.v1.Namespace(f"{name}-namespace", **_without_kind(namespace_manifest(self.spec)),
                                           opts=child)

@@ -119,7 +119,8 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
       [{"external": {"url": "https://auth.example.com/oauth2/auth"}}, {"external": {"url": "ftp://a/b"}},
        {"external": {"url": "https://a", "signin": "https://a/start", "responseHeaders": ["X-User"]}},
        {"external": {"url": "https://a", "responseHeaders": ["X User"]}},
-       {"external": {"url": "https://a", "responseHeaders": ["X-A", "X-A"]}}, {"external": {"url": "https://a b"}}, {"external": {"url": "https://a/#frag"}},
+       {"external": {"url": "https://a", "responseHeaders": ["X-A", "X-A"]}}, {"external": {"url": "https://a b"}},
+       {"external": {"url": "https://a/#frag"}},
        {"basic": {"users": ["a"]}, "external": {"url": "https://a"}}, {}, {"external": {}}]],
     *[(f"canary={v!r}", app_with(canary=v)) for v in
       [{"service": {"name": "next", "port": 80}}, {"service": {"name": "next", "port": 80}, "weight": 101},
