@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from planner.elb_rules import Refused, check_load_balancer_attributes, listener_attributes, tags
 from planner.mocks import (
     MOCK_AVAILABILITY_ZONES,
     MOCK_SUBNET_LAYOUT,
@@ -413,6 +414,8 @@ class _Replay:
         certificates = [c.strip() for c in annotation("ssl-cert").split(",") if c.strip()]
         policy = annotation("ssl-negotiation-policy", "ELBSecurityPolicy-2016-08")
         listeners = []
+        listener_arns: dict[str, str] = {}
+        tagged = [lb["LoadBalancerArn"]]
         for port, target in ports:
             group = self.elbv2.create_target_group(
                 # The controller's target group names: k8s-<namespace:8>-<name:8>-<hash:10> (its
@@ -436,14 +439,45 @@ class _Replay:
                                        "domain name, a supported signature, and a supported key size (it is not "
                                        "issued: its DNS validation did not pass in this replay)")
                 listener.update(Protocol="TLS", Certificates=[{"CertificateArn": certificates[0]}], SslPolicy=policy)
-            self.elbv2.create_listener(**listener)
+            created = self.elbv2.create_listener(**listener)["Listeners"][0]
             listeners.append(f"{listener['Protocol']}:{port}")
+            listener_arns[f"{listener['Protocol']}-{port}"] = created["ListenerArn"]
+            tagged.append(created["ListenerArn"])
+            tagged.append(group["TargetGroupArn"])
+        try:
+            check_load_balancer_attributes(_pairs(annotation("attributes")))
+            for arn, listener_attributes_ in listener_attributes(annotations, listener_arns).items():
+                self.elbv2.modify_listener_attributes(ListenerArn=arn, Attributes=listener_attributes_)
+            extra_tags = tags(annotations)
+        except Refused as err:
+            raise Rejected(str(err)) from None
+        if extra_tags:
+            self.elbv2.add_tags(ResourceArns=tagged, Tags=extra_tags)
         attributes = [{"Key": k, "Value": v} for k, v in _pairs(annotation("attributes"))]
         if attributes:
             self.elbv2.modify_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"], Attributes=attributes)
         self.load_balancers[namespace] = (lb["CanonicalHostedZoneId"], lb["DNSName"])
         return (f"{scheme} {address_type} NLB {lb_name}, security groups {', '.join(groups) or '(controller-made)'}, "
-                f"listeners {', '.join(listeners)}")
+                f"listeners {', '.join(listeners)}{self._settings_read_back(lb['LoadBalancerArn'], listener_arns)}")
+
+    def _settings_read_back(self, lb_arn: str, listener_arns: Mapping[str, str]) -> str:
+        """The NLB's own settings as the emulated account holds them: what the replay applied."""
+        said = []
+        for listener, arn in sorted(listener_arns.items()):
+            held = {a["Key"]: a["Value"]
+                    for a in self.elbv2.describe_listener_attributes(ListenerArn=arn)["Attributes"]}
+            if "tcp.idle_timeout.seconds" in held and listener.startswith("TCP-"):
+                said.append(f"idle timeout {held['tcp.idle_timeout.seconds']} s ({listener})")
+        held = {a["Key"]: a["Value"] for a in self.elbv2.describe_load_balancer_attributes(
+            LoadBalancerArn=lb_arn)["Attributes"]}
+        if held.get("access_logs.s3.enabled") == "true":
+            said.append(f"access logs s3://{held.get('access_logs.s3.bucket')}/{held.get('access_logs.s3.prefix', '')}")
+        if held.get("deletion_protection.enabled") == "true":
+            said.append("deletion protection")
+        count = len(self.elbv2.describe_tags(ResourceArns=[lb_arn])["TagDescriptions"][0]["Tags"])
+        if count:
+            said.append(f"{count} tags")
+        return "; " + ", ".join(said) if said else ""
 
     def service_read(self, reg: Registration) -> str:
         """The chart's Service read back: its load-balancer host name is the emulated NLB's."""

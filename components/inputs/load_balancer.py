@@ -143,6 +143,8 @@ def effective(default: LoadBalancerSettings, edge: LoadBalancerSettings | None) 
 # -- what the AWS Load Balancer Controller reads ---------------------------------------------------------------
 
 LBC_PREFIX = "service.beta.kubernetes.io/aws-load-balancer-"
+DESIGN_ATTRIBUTES = ("load_balancing.cross_zone.enabled", "preserve_client_ip.enabled", "proxy_protocol_v2.enabled")
+"""Attributes of gangplank's traffic design (components/flavors/traffic.py) that no setting changes."""
 PLAIN_LISTENER = "TCP-80"
 """The NLB's plain listener (`<protocol>-<port>`, the listener-attributes annotation's suffix): the redirect one."""
 
@@ -174,11 +176,13 @@ def with_load_balancer_settings(annotations: dict[str, object], settings: LoadBa
     attributes, groups, listeners, tags = nlb_attributes(settings)
     merged = dict(annotations)
     for suffix, items in (("attributes", attributes), ("target-group-attributes", groups)):
-        present = [item for item in str(merged.get(LBC_PREFIX + suffix, "")).split(",") if item]
-        keys = {item.split("=", 1)[0] for item in present}
-        items = [item for item in items if item.split("=", 1)[0] not in keys]
-        if present or items:
-            merged[LBC_PREFIX + suffix] = ",".join(present + items)
+        present = dict(item.split("=", 1) for item in str(merged.get(LBC_PREFIX + suffix, "")).split(",") if item)
+        for item in items:
+            key, value = item.split("=", 1)
+            if key not in DESIGN_ATTRIBUTES:
+                present[key] = value
+        if present:
+            merged[LBC_PREFIX + suffix] = ",".join(f"{key}={value}" for key, value in present.items())
     for listener, items in listeners.items():
         merged[f"{LBC_PREFIX}listener-attributes.{listener}"] = ",".join(items)
     if tags:

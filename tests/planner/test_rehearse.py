@@ -206,3 +206,46 @@ def test_a_delegation_must_name_the_zones_own_name_servers(cached_run):
     delegation = named(regs, "platform-zones-delegation")
     delegation.inputs["records"] = ["ns-1.elsewhere.example.net", "ns-2.elsewhere.example.net"]
     assert replay(regs)[f"{VALIDATION}::platform-certificates-public-validated"].outcome == "rejected"
+
+
+LISTENER = "service.beta.kubernetes.io/aws-load-balancer-listener-attributes."
+
+
+@pytest.fixture(scope="module")
+def load_balancer_settings(cached_run: Any) -> dict[str, Any]:
+    """The public NLB with its own settings as the program writes them; the private one with values AWS refuses and
+    the replay used to accept (it set no listener attributes, and moto takes any)."""
+    from components.inputs.load_balancer import LoadBalancerSettings, with_load_balancer_settings
+
+    regs = registrations(cached_run)
+    public = named(regs, "platform-public-release").inputs["values"]["controller"]["service"]["annotations"]
+    settings = LoadBalancerSettings.model_validate({
+        "idleTimeout": 1800, "accessLogs": {"bucket": "acme-nlb-logs", "prefix": "dev"}, "deletionProtection": True,
+        "tags": {"team": "platform", "cost-centre": "4711"}, "deregistrationDelay": 30})
+    public.update(with_load_balancer_settings(public, settings))
+    cases = {}
+    for case, extra in (("tls", {LISTENER + "TLS-443": "tcp.idle_timeout.seconds=1800"}),
+                        ("short", {LISTENER + "TCP-80": "tcp.idle_timeout.seconds=30"}),
+                        ("long", {LISTENER + "TCP-80": "tcp.idle_timeout.seconds=6001"}),
+                        ("tags", {"service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags":
+                                  ",".join(f"k{i}=v" for i in range(48))})):
+        broken = copy.deepcopy(regs)
+        named(broken, "platform-private-release").inputs["values"]["controller"]["service"]["annotations"].update(extra)
+        cases[case] = nlb(replay(broken), "platform-private-release")
+    return {"accepted": nlb(replay(regs), "platform-public-release"), **cases}
+
+
+def test_the_nlbs_own_settings_are_applied_to_the_emulated_nlb(load_balancer_settings):
+    line = load_balancer_settings["accepted"]
+    assert line.outcome == "accepted"
+    assert line.detail.endswith("; idle timeout 1800 s (TCP-80), access logs s3://acme-nlb-logs/dev, deletion "
+                                "protection, 2 tags")
+
+
+@pytest.mark.parametrize(("case", "refusal"), [
+    ("tls", "cannot be modified on a TLS listener (TLS-443)"), ("short", "value '30' must be between '60-6000'"),
+    ("long", "value '6001' must be between '60-6000'"), ("tags", "48 additional tags and the controller's 3"),
+])
+def test_listener_attributes_and_tags_aws_refuses_are_rejected(load_balancer_settings, case, refusal):
+    line = load_balancer_settings[case]
+    assert line.outcome == "rejected" and refusal in line.detail
