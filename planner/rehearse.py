@@ -466,7 +466,7 @@ class _Replay:
         for listener, arn in sorted(listener_arns.items()):
             held = {a["Key"]: a["Value"]
                     for a in self.elbv2.describe_listener_attributes(ListenerArn=arn)["Attributes"]}
-            if "tcp.idle_timeout.seconds" in held and listener.startswith("TCP-"):
+            if held.get("tcp.idle_timeout.seconds", "350") != "350" and listener.startswith("TCP-"):  # not AWS's
                 said.append(f"idle timeout {held['tcp.idle_timeout.seconds']} s ({listener})")
         held = {a["Key"]: a["Value"] for a in self.elbv2.describe_load_balancer_attributes(
             LoadBalancerArn=lb_arn)["Attributes"]}

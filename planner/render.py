@@ -231,6 +231,20 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Cell]], indent: str = "
     return out
 
 
+BACKEND_WIDTH = 52
+"""The backend column's width, so that app, backend and protections fit 100 columns together."""
+
+
+def backend_lines(backend: Any) -> list[str]:
+    """An app's backend, its canary split and its stickiness (`; `-separated in the plan), one per line, each
+    wrapped under itself."""
+    lines = []
+    for part in shown(backend).split("; "):
+        lines += textwrap.wrap(part, width=BACKEND_WIDTH, subsequent_indent="  ", break_long_words=False,
+                               break_on_hyphens=False) or [part]
+    return lines
+
+
 def _wrapped(label: str, text: str, width: int = WIDTH) -> list[str]:
     """`label  text`, the text wrapped under itself (never inside a word or a host name)."""
     return textwrap.wrap(text, width=width, initial_indent=label, subsequent_indent=" " * len(label),
@@ -289,7 +303,7 @@ def _apps_section(plan: dict[str, Any], wide: bool) -> list[str]:
                           shown(a.get("namespace")), monitor_text(a, with_reason=False)] for a in apps])
         lines.append("")
         lines += table(["app", "backend", "protections"],
-                        [[str(a.get("name")), shown(a.get("backend")), list(a.get("protections") or ["-"])]
+                        [[str(a.get("name")), backend_lines(a.get("backend")), list(a.get("protections") or ["-"])]
                          for a in apps])
         lines.append("")
         reasons = unmonitored_by_reason(plan)
