@@ -240,8 +240,15 @@ def backend_lines(backend: Any) -> list[str]:
     wrapped under itself."""
     lines = []
     for part in shown(backend).split("; "):
-        lines += textwrap.wrap(part, width=BACKEND_WIDTH, subsequent_indent="  ", break_long_words=False,
-                               break_on_hyphens=False) or [part]
+        items = part.split(", ")
+        current = items[0]
+        for item in items[1:]:
+            if len(current) + 2 + len(item) <= BACKEND_WIDTH:
+                current += ", " + item
+            else:
+                lines.append(current + ",")
+                current = "  " + item
+        lines.append(current)
     return lines
 
 

@@ -190,3 +190,39 @@ def test_markdown_values_cannot_break_a_row() -> None:
     line = next(line for line in markdown.splitlines() if line.startswith("| `shop`"))
     assert line.count(" | ") == 6  # seven cells
     assert "`` image a\\|b `c` @team ``" in line
+
+
+def test_the_split_stickiness_and_external_auth_show_in_100_columns(plan_stack: Any, write_apps: Any) -> None:
+    path = write_apps("""
+        apps:
+          - name: shop
+            visibility: public
+            deploy: {image: ghcr.io/acme/storefront:2026.12.01-rc.1, port: 8080}
+            healthPath: /healthz
+            canary:
+              deploy: {image: ghcr.io/acme/storefront:2026.12.02, port: 8080}
+              weight: 10
+              header: {name: X-Canary, pattern: "^(beta|qa)$"}
+              cookie: {name: canary}
+          - name: wiki
+            visibility: public
+            service: {name: wiki, port: 80}
+            healthPath: /health
+            auth: {external: {url: "https://auth.example.com/oauth2/auth"}}
+            sticky: {cookie: {name: route, maxAge: 3600}}
+    """)
+    plan = plan_stack("dev", path, flavor="ingress-nginx")
+    table = render_table(plan)
+    assert not [line for line in table.splitlines() if len(line) > 100]
+    lines = block(table, "  app   backend")
+    assert [line.rstrip() for line in lines[2:8]] == [
+        "  shop  image ghcr.io/acme/storefront:2026.12.01-rc.1,  -",
+        "          2 replicas",
+        "        canary shop-canary:8080 10%,",
+        "          header X-Canary~^(beta|qa)$, cookie canary",
+        "  wiki  service wiki:80                                 external auth (auth.example.com)",
+        "        sticky (cookie route, 3600 s)",
+    ]
+    [shop] = [app for app in plan["apps"] if app["name"] == "shop"]
+    assert shop["canary"] == {"backend": "shop-canary:8080", "weight": 10, "header": "X-Canary", "headerValue": None,
+                              "headerPattern": "^(beta|qa)$", "cookie": "canary"}
