@@ -149,7 +149,7 @@ def test_diff_as_json(dev_base, capsys):
 def test_diff_is_markdown_by_default(dev_base, capsys):
     assert main(["--stack", "dev", "--diff", str(dev_base)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("### Stack `dev`\n") and "| `shop` | added |" in out
+    assert out.startswith("### Stack `dev`\n") and "- `shop`: **added**" in out
 
 
 def test_a_base_of_another_stack_is_refused(dev_base, capsys):
