@@ -101,3 +101,13 @@ def test_a_removed_and_an_added_app_that_share_something_are_a_likely_rename(old
 def test_apps_that_share_nothing_are_no_rename():
     diff = diff_plans(plan(app("docs")), plan(app("blog", namespace="blog", backend="service blog:80")))
     assert likely_renames(diff.apps) == [] and not [r for r in diff.risks if r.kind == "rename"]
+
+
+def test_an_apps_team_shows_when_the_plan_has_one():
+    """Plans of stacks with teams carry each app's `team`; older plans have none."""
+    diff = diff_plans(plan(), plan(app("blog", team="storefront"), app("docs")))
+    from planner.diff import render_diff_markdown
+
+    markdown = render_diff_markdown(diff)
+    assert "- `blog`: **added**, team `storefront`, `https://blog.example.com/`" in markdown
+    assert "- `docs`: **added**, `https://docs.example.com/`" in markdown

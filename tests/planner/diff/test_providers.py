@@ -76,7 +76,8 @@ AWS_RULES = [
 AWS_UPDATES = [("aws:route53/zone:Zone", "comment"), ("aws:route53/zone:Zone", "vpcs"),
                ("aws:route53/zone:Zone", "tags"), ("aws:route53/record:Record", "records"),
                ("aws:route53/record:Record", "aliases"), ("aws:route53/record:Record", "type"),
-               ("aws:route53/record:Record", "ttl"), ("aws:acm/certificate:Certificate", "tags"),
+               ("aws:route53/record:Record", "ttl"), ("aws:route53/record:Record", "setIdentifier"),
+               ("aws:route53/record:Record", "weightedRoutingPolicies"), ("aws:acm/certificate:Certificate", "tags"),
                ("aws:ec2/securityGroup:SecurityGroup", "tags"),
                ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "cidrIpv4"),
                ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "fromPort")]
