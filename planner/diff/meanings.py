@@ -14,6 +14,11 @@ the two controllers' own rules for two Ingresses that claim one host and path:
   timestamp wins; `addProblemsForResourcesWithoutActiveHost`: "All hosts are taken by other
   resources"), while pulumi-kubernetes waits for the new Ingress's load balancer status
   (provider/pkg/await/ingress.go), up to 10 minutes.
+
+Two HTTPRoutes that match one host and path are no conflict in the Gateway API: "If ties still exist
+across multiple Routes, matching precedence MUST be determined in order of ...: The oldest Route
+based on creation timestamp" (Gateway API v1.6.1, HTTPRoute CRD, `spec.rules.matches`), so the old
+Route keeps serving until it is deleted, and the new one takes over then.
 """
 
 from __future__ import annotations
@@ -47,6 +52,27 @@ def answered_by_wildcard(name: str, wildcards: set[str]) -> str | None:
         if name.endswith("." + zone) and "." not in name[: -len(zone) - 1]:
             return wildcard
     return None
+
+
+def route_claims(route: Mapping[str, Any] | None) -> list[str]:
+    """`host/path` for each path an HTTPRoute matches (no `matches`: a prefix match on `/`)."""
+    spec = (route or {}).get("spec") or {}
+    paths = [str(((match or {}).get("path") or {}).get("value") or "/") for rule in spec.get("rules") or []
+             for match in (rule.get("matches") or [{}])]
+    return [f"{host}{path}" for host in spec.get("hostnames") or ["*"] for path in paths or ["/"]]
+
+
+def route_meaning(step: ResourceDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> str | None:
+    """A Gateway API HTTPRoute replaced with the new one first: the older one keeps precedence meanwhile."""
+    if step.op != "replace" or step.delete_first:
+        return None
+    old_inputs, new_inputs = (old or {}).get("inputs") or {}, (new or {}).get("inputs") or {}
+    both = [claim for claim in route_claims(new_inputs) if claim in route_claims(old_inputs)]
+    if not both:
+        return None
+    return (f"the new HTTPRoute {code(_ingress_name(new_inputs))} is created while the old "
+            f"{code(_ingress_name(old_inputs))} still exists: both match {_listed(both)}, and the Gateway API "
+            "gives the older Route precedence, so the old one serves until it is deleted; no gap.")
 
 
 def _ingress_name(inputs: Mapping[str, Any] | None) -> str:
@@ -120,6 +146,10 @@ def meaning(step: ResourceDiff, old: Mapping[str, Any] | None, new: Mapping[str,
     deleted = step.op == "delete"
     if type_.endswith(":Ingress") and type_.startswith("kubernetes:"):
         return ingress_meaning(step, old, new, context.get("flavor"), context)
+    if type_.startswith("kubernetes:gateway.networking.k8s.io/") and type_.endswith(":HTTPRoute"):
+        said = route_meaning(step, old, new)
+        if said is not None:
+            return said
     if type_ == MONITOR:
         return ("its history (uptime, response times, incidents) is lost" + ("." if deleted else
                 ", and the new monitor gets a new id."))

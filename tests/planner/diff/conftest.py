@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from planner.run import plan
-from tests.conftest import ROOT
+from tests.conftest import GATEWAY_FLAVORS, ROOT
 
 Catalogue = dict[str, Any]
 
@@ -86,12 +86,16 @@ def plan_pair(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], 
     def pair(scenario: str, flavor: str) -> tuple[dict, dict, dict]:
         if (scenario, flavor) not in cache:
             edit, both, head_only = SCENARIOS[scenario]
-            catalogue = copy.deepcopy(original)
+            before = copy.deepcopy(original)
+            if flavor in GATEWAY_FLAVORS:
+                for entry in before["apps"]:  # Envoy Gateway cannot limit connections per client
+                    (entry.get("rateLimit") or {}).pop("connections", None)
+            catalogue = copy.deepcopy(before)
             if edit is not None:
                 edit(catalogue)
             folder = tmp_path_factory.mktemp(f"{scenario}-{flavor}")
             base_apps, head_apps = folder / "base.yaml", folder / "head.yaml"
-            base_apps.write_text(yaml.safe_dump(original), encoding="utf-8")
+            base_apps.write_text(yaml.safe_dump(before), encoding="utf-8")
             head_apps.write_text(yaml.safe_dump(catalogue), encoding="utf-8")
             config = {"gangplank:flavor": flavor, **both}
             cwd = os.getcwd()

@@ -12,7 +12,7 @@ import pytest
 
 from planner.diff import KNOWN_AFTER_APPLY, SECRET, PlanDiff, diff_as_json, diff_plans, render_diff_markdown
 from planner.rollout import change_rollout, diff_steps
-from tests.conftest import FLAVORS
+from tests.conftest import FLAVORS, GATEWAY_FLAVORS
 from tests.planner.diff.conftest import width_problems
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
@@ -52,6 +52,17 @@ def test_a_namespace_change_replaces_the_ingress_new_one_first(plan_pair, flavor
         assert "**BLOCKED**" in render_diff_markdown(diff)
     else:
         assert "F5 controller keeps serving the older one" in replaced and diff.blockers == ()
+
+
+@pytest.mark.parametrize("flavor", GATEWAY_FLAVORS)
+def test_a_namespace_change_on_a_gateway_flavor_replaces_the_route_older_one_serving(plan_pair, flavor):
+    """A kind the provider's table does not list (HTTPRoute) is replaced by its identity like any other."""
+    diff, _ = diffed(plan_pair, "namespace", flavor)
+    route = step(diff, "grafana-route")
+    assert (route.op, route.delete_first) == ("replace", False)
+    replaced = next(m for m in risks(diff, "replace") if "`grafana-route`" in m)
+    assert "both match `grafana.internal.dev.example.com/`" in replaced
+    assert "the Gateway API gives the older Route precedence" in replaced and diff.blockers == ()
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
