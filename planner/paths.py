@@ -75,3 +75,27 @@ def matches(pattern: tuple[Step | None, ...], path: tuple[Step, ...]) -> bool:
         return False
     return all((want is None and isinstance(have, int)) or want == have for want, have in zip(pattern, path,
                                                                                               strict=False))
+
+
+def value_at(value: Any, path: str | tuple[Step | None, ...]) -> Any:
+    """The value at `path` inside `value` (None where it is not there)."""
+    for step in steps(path) if isinstance(path, str) else path:
+        if isinstance(step, int) and isinstance(value, list) and step < len(value):
+            value = value[step]
+        elif isinstance(step, str) and isinstance(value, dict):
+            value = value.get(step)
+        else:
+            return None
+    return value
+
+
+def with_value(value: Any, path: tuple[Step | None, ...], new: Any) -> Any:
+    """A copy of `value` with the value at `path` replaced by `new` (unchanged where `path` is not there)."""
+    if not path:
+        return new
+    step, rest = path[0], path[1:]
+    if isinstance(step, str) and isinstance(value, dict) and step in value:
+        return {**value, step: with_value(value[step], rest, new)}
+    if isinstance(step, int) and isinstance(value, list) and step < len(value):
+        return [with_value(item, rest, new) if i == step else item for i, item in enumerate(value)]
+    return value

@@ -14,11 +14,10 @@ paths (`fromOutputs`), so that a diff can show them as known after apply instead
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from planner.mocks import Registration
-from planner.paths import leaves, steps
+from planner.paths import leaves, value_at
 
 MIN_COMPUTED_CHARS = 8
 """Shorter strings (a record type, `none`, a port) are too common to tell where a value came from."""
@@ -73,7 +72,7 @@ def from_outputs(registrations: Iterable[Registration]) -> dict[str, dict[str, l
             provided[reg.label] = {}  # a dependency cycle (impossible in Pulumi) stops here
             own = {text: frozenset({reg.label}) for text in computed_strings(reg)}
             for path, origins in sources_in(reg).items():
-                value = _value_at(reg.inputs, path)
+                value = value_at(reg.inputs, path)
                 if isinstance(value, str) and len(value) >= MIN_COMPUTED_CHARS:
                     own[value] = own.get(value, frozenset()) | frozenset(origins)
             provided[reg.label] = own
@@ -89,15 +88,3 @@ def _origins(value: str, offered: dict[str, frozenset[str]]) -> set[str]:
         return set(offered[value])
     return {origin for text, origins in offered.items()
             if len(text) >= MIN_EMBEDDED_CHARS and len(text) < len(value) and text in value for origin in origins}
-
-
-def _value_at(inputs: Mapping[str, Any], path: str) -> Any:
-    value: Any = inputs
-    for step in steps(path):
-        if isinstance(step, int) and isinstance(value, list) and step < len(value):
-            value = value[step]
-        elif isinstance(step, str) and isinstance(value, dict):
-            value = value.get(step)
-        else:
-            return None
-    return value

@@ -38,6 +38,7 @@ from planner.diff.values import (
     visible_inputs,
 )
 from planner.paths import steps as path_steps
+from planner.paths import with_value
 
 ENGINE = "pulumi step_generator.go"
 IGNORED_OPTIONS = ("dependsOn", "customTimeouts")
@@ -200,19 +201,8 @@ def effective_inputs(old: Mapping[str, Any], new: Mapping[str, Any], unknown: se
             continue  # the engine skips a path it cannot parse too
     for path, shown in engine_values(new, unknown).items():
         if shown == KNOWN_AFTER_APPLY:
-            inputs = _set(inputs, path_steps(path), KNOWN_AFTER_APPLY)
+            inputs = with_value(inputs, path_steps(path), KNOWN_AFTER_APPLY)
     return inputs
-
-
-def _set(value: Any, path: tuple[Any, ...], new: Any) -> Any:
-    if not path:
-        return new
-    step, rest = path[0], path[1:]
-    if isinstance(step, str) and isinstance(value, dict) and step in value:
-        return {**value, step: _set(value[step], rest, new)}
-    if isinstance(step, int) and isinstance(value, list) and step < len(value):
-        return [_set(item, rest, new) if i == step else item for i, item in enumerate(value)]
-    return value
 
 
 def _secret_changes(old: Mapping[str, Any], new: Mapping[str, Any], unknown: set[str]) -> list[str]:
@@ -239,7 +229,7 @@ def _marked(value: Any, path: str, marks: Mapping[str, str]) -> Any:
         if found == path:
             return shown
         if found.startswith((path + ".", path + "[")):
-            value = _set(value, path_steps(found)[depth:], shown)
+            value = with_value(value, path_steps(found)[depth:], shown)
     return value
 
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from planner.diff.model import KNOWN_AFTER_APPLY, SECRET, output_of
-from planner.paths import join, steps
+from planner.paths import join, steps, with_value
 
 ALWAYS_SECRET_INPUTS = {"kubernetes:core/v1:Secret": ("data", "stringData")}
 """Inputs of these types that never show, whatever the plan holds (type -> top-level input keys)."""
@@ -56,30 +56,8 @@ def visible_inputs(type_: str, inputs: Any, engine: Mapping[str, str] | None = N
     hidden = ALWAYS_SECRET_INPUTS.get(type_, ())
     shown = {key: (SECRET if key in hidden and value is not None else value) for key, value in inputs.items()}
     for path, value in (engine or {}).items():
-        shown = _replaced(shown, steps(path), value)
+        shown = with_value(shown, steps(path), value)
     return shown
-
-
-def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
-    if not path:
-        return new
-    step, rest = path[0], path[1:]
-    if isinstance(step, int) and isinstance(value, list) and step < len(value):
-        return [_replaced(item, rest, new) if i == step else item for i, item in enumerate(value)]
-    if isinstance(step, str) and isinstance(value, dict) and step in value:
-        return {**value, step: _replaced(value[step], rest, new)}
-    return value
-
-
-def value_at(value: Any, path: str) -> Any:
-    for step in steps(path):
-        if isinstance(step, int) and isinstance(value, list) and step < len(value):
-            value = value[step]
-        elif isinstance(step, str) and isinstance(value, dict):
-            value = value.get(step)
-        else:
-            return None
-    return value
 
 
 def engine_values(resource: Mapping[str, Any], unknown: set[str]) -> dict[str, str]:

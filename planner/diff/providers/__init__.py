@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from planner.paths import Step, matches, steps
+from planner.paths import Step, matches, steps, value_at
 
 
 @dataclass(frozen=True)
@@ -60,22 +60,11 @@ def replaced_by(change: Change, patterns: Mapping[str, str]) -> tuple[tuple[str,
             wanted = steps(pattern)
             if matches(wanted, path_steps) or (
                     len(wanted) > len(path_steps) and matches(wanted[:len(path_steps)], path_steps)
-                    and (_holds(_at(change.new, path_steps), wanted[len(path_steps):])
-                         or _holds(_at(change.old, path_steps), wanted[len(path_steps):]))):
+                    and (_holds(value_at(change.new, path_steps), wanted[len(path_steps):])
+                         or _holds(value_at(change.old, path_steps), wanted[len(path_steps):]))):
                 found.append((path, why))
                 break
     return tuple(found)
-
-
-def _at(value: Any, path: tuple[Step, ...]) -> Any:
-    for step in path:
-        if isinstance(step, int) and isinstance(value, list) and step < len(value):
-            value = value[step]
-        elif isinstance(step, str) and isinstance(value, dict):
-            value = value.get(step)
-        else:
-            return None
-    return value
 
 
 def _holds(value: Any, rest: tuple[Step | None, ...]) -> bool:

@@ -74,6 +74,7 @@ SCENARIOS: dict[str, tuple[Callable[[Catalogue], None] | None, dict[str, str], d
     "rename": (_rename, {}, {}),
     "auth-added": (_auth_added, {}, {}),
     "health-path": (_health_path, {}, {}),
+    "flavor-switch": (None, {}, {}),
 }
 
 
@@ -97,6 +98,8 @@ def plan_pair(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], 
             base_apps, head_apps = folder / "base.yaml", folder / "head.yaml"
             base_apps.write_text(yaml.safe_dump(before), encoding="utf-8")
             head_apps.write_text(yaml.safe_dump(catalogue), encoding="utf-8")
+            if scenario == "flavor-switch":  # to the other Ingress flavor
+                head_only = {"gangplank:flavor": next(f for f in ("nginx-inc", "ingress-nginx") if f != flavor)}
             config = {"gangplank:flavor": flavor, **both}
             cwd = os.getcwd()
             os.chdir(ROOT)

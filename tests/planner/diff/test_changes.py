@@ -188,3 +188,18 @@ def test_monitor_ids_are_never_mock_values(plan_pair, flavor):
     as_json = str(diff_as_json(diff))
     _base, head, _ = plan_pair("public", flavor)
     assert str(next(a for a in head["apps"] if a["name"] == "grafana")["monitorId"]) not in as_json
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_a_flavor_switch_says_every_host_moves_to_new_load_balancers(plan_pair, flavor):
+    diff, _ = diffed(plan_pair, "flavor-switch", flavor)
+    releases = [r for r in diff.resources if r.type == "kubernetes:helm.sh/v3:Release" and r.op == "replace"]
+    # The controllers' own replaceOnChanges (chart) with deleteBeforeReplace: uninstalled first.
+    assert {r.name for r in releases} >= {"platform-public-release", "platform-private-release"}
+    assert all(r.delete_first for r in releases)
+    [switch] = [r.message for r in diff.risks if r.subject == "flavor"]
+    assert "every app (8 app-edge routes) moves to a new load balancer" in switch
+    # The NLB host names are the new load balancers': known only after the apply, never the mocks'.
+    records = [r for r in diff.resources if r.name.endswith(".dev.example.com-a")]
+    assert records and all(r.op == "update" for r in records)
+    assert all(c.new == KNOWN_AFTER_APPLY for r in records for c in r.input_changes if c.field == "aliases[0].name")
