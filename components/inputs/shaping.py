@@ -42,7 +42,9 @@ URL_MAX = 2048
 STICKY_MAX_AGE_MAX = 31_536_000
 """A year: the longest an affinity cookie lives."""
 RESPONSE_HEADERS_MAX = 20
-_URL_CHARS = re.compile(r"[-A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%]+")
+_URL_CHARS = re.compile(r"[-A-Za-z0-9._~:/?&=,]+")
+"""What ingress-nginx accepts in `auth-url` and `auth-signin` (`URLWithNginxVariableRegex`, less `$`: an nginx
+variable, and the space): an annotation it refuses is ignored, and the app would be served without its auth."""
 
 
 def header_pattern_problem(pattern: str) -> str | None:
@@ -83,20 +85,19 @@ def _header_name(value: str) -> str:
 
 
 def url_problem(value: str) -> str | None:
-    """Why `value` is not an absolute http(s) URL that ingress-nginx (`URLIsValidRegex`) and Envoy read alike."""
-    if not _URL_CHARS.fullmatch(value):
-        return "holds a character a URL cannot (white space, quotes, '<', '>', '{', '}' or non-ASCII)"
+    """Why `value` is not an absolute http(s) URL that ingress-nginx (`auth-url`) and Envoy read alike."""
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "must be an absolute http:// or https:// URL with a host"
     if parts.username or parts.password:
         return "must not carry a login (user:password@): it would be readable in the Ingress"
+    if not _URL_CHARS.fullmatch(value):
+        return ("may hold only letters, digits and -._~:/?&=, (what ingress-nginx accepts in auth-url: it ignores "
+                "an annotation with other characters, which would leave the app without its auth)")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an absolute http:// or https:// URL with a host"
     try:
         parts.port  # noqa: B018  (raises on a port out of range)
     except ValueError as err:
         return f"has a bad port: {err}"
-    if parts.fragment:
-        return "must not have a fragment ('#...'): it never reaches a server"
     return None
 
 
@@ -111,7 +112,7 @@ HeaderName = Annotated[str, Field(pattern=HEADER_NAME_PATTERN), AfterValidator(_
 HeaderValue = Annotated[str, Field(pattern=HEADER_VALUE_PATTERN)]
 HeaderPattern = Annotated[str, Field(min_length=1, max_length=PATTERN_MAX), AfterValidator(_header_pattern)]
 CookieName = Annotated[str, Field(pattern=COOKIE_NAME_PATTERN)]
-URL_PATTERN = r"^https?://[^\s/?#]+([/?][^\s#]*)?$"
+URL_PATTERN = r"^https?://[-A-Za-z0-9._~:]+([/?][-A-Za-z0-9._~:/?&=,]*)?$"
 Url = Annotated[str, AfterValidator(_url), Field(max_length=URL_MAX),
                 WithJsonSchema({"type": "string", "pattern": URL_PATTERN, "maxLength": URL_MAX})]
 """An absolute http(s) URL without a login or a fragment."""

@@ -120,7 +120,8 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
        {"external": {"url": "https://a", "signin": "https://a/start", "responseHeaders": ["X-User"]}},
        {"external": {"url": "https://a", "responseHeaders": ["X User"]}},
        {"external": {"url": "https://a", "responseHeaders": ["X-A", "X-A"]}}, {"external": {"url": "https://a b"}},
-       {"external": {"url": "https://a/#frag"}},
+       {"external": {"url": "https://a/#frag"}}, {"external": {"url": "https://user:pw@auth.example.com/"}},
+       {"external": {"url": "https://auth.example.com/check?next=$request_uri"}},
        {"basic": {"users": ["a"]}, "external": {"url": "https://a"}}, {}, {"external": {}}]],
     *[(f"canary={v!r}", app_with(canary=v)) for v in
       [{"service": {"name": "next", "port": 80}}, {"service": {"name": "next", "port": 80}, "weight": 101},
@@ -152,7 +153,7 @@ LOADER_ONLY: list[tuple[str, dict[str, Any]]] = [
                                                          "header": {"name": "X-C", "pattern": v}})) for v in
       ["(?=a)b", "(a)\\1", "a++", "(", "[a"]],
     *[(f"auth.external.url={v!r}", app_with(auth={"external": {"url": v}})) for v in
-      ["https://user:pw@auth.example.com/", "https://auth.example.com:99999/"]],
+      ["https://auth.example.com:99999/"]],
     ("canary header Cookie", app_with(canary={"service": {"name": "n", "port": 80},
                                               "header": {"name": "Cookie", "value": "a"}})),
     ("canary speaks HTTPS, app HTTP", app_with(canary={"service": {"name": "n", "port": 80, "protocol": "HTTPS"}})),
