@@ -142,6 +142,32 @@ def canary_monitor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> 
     return problems
 
 
+MATCHES_PER_RULE, MATCHES_PER_ROUTE = 64, 128
+"""Gateway API v1.6.1's HTTPRoute bounds (gateway.networking.k8s.io_httproutes.yaml: `matches` maxItems 64, and the
+CEL rule "the total number of matches across all rules in a route must be less than 128")."""
+
+
+def route_size_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
+    """An app whose HTTPRoute on a Gateway API edge would pass Gateway API's bounds: one match per path in every rule,
+    and a canary's header and cookie rules repeat the paths (`routes.canary_rules`)."""
+    problems = []
+    for app in apps:
+        if not any(is_gateway(get_flavor(settings.flavor_of(edge))) for edge in app.edges):
+            continue
+        canary = app.app.canary
+        rules = 1 + (0 if canary is None else (canary.header is not None) + 2 * (canary.cookie is not None))
+        paths = len(app.app.paths)
+        if paths > MATCHES_PER_RULE or paths * rules > MATCHES_PER_ROUTE:
+            why = (f"{paths} paths in each of its {rules} rules (the canary's header and cookie rules repeat them) "
+                   if rules > 1 else f"{paths} paths ")
+            problems.append(Problem(app.source[0] or settings.apps_file, app.line_of(["paths"]),
+                                    app_subject(app.name, "paths"),
+                                    f"its HTTPRoute would hold {why}: Gateway API allows {MATCHES_PER_RULE} matches "
+                                    f"a rule and {MATCHES_PER_ROUTE} a route; list fewer paths (a prefix covers "
+                                    "every path under it)"))
+    return problems
+
+
 def missing_monitor_key(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
                         environ: Mapping[str, str]) -> Problem | None:
     """A deployment with monitored apps and no UptimeRobot key would fail after the platform and every
@@ -177,7 +203,8 @@ def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stac
     Returns the capacity warnings (limits the stack is near) for the program to log.
     """
     problems = [*edge_subnet_problems(settings, subnets, stack), *resource_name_problems(apps, settings),
-                *flavor_problems(apps, settings), *canary_monitor_problems(apps, settings)]
+                *flavor_problems(apps, settings), *canary_monitor_problems(apps, settings),
+                *route_size_problems(apps, settings)]
     if not dry_run and (missing := missing_monitor_key(settings, apps, stack, os.environ if environ is None
                                                        else environ)) is not None:
         problems.append(missing)

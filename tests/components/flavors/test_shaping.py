@@ -337,3 +337,17 @@ def test_a_monitored_existing_service_with_a_weighted_canary_is_refused_on_ingre
 def test_durations_fit_the_crds_pattern() -> None:
     assert [duration(s) for s in (3600, 5400, 59, 31_536_000)] == ["1h", "1h30m", "59s", "8760h"]
     assert all(re.fullmatch(r"([0-9]{1,5}(h|m|s|ms)){1,4}", duration(s)) for s in (1, 61, 3661, 31_536_000))
+
+
+def test_a_canary_route_within_gateway_apis_bounds(write_apps) -> None:
+    from components.apps.preflight import route_size_problems
+
+    paths = "[" + ", ".join(f"/p{i}" for i in range(40)) + "]"
+    text = CATALOGUE.replace("    healthPath: /healthz\n    canary:",
+                             f"    healthPath: /p1/healthz\n    paths: {paths}\n    canary:", 1)
+    path = write_apps(text)
+    apps = load_catalogue(path, make_settings(flavor="envoy-gateway"), "dev", STACKS)
+    [problem] = route_size_problems(apps, make_settings(flavor="envoy-gateway"))
+    assert str(problem).startswith(f"{path}:{line_of(text, 'paths:')}: app 'shop' field 'paths': its HTTPRoute would "
+                                   "hold 40 paths in each of its 4 rules")
+    assert route_size_problems(apps, make_settings(flavor="ingress-nginx")) == []
