@@ -106,3 +106,25 @@ def test_unset_settings_say_the_defaults_so_removing_one_turns_it_off() -> None:
     assert annotations[LBC + "listener-attributes.TCP-80"] == "tcp.idle_timeout.seconds=350"
     assert annotations[LBC + "target-group-attributes"] == "preserve_client_ip.enabled=false"
     assert LBC + "additional-resource-tags" not in annotations
+
+
+@pytest.mark.parametrize("flavor", ["nginx-inc", "envoy-gateway"])
+def test_each_edges_nlb_gets_its_settings_in_the_plan(run_stack, write_apps, flavor) -> None:
+    apps = write_apps("apps:\n  - {name: blog, edges: [partners], service: {name: blog, port: 80}}\n")
+    run = run_stack("dev", apps, loadBalancer=json.dumps({"idleTimeout": 900, "tags": {"team": "platform"}}),
+                    edges=json.dumps({"partners": {"visibility": "public", "loadBalancer": {
+                        "deletionProtection": True, "tags": {"owner": "partners"}}}}), flavor=flavor)
+    services = {}
+    for reg in run.monitor.registrations:
+        if reg.type == "kubernetes:helm.sh/v3:Release" and reg.name.startswith("platform-"):
+            services[reg.name] = reg.inputs["values"].get("controller", {}).get("service", {}).get("annotations")
+        elif reg.type.endswith(":EnvoyProxy"):
+            services[reg.name] = reg.inputs["spec"]["provider"]["kubernetes"]["envoyService"]["annotations"]
+    by_edge = {edge: next(a for name, a in services.items() if a and f"-{edge}" in name)
+               for edge in ("public", "private", "partners")}
+    for edge, annotations in by_edge.items():
+        assert annotations[LBC + "listener-attributes.TCP-80"] == "tcp.idle_timeout.seconds=900"
+        protected = edge == "partners"
+        assert f"deletion_protection.enabled={'true' if protected else 'false'}" in annotations[LBC + "attributes"]
+        assert annotations[LBC + "additional-resource-tags"] == ("owner=partners,team=platform" if protected
+                                                                 else "team=platform")
