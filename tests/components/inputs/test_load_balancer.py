@@ -122,9 +122,9 @@ def test_each_edges_nlb_gets_its_settings_in_the_plan(run_stack, write_apps, fla
             services[reg.name] = reg.inputs["spec"]["provider"]["kubernetes"]["envoyService"]["annotations"]
     by_edge = {edge: next(a for name, a in services.items() if a and f"-{edge}" in name)
                for edge in ("public", "private", "partners")}
-    for edge, annotations in by_edge.items():
-        assert annotations[LBC + "listener-attributes.TCP-80"] == "tcp.idle_timeout.seconds=900"
+    for edge, said in by_edge.items():
+        assert said[LBC + "listener-attributes.TCP-80"] == "tcp.idle_timeout.seconds=900"
         protected = edge == "partners"
-        assert f"deletion_protection.enabled={'true' if protected else 'false'}" in annotations[LBC + "attributes"]
-        assert annotations[LBC + "additional-resource-tags"] == ("owner=partners,team=platform" if protected
-                                                                 else "team=platform")
+        assert f"deletion_protection.enabled={'true' if protected else 'false'}" in said[LBC + "attributes"]
+        assert said[LBC + "additional-resource-tags"] == ("owner=partners,team=platform" if protected
+                                                          else "team=platform")
