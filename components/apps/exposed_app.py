@@ -8,9 +8,11 @@ everyone serves it. What belongs to a host (DNS records, a master Ingress) is a 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -39,7 +41,7 @@ class ExposedAppArgs:
     targets: Mapping[str, EdgeTarget]
     """The edges of the stack by name (the app uses those of its routes)."""
     units: Sequence[IngressUnit]
-    """The app's Ingresses (`routing.ingress_units`)."""
+    """The app's Ingresses (`routing.ingress_units`) on its edges' controllers."""
     shares: Mapping[str, HostShare]
     """Every host with the Ingresses on it: whether the app's Ingress on a host is a minion."""
     hosts: Mapping[str, Host]
@@ -48,6 +50,9 @@ class ExposedAppArgs:
     """The stack (environment) name."""
     dashboard_instance: str
     """Forecastle instance name that lists the app."""
+    next_units: Sequence[IngressUnit] = ()
+    """The app's Ingresses on the controllers its edges are moving to (`EdgeTarget.moving_to`), units of the
+    moving edges only; empty when none of its edges moves."""
 
 
 # -- decisions (pure) --------------------------------------------------------------------
@@ -65,8 +70,9 @@ def backend(app: ResolvedApp) -> tuple[str, int]:
     return app.name, app.app.deploy.port
 
 
-def basic_auth_secret_name(app: ResolvedApp) -> str | None:
-    return f"{app.name}-basic-auth" if app.app.auth is not None else None
+def basic_auth_secret_name(app: ResolvedApp, suffix: str = "") -> str | None:
+    """The htpasswd Secret of the app for the controllers whose names carry `suffix` (their flavor's format)."""
+    return f"{app.name}-basic-auth{suffix}" if app.app.auth is not None else None
 
 
 def https_backend(app: ResolvedApp) -> str | None:
@@ -82,11 +88,13 @@ def merge_role(flavor: Flavor, unit: IngressUnit, shares: Mapping[str, HostShare
     return "minion" if any(shares[host].needs_master(flavor) for host in unit.hosts if host in shares) else None
 
 
-def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool = False) -> AppIntent:
+def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool = False,
+               suffix: str = "") -> AppIntent:
     """What the app asks of the controller, in the flavor's neutral terms.
 
     `health`: the intent of the app's health-path Ingress, which also admits UptimeRobot's probe
-    addresses (the app's own allow-list still applies everywhere else).
+    addresses (the app's own allow-list still applies everywhere else). `suffix`: the controller's
+    (`EdgeTarget.suffix`), which names the htpasswd Secret in its flavor's format.
     """
     limit = app.app.rate_limit
     allowed = list(app.app.allow_cidrs) + (list(probe_cidrs()) if health else [])
@@ -95,7 +103,7 @@ def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool
         https_redirect=True,
         hsts=visibility == "public",
         rate_limit=RateLimitIntent(limit.rps, limit.burst, limit.connections) if limit else None,
-        basic_auth_secret=basic_auth_secret_name(app),
+        basic_auth_secret=basic_auth_secret_name(app, suffix),
         allow_cidrs=allowed,
         max_body_size=app.app.max_body_size,
         merge_role=role,  # type: ignore[arg-type]
@@ -120,10 +128,13 @@ def forecastle_annotations(app: ResolvedApp, instance: str) -> dict[str, str]:
 
 def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
                      shares: Mapping[str, HostShare], instance: str) -> dict[str, Any]:
-    """One of the app's Ingresses: its hosts and paths on its edge's class, annotated for its intent."""
+    """One of the app's Ingresses: its hosts and paths on a controller's class, annotated for its intent.
+
+    `target` is the controller (`platform.serving`): the Ingress's name carries its suffix."""
     service, port = backend(app)
     role = merge_role(target.flavor, unit, shares)
-    annotations = target.flavor.ingress_annotations(app_intent(app, visibility, role, health=unit.health))
+    annotations = target.flavor.ingress_annotations(app_intent(app, visibility, role, health=unit.health,
+                                                               suffix=target.suffix))
     if unit.first:
         annotations = {**annotations, **forecastle_annotations(app, instance)}
     # The health-path Ingress routes that one path, exactly: nothing else of the app opens to the probes.
@@ -133,8 +144,8 @@ def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, vi
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": unit.name, "namespace": app.namespace,
-                     "labels": {**labels(app), INGRESS_EDGE_LABEL: target.edge}, "annotations": annotations},
+        "metadata": {"name": f"{unit.name}{target.suffix}", "namespace": app.namespace,
+                     "labels": {**labels(app), INGRESS_EDGE_LABEL: target.instance}, "annotations": annotations},
         "spec": {"ingressClassName": target.ingress_class,
                  "rules": [{"host": host, "http": {"paths": paths}} for host in unit.hosts]},
     }
@@ -198,6 +209,29 @@ def monitor_args(app: ResolvedApp, stack: str, password: pulumi.Input[str] | Non
         alert_contact_ids=list(app.monitor_alert_contact_ids),
         tags=ownership_tags(stack),
     )
+
+
+def move_monitor_args(app: ResolvedApp, stack: str, target: EdgeTarget,
+                      password: pulumi.Input[str] | None = None) -> MonitorArgs:
+    """The second monitor of an app on a moving edge: its health path through the NLB of the controller the edge
+    moves to (`target`), whatever the weights.
+
+    UptimeRobot probes a URL; the URL names the new NLB by its own DNS name, and the app's host goes in the
+    `Host` header (`customHttpHeaders`, API v3), which is what nginx routes by (TLS ends at the NLB, so no SNI
+    reaches nginx). The NLB's TLS listener has one certificate, the zone's (apex and wildcard), and presents it
+    whatever name the client asked for (ELB: "If the hostname provided by a client doesn't match any certificate
+    in the certificate list, the load balancer selects the default certificate"); it does not name the NLB, so
+    certificate errors are not checked here (`checkSSLErrors: false`): the app's first monitor checks the
+    certificate on the app's own name. Were UptimeRobot to send the URL's host instead of the given one, the
+    controller would answer 404 from its default server: the monitor fails (a false alarm), it never passes
+    falsely.
+    """
+    path = urlsplit(app.health_url)
+    base = monitor_args(app, stack, password)
+    url = pulumi.Output.concat("https://", target.lb_hostname, path.path or "/",
+                               f"?{path.query}" if path.query else "")
+    return dataclasses.replace(base, friendly_name=f"{app.name} via {target.flavor.name} ({stack})", url=url,
+                               custom_http_headers={"Host": str(path.hostname)}, check_ssl_errors=False)
 
 
 def protections(app: ResolvedApp) -> list[str]:
@@ -281,7 +315,6 @@ class ExposedApp(pulumi.ComponentResource):
         app = args.app
         child = pulumi.ResourceOptions(parent=self)
         self.url = app.url
-        flavor = args.targets[app.edges[0]].flavor
 
         depends: list[pulumi.Resource] = []
         if app.app.deploy is not None:
@@ -289,23 +322,34 @@ class ExposedApp(pulumi.ComponentResource):
                                                   opts=child))
             depends.append(k8s.core.v1.Service(f"{name}-service", **_k8s_args(service_manifest(app)), opts=child))
 
+        # Each unit on its edge's controller; a unit of a moving edge also on the controller it moves to, as the
+        # first is on the current one (`next_units`, computed with that controller's flavor). Never the bookmark.
+        placed = [(unit, args.targets[unit.edge]) for unit in args.units]
+        placed += [(dataclasses.replace(unit, first=False), args.targets[unit.edge].moving_to)  # type: ignore[misc]
+                   for unit in args.next_units if args.targets[unit.edge].moving_to is not None]
+
         self.passwords = None
         self.monitor_password: pulumi.Output[str] | None = None
+        secrets: dict[str, k8s.core.v1.Secret] = {}
         if app.app.auth is not None:
-            depends.append(self._basic_auth(name, app, flavor))
+            # One htpasswd Secret per flavor the app's Ingresses are on (their formats differ), same passwords.
+            formats = {target.suffix: target.flavor for _, target in placed}
+            secrets = self._basic_auth(name, app, formats)
 
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
         ingresses = []
-        for unit in args.units:
-            target = args.targets[unit.edge]
-            ingresses.append(k8s.networking.v1.Ingress(
-                unit.resource_name,
+        next_ingresses = []
+        for unit, target in placed:
+            secret = [secrets[target.suffix]] if target.suffix in secrets else []
+            ingress = k8s.networking.v1.Ingress(
+                f"{unit.resource_name}{target.suffix}",
                 **_k8s_args(ingress_manifest(app, unit, target, visibility[unit.edge], args.shares,
                                              args.dashboard_instance)),
                 # Every controller first: admission webhooks judge Ingresses cluster-wide, and the
                 # Ingress await only passes once a controller has taken the Ingress.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]),
-            ))
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *secret, *target.controllers_ready]),
+            )
+            (ingresses if target is args.targets[unit.edge] else next_ingresses).append(ingress)
 
         self.monitor_id = None
         if app.monitored:
@@ -319,12 +363,19 @@ class ExposedApp(pulumi.ComponentResource):
             monitor = Monitor(f"{name}-monitor", monitor_args(app, args.stack, self.monitor_password),
                               opts=pulumi.ResourceOptions(parent=self, depends_on=[*ingresses, *records]))
             self.monitor_id = monitor.monitor_id
+            moving_to = args.targets[app.monitor_route.edge.name].moving_to if app.monitor_route else None
+            if moving_to is not None:
+                # Through the NLB of the controller the edge moves to, at every weight (move_monitor_args: what).
+                Monitor(f"{name}-monitor-{moving_to.flavor.name}",
+                        move_monitor_args(app, args.stack, moving_to, self.monitor_password),
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=next_ingresses))
 
         self.inventory = inventory(app, args.targets, self.monitor_id)
         self.register_outputs({"url": self.url, "monitor_id": self.monitor_id, "passwords": self.passwords})
 
-    def _basic_auth(self, name: str, app: ResolvedApp, flavor: Flavor) -> k8s.core.v1.Secret:
-        """One generated password per user, bcrypt-hashed by the random provider into an htpasswd Secret.
+    def _basic_auth(self, name: str, app: ResolvedApp, formats: Mapping[str, Flavor]) -> dict[str, k8s.core.v1.Secret]:
+        """One generated password per user, bcrypt-hashed by the random provider into htpasswd Secrets: one per
+        controller suffix in `formats` (suffix -> the flavor whose format it takes), named with the suffix.
 
         The provider keeps the hash in state, so the Secret does not change on every run as a
         freshly salted hash would. A monitored app's uptime monitor gets a user of its own
@@ -345,14 +396,16 @@ class ExposedApp(pulumi.ComponentResource):
             self.monitor_password = monitor_password.result
             passwords = {**passwords, MONITOR_USER: monitor_password}
         logins = list(passwords)
-        htpasswd = pulumi.Output.all(*(passwords[user].bcrypt_hash for user in logins)).apply(
-            lambda hashes: "".join(flavor.htpasswd_line(user, digest) + "\n"
-                                   for user, digest in zip(logins, hashes, strict=True))
-        )
-        return k8s.core.v1.Secret(
-            f"{name}-htpasswd",
-            metadata={"name": basic_auth_secret_name(app), "namespace": app.namespace, "labels": labels(app)},
+        hashes = pulumi.Output.all(*(passwords[user].bcrypt_hash for user in logins))
+
+        def htpasswd(flavor: Flavor) -> pulumi.Output[str]:
+            return hashes.apply(lambda digests: "".join(flavor.htpasswd_line(user, digest) + "\n"
+                                                        for user, digest in zip(logins, digests, strict=True)))
+
+        return {suffix: k8s.core.v1.Secret(
+            f"{name}-htpasswd{suffix}",
+            metadata={"name": basic_auth_secret_name(app, suffix), "namespace": app.namespace, "labels": labels(app)},
             type=flavor.htpasswd.secret_type,
-            string_data={flavor.htpasswd.key: pulumi.Output.secret(htpasswd)},
+            string_data={flavor.htpasswd.key: pulumi.Output.secret(htpasswd(flavor))},
             opts=child,
-        )
+        ) for suffix, flavor in formats.items()}

@@ -38,7 +38,8 @@ import pulumi_kubernetes as k8s
 
 from components.apps.routing import HostShare
 from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent
-from components.platform.platform import EdgeTarget
+from components.platform.edge_traffic import record_types
+from components.platform.platform import EdgeTarget, serving
 
 OWNER_PREFIX = "gangplank"
 TYPE_TOKEN = "gangplank:apps:Host"
@@ -86,11 +87,6 @@ def ownership_value(stack: str, resource: str) -> str:
     return f"heritage=external-dns,external-dns/owner={owner_id(stack)},external-dns/resource={resource}"
 
 
-def record_types(ipv6_clients: bool) -> list[str]:
-    """Alias records a host gets: AAAA too when IPv6 clients can reach its load balancer (`EdgeTarget.ipv6_clients`)."""
-    return ["A", "AAAA"] if ipv6_clients else ["A"]
-
-
 def wildcard_name(zone: str) -> str:
     """The zone's wildcard record: it answers for every name under the zone that has no record of its own."""
     return f"*.{zone}"
@@ -130,8 +126,8 @@ def master_ingress_manifest(share: HostShare, target: EdgeTarget, visibility: st
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": share.host, "namespace": share.owner.namespace,
-                     "labels": {**MANAGED_BY, INGRESS_EDGE_LABEL: target.edge},
+        "metadata": {"name": f"{share.host}{target.suffix}", "namespace": share.owner.namespace,
+                     "labels": {**MANAGED_BY, INGRESS_EDGE_LABEL: target.instance},
                      "annotations": target.flavor.ingress_annotations(master_intent(visibility))},
         "spec": {"ingressClassName": target.ingress_class, "rules": [{"host": share.host}]},
     }
@@ -176,12 +172,15 @@ class Host(pulumi.ComponentResource):
             aliases = [pulumi.Alias(name=child_name, parent=args.legacy_parent)] if args.legacy_parent else None
             return child_name, pulumi.ResourceOptions(parent=self, aliases=aliases, **more)  # type: ignore[arg-type]
 
-        if share.needs_master(target.flavor):
-            master, opts = child("master", depends_on=list(target.controllers_ready))
-            k8s.networking.v1.Ingress(master, **_k8s_args(master_ingress_manifest(share, target, args.visibility)),
-                                      opts=opts)
+        # A master per controller that joins the host's Ingresses through one (two during a move, if both do).
+        for controller in serving(target):
+            if share.needs_master(controller.flavor):
+                master, opts = child(f"master{controller.suffix}", depends_on=list(controller.controllers_ready))
+                k8s.networking.v1.Ingress(
+                    master, **_k8s_args(master_ingress_manifest(share, controller, args.visibility)), opts=opts)
+        # The marker names the Ingress of the controller that serves the host today.
         self.records = alias_records(share.host, share.zone_domain, target, args.stack,
-                                     f"ingress/{share.owner.namespace}/{share.owner.ingress}", child) \
+                                     f"ingress/{share.owner.namespace}/{share.owner.ingress}{target.suffix}", child) \
             if args.own_records else []
         self.register_outputs({"host": share.host})
 
@@ -220,14 +219,19 @@ def alias_records(host: str, zone: str, target: EdgeTarget, stack: str, resource
 
     `child(role)` gives each record's name and options (`<component>-<role>`, parent, aliases)."""
     records = []
+    # The edge's NLB or, while the edge moves, its weighted records (components/platform/edge_traffic.py): the
+    # record keeps its name and type and only its alias changes, an in-place UPSERT that never answers empty.
+    alias_name, alias_zone_id = target.alias_target()
     for record_type in record_types(target.ipv6_clients):
         record, opts = child(record_type.lower())
+        if target.dns_ready:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(target.dns_ready)))
         records.append(aws.route53.Record(
             record,
             zone_id=target.zone_id,
             name=host,
             type=record_type,
-            aliases=[aws.route53.RecordAliasArgs(name=target.lb_hostname, zone_id=target.lb_zone_id,
+            aliases=[aws.route53.RecordAliasArgs(name=alias_name, zone_id=alias_zone_id,
                                                  evaluate_target_health=True)],
             opts=opts,
         ))

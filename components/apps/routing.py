@@ -10,7 +10,7 @@ probe addresses as well (`health_unit`), so that the monitor can pass without op
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from components.flavors.traffic import Flavor
@@ -75,6 +75,15 @@ class HostShare:
         return self.shared and flavor.shared_host_mode == "mergeable"
 
 
+Flavors = Flavor | Mapping[str, Flavor]
+"""One flavor for every edge, or each edge's own (`components.inputs.settings.edge_flavor`)."""
+
+
+def flavor_of(flavors: Flavors, edge: str) -> Flavor:
+    """The flavor of `edge`'s controller."""
+    return flavors[edge] if isinstance(flavors, Mapping) else flavors
+
+
 def needs_probe_access(app: ResolvedApp) -> bool:
     """Whether UptimeRobot's probes must be let through an allow-list to the app's health path."""
     return app.monitored and bool(app.app.allow_cidrs)
@@ -92,14 +101,15 @@ def shared_hosts(apps: Iterable[ResolvedApp]) -> set[str]:
     return {host for host, n in count.items() if n > 1}
 
 
-def ingress_units(app: ResolvedApp, flavor: Flavor, shared: set[str]) -> list[IngressUnit]:
+def ingress_units(app: ResolvedApp, flavors: Flavors, shared: set[str]) -> list[IngressUnit]:
     """The app's Ingresses: one per edge, split per host where a mergeable flavor needs minions."""
     units: list[IngressUnit] = []
     base = f"{app.name}-ingress"
     for index, route in enumerate(app.routes):
         resource = base if index == 0 else f"{base}-{route.edge.name}"
         name = app.name if index == 0 else f"{app.name}-{route.edge.name}"
-        split = flavor.shared_host_mode == "mergeable" and any(host in shared for host in route.hosts)
+        split = (flavor_of(flavors, route.edge.name).shared_host_mode == "mergeable"
+                 and any(host in shared for host in route.hosts))
         groups: Sequence[tuple[str, ...]] = [(host,) for host in route.hosts] if split else [route.hosts]
         for position, hosts in enumerate(groups):
             suffix = "" if position == 0 else f"-{hosts[0]}"
@@ -112,14 +122,14 @@ def ingress_units(app: ResolvedApp, flavor: Flavor, shared: set[str]) -> list[In
     return units
 
 
-def host_shares(apps: Sequence[ResolvedApp], flavor: Flavor) -> dict[str, HostShare]:
+def host_shares(apps: Sequence[ResolvedApp], flavors: Flavors) -> dict[str, HostShare]:
     """Every host of these apps with the Ingresses on it: one set of DNS records per host, whatever the
-    number of apps."""
+    number of apps. (During a move, the members are the Ingresses on the edge's current controller.)"""
     shared = shared_hosts(apps)
     grouped: dict[str, tuple[str, str, list[HostMember]]] = {}
     for app in apps:
         zones = {route.edge.name: route.zone_domain for route in app.routes}
-        for unit in ingress_units(app, flavor, shared):
+        for unit in ingress_units(app, flavors, shared):
             for host in unit.hosts:
                 entry = grouped.setdefault(host, (unit.edge, zones[unit.edge], []))
                 entry[2].append(HostMember(app.name, app.namespace, unit.name))

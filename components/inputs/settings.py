@@ -44,6 +44,8 @@ AWS_REGION_ENV = ("AWS_REGION", "AWS_DEFAULT_REGION")
 """pulumi-aws reads the region from `aws:region`, else from these environment variables."""
 AWS_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 FlavorName = Literal["nginx-inc", "ingress-nginx"]
+"""The controller products gangplank can install (`components.flavors.FLAVORS`)."""
+FLAVOR_NAMES: tuple[str, ...] = get_args(FlavorName)
 Visibility = Literal["public", "private"]
 BUILT_IN_EDGES: tuple[Visibility, ...] = ("public", "private")
 """The edges every stack has: `public` (open to everyone) and `private` (open to `privateAllowedCidrs`)."""
@@ -56,10 +58,14 @@ DnsRecordsMode = Literal["perHost", "wildcard"]
 
 
 def _edge_name(name: str) -> str:
-    if name in BUILT_IN_EDGES:
-        raise ValueError(f"'{name}' is a built-in edge; configure it with privateAllowedCidrs (private) or not at all")
     if len(name) > EDGE_NAME_MAX:
         raise ValueError(f"'{name}' is longer than {EDGE_NAME_MAX} characters (it names the controller's objects)")
+    taken = next((flavor for flavor in FLAVOR_NAMES if name.endswith(f"-{flavor}")), None)
+    if taken is not None and name not in BUILT_IN_EDGES:
+        # A controller whose flavor is not gangplank:flavor appends it to its edge's names
+        # (`components.platform.controllers.controller_suffix`): `public` + `-nginx-inc` must never be an edge's own.
+        raise ValueError(f"'{name}' ends in '-{taken}', which names the {taken} controller of edge "
+                         f"'{name.removesuffix('-' + taken)}'; choose another name")
     return name
 
 
@@ -82,23 +88,88 @@ ZoneId = Annotated[str, AfterValidator(_zone_id)]
 """A Route53 hosted zone id (`Z...`)."""
 
 
-class EdgeSettings(BaseModel):
-    """One more ingress controller and load balancer (config `gangplank:edges.<name>`), e.g. for a sub-organisation."""
+MOVE_WEIGHT_MAX = 100
+"""`move.weight` is a percentage: the new controller's share of new connections."""
+
+
+class EdgeMove(BaseModel):
+    """Moving an edge to another controller product (config `gangplank:edges.<edge>.move`), in steps.
+
+    While it is set, the new flavor's controller (its own release, namespace, IngressClass, leader lock,
+    security group and NLB) runs beside the edge's current one, every app on the edge gets an Ingress on
+    both, Route53 splits the edge's traffic between the two NLBs by weight, and each monitored app gets a
+    second monitor through the new NLB. The move ends by setting the edge's `flavor` to `to` and removing
+    `move` (docs/moving-an-edge.md: the steps, with the commands).
+    """
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True,
                               use_attribute_docstrings=True, strict=True)
 
-    visibility: Visibility
-    """`public`: internet-facing NLB, hosts in the public zone; `private`: internal NLB, hosts in the private zone."""
-    allowed_cidrs: AllowList = []
-    """Client CIDR blocks the edge's load balancer admits. Required for a private edge; a public edge
-    without any is open to everyone."""
+    to: FlavorName
+    """The flavor the edge moves to; another than the one it runs (`flavor`, else `gangplank:flavor`)."""
+    weight: Annotated[int, Field(ge=0, le=MOVE_WEIGHT_MAX)] = 0
+    """Share of the edge's new connections, in percent (0 to 100), that Route53 sends to the new controller's
+    NLB; the current controller gets the rest. Start at 0 (the new controller is up and watched, and takes
+    traffic only if the current one fails its health checks), raise it step by step, end at 100."""
 
-    @model_validator(mode="after")
-    def _private_edges_are_allow_listed(self) -> EdgeSettings:
-        if self.visibility == "private" and not self.allowed_cidrs:
-            raise ValueError("a private edge needs allowedCidrs: the networks that may reach it")
-        return self
+
+class EdgeSettings(BaseModel):
+    """Settings of one edge (config `gangplank:edges.<name>`): a new edge beside `public` and `private` (e.g. for a
+    sub-organisation), or the controller of an edge, built-in ones included (`flavor`, `move`)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True,
+                              use_attribute_docstrings=True, strict=True)
+
+    visibility: Visibility | None = None
+    """`public`: internet-facing NLB, hosts in the public zone; `private`: internal NLB, hosts in the private zone.
+    Required for a new edge; not for `public` and `private`, whose names say it."""
+    allowed_cidrs: AllowList | None = None
+    """Client CIDR blocks the edge's load balancer admits. Required for a private edge; a public edge
+    without any is open to everyone. Not for `public` (open to everyone) and `private`
+    (`gangplank:privateAllowedCidrs`)."""
+    flavor: FlavorName | None = None
+    """The edge's controller product; default `gangplank:flavor`. Changing it in one step replaces the edge's
+    controller, NLB and Ingresses at once: to change it without an outage, use `move`."""
+    move: EdgeMove | None = None
+    """A move of the edge to another flavor, in steps (`{to, weight}`); unset when the edge is not moving."""
+
+
+class _EdgeProblems(ValueError):
+    """Problems of `gangplank:edges`, each with where it is (the path under the key), so the stack file's line can
+    be named."""
+
+    def __init__(self, problems: list[tuple[list[str | int], str]]) -> None:
+        super().__init__("; ".join(f"{_dotted(list(path))}: {message}" for path, message in problems))
+        self.problems = problems
+
+
+def edge_settings_problems(edges: Mapping[str, EdgeSettings], default_flavor: str) -> list[tuple[list[str | int],
+                                                                                                  str]]:
+    """What is wrong across an edge's settings: (path under `gangplank:edges`, why)."""
+    found: list[tuple[list[str | int], str]] = []
+    for name, edge in sorted(edges.items()):
+        if name in BUILT_IN_EDGES:
+            if edge.visibility is not None:
+                found.append(([name, "visibility"], f"'{name}' is a built-in edge: it is {name} by its name; give "
+                                                     "it only flavor and move"))
+            if edge.allowed_cidrs is not None:
+                where = ("gangplank:privateAllowedCidrs" if name == "private" else
+                         "nothing: it is open to everyone (add an edge of your own for an allow-listed public edge)")
+                found.append(([name, "allowedCidrs"], f"'{name}' is a built-in edge: who it admits comes from {where}"))
+        elif edge.visibility is None:
+            found.append(([name], f"no edge '{name}' in this stack: a new edge needs visibility (public or private); "
+                                  "to set the flavor of an edge or move it, name one of public, private"
+                                  + "".join(f", {other}" for other, e in sorted(edges.items())
+                                            if other not in BUILT_IN_EDGES and e.visibility is not None)))
+        elif edge.visibility == "private" and not edge.allowed_cidrs:
+            found.append(([name], "a private edge needs allowedCidrs: the networks that may reach it"))
+        current = edge.flavor or default_flavor
+        if edge.move is not None and edge.move.to == current:
+            runs = f"flavor: {current}" if edge.flavor else f"gangplank:flavor {current}"
+            others = ", ".join(flavor for flavor in FLAVOR_NAMES if flavor != current)
+            found.append(([name, "move", "to"], f"edge '{name}' already runs {current} ({runs}); a move goes to "
+                                                f"another flavor: {others}"))
+    return found
 
 
 class Limits(BaseModel):
@@ -203,8 +274,11 @@ class Settings(BaseModel):
     apps_file: Annotated[str, text(4096)] = "apps.yaml"
     """Path of the app catalogue, relative to the project directory."""
     edges: dict[EdgeName, EdgeSettings] = {}
-    """More edges beside `public` and `private`: name -> `{visibility, allowedCidrs}`. Each gets its own
-    controller (IngressClass `nginx-<name>`), namespace, load balancer and security group."""
+    """Edges beside `public` and `private`, and the controller of any edge: name -> `{visibility, allowedCidrs,
+    flavor, move}`. A new edge needs `visibility` (and, private, `allowedCidrs`); each gets its own controller
+    (IngressClass `nginx-<name>`), namespace, load balancer and security group. Every edge, `public` and `private`
+    included, may set its own `flavor` (default `gangplank:flavor`) and be moved to another one in steps
+    (`move: {to, weight}`; docs/moving-an-edge.md)."""
     dns_records: DnsRecordsMode = "perHost"
     """`perHost`: every host gets its own alias records and ownership markers (Route53 calls per app).
     `wildcard`: one `*.<zone>` alias per zone to the zone's own edge (`public`, `private`), so a new app on it
@@ -265,6 +339,13 @@ class Settings(BaseModel):
         return role
 
     @model_validator(mode="after")
+    def _edges_fit_together(self) -> Settings:
+        problems = edge_settings_problems(self.edges, self.flavor)
+        if problems:
+            raise _EdgeProblems(problems)
+        return self
+
+    @model_validator(mode="after")
     def _default_private_domain(self) -> Settings:
         if self.private_domain is None:
             # frozen model: the derived default is set once, here
@@ -280,8 +361,23 @@ class Settings(BaseModel):
         edges = {"public": Edge("public", "public", ()),
                  "private": Edge("private", "private", tuple(self.private_allowed_cidrs))}
         for name, edge in sorted(self.edges.items()):
-            edges[name] = Edge(name, edge.visibility, tuple(edge.allowed_cidrs))
+            if name not in BUILT_IN_EDGES and edge.visibility is not None:
+                edges[name] = Edge(name, edge.visibility, tuple(edge.allowed_cidrs or ()))
         return edges
+
+
+def edge_flavor(settings: Settings, edge: str) -> str:
+    """The flavor (controller product) an edge runs: its own `gangplank:edges.<edge>.flavor`, else `gangplank:flavor`.
+
+    The one place that answers it: every part of the program that needs an edge's flavor asks here."""
+    own = settings.edges.get(edge)
+    return own.flavor if own is not None and own.flavor is not None else settings.flavor
+
+
+def edge_move(settings: Settings, edge: str) -> EdgeMove | None:
+    """The edge's move to another flavor, when it is moving (`gangplank:edges.<edge>.move`)."""
+    own = settings.edges.get(edge)
+    return own.move if own is not None else None
 
 
 def config_keys() -> dict[str, str]:
@@ -363,6 +459,12 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
     except ValidationError as err:
         for error in err.errors():
             loc = list(error["loc"])
+            edge_problems = (error.get("ctx") or {}).get("error")
+            if isinstance(edge_problems, _EdgeProblems):
+                key = f"{CONFIG_NAMESPACE}:edges"
+                problems += [Problem(stack_file, where(key, *path), f"{config_subject(key)} field '{_dotted(path)}'",
+                                     message) for path, message in edge_problems.problems]
+                continue
             key = f"{CONFIG_NAMESPACE}:{loc[0]}" if loc else f"{CONFIG_NAMESPACE}:*"
             inner = [step for step in loc[1:] if step != "[key]"]
             problems.append(Problem(stack_file, where(key, *inner), config_subject(key) + (

@@ -7,16 +7,20 @@ resources once, not 100 times.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
 from components.flavors import get_flavor
 from components.flavors.traffic import Flavor
 from components.inputs.problems import Problem
-from components.inputs.settings import BUILT_IN_EDGES, Settings, stack_file_name
+from components.inputs.settings import BUILT_IN_EDGES, Edge, Settings, stack_file_name
 from components.platform.certificates import Certificates, CertificatesArgs
+from components.platform.controllers import ControllerPlan, stack_controllers
+from components.platform.edge_traffic import EdgeTraffic, EdgeTrafficArgs, WeightedTarget, record_types
 from components.platform.ingress_controller import (
     IngressController,
     IngressControllerArgs,
@@ -67,6 +71,38 @@ class EdgeTarget:
     wildcard_records: tuple[pulumi.Resource, ...] = ()
     """The alias records of its zone's `*.<zone>` wildcard when they point at this edge (`gangplank:dnsRecords:
     wildcard`): its one-label hosts need no records of their own. Empty: every host has its own."""
+    suffix: str = ""
+    """Appended to the names of what belongs to this controller (an app's Ingresses and htpasswd Secret, a host's
+    master Ingress): empty for a controller of the stack's flavor (`components.platform.controllers`)."""
+    moving_to: EdgeTarget | None = None
+    """While the edge moves to another flavor: the controller it moves to (its flavor, class and NLB). Every app on
+    the edge then gets an Ingress on both controllers."""
+    move_weight: int | None = None
+    """While the edge moves: the share of its new connections, in percent, that go to `moving_to`."""
+    dns_name: pulumi.Input[str] | None = None
+    """What the edge's hosts' alias records point at, when not the NLB: the edge's weighted record set while it
+    moves (`components.platform.edge_traffic`)."""
+    dns_zone_id: pulumi.Input[str] | None = None
+    """The hosted zone of `dns_name` (the edge's own zone: an alias to a record in the same zone)."""
+    dns_ready: tuple[pulumi.Resource, ...] = ()
+    """Records the hosts' alias records wait for before they point at `dns_name` (Route53 refuses an alias to a
+    name that has no record of its type yet)."""
+
+    @property
+    def instance(self) -> str:
+        """The controller among its edge's (`ControllerSpec.instance`): its Ingresses' `gangplank/edge` label."""
+        return f"{self.edge}{self.suffix}"
+
+    def alias_target(self) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
+        """(DNS name, hosted zone id) the edge's hosts' alias records point at: its NLB, or its weighted records."""
+        if self.dns_name is not None and self.dns_zone_id is not None:
+            return self.dns_name, self.dns_zone_id
+        return self.lb_hostname, self.lb_zone_id
+
+
+def serving(target: EdgeTarget) -> tuple[EdgeTarget, ...]:
+    """The controllers that serve an edge: its own, and during a move the one it moves to."""
+    return (target,) if target.moving_to is None else (target, target.moving_to)
 
 
 def read_edge_subnets(settings: Settings) -> dict[str, list[Subnet]]:
@@ -96,6 +132,22 @@ class Platform(pulumi.ComponentResource):
     """Edge name -> what apps and hosts need to be served by it."""
     summary: dict[str, object]
 
+    def _target(self, edge: str, plan: ControllerPlan, controller: IngressController, visibility: str,
+                releases: tuple[pulumi.Resource, ...]) -> EdgeTarget:
+        flavor = get_flavor(plan.flavor)
+        return EdgeTarget(
+            edge=edge,
+            flavor=flavor,
+            ingress_class=controller.ingress_class,
+            zone_id=self.zones.zone_id(visibility),
+            lb_hostname=controller.lb_hostname,
+            lb_zone_id=controller.lb_zone_id,
+            ipv6_clients=controller.ipv6_clients,
+            controllers_ready=releases,
+            controller_service=controller_service_id(controller.spec, flavor),
+            suffix=plan.suffix,
+        )
+
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gangplank:platform:Platform", name, None, opts)
         settings = args.settings
@@ -119,49 +171,85 @@ class Platform(pulumi.ComponentResource):
             validation_zone_id=self.zones.public_zone_id,
             resolvable_after=self.zones.delegation,
         ), child)
-        self.controllers = {
-            edge.name: IngressController(f"{name}-{edge.name}", IngressControllerArgs(
-                edge=edge,
-                flavor=self.flavor,
-                chart_version=settings.controller_chart_version,
-                vpc_id=settings.vpc_id,
-                certificate_arn=self.certificates.arns[edge.visibility],
-                subnets=tuple(subnets[edge.visibility]),
-                replicas=settings.controller_replicas,
-                dualstack=settings.dualstack,
-            ), child)
-            for edge in edges
-        }
+        plans = stack_controllers(settings)
+        self.controllers = {}
+        self.moving_to: dict[str, IngressController] = {}
+        """Edge -> the controller it is moving to, for the edges that are moving."""
+        for edge in edges:
+            for plan in plans[edge.name]:
+                flavor = get_flavor(plan.flavor)
+                controller = IngressController(f"{name}-{edge.name}{plan.suffix}", IngressControllerArgs(
+                    edge=edge,
+                    flavor=flavor,
+                    # gangplank:controllerChartVersion pins the chart of the stack's flavor; others: their tested one.
+                    chart_version=settings.controller_chart_version if plan.flavor == settings.flavor else None,
+                    vpc_id=settings.vpc_id,
+                    certificate_arn=self.certificates.arns[edge.visibility],
+                    subnets=tuple(subnets[edge.visibility]),
+                    replicas=settings.controller_replicas,
+                    dualstack=settings.dualstack,
+                    suffix=plan.suffix,
+                ), child)
+                if plan.role == "to":
+                    self.moving_to[edge.name] = controller
+                else:
+                    self.controllers[edge.name] = controller
         chart = self.flavor.chart(settings.controller_chart_version)
         self.summary = {
             "flavor": self.flavor.name,
             "controllerChart": f"{chart.chart} {chart.version}",
             "dualstack": settings.dualstack,
-            "edges": {edge.name: {"visibility": edge.visibility,
-                                  "ingressClass": self.controllers[edge.name].ingress_class,
-                                  "allowedCidrs": list(edge.allowed_cidrs),
-                                  "trustedProxyCidrs": list(self.controllers[edge.name].spec.trusted_proxy_cidrs),
-                                  "ipv6Clients": self.controllers[edge.name].ipv6_clients}
-                      for edge in edges},
+            "edges": {edge.name: edge_summary(edge, plans[edge.name], self.controllers[edge.name],
+                                              self.moving_to.get(edge.name)) for edge in edges},
         }
         """What a person reading the plan wants to know about the platform (the stack output `platform`)."""
-        releases = tuple(controller.release for controller in self.controllers.values())
-        self.targets = {
-            edge.name: EdgeTarget(
-                edge=edge.name,
-                flavor=self.flavor,
-                ingress_class=self.controllers[edge.name].ingress_class,
-                zone_id=self.zones.zone_id(edge.visibility),
-                lb_hostname=self.controllers[edge.name].lb_hostname,
-                lb_zone_id=self.controllers[edge.name].lb_zone_id,
-                ipv6_clients=self.controllers[edge.name].ipv6_clients,
-                controllers_ready=releases,
-                controller_service=controller_service_id(self.controllers[edge.name].spec, self.flavor),
-            )
-            for edge in edges
-        }
+        releases = tuple(controller.release for controller in [*self.controllers.values(), *self.moving_to.values()])
+        self.targets = {}
+        self.traffic: dict[str, EdgeTraffic] = {}
+        """Edge -> its weighted records, for the edges that are moving."""
+        for edge in edges:
+            current, *moving = plans[edge.name]
+            target = self._target(edge.name, current, self.controllers[edge.name], edge.visibility, releases)
+            if moving:
+                [plan] = moving
+                nxt = self._target(edge.name, plan, self.moving_to[edge.name], edge.visibility, releases)
+                traffic = EdgeTraffic(f"{name}-{edge.name}-traffic", EdgeTrafficArgs(
+                    edge=edge.name,
+                    zone_domain=settings.domain_for(edge.visibility),
+                    zone_id=self.zones.zone_id(edge.visibility),
+                    targets=[WeightedTarget(current, target.lb_hostname, target.lb_zone_id),
+                             WeightedTarget(plan, nxt.lb_hostname, nxt.lb_zone_id)],
+                    record_types=record_types(target.ipv6_clients),
+                ), child)
+                self.traffic[edge.name] = traffic
+                target = dataclasses.replace(target, moving_to=nxt, move_weight=plan.weight, dns_name=traffic.name,
+                                             dns_zone_id=self.zones.zone_id(edge.visibility),
+                                             dns_ready=tuple(traffic.records))
+                self.summary["edges"][edge.name]["move"]["dnsName"] = traffic.name  # type: ignore[index]
+            self.targets[edge.name] = target
         self.register_outputs({
             "public_zone_id": self.zones.public_zone_id,
             "private_zone_id": self.zones.private_zone_id,
             **{f"{edge}_lb_hostname": c.lb_hostname for edge, c in self.controllers.items()},
+            **{f"{edge}_next_lb_hostname": c.lb_hostname for edge, c in self.moving_to.items()},
         })
+
+
+def edge_summary(edge: Edge, plans: Sequence[ControllerPlan], controller: IngressController,
+                 moving_to: IngressController | None) -> dict[str, Any]:
+    """An edge in the stack output `platform`: who it admits, its controller's flavor and class and, while it moves,
+    the controller it moves to, with its NLB and the share of traffic it takes (`move`; `dnsName` is added by the
+    platform: the weighted record set that hosts point at)."""
+    summary: dict[str, Any] = {
+        "visibility": edge.visibility,
+        "flavor": plans[0].flavor,
+        "ingressClass": controller.ingress_class,
+        "allowedCidrs": list(edge.allowed_cidrs),
+        "trustedProxyCidrs": list(controller.spec.trusted_proxy_cidrs),
+        "ipv6Clients": controller.ipv6_clients,
+    }
+    if moving_to is not None:
+        plan = plans[1]
+        summary["move"] = {"to": plan.flavor, "weight": plan.weight, "ingressClass": moving_to.ingress_class,
+                           "loadBalancer": moving_to.lb_hostname}
+    return summary

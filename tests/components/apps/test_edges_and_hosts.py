@@ -46,7 +46,7 @@ def three_edges(request, tmp_path_factory) -> tuple[str, Any]:
 
 
 def test_three_controllers_with_distinct_classes_releases_and_namespaces(three_edges):
-    _, run = three_edges
+    flavor, run = three_edges
     plan = build_plan(run)
     releases = {r["parent"].split("::")[1]: r["inputs"] for r in of_type(plan, RELEASE)
                 if r["parent"].startswith("gangplank:platform:IngressController::")}
@@ -54,7 +54,7 @@ def test_three_controllers_with_distinct_classes_releases_and_namespaces(three_e
     assert {r["name"] for r in releases.values()} == {"ingress-public", "ingress-private", "ingress-partners"}
     assert {r["namespace"] for r in releases.values()} == {"ingress-public", "ingress-private", "ingress-partners"}
     assert plan["outputs"]["platform"]["edges"]["partners"] == {
-        "visibility": "public", "ingressClass": "nginx-partners",
+        "visibility": "public", "flavor": flavor, "ingressClass": "nginx-partners",
         "allowedCidrs": ["203.0.113.0/24", "198.51.100.16/28"],
         # A public edge: its NLB sits in the subnets tagged kubernetes.io/role/elb (planner/mocks.py).
         "trustedProxyCidrs": ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"], "ipv6Clients": False}
@@ -65,7 +65,7 @@ def test_three_controllers_with_distinct_classes_releases_and_namespaces(three_e
 
 
 def test_the_partners_security_group_admits_only_the_partners(three_edges):
-    _, run = three_edges
+    flavor, run = three_edges
     plan = build_plan(run)
     rules = [r["inputs"] for r in of_type(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
              if r["parent"] == "gangplank:platform:IngressController::platform-partners"]
@@ -79,7 +79,7 @@ def ingresses_of(plan: dict[str, Any], app: str) -> dict[str, dict[str, Any]]:
 
 
 def test_an_app_on_public_and_private_gets_an_ingress_and_records_per_edge(three_edges):
-    _, run = three_edges
+    flavor, run = three_edges
     plan = build_plan(run)
     ingresses = ingresses_of(plan, "shop")
     assert sorted(ingresses) == ["shop-ingress", "shop-ingress-private"]
@@ -125,7 +125,7 @@ def test_an_app_on_the_partners_edge_is_served_by_it_and_not_monitored(three_edg
 
 
 def test_an_apex_host_has_its_records_and_its_marker_inside_the_zone(three_edges):
-    _, run = three_edges
+    flavor, run = three_edges
     plan = build_plan(run)
     records = {(r["inputs"]["name"], r["inputs"]["type"]): r for r in of_type(plan, RECORD)}
     apex = records[("dev.example.com", "A")]
@@ -150,7 +150,7 @@ def test_every_kubernetes_object_is_valid(three_edges):
 
 
 def test_new_hosts_declare_no_legacy_alias(three_edges):
-    _, run = three_edges
+    flavor, run = three_edges
     plan = build_plan(run)
     for record in of_type(plan, RECORD):
         aliases = (record.get("options") or {}).get("aliases") or []
