@@ -44,8 +44,10 @@ class ExposedAppArgs:
     """The app's Ingresses (`routing.ingress_units`) on its edges' controllers."""
     shares: Mapping[str, HostShare]
     """Every host with the Ingresses on it: whether the app's Ingress on a host is a minion."""
-    hosts: Mapping[str, Host]
-    """Host components by name: the monitor waits for its host's DNS records (or its zone's wildcard)."""
+    hosts: Mapping[str, Host] | None
+    """Host components by name: the monitor waits for its host's DNS records (or its zone's wildcard). None: the
+    hosts are declared after the app (they wait for its Ingresses on a moving edge's new controller), and
+    `ExposedApp.watch` adds the monitors then."""
     stack: str
     """The stack (environment) name."""
     dashboard_instance: str
@@ -339,6 +341,9 @@ class ExposedApp(pulumi.ComponentResource):
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
         ingresses = []
         next_ingresses = []
+        self.next_ingresses: dict[str, list[k8s.networking.v1.Ingress]] = {}
+        """Host -> the app's Ingresses for it on the controllers its edges move to: the host's records wait for
+        them before they send any traffic there."""
         for unit, target in placed:
             secret = [secrets[target.suffix]] if target.suffix in secrets else []
             ingress = k8s.networking.v1.Ingress(
@@ -349,12 +354,24 @@ class ExposedApp(pulumi.ComponentResource):
                 # Ingress await only passes once a controller has taken the Ingress.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *secret, *target.controllers_ready]),
             )
-            (ingresses if target is args.targets[unit.edge] else next_ingresses).append(ingress)
-
+            if target is args.targets[unit.edge]:
+                ingresses.append(ingress)
+            else:
+                next_ingresses.append(ingress)
+                for host in unit.hosts:
+                    self.next_ingresses.setdefault(host, []).append(ingress)
+        self._args, self._ingresses, self._next_ingress_list = args, ingresses, next_ingresses
         self.monitor_id = None
+        if args.hosts is not None:
+            self.watch(args.hosts)
+
+    def watch(self, hosts: Mapping[str, Host]) -> None:
+        """The app's uptime monitors (after its hosts' DNS records), its inventory, and its outputs registered."""
+        args, app, name = self._args, self._args.app, self._args.app.name
+        ingresses, next_ingresses = self._ingresses, self._next_ingress_list
         if app.monitored:
             monitor_host = app.health_url.split("/")[2]
-            host = args.hosts.get(monitor_host)
+            host = hosts.get(monitor_host)
             # After its DNS records: a probe that asks too early caches NXDOMAIN at the resolver. A host
             # without records of its own resolves through its zone's wildcard, which the probe then waits for.
             records = list(host.records) if host is not None else []

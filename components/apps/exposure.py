@@ -92,16 +92,6 @@ def expose_apps(
     shares = host_shares(apps, flavors)
     by_name = {app.name: app for app in apps}
     visibility = {route.edge.name: route.edge.visibility for app in apps for route in app.routes}
-    hosts = {}
-    for host, share in shares.items():
-        own_records, master = needs_host(share, targets[share.edge])
-        if not (own_records or master):
-            continue  # the zone's wildcard answers for it, and no master Ingress joins its apps
-        legacy = pulumi.create_urn(share.owner.app, LEGACY_PARENT_TYPE, parent=parent) \
-            if legacy_host(share, by_name) else None
-        hosts[host] = Host(host, HostArgs(share=share, target=targets[share.edge], visibility=visibility[share.edge],
-                                          stack=stack, own_records=own_records, legacy_parent=legacy),
-                           pulumi.ResourceOptions(parent=parent))
     shared = shared_hosts(apps)
     exposed = {
         app.name: ExposedApp(app.name, ExposedAppArgs(
@@ -111,10 +101,24 @@ def expose_apps(
             next_units=[unit for unit in ingress_units(app, edge_flavors(targets, moving=True), shared)
                         if targets[unit.edge].moving_to is not None],
             shares=shares,
-            hosts=hosts,
+            hosts=None,  # declared below, after the apps: `watch` adds the monitors then
             stack=stack,
             dashboard_instance=dashboard_instance,
         ), pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)))
         for app in apps
     }
+    hosts = {}
+    for host, share in shares.items():
+        own_records, master = needs_host(share, targets[share.edge])
+        if not (own_records or master):
+            continue  # the zone's wildcard answers for it, and no master Ingress joins its apps
+        legacy = pulumi.create_urn(share.owner.app, LEGACY_PARENT_TYPE, parent=parent) \
+            if legacy_host(share, by_name) else None
+        # On a moving edge, the records point at the weighted records only once the new controller serves the host.
+        ready = tuple(ingress for app in exposed.values() for ingress in app.next_ingresses.get(host, ()))
+        hosts[host] = Host(host, HostArgs(share=share, target=targets[share.edge], visibility=visibility[share.edge],
+                                          stack=stack, own_records=own_records, legacy_parent=legacy, ready=ready),
+                           pulumi.ResourceOptions(parent=parent))
+    for app in exposed.values():
+        app.watch(hosts)
     return Exposure(exposed, hosts)

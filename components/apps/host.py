@@ -153,6 +153,10 @@ class HostArgs:
     legacy_parent: pulumi.Input[str] | None = None
     """URN of the ExposedApp that declared this host's resources before hosts were components, if this
     host existed then: its resources declare it as an alias, so live stacks keep them."""
+    ready: tuple[pulumi.Resource, ...] = ()
+    """The apps' Ingresses for this host on the controller its edge moves to: while the edge moves, its alias
+    records wait for them (and for the new controller's master Ingress) before they point at the edge's weighted
+    records, so the new NLB never gets a request for the host before its controller serves it."""
 
 
 class Host(pulumi.ComponentResource):
@@ -173,15 +177,18 @@ class Host(pulumi.ComponentResource):
             return child_name, pulumi.ResourceOptions(parent=self, aliases=aliases, **more)  # type: ignore[arg-type]
 
         # A master per controller that joins the host's Ingresses through one (two during a move, if both do).
+        ready = list(args.ready)
         for controller in serving(target):
             if share.needs_master(controller.flavor):
                 master, opts = child(f"master{controller.suffix}", depends_on=list(controller.controllers_ready))
-                k8s.networking.v1.Ingress(
+                ingress = k8s.networking.v1.Ingress(
                     master, **_k8s_args(master_ingress_manifest(share, controller, args.visibility)), opts=opts)
+                if controller is not target:
+                    ready.append(ingress)
         # The marker names the Ingress of the controller that serves the host today.
         self.records = alias_records(share.host, share.zone_domain, target, args.stack,
-                                     f"ingress/{share.owner.namespace}/{share.owner.ingress}{target.suffix}", child) \
-            if args.own_records else []
+                                     f"ingress/{share.owner.namespace}/{share.owner.ingress}{target.suffix}", child,
+                                     ready=tuple(ready)) if args.own_records else []
         self.register_outputs({"host": share.host})
 
 
@@ -214,18 +221,22 @@ class ZoneWildcard(pulumi.ComponentResource):
 
 
 def alias_records(host: str, zone: str, target: EdgeTarget, stack: str, resource: str,
-                  child: Callable[[str], tuple[str, pulumi.ResourceOptions]]) -> list[aws.route53.Record]:
+                  child: Callable[[str], tuple[str, pulumi.ResourceOptions]],
+                  ready: tuple[pulumi.Resource, ...] = ()) -> list[aws.route53.Record]:
     """Alias records of `host` to the edge's load balancer (role `a`, `aaaa`), each with its marker (`-owner`).
 
-    `child(role)` gives each record's name and options (`<component>-<role>`, parent, aliases)."""
+    `child(role)` gives each record's name and options (`<component>-<role>`, parent, aliases). While the edge
+    moves, the records point at its weighted records instead, after them and after `ready` (what the new
+    controller needs to serve the name)."""
     records = []
     # The edge's NLB or, while the edge moves, its weighted records (components/platform/edge_traffic.py): the
     # record keeps its name and type and only its alias changes, an in-place UPSERT that never answers empty.
     alias_name, alias_zone_id = target.alias_target()
     for record_type in record_types(target.ipv6_clients):
         record, opts = child(record_type.lower())
-        if target.dns_ready:
-            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(target.dns_ready)))
+        if target.dns_ready or ready:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                depends_on=[*target.dns_ready, *ready]))
         records.append(aws.route53.Record(
             record,
             zone_id=target.zone_id,
