@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from planner.edge_moves import move_lines, move_risks
 from planner.markdown import MAX_VALUE_CHARS, one_line
 from planner.markdown import code as _code
 from planner.markdown import plain as _plain
@@ -142,9 +143,9 @@ class ResourceDiff:
         return tuple(change.field for change in self.option_changes)
 
 
-RiskKind = Literal["visibility", "route", "monitor", "zone", "controller", "protect", "parent"]
+RiskKind = Literal["move", "visibility", "route", "monitor", "zone", "controller", "protect", "parent"]
 RISK_ORDER: dict[str, int] = {kind: i for i, kind in enumerate(
-    ("visibility", "route", "monitor", "zone", "controller", "protect", "parent"))}
+    ("move", "visibility", "route", "monitor", "zone", "controller", "protect", "parent"))}
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,9 @@ class PlanDiff:
     routes: tuple[Route, ...]
     warnings: tuple[str, ...] = ()
     """The head plan's top-level `warnings` (capacity limits it is near or past), as their messages."""
+    moves: tuple[str, ...] = ()
+    """Each edge that is moving to another flavor after the change: where it is, and what its next step changes
+    (`planner.edge_moves.move_lines`)."""
 
     @property
     def is_empty(self) -> bool:
@@ -220,14 +224,16 @@ def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff:
     apps = _diff_apps(base.get("apps") or [], head.get("apps") or [],
                       _app_resources(resources, base.get("resources") or [], head.get("resources") or []))
     stack = str(head.get("stack") or base.get("stack") or "?")
+    moves = tuple(Risk("move", edge, message) for edge, message in move_risks(base, head))
     return PlanDiff(
         stack=stack,
         base_stack=str(base.get("stack") or stack),
         apps=apps,
         resources=resources,
-        risks=_risks(apps, resources),
+        risks=(*moves, *_risks(apps, resources)),
         routes=_routes(apps),
         warnings=plan_warning_messages(head),
+        moves=tuple(move_lines(head)),
     )
 
 
@@ -577,7 +583,7 @@ def render_diff_markdown(diff: PlanDiff) -> str:
         caution = ["", *_plan_warnings_block(diff.warnings)][:-1] if diff.warnings else []
         return "\n".join([f"No changes to stack {_code(diff.stack)}.", *caution]) + "\n"
     lines: list[str] = []
-    for section in (_heading, _warning_block, _plan_warnings, _apps_table, _resource_tables, _chart):
+    for section in (_heading, _warning_block, _plan_warnings, _moves_section, _apps_table, _resource_tables, _chart):
         lines += section(diff)
     while lines and lines[-1] == "":
         lines.pop()
@@ -615,6 +621,14 @@ def _plan_warnings_block(warnings: tuple[str, ...]) -> list[str]:
     if len(warnings) > MAX_RISK_LINES:
         lines.append(f"> - … and {len(warnings) - MAX_RISK_LINES} more.")
     return [*lines, ""]
+
+
+def _moves_section(diff: PlanDiff) -> list[str]:
+    """The edges moving to another flavor after the change: their step, and what the next one changes."""
+    if not diff.moves:
+        return []
+    return ["**Edges moving to another flavor:**", "", *(f"- {html.escape(line, quote=False)}" for line in diff.moves),
+            ""]
 
 
 def _apps_table(diff: PlanDiff) -> list[str]:
@@ -739,6 +753,7 @@ def diff_as_json(diff: PlanDiff) -> dict[str, Any]:
         "apps": apps,
         "resources": resources,
         "risks": [{"kind": r.kind, "subject": r.subject, "message": r.message} for r in diff.risks],
+        **({"moves": list(diff.moves)} if diff.moves else {}),
     }
 
 

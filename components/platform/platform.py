@@ -203,7 +203,12 @@ class Platform(pulumi.ComponentResource):
                                               self.moving_to.get(edge.name)) for edge in edges},
         }
         """What a person reading the plan wants to know about the platform (the stack output `platform`)."""
-        releases = tuple(controller.release for controller in [*self.controllers.values(), *self.moving_to.values()])
+        # An Ingress waits for the controllers that may judge it (admission webhooks) before it is created. The
+        # controller an edge moves to judges only its own (ingress-nginx's webhook is scoped by the Ingresses'
+        # `gangplank/edge` label, its `instance`): its Ingresses wait for every controller, the others do not
+        # wait for it (and their plans stay as they were while a move starts).
+        releases = tuple(controller.release for controller in self.controllers.values())
+        every_release = releases + tuple(controller.release for controller in self.moving_to.values())
         self.targets = {}
         self.traffic: dict[str, EdgeTraffic] = {}
         """Edge -> its weighted records, for the edges that are moving."""
@@ -212,7 +217,7 @@ class Platform(pulumi.ComponentResource):
             target = self._target(edge.name, current, self.controllers[edge.name], edge.visibility, releases)
             if moving:
                 [plan] = moving
-                nxt = self._target(edge.name, plan, self.moving_to[edge.name], edge.visibility, releases)
+                nxt = self._target(edge.name, plan, self.moving_to[edge.name], edge.visibility, every_release)
                 traffic = EdgeTraffic(f"{name}-{edge.name}-traffic", EdgeTrafficArgs(
                     edge=edge.name,
                     zone_domain=settings.domain_for(edge.visibility),

@@ -65,7 +65,7 @@ def test_three_controllers_with_distinct_classes_releases_and_namespaces(three_e
 
 
 def test_the_partners_security_group_admits_only_the_partners(three_edges):
-    flavor, run = three_edges
+    _, run = three_edges
     plan = build_plan(run)
     rules = [r["inputs"] for r in of_type(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
              if r["parent"] == "gangplank:platform:IngressController::platform-partners"]
@@ -79,7 +79,7 @@ def ingresses_of(plan: dict[str, Any], app: str) -> dict[str, dict[str, Any]]:
 
 
 def test_an_app_on_public_and_private_gets_an_ingress_and_records_per_edge(three_edges):
-    flavor, run = three_edges
+    _, run = three_edges
     plan = build_plan(run)
     ingresses = ingresses_of(plan, "shop")
     assert sorted(ingresses) == ["shop-ingress", "shop-ingress-private"]
@@ -125,7 +125,7 @@ def test_an_app_on_the_partners_edge_is_served_by_it_and_not_monitored(three_edg
 
 
 def test_an_apex_host_has_its_records_and_its_marker_inside_the_zone(three_edges):
-    flavor, run = three_edges
+    _, run = three_edges
     plan = build_plan(run)
     records = {(r["inputs"]["name"], r["inputs"]["type"]): r for r in of_type(plan, RECORD)}
     apex = records[("dev.example.com", "A")]
@@ -150,7 +150,7 @@ def test_every_kubernetes_object_is_valid(three_edges):
 
 
 def test_new_hosts_declare_no_legacy_alias(three_edges):
-    flavor, run = three_edges
+    _, run = three_edges
     plan = build_plan(run)
     for record in of_type(plan, RECORD):
         aliases = (record.get("options") or {}).get("aliases") or []
