@@ -126,7 +126,7 @@ def move_risks(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[tuple[s
             message = (f"Edge {name} shifts traffic to `{now.to}`: weight {was.weight} → {now.weight} (only the "
                        "edge's weighted records change).")
         elif was.to is not None and now.to is None and now.flavor == was.to:
-            message = (f"Edge {name} finishes its move to `{now.to}`: the hosts' records point at its NLB directly, "
+            message = (f"Edge {name} finishes its move to `{was.to}`: the hosts' records point at its NLB directly, "
                        f"then `{was.flavor}`'s controller, NLB and Ingresses are deleted.")
             if (was.weight or 0) < 100:
                 message += (f" Its weight was {was.weight}, not 100: clients whose resolvers still hold "

@@ -208,3 +208,34 @@ def test_every_step_keeps_the_private_edge_as_it_was(plans, step):
     before = {(r["type"], r["name"]): r["inputs"] for r in plans["before"]["resources"]
               if "private" in r["name"] or "internal" in r["name"]}
     assert private == before
+
+
+def test_edges_of_different_flavors_run_side_by_side(run_stack, write_apps):
+    """An ingress-nginx edge next to an nginx-inc one (as, once it lands, next to a Gateway API one): each edge's
+    controller, Ingresses and htpasswd Secret in its own flavor, looked up in one place (`edge_flavor`)."""
+    from planner.rehearse import rehearse_run
+
+    path = write_apps("""
+        apps:
+          - name: wiki
+            edges: [public, private]
+            service: {name: wiki, port: 80}
+            auth: {basic: {users: [ann]}}
+    """)
+    run = run_stack("dev", path, edges='{"public": {"flavor": "ingress-nginx"}}')
+    plan = build_plan(run)
+    releases = {r["inputs"]["name"]: r["inputs"]["chart"] for r in by_name(plan, RELEASE).values()
+                if r["parent"].startswith("gangplank:platform:IngressController::")}
+    assert releases == {"ingress-public-ingress-nginx": "ingress-nginx", "ingress-private": "nginx-ingress"}
+    ingresses = {name: r["inputs"] for name, r in by_name(plan, INGRESS).items() if name.startswith("wiki")}
+    assert ingresses["wiki-ingress-ingress-nginx"]["spec"]["ingressClassName"] == "nginx-public-ingress-nginx"
+    assert ingresses["wiki-ingress-private"]["spec"]["ingressClassName"] == "nginx-private"
+    assert ingresses["wiki-ingress-ingress-nginx"]["metadata"]["annotations"][
+        "nginx.ingress.kubernetes.io/auth-secret"] == "wiki-basic-auth-ingress-nginx"
+    assert ingresses["wiki-ingress-private"]["metadata"]["annotations"]["nginx.org/basic-auth-secret"] == \
+        "wiki-basic-auth"
+    secrets = {name: r["inputs"]["type"] for name, r in by_name(plan, SECRET).items()}
+    assert secrets == {"wiki-htpasswd": "nginx.org/htpasswd", "wiki-htpasswd-ingress-nginx": "Opaque"}
+    assert {e: edge(plan, e)["flavor"] for e in ("public", "private")} == {"public": "ingress-nginx",
+                                                                           "private": "nginx-inc"}
+    assert [line for line in rehearse_run(run) if line.outcome == "rejected"] == []
