@@ -10,7 +10,9 @@ and records with the action pulumi-aws uses (CREATE, or UPSERT with `allowOverwr
 Ids, ARNs and names the mocks invented are translated to the ones moto hands out as the replay goes
 (a record's `zoneId`, a listener's certificate, an alias target). Where moto is laxer than AWS, the
 documented AWS rule is enforced here, with its source beside it (`_check_*`). Every resource gets
-one line: accepted, rejected (with AWS's error), or skipped (with why).
+one line: accepted, rejected (with AWS's error), or skipped (with why). On a Gateway API edge the NLB's
+Service is described by the implementation's proxy configuration (Envoy Gateway's EnvoyProxy), not by
+Helm values: it is replayed from there (`LoadBalancers.proxy_config`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from planner.rehearse_ec2 import Line, LoadBalancers, _aws_error, _Skip
 from planner.resource_types import (
     CERTIFICATE,
     EGRESS_RULE,
+    ENVOY_PROXY,
     HELM_RELEASE,
     INGRESS_RULE,
     RECORD,
@@ -51,10 +54,13 @@ def _flatten_txt(value: str) -> str:
 class _Replay(LoadBalancers):
     """The replay's state: the emulated account, and the mock -> emulated translation of values."""
 
-    def __init__(self, region: str, vpc_cidr: str, reads: list[Registration], delegated_by_hand: bool = False) -> None:
+    def __init__(self, region: str, vpc_cidr: str, reads: list[Registration], delegated_by_hand: bool = False,
+                 declared: list[Registration] | None = None) -> None:
         import boto3
 
         self.reads = reads
+        self.declared = declared or []
+        """Every registration: an EnvoyProxy's Service takes its ports from the Gateways that use it."""
         self.region = region
         self.route53 = boto3.client("route53", region_name="us-east-1")
         self.acm = boto3.client("acm", region_name=region)
@@ -358,6 +364,9 @@ def create(replay: _Replay, reg: Registration) -> list[Line]:
     if reg.type == HELM_RELEASE:
         return replay.release(reg) or [Line("skipped", reg.label, "no AWS resource: no LoadBalancer Service for the "
                                                                   "AWS Load Balancer Controller in its values")]
+    if reg.type == ENVOY_PROXY:
+        return replay.proxy_config(reg) or [Line("skipped", reg.label, "no AWS resource: no LoadBalancer Service "
+                                                                       "for the AWS Load Balancer Controller in it")]
     handler = handler_of(replay, reg)
     if handler is None:
         why = "a provider resource" if reg.type.startswith("pulumi:providers:") else "not an AWS resource"
@@ -373,7 +382,8 @@ def rehearse(registrations: list[Registration], region: str, vpc_cidr: str,
     (`gangplank:publicZoneDelegated`)."""
     lines: list[Line] = []
     with emulator():
-        replay = _Replay(region, vpc_cidr, [reg for reg in registrations if reg.read], delegated_by_hand)
+        replay = _Replay(region, vpc_cidr, [reg for reg in registrations if reg.read], delegated_by_hand,
+                         [reg for reg in registrations if not reg.read])
         for reg in _order(registrations):
             if reg.id is None and not reg.read:
                 continue  # components: nothing reaches AWS

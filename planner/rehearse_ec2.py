@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from planner.mocks import NLB_HOSTED_ZONE_IDS, Registration, digest, load_balancer_services, nlb_dns_name
-from planner.resource_types import INGRESS_RULE
+from planner.resource_types import GATEWAY, GATEWAY_CLASS, INGRESS_RULE
 from planner.route53_model import Alias, Rejected, dns
 
 Outcome = Literal["accepted", "rejected", "skipped"]
@@ -61,6 +61,7 @@ class LoadBalancers:
     subnets: dict[str, list[str]]
     load_balancers: dict[str, tuple[str, str]]
     load_balancer_arns: dict[str, tuple[str, list[str]]]
+    declared: list[Registration]
 
     value: Callable[[Any], Any]
     """The replay's translation of a plan value (mock ids to emulated ones)."""
@@ -132,7 +133,41 @@ class LoadBalancers:
                 lines.append(Line("rejected", label, _aws_error(err)))
         return lines
 
-    def _load_balancer(self, namespace: str, service: Mapping[str, Any]) -> str:
+    def proxy_config(self, reg: Registration) -> list[Line]:
+        """The NLB the AWS Load Balancer Controller builds for the Service Envoy Gateway makes from an EnvoyProxy.
+
+        Envoy Gateway copies `envoyService` (type, class, annotations) into the Service and gives it one port per
+        listener of the Gateways whose GatewayClass names this EnvoyProxy, each targeting its container port
+        (internal/infrastructure/kubernetes/proxy/resource_provider.go `Service`; internal/gatewayapi/listener.go
+        `servicePortToContainerPort`, v1.9.0).
+        """
+        from components.flavors.envoy_gateway import container_port
+
+        metadata = reg.inputs.get("metadata") or {}
+        namespace, name = metadata.get("namespace") or "default", metadata.get("name")
+        classes = {r.inputs.get("metadata", {}).get("name") for r in self.declared if r.type == GATEWAY_CLASS
+                   and (r.inputs.get("spec") or {}).get("parametersRef", {}).get("name") == name
+                   and (r.inputs.get("spec") or {}).get("parametersRef", {}).get("namespace") == namespace}
+        listener_ports = sorted({int(listener["port"]) for r in self.declared if r.type == GATEWAY
+                                 and (r.inputs.get("spec") or {}).get("gatewayClassName") in classes
+                                 for listener in r.inputs["spec"].get("listeners") or []})
+        lines = []
+        for index, service in enumerate(load_balancer_services(reg.inputs.get("spec"))):
+            label = f"{reg.label} (Service #{index + 1}: its NLB, as the AWS Load Balancer Controller builds it)"
+            if not listener_ports:
+                lines.append(Line("skipped", label, "no Gateway uses this EnvoyProxy: Envoy Gateway makes no Service"))
+                continue
+            try:
+                ports = [(port, container_port(port)) for port in listener_ports]
+                lines.append(Line("accepted", label, self._load_balancer(namespace, service, ports)))
+            except Rejected as err:
+                lines.append(Line("rejected", label, str(err)))
+            except Exception as err:
+                lines.append(Line("rejected", label, _aws_error(err)))
+        return lines
+
+    def _load_balancer(self, namespace: str, service: Mapping[str, Any],
+                       ports: list[tuple[int, Any]] | None = None) -> str:
         annotations = self.value(service.get("annotations") or {})
 
         def annotation(suffix: str, default: str = "") -> str:
@@ -162,7 +197,7 @@ class LoadBalancers:
         if groups:
             kwargs["SecurityGroups"] = groups
         lb = self.elbv2.create_load_balancer(**kwargs)["LoadBalancers"][0]
-        ports = _service_ports(service)
+        ports = _service_ports(service) if ports is None else ports
         tls_ports = {p.strip() for p in annotation("ssl-ports", "*").split(",")}
         certificates = [c.strip() for c in annotation("ssl-cert").split(",") if c.strip()]
         policy = annotation("ssl-negotiation-policy", "ELBSecurityPolicy-2016-08")

@@ -37,7 +37,7 @@ from typing import Any
 
 from planner.mocks import UNKNOWN_SHOWN_AS, Registration, load_balancer_services
 from planner.rehearse import Line, _Replay, create, describe, emulator, outcome
-from planner.resource_types import HELM_RELEASE, INGRESS, INGRESS_RULE, RECORD, SECURITY_GROUP
+from planner.resource_types import ENVOY_PROXY, HELM_RELEASE, INGRESS, INGRESS_RULE, RECORD, SECURITY_GROUP
 from planner.route53_model import RecordSet, dns
 
 EDGE_RECORD_PREFIX = "_edge-"
@@ -241,6 +241,10 @@ class _Transition:
             namespace = str(reg.inputs.get("namespace") or "default")
             if any(True for _ in load_balancer_services(reg.inputs.get("values"))):
                 self.lines.append(outcome(reg.label, self.replay.delete_load_balancer, namespace))
+        elif reg.type == ENVOY_PROXY:
+            namespace = str((reg.inputs.get("metadata") or {}).get("namespace") or "default")
+            if namespace in self.replay.load_balancers:
+                self.lines.append(outcome(reg.label, self.replay.delete_load_balancer, namespace))
         elif reg.type == SECURITY_GROUP:
             self.lines.append(outcome(reg.label, self.replay.delete_security_group, reg))
         elif reg.type == INGRESS_RULE:
@@ -280,7 +284,8 @@ def rehearse_steps(steps: Sequence[Step], region: str, vpc_cidr: str,
     reports: list[tuple[str, list[Line]]] = []
     with emulator():
         first = steps[0].registrations
-        replay = _Replay(region, vpc_cidr, [reg for reg in first if reg.read], delegated_by_hand)
+        replay = _Replay(region, vpc_cidr, [reg for reg in first if reg.read], delegated_by_hand,
+                         [reg for reg in first if not reg.read])
         cluster = _Cluster()
         lines: list[Line] = []
         for reg in _topological(list(first), {}):
@@ -290,6 +295,7 @@ def rehearse_steps(steps: Sequence[Step], region: str, vpc_cidr: str,
         reports.append((steps[0].name, lines))
         for before, after in itertools.pairwise(steps):
             replay.reads = [reg for reg in after.registrations if reg.read]
+            replay.declared = [reg for reg in after.registrations if not reg.read]
             reports.append((after.name, _Transition(replay, cluster, before.registrations, after.registrations).run()))
     return reports
 

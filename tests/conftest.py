@@ -18,8 +18,13 @@ from tests.fakes.fixtures import *  # noqa: F403  (the fake UptimeRobot server a
 from tests.reference import missing_documents_message, missing_reference_documents
 
 ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+"""The reference pages the README links to (`docs/<topic>.md`)."""
 STACKS = ("dev", "staging", "prod")
 FLAVORS = ("nginx-inc", "ingress-nginx")
+"""The Ingress flavors (tests of Ingress objects run for each)."""
+GATEWAY_FLAVORS = ("envoy-gateway",)
+"""The Gateway API flavors (tests/components/flavors/test_envoy_gateway.py and the gateway tests beside the others)."""
 KUBERNETES_VERSION = "1.33"
 
 # Public and private apps, an existing Service and an image, auth and no auth, and two apps
@@ -191,6 +196,12 @@ def cached_run() -> Callable[..., ProgramRun]:
 def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
     """The plan's resources of one Pulumi type token."""
     return [r for r in plan["resources"] if r["type"] == type_]
+
+
+def read_doc(page: str) -> str:
+    """The text of a reference page under docs/ (`apps-yaml.md`) or of `README.md`."""
+    path = ROOT / page if page == "README.md" else DOCS / page
+    return path.read_text(encoding="utf-8")
 
 
 MOVE_FROM, MOVE_TO = "ingress-nginx", "nginx-inc"

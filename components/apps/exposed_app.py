@@ -19,9 +19,18 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.apps.host import Host, served_by_wildcard, wildcard_name
+from components.apps.routes import (
+    backend_tls_manifest,
+    forecastle_app_manifest,
+    route_intent,
+    route_objects,
+    route_secret_name,
+)
 from components.apps.routing import HostShare, IngressUnit
-from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, Flavor, RateLimitIntent
+from components.flavors import AnyFlavor, is_gateway
+from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, RateLimitIntent
 from components.inputs.catalog import MONITOR_USER, ResolvedApp
+from components.platform.gateway_controller import custom_resource
 from components.platform.platform import EdgeTarget
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
 from components.uptimerobot.probes import probe_cidrs
@@ -85,7 +94,7 @@ def https_backend(app: ResolvedApp) -> str | None:
     return backend(app)[0]
 
 
-def merge_role(flavor: Flavor, unit: IngressUnit, shares: Mapping[str, HostShare]) -> str | None:
+def merge_role(flavor: AnyFlavor, unit: IngressUnit, shares: Mapping[str, HostShare]) -> str | None:
     """A minion when the flavor joins a shared host's Ingresses through a master."""
     return "minion" if any(shares[host].needs_master(flavor) for host in unit.hosts if host in shares) else None
 
@@ -299,6 +308,10 @@ def _k8s_args(manifest: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
 
 
+ROUTE_ROLES = {"SecurityPolicy": "security", "BackendTrafficPolicy": "traffic"}
+"""Resource name suffix of each policy kind an app route may bring (`<route>-<role>`)."""
+
+
 # -- the component -----------------------------------------------------------------------
 
 
@@ -326,34 +339,37 @@ class ExposedApp(pulumi.ComponentResource):
 
         # Each unit on its edge's controller; a unit of a moving edge also on the controller it moves to, as the
         # first is on the current one (`next_units`, computed with that controller's flavor). Never the bookmark.
-        placed = [(unit, args.targets[unit.edge]) for unit in args.units]
+        placed: list[tuple[IngressUnit, EdgeTarget]] = [(unit, args.targets[unit.edge]) for unit in args.units]
         placed += [(dataclasses.replace(unit, first=False), args.targets[unit.edge].moving_to)  # type: ignore[misc]
                    for unit in args.next_units if args.targets[unit.edge].moving_to is not None]
+        routed = [(unit, target) for unit, target in placed if is_gateway(target.flavor)]
 
         self.passwords = None
         self.monitor_password: pulumi.Output[str] | None = None
-        secrets: dict[str, k8s.core.v1.Secret] = {}
         if app.app.auth is not None:
-            # One htpasswd Secret per flavor the app's Ingresses are on (their formats differ), same passwords.
-            formats = {target.suffix: target.flavor for _, target in placed}
-            secrets = self._basic_auth(name, app, formats)
+            depends += self._basic_auth(name, app, placed)
 
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
-        ingresses = []
-        next_ingresses = []
-        self.next_ingresses: dict[str, list[k8s.networking.v1.Ingress]] = {}
-        """Host -> the app's Ingresses for it on the controllers its edges move to: the host's records wait for
-        them before they send any traffic there."""
+        if routed and https_backend(app) is not None:
+            depends.append(custom_resource(f"{name}-backend-tls", backend_tls_manifest(app, backend(app)[0],
+                                                                                       labels(app)), child))
+        ingresses: list[pulumi.Resource] = []
+        next_ingresses: list[pulumi.Resource] = []
+        self.next_ingresses: dict[str, list[pulumi.Resource]] = {}
+        """Host -> the app's Ingresses (or routes) for it on the controllers its edges move to: the host's records
+        wait for them before they send any traffic there."""
         for unit, target in placed:
-            secret = [secrets[target.suffix]] if target.suffix in secrets else []
-            ingress = k8s.networking.v1.Ingress(
-                f"{unit.resource_name}{target.suffix}",
-                **_k8s_args(ingress_manifest(app, unit, target, visibility[unit.edge], args.shares,
-                                             args.dashboard_instance)),
-                # Every controller first: admission webhooks judge Ingresses cluster-wide, and the
-                # Ingress await only passes once a controller has taken the Ingress.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *secret, *target.controllers_ready]),
-            )
+            if is_gateway(target.flavor):
+                ingress = self._route(app, unit, target, visibility[unit.edge], args, depends)
+            else:
+                ingress = k8s.networking.v1.Ingress(
+                    f"{unit.resource_name}{target.suffix}",
+                    **_k8s_args(ingress_manifest(app, unit, target, visibility[unit.edge], args.shares,
+                                                 args.dashboard_instance)),
+                    # Every controller first: admission webhooks judge Ingresses cluster-wide, and the
+                    # Ingress await only passes once a controller has taken the Ingress.
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]),
+                )
             if target is args.targets[unit.edge]:
                 ingresses.append(ingress)
             else:
@@ -390,14 +406,39 @@ class ExposedApp(pulumi.ComponentResource):
         self.inventory = inventory(app, args.targets, self.monitor_id)
         self.register_outputs({"url": self.url, "monitor_id": self.monitor_id, "passwords": self.passwords})
 
-    def _basic_auth(self, name: str, app: ResolvedApp, formats: Mapping[str, Flavor]) -> dict[str, k8s.core.v1.Secret]:
-        """One generated password per user, bcrypt-hashed by the random provider into htpasswd Secrets: one per
-        controller suffix in `formats` (suffix -> the flavor whose format it takes), named with the suffix.
+    def _route(self, app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
+               args: ExposedAppArgs, depends: list[pulumi.Resource]) -> pulumi.Resource:
+        """One HTTPRoute of the app on a Gateway API edge, its policies, and (first unit) its bookmark; on the
+        controller a moving edge moves to, named with its suffix, as the Secrets it reads."""
+        assert target.gateway is not None
+        intent = route_intent(app_intent(app, visibility, None, health=unit.health), app, unit.health)
+        if target.suffix:
+            unit = dataclasses.replace(unit, name=f"{unit.name}{target.suffix}",
+                                       resource_name=f"{unit.resource_name}{target.suffix}")
+            if intent.basic_auth_secret is not None:
+                intent = dataclasses.replace(intent, basic_auth_secret=f"{intent.basic_auth_secret}{target.suffix}")
+        objects = route_objects(app, unit, target.gateway, intent, target.flavor, backend(app), labels(app))
+        after = pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready])
+        route = custom_resource(unit.resource_name, objects.route, after)
+        for policy in objects.policies:
+            custom_resource(f"{unit.resource_name}-{ROUTE_ROLES[policy['kind']]}", policy,
+                            pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]))
+        if unit.first:
+            custom_resource(f"{app.name}-dashboard", forecastle_app_manifest(app, args.dashboard_instance, labels(app)),
+                            pulumi.ResourceOptions(parent=self))
+        return route
 
-        The provider keeps the hash in state, so the Secret does not change on every run as a
-        freshly salted hash would. A monitored app's uptime monitor gets a user of its own
-        (`MONITOR_USER`) with its own password, so that its checks can pass; that password goes
-        to the monitor only, as a secret, and is not among the app's `passwords`.
+    def _basic_auth(self, name: str, app: ResolvedApp,
+                    placed: Sequence[tuple[IngressUnit, EdgeTarget]]) -> list[k8s.core.v1.Secret]:
+        """One generated password per user, hashed into the htpasswd Secrets its controllers' flavors read: one set
+        per controller suffix (`EdgeTarget.suffix`: two during a move, their formats differ), same passwords.
+
+        Ingress flavors: one Secret of bcrypt lines (the random provider keeps the hash in state, so the Secret
+        does not change on every run as a freshly salted hash would), with the monitor's login when monitored.
+        Gateway API flavors: the app's route reads the users alone, its health route the users and the monitor.
+        A monitored app's uptime monitor gets a user of its own (`MONITOR_USER`) with its own password, so that
+        its checks can pass; that password goes to the monitor only, as a secret, and is not among the app's
+        `passwords`.
         """
         assert app.app.auth is not None
         users = list(app.app.auth.basic.users)
@@ -412,17 +453,34 @@ class ExposedApp(pulumi.ComponentResource):
                                                      special=False, opts=child)
             self.monitor_password = monitor_password.result
             passwords = {**passwords, MONITOR_USER: monitor_password}
+        secrets = []
+        for suffix, flavor in {target.suffix: target.flavor for _, target in placed}.items():
+            if not is_gateway(flavor):
+                secrets.append(self._htpasswd(f"{name}-htpasswd{suffix}", basic_auth_secret_name(app, suffix), app,
+                                              flavor, passwords))
+                continue
+            logins = {user: passwords[user] for user in app.app.auth.basic.users}
+            secrets.append(self._htpasswd(f"{name}-route-htpasswd{suffix}", route_secret_name(app, False) + suffix,
+                                          app, flavor, logins))
+            if any(unit.health for unit, target in placed if target.suffix == suffix):
+                secrets.append(self._htpasswd(f"{name}-health-htpasswd{suffix}", route_secret_name(app, True) + suffix,
+                                              app, flavor, passwords))
+        return secrets
+
+    def _htpasswd(self, resource: str, secret: str, app: ResolvedApp, flavor: AnyFlavor,
+                  passwords: dict[str, random.RandomPassword]) -> k8s.core.v1.Secret:
+        """An htpasswd Secret of these logins, in the flavor's format (from bcrypt hashes or the passwords)."""
         logins = list(passwords)
-        hashes = pulumi.Output.all(*(passwords[user].bcrypt_hash for user in logins))
-
-        def htpasswd(flavor: Flavor) -> pulumi.Output[str]:
-            return hashes.apply(lambda digests: "".join(flavor.htpasswd_line(user, digest) + "\n"
-                                                        for user, digest in zip(logins, digests, strict=True)))
-
-        return {suffix: k8s.core.v1.Secret(
-            f"{name}-htpasswd{suffix}",
-            metadata={"name": basic_auth_secret_name(app, suffix), "namespace": app.namespace, "labels": labels(app)},
+        sources = [passwords[user].bcrypt_hash if flavor.htpasswd_from == "bcrypt_hash" else passwords[user].result
+                   for user in logins]
+        htpasswd = pulumi.Output.all(*sources).apply(
+            lambda values: "".join(flavor.htpasswd_line(user, value) + "\n"
+                                   for user, value in zip(logins, values, strict=True))
+        )
+        return k8s.core.v1.Secret(
+            resource,
+            metadata={"name": secret, "namespace": app.namespace, "labels": labels(app)},
             type=flavor.htpasswd.secret_type,
-            string_data={flavor.htpasswd.key: pulumi.Output.secret(htpasswd(flavor))},
-            opts=child,
-        ) for suffix, flavor in formats.items()}
+            string_data={flavor.htpasswd.key: pulumi.Output.secret(htpasswd)},
+            opts=pulumi.ResourceOptions(parent=self),
+        )

@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 
 from components.apps.capacity import CapacityWarning, judge, stack_usage
 from components.apps.dashboard import dashboard_app
+from components.apps.exposed_app import ROUTE_ROLES
 from components.apps.routing import host_shares, ingress_units, shared_hosts
-from components.flavors import get_flavor
+from components.flavors import get_flavor, is_gateway
 from components.inputs.catalog import ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
 from components.inputs.settings import CONFIG_NAMESPACE, Settings, read_stack_yaml, stack_file_name
@@ -26,11 +27,21 @@ LIMITS_KEY = f"{CONFIG_NAMESPACE}:limits"
 
 
 def child_resources(app: ResolvedApp, units: Sequence[str], secret_suffixes: Sequence[str] = ("",),
-                    more_monitors: Sequence[str] = ()) -> list[tuple[str, str, list[str | int]]]:
+                    more_monitors: Sequence[str] = (), routes: Sequence[str] = (),
+                    route_suffixes: Sequence[str] = ()) -> list[tuple[str, str, list[str | int]]]:
     """(kind, name, the field that makes the name) of every resource an app's component declares; `units` are
-    its Ingresses' names, `secret_suffixes` those of its controllers (an htpasswd Secret each), `more_monitors` the
-    names of its monitors through the NLBs its edges move to."""
+    its Ingresses' names, `secret_suffixes` those of the controllers they are on (an htpasswd Secret each),
+    `routes` its HTTPRoutes' on a Gateway API flavor (each with its policies) and `route_suffixes` those of their
+    controllers, `more_monitors` the names of its monitors through the NLBs its edges move to."""
     names: list[tuple[str, str, list[str | int]]] = [("Ingress", unit, ["name"]) for unit in units]
+    if routes:
+        names += [("HTTPRoute", route, ["name"]) for route in routes]
+        names += [(kind, f"{route}-{role}", ["name"]) for route in routes for kind, role in ROUTE_ROLES.items()]
+        names += [("ForecastleApp", f"{app.name}-dashboard", ["name"]), ("BackendTLSPolicy", f"{app.name}-backend-tls",
+                                                                          ["name"])]
+        if app.app.auth is not None:
+            names += [("Secret", f"{app.name}-{role}-htpasswd{suffix}", ["name"]) for suffix in route_suffixes
+                      for role in ("route", "health")]
     if app.app.deploy is not None:
         names += [("Deployment", f"{app.name}-deployment", ["name"]), ("Service", f"{app.name}-service", ["name"])]
     if app.app.auth is not None:
@@ -53,20 +64,21 @@ def resource_name_problems(apps: Sequence[ResolvedApp], settings: Settings) -> l
     controllers = stack_controllers(settings)
     current = {edge: get_flavor(plans[0].flavor) for edge, plans in controllers.items()}
     moving = {edge: plans[-1] for edge, plans in controllers.items() if len(plans) > 1}
+    upcoming = {**current, **{edge: get_flavor(plan.flavor) for edge, plan in moving.items()}}
     shared = shared_hosts(apps)
     owners: dict[tuple[str, str], tuple[ResolvedApp, list[str | int]]] = {}
     problems = []
     for app in apps:
-        units = [unit.resource_name + controllers[unit.edge][0].suffix
-                 for unit in ingress_units(app, current, shared)]
-        units += [unit.resource_name + moving[unit.edge].suffix
-                  for unit in ingress_units(app, {**current, **{e: get_flavor(p.flavor) for e, p in moving.items()}},
-                                            shared) if unit.edge in moving]
-        suffixes = sorted({controllers[edge][0].suffix for edge in app.edges}
-                          | {moving[edge].suffix for edge in app.edges if edge in moving})
+        placed = [(unit, controllers[unit.edge][0]) for unit in ingress_units(app, current, shared)]
+        placed += [(unit, moving[unit.edge]) for unit in ingress_units(app, upcoming, shared) if unit.edge in moving]
+        routed = [(unit, plan) for unit, plan in placed if is_gateway(get_flavor(plan.flavor))]
+        units = [unit.resource_name + plan.suffix for unit, plan in placed if (unit, plan) not in routed]
+        routes = [unit.resource_name + plan.suffix for unit, plan in routed]
+        suffixes = sorted({plan.suffix for unit, plan in placed if (unit, plan) not in routed})
+        route_suffixes = sorted({plan.suffix for _, plan in routed})
         monitor_edge = app.monitor_route.edge.name if app.monitor_route is not None else None
         also = [f"{app.name}-monitor-{moving[monitor_edge].flavor}"] if monitor_edge in moving else []
-        for kind, name, loc in child_resources(app, units, suffixes, also):
+        for kind, name, loc in child_resources(app, units, suffixes, also, routes, route_suffixes):
             owner, owner_loc = owners.setdefault((kind, name), (app, loc))
             if owner.name != app.name:
                 file = app.source[0] or settings.apps_file
@@ -96,6 +108,7 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Pro
     never a part of the intent silently dropped. During a move, the flavor the edge moves to must express
     it too (its controller serves the app as well)."""
     from components.apps.exposed_app import app_intent, merge_role
+    from components.apps.routes import route_intent
 
     controllers = stack_controllers(settings)
     shared = shared_hosts(apps)
@@ -111,6 +124,8 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Pro
                     continue
                 flavor = flavors[unit.edge]
                 intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health)
+                if is_gateway(flavor):
+                    intent = route_intent(intent, app, unit.health)
                 own = plan.flavor != settings.flavor
                 which = (f"gangplank:edges.{unit.edge}.move.to" if plan.role == "to" else
                          f"gangplank:edges.{unit.edge}.flavor" if own else "gangplank:flavor")

@@ -1,7 +1,7 @@
 """Stack settings: the `gangplank:*` keys of `Pulumi.<stack>.yaml`, typed and validated.
 
 `Settings` is the single reference for every config key: its field docstrings are the
-documentation (a test checks that the README names every key). Keys are
+documentation (a test checks that docs/configuration.md names every key). Keys are
 camelCase in the stack file (`gangplank:publicDomain`), snake_case in Python.
 """
 
@@ -43,7 +43,7 @@ AWS_REGION_KEY = "aws:region"
 AWS_REGION_ENV = ("AWS_REGION", "AWS_DEFAULT_REGION")
 """pulumi-aws reads the region from `aws:region`, else from these environment variables."""
 AWS_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
-FlavorName = Literal["nginx-inc", "ingress-nginx"]
+FlavorName = Literal["nginx-inc", "ingress-nginx", "envoy-gateway"]
 """The controller products gangplank can install (`components.flavors.FLAVORS`)."""
 FLAVOR_NAMES: tuple[str, ...] = get_args(FlavorName)
 Visibility = Literal["public", "private"]
@@ -249,7 +249,8 @@ class Settings(BaseModel):
     host_template: str = "{name}"
     """Default host label of an app that sets no `host`; `{name}` and `{stack}` are replaced."""
     flavor: FlavorName = "nginx-inc"
-    """Ingress controller flavor: `nginx-inc` (F5 NGINX Ingress Controller) or `ingress-nginx` (retired upstream)."""
+    """Controller flavor of the edges: `nginx-inc` (F5 NGINX Ingress Controller), `ingress-nginx` (retired
+    upstream), or `envoy-gateway` (Gateway API: a Gateway per edge and an HTTPRoute per app, on Envoy Gateway)."""
     controller_chart_version: Annotated[str, text(64)] | None = None
     """Helm chart version of the flavor's controller; default: the version gangplank is tested with."""
     controller_replicas: Annotated[int, Field(ge=1, le=20)] = 2
@@ -356,6 +357,10 @@ class Settings(BaseModel):
         """The zone an app of this visibility lives in."""
         return self.public_domain if visibility == "public" else str(self.private_domain)
 
+    def flavor_of(self, edge: str) -> str:
+        """The controller flavor of one edge: the one place the program asks, edge by edge (`edge_flavor`)."""
+        return edge_flavor(self, edge)
+
     def all_edges(self) -> dict[str, Edge]:
         """Every edge of the stack, the built-in two first, then the configured ones by name."""
         edges = {"public": Edge("public", "public", ()),
@@ -369,7 +374,8 @@ class Settings(BaseModel):
 def edge_flavor(settings: Settings, edge: str) -> str:
     """The flavor (controller product) an edge runs: its own `gangplank:edges.<edge>.flavor`, else `gangplank:flavor`.
 
-    The one place that answers it: every part of the program that needs an edge's flavor asks here."""
+    The one place that answers it (`Settings.flavor_of` asks here): every part of the program that needs an edge's
+    flavor asks here."""
     own = settings.edges.get(edge)
     return own.flavor if own is not None and own.flavor is not None else settings.flavor
 

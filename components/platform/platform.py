@@ -14,13 +14,14 @@ from typing import Any
 
 import pulumi
 
-from components.flavors import get_flavor
-from components.flavors.traffic import Flavor
+from components.flavors import AnyFlavor, get_flavor, is_gateway
+from components.flavors.gateway_api import GatewayRef
 from components.inputs.problems import Problem
 from components.inputs.settings import BUILT_IN_EDGES, Edge, Settings, stack_file_name
 from components.platform.certificates import Certificates, CertificatesArgs
 from components.platform.controllers import ControllerPlan, stack_controllers
 from components.platform.edge_traffic import EdgeTraffic, EdgeTrafficArgs, WeightedTarget, record_types
+from components.platform.gateway_controller import GatewayController, GatewayControllerArgs
 from components.platform.ingress_controller import (
     IngressController,
     IngressControllerArgs,
@@ -50,10 +51,10 @@ class EdgeTarget:
 
     edge: str
     """The edge's name."""
-    flavor: Flavor
-    """The controllers' flavor (annotations, htpasswd format, how shared hosts merge)."""
+    flavor: AnyFlavor
+    """The edge's flavor (annotations or routes and policies, htpasswd format, how shared hosts merge)."""
     ingress_class: str
-    """IngressClass of the edge's controller."""
+    """IngressClass of the edge's controller (on a Gateway API edge: its GatewayClass)."""
     zone_id: pulumi.Input[str]
     """Hosted zone the edge's hosts get their records in."""
     lb_hostname: pulumi.Input[str]
@@ -88,6 +89,9 @@ class EdgeTarget:
     """Records the hosts' alias records wait for before they point at `dns_name` (Route53 refuses an alias to a
     name that has no record of its type yet)."""
 
+    gateway: GatewayRef | None = None
+    """On a Gateway API edge, the Gateway (and listener) app routes attach to; None on an Ingress edge."""
+
     @property
     def instance(self) -> str:
         """The controller among its edge's (`ControllerSpec.instance`): its Ingresses' `gangplank/edge` label."""
@@ -120,33 +124,24 @@ def edge_subnet_problems(settings: Settings, subnets: Mapping[str, Sequence[Subn
                            settings.vpc_id, settings.dualstack, stack_file_name(stack))
 
 
-class Platform(pulumi.ComponentResource):
-    """Zones, certificates and the ingress controllers of one stack."""
+Controller = IngressController | GatewayController
 
-    flavor: Flavor
+
+class Platform(pulumi.ComponentResource):
+    """Zones, certificates and the controllers of one stack: one per edge, two while an edge moves."""
+
+    flavor: AnyFlavor
     zones: Zones
     certificates: Certificates
-    controllers: dict[str, IngressController]
-    """Edge name -> its controller."""
+    controllers: dict[str, Controller]
+    """Edge name -> the controller that serves it (while it moves: the one it moves off)."""
+    moving_to: dict[str, Controller]
+    """Edge name -> the controller it is moving to, for the edges that are moving."""
+    traffic: dict[str, EdgeTraffic]
+    """Edge name -> its weighted records, for the edges that are moving."""
     targets: dict[str, EdgeTarget]
     """Edge name -> what apps and hosts need to be served by it."""
     summary: dict[str, object]
-
-    def _target(self, edge: str, plan: ControllerPlan, controller: IngressController, visibility: str,
-                releases: tuple[pulumi.Resource, ...]) -> EdgeTarget:
-        flavor = get_flavor(plan.flavor)
-        return EdgeTarget(
-            edge=edge,
-            flavor=flavor,
-            ingress_class=controller.ingress_class,
-            zone_id=self.zones.zone_id(visibility),
-            lb_hostname=controller.lb_hostname,
-            lb_zone_id=controller.lb_zone_id,
-            ipv6_clients=controller.ipv6_clients,
-            controllers_ready=releases,
-            controller_service=controller_service_id(controller.spec, flavor),
-            suffix=plan.suffix,
-        )
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gangplank:platform:Platform", name, None, opts)
@@ -172,28 +167,11 @@ class Platform(pulumi.ComponentResource):
             resolvable_after=self.zones.delegation,
         ), child)
         plans = stack_controllers(settings)
-        self.controllers = {}
-        self.moving_to: dict[str, IngressController] = {}
-        """Edge -> the controller it is moving to, for the edges that are moving."""
+        self.controllers, self.moving_to, self.traffic = {}, {}, {}
         for edge in edges:
             for plan in plans[edge.name]:
-                flavor = get_flavor(plan.flavor)
-                controller = IngressController(f"{name}-{edge.name}{plan.suffix}", IngressControllerArgs(
-                    edge=edge,
-                    flavor=flavor,
-                    # gangplank:controllerChartVersion pins the chart of the stack's flavor; others: their tested one.
-                    chart_version=settings.controller_chart_version if plan.flavor == settings.flavor else None,
-                    vpc_id=settings.vpc_id,
-                    certificate_arn=self.certificates.arns[edge.visibility],
-                    subnets=tuple(subnets[edge.visibility]),
-                    replicas=settings.controller_replicas,
-                    dualstack=settings.dualstack,
-                    suffix=plan.suffix,
-                ), child)
-                if plan.role == "to":
-                    self.moving_to[edge.name] = controller
-                else:
-                    self.controllers[edge.name] = controller
+                controller = _controller(name, edge, plan, settings, self.certificates, subnets, child)
+                (self.moving_to if plan.role == "to" else self.controllers)[edge.name] = controller
         chart = self.flavor.chart(settings.controller_chart_version)
         self.summary = {
             "flavor": self.flavor.name,
@@ -203,21 +181,20 @@ class Platform(pulumi.ComponentResource):
                                               self.moving_to.get(edge.name)) for edge in edges},
         }
         """What a person reading the plan wants to know about the platform (the stack output `platform`)."""
-        # An Ingress waits for the controllers that may judge it (admission webhooks) before it is created. The
-        # controller an edge moves to judges only its own (ingress-nginx's webhook is scoped by the Ingresses'
-        # `gangplank/edge` label, its `instance`): its Ingresses wait for every controller, the others do not
-        # wait for it (and their plans stay as they were while a move starts).
-        releases = tuple(controller.release for controller in self.controllers.values())
-        every_release = releases + tuple(controller.release for controller in self.moving_to.values())
+        # An Ingress waits for every Ingress controller that may judge it (their admission webhooks judge Ingresses
+        # cluster-wide); a route waits for its own edge's controller and Gateway. The controller an edge moves to
+        # judges only its own (ingress-nginx's webhook is scoped by the Ingresses' `gangplank/edge` label, its
+        # `instance`): its Ingresses wait for every controller, the others do not wait for it (and their plans stay
+        # as they were while a move starts).
+        releases = tuple(c.release for c in self.controllers.values() if isinstance(c, IngressController))
+        every_release = releases + tuple(c.release for c in self.moving_to.values() if isinstance(c, IngressController))
         self.targets = {}
-        self.traffic: dict[str, EdgeTraffic] = {}
-        """Edge -> its weighted records, for the edges that are moving."""
         for edge in edges:
             current, *moving = plans[edge.name]
-            target = self._target(edge.name, current, self.controllers[edge.name], edge.visibility, releases)
+            target = self._target(edge, current, self.controllers[edge.name], releases)
             if moving:
                 [plan] = moving
-                nxt = self._target(edge.name, plan, self.moving_to[edge.name], edge.visibility, every_release)
+                nxt = self._target(edge, plan, self.moving_to[edge.name], every_release)
                 traffic = EdgeTraffic(f"{name}-{edge.name}-traffic", EdgeTrafficArgs(
                     edge=edge.name,
                     zone_domain=settings.domain_for(edge.visibility),
@@ -239,12 +216,45 @@ class Platform(pulumi.ComponentResource):
             **{f"{edge}_next_lb_hostname": c.lb_hostname for edge, c in self.moving_to.items()},
         })
 
+    def _target(self, edge: Edge, plan: ControllerPlan, controller: Controller,
+                ingress_releases: tuple[pulumi.Resource, ...]) -> EdgeTarget:
+        flavor = get_flavor(plan.flavor)
+        return EdgeTarget(
+            edge=edge.name,
+            flavor=flavor,
+            ingress_class=controller.ingress_class,
+            zone_id=self.zones.zone_id(edge.visibility),
+            lb_hostname=controller.lb_hostname,
+            lb_zone_id=controller.lb_zone_id,
+            ipv6_clients=controller.ipv6_clients,
+            controllers_ready=_ready(controller, ingress_releases),
+            controller_service=controller_service_id(controller.spec, flavor),
+            gateway=getattr(controller, "gateway", None),
+            suffix=plan.suffix,
+        )
 
-def edge_summary(edge: Edge, plans: Sequence[ControllerPlan], controller: IngressController,
-                 moving_to: IngressController | None) -> dict[str, Any]:
-    """An edge in the stack output `platform`: who it admits, its controller's flavor and class and, while it moves,
-    the controller it moves to, with its NLB and the share of traffic it takes (`move`; `dnsName` is added by the
-    platform: the weighted record set that hosts point at)."""
+
+def _controller(name: str, edge: Edge, plan: ControllerPlan, settings: Settings, certificates: Certificates,
+                subnets: Mapping[str, Sequence[Subnet]], child: pulumi.ResourceOptions) -> Controller:
+    """One controller of an edge: an IngressController, or a GatewayController on a Gateway API flavor."""
+    flavor = get_flavor(plan.flavor)
+    # gangplank:controllerChartVersion pins the chart of the stack's flavor; others: their tested one.
+    version = settings.controller_chart_version if plan.flavor == settings.flavor else None
+    common = dict(edge=edge, chart_version=version, vpc_id=settings.vpc_id,
+                  certificate_arn=certificates.arns[edge.visibility], subnets=tuple(subnets[edge.visibility]),
+                  replicas=settings.controller_replicas, dualstack=settings.dualstack, suffix=plan.suffix)
+    if is_gateway(flavor):
+        return GatewayController(f"{name}-{edge.name}{plan.suffix}-gateway",
+                                 GatewayControllerArgs(flavor=flavor, **common), child)  # type: ignore[arg-type]
+    return IngressController(f"{name}-{edge.name}{plan.suffix}",
+                             IngressControllerArgs(flavor=flavor, **common), child)  # type: ignore[arg-type]
+
+
+def edge_summary(edge: Edge, plans: Sequence[ControllerPlan], controller: Controller,
+                 moving_to: Controller | None) -> dict[str, Any]:
+    """An edge in the stack output `platform`: who it admits, its controller's flavor and class (on a Gateway API edge
+    its Gateway too) and, while it moves, the controller it moves to, with its NLB and weight (`move`; `dnsName`
+    is added by the platform: the weighted record set that hosts point at)."""
     summary: dict[str, Any] = {
         "visibility": edge.visibility,
         "flavor": plans[0].flavor,
@@ -252,9 +262,21 @@ def edge_summary(edge: Edge, plans: Sequence[ControllerPlan], controller: Ingres
         "allowedCidrs": list(edge.allowed_cidrs),
         "trustedProxyCidrs": list(controller.spec.trusted_proxy_cidrs),
         "ipv6Clients": controller.ipv6_clients,
+        **_gateway_summary(controller),
     }
     if moving_to is not None:
         plan = plans[1]
         summary["move"] = {"to": plan.flavor, "weight": plan.weight, "ingressClass": moving_to.ingress_class,
-                           "loadBalancer": moving_to.lb_hostname}
+                           "loadBalancer": moving_to.lb_hostname, **_gateway_summary(moving_to)}
     return summary
+
+
+def _gateway_summary(controller: Controller) -> dict[str, object]:
+    """What the plan says of a Gateway API edge besides an Ingress edge's facts: its Gateway."""
+    if not isinstance(controller, GatewayController):
+        return {}
+    return {"gateway": f"{controller.gateway.namespace}/{controller.gateway.name}"}
+
+
+def _ready(controller: Controller, ingress_releases: tuple[pulumi.Resource, ...]) -> tuple[pulumi.Resource, ...]:
+    return controller.ready if isinstance(controller, GatewayController) else ingress_releases

@@ -60,10 +60,12 @@ def test_the_two_controllers_of_a_moving_edge_are_named_apart():
 
 @pytest.mark.parametrize("edges, more, where, says", [
     ({"public": {"move": {"to": "traefik"}}}, {}, "public.move.to",
-     "Input should be 'nginx-inc' or 'ingress-nginx' (got 'traefik')"),
-    ({"public": {"flavor": "haproxy"}}, {}, "public.flavor", "Input should be 'nginx-inc' or 'ingress-nginx'"),
+     "Input should be 'nginx-inc', 'ingress-nginx' or 'envoy-gateway' (got 'traefik')"),
+    ({"public": {"flavor": "haproxy"}}, {}, "public.flavor",
+     "Input should be 'nginx-inc', 'ingress-nginx' or 'envoy-gateway'"),
     ({"public": {"move": {"to": "nginx-inc"}}}, {}, "public.move.to",
-     "edge 'public' already runs nginx-inc (gangplank:flavor nginx-inc); a move goes to another flavor: ingress-nginx"),
+     "edge 'public' already runs nginx-inc (gangplank:flavor nginx-inc); a move goes to another flavor: ingress-nginx, "
+     "envoy-gateway"),
     ({"private": {"flavor": "ingress-nginx", "move": {"to": "ingress-nginx"}}}, {}, "private.move.to",
      "edge 'private' already runs ingress-nginx (flavor: ingress-nginx)"),
     ({"public": {"move": {"to": "ingress-nginx", "weight": 101}}}, {}, "public.move.weight",
