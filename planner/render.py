@@ -124,12 +124,15 @@ def edge_rows(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
     edges = (outputs.get("platform") or {}).get("edges") or {}
     balancers = outputs.get("loadBalancers") or {}
     served = Counter(edge for app in plan.get("apps") or [] for edge in app.get("edges") or [])
+    stack_flavor = (outputs.get("platform") or {}).get("flavor")
     rows = []
     for name in sorted(edges, key=_visibility_order):
         edge = edges[name] or {}
+        # An edge's own flavor is named where it is not the stack's (`controllers` says that one).
+        own = edge.get("flavor") if edge.get("flavor") not in (None, stack_flavor) else None
         rows.append({
             "edge": name,
-            "class": shown(edge.get("ingressClass")),
+            "class": shown(edge.get("ingressClass")) + (f" ({own})" if own else ""),
             "visibility": shown(edge.get("visibility")),
             "cidrs": [shown(cidr) for cidr in edge.get("allowedCidrs") or []],
             "loadBalancer": shown(balancers[name]) if name in balancers else None,
