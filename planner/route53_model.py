@@ -216,6 +216,23 @@ class RecordSets:
         raise Rejected(f"InvalidChangeBatch: [Tried to create an alias that targets {target}., type {record.type} in "
                        f"zone {alias.zone_id}, but the alias target name does not lie within the target zone]")
 
+    @staticmethod
+    def _wildcard(zone: Zone, name: str, record_type: str) -> list[RecordSet]:
+        """The records a wildcard answers a name with that has no record of its own: the `*.` record at its closest
+        encloser, the nearest ancestor that exists (RFC 4592 section 3.3.1; Route53 Developer Guide, "Using an
+        asterisk (*) in the names of hosted zones and records")."""
+        labels = name.split(".")
+        for position in range(1, len(labels)):
+            ancestor = ".".join(labels[position:])
+            if ancestor != zone.name and not ancestor.endswith("." + zone.name):
+                break
+            found = zone.at(f"*.{ancestor}", record_type)
+            if found or zone.at(f"*.{ancestor}"):
+                return found
+            if ancestor == zone.name or zone.at(ancestor):
+                break
+        return []
+
     def answers(self, zone_id: str, name: str, record_type: str,
                 load_balancer: Callable[[Alias], bool]) -> tuple[set[str], bool]:
         """(the load balancers a resolver may be sent to for `name`, whether some answer is empty)."""
@@ -227,6 +244,8 @@ class RecordSets:
             return set(), True  # an alias loop answers nothing
         zone = self.zones[zone_id]
         sets = zone.at(name, record_type)
+        if not sets and not zone.at(name):
+            sets = self._wildcard(zone, name, record_type)
         if not sets:
             return set(), True
 

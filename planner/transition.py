@@ -37,7 +37,7 @@ from typing import Any
 
 from planner.mocks import UNKNOWN_SHOWN_AS, Registration, load_balancer_services
 from planner.rehearse import Line, _Replay, create, describe, emulator, outcome
-from planner.resource_types import ENVOY_PROXY, HELM_RELEASE, INGRESS, INGRESS_RULE, RECORD, SECURITY_GROUP
+from planner.resource_types import ENVOY_PROXY, HELM_RELEASE, HTTP_ROUTE, INGRESS, INGRESS_RULE, RECORD, SECURITY_GROUP
 from planner.route53_model import RecordSet, dns
 
 EDGE_RECORD_PREFIX = "_edge-"
@@ -155,9 +155,18 @@ class _Transition:
 
     @staticmethod
     def _served(regs: Sequence[Registration]) -> set[tuple[str, str, str]]:
-        return {(str(reg.inputs.get("zoneId")), dns(reg.inputs.get("name")), str(reg.inputs.get("type")))
-                for reg in regs if reg.type == RECORD and reg.inputs.get("aliases")
-                and not dns(reg.inputs.get("name")).startswith(EDGE_RECORD_PREFIX)}
+        """(zone id as the plan names it, or "" for the zone that holds the name; host; record type) of every name
+        the plan answers for: hosts with alias records of their own, and the hosts of Ingresses and routes (which
+        a zone's wildcard may answer for)."""
+        served = {(str(reg.inputs.get("zoneId")), dns(reg.inputs.get("name")), str(reg.inputs.get("type")))
+                  for reg in regs if reg.type == RECORD and reg.inputs.get("aliases")
+                  and not dns(reg.inputs.get("name")).startswith((EDGE_RECORD_PREFIX, "*."))}
+        for reg in regs:
+            spec = reg.inputs.get("spec") or {}
+            hosts = ([rule.get("host") for rule in spec.get("rules") or []] if reg.type == INGRESS else
+                     spec.get("hostnames") or [] if reg.type == HTTP_ROUTE else [])
+            served |= {("", dns(host), "A") for host in hosts if host}
+        return served
 
     def run(self) -> list[Line]:
         deletes: list[Registration] = []
@@ -253,10 +262,16 @@ class _Transition:
             why = "not an AWS resource" if not reg.type.startswith("aws:") else "delete not replayed"
             self.lines.append(Line("skipped", reg.label, f"deleted: {why}"))
 
+    def _zone_holding(self, host: str) -> str | None:
+        """The replayed zone a host's name is in: the one with the longest name it ends with."""
+        zones = [(len(zone.name), zone_id) for zone_id, zone in self.replay.record_sets.zones.items()
+                 if host == zone.name or host.endswith("." + zone.name)]
+        return max(zones)[1] if zones else None
+
     def _check(self, after: str) -> None:
         """Each watched host still answered, by controllers that serve it, after the call `after`."""
         for plan_zone, host, record_type in self.watched:
-            zone_id = self.replay.value(plan_zone)
+            zone_id = self.replay.value(plan_zone) if plan_zone else self._zone_holding(host)
             if zone_id not in self.replay.record_sets.zones or (host, record_type) in self.broken:
                 continue
             targets, empty = self.replay.record_sets.answers(zone_id, host, record_type,

@@ -76,6 +76,9 @@ def test_the_table_shows_the_step_and_the_next_one_in_100_columns(plans):
     assert "next: raise gangplank:edges.public.move.weight towards 100" in table
     assert max(len(line) for line in table.splitlines()) <= 100
     assert "moving" not in render_table(plans["before"]) and "moving" not in render_table(plans["done"])
+    # An edge whose flavor is not the stack's says so beside its class.
+    assert "  public   class nginx-public-nginx-inc (nginx-inc), public zone" in render_table(plans["done"])
+    assert "class nginx-private, private zone" in render_table(plans["done"])
     assert "- Edge public: moving ingress-nginx → nginx-inc, weight 50" in render_markdown(plans["half"])
 
 

@@ -130,3 +130,13 @@ def test_answers_follow_aliases_and_weights(sets):
     assert sets.answers(ZONE, "shop.dev.example.com", "A", live) == ({NLB.dns_name, NEW_NLB.dns_name}, False)
     assert sets.answers(ZONE, "shop.dev.example.com", "A", lambda alias: False) == (set(), True)
     assert sets.answers(ZONE, "gone.dev.example.com", "A", live) == (set(), True)
+
+
+def test_a_wildcard_answers_names_without_records_of_their_own(sets):
+    sets.change(ZONE, [("CREATE", RecordSet("*.dev.example.com", "A", alias=NEW_NLB)),
+                       ("CREATE", RecordSet("a-docs.dev.example.com", "TXT", ttl=300, values=('"x"',)))], live)
+    assert sets.answers(ZONE, "docs.dev.example.com", "A", live) == ({NEW_NLB.dns_name}, False)
+    assert sets.answers(ZONE, "shop.dev.example.com", "A", live) == ({NLB.dns_name}, False)  # its own record wins
+    # A name that exists with another type is not answered by the wildcard (RFC 4592): no data.
+    assert sets.answers(ZONE, "a-docs.dev.example.com", "A", live) == (set(), True)
+    assert sets.answers(ZONE, "x.y.dev.example.com", "A", live) == ({NEW_NLB.dns_name}, False)

@@ -161,3 +161,23 @@ def test_since_is_for_rehearse_only(capsys):
 def test_the_move_config_is_what_the_guide_writes():
     assert json.loads(move_config("half")["gangplank:edges"]) == {"public": {"move": {"to": "nginx-inc",
                                                                                       "weight": 50}}}
+
+
+@pytest.mark.parametrize("weight, refused", [(0, False), (30, True)])
+def test_with_a_zone_wildcard_a_move_must_start_at_weight_0(weight, refused):
+    """The zone's wildcard points at the weighted records without waiting for the new controller's Ingresses (it is
+    declared before the apps): above 0, the new NLB would answer 404 for the hosts the wildcard serves."""
+    def regs_of(edges: dict | None) -> list[Registration]:
+        config = {"gangplank:flavor": MOVE_FROM, "gangplank:dnsRecords": "wildcard",
+                  **({"gangplank:edges": json.dumps({"public": edges})} if edges else {})}
+        return regs(run_program("dev", None, ROOT, config))
+
+    lines = replay(("before", regs_of(None)),
+                   ("start", regs_of({"move": {"to": "nginx-inc", "weight": weight}})))["start"]
+    wildcard = line_of(lines, f"{RECORD}::*.dev.example.com-a")
+    assert wildcard.detail == "update: UPSERT A *.dev.example.com (alias to _edge-public.dev.example.com)"
+    found = rejected(lines)
+    assert bool(found) is refused, found
+    if refused:
+        assert any("clients of docs.dev.example.com: after aws:route53/record:Record::*.dev.example.com-a, A "
+                   "docs.dev.example.com may resolve to the NLB of ingress-public-nginx-inc" in line for line in found)

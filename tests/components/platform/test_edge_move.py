@@ -7,6 +7,7 @@ session (`move_runs`).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -239,3 +240,49 @@ def test_edges_of_different_flavors_run_side_by_side(run_stack, write_apps):
     assert {e: edge(plan, e)["flavor"] for e in ("public", "private")} == {"public": "ingress-nginx",
                                                                            "private": "nginx-inc"}
     assert [line for line in rehearse_run(run) if line.outcome == "rejected"] == []
+
+
+def test_an_edge_moves_to_gateway_api_the_same_way(run_stack, write_apps):
+    """ingress-nginx -> envoy-gateway: a GatewayController and an HTTPRoute per app beside the Ingresses, named with
+    the flavor; the hosts wait for the routes; each step accepted by the rehearsal against the one before."""
+    from planner.mocks import MOCK_VPC_CIDR
+    from planner.transition import Step, rehearse_steps
+
+    path = write_apps("""
+        apps:
+          - name: wiki
+            visibility: public
+            service: {name: wiki, port: 80}
+            healthPath: /healthz
+            auth: {basic: {users: [ann]}}
+          - name: grafana
+            visibility: private
+            service: {name: grafana, port: 80}
+    """)
+    steps = {"before": None, "start": {"move": {"to": "envoy-gateway", "weight": 0}},
+             "all": {"move": {"to": "envoy-gateway", "weight": 100}}, "done": {"flavor": "envoy-gateway"}}
+    runs = {name: run_stack("dev", path, flavor=MOVE_FROM, **({"edges": json.dumps({"public": edges})} if edges
+                                                              else {}))
+            for name, edges in steps.items()}
+    start = build_plan(runs["start"])
+    controllers = {r["name"]: r["type"] for r in start["resources"] if r["type"].endswith("Controller")}
+    assert controllers == {"platform-public": "gangplank:platform:IngressController",
+                           "platform-private": "gangplank:platform:IngressController",
+                           "platform-public-envoy-gateway-gateway": "gangplank:platform:GatewayController"}
+    routes = by_name(start, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")
+    assert routes["wiki-route-envoy-gateway"]["inputs"]["metadata"]["name"] == "wiki-envoy-gateway"
+    assert "wiki-ingress" in by_name(start, INGRESS) and edge(start)["move"]["ingressClass"] == \
+        "gangplank-public-envoy-gateway"
+    secrets = {name: r["inputs"]["metadata"]["name"] for name, r in by_name(start, SECRET).items()}
+    assert secrets["wiki-htpasswd"] == "wiki-basic-auth"
+    assert secrets["wiki-route-htpasswd-envoy-gateway"] == "wiki-route-basic-auth-envoy-gateway"
+    record = by_name(start, RECORD)["wiki.dev.example.com-a"]
+    assert record["inputs"]["aliases"][0]["name"] == EDGE_RECORD
+    assert "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::wiki-route-envoy-gateway" in record["dependencies"]
+    reports = rehearse_steps([Step(name, [*run.monitor.registrations, *run.monitor.read_registrations])
+                              for name, run in runs.items()], "eu-west-1", MOCK_VPC_CIDR)
+    assert [(name, [str(line) for line in lines if line.outcome == "rejected"]) for name, lines in reports] == \
+        [(name, []) for name in steps]
+    done = build_plan(runs["done"])
+    assert edge(done)["flavor"] == "envoy-gateway" and "wiki-ingress" not in by_name(done, INGRESS)
+    assert "wiki-route-envoy-gateway" in by_name(done, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")
