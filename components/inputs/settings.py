@@ -37,10 +37,10 @@ from components.inputs.edge_settings import (  # noqa: F401  (re-exported: the s
     MOVE_WEIGHT_MAX,
     EdgeMove,
     EdgeName,
+    EdgeSettingProblems,
     EdgeSettings,
     FlavorName,
     Visibility,
-    EdgeSettingProblems,
     edge_settings_problems,
 )
 from components.inputs.fieldtypes import LABEL_RE, AllowList, Domain, Label, text
