@@ -2,7 +2,9 @@
 
 Two hosted zones, one certificate per zone, and one ingress controller per edge (`public`,
 `private`, and any in `gangplank:edges`), each behind its own NLB. 100 apps cost these
-resources once, not 100 times.
+resources once, not 100 times. Each edge runs its own flavor (`Settings.flavor_of`); while an edge
+moves to another one (`gangplank:edges.<edge>.move`), it runs two controllers and Route53 shares its
+traffic between their NLBs by weight (`controllers.py`, `edge_traffic.py`).
 """
 
 from __future__ import annotations
@@ -65,8 +67,10 @@ class EdgeTarget:
     """IPv6 clients can reach the edge's NLB (it is dualstack and its security group admits IPv6 sources):
     publish AAAA as well. Otherwise a client that prefers IPv6 would wait for a timeout before falling back."""
     controllers_ready: tuple[pulumi.Resource, ...]
-    """Every controller release of the stack: an Ingress waits for all of them (their admission webhooks
-    judge Ingresses cluster-wide, and a controller must exist before the Ingress await can pass)."""
+    """What this controller's Ingresses wait for: the releases of the stack's current Ingress controllers (their
+    admission webhooks judge Ingresses cluster-wide, and a controller must exist before the Ingress await can
+    pass), and for the controller an edge moves to, its own release too; on a Gateway API edge its controller and
+    Gateway."""
     controller_service: str = ""
     """`<namespace>/<name>` of the controller's LoadBalancer Service (what a wildcard's ownership marker names)."""
     wildcard_records: tuple[pulumi.Resource, ...] = ()
