@@ -154,5 +154,5 @@ def test_the_flavor_an_edge_moves_to_must_express_every_app_on_it_too(write_apps
     moving = make_settings(edges={"public": {"move": {"to": "ingress-nginx", "weight": 10}}})
     assert preflight.flavor_problems(load_catalogue(path, steady, "dev", STACKS), steady) == []
     [problem] = preflight.flavor_problems(load_catalogue(path, moving, "dev", STACKS), moving)
-    assert str(problem) == (f"{path}:2: app 'shop' field 'rateLimit': the ingress-nginx flavor "
+    assert str(problem) == (f"{path}:5: app 'shop' field 'rateLimit': the ingress-nginx flavor "
                             "(gangplank:edges.public.move.to) cannot express this: it has no rate limits")
