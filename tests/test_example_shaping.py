@@ -1,8 +1,9 @@
-"""The example catalogue's commented canary, sticky and externally authenticated apps plan on both flavors that
-express them, so the example a reader copies is never stale."""
+"""The example catalogue's commented canary, sticky and externally authenticated apps plan on an edge of each
+flavor that expresses them (the edge the comment shows), so the example a reader copies is never stale."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -27,7 +28,8 @@ def test_the_commented_examples_plan(tmp_path: Path, flavor: str) -> None:
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
-        planned = plan("dev", str(path), ROOT, {"gangplank:flavor": flavor})
+        planned = plan("dev", str(path), ROOT, {"gangplank:edges": json.dumps(
+            {"labs": {"visibility": "public", "flavor": flavor}})})
     finally:
         os.chdir(cwd)
     apps = {app["name"]: app for app in planned["apps"]}
