@@ -122,8 +122,8 @@ class LoadBalancerSettings(_Settings):
     """Extra AWS tags on the NLB, its listeners and target groups (at most 47)."""
     deregistration_delay: Annotated[int, Field(ge=DEREGISTRATION_DELAY_RANGE[0],
                                                le=DEREGISTRATION_DELAY_RANGE[1])] | None = None
-    """Seconds a draining controller pod keeps its connections after it leaves the target group (0-3600); default
-    gangplank's drain default."""
+    """Seconds the NLB keeps a draining controller pod's connections after it leaves the target group (0-3600);
+    default AWS's (300)."""
 
 
 def effective(default: LoadBalancerSettings, edge: LoadBalancerSettings | None) -> LoadBalancerSettings:
