@@ -26,11 +26,22 @@ from components.apps.routes import (
     route_objects,
     route_secret_name,
 )
-from components.apps.routing import HostShare, IngressUnit, canary_takes_a_share
+from components.apps.routing import HostShare, IngressUnit
+from components.apps.shaping import (
+    SERVICE_PORT_NAME,
+    canary_backend,
+    canary_intent,
+    canary_summary,
+    external_auth_intent,
+    health_port_by_name,
+    stickiness,
+    sticky_intent,
+    traffic_split,
+)
 from components.flavors import AnyFlavor, is_gateway
-from components.flavors.shaping import CanaryIntent, ExternalAuthIntent, StickyIntent
 from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, RateLimitIntent
-from components.inputs.catalog import CANARY_SUFFIX, MONITOR_USER, Deploy, ResolvedApp
+from components.inputs.catalog import MONITOR_USER, Deploy, ResolvedApp
+from components.inputs.shaping import CANARY_SUFFIX
 from components.platform.gateway_controller import custom_resource
 from components.platform.platform import EdgeTarget
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
@@ -80,41 +91,6 @@ def backend(app: ResolvedApp) -> tuple[str, int]:
         return app.app.service.name, app.app.service.port
     assert app.app.deploy is not None  # the catalogue guarantees exactly one of the two
     return app.name, app.app.deploy.port
-
-
-def canary_backend(app: ResolvedApp) -> tuple[str, int] | None:
-    """The Service and port of the app's canary (a deployed canary's Service is `<app>-canary`); None without one."""
-    canary = app.app.canary
-    if canary is None:
-        return None
-    if canary.service is not None:
-        return canary.service.name, canary.service.port
-    assert canary.deploy is not None  # the catalogue guarantees exactly one of the two
-    return app.name + CANARY_SUFFIX, canary.deploy.port
-
-
-def canary_intent(app: ResolvedApp) -> CanaryIntent | None:
-    """The app's canary in the flavors' terms."""
-    canary, backend_ref = app.app.canary, canary_backend(app)
-    if canary is None or backend_ref is None:
-        return None
-    header = canary.header
-    return CanaryIntent(service=backend_ref[0], port=backend_ref[1], weight=canary.weight,
-                        header=header.name if header else None, header_value=header.value if header else None,
-                        header_pattern=header.pattern if header else None,
-                        cookie=canary.cookie.name if canary.cookie else None)
-
-
-def sticky_intent(app: ResolvedApp) -> StickyIntent | None:
-    sticky = app.app.sticky
-    return StickyIntent(sticky.cookie.name, sticky.cookie.max_age) if sticky is not None else None
-
-
-def external_auth_intent(app: ResolvedApp) -> ExternalAuthIntent | None:
-    external = app.app.external_auth
-    if external is None:
-        return None
-    return ExternalAuthIntent(external.url, external.signin, tuple(external.response_headers))
 
 
 def basic_auth_secret_name(app: ResolvedApp, suffix: str = "") -> str | None:
@@ -212,18 +188,6 @@ def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, vi
         "spec": {"ingressClassName": target.ingress_class,
                  "rules": [{"host": host, "http": {"paths": paths}} for host in unit.hosts]},
     }
-
-
-SERVICE_PORT_NAME = "http"
-"""The port name of the Service gangplank deploys in front of an app (`service_manifest`)."""
-
-
-def health_port_by_name(app: ResolvedApp, flavor: AnyFlavor) -> bool:
-    """Whether the health Ingress names the Service's port rather than numbering it: on a flavor that adds a canary
-    to the app's whole upstream (`canary_by_upstream`), so that the monitor's location has an upstream of its own,
-    without the canary's share. Only gangplank's own Service has a port name it knows."""
-    return (getattr(flavor, "canary_by_upstream", False) and canary_takes_a_share(app)
-            and app.app.deploy is not None)
 
 
 def deployment_manifest(app: ResolvedApp, canary: bool = False) -> dict[str, Any]:
@@ -346,36 +310,6 @@ def backend_description(app: ResolvedApp) -> str:
     assert app.app.deploy is not None
     replicas = app.app.deploy.replicas
     return f"image {app.app.deploy.image}, {replicas} replica{'s' if replicas != 1 else ''}{tls}"
-
-
-def traffic_split(app: ResolvedApp) -> str | None:
-    """Who reaches the canary, in a few words (`canary shop-next:80 10%, header X-Canary=always, cookie canary`)."""
-    canary = canary_intent(app)
-    if canary is None:
-        return None
-    rules = [f"{canary.weight}%"]
-    if canary.header is not None:
-        rules.append(f"header {canary.header}" + (f"={canary.header_value}" if canary.header_value is not None
-                                                  else f"~{canary.header_pattern}"))
-    if canary.cookie is not None:
-        rules.append(f"cookie {canary.cookie}")
-    return f"canary {canary.service}:{canary.port} " + ", ".join(rules)
-
-
-def canary_summary(app: ResolvedApp) -> dict[str, Any]:
-    """The app's split in the inventory (JSON): a weight change is a reviewable change of `weight`."""
-    canary = canary_intent(app)
-    assert canary is not None
-    return {"backend": f"{canary.service}:{canary.port}", "weight": canary.weight, "header": canary.header,
-            "headerValue": canary.header_value, "headerPattern": canary.header_pattern, "cookie": canary.cookie}
-
-
-def stickiness(app: ResolvedApp) -> str | None:
-    """`sticky (cookie route, 3600 s)`, or None."""
-    sticky = sticky_intent(app)
-    if sticky is None:
-        return None
-    return f"sticky (cookie {sticky.cookie}" + (f", {sticky.max_age} s)" if sticky.max_age else ", session)")
 
 
 def dns_record(app: ResolvedApp, targets: Mapping[str, EdgeTarget]) -> str:

@@ -153,8 +153,8 @@ def canary_monitor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> 
     """A monitored app with a weighted canary whose health Ingress cannot have an upstream of its own: on a flavor
     that splits the app's whole upstream (`canary_by_upstream`), an existing Service's port name is unknown, so the
     monitor would check the canary for `weight` percent of its checks."""
-    from components.apps.exposed_app import health_port_by_name
     from components.apps.routing import canary_takes_a_share
+    from components.apps.shaping import health_port_by_name
 
     problems = []
     for app in apps:

@@ -26,7 +26,7 @@ from pydantic.alias_generators import to_camel
 from components.inputs.fieldtypes import LABEL_RE, AllowList, HostName, Label, UrlPath, text
 from components.inputs.problems import InputError, Problem, app_subject, shown
 from components.inputs.settings import MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Edge, Settings, Visibility
-from components.inputs.shaping import CanaryCookie, CanaryHeader, ExternalAuth, Sticky
+from components.inputs.shaping import CanaryCookie, CanaryHeader, ExternalAuth, Sticky, shaping_problems
 from components.inputs.yamlfile import LineDict, YamlFileError, YamlIssue, line_of, load_yaml, plain, start_line
 
 Protocol = Literal["HTTP", "HTTPS"]
@@ -432,48 +432,6 @@ def entry_problems(app: App) -> list[tuple[list[str | int], str]]:
         found.append((["monitor", "keyword"], "a KEYWORD monitor needs the keyword to look for"))
     if monitor.type != "KEYWORD" and monitor.keyword is not None:
         found.append((["monitor", "keyword"], "a keyword applies only to monitors of type KEYWORD"))
-    return found
-
-
-CANARY_SUFFIX = "-canary"
-"""A deployed canary's Deployment and Service are `<app>-canary`."""
-
-
-def shaping_problems(app: App) -> list[tuple[list[str | int], str]]:
-    """Rules across the fields of `auth`, `canary` and `sticky` (components/inputs/shaping.py)."""
-    found: list[tuple[list[str | int], str]] = []
-    if app.auth is not None and (app.auth.basic is None) == (app.auth.external is None):
-        found.append((["auth"], "basic auth and external auth together are refused: a client would need both a "
-                                "password and the auth service's session; give one of 'basic' and 'external'"
-                      if app.auth.basic else "give one of 'basic' and 'external'"))
-    headers = [header.lower() for header in (app.external_auth.response_headers if app.external_auth else [])]
-    for position, header in enumerate(headers):
-        if header in headers[:position]:
-            found.append((["auth", "external", "responseHeaders", position], f"header '{header}' is listed twice"))
-    canary = app.canary
-    if canary is not None:
-        if (canary.service is None) == (canary.deploy is None):
-            which = "both" if canary.service else "neither"
-            found.append((["canary", "service"], "give exactly one of 'service' (an existing Service) and 'deploy' "
-                                                 f"(an image to run) for the canary; found {which}"))
-        header = canary.header
-        if header is not None and (header.value is None) == (header.pattern is None):
-            found.append((["canary", "header"], "give exactly one of 'value' (the exact value that selects the "
-                                                "canary) and 'pattern' (a regular expression)"))
-        main, second = app.service or app.deploy, canary.service or canary.deploy
-        if main is not None and second is not None and main.protocol != second.protocol:
-            found.append((["canary", "service" if canary.service else "deploy", "protocol"],
-                          f"the canary speaks {second.protocol} and the app {main.protocol}: both backends of one "
-                          "route share its protocol (ingress-nginx takes it from the app's Ingress)"))
-        if app.service is not None and canary.service is not None and canary.service.name == app.service.name \
-                and canary.service.port == app.service.port:
-            found.append((["canary", "service"], "is the app's own Service and port: a canary is another backend"))
-        if canary.deploy is not None and len(app.name + CANARY_SUFFIX) > 63:
-            found.append((["canary", "deploy"], f"the canary's Deployment would be named '{app.name}{CANARY_SUFFIX}', "
-                                                "longer than 63 characters: shorten the app's name"))
-        if canary.deploy is not None and not app.name[0].isalpha():
-            found.append((["canary", "deploy"], f"'{app.name}' must start with a letter: a deployed canary gets a "
-                                                f"Service '{app.name}{CANARY_SUFFIX}'"))
     return found
 
 

@@ -16,13 +16,16 @@ feature accepts, so that a value valid here is never refused by a controller lat
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
 from components.inputs.problems import shown
+
+if TYPE_CHECKING:
+    from components.inputs.catalog import App
 
 HEADER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
 """A request header's name: letters, digits and `-` (what ingress-nginx's `BasicCharsRegex` and Gateway API's
@@ -174,3 +177,45 @@ class ExternalAuth(_Strict):
     response_headers: Annotated[list[HeaderName], Field(max_length=RESPONSE_HEADERS_MAX,
                                                         json_schema_extra={"uniqueItems": True})] = []
     """Headers of the service's answer passed on to the app (e.g. `X-Auth-Request-User`)."""
+
+
+CANARY_SUFFIX = "-canary"
+"""A deployed canary's Deployment and Service are `<app>-canary`."""
+
+
+def shaping_problems(app: App) -> list[tuple[list[str | int], str]]:
+    """Rules across the fields of `auth`, `canary` and `sticky` (components/inputs/shaping.py)."""
+    found: list[tuple[list[str | int], str]] = []
+    if app.auth is not None and (app.auth.basic is None) == (app.auth.external is None):
+        found.append((["auth"], "basic auth and external auth together are refused: a client would need both a "
+                                "password and the auth service's session; give one of 'basic' and 'external'"
+                      if app.auth.basic else "give one of 'basic' and 'external'"))
+    headers = [header.lower() for header in (app.external_auth.response_headers if app.external_auth else [])]
+    for position, header in enumerate(headers):
+        if header in headers[:position]:
+            found.append((["auth", "external", "responseHeaders", position], f"header '{header}' is listed twice"))
+    canary = app.canary
+    if canary is not None:
+        if (canary.service is None) == (canary.deploy is None):
+            which = "both" if canary.service else "neither"
+            found.append((["canary", "service"], "give exactly one of 'service' (an existing Service) and 'deploy' "
+                                                 f"(an image to run) for the canary; found {which}"))
+        header = canary.header
+        if header is not None and (header.value is None) == (header.pattern is None):
+            found.append((["canary", "header"], "give exactly one of 'value' (the exact value that selects the "
+                                                "canary) and 'pattern' (a regular expression)"))
+        main, second = app.service or app.deploy, canary.service or canary.deploy
+        if main is not None and second is not None and main.protocol != second.protocol:
+            found.append((["canary", "service" if canary.service else "deploy", "protocol"],
+                          f"the canary speaks {second.protocol} and the app {main.protocol}: both backends of one "
+                          "route share its protocol (ingress-nginx takes it from the app's Ingress)"))
+        if app.service is not None and canary.service is not None and canary.service.name == app.service.name \
+                and canary.service.port == app.service.port:
+            found.append((["canary", "service"], "is the app's own Service and port: a canary is another backend"))
+        if canary.deploy is not None and len(app.name + CANARY_SUFFIX) > 63:
+            found.append((["canary", "deploy"], f"the canary's Deployment would be named '{app.name}{CANARY_SUFFIX}', "
+                                                "longer than 63 characters: shorten the app's name"))
+        if canary.deploy is not None and not app.name[0].isalpha():
+            found.append((["canary", "deploy"], f"'{app.name}' must start with a letter: a deployed canary gets a "
+                                                f"Service '{app.name}{CANARY_SUFFIX}'"))
+    return found
