@@ -15,7 +15,8 @@ import string
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -25,12 +26,13 @@ from pydantic import (
     SecretStr,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 
-from components.inputs.fieldtypes import LABEL_RE, AllowList, Domain, Label, text
+from components.inputs.fieldtypes import LABEL_RE, AllowList, CodeOwner, Domain, Label, text
 from components.inputs.problems import InputError, Problem, config_subject, shown
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml
 
@@ -53,6 +55,10 @@ EDGE_NAME_MAX = 20
 # UptimeRobot v3 refuses intervals under 30 s (openapi-v3.yaml); a day is its longest period.
 MONITOR_INTERVAL_MIN, MONITOR_INTERVAL_MAX = 30, 86400
 DnsRecordsMode = Literal["perHost", "wildcard"]
+
+
+def _snake_key(key: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
 
 
 def _edge_name(name: str) -> str:
@@ -80,6 +86,38 @@ def _zone_id(zone_id: str) -> str:
 
 ZoneId = Annotated[str, AfterValidator(_zone_id)]
 """A Route53 hosted zone id (`Z...`)."""
+
+Role = Literal["all", "platform", "apps"]
+STACK_REFERENCE_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]{0,99})/([A-Za-z0-9_.-]{1,100})/([A-Za-z0-9_.-]{1,100})")
+"""A fully qualified stack name, `<organization>/<project>/<stack>` (Pulumi's `StackReference` name; a self-managed
+backend's organization is `organization`). Names: letters, digits, '-', '_' and '.' (`pulumi stack init`)."""
+
+
+def _stack_reference(name: str) -> str:
+    if not STACK_REFERENCE_RE.fullmatch(name):
+        raise ValueError(f"'{shown(name)}' is not a fully qualified stack name '<organization>/<project>/<stack>', "
+                         "e.g. 'acme/gangplank/prod-platform' (on a self-managed backend: "
+                         "'organization/gangplank/prod-platform')")
+    return name
+
+
+StackReferenceName = Annotated[str, AfterValidator(_stack_reference)]
+
+
+def _unique(items: list[str]) -> list[str]:
+    for position, item in enumerate(items):
+        if item in items[:position]:
+            raise ValueError(f"'{item}' is listed twice")
+    return items
+
+
+APP_STACK_KEYS = ("role", "platformStack", "teams", "appsFile", "uptimerobotApiKey", "uptimerobotApiUrl")
+"""The keys an app stack (`gangplank:role: apps`) sets: which platform, which teams, the catalogue, and the
+uptime monitors' API access (the monitors live in the app stack). Everything else describes the platform, and an
+app stack reads it from the platform stack's contract."""
+APP_STACK_ONLY_KEYS = ("platformStack", "teams")
+PLATFORM_STACK_REFUSED_KEYS = ("appsFile",)
+"""A platform stack declares no app: a catalogue set on it would be read by nothing."""
 
 
 class EdgeSettings(BaseModel):
@@ -213,6 +251,19 @@ class Settings(BaseModel):
     """Capacity limits the plan counts against: `{recordsPerZone, ingressesPerEdge, namesPerCertificate,
     certificatesPerLoadBalancer}` (defaults: the AWS quotas and what a controller handles well). The plan warns
     near a limit; passing an AWS quota is an input error."""
+    role: Role = "all"
+    """What the stack declares: `all` (the platform and every app of the catalogue: one stack per environment),
+    `platform` (zones, certificates, edges and the dashboard, and a contract for app stacks) or `apps` (the apps of
+    some teams, on the platform of `platformStack`)."""
+    platform_stack: StackReferenceName | None = None
+    """An app stack's platform: its fully qualified stack name `<organization>/<project>/<stack>`. Required with
+    `role: apps`; the app stack reads the platform's contract from it (a `StackReference`)."""
+    teams: Annotated[list[Label], Field(min_length=1), AfterValidator(_unique)] | None = None
+    """An app stack's teams: the stems of their files in the catalogue directory (`shop` for `apps.d/shop.yaml`).
+    Default: every team. Two app stacks of one platform never share a team."""
+    platform_owners: Annotated[list[CodeOwner], Field(max_length=100), AfterValidator(_unique)] = []
+    """Code owners of the platform's files (code, stack files, workflows), as CODEOWNERS names them (`@org/team`,
+    `@user`, an email): `python -m planner --codeowners` writes them. Default: none (the files have no owner)."""
 
     @field_validator("host_template")
     @classmethod
@@ -284,6 +335,23 @@ class Settings(BaseModel):
         return edges
 
 
+AppStackSettings = create_model(  # type: ignore[call-overload]
+    "AppStackSettings",
+    __config__=Settings.model_config,
+    __doc__="An app stack's own config (`APP_STACK_KEYS`); its platform's contract gives the rest "
+            "(`settings_from_contract`). The fields and their documentation are `Settings`'s.",
+    **{name: (Settings.model_fields[name].annotation, Settings.model_fields[name])
+       for name in (_snake_key(key) for key in APP_STACK_KEYS)},
+)
+
+
+def settings_from_contract(own: BaseModel, platform: Mapping[str, Any]) -> Settings:
+    """An app stack's whole settings: its own keys (`AppStackSettings`) over the platform's settings as its contract
+    hands them on (camelCase keys). Raises pydantic's ValidationError when the platform's do not validate."""
+    values = {**platform, **own.model_dump(by_alias=True, exclude_unset=True)}
+    return Settings.model_validate(values)
+
+
 def config_keys() -> dict[str, str]:
     """Every supported key (`gangplank:publicDomain`, ...) with its documentation."""
     return {
@@ -295,6 +363,8 @@ def config_keys() -> dict[str, str]:
 def _is_structured_field(name: str) -> bool:
     """Lists and maps: Pulumi hands them to the program as JSON text."""
     annotation = Settings.model_fields[name].annotation
+    if get_origin(annotation) in (Union, UnionType):  # an optional value (`teams`)
+        annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -309,8 +379,20 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
     `secret_keys` are the keys stored encrypted (their values are never shown); `environ` is where
     pulumi-aws may find the region instead (default: this process's environment). Raises InputError
     naming the stack file, the line when `stack_yaml` (the parsed file) is given, and the key of
-    every problem.
+    every problem. An app stack's config (`role: apps`) is `parse_stack_settings`'s: this refuses it.
     """
+    settings = parse_stack_settings(raw, stack_file, stack_yaml, secret_keys, environ)
+    if isinstance(settings, AppStackSettings):
+        raise InputError([Problem(stack_file, None, config_subject(f"{CONFIG_NAMESPACE}:role"),
+                                  "an app stack's settings need its platform's contract (settings_from_contract)")])
+    return settings
+
+
+def parse_stack_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = None,
+                         secret_keys: Collection[str] = (),
+                         environ: Mapping[str, str] | None = None) -> Settings | AppStackSettings:
+    """As `parse_settings`, for a stack of any role: an app stack (`gangplank:role: apps`) gives its own keys
+    (`AppStackSettings`), which its platform's contract completes into `Settings`."""
     by_alias = {to_camel(name): name for name in Settings.model_fields}
     environ = os.environ if environ is None else environ
     secret = set(secret_keys)
@@ -348,6 +430,15 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
                 value = [part.strip() for part in value.split(",") if part.strip()]
         values[key] = value
 
+    problems += role_problems(values, stack_file, where)
+    role = values.get("role", "all")
+    model: type[BaseModel] = AppStackSettings if role == "apps" else Settings
+    if role == "apps":
+        values = {key: value for key, value in values.items() if key in APP_STACK_KEYS}
+    else:
+        values = {key: value for key, value in values.items()
+                  if key not in APP_STACK_ONLY_KEYS and not (role == "platform" and key in PLATFORM_STACK_REFUSED_KEYS)}
+
     region = raw.get(AWS_REGION_KEY)
     if region is None and not any(environ.get(name) for name in AWS_REGION_ENV):
         problems.append(Problem(stack_file, None, config_subject(AWS_REGION_KEY),
@@ -359,7 +450,7 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
                                 "region such as 'eu-west-1'"))
 
     try:
-        settings = Settings.model_validate(values)
+        settings = model.model_validate(values)
     except ValidationError as err:
         for error in err.errors():
             loc = list(error["loc"])
@@ -370,7 +461,38 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
         raise InputError(problems) from None
     if problems:
         raise InputError(problems)
-    return settings
+    return settings  # type: ignore[return-value]
+
+
+def role_problems(values: Mapping[str, Any], stack_file: str, where: Any) -> list[Problem]:
+    """Keys that do not belong to the stack's role: an app stack sets only `APP_STACK_KEYS` (and must name its
+    platform); `platformStack` and `teams` are an app stack's; a platform stack reads no catalogue."""
+    role = values.get("role", "all")
+    problems = []
+
+    def problem(key: str, message: str) -> None:
+        full_key = f"{CONFIG_NAMESPACE}:{key}"
+        problems.append(Problem(stack_file, where(full_key), config_subject(full_key), message))
+
+    if role == "apps":
+        for key in values:
+            if key not in APP_STACK_KEYS:
+                problem(key, "belongs to the platform: an app stack reads it from its platform stack's contract "
+                             "(gangplank:platformStack); set it on the platform stack")
+        if "platformStack" not in values:
+            problem("platformStack", "required in an app stack (gangplank:role: apps): its platform stack, "
+                                     "'<organization>/<project>/<stack>'; set it with `pulumi config set "
+                                     "gangplank:platformStack <name>`")
+    elif role in ("all", "platform"):
+        for key in APP_STACK_ONLY_KEYS:
+            if key in values:
+                problem(key, f"applies to app stacks only (gangplank:role: apps); this stack's role is '{role}'")
+        if role == "platform":
+            for key in PLATFORM_STACK_REFUSED_KEYS:
+                if key in values:
+                    problem(key, "a platform stack declares no app, so it reads no catalogue; set it on its app "
+                                 "stacks")
+    return problems
 
 
 def _setting_message(error: Any, key: str, secret: bool) -> str:
@@ -441,12 +563,13 @@ def stack_yaml_problems(stack_file: str, err: YamlFileError, hint: str = "") -> 
     return problems
 
 
-def load_settings(stack: str) -> Settings:
-    """Settings of the running stack, from the config Pulumi hands the program."""
+def load_settings(stack: str) -> Settings | AppStackSettings:
+    """Settings of the running stack, from the config Pulumi hands the program (an app stack's own keys only:
+    its platform's contract completes them)."""
     from pulumi.runtime import config as runtime_config
 
     raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     secret_keys = {key for key in raw if runtime_config.is_config_secret(key)}
     secret_keys |= set(runtime_config.get_config_secret_keys_env())
     stack_file = stack_file_name(stack)
-    return parse_settings(raw, stack_file, read_stack_yaml(stack_file), secret_keys)
+    return parse_stack_settings(raw, stack_file, read_stack_yaml(stack_file), secret_keys)
