@@ -100,6 +100,8 @@ class ProgramRun:
     """The stack outputs that are secret (a StackReference reads them as such)."""
     references: dict[str, StackOutputs] = field(default_factory=dict)
     """What the run's StackReferences read (an app stack's platform), by fully qualified stack name."""
+    platform_run: ProgramRun | None = None
+    """An app stack's platform, as the planner planned it to serve the StackReference (None when given outputs)."""
 
     @property
     def role(self) -> str:
@@ -275,8 +277,11 @@ def run_program(
         values["gangplank:appsFile"] = apps_path
     values.update(config_overrides or {})
     tune_planner_process()
-    references = dict(stack_references) if stack_references is not None else \
-        platform_references(stack, values, project_dir)
+    platform_run = None
+    if stack_references is not None:
+        references = dict(stack_references)
+    else:
+        references, platform_run = platform_references(stack, values, project_dir)
     with mocked_runtime(stack, values, config.secret_keys, mode=mode, stack_references=references) \
             as (monitor, loop), _DeclarationWatch(loop).installed() as watch:
         runpy.run_path(str(Path(project_dir) / "__main__.py"), run_name="__main__")
@@ -288,7 +293,7 @@ def run_program(
         outputs, secret_outputs = loop.run_until_complete(_resolve_outputs())
     run = ProgramRun(stack=stack, monitor=monitor, outputs=outputs, mode=mode, config=values, late=watch.late,
                      secret_keys=tuple(config.secret_keys), references=references,
-                     secret_outputs=secret_outputs)
+                     secret_outputs=secret_outputs, platform_run=platform_run)
     failures = monitor.mocks.check_failures if isinstance(monitor.mocks, GangplankMocks) else []
     if failures:
         raise InputError(check_problems(run, failures, values.get("gangplank:appsFile") or "apps.yaml",
@@ -297,8 +302,9 @@ def run_program(
 
 
 def platform_references(stack: str, config: Mapping[str, str],
-                        project_dir: str | Path = ".") -> dict[str, StackOutputs]:
-    """What an app stack's StackReference reads offline: the plan of its platform stack in the same checkout.
+                        project_dir: str | Path = ".") -> tuple[dict[str, StackOutputs], ProgramRun | None]:
+    """What an app stack's StackReference reads offline: the plan of its platform stack in the same checkout (and
+    that run).
 
     The platform is planned as deployed (`plan` mode, whatever the app stack's mode): an app stack is previewed
     and deployed after its platform, whose outputs a real StackReference then reads, known, in previews too (the
@@ -307,14 +313,14 @@ def platform_references(stack: str, config: Mapping[str, str],
     """
     name = config.get(PLATFORM_STACK_KEY)
     if config.get(f"{CONFIG_NAMESPACE}:role") != "apps" or not name:
-        return {}
+        return {}, None
     stack_file = stack_file_name(stack)
     path = stack_file if str(project_dir) == "." else str(Path(project_dir) / stack_file)
     root = read_stack_yaml(path)
     line = line_of(root, ["config", PLATFORM_STACK_KEY]) if root is not None else None
     match = STACK_REFERENCE_RE.fullmatch(name)
     if match is None:
-        return {}  # the program names what is wrong with the value
+        return {}, None  # the program names what is wrong with the value
     project, platform = match.group(2), match.group(3)
     known = known_stacks(project_dir)
 
@@ -331,9 +337,9 @@ def platform_references(stack: str, config: Mapping[str, str],
         raise refuse("names this stack itself: an app stack's platform is another stack (gangplank:role: platform)")
     platform_file = read_stack_file(platform, project_dir)
     if platform_file is None or platform_file.role != "platform":
-        return {name: StackOutputs({}, ())}  # the program says what it is not: a platform stack
+        return {name: StackOutputs({}, ())}, None  # the program says what it is not: a platform stack
     run = run_program(platform, None, project_dir, mode="plan", stack_references={})
-    return {name: StackOutputs(run.outputs, run.secret_outputs)}
+    return {name: StackOutputs(run.outputs, run.secret_outputs)}, run
 
 
 def check_problems(run: ProgramRun, failures: list[CheckFailure], apps_file: str,
