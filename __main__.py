@@ -8,12 +8,12 @@ import functools
 
 import pulumi
 
-from components.inputs.settings import AppStackSettings, load_settings
+from components.inputs.appstack import AppStackSettings, load_stack_settings
 from components.roles import declare_all_stack, declare_app_stack, declare_platform_stack
 
 stack = pulumi.get_stack()
 # All input is validated before the first resource is declared.
-settings = load_settings(stack)
+settings = load_stack_settings(stack)
 if isinstance(settings, AppStackSettings):
     # It reads its platform's contract first: awaited after this file's top-level code (pulumi.run).
     pulumi.run(functools.partial(declare_app_stack, settings, stack))

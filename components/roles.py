@@ -22,9 +22,10 @@ import pulumi
 from components.apps.dashboard import Dashboard, DashboardArgs, instance_name
 from components.apps.exposure import Exposure, declare_zone_wildcards, expose_apps
 from components.apps.preflight import check_before_declaring
+from components.inputs.appstack import AppStackSettings
 from components.inputs.catalog import ResolvedApp, load_catalogue
 from components.inputs.problems import InputError, Problem, config_subject
-from components.inputs.settings import CONFIG_NAMESPACE, AppStackSettings, Settings, known_stacks, stack_file_name
+from components.inputs.settings import CONFIG_NAMESPACE, Settings, known_stacks, stack_file_name
 from components.inputs.stackfiles import StackFile, read_stack_file, read_stack_files, sibling_problems
 from components.inputs.teams import load_team_catalogue, read_catalogue, team_problems
 from components.platform.contract import (

@@ -26,7 +26,6 @@ from pydantic import (
     SecretStr,
     ValidationError,
     ValidationInfo,
-    create_model,
     field_validator,
     model_validator,
 )
@@ -55,10 +54,6 @@ EDGE_NAME_MAX = 20
 # UptimeRobot v3 refuses intervals under 30 s (openapi-v3.yaml); a day is its longest period.
 MONITOR_INTERVAL_MIN, MONITOR_INTERVAL_MAX = 30, 86400
 DnsRecordsMode = Literal["perHost", "wildcard"]
-
-
-def _snake_key(key: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
 
 
 def _edge_name(name: str) -> str:
@@ -109,15 +104,6 @@ def _unique(items: list[str]) -> list[str]:
         if item in items[:position]:
             raise ValueError(f"'{item}' is listed twice")
     return items
-
-
-APP_STACK_KEYS = ("role", "platformStack", "teams", "appsFile", "uptimerobotApiKey", "uptimerobotApiUrl")
-"""The keys an app stack (`gangplank:role: apps`) sets: which platform, which teams, the catalogue, and the
-uptime monitors' API access (the monitors live in the app stack). Everything else describes the platform, and an
-app stack reads it from the platform stack's contract."""
-APP_STACK_ONLY_KEYS = ("platformStack", "teams")
-PLATFORM_STACK_REFUSED_KEYS = ("appsFile",)
-"""A platform stack declares no app: a catalogue set on it would be read by nothing."""
 
 
 class EdgeSettings(BaseModel):
@@ -335,23 +321,6 @@ class Settings(BaseModel):
         return edges
 
 
-AppStackSettings = create_model(  # type: ignore[call-overload]
-    "AppStackSettings",
-    __config__=Settings.model_config,
-    __doc__="An app stack's own config (`APP_STACK_KEYS`); its platform's contract gives the rest "
-            "(`settings_from_contract`). The fields and their documentation are `Settings`'s.",
-    **{name: (Settings.model_fields[name].annotation, Settings.model_fields[name])
-       for name in (_snake_key(key) for key in APP_STACK_KEYS)},
-)
-
-
-def settings_from_contract(own: BaseModel, platform: Mapping[str, Any]) -> Settings:
-    """An app stack's whole settings: its own keys (`AppStackSettings`) over the platform's settings as its contract
-    hands them on (camelCase keys). Raises pydantic's ValidationError when the platform's do not validate."""
-    values = {**platform, **own.model_dump(by_alias=True, exclude_unset=True)}
-    return Settings.model_validate(values)
-
-
 def config_keys() -> dict[str, str]:
     """Every supported key (`gangplank:publicDomain`, ...) with its documentation."""
     return {
@@ -373,26 +342,23 @@ def _is_structured_field(name: str) -> bool:
 
 
 def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = None,
-                   secret_keys: Collection[str] = (), environ: Mapping[str, str] | None = None) -> Settings:
+                   secret_keys: Collection[str] = (), environ: Mapping[str, str] | None = None,
+                   app_stack_model: type[BaseModel] | None = None) -> Settings:
     """Validate raw config (`namespace:key` -> value as Pulumi passes it: strings, JSON for lists).
 
     `secret_keys` are the keys stored encrypted (their values are never shown); `environ` is where
     pulumi-aws may find the region instead (default: this process's environment). Raises InputError
     naming the stack file, the line when `stack_yaml` (the parsed file) is given, and the key of
-    every problem. An app stack's config (`role: apps`) is `parse_stack_settings`'s: this refuses it.
+    every problem. An app stack's config (`role: apps`) holds only its own keys, validated with
+    `app_stack_model` (`components.inputs.appstack.parse_stack_settings`); without one it is refused.
     """
-    settings = parse_stack_settings(raw, stack_file, stack_yaml, secret_keys, environ)
-    if isinstance(settings, AppStackSettings):
-        raise InputError([Problem(stack_file, None, config_subject(f"{CONFIG_NAMESPACE}:role"),
-                                  "an app stack's settings need its platform's contract (settings_from_contract)")])
-    return settings
+    from components.inputs.appstack import (
+        APP_STACK_KEYS,
+        APP_STACK_ONLY_KEYS,
+        PLATFORM_STACK_REFUSED_KEYS,
+        role_problems,
+    )
 
-
-def parse_stack_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = None,
-                         secret_keys: Collection[str] = (),
-                         environ: Mapping[str, str] | None = None) -> Settings | AppStackSettings:
-    """As `parse_settings`, for a stack of any role: an app stack (`gangplank:role: apps`) gives its own keys
-    (`AppStackSettings`), which its platform's contract completes into `Settings`."""
     by_alias = {to_camel(name): name for name in Settings.model_fields}
     environ = os.environ if environ is None else environ
     secret = set(secret_keys)
@@ -432,8 +398,14 @@ def parse_stack_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: An
 
     problems += role_problems(values, stack_file, where)
     role = values.get("role", "all")
-    model: type[BaseModel] = AppStackSettings if role == "apps" else Settings
+    model: type[BaseModel] = Settings
+    if role == "apps" and app_stack_model is None:
+        problems.append(Problem(stack_file, where(f"{CONFIG_NAMESPACE}:role"),
+                                config_subject(f"{CONFIG_NAMESPACE}:role"),
+                                "an app stack's settings come from its platform's contract: read them with "
+                                "components.inputs.appstack"))
     if role == "apps":
+        model = app_stack_model or model
         values = {key: value for key, value in values.items() if key in APP_STACK_KEYS}
     else:
         values = {key: value for key, value in values.items()
@@ -462,37 +434,6 @@ def parse_stack_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: An
     if problems:
         raise InputError(problems)
     return settings  # type: ignore[return-value]
-
-
-def role_problems(values: Mapping[str, Any], stack_file: str, where: Any) -> list[Problem]:
-    """Keys that do not belong to the stack's role: an app stack sets only `APP_STACK_KEYS` (and must name its
-    platform); `platformStack` and `teams` are an app stack's; a platform stack reads no catalogue."""
-    role = values.get("role", "all")
-    problems = []
-
-    def problem(key: str, message: str) -> None:
-        full_key = f"{CONFIG_NAMESPACE}:{key}"
-        problems.append(Problem(stack_file, where(full_key), config_subject(full_key), message))
-
-    if role == "apps":
-        for key in values:
-            if key not in APP_STACK_KEYS:
-                problem(key, "belongs to the platform: an app stack reads it from its platform stack's contract "
-                             "(gangplank:platformStack); set it on the platform stack")
-        if "platformStack" not in values:
-            problem("platformStack", "required in an app stack (gangplank:role: apps): its platform stack, "
-                                     "'<organization>/<project>/<stack>'; set it with `pulumi config set "
-                                     "gangplank:platformStack <name>`")
-    elif role in ("all", "platform"):
-        for key in APP_STACK_ONLY_KEYS:
-            if key in values:
-                problem(key, f"applies to app stacks only (gangplank:role: apps); this stack's role is '{role}'")
-        if role == "platform":
-            for key in PLATFORM_STACK_REFUSED_KEYS:
-                if key in values:
-                    problem(key, "a platform stack declares no app, so it reads no catalogue; set it on its app "
-                                 "stacks")
-    return problems
 
 
 def _setting_message(error: Any, key: str, secret: bool) -> str:
@@ -561,15 +502,3 @@ def stack_yaml_problems(stack_file: str, err: YamlFileError, hint: str = "") -> 
             subject = config_subject(str(location[1])) + (f" field '{inner}'" if inner else "")
         problems.append(Problem(stack_file, issue.line, subject, issue.message + hint))
     return problems
-
-
-def load_settings(stack: str) -> Settings | AppStackSettings:
-    """Settings of the running stack, from the config Pulumi hands the program (an app stack's own keys only:
-    its platform's contract completes them)."""
-    from pulumi.runtime import config as runtime_config
-
-    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    secret_keys = {key for key in raw if runtime_config.is_config_secret(key)}
-    secret_keys |= set(runtime_config.get_config_secret_keys_env())
-    stack_file = stack_file_name(stack)
-    return parse_stack_settings(raw, stack_file, read_stack_yaml(stack_file), secret_keys)

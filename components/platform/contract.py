@@ -38,14 +38,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
 from components.flavors import FLAVORS, get_flavor
+from components.inputs.appstack import APP_STACK_KEYS, settings_from_contract
 from components.inputs.problems import InputError, Problem, config_subject, shown
-from components.inputs.settings import (
-    APP_STACK_KEYS,
-    CONFIG_NAMESPACE,
-    Edge,
-    Settings,
-    settings_from_contract,
-)
+from components.inputs.settings import CONFIG_NAMESPACE, Edge, Settings
 from components.inputs.yamlfile import plain
 from components.platform.platform import EdgeTarget
 

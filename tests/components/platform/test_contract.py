@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from components.inputs.appstack import AppStackSettings
 from components.inputs.problems import InputError
-from components.inputs.settings import AppStackSettings, parse_settings
+from components.inputs.settings import parse_settings
 from components.platform.contract import (
     CONTRACT_VERSION,
     PLATFORM_ONLY_SETTINGS,
