@@ -400,10 +400,10 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
     role = values.get("role", "all")
     model: type[BaseModel] = Settings
     if role == "apps" and app_stack_model is None:
-        problems.append(Problem(stack_file, where(f"{CONFIG_NAMESPACE}:role"),
-                                config_subject(f"{CONFIG_NAMESPACE}:role"),
-                                "an app stack's settings come from its platform's contract: read them with "
-                                "components.inputs.appstack"))
+        raise InputError([Problem(stack_file, where(f"{CONFIG_NAMESPACE}:role"),
+                                  config_subject(f"{CONFIG_NAMESPACE}:role"),
+                                  "an app stack's settings come from its platform's contract: read them with "
+                                  "components.inputs.appstack")])
     if role == "apps":
         model = app_stack_model or model
         values = {key: value for key, value in values.items() if key in APP_STACK_KEYS}
