@@ -100,7 +100,8 @@ def sibling_problems(me: StackFile, stacks: list[StackFile], every_team: list[st
     """What keeps the app stacks of `me`'s platform from declaring disjoint apps: another one that reads another
     catalogue (the rules across teams could not hold), or declares a team `me` declares too (its apps would be
     declared twice). A stack without `teams` declares every team of the catalogue (`every_team`)."""
-    mine = set(me.teams if me.teams is not None else every_team)
+    whole = every_team or ["(the whole catalogue: it has no team files)"]
+    mine = set(me.teams if me.teams is not None else whole)
     problems = []
     for other in app_stacks_of(me.platform_name or "", stacks):
         if other.name == me.name:
@@ -110,7 +111,7 @@ def sibling_problems(me: StackFile, stacks: list[StackFile], every_team: list[st
                             f"this one '{me.apps_file}': the app stacks of one platform share one catalogue, so that "
                             "names and hosts are unique across all of them")
             continue
-        theirs = set(other.teams if other.teams is not None else every_team)
+        theirs = set(other.teams if other.teams is not None else whole)
         shared = sorted(mine & theirs)
         if shared:
             problems.append(f"app stack '{other.name}' of the same platform declares the team(s) "

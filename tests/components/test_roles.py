@@ -168,3 +168,12 @@ def test_an_app_stack_checks_the_whole_catalogue(project):
     found = problems_of("prod-web", project)
     assert any(p.startswith("apps.d/web.yaml:") and "duplicate name; apps.d/ops.yaml:2 also names an app 'docs'"
                in p for p in found), found
+
+
+def test_two_app_stacks_over_one_file_would_both_declare_everything(project):
+    shutil.copy(ROOT / "apps.yaml", project / "apps.yaml")
+    add_stack(project, "prod-one", "gangplank:appsFile: apps.yaml\n")
+    add_stack(project, "prod-two", "gangplank:appsFile: apps.yaml\n")
+    found = problems_of("prod-one", project)
+    assert any("app stack 'prod-two' of the same platform declares the team(s) (the whole catalogue: it has no "
+               "team files) too" in p for p in found), found
