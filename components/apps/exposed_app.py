@@ -17,9 +17,18 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.apps.host import Host, served_by_wildcard, wildcard_name
+from components.apps.routes import (
+    backend_tls_manifest,
+    forecastle_app_manifest,
+    route_intent,
+    route_objects,
+    route_secret_name,
+)
 from components.apps.routing import HostShare, IngressUnit
-from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, Flavor, RateLimitIntent
+from components.flavors import AnyFlavor, is_gateway
+from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, RateLimitIntent
 from components.inputs.catalog import MONITOR_USER, ResolvedApp
+from components.platform.gateway_controller import custom_resource
 from components.platform.platform import EdgeTarget
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
 from components.uptimerobot.probes import probe_cidrs
@@ -77,7 +86,7 @@ def https_backend(app: ResolvedApp) -> str | None:
     return backend(app)[0]
 
 
-def merge_role(flavor: Flavor, unit: IngressUnit, shares: Mapping[str, HostShare]) -> str | None:
+def merge_role(flavor: AnyFlavor, unit: IngressUnit, shares: Mapping[str, HostShare]) -> str | None:
     """A minion when the flavor joins a shared host's Ingresses through a master."""
     return "minion" if any(shares[host].needs_master(flavor) for host in unit.hosts if host in shares) else None
 
@@ -250,6 +259,8 @@ def inventory(app: ResolvedApp, targets: Mapping[str, EdgeTarget], monitor_id: A
         "dnsRecord": dns_record(app, targets),
         "zone": app.zone_domain,
         "protections": protections(app),
+        # Who may reach it, besides what its edges admit: what a plan diff compares to tell an opened app.
+        "allowCidrs": list(app.app.allow_cidrs),
         "monitored": app.monitored,
         "monitorId": monitor_id,
         "monitor": {"type": app.app.monitor.type, "interval": app.monitor_interval, "url": app.health_url}
@@ -263,6 +274,10 @@ def inventory(app: ResolvedApp, targets: Mapping[str, EdgeTarget], monitor_id: A
 
 def _k8s_args(manifest: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
+
+
+ROUTE_ROLES = {"SecurityPolicy": "security", "BackendTrafficPolicy": "traffic"}
+"""Resource name suffix of each policy kind an app route may bring (`<route>-<role>`)."""
 
 
 # -- the component -----------------------------------------------------------------------
@@ -283,7 +298,8 @@ class ExposedApp(pulumi.ComponentResource):
         app = args.app
         child = pulumi.ResourceOptions(parent=self)
         self.url = app.url
-        flavor = args.targets[app.edges[0]].flavor
+        unit_flavors = {unit.edge: args.targets[unit.edge].flavor for unit in args.units}
+        routed = [unit for unit in args.units if is_gateway(unit_flavors[unit.edge])]
 
         depends: list[pulumi.Resource] = []
         if app.app.deploy is not None:
@@ -294,12 +310,18 @@ class ExposedApp(pulumi.ComponentResource):
         self.passwords = None
         self.monitor_password: pulumi.Output[str] | None = None
         if app.app.auth is not None:
-            depends.append(self._basic_auth(name, app, flavor))
+            depends += self._basic_auth(name, app, list(unit_flavors.values()), routed)
 
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
-        ingresses = []
+        ingresses: list[pulumi.Resource] = []
+        if routed and https_backend(app) is not None:
+            depends.append(custom_resource(f"{name}-backend-tls", backend_tls_manifest(app, backend(app)[0],
+                                                                                       labels(app)), child))
         for unit in args.units:
             target = args.targets[unit.edge]
+            if unit in routed:
+                ingresses.append(self._route(app, unit, target, visibility[unit.edge], args, depends))
+                continue
             ingresses.append(k8s.networking.v1.Ingress(
                 unit.resource_name,
                 **_k8s_args(ingress_manifest(app, unit, target, visibility[unit.edge], args.shares,
@@ -325,13 +347,32 @@ class ExposedApp(pulumi.ComponentResource):
         self.inventory = inventory(app, args.targets, self.monitor_id)
         self.register_outputs({"url": self.url, "monitor_id": self.monitor_id, "passwords": self.passwords})
 
-    def _basic_auth(self, name: str, app: ResolvedApp, flavor: Flavor) -> k8s.core.v1.Secret:
-        """One generated password per user, bcrypt-hashed by the random provider into an htpasswd Secret.
+    def _route(self, app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
+               args: ExposedAppArgs, depends: list[pulumi.Resource]) -> pulumi.Resource:
+        """One HTTPRoute of the app on a Gateway API edge, its policies, and (first unit) its bookmark."""
+        assert target.gateway is not None
+        intent = route_intent(app_intent(app, visibility, None, health=unit.health), app, unit.health)
+        objects = route_objects(app, unit, target.gateway, intent, target.flavor, backend(app), labels(app))
+        after = pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready])
+        route = custom_resource(unit.resource_name, objects.route, after)
+        for policy in objects.policies:
+            custom_resource(f"{unit.resource_name}-{ROUTE_ROLES[policy['kind']]}", policy,
+                            pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]))
+        if unit.first:
+            custom_resource(f"{app.name}-dashboard", forecastle_app_manifest(app, args.dashboard_instance, labels(app)),
+                            pulumi.ResourceOptions(parent=self))
+        return route
 
-        The provider keeps the hash in state, so the Secret does not change on every run as a
-        freshly salted hash would. A monitored app's uptime monitor gets a user of its own
-        (`MONITOR_USER`) with its own password, so that its checks can pass; that password goes
-        to the monitor only, as a secret, and is not among the app's `passwords`.
+    def _basic_auth(self, name: str, app: ResolvedApp, flavors: list[AnyFlavor],
+                    routed: list[IngressUnit]) -> list[k8s.core.v1.Secret]:
+        """One generated password per user, hashed into the htpasswd Secrets its edges' flavors read.
+
+        Ingress flavors: one Secret of bcrypt lines (the random provider keeps the hash in state, so the Secret
+        does not change on every run as a freshly salted hash would), with the monitor's login when monitored.
+        Gateway API flavors: the app's route reads the users alone, its health route the users and the monitor.
+        A monitored app's uptime monitor gets a user of its own (`MONITOR_USER`) with its own password, so that
+        its checks can pass; that password goes to the monitor only, as a secret, and is not among the app's
+        `passwords`.
         """
         assert app.app.auth is not None
         users = list(app.app.auth.basic.users)
@@ -346,15 +387,35 @@ class ExposedApp(pulumi.ComponentResource):
                                                      special=False, opts=child)
             self.monitor_password = monitor_password.result
             passwords = {**passwords, MONITOR_USER: monitor_password}
+        secrets = []
+        ingress_flavor = next((flavor for flavor in flavors if not is_gateway(flavor)), None)
+        if ingress_flavor is not None:
+            secrets.append(self._htpasswd(f"{name}-htpasswd", basic_auth_secret_name(app), app, ingress_flavor,
+                                          passwords))
+        gateway_flavor = next((flavor for flavor in flavors if is_gateway(flavor)), None)
+        if gateway_flavor is not None:
+            users = {user: passwords[user] for user in app.app.auth.basic.users}
+            secrets.append(self._htpasswd(f"{name}-route-htpasswd", route_secret_name(app, False), app,
+                                          gateway_flavor, users))
+            if any(unit.health for unit in routed):
+                secrets.append(self._htpasswd(f"{name}-health-htpasswd", route_secret_name(app, True), app,
+                                              gateway_flavor, passwords))
+        return secrets
+
+    def _htpasswd(self, resource: str, secret: str, app: ResolvedApp, flavor: AnyFlavor,
+                  passwords: dict[str, random.RandomPassword]) -> k8s.core.v1.Secret:
+        """An htpasswd Secret of these logins, in the flavor's format (from bcrypt hashes or the passwords)."""
         logins = list(passwords)
-        htpasswd = pulumi.Output.all(*(passwords[user].bcrypt_hash for user in logins)).apply(
-            lambda hashes: "".join(flavor.htpasswd_line(user, digest) + "\n"
-                                   for user, digest in zip(logins, hashes, strict=True))
+        sources = [passwords[user].bcrypt_hash if flavor.htpasswd_from == "bcrypt_hash" else passwords[user].result
+                   for user in logins]
+        htpasswd = pulumi.Output.all(*sources).apply(
+            lambda values: "".join(flavor.htpasswd_line(user, value) + "\n"
+                                   for user, value in zip(logins, values, strict=True))
         )
         return k8s.core.v1.Secret(
-            f"{name}-htpasswd",
-            metadata={"name": basic_auth_secret_name(app), "namespace": app.namespace, "labels": labels(app)},
+            resource,
+            metadata={"name": secret, "namespace": app.namespace, "labels": labels(app)},
             type=flavor.htpasswd.secret_type,
             string_data={flavor.htpasswd.key: pulumi.Output.secret(htpasswd)},
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )

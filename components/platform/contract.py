@@ -19,7 +19,8 @@ checks it, and builds on it. The contract is a JSON object:
      "lbHostname", "lbZoneId",         # what they alias (the NLB and its canonical hosted zone)
      "ipv6Clients",                    # AAAA records too
      "zoneWildcard",                   # its zone's `*.<zone>` points at it: one-label hosts need no records
-     "controllerService"}}}            # `<namespace>/<name>` of its controller's Service
+     "controllerService",              # `<namespace>/<name>` of its controller's Service
+     "gateway"}}}                      # a Gateway API edge's Gateway {name, namespace, listener}; else null
 ```
 
 `version` changes when an app stack of an older gangplank would misread the contract: an app stack
@@ -38,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
 from components.flavors import FLAVORS, get_flavor
+from components.flavors.gateway_api import GatewayRef
 from components.inputs.appstack import APP_STACK_KEYS, settings_from_contract
 from components.inputs.problems import InputError, Problem, config_subject, shown
 from components.inputs.settings import CONFIG_NAMESPACE, Edge, Settings
@@ -76,6 +78,8 @@ def edge_contract(target: EdgeTarget, edge: Edge, zone_name: str) -> dict[str, A
         "ipv6Clients": target.ipv6_clients,
         "zoneWildcard": target.zone_wildcard,
         "controllerService": target.controller_service,
+        "gateway": {"name": target.gateway.name, "namespace": target.gateway.namespace,
+                    "listener": target.gateway.listener} if target.gateway is not None else None,
     }
 
 
@@ -100,6 +104,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True, strict=True)
 
 
+class ContractGateway(_Strict):
+    """A Gateway API edge's Gateway: where app routes attach."""
+
+    name: str
+    namespace: str
+    listener: str
+
+
 class ContractEdge(_Strict):
     """One edge of the contract."""
 
@@ -114,6 +126,7 @@ class ContractEdge(_Strict):
     ipv6_clients: bool
     zone_wildcard: bool
     controller_service: str
+    gateway: ContractGateway | None
 
 
 class ContractDashboard(_Strict):
@@ -197,6 +210,8 @@ def edge_target(name: str, edge: ContractEdge) -> EdgeTarget:
         controllers_ready=(),
         controller_service=edge.controller_service,
         zone_wildcard=edge.zone_wildcard,
+        gateway=GatewayRef(edge.gateway.name, edge.gateway.namespace, edge.gateway.listener)
+        if edge.gateway is not None else None,
     )
 
 
