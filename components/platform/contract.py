@@ -20,7 +20,7 @@ checks it, and builds on it. The contract is a JSON object:
      "ipv6Clients",                    # AAAA records too
      "zoneWildcard",                   # its zone's `*.<zone>` points at it: one-label hosts need no records
      "controllerService",              # `<namespace>/<name>` of its controller's Service
-     "gateway"}}}                      # a Gateway API edge's Gateway {name, namespace, listener}; else null
+     "gateway"}}}                      # a Gateway API edge's Gateway {name, namespace, listener}; else absent
 ```
 
 `version` changes when an app stack of an older gangplank would misread the contract: an app stack
@@ -78,8 +78,9 @@ def edge_contract(target: EdgeTarget, edge: Edge, zone_name: str) -> dict[str, A
         "ipv6Clients": target.ipv6_clients,
         "zoneWildcard": target.zone_wildcard,
         "controllerService": target.controller_service,
-        "gateway": {"name": target.gateway.name, "namespace": target.gateway.namespace,
-                    "listener": target.gateway.listener} if target.gateway is not None else None,
+        # Only on a Gateway API edge (stack outputs drop nulls: the key is absent either way on other edges).
+        **({"gateway": {"name": target.gateway.name, "namespace": target.gateway.namespace,
+                        "listener": target.gateway.listener}} if target.gateway is not None else {}),
     }
 
 
@@ -126,7 +127,7 @@ class ContractEdge(_Strict):
     ipv6_clients: bool
     zone_wildcard: bool
     controller_service: str
-    gateway: ContractGateway | None
+    gateway: ContractGateway | None = None
 
 
 class ContractDashboard(_Strict):

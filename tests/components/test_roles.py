@@ -18,12 +18,13 @@ from planner.statemove import resource_urns
 from tests.conftest import ROOT, SPLIT_APP_STACKS, SPLIT_PLATFORM, STACKS
 
 BEFORE_ROLES = {
-    "dev": "24c3d6c3c8b374272d1fd8a580bf015faeed7725d4eb4ad3ad8da182ccfc4f74",
-    "staging": "e0c755ff5c822a87bf5a17edfc466f5dfd4f474ee374731a7f50b6155770268c",
-    "prod": "bf695dfbde86bb0bffec58b2dd3e77fc3e89b71784e54f5b27ffac5954e8e150",
+    "dev": "6681552b1bdac38cee7895561df02d73194454e5dd3a1cf5e57d75c86cf669ae",
+    "staging": "7b0961bc259f2a7cb2502f6e28cc8002492ca2c36c9f461d13dae967fbef8cdf",
+    "prod": "582d9c6d66e90d588524af718d35795074a7aa065a485b8186b17627e8c50483",
 }
-"""sha256 of `python -m planner --stack S --format json` at 87e3783, before stacks had roles. A change that alters
-these plans on purpose (reviewed in its plan diff) updates them here."""
+"""sha256 of `python -m planner --stack S --format json` on main at 0a5c922, before stacks had roles (and at
+87e3783, where roles started, the same: the `all` role changed no byte). A change that alters these plans on
+purpose (reviewed in its plan diff) updates them here."""
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -177,3 +178,27 @@ def test_two_app_stacks_over_one_file_would_both_declare_everything(project):
     found = problems_of("prod-one", project)
     assert any("app stack 'prod-two' of the same platform declares the team(s) (the whole catalogue: it has no "
                "team files) too" in p for p in found), found
+
+
+def test_on_gateway_api_edges_too_the_split_declares_what_all_does(project, monkeypatch):
+    """The contract states a Gateway API edge's Gateway: the app stacks' routes attach to it as in one stack."""
+    from planner.mocks import StackOutputs
+    from planner.statemove import plan_state_moves
+
+    monkeypatch.setenv("UPTIMEROBOT_API_KEY", "test-key")  # the `all` form deploys monitors
+    api = project / "apps.d" / "api.yaml"  # Envoy Gateway limits connections per listener, not per client
+    api.write_text(api.read_text(encoding="utf-8").replace(", connections: 50}", "}"), encoding="utf-8")
+    flavor = {"gangplank:flavor": "envoy-gateway"}
+    platform = run_program(SPLIT_PLATFORM, None, project, flavor, stack_references={})
+    references = {f"acme/gangplank/{SPLIT_PLATFORM}": StackOutputs(platform.outputs, platform.secret_outputs)}
+    apps = {stack: build_plan(run_program(stack, None, project, stack_references=references))
+            for stack in SPLIT_APP_STACKS}
+    everything = build_plan(run_program(SPLIT_PLATFORM, None, project, {**flavor, "gangplank:role": "all",
+                                                                         "gangplank:appsFile": "apps.d"},
+                                        stack_references={}))
+    moves = plan_state_moves(everything, build_plan(platform), apps)
+    assert moves.problems == [] and sum(moves.moved.values()) > 0
+    routes = [r for r in apps["prod-web"]["resources"]
+              if r["type"] == "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"]
+    gateways = {edge["gateway"]["name"] for edge in platform.outputs["contract"]["edges"].values()}
+    assert routes and all(ref["name"] in gateways for r in routes for ref in r["inputs"]["spec"]["parentRefs"])
