@@ -78,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="with --affected-stacks: the base checkout, for teams that shared a host before")
     parser.add_argument("--allow-other-stack", action="store_true",
                         help="with --diff: accept a base plan of another stack than --stack")
+    parser.add_argument("--since", metavar="STACK_FILE",
+                        help="with --rehearse: replay the stack as this version of its stack file configures it (the "
+                             "step before, e.g. `git show main:Pulumi.prod.yaml > before.yaml`), then this one as the "
+                             "change `pulumi up` makes; exits 1 if AWS would refuse a call or a host would go "
+                             "unanswered")
     return parser
 
 
@@ -97,6 +102,8 @@ def _output_format(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     if args.state_moves and (args.apps or args.wide or fmt not in ("table", "json")):
         parser.error("--state-moves prints commands (the default) or JSON (--format json), for the stacks' own "
                      "catalogue (no --apps)")
+    if args.since and not args.rehearse:
+        parser.error("--since applies to --rehearse only")
     return fmt
 
 
@@ -282,6 +289,16 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
         report = rollout_report(head, run.config, os.environ)
         sys.stdout.write(RENDERERS["json"](stamped(report, "rollout")) if fmt == "json"
                          else render_rollout_table(report))
+    elif args.rehearse and args.since:
+        from planner.stackconfig import read_stack_file
+        from planner.transition import rehearse_change, render_steps
+
+        if not args.since.strip():
+            raise _Invalid("--since: an empty value; give a file path")
+        before = run_program(args.stack, args.apps, stack_config=read_stack_file(args.since))
+        steps = rehearse_change(before, run, since=args.since)
+        sys.stdout.write(render_steps(steps))
+        return EXIT_INVALID if any(line.outcome == "rejected" for _, lines in steps for line in lines) else EXIT_OK
     elif args.rehearse:
         from planner.rehearse import rehearse_run, render_rehearsal
 

@@ -8,9 +8,11 @@ everyone serves it. What belongs to a host (DNS records, a master Ingress) is a 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -48,15 +50,20 @@ class ExposedAppArgs:
     targets: Mapping[str, EdgeTarget]
     """The edges of the stack by name (the app uses those of its routes)."""
     units: Sequence[IngressUnit]
-    """The app's Ingresses (`routing.ingress_units`)."""
+    """The app's Ingresses (`routing.ingress_units`) on its edges' controllers."""
     shares: Mapping[str, HostShare]
     """Every host with the Ingresses on it: whether the app's Ingress on a host is a minion."""
-    hosts: Mapping[str, Host]
-    """Host components by name: the monitor waits for its host's DNS records (or its zone's wildcard)."""
+    hosts: Mapping[str, Host] | None
+    """Host components by name: the monitor waits for its host's DNS records (or its zone's wildcard). None: the
+    hosts are declared after the app (they wait for its Ingresses on a moving edge's new controller), and
+    `ExposedApp.watch` adds the monitors then."""
     stack: str
     """The stack (environment) name."""
     dashboard_instance: str
     """Forecastle instance name that lists the app."""
+    next_units: Sequence[IngressUnit] = ()
+    """The app's Ingresses on the controllers its edges are moving to (`EdgeTarget.moving_to`), units of the
+    moving edges only; empty when none of its edges moves."""
 
 
 # -- decisions (pure) --------------------------------------------------------------------
@@ -74,8 +81,9 @@ def backend(app: ResolvedApp) -> tuple[str, int]:
     return app.name, app.app.deploy.port
 
 
-def basic_auth_secret_name(app: ResolvedApp) -> str | None:
-    return f"{app.name}-basic-auth" if app.app.auth is not None else None
+def basic_auth_secret_name(app: ResolvedApp, suffix: str = "") -> str | None:
+    """The htpasswd Secret of the app for the controllers whose names carry `suffix` (their flavor's format)."""
+    return f"{app.name}-basic-auth{suffix}" if app.app.auth is not None else None
 
 
 def https_backend(app: ResolvedApp) -> str | None:
@@ -91,11 +99,13 @@ def merge_role(flavor: AnyFlavor, unit: IngressUnit, shares: Mapping[str, HostSh
     return "minion" if any(shares[host].needs_master(flavor) for host in unit.hosts if host in shares) else None
 
 
-def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool = False) -> AppIntent:
+def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool = False,
+               suffix: str = "") -> AppIntent:
     """What the app asks of the controller, in the flavor's neutral terms.
 
     `health`: the intent of the app's health-path Ingress, which also admits UptimeRobot's probe
-    addresses (the app's own allow-list still applies everywhere else).
+    addresses (the app's own allow-list still applies everywhere else). `suffix`: the controller's
+    (`EdgeTarget.suffix`), which names the htpasswd Secret in its flavor's format.
     """
     limit = app.app.rate_limit
     allowed = list(app.app.allow_cidrs) + (list(probe_cidrs()) if health else [])
@@ -104,7 +114,7 @@ def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool
         https_redirect=True,
         hsts=visibility == "public",
         rate_limit=RateLimitIntent(limit.rps, limit.burst, limit.connections) if limit else None,
-        basic_auth_secret=basic_auth_secret_name(app),
+        basic_auth_secret=basic_auth_secret_name(app, suffix),
         allow_cidrs=allowed,
         max_body_size=app.app.max_body_size,
         merge_role=role,  # type: ignore[arg-type]
@@ -129,10 +139,13 @@ def forecastle_annotations(app: ResolvedApp, instance: str) -> dict[str, str]:
 
 def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
                      shares: Mapping[str, HostShare], instance: str) -> dict[str, Any]:
-    """One of the app's Ingresses: its hosts and paths on its edge's class, annotated for its intent."""
+    """One of the app's Ingresses: its hosts and paths on a controller's class, annotated for its intent.
+
+    `target` is the controller (`platform.serving`): the Ingress's name carries its suffix."""
     service, port = backend(app)
     role = merge_role(target.flavor, unit, shares)
-    annotations = target.flavor.ingress_annotations(app_intent(app, visibility, role, health=unit.health))
+    annotations = target.flavor.ingress_annotations(app_intent(app, visibility, role, health=unit.health,
+                                                               suffix=target.suffix))
     if unit.first:
         annotations = {**annotations, **forecastle_annotations(app, instance)}
     # The health-path Ingress routes that one path, exactly: nothing else of the app opens to the probes.
@@ -142,8 +155,8 @@ def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, vi
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": unit.name, "namespace": app.namespace,
-                     "labels": {**labels(app), INGRESS_EDGE_LABEL: target.edge}, "annotations": annotations},
+        "metadata": {"name": f"{unit.name}{target.suffix}", "namespace": app.namespace,
+                     "labels": {**labels(app), INGRESS_EDGE_LABEL: target.instance}, "annotations": annotations},
         "spec": {"ingressClassName": target.ingress_class,
                  "rules": [{"host": host, "http": {"paths": paths}} for host in unit.hosts]},
     }
@@ -207,6 +220,29 @@ def monitor_args(app: ResolvedApp, stack: str, password: pulumi.Input[str] | Non
         alert_contact_ids=list(app.monitor_alert_contact_ids),
         tags=ownership_tags(stack),
     )
+
+
+def move_monitor_args(app: ResolvedApp, stack: str, target: EdgeTarget,
+                      password: pulumi.Input[str] | None = None) -> MonitorArgs:
+    """The second monitor of an app on a moving edge: its health path through the NLB of the controller the edge
+    moves to (`target`), whatever the weights.
+
+    UptimeRobot probes a URL; the URL names the new NLB by its own DNS name, and the app's host goes in the
+    `Host` header (`customHttpHeaders`, API v3), which is what nginx routes by (TLS ends at the NLB, so no SNI
+    reaches nginx). The NLB's TLS listener has one certificate, the zone's (apex and wildcard), and presents it
+    whatever name the client asked for (ELB: "If the hostname provided by a client doesn't match any certificate
+    in the certificate list, the load balancer selects the default certificate"); it does not name the NLB, so
+    certificate errors are not checked here (`checkSSLErrors: false`): the app's first monitor checks the
+    certificate on the app's own name. Were UptimeRobot to send the URL's host instead of the given one, the
+    controller would answer 404 from its default server: the monitor fails (a false alarm), it never passes
+    falsely.
+    """
+    path = urlsplit(app.health_url)
+    base = monitor_args(app, stack, password)
+    url = pulumi.Output.concat("https://", target.lb_hostname, path.path or "/",
+                               f"?{path.query}" if path.query else "")
+    return dataclasses.replace(base, friendly_name=f"{app.name} via {target.flavor.name} ({stack})", url=url,
+                               custom_http_headers={"Host": str(path.hostname)}, check_ssl_errors=False)
 
 
 def protections(app: ResolvedApp) -> list[str]:
@@ -298,8 +334,6 @@ class ExposedApp(pulumi.ComponentResource):
         app = args.app
         child = pulumi.ResourceOptions(parent=self)
         self.url = app.url
-        unit_flavors = {unit.edge: args.targets[unit.edge].flavor for unit in args.units}
-        routed = [unit for unit in args.units if is_gateway(unit_flavors[unit.edge])]
 
         depends: list[pulumi.Resource] = []
         if app.app.deploy is not None:
@@ -307,34 +341,57 @@ class ExposedApp(pulumi.ComponentResource):
                                                   opts=child))
             depends.append(k8s.core.v1.Service(f"{name}-service", **_k8s_args(service_manifest(app)), opts=child))
 
+        # Each unit on its edge's controller; a unit of a moving edge also on the controller it moves to, as the
+        # first is on the current one (`next_units`, computed with that controller's flavor). Never the bookmark.
+        placed: list[tuple[IngressUnit, EdgeTarget]] = [(unit, args.targets[unit.edge]) for unit in args.units]
+        placed += [(dataclasses.replace(unit, first=False), args.targets[unit.edge].moving_to)  # type: ignore[misc]
+                   for unit in args.next_units if args.targets[unit.edge].moving_to is not None]
+        routed = [(unit, target) for unit, target in placed if is_gateway(target.flavor)]
+
         self.passwords = None
         self.monitor_password: pulumi.Output[str] | None = None
         if app.app.auth is not None:
-            depends += self._basic_auth(name, app, list(unit_flavors.values()), routed)
+            depends += self._basic_auth(name, app, placed)
 
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
-        ingresses: list[pulumi.Resource] = []
         if routed and https_backend(app) is not None:
             depends.append(custom_resource(f"{name}-backend-tls", backend_tls_manifest(app, backend(app)[0],
                                                                                        labels(app)), child))
-        for unit in args.units:
-            target = args.targets[unit.edge]
-            if unit in routed:
-                ingresses.append(self._route(app, unit, target, visibility[unit.edge], args, depends))
-                continue
-            ingresses.append(k8s.networking.v1.Ingress(
-                unit.resource_name,
-                **_k8s_args(ingress_manifest(app, unit, target, visibility[unit.edge], args.shares,
-                                             args.dashboard_instance)),
-                # Every controller first: admission webhooks judge Ingresses cluster-wide, and the
-                # Ingress await only passes once a controller has taken the Ingress.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]),
-            ))
-
+        ingresses: list[pulumi.Resource] = []
+        next_ingresses: list[pulumi.Resource] = []
+        self.next_ingresses: dict[str, list[pulumi.Resource]] = {}
+        """Host -> the app's Ingresses (or routes) for it on the controllers its edges move to: the host's records
+        wait for them before they send any traffic there."""
+        for unit, target in placed:
+            if is_gateway(target.flavor):
+                ingress = self._route(app, unit, target, visibility[unit.edge], args, depends)
+            else:
+                ingress = k8s.networking.v1.Ingress(
+                    f"{unit.resource_name}{target.suffix}",
+                    **_k8s_args(ingress_manifest(app, unit, target, visibility[unit.edge], args.shares,
+                                                 args.dashboard_instance)),
+                    # Every controller first: admission webhooks judge Ingresses cluster-wide, and the
+                    # Ingress await only passes once a controller has taken the Ingress.
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]),
+                )
+            if target is args.targets[unit.edge]:
+                ingresses.append(ingress)
+            else:
+                next_ingresses.append(ingress)
+                for host in unit.hosts:
+                    self.next_ingresses.setdefault(host, []).append(ingress)
+        self._args, self._ingresses, self._next_ingress_list = args, ingresses, next_ingresses
         self.monitor_id = None
+        if args.hosts is not None:
+            self.watch(args.hosts)
+
+    def watch(self, hosts: Mapping[str, Host]) -> None:
+        """The app's uptime monitors (after its hosts' DNS records), its inventory, and its outputs registered."""
+        args, app, name = self._args, self._args.app, self._args.app.name
+        ingresses, next_ingresses = self._ingresses, self._next_ingress_list
         if app.monitored:
             monitor_host = app.health_url.split("/")[2]
-            host = args.hosts.get(monitor_host)
+            host = hosts.get(monitor_host)
             # After its DNS records: a probe that asks too early caches NXDOMAIN at the resolver. A host
             # without records of its own resolves through its zone's wildcard, which the probe then waits for.
             records = list(host.records) if host is not None else []
@@ -343,15 +400,27 @@ class ExposedApp(pulumi.ComponentResource):
             monitor = Monitor(f"{name}-monitor", monitor_args(app, args.stack, self.monitor_password),
                               opts=pulumi.ResourceOptions(parent=self, depends_on=[*ingresses, *records]))
             self.monitor_id = monitor.monitor_id
+            moving_to = args.targets[app.monitor_route.edge.name].moving_to if app.monitor_route else None
+            if moving_to is not None:
+                # Through the NLB of the controller the edge moves to, at every weight (move_monitor_args: what).
+                Monitor(f"{name}-monitor-{moving_to.flavor.name}",
+                        move_monitor_args(app, args.stack, moving_to, self.monitor_password),
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=next_ingresses))
 
         self.inventory = inventory(app, args.targets, self.monitor_id)
         self.register_outputs({"url": self.url, "monitor_id": self.monitor_id, "passwords": self.passwords})
 
     def _route(self, app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
                args: ExposedAppArgs, depends: list[pulumi.Resource]) -> pulumi.Resource:
-        """One HTTPRoute of the app on a Gateway API edge, its policies, and (first unit) its bookmark."""
+        """One HTTPRoute of the app on a Gateway API edge, its policies, and (first unit) its bookmark; on the
+        controller a moving edge moves to, named with its suffix, as the Secrets it reads."""
         assert target.gateway is not None
         intent = route_intent(app_intent(app, visibility, None, health=unit.health), app, unit.health)
+        if target.suffix:
+            unit = dataclasses.replace(unit, name=f"{unit.name}{target.suffix}",
+                                       resource_name=f"{unit.resource_name}{target.suffix}")
+            if intent.basic_auth_secret is not None:
+                intent = dataclasses.replace(intent, basic_auth_secret=f"{intent.basic_auth_secret}{target.suffix}")
         objects = route_objects(app, unit, target.gateway, intent, target.flavor, backend(app), labels(app))
         after = pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready])
         route = custom_resource(unit.resource_name, objects.route, after)
@@ -363,9 +432,10 @@ class ExposedApp(pulumi.ComponentResource):
                             pulumi.ResourceOptions(parent=self))
         return route
 
-    def _basic_auth(self, name: str, app: ResolvedApp, flavors: list[AnyFlavor],
-                    routed: list[IngressUnit]) -> list[k8s.core.v1.Secret]:
-        """One generated password per user, hashed into the htpasswd Secrets its edges' flavors read.
+    def _basic_auth(self, name: str, app: ResolvedApp,
+                    placed: Sequence[tuple[IngressUnit, EdgeTarget]]) -> list[k8s.core.v1.Secret]:
+        """One generated password per user, hashed into the htpasswd Secrets its controllers' flavors read: one set
+        per controller suffix (`EdgeTarget.suffix`: two during a move, their formats differ), same passwords.
 
         Ingress flavors: one Secret of bcrypt lines (the random provider keeps the hash in state, so the Secret
         does not change on every run as a freshly salted hash would), with the monitor's login when monitored.
@@ -388,18 +458,17 @@ class ExposedApp(pulumi.ComponentResource):
             self.monitor_password = monitor_password.result
             passwords = {**passwords, MONITOR_USER: monitor_password}
         secrets = []
-        ingress_flavor = next((flavor for flavor in flavors if not is_gateway(flavor)), None)
-        if ingress_flavor is not None:
-            secrets.append(self._htpasswd(f"{name}-htpasswd", basic_auth_secret_name(app), app, ingress_flavor,
-                                          passwords))
-        gateway_flavor = next((flavor for flavor in flavors if is_gateway(flavor)), None)
-        if gateway_flavor is not None:
-            users = {user: passwords[user] for user in app.app.auth.basic.users}
-            secrets.append(self._htpasswd(f"{name}-route-htpasswd", route_secret_name(app, False), app,
-                                          gateway_flavor, users))
-            if any(unit.health for unit in routed):
-                secrets.append(self._htpasswd(f"{name}-health-htpasswd", route_secret_name(app, True), app,
-                                              gateway_flavor, passwords))
+        for suffix, flavor in {target.suffix: target.flavor for _, target in placed}.items():
+            if not is_gateway(flavor):
+                secrets.append(self._htpasswd(f"{name}-htpasswd{suffix}", basic_auth_secret_name(app, suffix), app,
+                                              flavor, passwords))
+                continue
+            logins = {user: passwords[user] for user in app.app.auth.basic.users}
+            secrets.append(self._htpasswd(f"{name}-route-htpasswd{suffix}", route_secret_name(app, False) + suffix,
+                                          app, flavor, logins))
+            if any(unit.health for unit, target in placed if target.suffix == suffix):
+                secrets.append(self._htpasswd(f"{name}-health-htpasswd{suffix}", route_secret_name(app, True) + suffix,
+                                              app, flavor, passwords))
         return secrets
 
     def _htpasswd(self, resource: str, secret: str, app: ResolvedApp, flavor: AnyFlavor,

@@ -14,7 +14,7 @@ host's routes itself. A monitored app behind basic auth or an allow-list gets a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from components.flavors import AnyFlavor, is_gateway
@@ -79,6 +79,15 @@ class HostShare:
         return self.shared and flavor.shared_host_mode == "mergeable"
 
 
+Flavors = AnyFlavor | Mapping[str, AnyFlavor]
+"""One flavor for every edge, or each edge's own (`components.inputs.settings.edge_flavor`)."""
+
+
+def flavor_of(flavors: Flavors, edge: str) -> AnyFlavor:
+    """The flavor of `edge`'s controller."""
+    return flavors[edge] if isinstance(flavors, Mapping) else flavors
+
+
 def needs_probe_access(app: ResolvedApp) -> bool:
     """Whether UptimeRobot's probes must be let through an allow-list to the app's health path."""
     return app.monitored and bool(app.app.allow_cidrs)
@@ -108,12 +117,13 @@ def shared_hosts(apps: Iterable[ResolvedApp]) -> set[str]:
     return {host for host, n in count.items() if n > 1}
 
 
-def ingress_units(app: ResolvedApp, flavor: AnyFlavor, shared: set[str]) -> list[IngressUnit]:
-    """The app's Ingresses (or HTTPRoutes): one per edge, split per host where a mergeable flavor needs minions."""
+def ingress_units(app: ResolvedApp, flavors: Flavors, shared: set[str]) -> list[IngressUnit]:
+    """The app's Ingresses (or HTTPRoutes, on a Gateway API edge): one per edge, split per host where a mergeable
+    flavor needs minions."""
     units: list[IngressUnit] = []
-    gateway = is_gateway(flavor)
-    base = f"{app.name}-route" if gateway else f"{app.name}-ingress"
     for index, route in enumerate(app.routes):
+        flavor = flavor_of(flavors, route.edge.name)
+        base = f"{app.name}-route" if is_gateway(flavor) else f"{app.name}-ingress"
         resource = base if index == 0 else f"{base}-{route.edge.name}"
         name = app.name if index == 0 else f"{app.name}-{route.edge.name}"
         split = flavor.shared_host_mode == "mergeable" and any(host in shared for host in route.hosts)
@@ -121,22 +131,23 @@ def ingress_units(app: ResolvedApp, flavor: AnyFlavor, shared: set[str]) -> list
         for position, hosts in enumerate(groups):
             suffix = "" if position == 0 else f"-{hosts[0]}"
             units.append(IngressUnit(resource + suffix, name + suffix, route.edge.name, hosts, not units))
+    monitored = app.monitor_route
+    gateway = monitored is not None and is_gateway(flavor_of(flavors, monitored.edge.name))
     if needs_health_route(app) if gateway else needs_probe_access(app):
-        route = app.monitor_route
-        assert route is not None
-        units.append(IngressUnit(f"{app.name}-health", f"{app.name}-health", route.edge.name, (route.host,),
+        assert monitored is not None
+        units.append(IngressUnit(f"{app.name}-health", f"{app.name}-health", monitored.edge.name, (monitored.host,),
                                  first=False, health=True))
     return units
 
 
-def host_shares(apps: Sequence[ResolvedApp], flavor: AnyFlavor) -> dict[str, HostShare]:
+def host_shares(apps: Sequence[ResolvedApp], flavors: Flavors) -> dict[str, HostShare]:
     """Every host of these apps with the Ingresses on it: one set of DNS records per host, whatever the
-    number of apps."""
+    number of apps. (During a move, the members are the Ingresses on the edge's current controller.)"""
     shared = shared_hosts(apps)
     grouped: dict[str, tuple[str, str, list[HostMember]]] = {}
     for app in apps:
         zones = {route.edge.name: route.zone_domain for route in app.routes}
-        for unit in ingress_units(app, flavor, shared):
+        for unit in ingress_units(app, flavors, shared):
             for host in unit.hosts:
                 entry = grouped.setdefault(host, (unit.edge, zones[unit.edge], []))
                 entry[2].append(HostMember(app.name, app.namespace, unit.name))

@@ -14,13 +14,14 @@ checks it, and builds on it. The contract is a JSON object:
  "dashboard": {"instance": "gangplank-prod-platform"},   # the Forecastle instance apps' bookmarks name
  "edges": {"<edge>": {                 # per edge (`edge_contract`):
      "visibility", "allowedCidrs",     # who it is for
-     "ingressClass", "flavor",         # what an app's Ingress on it names and how it is annotated
      "zoneId", "zoneName",             # where its hosts' records go
-     "lbHostname", "lbZoneId",         # what they alias (the NLB and its canonical hosted zone)
-     "ipv6Clients",                    # AAAA records too
      "zoneWildcard",                   # its zone's `*.<zone>` points at it: one-label hosts need no records
-     "controllerService",              # `<namespace>/<name>` of its controller's Service
-     "gateway"}}}                      # a Gateway API edge's Gateway {name, namespace, listener}; else absent
+     "ingressClass", "flavor",         # its controller (`controller_contract`): what an app's Ingress names,
+     "lbHostname", "lbZoneId",         #   how it is annotated, what hosts alias (the NLB, its hosted zone),
+     "ipv6Clients",                    #   AAAA records too,
+     "controllerService", "suffix",    #   its Service, the suffix of what belongs to it (another flavor's),
+     "gateway",                        #   a Gateway API edge's Gateway {name, namespace, listener}; else absent
+     "move": {...controller, "weight", "dnsName", "dnsZoneId"}}}}   # while the edge moves to another flavor
 ```
 
 `version` changes when an app stack of an older gangplank would misread the contract: an app stack
@@ -31,6 +32,7 @@ The contract holds no secret (the platform stack's outputs can be read by every 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,24 +66,39 @@ def contract_settings(settings: Settings) -> dict[str, Any]:
     return {key: value for key, value in sorted(dumped.items()) if key in kept}
 
 
-def edge_contract(target: EdgeTarget, edge: Edge, zone_name: str) -> dict[str, Any]:
-    """One edge as the contract states it: the platform's per-edge facts, in one place (`edge_target` reads it)."""
+def controller_contract(target: EdgeTarget) -> dict[str, Any]:
+    """What an app needs of one controller of an edge: its class and flavor, its load balancer, its names' suffix,
+    on a Gateway API edge its Gateway (stack outputs drop nulls: the key is absent on other edges)."""
     return {
-        "visibility": edge.visibility,
-        "allowedCidrs": list(edge.allowed_cidrs),
         "ingressClass": target.ingress_class,
         "flavor": target.flavor.name,
-        "zoneId": target.zone_id,
-        "zoneName": zone_name,
         "lbHostname": target.lb_hostname,
         "lbZoneId": target.lb_zone_id,
         "ipv6Clients": target.ipv6_clients,
-        "zoneWildcard": target.zone_wildcard,
         "controllerService": target.controller_service,
-        # Only on a Gateway API edge (stack outputs drop nulls: the key is absent either way on other edges).
+        "suffix": target.suffix,
         **({"gateway": {"name": target.gateway.name, "namespace": target.gateway.namespace,
                         "listener": target.gateway.listener}} if target.gateway is not None else {}),
     }
+
+
+def edge_contract(target: EdgeTarget, edge: Edge, zone_name: str) -> dict[str, Any]:
+    """One edge as the contract states it: the platform's per-edge facts, in one place (`edge_target` reads it).
+
+    While the edge moves to another flavor (`gangplank:edges.<edge>.move`), `move` states the controller it moves
+    to, the share of traffic it gets, and the weighted record set the edge's hosts alias meanwhile."""
+    stated = {
+        "visibility": edge.visibility,
+        "allowedCidrs": list(edge.allowed_cidrs),
+        "zoneId": target.zone_id,
+        "zoneName": zone_name,
+        "zoneWildcard": target.zone_wildcard,
+        **controller_contract(target),
+    }
+    if target.moving_to is not None:
+        stated["move"] = {**controller_contract(target.moving_to), "weight": target.move_weight,
+                          "dnsName": target.dns_name, "dnsZoneId": target.dns_zone_id}
+    return stated
 
 
 def platform_contract(settings: Settings, environment: str, targets: Mapping[str, EdgeTarget],
@@ -113,21 +130,36 @@ class ContractGateway(_Strict):
     listener: str
 
 
-class ContractEdge(_Strict):
+class ContractController(_Strict):
+    """One controller of an edge (`controller_contract`)."""
+
+    ingress_class: str
+    flavor: str
+    lb_hostname: str
+    lb_zone_id: str
+    ipv6_clients: bool
+    controller_service: str
+    suffix: str
+    gateway: ContractGateway | None = None
+
+
+class ContractMove(ContractController):
+    """The controller a moving edge moves to, and how its traffic is shared."""
+
+    weight: int
+    dns_name: str
+    dns_zone_id: str
+
+
+class ContractEdge(ContractController):
     """One edge of the contract."""
 
     visibility: str
     allowed_cidrs: list[str]
-    ingress_class: str
-    flavor: str
     zone_id: str
     zone_name: str
-    lb_hostname: str
-    lb_zone_id: str
-    ipv6_clients: bool
     zone_wildcard: bool
-    controller_service: str
-    gateway: ContractGateway | None = None
+    move: ContractMove | None = None
 
 
 class ContractDashboard(_Strict):
@@ -184,7 +216,9 @@ def read_contract(value: Any, own: BaseModel, stack_file: str, line: int | None 
         raise refuse(f"the settings in the contract of '{shown(platform)}' do not validate here (a platform of "
                      "another gangplank version?): "
                      + "; ".join(f"'{_dotted(e['loc'])}': {e['msg']}" for e in err.errors()[:5])) from None
-    unknown = sorted({edge.flavor for edge in contract.edges.values()} - set(FLAVORS))
+    flavors = {edge.flavor for edge in contract.edges.values()}
+    flavors |= {edge.move.flavor for edge in contract.edges.values() if edge.move is not None}
+    unknown = sorted(flavors - set(FLAVORS))
     if unknown:
         raise refuse(f"the platform '{shown(platform)}' runs the flavor {', '.join(map(repr, unknown))}, which this "
                      "gangplank does not know: update this stack's checkout of gangplank to the platform's")
@@ -199,21 +233,29 @@ def edge_target(name: str, edge: ContractEdge) -> EdgeTarget:
     """What an app stack's apps and hosts need of one of the platform's edges, from the contract.
 
     The controllers are the platform's and deployed before any app stack: an app's Ingress has nothing of them to
-    wait for here (in an `all` stack it waits for every release)."""
-    return EdgeTarget(
-        edge=name,
-        flavor=get_flavor(edge.flavor),  # type: ignore[arg-type]
-        ingress_class=edge.ingress_class,
-        zone_id=edge.zone_id,
-        lb_hostname=edge.lb_hostname,
-        lb_zone_id=edge.lb_zone_id,
-        ipv6_clients=edge.ipv6_clients,
-        controllers_ready=(),
-        controller_service=edge.controller_service,
-        zone_wildcard=edge.zone_wildcard,
-        gateway=GatewayRef(edge.gateway.name, edge.gateway.namespace, edge.gateway.listener)
-        if edge.gateway is not None else None,
-    )
+    wait for here (in an `all` stack it waits for every release), nor a host's records for a moving edge's weighted
+    records."""
+    def controller(stated: ContractController) -> EdgeTarget:
+        return EdgeTarget(
+            edge=name,
+            flavor=get_flavor(stated.flavor),  # type: ignore[arg-type]
+            ingress_class=stated.ingress_class,
+            zone_id=edge.zone_id,
+            lb_hostname=stated.lb_hostname,
+            lb_zone_id=stated.lb_zone_id,
+            ipv6_clients=stated.ipv6_clients,
+            controllers_ready=(),
+            controller_service=stated.controller_service,
+            suffix=stated.suffix,
+            gateway=GatewayRef(stated.gateway.name, stated.gateway.namespace, stated.gateway.listener)
+            if stated.gateway is not None else None,
+        )
+
+    target = dataclasses.replace(controller(edge), zone_wildcard=edge.zone_wildcard)
+    if edge.move is not None:
+        target = dataclasses.replace(target, moving_to=controller(edge.move), move_weight=edge.move.weight,
+                                     dns_name=edge.move.dns_name, dns_zone_id=edge.move.dns_zone_id)
+    return target
 
 
 def edge_targets(contract: Contract) -> dict[str, EdgeTarget]:
