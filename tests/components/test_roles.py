@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import textwrap
 from collections import Counter
@@ -18,11 +19,11 @@ from planner.statemove import resource_urns
 from tests.conftest import ROOT, SPLIT_APP_STACKS, SPLIT_PLATFORM, STACKS
 
 BEFORE_ROLES = {
-    "dev": "6681552b1bdac38cee7895561df02d73194454e5dd3a1cf5e57d75c86cf669ae",
-    "staging": "7b0961bc259f2a7cb2502f6e28cc8002492ca2c36c9f461d13dae967fbef8cdf",
-    "prod": "582d9c6d66e90d588524af718d35795074a7aa065a485b8186b17627e8c50483",
+    "dev": "993013b6634f69551a7ad37b3f9355a8ae6e659375a578ff0bec45bbc2d13ed6",
+    "staging": "9a8ec2ca29c3b831cfa692de03cdac4e98c5ec05fb9eeae71f883fbda46af13b",
+    "prod": "cb9c61798d6823e87edb73f668a372f3bbdee222ece339e179e04273ca2464e8",
 }
-"""sha256 of `python -m planner --stack S --format json` on main at 0a5c922, before stacks had roles (and at
+"""sha256 of `python -m planner --stack S --format json` on main at e8d9d2b, before stacks had roles (and at
 87e3783, where roles started, the same: the `all` role changed no byte). A change that alters these plans on
 purpose (reviewed in its plan diff) updates them here."""
 
@@ -180,25 +181,37 @@ def test_two_app_stacks_over_one_file_would_both_declare_everything(project):
                "team files) too" in p for p in found), found
 
 
-def test_on_gateway_api_edges_too_the_split_declares_what_all_does(project, monkeypatch):
-    """The contract states a Gateway API edge's Gateway: the app stacks' routes attach to it as in one stack."""
+SCENARIOS = {
+    "gateway-api": {"gangplank:flavor": "envoy-gateway"},
+    "edge-moving": {"gangplank:edges": json.dumps({"public": {"move": {"to": "ingress-nginx", "weight": 30}}})},
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_the_split_declares_what_all_does_on_any_edge(project, monkeypatch, scenario):
+    """The contract states what the app stacks need of any edge: a Gateway API edge's Gateway (their routes attach
+    to it); a moving edge's next controller, its weight and weighted records (their Ingresses, second monitors and
+    records follow it), as one stack of the environment would declare them."""
     from planner.mocks import StackOutputs
     from planner.statemove import plan_state_moves
 
     monkeypatch.setenv("UPTIMEROBOT_API_KEY", "test-key")  # the `all` form deploys monitors
     api = project / "apps.d" / "api.yaml"  # Envoy Gateway limits connections per listener, not per client
     api.write_text(api.read_text(encoding="utf-8").replace(", connections: 50}", "}"), encoding="utf-8")
-    flavor = {"gangplank:flavor": "envoy-gateway"}
-    platform = run_program(SPLIT_PLATFORM, None, project, flavor, stack_references={})
+    platform_config = SCENARIOS[scenario]
+    platform = run_program(SPLIT_PLATFORM, None, project, platform_config, stack_references={})
     references = {f"acme/gangplank/{SPLIT_PLATFORM}": StackOutputs(platform.outputs, platform.secret_outputs)}
     apps = {stack: build_plan(run_program(stack, None, project, stack_references=references))
             for stack in SPLIT_APP_STACKS}
-    everything = build_plan(run_program(SPLIT_PLATFORM, None, project, {**flavor, "gangplank:role": "all",
+    everything = build_plan(run_program(SPLIT_PLATFORM, None, project, {**platform_config, "gangplank:role": "all",
                                                                          "gangplank:appsFile": "apps.d"},
                                         stack_references={}))
     moves = plan_state_moves(everything, build_plan(platform), apps)
     assert moves.problems == [] and sum(moves.moved.values()) > 0
-    routes = [r for r in apps["prod-web"]["resources"]
-              if r["type"] == "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"]
-    gateways = {edge["gateway"]["name"] for edge in platform.outputs["contract"]["edges"].values()}
-    assert routes and all(ref["name"] in gateways for r in routes for ref in r["inputs"]["spec"]["parentRefs"])
+    web = apps["prod-web"]["resources"]
+    if scenario == "gateway-api":
+        routes = [r for r in web if r["type"] == "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"]
+        gateways = {edge["gateway"]["name"] for edge in platform.outputs["contract"]["edges"].values()}
+        assert routes and all(ref["name"] in gateways for r in routes for ref in r["inputs"]["spec"]["parentRefs"])
+    else:
+        assert {"shop-monitor", "shop-monitor-ingress-nginx"} <= {r["name"] for r in web}
