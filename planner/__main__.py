@@ -26,6 +26,8 @@ from components.inputs.yamlfile import YamlFileError, read_text
 from planner.plan_format import base_problem, stamped
 from planner.render import RENDERERS, render_table
 from planner.run import PREVIEWS, build_plan, run_program
+from planner.splitting import SplitProblem, state_moves
+from planner.stacks import affected_stacks, app_stacks, codeowners
 
 EXIT_OK, EXIT_INVALID, EXIT_BUG = 0, 1, 3  # usage errors exit 2 from argparse itself
 STACK_NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
@@ -61,6 +63,19 @@ def _parser() -> argparse.ArgumentParser:
     modes.add_argument("--rehearse", action="store_true",
                        help="replay the plan's AWS resources into an AWS emulator (moto, in process); "
                             "exits 1 if AWS would refuse any")
+    modes.add_argument("--state-moves", action="store_true",
+                       help="the `pulumi state move` commands that split the `all` stack --stack (a platform stack "
+                            "now) into it and its app stacks, checked to recreate nothing (or --format json)")
+    modes.add_argument("--codeowners", action="store_true",
+                       help="print the CODEOWNERS section: catalogue files by their `owners:`, everything else by "
+                            "gangplank:platformOwners")
+    modes.add_argument("--affected-stacks", metavar="CHANGED",
+                       help="print, as JSON, the stacks a change to the paths listed in the file CHANGED (one a line; "
+                            "'-': standard input) affects, in deploy order")
+    modes.add_argument("--app-stacks", metavar="PLATFORM",
+                       help="print, as JSON, the app stacks of the platform stack PLATFORM")
+    parser.add_argument("--base", metavar="DIR",
+                        help="with --affected-stacks: the base checkout, for teams that shared a host before")
     parser.add_argument("--allow-other-stack", action="store_true",
                         help="with --diff: accept a base plan of another stack than --stack")
     parser.add_argument("--since", metavar="STACK_FILE",
@@ -80,6 +95,13 @@ def _output_format(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         parser.error("--wide applies to the table (--format table) and the Markdown diff only")
     if args.allow_other_stack and not args.diff:
         parser.error("--allow-other-stack applies to --diff only")
+    if args.base and not args.affected_stacks:
+        parser.error("--base applies to --affected-stacks only")
+    if (args.codeowners or args.affected_stacks or args.app_stacks) and (args.format or args.wide or args.apps):
+        parser.error("--codeowners, --affected-stacks and --app-stacks take no --format, --wide or --apps")
+    if args.state_moves and (args.apps or args.wide or fmt not in ("table", "json")):
+        parser.error("--state-moves prints commands (the default) or JSON (--format json), for the stacks' own "
+                     "catalogue (no --apps)")
     if args.since and not args.rehearse:
         parser.error("--since applies to --rehearse only")
     return fmt
@@ -181,6 +203,16 @@ class _Invalid(Exception):
     """A problem with a file or flag named on the command line."""
 
 
+def _changed_paths(source: str) -> list[str]:
+    """The paths listed one a line in `source` ('-': standard input)."""
+    if source == "-":
+        return sys.stdin.read().splitlines()
+    try:
+        return read_text(source).splitlines()
+    except YamlFileError as err:
+        raise _Invalid(f"{source}: {err.message}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 on usage errors
@@ -198,6 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     except _Invalid as err:
         print(one_line(str(err)), file=sys.stderr)
         return EXIT_INVALID
+    except SplitProblem as err:
+        for line in err.lines:
+            print(one_line(line), file=sys.stderr)
+        return EXIT_INVALID
     except Exception as err:  # a bug: say so, and never exit 1 (invalid input)
         traceback.print_exc(file=sys.stderr)
         frame = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
@@ -209,12 +245,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, fmt: str) -> int:
+    if args.codeowners:
+        sys.stdout.write(codeowners())
+        return EXIT_OK
+    if args.affected_stacks:
+        sys.stdout.write(json.dumps(affected_stacks(_changed_paths(args.affected_stacks), ".", args.base)) + "\n")
+        return EXIT_OK
+    if args.app_stacks:
+        sys.stdout.write(json.dumps(app_stacks(args.app_stacks)) + "\n")
+        return EXIT_OK
     for flag, value in (("--stack", args.stack), ("--apps", args.apps), ("--diff", args.diff)):
         if value is not None and not value.strip():
             raise _Invalid(f"{flag}: an empty value; give a {'stack name' if flag == '--stack' else 'file path'}")
     if not STACK_NAME_RE.fullmatch(args.stack):
         raise _Invalid(f"--stack: '{shown(args.stack)}' is not a stack name (letters, digits, '-', '_' and '.', "
                        "as Pulumi allows)")
+    if args.state_moves:
+        sys.stdout.write(state_moves(args.stack, as_json=fmt == "json"))
+        return EXIT_OK
     base = _load_base(args.diff) if args.diff else None
     if base is not None:
         _check_base_stack(args.diff, base, args.stack, args.allow_other_stack)

@@ -24,7 +24,7 @@ import hashlib
 import ipaddress
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -358,6 +358,19 @@ ANSWERS: dict[str, str] = {
 }
 
 
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    """Another stack's outputs, as a `StackReference` to it reads them."""
+
+    outputs: dict[str, Any]
+    """Output name -> value (secret ones as the plan shows them: `[secret]`)."""
+    secret_names: tuple[str, ...] = ()
+    """The outputs that are secret."""
+
+
 @dataclass(frozen=True)
 class CheckFailure:
     """A dynamic provider's `check` refused an input of a resource."""
@@ -371,10 +384,12 @@ class CheckFailure:
 class GangplankMocks(pulumi.runtime.Mocks):
     """Provider stand-ins: computed outputs per resource type, answers to data-source calls."""
 
-    def __init__(self, mode: Mode = "plan") -> None:
+    def __init__(self, mode: Mode = "plan", stack_references: Mapping[str, StackOutputs] | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         self.mode = mode
+        self.stack_references = dict(stack_references or {})
+        """Fully qualified stack name -> the outputs a StackReference to it reads."""
         self.check_failures: list[CheckFailure] = []
         self.unknown_outputs: dict[str, list[str]] = {}
         """`--preview update`: resource -> the outputs its provider computes, unknown until it is updated."""
@@ -412,6 +427,8 @@ class GangplankMocks(pulumi.runtime.Mocks):
         return self._answer(args)
 
     def _answer(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE:
+            return self._stack_reference(args)
         method = ANSWERS.get(args.typ)
         if method is not None:
             return getattr(self._answers, method)(args)
@@ -422,6 +439,16 @@ class GangplankMocks(pulumi.runtime.Mocks):
             value = digest("provider", args.name, length=32)
             return f"{value[:8]}-{value[8:12]}-4{value[13:16]}-8{value[17:20]}-{value[20:]}", dict(args.inputs)
         return f"{args.name}-id", dict(args.inputs)
+
+    def _stack_reference(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        """A StackReference is a read of the built-in provider, whose id is the referenced stack's name; its state
+        is `name`, `outputs` and `secretOutputNames` (pulumi pkg/resource/deploy/builtins.go, readStackReference).
+        A stack the planner was not given reads as one without outputs."""
+        name = str(args.resource_id or args.inputs.get("name") or args.name)
+        found = self.stack_references.get(name, StackOutputs({}))
+        outputs = {key: rpc.wrap_rpc_secret(value) if key in found.secret_names else value
+                   for key, value in found.outputs.items()}
+        return name, {"name": name, "outputs": outputs, "secretOutputNames": list(found.secret_names)}
 
     def _checked(self, args: MockResourceArgs) -> dict[str, Any]:
         """The dynamic resource's inputs after its own provider's `check`; failures are recorded."""

@@ -375,16 +375,17 @@ def create(replay: _Replay, reg: Registration) -> list[Line]:
 
 
 def rehearse(registrations: list[Registration], region: str, vpc_cidr: str,
-             delegated_by_hand: bool = False) -> list[Line]:
+             delegated_by_hand: bool = False, first: int = 0) -> list[Line]:
     """Replay every AWS resource of a `plan`-mode run into moto; one line per resource.
 
     `delegated_by_hand`: the stack says its parent already delegates to the public zone it created
-    (`gangplank:publicZoneDelegated`)."""
+    (`gangplank:publicZoneDelegated`). `first`: the first `first` registrations are another stack's that is
+    deployed before (an app stack's platform): they are replayed, in their own order, before the others."""
     lines: list[Line] = []
     with emulator():
         replay = _Replay(region, vpc_cidr, [reg for reg in registrations if reg.read], delegated_by_hand,
                          [reg for reg in registrations if not reg.read])
-        for reg in _order(registrations):
+        for reg in [*_order(registrations[:first]), *_order(registrations[first:])]:
             if reg.id is None and not reg.read:
                 continue  # components: nothing reaches AWS
             lines += create(replay, reg)
@@ -392,13 +393,23 @@ def rehearse(registrations: list[Registration], region: str, vpc_cidr: str,
 
 
 def rehearse_run(run: Any) -> list[Line]:
-    """`rehearse` for a `planner.run.ProgramRun` in `plan` mode (the region from its `aws:region`)."""
+    """`rehearse` for a `planner.run.ProgramRun` in `plan` mode (the region from its `aws:region`).
+
+    An app stack's records go into its platform's zones: the platform's plan (`run.platform_run`) is replayed
+    first, as it is deployed first, and only the app stack's own lines are reported (the platform stack's
+    rehearsal reports its own)."""
     from planner.mocks import MOCK_VPC_CIDR
     from planner.rollout import delegated_by_hand
 
-    return rehearse([*run.monitor.registrations, *run.monitor.read_registrations],
-                    run.config.get("aws:region") or "us-east-1", MOCK_VPC_CIDR,
-                    delegated_by_hand(run.config))
+    own = [*run.monitor.registrations, *run.monitor.read_registrations]
+    platform = getattr(run, "platform_run", None)
+    before = [*platform.monitor.registrations, *platform.monitor.read_registrations] if platform is not None else []
+    config = platform.config if platform is not None else run.config
+    lines = rehearse([*before, *own], config.get("aws:region") or "us-east-1", MOCK_VPC_CIDR,
+                     delegated_by_hand(config), first=len(before))
+    theirs = {reg.label for reg in before}
+    # A line names its resource, and for what the LBC builds from a release, its release first: `<label> (...)`.
+    return [line for line in lines if line.resource.split(" (")[0] not in theirs]
 
 
 def render_rehearsal(lines: list[Line]) -> str:

@@ -198,6 +198,39 @@ def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
     return [r for r in plan["resources"] if r["type"] == type_]
 
 
+SPLIT_PLATFORM = "prod-platform"
+SPLIT_APP_STACKS = ("prod-services", "prod-web")
+
+
+@pytest.fixture(scope="session")
+def split_plans() -> dict[str, dict[str, Any]]:
+    """The split example planned once per session: its platform stack, its app stacks, and its `all` form (the
+    platform's config with `gangplank:role: all` over the app stacks' catalogue, as the live stack runs before
+    the split), keyed by stack name and `all`."""
+    import os
+
+    from planner.mocks import StackOutputs
+    from planner.run import build_plan
+
+    cwd, key = os.getcwd(), os.environ.get("UPTIMEROBOT_API_KEY")
+    os.chdir(ROOT)
+    try:
+        platform = run_program(SPLIT_PLATFORM, None, ROOT, stack_references={})
+        references = {f"acme/gangplank/{SPLIT_PLATFORM}": StackOutputs(platform.outputs, platform.secret_outputs)}
+        plans = {SPLIT_PLATFORM: build_plan(platform)}
+        for stack in SPLIT_APP_STACKS:
+            plans[stack] = build_plan(run_program(stack, None, ROOT, stack_references=references))
+        os.environ["UPTIMEROBOT_API_KEY"] = "test-key"  # the `all` form deploys monitors: it has a key
+        plans["all"] = plan(SPLIT_PLATFORM, None, ROOT, {"gangplank:role": "all", "gangplank:appsFile": "apps.d"})
+    finally:
+        os.chdir(cwd)
+        if key is None:
+            os.environ.pop("UPTIMEROBOT_API_KEY", None)
+        else:
+            os.environ["UPTIMEROBOT_API_KEY"] = key
+    return plans
+
+
 def read_doc(page: str) -> str:
     """The text of a reference page under docs/ (`apps-yaml.md`) or of `README.md`."""
     path = ROOT / page if page == "README.md" else DOCS / page

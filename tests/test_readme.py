@@ -124,7 +124,9 @@ def test_the_readme_stays_short() -> None:
 
 
 CITING = ("apps.yaml", ".github/workflows/pull-request.yml", ".github/workflows/deploy.yml", ".ci/run",
-          "tests/reference.py", "tests/fetch-reference-documents.sh", "docs/performance.md")
+          "tests/reference.py", "tests/fetch-reference-documents.sh", "docs/performance.md",
+          *sorted(path.name for path in ROOT.glob("Pulumi.*.yaml")), *sorted(
+              path.relative_to(ROOT).as_posix() for path in (ROOT / "apps.d").glob("*.yaml")))
 
 
 def citation_problems(text: str) -> list[str]:

@@ -314,14 +314,16 @@ def backend_description(app: ResolvedApp) -> str:
 
 def dns_record(app: ResolvedApp, targets: Mapping[str, EdgeTarget]) -> str:
     """The record a client resolves the app's main host through: its own, or its zone's wildcard."""
-    if served_by_wildcard(app.host, app.zone_domain, bool(targets[app.edges[0]].wildcard_records)):
+    if served_by_wildcard(app.host, app.zone_domain, targets[app.edges[0]].zone_wildcard):
         return wildcard_name(app.zone_domain)
     return app.host
 
 
 def inventory(app: ResolvedApp, targets: Mapping[str, EdgeTarget], monitor_id: Any) -> dict[str, Any]:
     """The app's entry in the stack's `apps` output: what an app owner wants to know at a glance."""
+    team = {"team": app.team} if app.team is not None else {}  # a catalogue of team files only
     return {
+        **team,
         "visibility": app.visibility,
         "edges": list(app.edges),
         "url": app.url,

@@ -9,7 +9,7 @@ alias and hands back edges that know it, so that hosts it answers for get no rec
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -47,12 +47,20 @@ def legacy_host(share: HostShare, apps: Mapping[str, ResolvedApp]) -> bool:
     return apps[share.owner.app].host == share.host
 
 
+def host_team(share: HostShare, apps: Mapping[str, ResolvedApp]) -> str | None:
+    """The team whose stack declares a host (its records, its master Ingress): the team of the host's first app in
+    catalogue order (team files by name, then each file's order), the app whose namespace holds its master and
+    whose Ingress its ownership marker names. So a host shared by the apps of two teams has one owner, and the
+    split stacks declare exactly what one stack of the environment would."""
+    return apps[share.owner.app].team
+
+
 def needs_host(share: HostShare, target: EdgeTarget) -> tuple[bool, bool]:
     """(own records, master Ingress): what a host declares; a host with neither needs no component.
 
     A master is needed when any controller that serves the host joins a shared host's Ingresses through one
     (during a move, the edge's two controllers may differ)."""
-    own_records = not served_by_wildcard(share.host, share.zone_domain, bool(target.wildcard_records))
+    own_records = not served_by_wildcard(share.host, share.zone_domain, target.zone_wildcard)
     master = any(share.needs_master(controller.flavor) for controller in serving(target))
     return own_records, master
 
@@ -73,7 +81,7 @@ def declare_zone_wildcards(settings: Settings, targets: Mapping[str, EdgeTarget]
         zone = settings.domain_for(visibility)
         wildcard = ZoneWildcard(wildcard_name(zone), ZoneWildcardArgs(zone_domain=zone, target=targets[edge],
                                                                       stack=stack))
-        wired[edge] = dataclasses.replace(targets[edge], wildcard_records=tuple(wildcard.records))
+        wired[edge] = dataclasses.replace(targets[edge], wildcard_records=tuple(wildcard.records), zone_wildcard=True)
     return wired
 
 
@@ -84,8 +92,13 @@ def expose_apps(
     dashboard_instance: str,
     parent: pulumi.Resource | None = None,
     depends_on: Sequence[pulumi.Resource] = (),
+    teams: Collection[str] | None = None,
 ) -> Exposure:
-    """Declare a Host per host and an ExposedApp per app (children of `parent`, if given)."""
+    """Declare a Host per host and an ExposedApp per app (children of `parent`, if given).
+
+    `teams`: an app stack's teams. `apps` are then every app of the environment (hosts shared across teams are
+    joined as in one stack), and only these teams' apps are declared, with the hosts they own (`host_team`).
+    """
     if not apps:
         return Exposure({}, {})
     flavors = edge_flavors(targets)
@@ -105,13 +118,15 @@ def expose_apps(
             stack=stack,
             dashboard_instance=dashboard_instance,
         ), pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)))
-        for app in apps
+        for app in apps if teams is None or app.team in teams
     }
     hosts = {}
     for host, share in shares.items():
         own_records, master = needs_host(share, targets[share.edge])
         if not (own_records or master):
             continue  # the zone's wildcard answers for it, and no master Ingress joins its apps
+        if teams is not None and host_team(share, by_name) not in teams:
+            continue  # another team's stack declares it
         legacy = pulumi.create_urn(share.owner.app, LEGACY_PARENT_TYPE, parent=parent) \
             if legacy_host(share, by_name) else None
         # On a moving edge, the records point at the weighted records only once the new controller serves the host.

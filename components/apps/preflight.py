@@ -226,17 +226,25 @@ def capacity_findings(settings: Settings, apps: Sequence[ResolvedApp], stack: st
 
 
 def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
-                           subnets: Mapping[str, Sequence[Subnet]], dry_run: bool,
-                           environ: Mapping[str, str] | None = None) -> list[CapacityWarning]:
+                           subnets: Mapping[str, Sequence[Subnet]] | None, dry_run: bool,
+                           environ: Mapping[str, str] | None = None,
+                           declared: Sequence[ResolvedApp] | None = None,
+                           own_stack: str | None = None) -> list[CapacityWarning]:
     """Raise InputError listing every problem; a preview needs no UptimeRobot key (it makes no API call).
 
-    Returns the capacity warnings (limits the stack is near) for the program to log.
+    `apps` are the environment's apps (an app stack checks the whole catalogue: names, hosts and limits are the
+    environment's); `declared` those this stack declares (default all of them): only their monitors need this
+    stack's key. `subnets`: None in an app stack, whose platform places the load balancers. `stack` is the
+    environment (an app stack's platform stack, whose file holds the limits); `own_stack` an app stack's own name,
+    whose file holds its UptimeRobot key. Returns the capacity warnings (limits the stack is near) for the program
+    to log.
     """
-    problems = [*edge_subnet_problems(settings, subnets, stack), *resource_name_problems(apps, settings),
-                *flavor_problems(apps, settings), *canary_monitor_problems(apps, settings),
-                *route_size_problems(apps, settings)]
-    if not dry_run and (missing := missing_monitor_key(settings, apps, stack, os.environ if environ is None
-                                                       else environ)) is not None:
+    problems = [*(edge_subnet_problems(settings, subnets, stack) if subnets is not None else []),
+                *resource_name_problems(apps, settings), *flavor_problems(apps, settings),
+                *canary_monitor_problems(apps, settings), *route_size_problems(apps, settings)]
+    own = apps if declared is None else declared
+    if not dry_run and (missing := missing_monitor_key(settings, own, own_stack or stack,
+                                                       os.environ if environ is None else environ)) is not None:
         problems.append(missing)
     capacity_problems, warnings = capacity_findings(settings, apps, stack)
     problems += capacity_problems

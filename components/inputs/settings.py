@@ -15,7 +15,8 @@ import string
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -43,7 +44,7 @@ from components.inputs.edge_settings import (  # noqa: F401  (re-exported: the s
     Visibility,
     edge_settings_problems,
 )
-from components.inputs.fieldtypes import LABEL_RE, AllowList, Domain, Label, text
+from components.inputs.fieldtypes import LABEL_RE, AllowList, CodeOwner, Domain, Label, text
 from components.inputs.load_balancer import TAGS_MAX, LoadBalancerSettings, effective
 from components.inputs.problems import InputError, Problem, config_subject, shown
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml
@@ -79,6 +80,29 @@ def _zone_id(zone_id: str) -> str:
 
 ZoneId = Annotated[str, AfterValidator(_zone_id)]
 """A Route53 hosted zone id (`Z...`)."""
+
+Role = Literal["all", "platform", "apps"]
+STACK_REFERENCE_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]{0,99})/([A-Za-z0-9_.-]{1,100})/([A-Za-z0-9_.-]{1,100})")
+"""A fully qualified stack name, `<organization>/<project>/<stack>` (Pulumi's `StackReference` name; a self-managed
+backend's organization is `organization`). Names: letters, digits, '-', '_' and '.' (`pulumi stack init`)."""
+
+
+def _stack_reference(name: str) -> str:
+    if not STACK_REFERENCE_RE.fullmatch(name):
+        raise ValueError(f"'{shown(name)}' is not a fully qualified stack name '<organization>/<project>/<stack>', "
+                         "e.g. 'acme/gangplank/prod-platform' (on a self-managed backend: "
+                         "'organization/gangplank/prod-platform')")
+    return name
+
+
+StackReferenceName = Annotated[str, AfterValidator(_stack_reference)]
+
+
+def _unique(items: list[str]) -> list[str]:
+    for position, item in enumerate(items):
+        if item in items[:position]:
+            raise ValueError(f"'{item}' is listed twice")
+    return items
 
 
 class Limits(BaseModel):
@@ -203,6 +227,19 @@ class Settings(BaseModel):
     """Capacity limits the plan counts against: `{recordsPerZone, ingressesPerEdge, namesPerCertificate,
     certificatesPerLoadBalancer}` (defaults: the AWS quotas and what a controller handles well). The plan warns
     near a limit; passing an AWS quota is an input error."""
+    role: Role = "all"
+    """What the stack declares: `all` (the platform and every app of the catalogue: one stack per environment),
+    `platform` (zones, certificates, edges and the dashboard, and a contract for app stacks) or `apps` (the apps of
+    some teams, on the platform of `platformStack`)."""
+    platform_stack: StackReferenceName | None = None
+    """An app stack's platform: its fully qualified stack name `<organization>/<project>/<stack>`. Required with
+    `role: apps`; the app stack reads the platform's contract from it (a `StackReference`)."""
+    teams: Annotated[list[Label], Field(min_length=1), AfterValidator(_unique)] | None = None
+    """An app stack's teams: the stems of their files in the catalogue directory (`shop` for `apps.d/shop.yaml`).
+    Default: every team. Two app stacks of one platform never share a team."""
+    platform_owners: Annotated[list[CodeOwner], Field(max_length=100), AfterValidator(_unique)] = []
+    """Code owners of the platform's files (code, stack files, workflows), as CODEOWNERS names them (`@org/team`,
+    `@user`, an email): `python -m planner --codeowners` writes them. Default: none (the files have no owner)."""
 
     @field_validator("host_template")
     @classmethod
@@ -322,6 +359,8 @@ def config_keys() -> dict[str, str]:
 def _is_structured_field(name: str) -> bool:
     """Lists and maps: Pulumi hands them to the program as JSON text."""
     annotation = Settings.model_fields[name].annotation
+    if get_origin(annotation) in (Union, UnionType):  # an optional value (`teams`)
+        annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -330,14 +369,23 @@ def _is_structured_field(name: str) -> bool:
 
 
 def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = None,
-                   secret_keys: Collection[str] = (), environ: Mapping[str, str] | None = None) -> Settings:
+                   secret_keys: Collection[str] = (), environ: Mapping[str, str] | None = None,
+                   app_stack_model: type[BaseModel] | None = None) -> Settings:
     """Validate raw config (`namespace:key` -> value as Pulumi passes it: strings, JSON for lists).
 
     `secret_keys` are the keys stored encrypted (their values are never shown); `environ` is where
     pulumi-aws may find the region instead (default: this process's environment). Raises InputError
     naming the stack file, the line when `stack_yaml` (the parsed file) is given, and the key of
-    every problem.
+    every problem. An app stack's config (`role: apps`) holds only its own keys, validated with
+    `app_stack_model` (`components.inputs.appstack.parse_stack_settings`); without one it is refused.
     """
+    from components.inputs.appstack import (
+        APP_STACK_KEYS,
+        APP_STACK_ONLY_KEYS,
+        PLATFORM_STACK_REFUSED_KEYS,
+        role_problems,
+    )
+
     by_alias = {to_camel(name): name for name in Settings.model_fields}
     environ = os.environ if environ is None else environ
     secret = set(secret_keys)
@@ -375,6 +423,21 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
                 value = [part.strip() for part in value.split(",") if part.strip()]
         values[key] = value
 
+    problems += role_problems(values, stack_file, where)
+    role = values.get("role", "all")
+    model: type[BaseModel] = Settings
+    if role == "apps" and app_stack_model is None:
+        raise InputError([Problem(stack_file, where(f"{CONFIG_NAMESPACE}:role"),
+                                  config_subject(f"{CONFIG_NAMESPACE}:role"),
+                                  "an app stack's settings come from its platform's contract: read them with "
+                                  "components.inputs.appstack")])
+    if role == "apps":
+        model = app_stack_model or model
+        values = {key: value for key, value in values.items() if key in APP_STACK_KEYS}
+    else:
+        values = {key: value for key, value in values.items()
+                  if key not in APP_STACK_ONLY_KEYS and not (role == "platform" and key in PLATFORM_STACK_REFUSED_KEYS)}
+
     region = raw.get(AWS_REGION_KEY)
     if region is None and not any(environ.get(name) for name in AWS_REGION_ENV):
         problems.append(Problem(stack_file, None, config_subject(AWS_REGION_KEY),
@@ -386,7 +449,7 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
                                 "region such as 'eu-west-1'"))
 
     try:
-        settings = Settings.model_validate(values)
+        settings = model.model_validate(values)
     except ValidationError as err:
         for error in err.errors():
             loc = list(error["loc"])
@@ -403,7 +466,7 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
         raise InputError(problems) from None
     if problems:
         raise InputError(problems)
-    return settings
+    return settings  # type: ignore[return-value]
 
 
 def _setting_message(error: Any, key: str, secret: bool) -> str:
@@ -472,14 +535,3 @@ def stack_yaml_problems(stack_file: str, err: YamlFileError, hint: str = "") -> 
             subject = config_subject(str(location[1])) + (f" field '{inner}'" if inner else "")
         problems.append(Problem(stack_file, issue.line, subject, issue.message + hint))
     return problems
-
-
-def load_settings(stack: str) -> Settings:
-    """Settings of the running stack, from the config Pulumi hands the program."""
-    from pulumi.runtime import config as runtime_config
-
-    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    secret_keys = {key for key in raw if runtime_config.is_config_secret(key)}
-    secret_keys |= set(runtime_config.get_config_secret_keys_env())
-    stack_file = stack_file_name(stack)
-    return parse_settings(raw, stack_file, read_stack_yaml(stack_file), secret_keys)

@@ -74,8 +74,11 @@ class EdgeTarget:
     controller_service: str = ""
     """`<namespace>/<name>` of the controller's LoadBalancer Service (what a wildcard's ownership marker names)."""
     wildcard_records: tuple[pulumi.Resource, ...] = ()
-    """The alias records of its zone's `*.<zone>` wildcard when they point at this edge (`gangplank:dnsRecords:
-    wildcard`): its one-label hosts need no records of their own. Empty: every host has its own."""
+    """The alias records of its zone's `*.<zone>` wildcard when they point at this edge and are declared in this
+    stack: what a monitor on such a host waits for. Empty in an app stack (the platform stack declares them)."""
+    zone_wildcard: bool = False
+    """Its zone's `*.<zone>` wildcard points at this edge (`gangplank:dnsRecords: wildcard`): its one-label hosts
+    need no records of their own. False: every host has its own."""
     suffix: str = ""
     """Appended to the names of what belongs to this controller (an app's Ingresses and htpasswd Secret, a host's
     master Ingress): empty for a controller of the stack's flavor (`components.platform.controllers`)."""

@@ -112,7 +112,8 @@ def test_missing_apps_file_exits_1():
 
 def test_unknown_stack_exits_1(capsys):
     assert main(["--stack", "qa"]) == 1
-    assert "Pulumi.qa.yaml: config '*': file not found; known stacks: dev, prod, staging" in capsys.readouterr().err
+    assert ("Pulumi.qa.yaml: config '*': file not found; known stacks: dev, prod, prod-platform, prod-services, "
+            "prod-web, staging") in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args", [

@@ -249,3 +249,13 @@ def test_the_nlbs_own_settings_are_applied_to_the_emulated_nlb(load_balancer_set
 def test_listener_attributes_and_tags_aws_refuses_are_rejected(load_balancer_settings, case, refusal):
     line = load_balancer_settings[case]
     assert line.outcome == "rejected" and refusal in line.detail
+
+
+def test_an_app_stacks_records_go_into_its_platforms_zones(capsys):
+    """The platform's plan is replayed first (it is deployed first): the app stack's records are checked in its
+    zones, not skipped as records of zones outside the plan; only the app stack's own lines are shown."""
+    assert main(["--stack", "prod-web", "--rehearse"]) == 0
+    out = capsys.readouterr().out
+    records = [line for line in out.splitlines() if "aws:route53/record:Record::" in line]
+    assert records and all(line.startswith("accepted") for line in records), out
+    assert "platform-zones" not in out and "not in this plan" not in out
