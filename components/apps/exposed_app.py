@@ -3,7 +3,11 @@
 Per app: an Ingress per edge it is on (flavor annotations for its intent; the first carries the
 Forecastle bookmark), a Deployment and Service when it ships an image, an htpasswd Secret with
 generated passwords when it asks for basic auth, and an UptimeRobot monitor when an edge open to
-everyone serves it. What belongs to a host (DNS records, a master Ingress) is a `Host`'s.
+everyone serves it. A monitored app behind an allow-list or basic auth also gets the monitor's own
+route to its health path (`routing.needs_health_route`) and, behind basic auth, the monitor's own
+htpasswd Secret, which holds the monitor's login alone: UptimeRobot returns that password to anyone
+who can read the account, and it opens nothing but the health path. What belongs to a host (DNS
+records, a master Ingress) is a `Host`'s.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import pulumi_random as random
 
 from components.apps.host import Host, served_by_wildcard, wildcard_name
 from components.apps.routing import HostShare, IngressUnit
-from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, Flavor, RateLimitIntent
+from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, BackendTLSIntent, Flavor, RateLimitIntent
 from components.inputs.catalog import MONITOR_USER, ResolvedApp
 from components.platform.platform import EdgeTarget
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
@@ -66,7 +70,24 @@ def backend(app: ResolvedApp) -> tuple[str, int]:
 
 
 def basic_auth_secret_name(app: ResolvedApp) -> str | None:
+    """The app's htpasswd Secret: its own users, no one else."""
     return f"{app.name}-basic-auth" if app.app.auth is not None else None
+
+
+def monitor_secret_name(app: ResolvedApp) -> str | None:
+    """The monitor's htpasswd Secret, named on the health route only (never another app's: those end in
+    `-basic-auth`)."""
+    return f"{app.name}-basic-auth-monitor" if app.app.auth is not None and app.monitored else None
+
+
+def backend_tls(app: ResolvedApp) -> BackendTLSIntent | None:
+    """The app's `tls` settings towards its HTTPS backend, if it has any."""
+    backend_spec = app.app.service or app.app.deploy
+    tls = backend_spec.tls if backend_spec is not None else None
+    if tls is None:
+        return None
+    return BackendTLSIntent(namespace=app.namespace, verify=tls.verify, server_name=tls.server_name,
+                            ca_secret=tls.ca_secret)
 
 
 def https_backend(app: ResolvedApp) -> str | None:
@@ -85,22 +106,24 @@ def merge_role(flavor: Flavor, unit: IngressUnit, shares: Mapping[str, HostShare
 def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool = False) -> AppIntent:
     """What the app asks of the controller, in the flavor's neutral terms.
 
-    `health`: the intent of the app's health-path Ingress, which also admits UptimeRobot's probe
-    addresses (the app's own allow-list still applies everywhere else).
+    `health`: the intent of the monitor's own route to the health path: it also admits UptimeRobot's probe
+    addresses through the app's allow-list, and behind basic auth it takes the monitor's login alone (the
+    app's own allow-list and users still apply everywhere else).
     """
     limit = app.app.rate_limit
-    allowed = list(app.app.allow_cidrs) + (list(probe_cidrs()) if health else [])
+    allowed = list(app.app.allow_cidrs) + (list(probe_cidrs()) if health and app.app.allow_cidrs else [])
     return AppIntent(
         visibility=visibility,  # type: ignore[arg-type]
         https_redirect=True,
         hsts=visibility == "public",
         rate_limit=RateLimitIntent(limit.rps, limit.burst, limit.connections) if limit else None,
-        basic_auth_secret=basic_auth_secret_name(app),
+        basic_auth_secret=monitor_secret_name(app) if health else basic_auth_secret_name(app),
         allow_cidrs=allowed,
         max_body_size=app.app.max_body_size,
         merge_role=role,  # type: ignore[arg-type]
         https_backend=https_backend(app),
         exact_paths=health,
+        backend_tls=backend_tls(app),
     )
 
 
@@ -292,7 +315,7 @@ class ExposedApp(pulumi.ComponentResource):
         self.passwords = None
         self.monitor_password: pulumi.Output[str] | None = None
         if app.app.auth is not None:
-            depends.append(self._basic_auth(name, app, flavor))
+            depends += self._basic_auth(name, app, flavor)
 
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
         ingresses = []
@@ -323,36 +346,44 @@ class ExposedApp(pulumi.ComponentResource):
         self.inventory = inventory(app, args.targets, self.monitor_id)
         self.register_outputs({"url": self.url, "monitor_id": self.monitor_id, "passwords": self.passwords})
 
-    def _basic_auth(self, name: str, app: ResolvedApp, flavor: Flavor) -> k8s.core.v1.Secret:
+    def _basic_auth(self, name: str, app: ResolvedApp, flavor: Flavor) -> list[k8s.core.v1.Secret]:
         """One generated password per user, bcrypt-hashed by the random provider into an htpasswd Secret.
 
         The provider keeps the hash in state, so the Secret does not change on every run as a
         freshly salted hash would. A monitored app's uptime monitor gets a user of its own
-        (`MONITOR_USER`) with its own password, so that its checks can pass; that password goes
-        to the monitor only, as a secret, and is not among the app's `passwords`.
+        (`MONITOR_USER`) with its own password, in a Secret of its own that only the health route
+        names: the app's Secret holds the app's users alone. The monitor's password goes to the
+        monitor only, as a secret, and is not among the app's `passwords`.
         """
         assert app.app.auth is not None
-        users = list(app.app.auth.basic.users)
         child = pulumi.ResourceOptions(parent=self)
         passwords = {
             user: random.RandomPassword(f"{name}-password-{user}", length=PASSWORD_LENGTH, special=False, opts=child)
-            for user in users
+            for user in app.app.auth.basic.users
         }
         self.passwords = pulumi.Output.secret({user: password.result for user, password in passwords.items()})
-        if app.monitored:
+        secrets = [self._htpasswd_secret(f"{name}-htpasswd", basic_auth_secret_name(app), app, flavor, passwords)]
+        monitor_secret = monitor_secret_name(app)
+        if monitor_secret is not None:
             monitor_password = random.RandomPassword(f"{name}-monitor-password", length=PASSWORD_LENGTH,
                                                      special=False, opts=child)
             self.monitor_password = monitor_password.result
-            passwords = {**passwords, MONITOR_USER: monitor_password}
+            secrets.append(self._htpasswd_secret(f"{name}-htpasswd-monitor", monitor_secret, app, flavor,
+                                                 {MONITOR_USER: monitor_password}))
+        return secrets
+
+    def _htpasswd_secret(self, resource_name: str, secret_name: str | None, app: ResolvedApp, flavor: Flavor,
+                         passwords: dict[str, random.RandomPassword]) -> k8s.core.v1.Secret:
+        """An htpasswd Secret in the flavor's format holding exactly these users."""
         logins = list(passwords)
         htpasswd = pulumi.Output.all(*(passwords[user].bcrypt_hash for user in logins)).apply(
             lambda hashes: "".join(flavor.htpasswd_line(user, digest) + "\n"
                                    for user, digest in zip(logins, hashes, strict=True))
         )
         return k8s.core.v1.Secret(
-            f"{name}-htpasswd",
-            metadata={"name": basic_auth_secret_name(app), "namespace": app.namespace, "labels": labels(app)},
+            resource_name,
+            metadata={"name": secret_name, "namespace": app.namespace, "labels": labels(app)},
             type=flavor.htpasswd.secret_type,
             string_data={flavor.htpasswd.key: pulumi.Output.secret(htpasswd)},
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )

@@ -36,6 +36,7 @@ def child_resources(app: ResolvedApp, units: Sequence[str]) -> list[tuple[str, s
                   for position, user in enumerate(app.app.auth.basic.users)]
         if app.monitored:
             names.append(("RandomPassword", f"{app.name}-monitor-password", ["monitor"]))
+            names.append(("Secret", f"{app.name}-htpasswd-monitor", ["monitor"]))
     if app.monitored:
         names.append(("Monitor", f"{app.name}-monitor", ["name"]))
     return names
@@ -69,6 +70,7 @@ def _dotted(loc: Sequence[str | int]) -> str:
 INTENT_FIELDS = {
     "rate_limit": "rateLimit", "basic_auth_secret": "auth", "allow_cidrs": "allowCidrs",
     "max_body_size": "maxBodySize", "https_backend": "service.protocol", "exact_paths": "healthPath",
+    "backend_tls": "service.tls",
     "hsts": "edges", "merge_role": "host", "https_redirect": "edges", "visibility": "edges",
 }
 """The apps.yaml field behind each part of an app's intent, for problems a flavor finds."""
@@ -89,7 +91,10 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Pro
             intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health)
             for field, why in flavor.unsupported(intent):
                 loc = INTENT_FIELDS.get(field, "name")
+                if field == "backend_tls" and app.app.deploy is not None:
+                    loc = "deploy.tls"
                 file, line = app.source
+                line = app.line_of(loc.split(".")) if field == "backend_tls" else line
                 problems.setdefault((app.name, loc), Problem(
                     file or settings.apps_file, line, app_subject(app.name, loc),
                     f"the {flavor.name} flavor (gangplank:flavor) cannot express this: {why}"))

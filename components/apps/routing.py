@@ -3,9 +3,11 @@
 Pure functions of the resolved catalogue. An app gets one Ingress per edge, whose rules list
 every host of the app on that edge (its `host`, then its `aliases`). Flavors that join a shared
 host's Ingresses through a master (F5: a minion may carry one host only) split a route into one
-Ingress per host wherever one of its hosts is shared. A monitored app with an allow-list gets one
-more Ingress on its monitor's host: its health path alone, exactly matched, open to UptimeRobot's
-probe addresses as well (`health_unit`), so that the monitor can pass without opening the app.
+Ingress per host wherever one of its hosts is shared. A monitored app with an allow-list or basic
+auth gets one more Ingress on its monitor's host: its health path alone, exactly matched, open to
+UptimeRobot's probe addresses as well and, behind basic auth, to the monitor's own login alone
+(`needs_health_route`), so that the monitor can pass without opening the app to the probes, and the
+monitor's credential, which UptimeRobot stores and returns on reads, opens nothing but that path.
 """
 
 from __future__ import annotations
@@ -75,9 +77,10 @@ class HostShare:
         return self.shared and flavor.shared_host_mode == "mergeable"
 
 
-def needs_probe_access(app: ResolvedApp) -> bool:
-    """Whether UptimeRobot's probes must be let through an allow-list to the app's health path."""
-    return app.monitored and bool(app.app.allow_cidrs)
+def needs_health_route(app: ResolvedApp) -> bool:
+    """Whether the monitor gets a route of its own to the app's health path: to let UptimeRobot's probes
+    through an allow-list there, or to accept the monitor's own login there and nowhere else."""
+    return app.monitored and (bool(app.app.allow_cidrs) or app.app.auth is not None)
 
 
 def shared_hosts(apps: Iterable[ResolvedApp]) -> set[str]:
@@ -87,7 +90,7 @@ def shared_hosts(apps: Iterable[ResolvedApp]) -> set[str]:
     for app in apps:
         for host in dict.fromkeys(host for route in app.routes for host in route.hosts):
             count[host] = count.get(host, 0) + 1
-        if needs_probe_access(app) and app.monitor_route is not None:
+        if needs_health_route(app) and app.monitor_route is not None:
             count[app.monitor_route.host] = count.get(app.monitor_route.host, 0) + 1
     return {host for host, n in count.items() if n > 1}
 
@@ -104,7 +107,7 @@ def ingress_units(app: ResolvedApp, flavor: Flavor, shared: set[str]) -> list[In
         for position, hosts in enumerate(groups):
             suffix = "" if position == 0 else f"-{hosts[0]}"
             units.append(IngressUnit(resource + suffix, name + suffix, route.edge.name, hosts, not units))
-    if needs_probe_access(app):
+    if needs_health_route(app):
         route = app.monitor_route
         assert route is not None
         units.append(IngressUnit(f"{app.name}-health", f"{app.name}-health", route.edge.name, (route.host,),

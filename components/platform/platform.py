@@ -81,7 +81,7 @@ def read_edge_subnets(settings: Settings) -> dict[str, list[Subnet]]:
 def edge_subnet_problems(settings: Settings, subnets: Mapping[str, Sequence[Subnet]], stack: str) -> list[Problem]:
     """What keeps the LBC from placing the edges' load balancers, as problems of the stack's config."""
     return subnet_problems(list(settings.all_edges().values()), {v: list(s) for v, s in subnets.items()},
-                           settings.vpc_id, settings.dualstack, stack_file_name(stack))
+                           settings.vpc_id, settings.dualstack, stack_file_name(stack), settings.cluster_name)
 
 
 class Platform(pulumi.ComponentResource):
@@ -129,6 +129,7 @@ class Platform(pulumi.ComponentResource):
                 subnets=tuple(subnets[edge.visibility]),
                 replicas=settings.controller_replicas,
                 dualstack=settings.dualstack,
+                cluster_name=settings.cluster_name,
             ), child)
             for edge in edges
         }

@@ -1,21 +1,25 @@
-"""Monitors of protected apps can pass: probed by the fake UptimeRobot, answered by a model of the controllers.
+"""Monitors of protected apps can pass, and their credentials open nothing else.
 
-The monitors the plan declares are created in the fake through the real provider; the fake probes
-them from UptimeRobot's own (pinned) addresses with the credentials it stored, and `IngressSite`
-answers as the controllers would for the plan's Ingresses and Secrets.
+The monitors the plan declares are created in the fake UptimeRobot through the real provider; the fake
+probes them from UptimeRobot's own (pinned) addresses with the credentials it stored, and `IngressSite`
+(tests/fakes/site.py) answers as each flavor's controller would for the plan's Ingresses and Secrets.
 """
 
 from __future__ import annotations
 
+import base64
+import os
 from typing import Any
 
 import pytest
 
 from components.uptimerobot.probes import probe_addresses
-from tests.conftest import FLAVORS
-from tests.fakes.site import FORBIDDEN, OK, UNAUTHORIZED, IngressSite
+from planner.mocks import digest
+from planner.run import ProgramRun, run_program
+from tests.conftest import FLAVORS, ROOT, controller_site
+from tests.fakes.site import FORBIDDEN, OK, UNAUTHORIZED
 
-CATALOGUE = """
+CATALOGUE = """\
 apps:
   - name: vault
     visibility: public
@@ -36,51 +40,113 @@ apps:
     allowCidrs: [198.51.100.0/24]
 """
 MONITOR = "pulumi-python:dynamic/uptimerobot:Monitor"
+CHECKER = probe_addresses()[0]
 
 
-@pytest.fixture(params=FLAVORS)
-def probed(request, run_stack, write_apps, monitor_provider, fake_uptimerobot) -> dict[str, Any]:
-    run = run_stack("dev", write_apps(CATALOGUE), flavor=request.param)
-    regs = run.monitor.registrations
-    site = IngressSite([r.revealed_inputs() for r in regs if r.type == "kubernetes:networking.k8s.io/v1:Ingress"],
-                       [r.revealed_inputs() for r in regs if r.type == "kubernetes:core/v1:Secret"], request.param)
-    monitors = {}
-    for reg in regs:
+@pytest.fixture(scope="module", params=FLAVORS)
+def planned(request, tmp_path_factory) -> tuple[str, ProgramRun]:
+    """The catalogue above, planned once per flavor for the module."""
+    path = tmp_path_factory.mktemp("apps") / "apps.yaml"
+    path.write_text(CATALOGUE, encoding="utf-8")
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return request.param, run_program("dev", str(path), ROOT, {"gangplank:flavor": request.param})
+    finally:
+        os.chdir(cwd)
+
+
+def create_monitors(run: ProgramRun, provider: Any) -> dict[str, int]:
+    """Every monitor of the run, created in the fake through the real provider: app -> monitor id."""
+    created = {}
+    for reg in run.monitor.registrations:
         if reg.type == MONITOR:
             inputs = {k: v for k, v in reg.revealed_inputs().items() if k not in ("monitor_id", "status")}
-            monitors[reg.name.removesuffix("-monitor")] = int(monitor_provider.create(inputs).id)
-    return {"site": site, "monitors": monitors, "fake": fake_uptimerobot, "run": run}
+            created[reg.name.removesuffix("-monitor")] = int(provider.create(inputs).id)
+    return created
 
 
-def test_every_monitor_of_a_protected_app_passes(probed):
-    assert sorted(probed["monitors"]) == ["both", "partner-api", "vault"]
-    for app, monitor_id in probed["monitors"].items():
+def login(user: str, password: str, host: str) -> dict[str, str]:
+    return {"Host": host, "Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def app_password(resource: str) -> str:
+    """The password the planner's mocks give a RandomPassword (planner/mocks.py `password`)."""
+    return (digest(resource, "password", length=64) * 2)[:24]
+
+
+def test_every_monitor_of_a_protected_app_passes(planned, monitor_provider, fake_uptimerobot):
+    flavor, run = planned
+    site = controller_site(run, flavor)
+    monitors = create_monitors(run, monitor_provider)
+    assert sorted(monitors) == ["both", "partner-api", "vault"]
+    for app, monitor_id in monitors.items():
         for address in probe_addresses()[:: 25]:  # IPv4 and IPv6 checkers alike
-            assert probed["fake"].probe(monitor_id, probed["site"], source_ip=address) == OK, (app, address)
-    assert {m["status"] for m in probed["fake"].monitors.values()} == {"UP"}
+            assert fake_uptimerobot.probe(monitor_id, site, source_ip=address) == OK, (flavor, app, address)
+    assert {m["status"] for m in fake_uptimerobot.monitors.values()} == {"UP"}
+    assert site.conflicts == []  # no host or path the controller would leave out
 
 
-def test_the_probes_open_the_health_path_and_nothing_else(probed):
-    site, checker = probed["site"], probe_addresses()[0]
+def test_the_probes_open_the_health_path_and_nothing_else(planned):
+    flavor, run = planned
+    site = controller_site(run, flavor)
     partner = "partner-api.dev.example.com"
-    assert site(checker, "/status", {"Host": partner}) == OK
-    assert site(checker, "/", {"Host": partner}) == FORBIDDEN
-    assert site(checker, "/status/admin", {"Host": partner}) == FORBIDDEN  # exact, not a prefix
+    assert site(CHECKER, "/status", {"Host": partner}) == OK
+    assert site(CHECKER, "/", {"Host": partner}) == FORBIDDEN
+    assert site(CHECKER, "/status/admin", {"Host": partner}) == FORBIDDEN  # exact, not a prefix
+    assert site(CHECKER, "/statusx", {"Host": partner}) == FORBIDDEN
     assert site("203.0.113.9", "/", {"Host": partner}) == OK  # the partners still reach the whole app
     assert site("192.0.2.1", "/status", {"Host": partner}) == FORBIDDEN  # and strangers nothing
     # Behind basic auth and an allow-list: the checker needs both its address and its password.
-    assert site(checker, "/healthz", {"Host": "both.dev.example.com"}) == UNAUTHORIZED
-    assert site(checker, "/", {"Host": "both.dev.example.com"}) == FORBIDDEN
+    assert site(CHECKER, "/healthz", {"Host": "both.dev.example.com"}) == UNAUTHORIZED
+    assert site(CHECKER, "/", {"Host": "both.dev.example.com"}) == FORBIDDEN
 
 
-def test_the_monitors_password_is_its_own_and_secret(probed):
-    run = probed["run"]
+def test_the_monitors_credential_opens_only_the_health_path(planned, monitor_provider, fake_uptimerobot):
+    """UptimeRobot returns the monitor's password on reads: whoever reads the account must get nothing else."""
+    flavor, run = planned
+    site = controller_site(run, flavor)
+    monitors = create_monitors(run, monitor_provider)
+    for app, health, address in (("vault", "/health", "192.0.2.1"), ("both", "/healthz", CHECKER)):
+        stored = fake_uptimerobot.monitors[monitors[app]]
+        host = f"{app}.dev.example.com"
+        theirs = login(stored["httpUsername"], stored["httpPassword"], host)
+        assert site(address, health, theirs) == OK, (flavor, app)
+        for elsewhere in ("/", "/admin", f"{health}/x", f"{health}x"):
+            assert site(address, elsewhere, theirs) in (UNAUTHORIZED, FORBIDDEN), (flavor, app, elsewhere)
+    # The app's users still open the whole app, and only the app's users do.
+    alice = login("alice", app_password("vault-password-alice"), "vault.dev.example.com")
+    assert site("192.0.2.1", "/", alice) == OK
+    assert site("192.0.2.1", "/admin", alice) == OK
+    assert site.htpasswd_users("vault", "vault-basic-auth") == {"alice"}
+    assert site.htpasswd_users("vault", "vault-basic-auth-monitor") == {"uptimerobot"}
+    assert site.htpasswd_users("both", "both-basic-auth") == {"bob"}
+
+
+def test_the_monitors_password_is_its_own_and_secret(planned, monitor_provider, fake_uptimerobot):
+    _, run = planned
     [vault] = [r for r in run.monitor.registrations if r.type == MONITOR and r.name == "vault-monitor"]
     assert vault.inputs["http_username"] == "uptimerobot" and vault.inputs["http_password"] == "[secret]"
     password = vault.revealed_inputs()["http_password"]
     assert password not in str(run.outputs) and password not in str([r.inputs for r in run.monitor.registrations])
     assert run.outputs["basicAuthPasswords"] == "[secret]"
-    # The fake stored the monitor's own login, which the checker sends (and the site accepted above).
-    monitor_id = probed["monitors"]["vault"]
-    stored = probed["fake"].monitors[monitor_id]
+    monitors = create_monitors(run, monitor_provider)
+    stored = fake_uptimerobot.monitors[monitors["vault"]]
     assert stored["authType"] == "HTTP_BASIC" and stored["httpUsername"] == "uptimerobot"
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_partner_apis_probe_in_prod_reaches_its_health_location_and_passes(flavor, cached_run, monitor_provider,
+                                                                         fake_uptimerobot):
+    """The repository's own catalogue, as prod plans it: the allow-listed partner-api's monitor passes through
+    the location of its health Ingress (on F5 the old `nginx.org/path-regex: exact` made it `= "= /status"`,
+    which no request matches, so the probe fell into the app's `location /` and its `deny all`)."""
+    run = cached_run("prod", flavor)
+    site = controller_site(run, flavor)
+    host = "partner-api.apps.example.com"
+    location = site.location(host, "/status")
+    assert location is not None and location.ingress_name == "partner-api-health"
+    assert (location.modifier, location.literal) == ("=", "/status")
+    monitor_id = create_monitors(run, monitor_provider)["partner-api"]
+    assert fake_uptimerobot.probe(monitor_id, site, source_ip=CHECKER) == OK
+    assert fake_uptimerobot.monitors[monitor_id]["status"] == "UP"
