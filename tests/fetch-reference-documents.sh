@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetch the two reference documents the tests check against (see README, "Running the tests")
+# Fetch the two reference documents the tests check against (see docs/testing.md, "Running the tests")
 # from upstream, into DIR (default ../shared), and verify them against their pinned sha256.
 # CI machines without the team's shared/ folder run this first, with GANGPLANK_SHARED_DIR=DIR.
 set -euo pipefail

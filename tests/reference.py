@@ -2,7 +2,7 @@
 
 `shared/` sits beside the repository (or where `GANGPLANK_SHARED_DIR` points): the F5 chart's
 values schema (`charts/`) and UptimeRobot's OpenAPI document (`uptimerobot/`), each with a NOTICE
-naming its upstream source. README.md, "Running the tests", says where to get them.
+naming its upstream source. docs/testing.md, "Running the tests", says where to get them.
 """
 
 from __future__ import annotations
@@ -26,4 +26,4 @@ def missing_documents_message(missing: list[Path]) -> str:
     names = ", ".join(str(path.relative_to(SHARED_DIR)) for path in missing)
     return (f"the tests need reference documents that are not in {SHARED_DIR} (missing: {names}); put the "
             "shared/ folder beside the repository or set GANGPLANK_SHARED_DIR to it "
-            "(README.md, 'Running the tests', says where they come from)")
+            "(docs/testing.md, 'Running the tests', says where they come from)")
