@@ -207,8 +207,11 @@ Cell = str | Sequence[str]
 def warning_lines(plan: dict[str, Any]) -> list[str]:
     """The plan's top-level warnings (capacity limits it is near or past), one line each; none without any."""
     warnings = plan.get("warnings") or []
-    return ["", f"Warnings ({len(warnings)}):", *(f"- {entry.get('message')}" for entry in warnings)] if warnings \
-        else []
+    lines = ["", f"Warnings ({len(warnings)}):"] if warnings else []
+    for entry in warnings:
+        lines += textwrap.wrap(str(entry.get("message")), width=100, initial_indent="- ", subsequent_indent="  ",
+                               break_long_words=False, break_on_hyphens=False)
+    return lines
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Cell]], indent: str = "  ",

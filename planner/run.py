@@ -28,6 +28,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 
+from components.apps.preflight import retired_flavor_warnings
 from components.inputs.problems import InputError, Problem, app_subject
 from components.inputs.settings import parse_settings, stack_file_name
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, start_line
@@ -296,8 +297,8 @@ def build_plan(run: ProgramRun) -> dict[str, Any]:
     if run.config:  # the catalogue the program read: the stack's gangplank:appsFile, or --apps
         plan["appsLeftOut"] = apps_left_out(run.config.get("gangplank:appsFile") or DEFAULT_APPS_FILE, run.stack)
         # Only when there is something to say: a plan without warnings keeps the bytes it always had.
-        warnings = plan_warnings(plan, parse_settings(run.config, stack_file_name(run.stack),
-                                                          secret_keys=run.secret_keys))
+        settings = parse_settings(run.config, stack_file_name(run.stack), secret_keys=run.secret_keys)
+        warnings = [*plan_warnings(plan, settings), *retired_flavor_warnings([settings.flavor])]
         if warnings:
             plan["warnings"] = [warning.as_plan_entry() for warning in warnings]
     return plan

@@ -7,7 +7,9 @@ knows: the resources each app will declare, and whether this run is a deployment
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from components.apps.capacity import CapacityWarning, judge, stack_usage
 from components.apps.dashboard import dashboard_app
@@ -128,12 +130,39 @@ def capacity_findings(settings: Settings, apps: Sequence[ResolvedApp], stack: st
     return problems, warnings
 
 
+@dataclass(frozen=True)
+class RetiredFlavorWarning:
+    """A stack runs controllers of a product that is retired upstream: it keeps working, with no more fixes."""
+
+    flavor: str
+    """The flavor's name (`gangplank:flavor`)."""
+    message: str
+    """One line for people: what, since when, and the way off it."""
+
+    def as_plan_entry(self) -> dict[str, Any]:
+        """The warning in the plan JSON's top-level `warnings` list."""
+        return {"kind": "retirement", "flavor": self.flavor, "message": self.message}
+
+
+def retired_flavor_warnings(flavor_names: Iterable[str]) -> list[RetiredFlavorWarning]:
+    """One warning per retired flavor among those a stack uses (each named once, however many edges use it)."""
+    found = []
+    for name in sorted(set(flavor_names)):
+        retirement = get_flavor(name).retirement
+        if retirement is not None:
+            found.append(RetiredFlavorWarning(name, (
+                f"the {name} flavor is retired upstream (announced {retirement.announced}; no releases or security "
+                f"fixes after {retirement.last_fixes}); it keeps working: to move off it, {retirement.way_off}")))
+    return found
+
+
 def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
                            subnets: Mapping[str, Sequence[Subnet]], dry_run: bool,
-                           environ: Mapping[str, str] | None = None) -> list[CapacityWarning]:
+                           environ: Mapping[str, str] | None = None) -> list[CapacityWarning | RetiredFlavorWarning]:
     """Raise InputError listing every problem; a preview needs no UptimeRobot key (it makes no API call).
 
-    Returns the capacity warnings (limits the stack is near) for the program to log.
+    Returns the warnings for the program to log, once each: capacity limits the stack is near, and a
+    controller flavor that is retired upstream.
     """
     problems = [*edge_subnet_problems(settings, subnets, stack), *resource_name_problems(apps, settings),
                 *flavor_problems(apps, settings)]
@@ -144,4 +173,4 @@ def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stac
     problems += capacity_problems
     if problems:
         raise InputError(problems)
-    return warnings
+    return [*warnings, *retired_flavor_warnings([settings.flavor])]

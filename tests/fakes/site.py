@@ -346,10 +346,16 @@ class IngressSite:
             target = service["targetPorts"]["https"]
         return int(controller["containerPort"][target]) if isinstance(target, str) else int(target)
 
+    def edge_class(self) -> str:
+        """The IngressClass of the controller whose values the site has."""
+        controller = self.values["controller"]
+        return str((controller.get("ingressClass") if self.flavor == "nginx-inc"
+                    else controller["ingressClassResource"])["name"])
+
     def tls_ports(self) -> set[int]:
-        """Ports nginx accepts TLS on: nginx keeps one set of options per address and port and ORs `ssl` over
-        every server listening there (src/http/ngx_http.c ngx_http_add_addresses), so one server's `ssl` makes
-        the port TLS for all."""
+        """Ports that controller's nginx accepts TLS on: nginx keeps one set of options per address and port and
+        ORs `ssl` over every server listening there (src/http/ngx_http.c ngx_http_add_addresses), so one server's
+        `ssl` makes the port TLS for all."""
         if self.flavor == "ingress-nginx":
             # Every server listens on the http port plain and on the https port with ssl, whatever the Ingress
             # (nginx.tmpl `buildHTTPListener` / `buildHTTPSListener`).
@@ -363,7 +369,7 @@ class IngressSite:
                         re.findall(r"^\s*listen (?:\[::\]:)?(\d+)([^;]*);", snippet, re.M)]
         for host in self.servers:
             holder = self._holder(host)
-            if holder is None:
+            if holder is None or ingress_class(holder) != self.edge_class():
                 continue
             annotations = _annotations(holder)
             ports = _port_list(annotations.get("nginx.org/listen-ports")) or [80]

@@ -9,7 +9,7 @@ import pytest
 from components.inputs.problems import InputError
 from components.inputs.settings import config_keys, parse_settings
 from components.inputs.yamlfile import load_yaml
-from tests.conftest import read_doc
+from tests.conftest import ROOT, read_doc
 
 REQUIRED = {
     "aws:region": "eu-west-1",
