@@ -314,7 +314,7 @@ def _resources_section(plan: dict[str, Any]) -> list[str]:
     if not rows:
         return ["(no resources)"]
     total = sum(count for _, count, _ in rows)
-    table_rows: list[list[Cell]] = [[type_, str(count), *(str(per[g] or "-") for g in groups)]
+    table_rows: list[list[Cell]] = [[type_cell(type_), str(count), *(str(per[g] or "-") for g in groups)]
                                     for type_, count, per in rows]
     sums = Counter[str]()
     for _, _, per in rows:
@@ -323,6 +323,19 @@ def _resources_section(plan: dict[str, Any]) -> list[str]:
     lines = [f"{plural(total, 'resource')} by type, and what they belong to:"]
     lines += table(["type", "total", *groups], table_rows, right=range(1, 2 + len(groups)))
     return lines
+
+
+TYPE_CELL_MAX = 60
+"""Type tokens longer than this take two lines in the table (e.g. `kubernetes:admissionregistration.k8s.io/v1:`
+then `ValidatingAdmissionPolicyBinding`), so that it keeps to 100 columns."""
+
+
+def type_cell(type_: str) -> Cell:
+    """A type token as a table cell: split after its module when it is too long for one line."""
+    if len(type_) <= TYPE_CELL_MAX:
+        return type_
+    module, _, name = type_.rpartition(":")
+    return [f"{module}:", f"  {name}"]
 
 
 # -- Markdown --------------------------------------------------------------------------------
