@@ -38,7 +38,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from planner.resource_types import HELM_RELEASE
+from planner.resource_types import ENVOY_PROXY, HELM_RELEASE
 
 Mode = Literal["plan", "fresh", "update"]
 MODES: tuple[Mode, ...] = ("plan", "fresh", "update")
@@ -226,9 +226,15 @@ class _Answers:
         return object_id, state
 
     def _chart_service(self, namespace: str) -> dict[str, Any] | None:
+        """The LoadBalancer Service a controller makes in `namespace`: described in a Helm release's values, or
+        in an Envoy Gateway EnvoyProxy (its `envoyService`, which Envoy Gateway turns into the Service)."""
         for reg in self.declared:
             if reg.type == HELM_RELEASE and reg.inputs.get("namespace") == namespace:
                 found = next(load_balancer_services(reg.inputs.get("values")), None)
+                if found is not None:
+                    return found
+            if reg.type == ENVOY_PROXY and (reg.inputs.get("metadata") or {}).get("namespace") == namespace:
+                found = next(load_balancer_services(reg.inputs.get("spec")), None)
                 if found is not None:
                     return found
         return None

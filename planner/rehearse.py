@@ -10,7 +10,9 @@ and records with the action pulumi-aws uses (CREATE, or UPSERT with `allowOverwr
 Ids, ARNs and names the mocks invented are translated to the ones moto hands out as the replay goes
 (a record's `zoneId`, a listener's certificate, an alias target). Where moto is laxer than AWS, the
 documented AWS rule is enforced here, with its source beside it (`_check_*`). Every resource gets
-one line: accepted, rejected (with AWS's error), or skipped (with why).
+one line: accepted, rejected (with AWS's error), or skipped (with why). On a Gateway API edge the NLB's
+Service is described by the implementation's proxy configuration (Envoy Gateway's EnvoyProxy), not by
+Helm values: it is replayed from there (`_Replay.proxy_config`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from planner.mocks import (
 from planner.resource_types import (
     CERTIFICATE,
     EGRESS_RULE,
+    ENVOY_PROXY,
+    GATEWAY,
+    GATEWAY_CLASS,
     HELM_RELEASE,
     INGRESS_RULE,
     RECORD,
@@ -107,10 +112,13 @@ def _flatten_txt(value: str) -> str:
 class _Replay:
     """The replay's state: the emulated account, and the mock -> emulated translation of values."""
 
-    def __init__(self, region: str, vpc_cidr: str, reads: list[Registration], delegated_by_hand: bool = False) -> None:
+    def __init__(self, region: str, vpc_cidr: str, reads: list[Registration], delegated_by_hand: bool = False,
+                 declared: list[Registration] | None = None) -> None:
         import boto3
 
         self.reads = reads
+        self.declared = declared or []
+        """Every registration: an EnvoyProxy's Service takes its ports from the Gateways that use it."""
         self.region = region
         self.route53 = boto3.client("route53", region_name="us-east-1")
         self.acm = boto3.client("acm", region_name=region)
@@ -336,7 +344,41 @@ class _Replay:
                 lines.append(Line("rejected", label, _aws_error(err)))
         return lines
 
-    def _load_balancer(self, namespace: str, service: Mapping[str, Any]) -> str:
+    def proxy_config(self, reg: Registration) -> list[Line]:
+        """The NLB the AWS Load Balancer Controller builds for the Service Envoy Gateway makes from an EnvoyProxy.
+
+        Envoy Gateway copies `envoyService` (type, class, annotations) into the Service and gives it one port per
+        listener of the Gateways whose GatewayClass names this EnvoyProxy, each targeting its container port
+        (internal/infrastructure/kubernetes/proxy/resource_provider.go `Service`; internal/gatewayapi/listener.go
+        `servicePortToContainerPort`, v1.9.0).
+        """
+        from components.flavors.envoy_gateway import container_port
+
+        metadata = reg.inputs.get("metadata") or {}
+        namespace, name = metadata.get("namespace") or "default", metadata.get("name")
+        classes = {r.inputs.get("metadata", {}).get("name") for r in self.declared if r.type == GATEWAY_CLASS
+                   and (r.inputs.get("spec") or {}).get("parametersRef", {}).get("name") == name
+                   and (r.inputs.get("spec") or {}).get("parametersRef", {}).get("namespace") == namespace}
+        listener_ports = sorted({int(listener["port"]) for r in self.declared if r.type == GATEWAY
+                                 and (r.inputs.get("spec") or {}).get("gatewayClassName") in classes
+                                 for listener in r.inputs["spec"].get("listeners") or []})
+        lines = []
+        for index, service in enumerate(load_balancer_services(reg.inputs.get("spec"))):
+            label = f"{reg.label} (Service #{index + 1}: its NLB, as the AWS Load Balancer Controller builds it)"
+            if not listener_ports:
+                lines.append(Line("skipped", label, "no Gateway uses this EnvoyProxy: Envoy Gateway makes no Service"))
+                continue
+            try:
+                ports = [(port, container_port(port)) for port in listener_ports]
+                lines.append(Line("accepted", label, self._load_balancer(namespace, service, ports)))
+            except Rejected as err:
+                lines.append(Line("rejected", label, str(err)))
+            except Exception as err:
+                lines.append(Line("rejected", label, _aws_error(err)))
+        return lines
+
+    def _load_balancer(self, namespace: str, service: Mapping[str, Any],
+                       ports: list[tuple[int, Any]] | None = None) -> str:
         annotations = self.value(service.get("annotations") or {})
 
         def annotation(suffix: str, default: str = "") -> str:
@@ -366,7 +408,7 @@ class _Replay:
         if groups:
             kwargs["SecurityGroups"] = groups
         lb = self.elbv2.create_load_balancer(**kwargs)["LoadBalancers"][0]
-        ports = _service_ports(service)
+        ports = _service_ports(service) if ports is None else ports
         tls_ports = {p.strip() for p in annotation("ssl-ports", "*").split(",")}
         certificates = [c.strip() for c in annotation("ssl-cert").split(",") if c.strip()]
         policy = annotation("ssl-negotiation-policy", "ELBSecurityPolicy-2016-08")
@@ -562,7 +604,8 @@ def rehearse(registrations: list[Registration], region: str, vpc_cidr: str,
 
     lines: list[Line] = []
     with mock_aws():
-        replay = _Replay(region, vpc_cidr, [reg for reg in registrations if reg.read], delegated_by_hand)
+        replay = _Replay(region, vpc_cidr, [reg for reg in registrations if reg.read], delegated_by_hand,
+                         [reg for reg in registrations if not reg.read])
         handlers = {ZONE: replay.zone, CERTIFICATE: replay.certificate, VALIDATION: replay.certificate_validation,
                     SECURITY_GROUP: replay.security_group, INGRESS_RULE: replay.rule, EGRESS_RULE: replay.rule,
                     RECORD: replay.record}
@@ -576,6 +619,11 @@ def rehearse(registrations: list[Registration], region: str, vpc_cidr: str,
                 lines += replay.release(reg) or [Line("skipped", reg.label, "no AWS resource: no LoadBalancer "
                                                                             "Service for the AWS Load Balancer "
                                                                             "Controller in its values")]
+                continue
+            if reg.type == ENVOY_PROXY:
+                lines += replay.proxy_config(reg) or [Line("skipped", reg.label, "no AWS resource: no LoadBalancer "
+                                                                                 "Service for the AWS Load Balancer "
+                                                                                 "Controller in it")]
                 continue
             handler = handlers.get(reg.type)
             if reg.read and reg.type == "kubernetes:core/v1:Service":

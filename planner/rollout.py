@@ -127,6 +127,13 @@ FIGURES: dict[str, dict[str, Figure]] = {
         "update": Figure(15, "the same await after a change"),
         "delete": Figure(5, "delete, awaited until gone"),
     },
+    "kubernetes:gateway.networking.k8s.io/v1:Gateway": {
+        "create": Figure(150, "awaited until Programmed (annotation pulumi.com/waitFor, pulumi-kubernetes >= 4.18): "
+                              "Envoy Gateway starts the edge's proxies (~60 s) and the AWS Load Balancer Controller "
+                              "builds the NLB from their Service (~60-90 s), as for an Ingress controller's release"),
+        "update": Figure(10, "the controller reprograms the proxies over xDS; awaited until Programmed again"),
+        "delete": Figure(60, "the controller deletes the proxies and their Service; the NLB goes with it"),
+    },
     "kubernetes:apps/v1:Deployment": {
         "create": Figure(60, "pulumi-kubernetes awaits the rollout (provider/pkg/await/deployment.go): image pull, "
                              "then readiness (probe after 2 s, every 10 s)"),

@@ -21,6 +21,9 @@ DOCS = ROOT / "docs"
 """The reference pages the README links to (`docs/<topic>.md`)."""
 STACKS = ("dev", "staging", "prod")
 FLAVORS = ("nginx-inc", "ingress-nginx")
+"""The Ingress flavors (tests of Ingress objects run for each)."""
+GATEWAY_FLAVORS = ("envoy-gateway",)
+"""The Gateway API flavors (tests/components/flavors/test_envoy_gateway.py and the gateway tests beside the others)."""
 KUBERNETES_VERSION = "1.33"
 
 # Public and private apps, an existing Service and an image, auth and no auth, and two apps

@@ -21,9 +21,18 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.apps.host import Host, served_by_wildcard, wildcard_name
+from components.apps.routes import (
+    backend_tls_manifest,
+    forecastle_app_manifest,
+    route_intent,
+    route_objects,
+    route_secret_name,
+)
 from components.apps.routing import HostShare, IngressUnit
-from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, BackendTLSIntent, Flavor, RateLimitIntent
+from components.flavors import AnyFlavor, is_gateway
+from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, BackendTLSIntent, RateLimitIntent
 from components.inputs.catalog import MONITOR_USER, ResolvedApp
+from components.platform.gateway_controller import custom_resource
 from components.platform.platform import EdgeTarget
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
 from components.uptimerobot.probes import probe_cidrs
@@ -98,7 +107,7 @@ def https_backend(app: ResolvedApp) -> str | None:
     return backend(app)[0]
 
 
-def merge_role(flavor: Flavor, unit: IngressUnit, shares: Mapping[str, HostShare]) -> str | None:
+def merge_role(flavor: AnyFlavor, unit: IngressUnit, shares: Mapping[str, HostShare]) -> str | None:
     """A minion when the flavor joins a shared host's Ingresses through a master."""
     return "minion" if any(shares[host].needs_master(flavor) for host in unit.hosts if host in shares) else None
 
@@ -286,6 +295,10 @@ def _k8s_args(manifest: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
 
 
+ROUTE_ROLES = {"SecurityPolicy": "security", "BackendTrafficPolicy": "traffic"}
+"""Resource name suffix of each policy kind an app route may bring (`<route>-<role>`)."""
+
+
 # -- the component -----------------------------------------------------------------------
 
 
@@ -304,7 +317,8 @@ class ExposedApp(pulumi.ComponentResource):
         app = args.app
         child = pulumi.ResourceOptions(parent=self)
         self.url = app.url
-        flavor = args.targets[app.edges[0]].flavor
+        unit_flavors = {unit.edge: args.targets[unit.edge].flavor for unit in args.units}
+        routed = [unit for unit in args.units if is_gateway(unit_flavors[unit.edge])]
 
         depends: list[pulumi.Resource] = []
         if app.app.deploy is not None:
@@ -315,12 +329,18 @@ class ExposedApp(pulumi.ComponentResource):
         self.passwords = None
         self.monitor_password: pulumi.Output[str] | None = None
         if app.app.auth is not None:
-            depends += self._basic_auth(name, app, flavor)
+            depends += self._basic_auth(name, app, list(unit_flavors.values()), routed)
 
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
-        ingresses = []
+        ingresses: list[pulumi.Resource] = []
+        if routed and https_backend(app) is not None:
+            depends.append(custom_resource(f"{name}-backend-tls", backend_tls_manifest(app, backend(app)[0],
+                                                                                       labels(app)), child))
         for unit in args.units:
             target = args.targets[unit.edge]
+            if unit in routed:
+                ingresses.append(self._route(app, unit, target, visibility[unit.edge], args, depends))
+                continue
             ingresses.append(k8s.networking.v1.Ingress(
                 unit.resource_name,
                 **_k8s_args(ingress_manifest(app, unit, target, visibility[unit.edge], args.shares,
@@ -346,14 +366,32 @@ class ExposedApp(pulumi.ComponentResource):
         self.inventory = inventory(app, args.targets, self.monitor_id)
         self.register_outputs({"url": self.url, "monitor_id": self.monitor_id, "passwords": self.passwords})
 
-    def _basic_auth(self, name: str, app: ResolvedApp, flavor: Flavor) -> list[k8s.core.v1.Secret]:
-        """One generated password per user, bcrypt-hashed by the random provider into an htpasswd Secret.
+    def _route(self, app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
+               args: ExposedAppArgs, depends: list[pulumi.Resource]) -> pulumi.Resource:
+        """One HTTPRoute of the app on a Gateway API edge, its policies, and (first unit) its bookmark."""
+        assert target.gateway is not None
+        intent = route_intent(app_intent(app, visibility, None, health=unit.health), app, unit.health)
+        objects = route_objects(app, unit, target.gateway, intent, target.flavor, backend(app), labels(app))
+        after = pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready])
+        route = custom_resource(unit.resource_name, objects.route, after)
+        for policy in objects.policies:
+            custom_resource(f"{unit.resource_name}-{ROUTE_ROLES[policy['kind']]}", policy,
+                            pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]))
+        if unit.first:
+            custom_resource(f"{app.name}-dashboard", forecastle_app_manifest(app, args.dashboard_instance, labels(app)),
+                            pulumi.ResourceOptions(parent=self))
+        return route
 
-        The provider keeps the hash in state, so the Secret does not change on every run as a
-        freshly salted hash would. A monitored app's uptime monitor gets a user of its own
-        (`MONITOR_USER`) with its own password, in a Secret of its own that only the health route
-        names: the app's Secret holds the app's users alone. The monitor's password goes to the
-        monitor only, as a secret, and is not among the app's `passwords`.
+    def _basic_auth(self, name: str, app: ResolvedApp, flavors: list[AnyFlavor],
+                    routed: list[IngressUnit]) -> list[k8s.core.v1.Secret]:
+        """One generated password per user, hashed into the htpasswd Secrets its edges' flavors read.
+
+        Ingress flavors: bcrypt lines (the random provider keeps the hash in state, so the Secret does not change
+        on every run as a freshly salted hash would); the app's Secret holds the app's users alone, and a
+        monitored app's uptime monitor gets a user of its own (`MONITOR_USER`) in a Secret of its own that only
+        the health route names. Gateway API flavors: the app's route reads the users alone, its health route the
+        users and the monitor. The monitor's password goes to the monitor only, as a secret, and is not among
+        the app's `passwords`.
         """
         assert app.app.auth is not None
         child = pulumi.ResourceOptions(parent=self)
@@ -362,27 +400,43 @@ class ExposedApp(pulumi.ComponentResource):
             for user in app.app.auth.basic.users
         }
         self.passwords = pulumi.Output.secret({user: password.result for user, password in passwords.items()})
-        secrets = [self._htpasswd_secret(f"{name}-htpasswd", basic_auth_secret_name(app), app, flavor, passwords)]
         monitor_secret = monitor_secret_name(app)
-        if monitor_secret is not None:
+        monitor_password = None
+        if app.monitored:
             monitor_password = random.RandomPassword(f"{name}-monitor-password", length=PASSWORD_LENGTH,
                                                      special=False, opts=child)
             self.monitor_password = monitor_password.result
-            secrets.append(self._htpasswd_secret(f"{name}-htpasswd-monitor", monitor_secret, app, flavor,
-                                                 {MONITOR_USER: monitor_password}))
+        secrets = []
+        ingress_flavor = next((flavor for flavor in flavors if not is_gateway(flavor)), None)
+        if ingress_flavor is not None:
+            secrets.append(self._htpasswd(f"{name}-htpasswd", basic_auth_secret_name(app), app, ingress_flavor,
+                                          passwords))
+            if monitor_password is not None and monitor_secret is not None:
+                secrets.append(self._htpasswd(f"{name}-htpasswd-monitor", monitor_secret, app, ingress_flavor,
+                                              {MONITOR_USER: monitor_password}))
+        gateway_flavor = next((flavor for flavor in flavors if is_gateway(flavor)), None)
+        if gateway_flavor is not None:
+            secrets.append(self._htpasswd(f"{name}-route-htpasswd", route_secret_name(app, False), app,
+                                          gateway_flavor, passwords))
+            if any(unit.health for unit in routed):
+                health = {**passwords, **({MONITOR_USER: monitor_password} if monitor_password is not None else {})}
+                secrets.append(self._htpasswd(f"{name}-health-htpasswd", route_secret_name(app, True), app,
+                                              gateway_flavor, health))
         return secrets
 
-    def _htpasswd_secret(self, resource_name: str, secret_name: str | None, app: ResolvedApp, flavor: Flavor,
-                         passwords: dict[str, random.RandomPassword]) -> k8s.core.v1.Secret:
-        """An htpasswd Secret in the flavor's format holding exactly these users."""
+    def _htpasswd(self, resource: str, secret: str | None, app: ResolvedApp, flavor: AnyFlavor,
+                  passwords: dict[str, random.RandomPassword]) -> k8s.core.v1.Secret:
+        """An htpasswd Secret of exactly these logins, in the flavor's format (from bcrypt hashes or the passwords)."""
         logins = list(passwords)
-        htpasswd = pulumi.Output.all(*(passwords[user].bcrypt_hash for user in logins)).apply(
-            lambda hashes: "".join(flavor.htpasswd_line(user, digest) + "\n"
-                                   for user, digest in zip(logins, hashes, strict=True))
+        sources = [passwords[user].bcrypt_hash if flavor.htpasswd_from == "bcrypt_hash" else passwords[user].result
+                   for user in logins]
+        htpasswd = pulumi.Output.all(*sources).apply(
+            lambda values: "".join(flavor.htpasswd_line(user, value) + "\n"
+                                   for user, value in zip(logins, values, strict=True))
         )
         return k8s.core.v1.Secret(
-            resource_name,
-            metadata={"name": secret_name, "namespace": app.namespace, "labels": labels(app)},
+            resource,
+            metadata={"name": secret, "namespace": app.namespace, "labels": labels(app)},
             type=flavor.htpasswd.secret_type,
             string_data={flavor.htpasswd.key: pulumi.Output.secret(htpasswd)},
             opts=pulumi.ResourceOptions(parent=self),

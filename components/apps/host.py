@@ -37,6 +37,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.apps.routing import HostShare
+from components.flavors import is_gateway
 from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent
 from components.platform.platform import EdgeTarget
 
@@ -118,6 +119,13 @@ def host_record_count(dualstack: bool) -> int:
     return 2 * len(record_types(dualstack))
 
 
+def owner_resource(share: HostShare, target: EdgeTarget) -> str:
+    """What the host's ownership marker names as the Kubernetes object behind the name: its first Ingress, or on a
+    Gateway API edge its first HTTPRoute (informational: ExternalDNS decides ownership by the owner id alone)."""
+    kind = "httproute" if is_gateway(target.flavor) else "ingress"
+    return f"{kind}/{share.owner.namespace}/{share.owner.ingress}"
+
+
 def master_intent(visibility: str) -> AppIntent:
     """The host-wide part of a shared host's intent (the master carries no app's limits)."""
     return AppIntent(visibility=visibility, https_redirect=True, hsts=visibility == "public",  # type: ignore[arg-type]
@@ -181,8 +189,7 @@ class Host(pulumi.ComponentResource):
             k8s.networking.v1.Ingress(master, **_k8s_args(master_ingress_manifest(share, target, args.visibility)),
                                       opts=opts)
         self.records = alias_records(share.host, share.zone_domain, target, args.stack,
-                                     f"ingress/{share.owner.namespace}/{share.owner.ingress}", child) \
-            if args.own_records else []
+                                     owner_resource(share, target), child) if args.own_records else []
         self.register_outputs({"host": share.host})
 
 

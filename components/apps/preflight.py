@@ -13,8 +13,9 @@ from typing import Any
 
 from components.apps.capacity import CapacityWarning, judge, stack_usage
 from components.apps.dashboard import dashboard_app
+from components.apps.exposed_app import ROUTE_ROLES
 from components.apps.routing import host_shares, ingress_units, shared_hosts
-from components.flavors import get_flavor
+from components.flavors import get_flavor, is_gateway
 from components.inputs.catalog import ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
 from components.inputs.settings import CONFIG_NAMESPACE, Settings, read_stack_yaml, stack_file_name
@@ -26,10 +27,20 @@ from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
 LIMITS_KEY = f"{CONFIG_NAMESPACE}:limits"
 
 
-def child_resources(app: ResolvedApp, units: Sequence[str]) -> list[tuple[str, str, list[str | int]]]:
+def child_resources(app: ResolvedApp, units: Sequence[str], routed: bool = False) -> list[tuple[str, str,
+                                                                                              list[str | int]]]:
     """(kind, name, the field that makes the name) of every resource an app's component declares; `units` are
-    its Ingresses' names."""
-    names: list[tuple[str, str, list[str | int]]] = [("Ingress", unit, ["name"]) for unit in units]
+    its Ingresses' names (`routed`: its HTTPRoutes', on a Gateway API flavor, each with its policies)."""
+    if routed:
+        names: list[tuple[str, str, list[str | int]]] = [("HTTPRoute", unit, ["name"]) for unit in units]
+        names += [(kind, f"{unit}-{role}", ["name"]) for unit in units for kind, role in ROUTE_ROLES.items()]
+        names += [("ForecastleApp", f"{app.name}-dashboard", ["name"]), ("BackendTLSPolicy", f"{app.name}-backend-tls",
+                                                                          ["name"])]
+        if app.app.auth is not None:
+            names += [("Secret", f"{app.name}-route-htpasswd", ["name"]), ("Secret", f"{app.name}-health-htpasswd",
+                                                                             ["name"])]
+    else:
+        names = [("Ingress", unit, ["name"]) for unit in units]
     if app.app.deploy is not None:
         names += [("Deployment", f"{app.name}-deployment", ["name"]), ("Service", f"{app.name}-service", ["name"])]
     if app.app.auth is not None:
@@ -52,7 +63,7 @@ def resource_name_problems(apps: Sequence[ResolvedApp], settings: Settings) -> l
     problems = []
     for app in apps:
         units = [unit.resource_name for unit in ingress_units(app, flavor, shared)]
-        for kind, name, loc in child_resources(app, units):
+        for kind, name, loc in child_resources(app, units, is_gateway(flavor)):
             owner, owner_loc = owners.setdefault((kind, name), (app, loc))
             if owner.name != app.name:
                 file = app.source[0] or settings.apps_file
@@ -82,6 +93,7 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Pro
     """What an app asks for that the stack's flavor cannot express: an input error naming the flavor,
     never a part of the intent silently dropped."""
     from components.apps.exposed_app import app_intent, merge_role
+    from components.apps.routes import route_intent
 
     flavor = get_flavor(settings.flavor)
     shares = host_shares(apps, flavor)
@@ -91,6 +103,8 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Pro
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
         for unit in ingress_units(app, flavor, shared):
             intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health)
+            if is_gateway(flavor):
+                intent = route_intent(intent, app, unit.health)
             for field, why in flavor.unsupported(intent):
                 loc = INTENT_FIELDS.get(field, "name")
                 if field == "backend_tls" and app.app.deploy is not None:

@@ -8,6 +8,9 @@ auth gets one more Ingress on its monitor's host: its health path alone, exactly
 UptimeRobot's probe addresses as well and, behind basic auth, to the monitor's own login alone
 (`needs_health_route`), so that the monitor can pass without opening the app to the probes, and the
 monitor's credential, which UptimeRobot stores and returns on reads, opens nothing but that path.
+
+On a Gateway API flavor a unit is an HTTPRoute (`<app>-route`), one per edge: Gateway API joins a
+host's routes itself; the monitor's health route is one more HTTPRoute, by the same rule.
 """
 
 from __future__ import annotations
@@ -15,13 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from components.flavors.traffic import Flavor
+from components.flavors import AnyFlavor, is_gateway
 from components.inputs.catalog import ResolvedApp
 
 
 @dataclass(frozen=True)
 class IngressUnit:
-    """One Ingress of an app."""
+    """One Ingress of an app (on a Gateway API edge: one HTTPRoute)."""
 
     resource_name: str
     """Pulumi resource name (the first Ingress keeps `<app>-ingress`, the name it always had)."""
@@ -72,7 +75,7 @@ class HostShare:
         """More than one Ingress on the host: mergeable flavors then need a master."""
         return len(self.members) > 1
 
-    def needs_master(self, flavor: Flavor) -> bool:
+    def needs_master(self, flavor: AnyFlavor) -> bool:
         """Whether the flavor joins this host's Ingresses through a master Ingress (and minions)."""
         return self.shared and flavor.shared_host_mode == "mergeable"
 
@@ -95,10 +98,11 @@ def shared_hosts(apps: Iterable[ResolvedApp]) -> set[str]:
     return {host for host, n in count.items() if n > 1}
 
 
-def ingress_units(app: ResolvedApp, flavor: Flavor, shared: set[str]) -> list[IngressUnit]:
-    """The app's Ingresses: one per edge, split per host where a mergeable flavor needs minions."""
+def ingress_units(app: ResolvedApp, flavor: AnyFlavor, shared: set[str]) -> list[IngressUnit]:
+    """The app's Ingresses (or HTTPRoutes): one per edge, split per host where a mergeable flavor needs minions."""
     units: list[IngressUnit] = []
-    base = f"{app.name}-ingress"
+    gateway = is_gateway(flavor)
+    base = f"{app.name}-route" if gateway else f"{app.name}-ingress"
     for index, route in enumerate(app.routes):
         resource = base if index == 0 else f"{base}-{route.edge.name}"
         name = app.name if index == 0 else f"{app.name}-{route.edge.name}"
@@ -115,7 +119,7 @@ def ingress_units(app: ResolvedApp, flavor: Flavor, shared: set[str]) -> list[In
     return units
 
 
-def host_shares(apps: Sequence[ResolvedApp], flavor: Flavor) -> dict[str, HostShare]:
+def host_shares(apps: Sequence[ResolvedApp], flavor: AnyFlavor) -> dict[str, HostShare]:
     """Every host of these apps with the Ingresses on it: one set of DNS records per host, whatever the
     number of apps."""
     shared = shared_hosts(apps)

@@ -65,9 +65,11 @@ class IngressNginxFlavor:
     """
 
     name: str = "ingress-nginx"
+    kind: Literal["ingress"] = "ingress"
     default_chart: ChartRef = CHART
     shared_host_mode: Literal["mergeable", "native"] = "native"
     htpasswd: HtpasswdFormat = HTPASSWD
+    htpasswd_from: Literal["bcrypt_hash", "password"] = "bcrypt_hash"
     pod_ports: PodPorts = POD_PORTS
     retirement: Retirement | None = RETIREMENT
 

@@ -323,11 +323,15 @@ class Flavor(Protocol):
     """One ingress controller product: its chart, its values and its annotations."""
 
     name: str
+    kind: Literal["ingress"]
+    """What the flavor renders per app: Ingresses (`gateway_api.GatewayFlavor` renders Gateway API routes)."""
     default_chart: ChartRef
     shared_host_mode: Literal["mergeable", "native"]
     """`mergeable`: one master Ingress per shared host plus one minion per app (F5);
     `native`: the controller merges Ingresses of the same host by itself (ingress-nginx)."""
     htpasswd: HtpasswdFormat
+    htpasswd_from: Literal["bcrypt_hash", "password"]
+    """What an htpasswd line is made from: the password's bcrypt hash (nginx) or the password itself."""
     pod_ports: PodPorts
     """The controller pod's ports, for its NetworkPolicy."""
     retirement: Retirement | None

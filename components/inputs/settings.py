@@ -43,7 +43,7 @@ AWS_REGION_KEY = "aws:region"
 AWS_REGION_ENV = ("AWS_REGION", "AWS_DEFAULT_REGION")
 """pulumi-aws reads the region from `aws:region`, else from these environment variables."""
 AWS_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
-FlavorName = Literal["nginx-inc", "ingress-nginx"]
+FlavorName = Literal["nginx-inc", "ingress-nginx", "envoy-gateway"]
 Visibility = Literal["public", "private"]
 BUILT_IN_EDGES: tuple[Visibility, ...] = ("public", "private")
 """The edges every stack has: `public` (open to everyone) and `private` (open to `privateAllowedCidrs`)."""
@@ -189,7 +189,8 @@ class Settings(BaseModel):
     host_template: str = "{name}"
     """Default host label of an app that sets no `host`; `{name}` and `{stack}` are replaced."""
     flavor: FlavorName = "nginx-inc"
-    """Ingress controller flavor: `nginx-inc` (F5 NGINX Ingress Controller) or `ingress-nginx` (retired upstream)."""
+    """Controller flavor of the edges: `nginx-inc` (F5 NGINX Ingress Controller), `ingress-nginx` (retired
+    upstream), or `envoy-gateway` (Gateway API: a Gateway per edge and an HTTPRoute per app, on Envoy Gateway)."""
     controller_chart_version: Annotated[str, text(64)] | None = None
     """Helm chart version of the flavor's controller; default: the version gangplank is tested with."""
     controller_replicas: Annotated[int, Field(ge=1, le=20)] = 2
@@ -285,6 +286,10 @@ class Settings(BaseModel):
     def domain_for(self, visibility: str) -> str:
         """The zone an app of this visibility lives in."""
         return self.public_domain if visibility == "public" else str(self.private_domain)
+
+    def flavor_of(self, edge: str) -> str:
+        """The controller flavor of one edge: the one place the program asks, edge by edge."""
+        return self.flavor
 
     def all_edges(self) -> dict[str, Edge]:
         """Every edge of the stack, the built-in two first, then the configured ones by name."""

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.flavors import get_flavor
-from components.flavors.traffic import Flavor
+from components.flavors import AnyFlavor, get_flavor, is_gateway
+from components.flavors.gateway_api import GatewayRef
 from components.inputs.problems import Problem
 from components.inputs.settings import BUILT_IN_EDGES, Settings, stack_file_name
 from components.platform.certificates import Certificates, CertificatesArgs
+from components.platform.gateway_controller import GatewayController, GatewayControllerArgs
 from components.platform.ingress_controller import (
     IngressController,
     IngressControllerArgs,
@@ -46,10 +47,10 @@ class EdgeTarget:
 
     edge: str
     """The edge's name."""
-    flavor: Flavor
-    """The controllers' flavor (annotations, htpasswd format, how shared hosts merge)."""
+    flavor: AnyFlavor
+    """The edge's flavor (annotations or routes and policies, htpasswd format, how shared hosts merge)."""
     ingress_class: str
-    """IngressClass of the edge's controller."""
+    """IngressClass of the edge's controller (on a Gateway API edge: its GatewayClass)."""
     zone_id: pulumi.Input[str]
     """Hosted zone the edge's hosts get their records in."""
     lb_hostname: pulumi.Input[str]
@@ -67,6 +68,8 @@ class EdgeTarget:
     wildcard_records: tuple[pulumi.Resource, ...] = ()
     """The alias records of its zone's `*.<zone>` wildcard when they point at this edge (`gangplank:dnsRecords:
     wildcard`): its one-label hosts need no records of their own. Empty: every host has its own."""
+    gateway: GatewayRef | None = None
+    """On a Gateway API edge, the Gateway (and listener) app routes attach to; None on an Ingress edge."""
 
 
 def read_edge_subnets(settings: Settings) -> dict[str, list[Subnet]]:
@@ -84,13 +87,16 @@ def edge_subnet_problems(settings: Settings, subnets: Mapping[str, Sequence[Subn
                            settings.vpc_id, settings.dualstack, stack_file_name(stack), settings.cluster_name)
 
 
+Controller = IngressController | GatewayController
+
+
 class Platform(pulumi.ComponentResource):
     """Zones, certificates and the ingress controllers of one stack."""
 
-    flavor: Flavor
+    flavor: AnyFlavor
     zones: Zones
     certificates: Certificates
-    controllers: dict[str, IngressController]
+    controllers: dict[str, Controller]
     """Edge name -> its controller."""
     targets: dict[str, EdgeTarget]
     """Edge name -> what apps and hosts need to be served by it."""
@@ -119,20 +125,20 @@ class Platform(pulumi.ComponentResource):
             validation_zone_id=self.zones.public_zone_id,
             resolvable_after=self.zones.delegation,
         ), child)
-        self.controllers = {
-            edge.name: IngressController(f"{name}-{edge.name}", IngressControllerArgs(
-                edge=edge,
-                flavor=self.flavor,
-                chart_version=settings.controller_chart_version,
-                vpc_id=settings.vpc_id,
-                certificate_arn=self.certificates.arns[edge.visibility],
-                subnets=tuple(subnets[edge.visibility]),
-                replicas=settings.controller_replicas,
-                dualstack=settings.dualstack,
-                cluster_name=settings.cluster_name,
-            ), child)
-            for edge in edges
-        }
+        flavors = {edge.name: get_flavor(settings.flavor_of(edge.name)) for edge in edges}
+        self.controllers = {}
+        for edge in edges:
+            flavor = flavors[edge.name]
+            common = dict(edge=edge, chart_version=settings.controller_chart_version, vpc_id=settings.vpc_id,
+                          certificate_arn=self.certificates.arns[edge.visibility],
+                          subnets=tuple(subnets[edge.visibility]), replicas=settings.controller_replicas,
+                          dualstack=settings.dualstack, cluster_name=settings.cluster_name)
+            if is_gateway(flavor):
+                self.controllers[edge.name] = GatewayController(
+                    f"{name}-{edge.name}-gateway", GatewayControllerArgs(flavor=flavor, **common), child)  # type: ignore[arg-type]
+            else:
+                self.controllers[edge.name] = IngressController(
+                    f"{name}-{edge.name}", IngressControllerArgs(flavor=flavor, **common), child)  # type: ignore[arg-type]
         chart = self.flavor.chart(settings.controller_chart_version)
         self.summary = {
             "flavor": self.flavor.name,
@@ -142,22 +148,26 @@ class Platform(pulumi.ComponentResource):
                                   "ingressClass": self.controllers[edge.name].ingress_class,
                                   "allowedCidrs": list(edge.allowed_cidrs),
                                   "trustedProxyCidrs": list(self.controllers[edge.name].spec.trusted_proxy_cidrs),
-                                  "ipv6Clients": self.controllers[edge.name].ipv6_clients}
+                                  "ipv6Clients": self.controllers[edge.name].ipv6_clients,
+                                  **_gateway_summary(self.controllers[edge.name])}
                       for edge in edges},
         }
         """What a person reading the plan wants to know about the platform (the stack output `platform`)."""
-        releases = tuple(controller.release for controller in self.controllers.values())
+        # An Ingress waits for every Ingress controller (their admission webhooks judge Ingresses cluster-wide); a
+        # route waits for its own edge's controller and Gateway.
+        releases = tuple(c.release for c in self.controllers.values() if isinstance(c, IngressController))
         self.targets = {
             edge.name: EdgeTarget(
                 edge=edge.name,
-                flavor=self.flavor,
+                flavor=flavors[edge.name],
                 ingress_class=self.controllers[edge.name].ingress_class,
                 zone_id=self.zones.zone_id(edge.visibility),
                 lb_hostname=self.controllers[edge.name].lb_hostname,
                 lb_zone_id=self.controllers[edge.name].lb_zone_id,
                 ipv6_clients=self.controllers[edge.name].ipv6_clients,
-                controllers_ready=releases,
-                controller_service=controller_service_id(self.controllers[edge.name].spec, self.flavor),
+                controllers_ready=_ready(self.controllers[edge.name], releases),
+                controller_service=controller_service_id(self.controllers[edge.name].spec, flavors[edge.name]),
+                gateway=getattr(self.controllers[edge.name], "gateway", None),
             )
             for edge in edges
         }
@@ -166,3 +176,14 @@ class Platform(pulumi.ComponentResource):
             "private_zone_id": self.zones.private_zone_id,
             **{f"{edge}_lb_hostname": c.lb_hostname for edge, c in self.controllers.items()},
         })
+
+
+def _gateway_summary(controller: Controller) -> dict[str, object]:
+    """What the plan says of a Gateway API edge besides an Ingress edge's facts: its Gateway."""
+    if not isinstance(controller, GatewayController):
+        return {}
+    return {"gateway": f"{controller.gateway.namespace}/{controller.gateway.name}"}
+
+
+def _ready(controller: Controller, ingress_releases: tuple[pulumi.Resource, ...]) -> tuple[pulumi.Resource, ...]:
+    return controller.ready if isinstance(controller, GatewayController) else ingress_releases
