@@ -3,6 +3,7 @@
 import pulumi
 
 from components.apps.dashboard import Dashboard, DashboardArgs, instance_name
+from components.apps.exposed_app import backend_api_edges
 from components.apps.exposure import declare_zone_wildcards, expose_apps
 from components.apps.preflight import check_before_declaring
 from components.inputs.catalog import load_catalogue
@@ -17,7 +18,8 @@ subnets = read_edge_subnets(settings)
 for warning in check_before_declaring(settings, apps, stack, subnets, dry_run=pulumi.runtime.is_dry_run()):
     pulumi.log.warn(warning.message)  # limits the stack is near, a retired flavor (the plan lists them too)
 
-platform = Platform("platform", PlatformArgs(settings=settings, stack=stack, subnets=subnets))
+platform = Platform("platform", PlatformArgs(settings=settings, stack=stack, subnets=subnets,
+                                             backend_api_edges=backend_api_edges(apps, settings)))
 targets = declare_zone_wildcards(settings, platform.targets, stack)
 exposure = expose_apps(apps, targets, stack, instance_name(stack))
 if settings.dashboard_enabled:

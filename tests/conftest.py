@@ -206,6 +206,28 @@ def controller_site(run: ProgramRun, flavor: str, extra_ingresses: list[dict[str
     return IngressSite([*ingresses, *(extra_ingresses or [])], secrets, flavor, values)
 
 
+GATEWAY_SITE_KINDS = ("HTTPRoute", "SecurityPolicy", "BackendTrafficPolicy", "Backend", "BackendTLSPolicy")
+
+
+def gateway_site(run: ProgramRun) -> Any:
+    """The model of the Gateway API edges (`tests/fakes/gateway_site.py`) answering for a run's routes, policies,
+    backends and Secrets, with the edges whose controller reads `Backend`s (their Helm values)."""
+    from tests.fakes.gateway_site import GatewaySite
+
+    regs = run.monitor.registrations
+    objects = [r.revealed_inputs() for r in regs if r.type.startswith("kubernetes:")
+               and (r.type.rsplit(":", 1)[-1] in GATEWAY_SITE_KINDS or r.type == "kubernetes:core/v1:Secret")]
+    backend_api = [r.revealed_inputs()["namespace"] for r in regs if r.type == "kubernetes:helm.sh/v3:Release"
+                   and (((r.inputs.get("values") or {}).get("config") or {}).get("envoyGateway") or {})
+                   .get("extensionApis", {}).get("enableBackend")]
+    return GatewaySite.from_manifests(objects, backend_api)
+
+
+def edge_site(run: ProgramRun, flavor: str) -> Any:
+    """The model of the flavor's edges answering for a run: `controller_site` or `gateway_site`."""
+    return gateway_site(run) if flavor in GATEWAY_FLAVORS else controller_site(run, flavor)
+
+
 def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
     """The plan's resources of one Pulumi type token."""
     return [r for r in plan["resources"] if r["type"] == type_]

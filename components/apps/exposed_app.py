@@ -1,10 +1,11 @@
 """ExposedApp: one apps.yaml entry becomes everything it takes to reach the app.
 
 Per app: an Ingress per edge it is on (flavor annotations for its intent; the first carries the
-Forecastle bookmark), a Deployment and Service when it ships an image, an htpasswd Secret with
-generated passwords when it asks for basic auth, and an UptimeRobot monitor when an edge open to
-everyone serves it. A monitored app behind an allow-list or basic auth also gets the monitor's own
-route to its health path (`routing.needs_health_route`) and, behind basic auth, the monitor's own
+Forecastle bookmark), or on a Gateway API edge an HTTPRoute with its policies (`routes`); a
+Deployment and Service when it ships an image; htpasswd Secrets with generated passwords when it
+asks for basic auth (`basic_auth`); and an UptimeRobot monitor when an edge open to everyone serves
+it. A monitored app behind an allow-list or basic auth also gets the monitor's own route to its
+health path (`routing.needs_health_route`), on every flavor, and behind basic auth the monitor's own
 htpasswd Secret, which holds the monitor's login alone: UptimeRobot returns that password to anyone
 who can read the account, and it opens nothing but the health path. What belongs to a host (DNS
 records, a master Ingress) is a `Host`'s.
@@ -20,18 +21,15 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components.apps.basic_auth import FlavorKind, htpasswd_file, htpasswd_secret_name, htpasswd_secrets
 from components.apps.host import Host, served_by_wildcard, wildcard_name
-from components.apps.routes import (
-    backend_tls_manifest,
-    forecastle_app_manifest,
-    route_intent,
-    route_objects,
-    route_secret_name,
-)
+from components.apps.routes import forecastle_app_manifest, route_objects
 from components.apps.routing import HostShare, IngressUnit
-from components.flavors import AnyFlavor, is_gateway
+from components.flavors import AnyFlavor, get_flavor, is_gateway
+from components.flavors.gateway_api import BackendRef
 from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, BackendTLSIntent, RateLimitIntent
 from components.inputs.catalog import MONITOR_USER, ResolvedApp
+from components.inputs.settings import Settings
 from components.platform.gateway_controller import custom_resource
 from components.platform.platform import EdgeTarget
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
@@ -78,17 +76,6 @@ def backend(app: ResolvedApp) -> tuple[str, int]:
     return app.name, app.app.deploy.port
 
 
-def basic_auth_secret_name(app: ResolvedApp) -> str | None:
-    """The app's htpasswd Secret: its own users, no one else."""
-    return f"{app.name}-basic-auth" if app.app.auth is not None else None
-
-
-def monitor_secret_name(app: ResolvedApp) -> str | None:
-    """The monitor's htpasswd Secret, named on the health route only (never another app's: those end in
-    `-basic-auth`)."""
-    return f"{app.name}-basic-auth-monitor" if app.app.auth is not None and app.monitored else None
-
-
 def backend_tls(app: ResolvedApp) -> BackendTLSIntent | None:
     """The app's `tls` settings towards its HTTPS backend, if it has any."""
     backend_spec = app.app.service or app.app.deploy
@@ -112,8 +99,10 @@ def merge_role(flavor: AnyFlavor, unit: IngressUnit, shares: Mapping[str, HostSh
     return "minion" if any(shares[host].needs_master(flavor) for host in unit.hosts if host in shares) else None
 
 
-def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool = False) -> AppIntent:
-    """What the app asks of the controller, in the flavor's neutral terms.
+def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool = False,
+               kind: FlavorKind = "ingress") -> AppIntent:
+    """What the app asks of the controller, in the flavor's neutral terms (`kind`: of the edge's flavor, whose
+    htpasswd Secret basic auth reads: `basic_auth`).
 
     `health`: the intent of the monitor's own route to the health path: it also admits UptimeRobot's probe
     addresses through the app's allow-list, and behind basic auth it takes the monitor's login alone (the
@@ -126,7 +115,7 @@ def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool
         https_redirect=True,
         hsts=visibility == "public",
         rate_limit=RateLimitIntent(limit.rps, limit.burst, limit.connections) if limit else None,
-        basic_auth_secret=monitor_secret_name(app) if health else basic_auth_secret_name(app),
+        basic_auth_secret=htpasswd_secret_name(app, kind, monitor=health) if app.app.auth is not None else None,
         allow_cidrs=allowed,
         max_body_size=app.app.max_body_size,
         merge_role=role,  # type: ignore[arg-type]
@@ -134,6 +123,20 @@ def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool
         exact_paths=health,
         backend_tls=backend_tls(app),
     )
+
+
+def backend_api_edges(apps: Sequence[ResolvedApp], settings: Settings) -> frozenset[str]:
+    """The Gateway API edges whose controller must read implementation backend objects: those serving an app that
+    `route_backend` sends to one (Envoy Gateway: an HTTPS backend not verified). Off elsewhere, as such objects can
+    send traffic to any address."""
+    found = set()
+    for app in apps:
+        for route in app.routes:
+            flavor = get_flavor(settings.flavor_of(route.edge.name))
+            if is_gateway(flavor) and flavor.needs_backend_api(app_intent(app, route.edge.visibility, None,
+                                                                          kind="gateway")):
+                found.add(route.edge.name)
+    return frozenset(found)
 
 
 def forecastle_annotations(app: ResolvedApp, instance: str) -> dict[str, str]:
@@ -297,6 +300,8 @@ def _k8s_args(manifest: dict[str, Any]) -> dict[str, Any]:
 
 ROUTE_ROLES = {"SecurityPolicy": "security", "BackendTrafficPolicy": "traffic"}
 """Resource name suffix of each policy kind an app route may bring (`<route>-<role>`)."""
+BACKEND_ROLES = {"BackendTLSPolicy": "backend-tls", "Backend": "backend"}
+"""Resource name suffix of each object that says how a Gateway API edge connects to the app (`<app>-<role>`)."""
 
 
 # -- the component -----------------------------------------------------------------------
@@ -317,8 +322,7 @@ class ExposedApp(pulumi.ComponentResource):
         app = args.app
         child = pulumi.ResourceOptions(parent=self)
         self.url = app.url
-        unit_flavors = {unit.edge: args.targets[unit.edge].flavor for unit in args.units}
-        routed = [unit for unit in args.units if is_gateway(unit_flavors[unit.edge])]
+        routed = [unit for unit in args.units if is_gateway(args.targets[unit.edge].flavor)]
 
         depends: list[pulumi.Resource] = []
         if app.app.deploy is not None:
@@ -329,17 +333,17 @@ class ExposedApp(pulumi.ComponentResource):
         self.passwords = None
         self.monitor_password: pulumi.Output[str] | None = None
         if app.app.auth is not None:
-            depends += self._basic_auth(name, app, list(unit_flavors.values()), routed)
+            depends += self._basic_auth(name, app, {route.edge.name: args.targets[route.edge.name].flavor
+                                                    for route in app.routes})
 
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
+        route_backend = self._route_backend(name, app, args.targets[routed[0].edge], depends) if routed else None
         ingresses: list[pulumi.Resource] = []
-        if routed and https_backend(app) is not None:
-            depends.append(custom_resource(f"{name}-backend-tls", backend_tls_manifest(app, backend(app)[0],
-                                                                                       labels(app)), child))
         for unit in args.units:
             target = args.targets[unit.edge]
             if unit in routed:
-                ingresses.append(self._route(app, unit, target, visibility[unit.edge], args, depends))
+                assert route_backend is not None
+                ingresses.append(self._route(app, unit, target, visibility[unit.edge], args, depends, route_backend))
                 continue
             ingresses.append(k8s.networking.v1.Ingress(
                 unit.resource_name,
@@ -366,12 +370,23 @@ class ExposedApp(pulumi.ComponentResource):
         self.inventory = inventory(app, args.targets, self.monitor_id)
         self.register_outputs({"url": self.url, "monitor_id": self.monitor_id, "passwords": self.passwords})
 
+    def _route_backend(self, name: str, app: ResolvedApp, target: EdgeTarget,
+                       depends: list[pulumi.Resource]) -> BackendRef:
+        """Where the app's routes send to, and the objects that say how (once per app: TLS to an HTTPS backend)."""
+        service, port = backend(app)
+        intent = app_intent(app, app.visibility, None, kind="gateway")
+        connection = target.flavor.route_backend(intent, service, port, app.namespace, app.name, labels(app))
+        for manifest in connection.objects:
+            depends.append(custom_resource(f"{name}-{BACKEND_ROLES[manifest['kind']]}", manifest,
+                                           pulumi.ResourceOptions(parent=self)))
+        return connection.ref
+
     def _route(self, app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
-               args: ExposedAppArgs, depends: list[pulumi.Resource]) -> pulumi.Resource:
+               args: ExposedAppArgs, depends: list[pulumi.Resource], route_backend: BackendRef) -> pulumi.Resource:
         """One HTTPRoute of the app on a Gateway API edge, its policies, and (first unit) its bookmark."""
         assert target.gateway is not None
-        intent = route_intent(app_intent(app, visibility, None, health=unit.health), app, unit.health)
-        objects = route_objects(app, unit, target.gateway, intent, target.flavor, backend(app), labels(app))
+        intent = app_intent(app, visibility, None, health=unit.health, kind="gateway")
+        objects = route_objects(app, unit, target.gateway, intent, target.flavor, route_backend, labels(app))
         after = pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready])
         route = custom_resource(unit.resource_name, objects.route, after)
         for policy in objects.policies:
@@ -382,16 +397,14 @@ class ExposedApp(pulumi.ComponentResource):
                             pulumi.ResourceOptions(parent=self))
         return route
 
-    def _basic_auth(self, name: str, app: ResolvedApp, flavors: list[AnyFlavor],
-                    routed: list[IngressUnit]) -> list[k8s.core.v1.Secret]:
-        """One generated password per user, hashed into the htpasswd Secrets its edges' flavors read.
+    def _basic_auth(self, name: str, app: ResolvedApp, flavors: Mapping[str, AnyFlavor]) -> list[k8s.core.v1.Secret]:
+        """One generated password per user, and one for a monitored app's uptime monitor (`MONITOR_USER`), written
+        into the htpasswd Secrets `basic_auth.htpasswd_secrets` decides (the app's users alone; the monitor's login
+        alone, named only by its health route) in each edge flavor's format.
 
-        Ingress flavors: bcrypt lines (the random provider keeps the hash in state, so the Secret does not change
-        on every run as a freshly salted hash would); the app's Secret holds the app's users alone, and a
-        monitored app's uptime monitor gets a user of its own (`MONITOR_USER`) in a Secret of its own that only
-        the health route names. Gateway API flavors: the app's route reads the users alone, its health route the
-        users and the monitor. The monitor's password goes to the monitor only, as a secret, and is not among
-        the app's `passwords`.
+        nginx reads bcrypt lines, which the random provider hashes and keeps in state, so the Secret does not
+        change on every run as a freshly salted hash would; Envoy reads `{SHA}` lines of the password. The
+        monitor's password goes to the monitor only, as a secret, and is not among the app's `passwords`.
         """
         assert app.app.auth is not None
         child = pulumi.ResourceOptions(parent=self)
@@ -400,40 +413,21 @@ class ExposedApp(pulumi.ComponentResource):
             for user in app.app.auth.basic.users
         }
         self.passwords = pulumi.Output.secret({user: password.result for user, password in passwords.items()})
-        monitor_secret = monitor_secret_name(app)
-        monitor_password = None
-        if app.monitored:
-            monitor_password = random.RandomPassword(f"{name}-monitor-password", length=PASSWORD_LENGTH,
-                                                     special=False, opts=child)
-            self.monitor_password = monitor_password.result
-        secrets = []
-        ingress_flavor = next((flavor for flavor in flavors if not is_gateway(flavor)), None)
-        if ingress_flavor is not None:
-            secrets.append(self._htpasswd(f"{name}-htpasswd", basic_auth_secret_name(app), app, ingress_flavor,
-                                          passwords))
-            if monitor_password is not None and monitor_secret is not None:
-                secrets.append(self._htpasswd(f"{name}-htpasswd-monitor", monitor_secret, app, ingress_flavor,
-                                              {MONITOR_USER: monitor_password}))
-        gateway_flavor = next((flavor for flavor in flavors if is_gateway(flavor)), None)
-        if gateway_flavor is not None:
-            secrets.append(self._htpasswd(f"{name}-route-htpasswd", route_secret_name(app, False), app,
-                                          gateway_flavor, passwords))
-            if any(unit.health for unit in routed):
-                health = {**passwords, **({MONITOR_USER: monitor_password} if monitor_password is not None else {})}
-                secrets.append(self._htpasswd(f"{name}-health-htpasswd", route_secret_name(app, True), app,
-                                              gateway_flavor, health))
-        return secrets
+        secrets = htpasswd_secrets(app, flavors)
+        if any(MONITOR_USER in secret.logins for secret in secrets):
+            passwords[MONITOR_USER] = random.RandomPassword(f"{name}-monitor-password", length=PASSWORD_LENGTH,
+                                                            special=False, opts=child)
+            self.monitor_password = passwords[MONITOR_USER].result
+        return [self._htpasswd(secret.resource_name, secret.name, app, secret.flavor,
+                               {login: passwords[login] for login in secret.logins}) for secret in secrets]
 
-    def _htpasswd(self, resource: str, secret: str | None, app: ResolvedApp, flavor: AnyFlavor,
+    def _htpasswd(self, resource: str, secret: str, app: ResolvedApp, flavor: AnyFlavor,
                   passwords: dict[str, random.RandomPassword]) -> k8s.core.v1.Secret:
         """An htpasswd Secret of exactly these logins, in the flavor's format (from bcrypt hashes or the passwords)."""
-        logins = list(passwords)
+        logins = tuple(passwords)
         sources = [passwords[user].bcrypt_hash if flavor.htpasswd_from == "bcrypt_hash" else passwords[user].result
                    for user in logins]
-        htpasswd = pulumi.Output.all(*sources).apply(
-            lambda values: "".join(flavor.htpasswd_line(user, value) + "\n"
-                                   for user, value in zip(logins, values, strict=True))
-        )
+        htpasswd = pulumi.Output.all(*sources).apply(lambda values: htpasswd_file(flavor, logins, list(values)))
         return k8s.core.v1.Secret(
             resource,
             metadata={"name": secret, "namespace": app.namespace, "labels": labels(app)},

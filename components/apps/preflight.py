@@ -11,10 +11,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components.apps.basic_auth import FlavorKind, htpasswd_resource_name
 from components.apps.capacity import CapacityWarning, judge, stack_usage
 from components.apps.dashboard import dashboard_app
-from components.apps.exposed_app import ROUTE_ROLES
-from components.apps.routing import host_shares, ingress_units, shared_hosts
+from components.apps.exposed_app import BACKEND_ROLES, ROUTE_ROLES
+from components.apps.routing import host_shares, ingress_units, needs_health_route, shared_hosts
 from components.flavors import get_flavor, is_gateway
 from components.inputs.catalog import ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
@@ -31,25 +32,23 @@ def child_resources(app: ResolvedApp, units: Sequence[str], routed: bool = False
                                                                                               list[str | int]]]:
     """(kind, name, the field that makes the name) of every resource an app's component declares; `units` are
     its Ingresses' names (`routed`: its HTTPRoutes', on a Gateway API flavor, each with its policies)."""
+    kind: FlavorKind = "gateway" if routed else "ingress"
     if routed:
         names: list[tuple[str, str, list[str | int]]] = [("HTTPRoute", unit, ["name"]) for unit in units]
-        names += [(kind, f"{unit}-{role}", ["name"]) for unit in units for kind, role in ROUTE_ROLES.items()]
-        names += [("ForecastleApp", f"{app.name}-dashboard", ["name"]), ("BackendTLSPolicy", f"{app.name}-backend-tls",
-                                                                          ["name"])]
-        if app.app.auth is not None:
-            names += [("Secret", f"{app.name}-route-htpasswd", ["name"]), ("Secret", f"{app.name}-health-htpasswd",
-                                                                             ["name"])]
+        names += [(policy, f"{unit}-{role}", ["name"]) for unit in units for policy, role in ROUTE_ROLES.items()]
+        names.append(("ForecastleApp", f"{app.name}-dashboard", ["name"]))
+        names += [(object_kind, f"{app.name}-{role}", ["name"]) for object_kind, role in BACKEND_ROLES.items()]
     else:
         names = [("Ingress", unit, ["name"]) for unit in units]
     if app.app.deploy is not None:
         names += [("Deployment", f"{app.name}-deployment", ["name"]), ("Service", f"{app.name}-service", ["name"])]
     if app.app.auth is not None:
-        names.append(("Secret", f"{app.name}-htpasswd", ["name"]))
+        names.append(("Secret", htpasswd_resource_name(app, kind), ["name"]))
         names += [("RandomPassword", f"{app.name}-password-{user}", ["auth", "basic", "users", position])
                   for position, user in enumerate(app.app.auth.basic.users)]
-        if app.monitored:
+        if needs_health_route(app):
             names.append(("RandomPassword", f"{app.name}-monitor-password", ["monitor"]))
-            names.append(("Secret", f"{app.name}-htpasswd-monitor", ["monitor"]))
+            names.append(("Secret", htpasswd_resource_name(app, kind, monitor=True), ["monitor"]))
     if app.monitored:
         names.append(("Monitor", f"{app.name}-monitor", ["name"]))
     return names
@@ -93,7 +92,6 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Pro
     """What an app asks for that the stack's flavor cannot express: an input error naming the flavor,
     never a part of the intent silently dropped."""
     from components.apps.exposed_app import app_intent, merge_role
-    from components.apps.routes import route_intent
 
     flavor = get_flavor(settings.flavor)
     shares = host_shares(apps, flavor)
@@ -102,9 +100,8 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Pro
     for app in apps:
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
         for unit in ingress_units(app, flavor, shared):
-            intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health)
-            if is_gateway(flavor):
-                intent = route_intent(intent, app, unit.health)
+            intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health,
+                                kind=flavor.kind)
             for field, why in flavor.unsupported(intent):
                 loc = INTENT_FIELDS.get(field, "name")
                 if field == "backend_tls" and app.app.deploy is not None:
@@ -187,4 +184,4 @@ def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stac
     problems += capacity_problems
     if problems:
         raise InputError(problems)
-    return [*warnings, *retired_flavor_warnings([settings.flavor])]
+    return [*warnings, *retired_flavor_warnings(settings.flavor_of(edge) for edge in settings.all_edges())]

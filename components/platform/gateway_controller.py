@@ -62,6 +62,9 @@ class GatewayControllerArgs:
     """Give the NLB IPv6 addresses too."""
     cluster_name: str | None = None
     """The EKS cluster's name (`gangplank:clusterName`): subnets tagged for other clusters are not the NLB's."""
+    backend_api: bool = False
+    """Let the controller read the implementation's backend objects (an app of the edge needs one:
+    `GatewayFlavor.needs_backend_api`)."""
 
 
 def gateway_spec(flavor: GatewayFlavor, spec: ControllerSpec) -> ControllerSpec:
@@ -135,7 +138,7 @@ class GatewayController(pulumi.ComponentResource):
                 version=chart.version,
                 repository_opts=None if oci else k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo),
                 namespace=namespace.metadata.name,
-                values=flavor.controller_values(spec),
+                values=flavor.controller_values(spec, args.backend_api),
                 skip_crds=True,  # the CRDs are the cluster's (the flavor's module docstring)
                 max_history=10,
             ),
@@ -160,6 +163,13 @@ class GatewayController(pulumi.ComponentResource):
             spec=policy["spec"],
             opts=in_namespace,
         )
+        # Guards the flavor needs against other teams' objects (Envoy Gateway: one Gateway per edge class).
+        for manifest in flavor.admission_policies(spec):
+            resource = (k8s.admissionregistration.v1.ValidatingAdmissionPolicy
+                        if manifest["kind"] == "ValidatingAdmissionPolicy"
+                        else k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding)
+            role = "admission-policy" if manifest["kind"] == "ValidatingAdmissionPolicy" else "admission-policy-binding"
+            resource(f"{name}-{role}", metadata=manifest["metadata"], spec=manifest["spec"], opts=child)
         gateway = objects["Gateway"]
         # Read once the Gateway is Programmed (`WAIT_FOR_PROGRAMMED`); keyed on its id so that a preview of a first
         # deploy skips the read instead of failing on a Service that does not exist yet.

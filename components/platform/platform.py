@@ -39,6 +39,8 @@ class PlatformArgs:
     """The stack (environment) name."""
     subnets: Mapping[str, Sequence[Subnet]]
     """Visibility -> the subnets its NLBs go in (`read_edge_subnets`, checked before anything is declared)."""
+    backend_api_edges: frozenset[str] = frozenset()
+    """Gateway API edges whose controller reads implementation backend objects (`exposed_app.backend_api_edges`)."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,9 @@ class Platform(pulumi.ComponentResource):
                           dualstack=settings.dualstack, cluster_name=settings.cluster_name)
             if is_gateway(flavor):
                 self.controllers[edge.name] = GatewayController(
-                    f"{name}-{edge.name}-gateway", GatewayControllerArgs(flavor=flavor, **common), child)  # type: ignore[arg-type]
+                    f"{name}-{edge.name}-gateway", GatewayControllerArgs(
+                        flavor=flavor, backend_api=edge.name in args.backend_api_edges, **common),  # type: ignore[arg-type]
+                    child)
             else:
                 self.controllers[edge.name] = IngressController(
                     f"{name}-{edge.name}", IngressControllerArgs(flavor=flavor, **common), child)  # type: ignore[arg-type]

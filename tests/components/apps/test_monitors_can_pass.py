@@ -1,8 +1,9 @@
-"""Monitors of protected apps can pass, and their credentials open nothing else.
+"""Monitors of protected apps can pass, and their credentials open nothing else: one rule on every flavor.
 
 The monitors the plan declares are created in the fake UptimeRobot through the real provider; the fake
-probes them from UptimeRobot's own (pinned) addresses with the credentials it stored, and `IngressSite`
-(tests/fakes/site.py) answers as each flavor's controller would for the plan's Ingresses and Secrets.
+probes them from UptimeRobot's own (pinned) addresses with the credentials it stored, and the model of the
+flavor's edges answers as its controller would for the plan's objects and Secrets: `IngressSite`
+(tests/fakes/site.py) for the Ingress flavors, `GatewaySite` (tests/fakes/gateway_site.py) for Envoy Gateway.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from components.uptimerobot.probes import probe_addresses
 from planner.mocks import digest
 from planner.run import ProgramRun, run_program
-from tests.conftest import FLAVORS, ROOT, controller_site
+from tests.conftest import FLAVORS, GATEWAY_FLAVORS, ROOT, controller_site, edge_site
 from tests.fakes.site import FORBIDDEN, OK, UNAUTHORIZED
 
 CATALOGUE = """\
@@ -43,7 +44,7 @@ MONITOR = "pulumi-python:dynamic/uptimerobot:Monitor"
 CHECKER = probe_addresses()[0]
 
 
-@pytest.fixture(scope="module", params=FLAVORS)
+@pytest.fixture(scope="module", params=FLAVORS + GATEWAY_FLAVORS)
 def planned(request, tmp_path_factory) -> tuple[str, ProgramRun]:
     """The catalogue above, planned once per flavor for the module."""
     path = tmp_path_factory.mktemp("apps") / "apps.yaml"
@@ -77,19 +78,19 @@ def app_password(resource: str) -> str:
 
 def test_every_monitor_of_a_protected_app_passes(planned, monitor_provider, fake_uptimerobot):
     flavor, run = planned
-    site = controller_site(run, flavor)
+    site = edge_site(run, flavor)
     monitors = create_monitors(run, monitor_provider)
     assert sorted(monitors) == ["both", "partner-api", "vault"]
     for app, monitor_id in monitors.items():
         for address in probe_addresses()[:: 25]:  # IPv4 and IPv6 checkers alike
             assert fake_uptimerobot.probe(monitor_id, site, source_ip=address) == OK, (flavor, app, address)
     assert {m["status"] for m in fake_uptimerobot.monitors.values()} == {"UP"}
-    assert site.conflicts == []  # no host or path the controller would leave out
+    assert getattr(site, "conflicts", []) == []  # no host or path an Ingress controller would leave out
 
 
 def test_the_probes_open_the_health_path_and_nothing_else(planned):
     flavor, run = planned
-    site = controller_site(run, flavor)
+    site = edge_site(run, flavor)
     partner = "partner-api.dev.example.com"
     assert site(CHECKER, "/status", {"Host": partner}) == OK
     assert site(CHECKER, "/", {"Host": partner}) == FORBIDDEN
@@ -97,15 +98,17 @@ def test_the_probes_open_the_health_path_and_nothing_else(planned):
     assert site(CHECKER, "/statusx", {"Host": partner}) == FORBIDDEN
     assert site("203.0.113.9", "/", {"Host": partner}) == OK  # the partners still reach the whole app
     assert site("192.0.2.1", "/status", {"Host": partner}) == FORBIDDEN  # and strangers nothing
-    # Behind basic auth and an allow-list: the checker needs both its address and its password.
+    # Behind basic auth and an allow-list: the checker needs both its address and its password. nginx checks the
+    # address first (403), Envoy the login (401: EG httpfilters.go `newOrderedHTTPFilter`, basic_auth before rbac).
     assert site(CHECKER, "/healthz", {"Host": "both.dev.example.com"}) == UNAUTHORIZED
-    assert site(CHECKER, "/", {"Host": "both.dev.example.com"}) == FORBIDDEN
+    stranger = UNAUTHORIZED if flavor in GATEWAY_FLAVORS else FORBIDDEN
+    assert site(CHECKER, "/", {"Host": "both.dev.example.com"}) == stranger
 
 
 def test_the_monitors_credential_opens_only_the_health_path(planned, monitor_provider, fake_uptimerobot):
     """UptimeRobot returns the monitor's password on reads: whoever reads the account must get nothing else."""
     flavor, run = planned
-    site = controller_site(run, flavor)
+    site = edge_site(run, flavor)
     monitors = create_monitors(run, monitor_provider)
     for app, health, address in (("vault", "/health", "192.0.2.1"), ("both", "/healthz", CHECKER)):
         stored = fake_uptimerobot.monitors[monitors[app]]
@@ -114,13 +117,15 @@ def test_the_monitors_credential_opens_only_the_health_path(planned, monitor_pro
         assert site(address, health, theirs) == OK, (flavor, app)
         for elsewhere in ("/", "/admin", f"{health}/x", f"{health}x"):
             assert site(address, elsewhere, theirs) in (UNAUTHORIZED, FORBIDDEN), (flavor, app, elsewhere)
-    # The app's users still open the whole app, and only the app's users do.
+    # The app's users still open the whole app but the monitor's path, and only the app's users do.
     alice = login("alice", app_password("vault-password-alice"), "vault.dev.example.com")
     assert site("192.0.2.1", "/", alice) == OK
     assert site("192.0.2.1", "/admin", alice) == OK
-    assert site.htpasswd_users("vault", "vault-basic-auth") == {"alice"}
-    assert site.htpasswd_users("vault", "vault-basic-auth-monitor") == {"uptimerobot"}
-    assert site.htpasswd_users("both", "both-basic-auth") == {"bob"}
+    assert site("192.0.2.1", "/health", alice) == UNAUTHORIZED
+    secret = "basic-auth" if flavor in FLAVORS else "route-basic-auth"  # Secrets per kind of flavor (basic_auth.py)
+    assert site.htpasswd_users("vault", f"vault-{secret}") == {"alice"}
+    assert site.htpasswd_users("vault", f"vault-{secret}-monitor") == {"uptimerobot"}
+    assert site.htpasswd_users("both", f"both-{secret}") == {"bob"}
 
 
 def test_the_monitors_password_is_its_own_and_secret(planned, monitor_provider, fake_uptimerobot):
