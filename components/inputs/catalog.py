@@ -78,7 +78,7 @@ class _Strict(BaseModel):
 
 
 class BackendTLS(_Strict):
-    """How the controller connects to a backend that speaks HTTPS. Without it (the default), both flavors use
+    """How the controller connects to a backend that speaks HTTPS. Without it (the default), every flavor uses
     TLS without checking the backend's certificate and without SNI."""
 
     model_config = ConfigDict(json_schema_extra=_VERIFY_NEEDS_A_CA)
@@ -91,7 +91,7 @@ class BackendTLS(_Strict):
     SNI). With the `ingress-nginx` flavor it needs `caSecret`."""
     ca_secret: Label | None = None
     """Secret in the app's namespace whose `ca.crt` holds the CA certificates the backend's certificate must
-    chain to (`ingress-nginx` flavor only)."""
+    chain to (`ingress-nginx`; `envoy-gateway` with `verify` only)."""
 
 
 class ServiceRef(_Strict):
