@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from components.inputs.problems import InputError, one_line, shown
 from components.inputs.yamlfile import YamlFileError, read_text
+from planner.plan_format import base_problem, stamped
 from planner.render import RENDERERS, render_table
 from planner.run import PREVIEWS, build_plan, run_program
 
@@ -46,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=sorted(RENDERERS), default=None,
                         help="output format (default: table; with --diff: markdown)")
     parser.add_argument("--wide", action="store_true",
-                        help="table: one line per app with every column (wider than 100 columns)")
+                        help="table: one line per app with every column; diff and preview: lines longer than "
+                             "100 columns (wider than 100 columns)")
     modes = parser.add_mutually_exclusive_group()
     modes.add_argument("--diff", metavar="BASE.json",
                        help="compare with an earlier `--format json` plan: Markdown (default) or --format json")
@@ -69,8 +71,8 @@ def _output_format(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     fmt = args.format or ("markdown" if args.diff else "table")
     if args.diff and fmt == "table":
         parser.error("--diff prints Markdown (the default with --diff) or JSON (--format json), not a table")
-    if args.wide and fmt != "table":
-        parser.error("--wide applies to the table (--format table) only")
+    if args.wide and fmt != "table" and not (args.diff and fmt == "markdown"):
+        parser.error("--wide applies to the table (--format table) and the Markdown diff only")
     if args.allow_other_stack and not args.diff:
         parser.error("--allow-other-stack applies to --diff only")
     return fmt
@@ -127,6 +129,10 @@ def _load_base(path: str) -> dict[str, Any]:
     if not isinstance(base, dict):
         raise _Invalid(f"{path}: not a JSON plan: expected an object with 'stack', 'apps' and 'resources', "
                        f"found {_JSON_KINDS.get(type(base).__name__, type(base).__name__)}")
+    # What it is first: a diff or a rollout report is no plan, whatever its shape lacks.
+    problem = base_problem(base)
+    if problem is not None:
+        raise _Invalid(f"{path}: not a base for --diff: {problem}")
     try:
         _Plan.model_validate(base)
     except ValidationError as err:
@@ -209,21 +215,25 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
     head = build_plan(run)
     if base is not None:
         from planner.diff import diff_as_json, diff_plans, render_diff_markdown, render_rollout_section
-        from planner.rollout import change_rollout
+        from planner.rollout import change_rollout, diff_steps
 
-        diff = diff_plans(base, head)
-        rollout = None if diff.is_empty else change_rollout(base, head, run.config, os.environ)
+        diff = diff_plans(base, head, run.config)
+        rollout = None if diff.is_empty else change_rollout(base, head, run.config, os.environ, diff_steps(diff))
+        if rollout is not None:
+            rollout["blockers"] = [*diff.blockers, *rollout["blockers"]]
+        width = None if args.wide else 100
         if fmt == "json":
             sys.stdout.write(RENDERERS["json"]({**diff_as_json(diff), **({"rollout": rollout} if rollout else {})}))
         else:
-            sys.stdout.write(render_diff_markdown(diff))
+            sys.stdout.write(render_diff_markdown(diff, width, len(rollout["blockers"]) if rollout else 0))
             if rollout is not None:
-                sys.stdout.write(render_rollout_section(rollout))
+                sys.stdout.write(render_rollout_section(rollout, width or 10**6))
     elif args.rollout:
         from planner.rollout import render_rollout_table, rollout_report
 
         report = rollout_report(head, run.config, os.environ)
-        sys.stdout.write(RENDERERS["json"](report) if fmt == "json" else render_rollout_table(report))
+        sys.stdout.write(RENDERERS["json"](stamped(report, "rollout")) if fmt == "json"
+                         else render_rollout_table(report))
     elif args.rehearse:
         from planner.rehearse import rehearse_run, render_rehearsal
 

@@ -380,6 +380,8 @@ class GangplankMocks(pulumi.runtime.Mocks):
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         self.mode = mode
         self.check_failures: list[CheckFailure] = []
+        self.unknown_outputs: dict[str, list[str]] = {}
+        """`--preview update`: resource -> the outputs its provider computes, unknown until it is updated."""
         self._answers = _Answers([])
         self._providers: dict[str, Any] = {}
         self._listed: dict[str, MockSubnet] = {}
@@ -406,7 +408,10 @@ class GangplankMocks(pulumi.runtime.Mocks):
             # outputs in preview: a Helm release's `status` and `resourceNames` are unknown
             # (pulumi-kubernetes helm_release.go, checkpointRelease); a dynamic provider has no
             # preview, so the engine hands back the new inputs (provider_plugin.go, Update).
-            resource_id, _ = self._answer(args)
+            resource_id, answer = self._answer(args)
+            computed = sorted(key for key in answer if key not in args.inputs)
+            if computed:
+                self.unknown_outputs[f"{args.typ}::{args.name}"] = computed
             return resource_id, dict(args.inputs)
         return self._answer(args)
 
@@ -484,6 +489,9 @@ class Registration:
     of a planner run's memory at 5,000 apps: docs/performance.md.)"""
     provider: str | None = None
     """`<type>::<name>` of the explicit provider the resource is managed by; None for the default one."""
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """Top-level input -> `<type>::<name>` of the resources whose outputs it is made from (the SDK's
+    `propertyDependencies`: what the engine makes unknown in a preview when one of them is replaced)."""
     read: bool = False
     """A `Resource.get` read of an existing resource, not a resource this program manages."""
     raw_state: dict[str, Any] = field(default_factory=dict)
@@ -662,6 +670,8 @@ class RecordingMonitor(MockMonitor):
             # Every URN the engine is told this resource waits for: explicit `depends_on` and the
             # implicit ones of its Output inputs (the SDK sends their union as `dependencies`).
             dependencies=sorted({urn_label(u) for u in request.dependencies}),
+            property_dependencies={key: sorted({urn_label(u) for u in deps.urns})
+                                   for key, deps in sorted(request.propertyDependencies.items()) if deps.urns},
             secret_inputs=sent if _holds_secret(sent) else None,
             # A provider reference is `<urn>::<id>`; the SDK sends none for the default provider.
             provider=urn_label(request.provider.rsplit("::", 1)[0]) if request.provider else None,

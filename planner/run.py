@@ -35,7 +35,9 @@ from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, start_
 from planner.capacity import plan_warnings
 from planner.catalogue import DEFAULT_APPS_FILE, apps_left_out
 from planner.mocks import UNKNOWN_SHOWN_AS, CheckFailure, GangplankMocks, Mode, RecordingMonitor, plain_inputs
+from planner.plan_format import stamped
 from planner.process import freeze_declared_objects, tune_planner_process
+from planner.provenance import from_outputs
 from planner.stackconfig import read_stack_config
 
 PROJECT = "gangplank"
@@ -276,24 +278,34 @@ def build_plan(run: ProgramRun) -> dict[str, Any]:
     inventory = run.outputs.get("apps") or {}
     apps = [{"name": name, **entry} for name, entry in inventory.items()] if isinstance(inventory, dict) else []
     resources = []
+    registrations = [*run.monitor.registrations, *run.monitor.read_registrations]
+    sources = from_outputs(registrations)
     # Registration order depends on how async work interleaves; URN order does not.
     # Reads are listed with the resources (option `read: true`), so what depends on them shows.
-    for reg in sorted([*run.monitor.registrations, *run.monitor.read_registrations], key=lambda r: (r.urn, r.read)):
+    for reg in sorted(registrations, key=lambda r: (r.urn, r.read)):
         entry: dict[str, Any] = {"type": reg.type, "name": reg.name, "id": reg.id, "parent": reg.parent,
                                  "inputs": reg.inputs}
         if reg.options:
             entry["options"] = reg.options
         entry["dependencies"] = reg.dependencies
+        if reg.property_dependencies:
+            entry["propertyDependencies"] = reg.property_dependencies
+        if reg.label in sources:
+            entry["fromOutputs"] = sources[reg.label]
         if reg.provider:
             entry["provider"] = reg.provider
         resources.append(entry)
-    plan: dict[str, Any] = {"stack": run.stack, "apps": apps, "resources": resources, "outputs": run.outputs}
+    plan: dict[str, Any] = stamped({"stack": run.stack, "apps": apps, "resources": resources,
+                                    "outputs": run.outputs}, "plan" if run.mode == "plan" else "preview")
     if run.mode != "plan":
         plan["preview"] = {
             "mode": run.mode,
             "skippedReads": sorted(reg.label for reg in run.monitor.read_registrations if reg.id == UNKNOWN_SHOWN_AS),
             "createdInApply": [{"resource": late.resource, "how": late.how} for late in run.late],
         }
+        mocks = run.monitor.mocks
+        if run.mode == "update" and isinstance(mocks, GangplankMocks):
+            plan["preview"]["unknownOutputs"] = dict(sorted(mocks.unknown_outputs.items()))
     if run.config:  # the catalogue the program read: the stack's gangplank:appsFile, or --apps
         plan["appsLeftOut"] = apps_left_out(run.config.get("gangplank:appsFile") or DEFAULT_APPS_FILE, run.stack)
         # Only when there is something to say: a plan without warnings keeps the bytes it always had.

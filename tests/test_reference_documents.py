@@ -16,7 +16,7 @@ def run_pytest(shared: Path) -> subprocess.CompletedProcess[str]:
     """pytest as a newcomer runs it, on a test that would otherwise pass, with `shared/` at `shared`."""
     env = {**os.environ, "GANGPLANK_SHARED_DIR": str(shared)}
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "tests/planner/test_diff.py::test_empty_diff_is_one_line"],
+                           "tests/planner/diff/test_markdown.py::test_empty_diff_is_one_line"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 

@@ -283,6 +283,8 @@ def inventory(app: ResolvedApp, targets: Mapping[str, EdgeTarget], monitor_id: A
         "dnsRecord": dns_record(app, targets),
         "zone": app.zone_domain,
         "protections": protections(app),
+        # Who may reach it, besides what its edges admit: what a plan diff compares to tell an opened app.
+        "allowCidrs": list(app.app.allow_cidrs),
         "monitored": app.monitored,
         "monitorId": monitor_id,
         "monitor": {"type": app.app.monitor.type, "interval": app.monitor_interval, "url": app.health_url}
