@@ -63,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
                             "exits 1 if AWS would refuse any")
     parser.add_argument("--allow-other-stack", action="store_true",
                         help="with --diff: accept a base plan of another stack than --stack")
+    parser.add_argument("--since", metavar="STACK_FILE",
+                        help="with --rehearse: replay the stack as this version of its stack file configures it (the "
+                             "step before, e.g. `git show main:Pulumi.prod.yaml > before.yaml`), then this one as the "
+                             "change `pulumi up` makes; exits 1 if AWS would refuse a call or a host would go "
+                             "unanswered")
     return parser
 
 
@@ -75,6 +80,8 @@ def _output_format(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         parser.error("--wide applies to the table (--format table) and the Markdown diff only")
     if args.allow_other_stack and not args.diff:
         parser.error("--allow-other-stack applies to --diff only")
+    if args.since and not args.rehearse:
+        parser.error("--since applies to --rehearse only")
     return fmt
 
 
@@ -234,6 +241,16 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
         report = rollout_report(head, run.config, os.environ)
         sys.stdout.write(RENDERERS["json"](stamped(report, "rollout")) if fmt == "json"
                          else render_rollout_table(report))
+    elif args.rehearse and args.since:
+        from planner.stackconfig import read_stack_file
+        from planner.transition import rehearse_change, render_steps
+
+        if not args.since.strip():
+            raise _Invalid("--since: an empty value; give a file path")
+        before = run_program(args.stack, args.apps, stack_config=read_stack_file(args.since))
+        steps = rehearse_change(before, run, since=args.since)
+        sys.stdout.write(render_steps(steps))
+        return EXIT_INVALID if any(line.outcome == "rejected" for _, lines in steps for line in lines) else EXIT_OK
     elif args.rehearse:
         from planner.rehearse import rehearse_run, render_rehearsal
 

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from planner.edge_moves import move_lines, moving
 from planner.markdown import code, plain, text
 from planner.mocks import UNKNOWN_SHOWN_AS as UNKNOWN
 
@@ -123,12 +124,15 @@ def edge_rows(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
     edges = (outputs.get("platform") or {}).get("edges") or {}
     balancers = outputs.get("loadBalancers") or {}
     served = Counter(edge for app in plan.get("apps") or [] for edge in app.get("edges") or [])
+    stack_flavor = (outputs.get("platform") or {}).get("flavor")
     rows = []
     for name in sorted(edges, key=_visibility_order):
         edge = edges[name] or {}
+        # An edge's own flavor is named where it is not the stack's (`controllers` says that one).
+        own = edge.get("flavor") if edge.get("flavor") not in (None, stack_flavor) else None
         rows.append({
             "edge": name,
-            "class": shown(edge.get("ingressClass")),
+            "class": shown(edge.get("ingressClass")) + (f" ({own})" if own else ""),
             "visibility": shown(edge.get("visibility")),
             "cidrs": [shown(cidr) for cidr in edge.get("allowedCidrs") or []],
             "loadBalancer": shown(balancers[name]) if name in balancers else None,
@@ -251,12 +255,14 @@ def render_table(plan: dict[str, Any], wide: bool = False) -> str:
             lines += _wrapped(f"  {label.ljust(label_width)}", joined(value), width)
         lines.append("")
     edges = edge_rows(plan)
+    moves = {move.edge: move for move in moving(plan)}
     if edges:
         lines.append(f"{plural(len(edges), 'edge')}:")
         if wide:
             lines += table(["edge", "class", "visibility", "admits", "load balancer", "apps"],
                             [[e["edge"], e["class"], e["visibility"], admits(e["cidrs"]), e["loadBalancer"] or "-",
                               e["apps"]] for e in edges])
+            lines += [f"  {line}" for line in move_lines(plan)]
         else:
             name_width = max(len(e["edge"]) for e in edges) + 2
             for e in edges:
@@ -265,6 +271,12 @@ def render_table(plan: dict[str, Any], wide: bool = False) -> str:
                                   f"{e['apps']}")
                 if e["loadBalancer"] is not None:
                     lines += _wrapped(" " * (name_width + 2), f"NLB {e['loadBalancer']}")
+                move = moves.get(e["edge"])
+                if move is not None:
+                    indent = " " * (name_width + 2)
+                    lines += _wrapped(indent, f"moving to {move.to}, whose NLB is")
+                    lines += _wrapped(indent, f"NLB {shown(move.load_balancer)}")
+                    lines += _wrapped(indent, f"{move.now()}; {move.next_step()}")
         lines.append("")
     lines += _apps_section(plan, wide)
     lines += _resources_section(plan)
@@ -373,6 +385,7 @@ def render_markdown(plan: dict[str, Any]) -> str:
                            [[code(e["edge"]), code(e["class"]), plain(e["visibility"]), admits(e["cidrs"], code),
                              _md(e["loadBalancer"] or "-"), e["apps"]] for e in edges])
         lines.append("")
+        lines += [f"- {text(line)}" for line in move_lines(plan)] + ([""] if moving(plan) else [])
     apps = plan.get("apps") or []
     if apps:
         lines += _mdtable(

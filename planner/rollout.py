@@ -27,6 +27,7 @@ from __future__ import annotations
 import heapq
 import json
 import os
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ from urllib.parse import urlsplit
 from components.inputs.problems import InputError, Problem
 from components.uptimerobot.client import RATE_ENV_VAR, ceiling_from_env
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
+from planner.edge_moves import move_rollout
 from planner.mocks import UNKNOWN_SHOWN_AS
 from planner.render import table
 from planner.resource_types import CERTIFICATE, MONITOR, RECORD, VALIDATION, ZONE
@@ -789,15 +791,17 @@ def rollout_report(plan: Mapping[str, Any], config: Mapping[str, Any],
                    environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """`--rollout --format json`: the first up, then each app added to a running stack."""
     result = rollout(plan, config, environ)
-    return {"stack": plan.get("stack"), **result.to_json(), "addApp": add_app_rollouts(plan, config, environ)}
+    report = {"stack": plan.get("stack"), **result.to_json(), "addApp": add_app_rollouts(plan, config, environ)}
+    moves = move_rollout(plan)
+    if moves:
+        report["edgeMoves"] = moves  # where each moving edge is, and what its next `pulumi up` changes
+    return report
 
 
 ROLLOUT_WIDTH = 100
 
 
 def _wrapped(text: str, indent: str = "", first: str = "") -> list[str]:
-    import textwrap
-
     return textwrap.wrap(text, width=ROLLOUT_WIDTH, initial_indent=first or indent, subsequent_indent=indent,
                          break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
 
@@ -831,6 +835,12 @@ def render_rollout_table(report: Mapping[str, Any]) -> str:
         entry = schedule[name]
         lines += _wrapped(short_label(name), " " * 27, f"  {duration_text(entry['start']):>12} "
                           f"+{duration_text(entry['finish'] - entry['start']):<10} ")
+    moves = report.get("edgeMoves") or []
+    if moves:
+        lines += ["", "Edges moving to another flavor (each step is one `pulumi up`):"]
+        for move in moves:
+            lines += _wrapped(f"{move['edge']}: {move['now']}", "    ", "  ")
+            lines += _wrapped(move["next"], "    ")
     apps = report.get("addApp") or []
     if apps and blockers:
         lines += ["", *_wrapped("Adding one app to the running stack: not shown while the stack's first "

@@ -38,7 +38,7 @@ from planner.mocks import UNKNOWN_SHOWN_AS, CheckFailure, GangplankMocks, Mode, 
 from planner.plan_format import stamped
 from planner.process import freeze_declared_objects, tune_planner_process
 from planner.provenance import from_outputs
-from planner.stackconfig import read_stack_config
+from planner.stackconfig import StackConfig, read_stack_config
 
 PROJECT = "gangplank"
 PREVIEWS = ("fresh", "update")
@@ -210,10 +210,13 @@ def run_program(
     project_dir: str | Path = ".",
     config_overrides: dict[str, str] | None = None,
     mode: Mode = "plan",
+    stack_config: StackConfig | None = None,
 ) -> ProgramRun:
     """Run the program for `stack`. Raises `components.problems.InputError` on invalid input,
-    including inputs a dynamic provider's `check` refuses (as `pulumi preview` would)."""
-    config = read_stack_config(stack, project_dir)
+    including inputs a dynamic provider's `check` refuses (as `pulumi preview` would).
+
+    `stack_config`: the config to run with instead of `Pulumi.<stack>.yaml`'s (another version of the file)."""
+    config = stack_config if stack_config is not None else read_stack_config(stack, project_dir)
     values = dict(config.values)
     if apps_path is not None:
         values["gangplank:appsFile"] = apps_path

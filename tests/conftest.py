@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -237,3 +238,35 @@ def read_doc(page: str) -> str:
     """The text of a reference page under docs/ (`apps-yaml.md`) or of `README.md`."""
     path = ROOT / page if page == "README.md" else DOCS / page
     return path.read_text(encoding="utf-8")
+
+
+MOVE_FROM, MOVE_TO = "ingress-nginx", "nginx-inc"
+"""The move the tests rehearse: off the retired ingress-nginx to F5's controller (docs/moving-an-edge.md)."""
+
+
+def move_config(step: str) -> dict[str, str]:
+    """Config overrides of the dev stack at each step of moving its public edge from MOVE_FROM to MOVE_TO:
+    `before` (every edge on MOVE_FROM, the stack's flavor), `start` (weight 0), `half` (50), `all` (100), `done`."""
+    edges = {"before": None, "start": {"move": {"to": MOVE_TO, "weight": 0}},
+             "half": {"move": {"to": MOVE_TO, "weight": 50}}, "all": {"move": {"to": MOVE_TO, "weight": 100}},
+             "done": {"flavor": MOVE_TO}}[step]
+    config = {"gangplank:flavor": MOVE_FROM}
+    if edges is not None:
+        config["gangplank:edges"] = json.dumps({"public": edges})
+    return config
+
+
+MOVE_STEPS = ("before", "start", "half", "all", "done")
+
+
+@pytest.fixture(scope="session")
+def move_runs() -> dict[str, ProgramRun]:
+    """The dev stack planned at each step of the move (MOVE_STEPS), once for the session (tests only read them)."""
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return {step: run_program("dev", None, ROOT, move_config(step)) for step in MOVE_STEPS}
+    finally:
+        os.chdir(cwd)

@@ -1,6 +1,6 @@
 """Basic auth: which htpasswd Secrets an app gets, whose logins each holds, and who names them (pure decisions).
 
-One rule for every flavor, Ingress or Gateway API:
+One rule for every flavor, Ingress or Gateway API, and for every controller that serves the app:
 
 - the app's Secret holds the app's users alone (`auth.basic.users`), and every route of the app names it
   but one;
@@ -10,20 +10,25 @@ One rule for every flavor, Ingress or Gateway API:
   it on reads (`httpPassword`), so whoever can read the account has it: it opens the health path and nothing
   else. (The app's users, in turn, are not let in on that one path: it is the monitor's.)
 
-The names follow the kind of flavor, because the two kinds read different formats (nginx: bcrypt lines in a
-Secret of the flavor's type; Envoy: `{SHA}` lines in an Opaque Secret), so an app with edges of both kinds
-(an edge moving from one product to another) holds both without renaming either:
+Each controller reads its own Secrets, in its flavor's format (nginx: bcrypt lines in a Secret of the flavor's
+type and key; Envoy: `{SHA}` lines in an Opaque Secret). An app's routes are on one controller per edge, or two
+while the edge moves to another flavor (`components.platform.controllers`): the names follow the kind of flavor
+and end in the controller's suffix (`EdgeTarget.suffix`, `ControllerPlan.suffix`: empty for the stack's
+`gangplank:flavor`, `-<flavor>` for another), so the two controllers of a moving edge never share a Secret and
+nothing is renamed when the move ends. The passwords are the same in all of them: a user, and the monitor, log in
+alike through either controller.
 
     kind     the app's users                               the monitor's login
     ingress  <app>-basic-auth       (<app>-htpasswd)       <app>-basic-auth-monitor       (<app>-htpasswd-monitor)
     gateway  <app>-route-basic-auth (<app>-route-htpasswd) <app>-route-basic-auth-monitor (<app>-route-htpasswd-monitor)
 
-(Pulumi resource names in parentheses; the Ingress names are those live stacks already have.)
+each followed by the controller's suffix (Pulumi resource names in parentheses; the Ingress names are those live
+stacks already have).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,14 +40,27 @@ FlavorKind = Literal["ingress", "gateway"]
 _PREFIX: dict[str, str] = {"ingress": "", "gateway": "route-"}
 
 
-def htpasswd_secret_name(app: ResolvedApp, kind: FlavorKind, monitor: bool = False) -> str:
-    """The Kubernetes name of the app's htpasswd Secret on edges of this kind (the monitor's, with `monitor`)."""
-    return f"{app.name}-{_PREFIX[kind]}basic-auth{'-monitor' if monitor else ''}"
+def htpasswd_secret_name(app: ResolvedApp, kind: FlavorKind, monitor: bool = False, suffix: str = "") -> str:
+    """The Kubernetes name of the app's htpasswd Secret on controllers of this kind whose names carry `suffix`
+    (the monitor's, with `monitor`)."""
+    return f"{app.name}-{_PREFIX[kind]}basic-auth{'-monitor' if monitor else ''}{suffix}"
 
 
-def htpasswd_resource_name(app: ResolvedApp, kind: FlavorKind, monitor: bool = False) -> str:
+def htpasswd_resource_name(app: ResolvedApp, kind: FlavorKind, monitor: bool = False, suffix: str = "") -> str:
     """The Pulumi name of that Secret (`<app>-htpasswd`, the name the Ingress flavors' Secret always had)."""
-    return f"{app.name}-{_PREFIX[kind]}htpasswd{'-monitor' if monitor else ''}"
+    return f"{app.name}-{_PREFIX[kind]}htpasswd{'-monitor' if monitor else ''}{suffix}"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One of the app's Ingresses or routes on one controller, as far as basic auth is concerned."""
+
+    flavor: AnyFlavor
+    """The controller's flavor: the format its Secrets are written in."""
+    suffix: str
+    """The controller's suffix (`EdgeTarget.suffix`): what its Secrets' names end in."""
+    health: bool
+    """Whether it is the monitor's health route (`IngressUnit.health`)."""
 
 
 @dataclass(frozen=True)
@@ -59,26 +77,31 @@ class HtpasswdSecret:
     """Who it holds: the app's users, or the monitor's login alone."""
 
 
-def htpasswd_secrets(app: ResolvedApp, flavors: Mapping[str, AnyFlavor]) -> list[HtpasswdSecret]:
-    """The app's htpasswd Secrets: per kind of flavor among its edges (`flavors`: edge -> flavor), the app's users,
-    and, where its monitor's health route is, the monitor's login alone. [] without basic auth."""
+def htpasswd_secrets(app: ResolvedApp, placements: Iterable[Placement]) -> list[HtpasswdSecret]:
+    """The app's htpasswd Secrets: for every controller among `placements` (its routes on the controllers of its
+    edges), one of the app's users, and, where its monitor's health route is, one of the monitor's login alone.
+    [] without basic auth. Controllers in the order of their first placement, the monitor's Secrets last."""
     if app.app.auth is None:
         return []
-    by_kind: dict[str, AnyFlavor] = {}
-    for route in app.routes:
-        flavor = flavors[route.edge.name]
-        known = by_kind.setdefault(flavor.kind, flavor)
-        if known.htpasswd != flavor.htpasswd or known.htpasswd_from != flavor.htpasswd_from:
-            raise ValueError(f"app '{app.name}': its edges' flavors {known.name} and {flavor.name} read different "
+    controllers: dict[tuple[FlavorKind, str], AnyFlavor] = {}
+    health: dict[tuple[FlavorKind, str], AnyFlavor] = {}
+    for placement in placements:
+        key = (placement.flavor.kind, placement.suffix)
+        known = controllers.setdefault(key, placement.flavor)
+        if known.htpasswd != placement.flavor.htpasswd or known.htpasswd_from != placement.flavor.htpasswd_from:
+            raise ValueError(f"app '{app.name}': flavors {known.name} and {placement.flavor.name} read different "
                              "htpasswd formats under one Secret name")
+        if placement.health:
+            health.setdefault(key, placement.flavor)
     users = tuple(app.app.auth.basic.users)
-    secrets = [HtpasswdSecret(htpasswd_resource_name(app, kind), htpasswd_secret_name(app, kind), flavor, users)
-               for kind, flavor in by_kind.items()]  # type: ignore[arg-type]
+    secrets = [HtpasswdSecret(htpasswd_resource_name(app, kind, suffix=suffix),
+                              htpasswd_secret_name(app, kind, suffix=suffix), flavor, users)
+               for (kind, suffix), flavor in controllers.items()]
     if needs_health_route(app):
-        assert app.monitor_route is not None  # a monitored app has an edge open to everyone
-        flavor = flavors[app.monitor_route.edge.name]
-        secrets.append(HtpasswdSecret(htpasswd_resource_name(app, flavor.kind, monitor=True),
-                                      htpasswd_secret_name(app, flavor.kind, monitor=True), flavor, (MONITOR_USER,)))
+        secrets += [HtpasswdSecret(htpasswd_resource_name(app, kind, monitor=True, suffix=suffix),
+                                   htpasswd_secret_name(app, kind, monitor=True, suffix=suffix), flavor,
+                                   (MONITOR_USER,))
+                    for (kind, suffix), flavor in health.items()]
     return secrets
 
 

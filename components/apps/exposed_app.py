@@ -9,19 +9,32 @@ health path (`routing.needs_health_route`), on every flavor, and behind basic au
 htpasswd Secret, which holds the monitor's login alone: UptimeRobot returns that password to anyone
 who can read the account, and it opens nothing but the health path. What belongs to a host (DNS
 records, a master Ingress) is a `Host`'s.
+
+While an edge moves to another flavor, the app's Ingresses or routes on it are on both controllers (those on the
+new one carry its suffix: `ExposedAppArgs.next_units`), each controller with its own htpasswd Secrets in its
+flavor's format, the monitor's health route among them; a monitored app gets a second monitor through the new
+controller's NLB (`move_monitor_args`), which logs in with the same monitor login and reaches the same one path.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.apps.basic_auth import FlavorKind, htpasswd_file, htpasswd_secret_name, htpasswd_secrets
+from components.apps.basic_auth import (
+    FlavorKind,
+    Placement,
+    htpasswd_file,
+    htpasswd_secret_name,
+    htpasswd_secrets,
+)
 from components.apps.host import Host, served_by_wildcard, wildcard_name
 from components.apps.routes import forecastle_app_manifest, route_objects
 from components.apps.routing import HostShare, IngressUnit
@@ -30,6 +43,7 @@ from components.flavors.gateway_api import BackendRef
 from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, BackendTLSIntent, RateLimitIntent
 from components.inputs.catalog import MONITOR_USER, ResolvedApp
 from components.inputs.settings import Settings
+from components.platform.controllers import stack_controllers
 from components.platform.gateway_controller import custom_resource
 from components.platform.platform import EdgeTarget
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
@@ -50,15 +64,20 @@ class ExposedAppArgs:
     targets: Mapping[str, EdgeTarget]
     """The edges of the stack by name (the app uses those of its routes)."""
     units: Sequence[IngressUnit]
-    """The app's Ingresses (`routing.ingress_units`)."""
+    """The app's Ingresses (`routing.ingress_units`) on its edges' controllers."""
     shares: Mapping[str, HostShare]
     """Every host with the Ingresses on it: whether the app's Ingress on a host is a minion."""
-    hosts: Mapping[str, Host]
-    """Host components by name: the monitor waits for its host's DNS records (or its zone's wildcard)."""
+    hosts: Mapping[str, Host] | None
+    """Host components by name: the monitor waits for its host's DNS records (or its zone's wildcard). None: the
+    hosts are declared after the app (they wait for its Ingresses on a moving edge's new controller), and
+    `ExposedApp.watch` adds the monitors then."""
     stack: str
     """The stack (environment) name."""
     dashboard_instance: str
     """Forecastle instance name that lists the app."""
+    next_units: Sequence[IngressUnit] = ()
+    """The app's Ingresses on the controllers its edges are moving to (`EdgeTarget.moving_to`), units of the
+    moving edges only; empty when none of its edges moves."""
 
 
 # -- decisions (pure) --------------------------------------------------------------------
@@ -100,9 +119,10 @@ def merge_role(flavor: AnyFlavor, unit: IngressUnit, shares: Mapping[str, HostSh
 
 
 def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool = False,
-               kind: FlavorKind = "ingress") -> AppIntent:
-    """What the app asks of the controller, in the flavor's neutral terms (`kind`: of the edge's flavor, whose
-    htpasswd Secret basic auth reads: `basic_auth`).
+               kind: FlavorKind = "ingress", suffix: str = "") -> AppIntent:
+    """What the app asks of the controller, in the flavor's neutral terms (`kind`: of the controller's flavor, and
+    `suffix`: the controller's, `EdgeTarget.suffix`; together they name the htpasswd Secret basic auth reads in its
+    flavor's format: `basic_auth`).
 
     `health`: the intent of the monitor's own route to the health path: it also admits UptimeRobot's probe
     addresses through the app's allow-list, and behind basic auth it takes the monitor's login alone (the
@@ -115,7 +135,8 @@ def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool
         https_redirect=True,
         hsts=visibility == "public",
         rate_limit=RateLimitIntent(limit.rps, limit.burst, limit.connections) if limit else None,
-        basic_auth_secret=htpasswd_secret_name(app, kind, monitor=health) if app.app.auth is not None else None,
+        basic_auth_secret=htpasswd_secret_name(app, kind, monitor=health, suffix=suffix)
+        if app.app.auth is not None else None,
         allow_cidrs=allowed,
         max_body_size=app.app.max_body_size,
         merge_role=role,  # type: ignore[arg-type]
@@ -126,16 +147,19 @@ def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool
 
 
 def backend_api_edges(apps: Sequence[ResolvedApp], settings: Settings) -> frozenset[str]:
-    """The Gateway API edges whose controller must read implementation backend objects: those serving an app that
-    `route_backend` sends to one (Envoy Gateway: an HTTPS backend not verified). Off elsewhere, as such objects can
-    send traffic to any address."""
+    """The edges whose Gateway API controllers must read implementation backend objects: those serving an app that
+    `route_backend` sends to one (Envoy Gateway: an HTTPS backend not verified). Every controller of the edge counts,
+    the one it moves to as well (`stack_controllers`): that one serves the edge's apps too. Off elsewhere, as such
+    objects can send traffic to any address."""
+    controllers = stack_controllers(settings)
     found = set()
     for app in apps:
         for route in app.routes:
-            flavor = get_flavor(settings.flavor_of(route.edge.name))
-            if is_gateway(flavor) and flavor.needs_backend_api(app_intent(app, route.edge.visibility, None,
-                                                                          kind="gateway")):
-                found.add(route.edge.name)
+            for plan in controllers[route.edge.name]:
+                flavor = get_flavor(plan.flavor)
+                if is_gateway(flavor) and flavor.needs_backend_api(app_intent(app, route.edge.visibility, None,
+                                                                              kind="gateway")):
+                    found.add(route.edge.name)
     return frozenset(found)
 
 
@@ -155,10 +179,13 @@ def forecastle_annotations(app: ResolvedApp, instance: str) -> dict[str, str]:
 
 def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
                      shares: Mapping[str, HostShare], instance: str) -> dict[str, Any]:
-    """One of the app's Ingresses: its hosts and paths on its edge's class, annotated for its intent."""
+    """One of the app's Ingresses: its hosts and paths on a controller's class, annotated for its intent.
+
+    `target` is the controller (`platform.serving`): the Ingress's name carries its suffix."""
     service, port = backend(app)
     role = merge_role(target.flavor, unit, shares)
-    annotations = target.flavor.ingress_annotations(app_intent(app, visibility, role, health=unit.health))
+    annotations = target.flavor.ingress_annotations(app_intent(app, visibility, role, health=unit.health,
+                                                               kind=target.flavor.kind, suffix=target.suffix))
     if unit.first:
         annotations = {**annotations, **forecastle_annotations(app, instance)}
     # The health-path Ingress routes that one path, exactly: nothing else of the app opens to the probes.
@@ -168,8 +195,8 @@ def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, vi
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": unit.name, "namespace": app.namespace,
-                     "labels": {**labels(app), INGRESS_EDGE_LABEL: target.edge}, "annotations": annotations},
+        "metadata": {"name": f"{unit.name}{target.suffix}", "namespace": app.namespace,
+                     "labels": {**labels(app), INGRESS_EDGE_LABEL: target.instance}, "annotations": annotations},
         "spec": {"ingressClassName": target.ingress_class,
                  "rules": [{"host": host, "http": {"paths": paths}} for host in unit.hosts]},
     }
@@ -233,6 +260,33 @@ def monitor_args(app: ResolvedApp, stack: str, password: pulumi.Input[str] | Non
         alert_contact_ids=list(app.monitor_alert_contact_ids),
         tags=ownership_tags(stack),
     )
+
+
+def move_monitor_args(app: ResolvedApp, stack: str, target: EdgeTarget,
+                      password: pulumi.Input[str] | None = None) -> MonitorArgs:
+    """The second monitor of an app on a moving edge: its health path through the NLB of the controller the edge
+    moves to (`target`), whatever the weights.
+
+    UptimeRobot probes a URL; the URL names the new NLB by its own DNS name, and the app's host goes in the
+    `Host` header (`customHttpHeaders`, API v3), which is what nginx routes by (TLS ends at the NLB, so no SNI
+    reaches nginx). The NLB's TLS listener has one certificate, the zone's (apex and wildcard), and presents it
+    whatever name the client asked for (ELB: "If the hostname provided by a client doesn't match any certificate
+    in the certificate list, the load balancer selects the default certificate"); it does not name the NLB, so
+    certificate errors are not checked here (`checkSSLErrors: false`): the app's first monitor checks the
+    certificate on the app's own name. Were UptimeRobot to send the URL's host instead of the given one, the
+    controller would answer 404 from its default server: the monitor fails (a false alarm), it never passes
+    falsely.
+
+    `password`: the monitor's own, as for its first monitor: the new controller's health route reads the monitor's
+    Secret on that controller (`basic_auth`), which holds that login alone, so it opens the health path there too
+    and nothing else.
+    """
+    path = urlsplit(app.health_url)
+    base = monitor_args(app, stack, password)
+    url = pulumi.Output.concat("https://", target.lb_hostname, path.path or "/",
+                               f"?{path.query}" if path.query else "")
+    return dataclasses.replace(base, friendly_name=f"{app.name} via {target.flavor.name} ({stack})", url=url,
+                               custom_http_headers={"Host": str(path.hostname)}, check_ssl_errors=False)
 
 
 def protections(app: ResolvedApp) -> list[str]:
@@ -324,7 +378,6 @@ class ExposedApp(pulumi.ComponentResource):
         app = args.app
         child = pulumi.ResourceOptions(parent=self)
         self.url = app.url
-        routed = [unit for unit in args.units if is_gateway(args.targets[unit.edge].flavor)]
 
         depends: list[pulumi.Resource] = []
         if app.app.deploy is not None:
@@ -332,34 +385,57 @@ class ExposedApp(pulumi.ComponentResource):
                                                   opts=child))
             depends.append(k8s.core.v1.Service(f"{name}-service", **_k8s_args(service_manifest(app)), opts=child))
 
+        # Each unit on its edge's controller; a unit of a moving edge also on the controller it moves to, as the
+        # first is on the current one (`next_units`, computed with that controller's flavor). Never the bookmark.
+        placed: list[tuple[IngressUnit, EdgeTarget]] = [(unit, args.targets[unit.edge]) for unit in args.units]
+        placed += [(dataclasses.replace(unit, first=False), args.targets[unit.edge].moving_to)  # type: ignore[misc]
+                   for unit in args.next_units if args.targets[unit.edge].moving_to is not None]
+        routed = [(unit, target) for unit, target in placed if is_gateway(target.flavor)]
+
         self.passwords = None
         self.monitor_password: pulumi.Output[str] | None = None
         if app.app.auth is not None:
-            depends += self._basic_auth(name, app, {route.edge.name: args.targets[route.edge.name].flavor
-                                                    for route in app.routes})
+            depends += self._basic_auth(name, app, [Placement(target.flavor, target.suffix, unit.health)
+                                                    for unit, target in placed])
 
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
-        route_backend = self._route_backend(name, app, args.targets[routed[0].edge], depends) if routed else None
+        route_backend = self._route_backend(name, app, routed[0][1], depends) if routed else None
         ingresses: list[pulumi.Resource] = []
-        for unit in args.units:
-            target = args.targets[unit.edge]
-            if unit in routed:
+        next_ingresses: list[pulumi.Resource] = []
+        self.next_ingresses: dict[str, list[pulumi.Resource]] = {}
+        """Host -> the app's Ingresses (or routes) for it on the controllers its edges move to: the host's records
+        wait for them before they send any traffic there."""
+        for unit, target in placed:
+            if is_gateway(target.flavor):
                 assert route_backend is not None
-                ingresses.append(self._route(app, unit, target, visibility[unit.edge], args, depends, route_backend))
-                continue
-            ingresses.append(k8s.networking.v1.Ingress(
-                unit.resource_name,
-                **_k8s_args(ingress_manifest(app, unit, target, visibility[unit.edge], args.shares,
-                                             args.dashboard_instance)),
-                # Every controller first: admission webhooks judge Ingresses cluster-wide, and the
-                # Ingress await only passes once a controller has taken the Ingress.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]),
-            ))
-
+                ingress = self._route(app, unit, target, visibility[unit.edge], args, depends, route_backend)
+            else:
+                ingress = k8s.networking.v1.Ingress(
+                    f"{unit.resource_name}{target.suffix}",
+                    **_k8s_args(ingress_manifest(app, unit, target, visibility[unit.edge], args.shares,
+                                                 args.dashboard_instance)),
+                    # Every controller first: admission webhooks judge Ingresses cluster-wide, and the
+                    # Ingress await only passes once a controller has taken the Ingress.
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]),
+                )
+            if target is args.targets[unit.edge]:
+                ingresses.append(ingress)
+            else:
+                next_ingresses.append(ingress)
+                for host in unit.hosts:
+                    self.next_ingresses.setdefault(host, []).append(ingress)
+        self._args, self._ingresses, self._next_ingress_list = args, ingresses, next_ingresses
         self.monitor_id = None
+        if args.hosts is not None:
+            self.watch(args.hosts)
+
+    def watch(self, hosts: Mapping[str, Host]) -> None:
+        """The app's uptime monitors (after its hosts' DNS records), its inventory, and its outputs registered."""
+        args, app, name = self._args, self._args.app, self._args.app.name
+        ingresses, next_ingresses = self._ingresses, self._next_ingress_list
         if app.monitored:
             monitor_host = app.health_url.split("/")[2]
-            host = args.hosts.get(monitor_host)
+            host = hosts.get(monitor_host)
             # After its DNS records: a probe that asks too early caches NXDOMAIN at the resolver. A host
             # without records of its own resolves through its zone's wildcard, which the probe then waits for.
             records = list(host.records) if host is not None else []
@@ -368,6 +444,12 @@ class ExposedApp(pulumi.ComponentResource):
             monitor = Monitor(f"{name}-monitor", monitor_args(app, args.stack, self.monitor_password),
                               opts=pulumi.ResourceOptions(parent=self, depends_on=[*ingresses, *records]))
             self.monitor_id = monitor.monitor_id
+            moving_to = args.targets[app.monitor_route.edge.name].moving_to if app.monitor_route else None
+            if moving_to is not None:
+                # Through the NLB of the controller the edge moves to, at every weight (move_monitor_args: what).
+                Monitor(f"{name}-monitor-{moving_to.flavor.name}",
+                        move_monitor_args(app, args.stack, moving_to, self.monitor_password),
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=next_ingresses))
 
         self.inventory = inventory(app, args.targets, self.monitor_id)
         self.register_outputs({"url": self.url, "monitor_id": self.monitor_id, "passwords": self.passwords})
@@ -385,9 +467,13 @@ class ExposedApp(pulumi.ComponentResource):
 
     def _route(self, app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
                args: ExposedAppArgs, depends: list[pulumi.Resource], route_backend: BackendRef) -> pulumi.Resource:
-        """One HTTPRoute of the app on a Gateway API edge, its policies, and (first unit) its bookmark."""
+        """One HTTPRoute of the app on a Gateway API edge, its policies, and (first unit) its bookmark; on the
+        controller a moving edge moves to, named with its suffix, as the Secrets it reads."""
         assert target.gateway is not None
-        intent = app_intent(app, visibility, None, health=unit.health, kind="gateway")
+        intent = app_intent(app, visibility, None, health=unit.health, kind="gateway", suffix=target.suffix)
+        if target.suffix:
+            unit = dataclasses.replace(unit, name=f"{unit.name}{target.suffix}",
+                                       resource_name=f"{unit.resource_name}{target.suffix}")
         objects = route_objects(app, unit, target.gateway, intent, target.flavor, route_backend, labels(app))
         after = pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready])
         route = custom_resource(unit.resource_name, objects.route, after)
@@ -399,10 +485,11 @@ class ExposedApp(pulumi.ComponentResource):
                             pulumi.ResourceOptions(parent=self))
         return route
 
-    def _basic_auth(self, name: str, app: ResolvedApp, flavors: Mapping[str, AnyFlavor]) -> list[k8s.core.v1.Secret]:
+    def _basic_auth(self, name: str, app: ResolvedApp, placements: Sequence[Placement]) -> list[k8s.core.v1.Secret]:
         """One generated password per user, and one for a monitored app's uptime monitor (`MONITOR_USER`), written
         into the htpasswd Secrets `basic_auth.htpasswd_secrets` decides (the app's users alone; the monitor's login
-        alone, named only by its health route) in each edge flavor's format.
+        alone, named only by its health route) for each controller that serves the app, in its flavor's format
+        (two controllers while an edge moves: the same passwords in both).
 
         nginx reads bcrypt lines, which the random provider hashes and keeps in state, so the Secret does not
         change on every run as a freshly salted hash would; Envoy reads `{SHA}` lines of the password. The
@@ -415,7 +502,7 @@ class ExposedApp(pulumi.ComponentResource):
             for user in app.app.auth.basic.users
         }
         self.passwords = pulumi.Output.secret({user: password.result for user, password in passwords.items()})
-        secrets = htpasswd_secrets(app, flavors)
+        secrets = htpasswd_secrets(app, placements)
         if any(MONITOR_USER in secret.logins for secret in secrets):
             passwords[MONITOR_USER] = random.RandomPassword(f"{name}-monitor-password", length=PASSWORD_LENGTH,
                                                             special=False, opts=child)

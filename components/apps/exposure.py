@@ -26,9 +26,10 @@ from components.apps.host import (
     wildcard_name,
 )
 from components.apps.routing import HostShare, host_shares, ingress_units, shared_hosts
+from components.flavors.traffic import Flavor
 from components.inputs.catalog import ResolvedApp
 from components.inputs.settings import Settings
-from components.platform.platform import EdgeTarget
+from components.platform.platform import EdgeTarget, serving
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,19 @@ def legacy_host(share: HostShare, apps: Mapping[str, ResolvedApp]) -> bool:
 
 
 def needs_host(share: HostShare, target: EdgeTarget) -> tuple[bool, bool]:
-    """(own records, master Ingress): what a host declares; a host with neither needs no component."""
+    """(own records, master Ingress): what a host declares; a host with neither needs no component.
+
+    A master is needed when any controller that serves the host joins a shared host's Ingresses through one
+    (during a move, the edge's two controllers may differ)."""
     own_records = not served_by_wildcard(share.host, share.zone_domain, bool(target.wildcard_records))
-    master = share.needs_master(target.flavor)
+    master = any(share.needs_master(controller.flavor) for controller in serving(target))
     return own_records, master
+
+
+def edge_flavors(targets: Mapping[str, EdgeTarget], moving: bool = False) -> dict[str, Flavor]:
+    """Edge -> the flavor of its controller; `moving`: of the controller it moves to, where it is moving."""
+    return {edge: (target.moving_to.flavor if moving and target.moving_to is not None else target.flavor)
+            for edge, target in targets.items()}
 
 
 def declare_zone_wildcards(settings: Settings, targets: Mapping[str, EdgeTarget], stack: str) -> dict[str, EdgeTarget]:
@@ -78,10 +88,25 @@ def expose_apps(
     """Declare a Host per host and an ExposedApp per app (children of `parent`, if given)."""
     if not apps:
         return Exposure({}, {})
-    flavor = next(iter(targets.values())).flavor
-    shares = host_shares(apps, flavor)
+    flavors = edge_flavors(targets)
+    shares = host_shares(apps, flavors)
     by_name = {app.name: app for app in apps}
     visibility = {route.edge.name: route.edge.visibility for app in apps for route in app.routes}
+    shared = shared_hosts(apps)
+    exposed = {
+        app.name: ExposedApp(app.name, ExposedAppArgs(
+            app=app,
+            targets=targets,
+            units=ingress_units(app, flavors, shared),
+            next_units=[unit for unit in ingress_units(app, edge_flavors(targets, moving=True), shared)
+                        if targets[unit.edge].moving_to is not None],
+            shares=shares,
+            hosts=None,  # declared below, after the apps: `watch` adds the monitors then
+            stack=stack,
+            dashboard_instance=dashboard_instance,
+        ), pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)))
+        for app in apps
+    }
     hosts = {}
     for host, share in shares.items():
         own_records, master = needs_host(share, targets[share.edge])
@@ -89,20 +114,11 @@ def expose_apps(
             continue  # the zone's wildcard answers for it, and no master Ingress joins its apps
         legacy = pulumi.create_urn(share.owner.app, LEGACY_PARENT_TYPE, parent=parent) \
             if legacy_host(share, by_name) else None
+        # On a moving edge, the records point at the weighted records only once the new controller serves the host.
+        ready = tuple(ingress for app in exposed.values() for ingress in app.next_ingresses.get(host, ()))
         hosts[host] = Host(host, HostArgs(share=share, target=targets[share.edge], visibility=visibility[share.edge],
-                                          stack=stack, own_records=own_records, legacy_parent=legacy),
+                                          stack=stack, own_records=own_records, legacy_parent=legacy, ready=ready),
                            pulumi.ResourceOptions(parent=parent))
-    shared = shared_hosts(apps)
-    exposed = {
-        app.name: ExposedApp(app.name, ExposedAppArgs(
-            app=app,
-            targets=targets,
-            units=ingress_units(app, flavor, shared),
-            shares=shares,
-            hosts=hosts,
-            stack=stack,
-            dashboard_instance=dashboard_instance,
-        ), pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)))
-        for app in apps
-    }
+    for app in exposed.values():
+        app.watch(hosts)
     return Exposure(exposed, hosts)

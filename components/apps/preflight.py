@@ -11,16 +11,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.apps.basic_auth import FlavorKind, htpasswd_resource_name
+from components.apps.basic_auth import HtpasswdSecret, Placement, htpasswd_secrets
 from components.apps.capacity import CapacityWarning, judge, stack_usage
 from components.apps.dashboard import dashboard_app
 from components.apps.exposed_app import BACKEND_ROLES, ROUTE_ROLES
-from components.apps.routing import host_shares, ingress_units, needs_health_route, shared_hosts
+from components.apps.routing import host_shares, ingress_units, placed_units, shared_hosts
 from components.flavors import get_flavor, is_gateway
-from components.inputs.catalog import ResolvedApp
+from components.inputs.catalog import MONITOR_USER, ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
 from components.inputs.settings import CONFIG_NAMESPACE, Settings, read_stack_yaml, stack_file_name
 from components.inputs.yamlfile import line_of
+from components.platform.controllers import stack_controllers
 from components.platform.ingress_controller import Subnet
 from components.platform.platform import edge_subnet_problems
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
@@ -28,41 +29,54 @@ from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
 LIMITS_KEY = f"{CONFIG_NAMESPACE}:limits"
 
 
-def child_resources(app: ResolvedApp, units: Sequence[str], routed: bool = False) -> list[tuple[str, str,
-                                                                                              list[str | int]]]:
+def child_resources(app: ResolvedApp, units: Sequence[str], routes: Sequence[str] = (),
+                    secrets: Sequence[HtpasswdSecret] = (), more_monitors: Sequence[str] = ()) -> list[tuple[
+                        str, str, list[str | int]]]:
     """(kind, name, the field that makes the name) of every resource an app's component declares; `units` are
-    its Ingresses' names (`routed`: its HTTPRoutes', on a Gateway API flavor, each with its policies)."""
-    kind: FlavorKind = "gateway" if routed else "ingress"
-    if routed:
-        names: list[tuple[str, str, list[str | int]]] = [("HTTPRoute", unit, ["name"]) for unit in units]
-        names += [(policy, f"{unit}-{role}", ["name"]) for unit in units for policy, role in ROUTE_ROLES.items()]
+    its Ingresses' names and `routes` its HTTPRoutes' (each with its policies), on every controller that serves it
+    (during a move, those on the controller the edge moves to carry its suffix), `secrets` its htpasswd Secrets
+    (`basic_auth.htpasswd_secrets`), `more_monitors` the names of its monitors through the NLBs its edges move to."""
+    names: list[tuple[str, str, list[str | int]]] = [("Ingress", unit, ["name"]) for unit in units]
+    if routes:
+        names += [("HTTPRoute", route, ["name"]) for route in routes]
+        names += [(policy, f"{route}-{role}", ["name"]) for route in routes for policy, role in ROUTE_ROLES.items()]
         names.append(("ForecastleApp", f"{app.name}-dashboard", ["name"]))
         names += [(object_kind, f"{app.name}-{role}", ["name"]) for object_kind, role in BACKEND_ROLES.items()]
-    else:
-        names = [("Ingress", unit, ["name"]) for unit in units]
     if app.app.deploy is not None:
         names += [("Deployment", f"{app.name}-deployment", ["name"]), ("Service", f"{app.name}-service", ["name"])]
     if app.app.auth is not None:
-        names.append(("Secret", htpasswd_resource_name(app, kind), ["name"]))
+        names += [("Secret", secret.resource_name, ["monitor"] if MONITOR_USER in secret.logins else ["name"])
+                  for secret in secrets]
         names += [("RandomPassword", f"{app.name}-password-{user}", ["auth", "basic", "users", position])
                   for position, user in enumerate(app.app.auth.basic.users)]
-        if needs_health_route(app):
+        if any(MONITOR_USER in secret.logins for secret in secrets):
             names.append(("RandomPassword", f"{app.name}-monitor-password", ["monitor"]))
-            names.append(("Secret", htpasswd_resource_name(app, kind, monitor=True), ["monitor"]))
     if app.monitored:
         names.append(("Monitor", f"{app.name}-monitor", ["name"]))
+        names += [("Monitor", name, ["name"]) for name in more_monitors]
     return names
 
 
 def resource_name_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
-    """Two apps whose resources would get one name: Pulumi refuses duplicate URNs at deploy time."""
-    flavor = get_flavor(settings.flavor)
+    """Two apps whose resources would get one name: Pulumi refuses duplicate URNs at deploy time.
+
+    Every controller of an edge counts: during a move an app's Ingresses (and Secrets) on the controller the edge
+    moves to carry that controller's suffix, and its second monitor the flavor's name."""
+    controllers = stack_controllers(settings)
+    moving = {edge: plans[-1] for edge, plans in controllers.items() if len(plans) > 1}
     shared = shared_hosts(apps)
     owners: dict[tuple[str, str], tuple[ResolvedApp, list[str | int]]] = {}
     problems = []
     for app in apps:
-        units = [unit.resource_name for unit in ingress_units(app, flavor, shared)]
-        for kind, name, loc in child_resources(app, units, is_gateway(flavor)):
+        placed = placed_units(app, controllers, shared)
+        routed = [(unit, plan) for unit, plan in placed if is_gateway(get_flavor(plan.flavor))]
+        units = [unit.resource_name + plan.suffix for unit, plan in placed if (unit, plan) not in routed]
+        routes = [unit.resource_name + plan.suffix for unit, plan in routed]
+        secrets = htpasswd_secrets(app, [Placement(get_flavor(plan.flavor), plan.suffix, unit.health)
+                                         for unit, plan in placed])
+        monitor_edge = app.monitor_route.edge.name if app.monitor_route is not None else None
+        also = [f"{app.name}-monitor-{moving[monitor_edge].flavor}"] if monitor_edge in moving else []
+        for kind, name, loc in child_resources(app, units, routes, secrets, also):
             owner, owner_loc = owners.setdefault((kind, name), (app, loc))
             if owner.name != app.name:
                 file = app.source[0] or settings.apps_file
@@ -89,28 +103,38 @@ INTENT_FIELDS = {
 
 
 def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
-    """What an app asks for that the stack's flavor cannot express: an input error naming the flavor,
-    never a part of the intent silently dropped."""
+    """What an app asks for that its edge's flavor cannot express: an input error naming the flavor,
+    never a part of the intent silently dropped. During a move, the flavor the edge moves to must express
+    it too (its controller serves the app as well)."""
     from components.apps.exposed_app import app_intent, merge_role
 
-    flavor = get_flavor(settings.flavor)
-    shares = host_shares(apps, flavor)
+    controllers = stack_controllers(settings)
     shared = shared_hosts(apps)
     problems: dict[tuple[str, str], Problem] = {}
-    for app in apps:
-        visibility = {route.edge.name: route.edge.visibility for route in app.routes}
-        for unit in ingress_units(app, flavor, shared):
-            intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health,
-                                kind=flavor.kind)
-            for field, why in flavor.unsupported(intent):
-                loc = INTENT_FIELDS.get(field, "name")
-                if field == "backend_tls" and app.app.deploy is not None:
-                    loc = "deploy.tls"
-                file, line = app.source
-                line = app.line_of(loc.split(".")) if field == "backend_tls" else line
-                problems.setdefault((app.name, loc), Problem(
-                    file or settings.apps_file, line, app_subject(app.name, loc),
-                    f"the {flavor.name} flavor (gangplank:flavor) cannot express this: {why}"))
+    for position in (0, -1):
+        flavors = {edge: get_flavor(plans[position].flavor) for edge, plans in controllers.items()}
+        shares = host_shares(apps, flavors)
+        for app in apps:
+            visibility = {route.edge.name: route.edge.visibility for route in app.routes}
+            for unit in ingress_units(app, flavors, shared):
+                plan = controllers[unit.edge][position]
+                if position and plan.role != "to":
+                    continue
+                flavor = flavors[unit.edge]
+                intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health,
+                                    kind=flavor.kind, suffix=plan.suffix)
+                own = plan.flavor != settings.flavor
+                which = (f"gangplank:edges.{unit.edge}.move.to" if plan.role == "to" else
+                         f"gangplank:edges.{unit.edge}.flavor" if own else "gangplank:flavor")
+                for field, why in flavor.unsupported(intent):
+                    loc = INTENT_FIELDS.get(field, "name")
+                    if field == "backend_tls" and app.app.deploy is not None:
+                        loc = "deploy.tls"
+                    file, line = app.source
+                    line = app.line_of(loc.split(".")) if field == "backend_tls" else line
+                    problems.setdefault((app.name, loc), Problem(
+                        file or settings.apps_file, line, app_subject(app.name, loc),
+                        f"the {flavor.name} flavor ({which}) cannot express this: {why}"))
     return list(problems.values())
 
 
@@ -132,8 +156,7 @@ def capacity_findings(settings: Settings, apps: Sequence[ResolvedApp], stack: st
                                                                                             list[CapacityWarning]]:
     """(quotas AWS enforces that the stack would pass, as problems; limits it is near, as warnings)."""
     dashboard = dashboard_app(settings, stack) if settings.dashboard_enabled else None
-    errors, warnings = judge(stack_usage(settings, apps, get_flavor(settings.flavor), dashboard), settings.limits,
-                             settings.dns_records)
+    errors, warnings = judge(stack_usage(settings, apps, dashboard), settings.limits, settings.dns_records)
     stack_file = stack_file_name(stack)
     stack_yaml = read_stack_yaml(stack_file) if errors else None
     problems = [Problem(stack_file, line_of(stack_yaml, ["config", LIMITS_KEY, error.limit]) if stack_yaml else None,
@@ -184,4 +207,6 @@ def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stac
     problems += capacity_problems
     if problems:
         raise InputError(problems)
-    return [*warnings, *retired_flavor_warnings(settings.flavor_of(edge) for edge in settings.all_edges())]
+    # Every controller's flavor, the one an edge moves to as well.
+    return [*warnings, *retired_flavor_warnings(plan.flavor for plans in stack_controllers(settings).values()
+                                                for plan in plans)]

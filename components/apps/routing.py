@@ -11,15 +11,19 @@ monitor's credential, which UptimeRobot stores and returns on reads, opens nothi
 
 On a Gateway API flavor a unit is an HTTPRoute (`<app>-route`), one per edge: Gateway API joins a
 host's routes itself; the monitor's health route is one more HTTPRoute, by the same rule.
+
+Each edge runs its own flavor (`Flavors`); while an edge moves to another one, its units are made once per
+controller, each by that controller's flavor (`placed_units`): the same rule, the health route included, on both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from components.flavors import AnyFlavor, is_gateway
+from components.flavors import AnyFlavor, get_flavor, is_gateway
 from components.inputs.catalog import ResolvedApp
+from components.platform.controllers import ControllerPlan
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,15 @@ class HostShare:
         return self.shared and flavor.shared_host_mode == "mergeable"
 
 
+Flavors = AnyFlavor | Mapping[str, AnyFlavor]
+"""One flavor for every edge, or each edge's own (`components.inputs.settings.edge_flavor`)."""
+
+
+def flavor_of(flavors: Flavors, edge: str) -> AnyFlavor:
+    """The flavor of `edge`'s controller."""
+    return flavors[edge] if isinstance(flavors, Mapping) else flavors
+
+
 def needs_health_route(app: ResolvedApp) -> bool:
     """Whether the monitor gets a route of its own to the app's health path: to let UptimeRobot's probes
     through an allow-list there, or to accept the monitor's own login there and nowhere else."""
@@ -98,12 +111,13 @@ def shared_hosts(apps: Iterable[ResolvedApp]) -> set[str]:
     return {host for host, n in count.items() if n > 1}
 
 
-def ingress_units(app: ResolvedApp, flavor: AnyFlavor, shared: set[str]) -> list[IngressUnit]:
-    """The app's Ingresses (or HTTPRoutes): one per edge, split per host where a mergeable flavor needs minions."""
+def ingress_units(app: ResolvedApp, flavors: Flavors, shared: set[str]) -> list[IngressUnit]:
+    """The app's Ingresses (or HTTPRoutes, on a Gateway API edge): one per edge, split per host where a mergeable
+    flavor needs minions."""
     units: list[IngressUnit] = []
-    gateway = is_gateway(flavor)
-    base = f"{app.name}-route" if gateway else f"{app.name}-ingress"
     for index, route in enumerate(app.routes):
+        flavor = flavor_of(flavors, route.edge.name)
+        base = f"{app.name}-route" if is_gateway(flavor) else f"{app.name}-ingress"
         resource = base if index == 0 else f"{base}-{route.edge.name}"
         name = app.name if index == 0 else f"{app.name}-{route.edge.name}"
         split = flavor.shared_host_mode == "mergeable" and any(host in shared for host in route.hosts)
@@ -111,22 +125,35 @@ def ingress_units(app: ResolvedApp, flavor: AnyFlavor, shared: set[str]) -> list
         for position, hosts in enumerate(groups):
             suffix = "" if position == 0 else f"-{hosts[0]}"
             units.append(IngressUnit(resource + suffix, name + suffix, route.edge.name, hosts, not units))
+    monitored = app.monitor_route
     if needs_health_route(app):
-        route = app.monitor_route
-        assert route is not None
-        units.append(IngressUnit(f"{app.name}-health", f"{app.name}-health", route.edge.name, (route.host,),
+        assert monitored is not None
+        units.append(IngressUnit(f"{app.name}-health", f"{app.name}-health", monitored.edge.name, (monitored.host,),
                                  first=False, health=True))
     return units
 
 
-def host_shares(apps: Sequence[ResolvedApp], flavor: AnyFlavor) -> dict[str, HostShare]:
+def placed_units(app: ResolvedApp, controllers: Mapping[str, Sequence[ControllerPlan]],
+                 shared: set[str]) -> list[tuple[IngressUnit, ControllerPlan]]:
+    """The app's units on every controller of its edges (`controllers.stack_controllers`): on each edge's current
+    controller, and on the one a moving edge moves to, as that one's flavor makes them (a controller's names, the
+    units' among them, carry its `suffix`)."""
+    current = {edge: get_flavor(plans[0].flavor) for edge, plans in controllers.items()}
+    moving = {edge: plans[-1] for edge, plans in controllers.items() if len(plans) > 1}
+    upcoming = {**current, **{edge: get_flavor(plan.flavor) for edge, plan in moving.items()}}
+    placed = [(unit, controllers[unit.edge][0]) for unit in ingress_units(app, current, shared)]
+    placed += [(unit, moving[unit.edge]) for unit in ingress_units(app, upcoming, shared) if unit.edge in moving]
+    return placed
+
+
+def host_shares(apps: Sequence[ResolvedApp], flavors: Flavors) -> dict[str, HostShare]:
     """Every host of these apps with the Ingresses on it: one set of DNS records per host, whatever the
-    number of apps."""
+    number of apps. (During a move, the members are the Ingresses on the edge's current controller.)"""
     shared = shared_hosts(apps)
     grouped: dict[str, tuple[str, str, list[HostMember]]] = {}
     for app in apps:
         zones = {route.edge.name: route.zone_domain for route in app.routes}
-        for unit in ingress_units(app, flavor, shared):
+        for unit in ingress_units(app, flavors, shared):
             for host in unit.hosts:
                 entry = grouped.setdefault(host, (unit.edge, zones[unit.edge], []))
                 entry[2].append(HostMember(app.name, app.namespace, unit.name))

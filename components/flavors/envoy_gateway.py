@@ -321,7 +321,7 @@ class EnvoyGatewayFlavor:
         team's Gateway of the edge's class would be applied over the edge's proxies and NLB Service; so the API
         server refuses any Gateway of that class but the edge's own.
         """
-        return one_gateway_policy(spec.ingress_class, self.gateway(spec), spec.edge)
+        return one_gateway_policy(spec.ingress_class, self.gateway(spec), spec.instance)
 
     # -- an app's route ---------------------------------------------------------------------
 

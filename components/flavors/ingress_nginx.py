@@ -84,7 +84,7 @@ class IngressNginxFlavor:
         return f"{self.full_name(spec)}-controller"
 
     def ingress_class_controller(self, spec: ControllerSpec) -> str:
-        return f"k8s.io/ingress-nginx-{spec.edge}"
+        return f"k8s.io/ingress-nginx-{spec.instance}"
 
     def leader_election_id(self, spec: ControllerSpec) -> str:
         return f"{spec.release_name}-leader"
@@ -111,11 +111,12 @@ class IngressNginxFlavor:
             "watchIngressWithoutClass": False,
             "electionID": self.leader_election_id(spec),
             "allowSnippetAnnotations": False,
-            # Each controller's webhook judges only its own edge's Ingresses. The chart's webhook has no
-            # rule on the class and `failurePolicy: Fail` (templates/admission-webhooks/validating-
+            # Each controller's webhook judges only its own Ingresses (`spec.instance`: those of its edge
+            # and, during a move, of its flavor). The chart's webhook has no rule on the class and
+            # `failurePolicy: Fail` (templates/admission-webhooks/validating-
             # webhook.yaml at helm-chart-4.15.1): unscoped, one controller being down would block every
             # Ingress of the cluster. Ingresses without gangplank's label are not judged by these.
-            "admissionWebhooks": {"objectSelector": {"matchLabels": {INGRESS_EDGE_LABEL: spec.edge}}},
+            "admissionWebhooks": {"objectSelector": {"matchLabels": {INGRESS_EDGE_LABEL: spec.instance}}},
             "containerPort": {"http": APP_PORT, "https": 443, REDIRECT_PORT_NAME: REDIRECT_PORT},
             "config": {
                 # With proxy protocol the apps are told the NLB listener's port and scheme:

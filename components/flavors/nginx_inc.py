@@ -321,7 +321,7 @@ def tls_admission_policy(spec: ControllerSpec) -> list[dict[str, Any]]:
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "ValidatingAdmissionPolicy",
         "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "gangplank",
-                                              INGRESS_EDGE_LABEL: spec.edge}},
+                                              INGRESS_EDGE_LABEL: spec.instance}},
         "spec": {
             "failurePolicy": "Fail",
             "matchConstraints": {"resourceRules": [{

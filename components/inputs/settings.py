@@ -30,6 +30,19 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from components.inputs.edge_settings import (  # noqa: F401  (re-exported: the settings' vocabulary)
+    BUILT_IN_EDGES,
+    EDGE_NAME_MAX,
+    FLAVOR_NAMES,
+    MOVE_WEIGHT_MAX,
+    EdgeMove,
+    EdgeName,
+    EdgeSettingProblems,
+    EdgeSettings,
+    FlavorName,
+    Visibility,
+    edge_settings_problems,
+)
 from components.inputs.fieldtypes import LABEL_RE, AllowList, Domain, Label, text
 from components.inputs.problems import InputError, Problem, config_subject, shown
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml
@@ -43,27 +56,11 @@ AWS_REGION_KEY = "aws:region"
 AWS_REGION_ENV = ("AWS_REGION", "AWS_DEFAULT_REGION")
 """pulumi-aws reads the region from `aws:region`, else from these environment variables."""
 AWS_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
-FlavorName = Literal["nginx-inc", "ingress-nginx", "envoy-gateway"]
-Visibility = Literal["public", "private"]
-BUILT_IN_EDGES: tuple[Visibility, ...] = ("public", "private")
-"""The edges every stack has: `public` (open to everyone) and `private` (open to `privateAllowedCidrs`)."""
-EDGE_NAME_MAX = 20
-"""Edge names end up in object names (`ingress-<edge>-nginx-ingress-controller`) capped at 63 characters."""
 
 # UptimeRobot v3 refuses intervals under 30 s (openapi-v3.yaml); a day is its longest period.
 MONITOR_INTERVAL_MIN, MONITOR_INTERVAL_MAX = 30, 86400
 DnsRecordsMode = Literal["perHost", "wildcard"]
 
-
-def _edge_name(name: str) -> str:
-    if name in BUILT_IN_EDGES:
-        raise ValueError(f"'{name}' is a built-in edge; configure it with privateAllowedCidrs (private) or not at all")
-    if len(name) > EDGE_NAME_MAX:
-        raise ValueError(f"'{name}' is longer than {EDGE_NAME_MAX} characters (it names the controller's objects)")
-    return name
-
-
-EdgeName = Annotated[Label, AfterValidator(_edge_name)]
 CLUSTER_NAME_PATTERN = r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$"
 """An EKS cluster name (EKS CreateCluster: 1-100 characters, a letter or digit first, then letters, digits,
 `-` and `_`)."""
@@ -86,25 +83,6 @@ def _zone_id(zone_id: str) -> str:
 
 ZoneId = Annotated[str, AfterValidator(_zone_id)]
 """A Route53 hosted zone id (`Z...`)."""
-
-
-class EdgeSettings(BaseModel):
-    """One more ingress controller and load balancer (config `gangplank:edges.<name>`), e.g. for a sub-organisation."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True,
-                              use_attribute_docstrings=True, strict=True)
-
-    visibility: Visibility
-    """`public`: internet-facing NLB, hosts in the public zone; `private`: internal NLB, hosts in the private zone."""
-    allowed_cidrs: AllowList = []
-    """Client CIDR blocks the edge's load balancer admits. Required for a private edge; a public edge
-    without any is open to everyone."""
-
-    @model_validator(mode="after")
-    def _private_edges_are_allow_listed(self) -> EdgeSettings:
-        if self.visibility == "private" and not self.allowed_cidrs:
-            raise ValueError("a private edge needs allowedCidrs: the networks that may reach it")
-        return self
 
 
 class Limits(BaseModel):
@@ -215,8 +193,11 @@ class Settings(BaseModel):
     apps_file: Annotated[str, text(4096)] = "apps.yaml"
     """Path of the app catalogue, relative to the project directory."""
     edges: dict[EdgeName, EdgeSettings] = {}
-    """More edges beside `public` and `private`: name -> `{visibility, allowedCidrs}`. Each gets its own
-    controller (IngressClass `nginx-<name>`), namespace, load balancer and security group."""
+    """Edges beside `public` and `private`, and the controller of any edge: name -> `{visibility, allowedCidrs,
+    flavor, move}`. A new edge needs `visibility` (and, private, `allowedCidrs`); each gets its own controller
+    (IngressClass `nginx-<name>`), namespace, load balancer and security group. Every edge, `public` and `private`
+    included, may set its own `flavor` (default `gangplank:flavor`) and be moved to another one in steps
+    (`move: {to, weight}`; docs/moving-an-edge.md)."""
     dns_records: DnsRecordsMode = "perHost"
     """`perHost`: every host gets its own alias records and ownership markers (Route53 calls per app).
     `wildcard`: one `*.<zone>` alias per zone to the zone's own edge (`public`, `private`), so a new app on it
@@ -277,6 +258,13 @@ class Settings(BaseModel):
         return role
 
     @model_validator(mode="after")
+    def _edges_fit_together(self) -> Settings:
+        problems = edge_settings_problems(self.edges, self.flavor)
+        if problems:
+            raise EdgeSettingProblems(problems)
+        return self
+
+    @model_validator(mode="after")
     def _default_private_domain(self) -> Settings:
         if self.private_domain is None:
             # frozen model: the derived default is set once, here
@@ -288,16 +276,32 @@ class Settings(BaseModel):
         return self.public_domain if visibility == "public" else str(self.private_domain)
 
     def flavor_of(self, edge: str) -> str:
-        """The controller flavor of one edge: the one place the program asks, edge by edge."""
-        return self.flavor
+        """The controller flavor of one edge: the one place the program asks, edge by edge (`edge_flavor`)."""
+        return edge_flavor(self, edge)
 
     def all_edges(self) -> dict[str, Edge]:
         """Every edge of the stack, the built-in two first, then the configured ones by name."""
         edges = {"public": Edge("public", "public", ()),
                  "private": Edge("private", "private", tuple(self.private_allowed_cidrs))}
         for name, edge in sorted(self.edges.items()):
-            edges[name] = Edge(name, edge.visibility, tuple(edge.allowed_cidrs))
+            if name not in BUILT_IN_EDGES and edge.visibility is not None:
+                edges[name] = Edge(name, edge.visibility, tuple(edge.allowed_cidrs or ()))
         return edges
+
+
+def edge_flavor(settings: Settings, edge: str) -> str:
+    """The flavor (controller product) an edge runs: its own `gangplank:edges.<edge>.flavor`, else `gangplank:flavor`.
+
+    The one place that answers it (`Settings.flavor_of` asks here): every part of the program that needs an edge's
+    flavor asks here."""
+    own = settings.edges.get(edge)
+    return own.flavor if own is not None and own.flavor is not None else settings.flavor
+
+
+def edge_move(settings: Settings, edge: str) -> EdgeMove | None:
+    """The edge's move to another flavor, when it is moving (`gangplank:edges.<edge>.move`)."""
+    own = settings.edges.get(edge)
+    return own.move if own is not None else None
 
 
 def config_keys() -> dict[str, str]:
@@ -384,6 +388,12 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
     except ValidationError as err:
         for error in err.errors():
             loc = list(error["loc"])
+            edge_problems = (error.get("ctx") or {}).get("error")
+            if isinstance(edge_problems, EdgeSettingProblems):
+                key = f"{CONFIG_NAMESPACE}:edges"
+                problems += [Problem(stack_file, where(key, *path), f"{config_subject(key)} field '{_dotted(path)}'",
+                                     message) for path, message in edge_problems.problems]
+                continue
             key = f"{CONFIG_NAMESPACE}:{loc[0]}" if loc else f"{CONFIG_NAMESPACE}:*"
             inner = [step for step in loc[1:] if step != "[key]"]
             problems.append(Problem(stack_file, where(key, *inner), config_subject(key) + (

@@ -65,13 +65,18 @@ class GatewayControllerArgs:
     backend_api: bool = False
     """Let the controller read the implementation's backend objects (an app of the edge needs one:
     `GatewayFlavor.needs_backend_api`)."""
+    suffix: str = ""
+    """Appended to the names derived from the edge (`components.platform.controllers.controller_suffix`): empty
+    for a controller of the stack's flavor, `-<flavor>` for another, such as the controller an edge moves to."""
 
 
 def gateway_spec(flavor: GatewayFlavor, spec: ControllerSpec) -> ControllerSpec:
     """The edge's names on a Gateway API flavor: namespace and release `<prefix>-<edge>`, class `gangplank-<edge>`
-    (the GatewayClass, in the `ingress_class` field that inventories show)."""
-    scoped = f"{flavor.namespace_prefix}-{spec.edge}"
-    return dataclasses.replace(spec, ingress_class=f"gangplank-{spec.edge}", release_name=scoped, namespace=scoped)
+    (the GatewayClass, in the `ingress_class` field that inventories show); with the controller's suffix after the
+    edge (`spec.instance`) when its flavor is not the stack's."""
+    scoped = f"{flavor.namespace_prefix}-{spec.instance}"
+    return dataclasses.replace(spec, ingress_class=f"gangplank-{spec.instance}", release_name=scoped,
+                               namespace=scoped)
 
 
 def custom_resource(name: str, manifest: dict[str, Any],
@@ -111,7 +116,8 @@ class GatewayController(pulumi.ComponentResource):
         group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             vpc_id=args.vpc_id,
-            description=f"gangplank {edge.name} gateway NLB",
+            # The description is immutable in EC2 (a change replaces the group): keep its wording.
+            description=f"gangplank {edge.name} gateway NLB" + (f" ({flavor.name})" if args.suffix else ""),
             tags={"Name": f"{name}-nlb", "gangplank:visibility": edge.visibility, "gangplank:edge": edge.name,
                   "gangplank:flavor": flavor.name},
             opts=child,
@@ -125,7 +131,7 @@ class GatewayController(pulumi.ComponentResource):
         self.spec = gateway_spec(flavor, controller_spec(
             edge.name, edge.visibility, replicas=args.replicas, certificate_arn=args.certificate_arn,
             security_group_id=group.id, allowed_cidrs=list(edge.allowed_cidrs), dualstack=args.dualstack,
-            trusted_proxy_cidrs=trusted, control_plane_cidrs=vpc_cidrs))
+            trusted_proxy_cidrs=trusted, control_plane_cidrs=vpc_cidrs, suffix=args.suffix))
         spec = self.spec
         namespace = k8s.core.v1.Namespace(f"{name}-namespace", **_without_kind(namespace_manifest(spec)), opts=child)
         in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])

@@ -35,6 +35,7 @@ from planner.diff.risks import collect
 from planner.diff.rollout_section import render_rollout_section
 from planner.diff.steps import resource_steps
 from planner.diff.values import changed_leaves
+from planner.edge_moves import move_lines, move_risks
 from planner.plan_format import LEGACY_VERSION, version_of
 from planner.resource_types import MONITOR as MONITOR_TYPE
 
@@ -74,6 +75,8 @@ def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any], config: Mapping
                for plan in (base, head) for r in plan.get("resources") or []}
     apps = diff_apps(base.get("apps") or [], head.get("apps") or [], steps, parents)
     risks, commands, blockers = collect(apps, steps, base, head)
+    # An edge's move step heads the review list: it decides where every app of the edge is served.
+    risks = (*(Risk("move", edge, message) for edge, message in move_risks(base, head)), *risks)
     stack = str(head.get("stack") or base.get("stack") or "?")
     version = version_of(base)
     notes = ()
@@ -82,7 +85,7 @@ def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any], config: Mapping
                  "(allow-lists, what values come from outputs) are taken from this plan.",)
     return PlanDiff(
         stack=stack, base_stack=str(base.get("stack") or stack), apps=apps, resources=steps, risks=risks,
-        routes=routes_of(apps), warnings=plan_warning_messages(head),
+        routes=routes_of(apps), warnings=plan_warning_messages(head), moves=tuple(move_lines(head)),
         base_version=version if isinstance(version, int) else LEGACY_VERSION, notes=notes,
         state_commands=tuple((app, tuple(lines)) for app, lines in sorted(commands.items())),
         blockers=tuple(blockers))

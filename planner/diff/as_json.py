@@ -63,4 +63,5 @@ def diff_as_json(diff: PlanDiff) -> dict[str, Any]:
         "risks": [{"kind": r.kind, "group": r.group, "subject": r.subject, "message": r.message} for r in diff.risks],
         "stateCommands": {app: list(lines) for app, lines in diff.state_commands},
         "notes": list(diff.notes),
+        **({"moves": list(diff.moves)} if diff.moves else {}),
     }, "diff")

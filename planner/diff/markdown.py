@@ -50,7 +50,7 @@ def render_diff_markdown(diff: PlanDiff, width: int | None = WIDTH, blocked: int
             lines.pop()
         return "\n".join(lines) + "\n"
     sections: list[Callable[[PlanDiff, int], list[str]]] = [
-        _heading, _risk_blocks, _state_commands, _capacity, _apps, _resources, _chart]
+        _heading, _risk_blocks, _state_commands, _capacity, _moves, _apps, _resources, _chart]
     lines: list[str] = []
     for section in sections:
         lines += section(diff, limit)
@@ -91,6 +91,16 @@ def _risk_blocks(diff: PlanDiff, width: int) -> list[str]:
             lines.append(f"> - … and {len(risks) - MAX_RISK_LINES} more (all of them in `--format json`).")
         lines.append("")
     return lines
+
+
+def _moves(diff: PlanDiff, width: int) -> list[str]:
+    """The edges moving to another flavor after the change: their step, and what the next one changes."""
+    if not diff.moves:
+        return []
+    lines = ["**Edges moving to another flavor:**", ""]
+    for line in diff.moves:
+        lines += wrap(html.escape(line, quote=False), first="- ", rest="  ", width=width)
+    return [*lines, ""]
 
 
 def _state_commands(diff: PlanDiff, width: int) -> list[str]:

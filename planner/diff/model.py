@@ -143,7 +143,7 @@ class Risk:
     """A change a reviewer should look at twice; `message` is Markdown (one paragraph)."""
 
     kind: str
-    """`replace`, `delete`, `refused`, `exposure`, `reach`, `dns`, `rename`, `visibility`, `route`,
+    """`move`, `replace`, `delete`, `refused`, `exposure`, `reach`, `dns`, `rename`, `visibility`, `route`,
     `monitor`, `zone`, `controller`, `protect`, `parent`."""
     subject: str
     message: str
@@ -174,6 +174,9 @@ class PlanDiff:
     routes: tuple[Route, ...]
     warnings: tuple[str, ...] = ()
     """The head plan's top-level `warnings` (capacity limits it is near or past), as their messages."""
+    moves: tuple[str, ...] = ()
+    """Each edge that is moving to another flavor after the change: where it is, and what its next step changes
+    (`planner.edge_moves.move_lines`)."""
     base_version: int = 2
     """The base plan's format version (1: a plan written before plans had one)."""
     notes: tuple[str, ...] = field(default_factory=tuple)

@@ -1,4 +1,5 @@
-"""Monitors of protected apps can pass, and their credentials open nothing else: one rule on every flavor.
+"""Monitors of protected apps can pass, and their credentials open nothing else: one rule on every flavor, and
+on both controllers of an edge that moves from one flavor to another.
 
 The monitors the plan declares are created in the fake UptimeRobot through the real provider; the fake
 probes them from UptimeRobot's own (pinned) addresses with the credentials it stored, and the model of the
@@ -9,6 +10,7 @@ flavor's edges answers as its controller would for the plan's objects and Secret
 from __future__ import annotations
 
 import base64
+import json
 import os
 from typing import Any
 
@@ -17,8 +19,8 @@ import pytest
 from components.uptimerobot.probes import probe_addresses
 from planner.mocks import digest
 from planner.run import ProgramRun, run_program
-from tests.conftest import FLAVORS, GATEWAY_FLAVORS, ROOT, controller_site, edge_site
-from tests.fakes.site import FORBIDDEN, OK, UNAUTHORIZED
+from tests.conftest import FLAVORS, GATEWAY_FLAVORS, ROOT, controller_site, edge_site, gateway_site
+from tests.fakes.site import FORBIDDEN, NOT_FOUND, OK, UNAUTHORIZED, IngressSite
 
 CATALOGUE = """\
 apps:
@@ -155,3 +157,88 @@ def test_partner_apis_probe_in_prod_reaches_its_health_location_and_passes(flavo
     monitor_id = create_monitors(run, monitor_provider)["partner-api"]
     assert fake_uptimerobot.probe(monitor_id, site, source_ip=CHECKER) == OK
     assert fake_uptimerobot.monitors[monitor_id]["status"] == "UP"
+
+
+MOVES = (("ingress-nginx", "nginx-inc"), ("nginx-inc", "envoy-gateway"))
+"""Edge moves planned mid-way: off the retired ingress-nginx to F5's controller, and from F5's to Gateway API."""
+
+
+@pytest.fixture(scope="module", params=MOVES, ids=lambda move: f"{move[0]}-to-{move[1]}")
+def moving(request, tmp_path_factory) -> tuple[str, str, ProgramRun]:
+    """The catalogue above on a public edge moving between two flavors, half of its traffic on each."""
+    current, to = request.param
+    path = tmp_path_factory.mktemp("apps") / "apps.yaml"
+    path.write_text(CATALOGUE, encoding="utf-8")
+    edges = json.dumps({"public": {"move": {"to": to, "weight": 50}}})
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return current, to, run_program("dev", str(path), ROOT, {"gangplank:flavor": current, "gangplank:edges": edges})
+    finally:
+        os.chdir(cwd)
+
+
+def controller_sites(run: ProgramRun, *flavors: str) -> dict[str, Any]:
+    """A model of each controller of the moving public edge, answering for its own objects alone: an Ingress
+    controller for the Ingresses of its class (the current one's `nginx-public`, the new one's with its suffix),
+    Envoy Gateway for the routes (only its controller has any)."""
+    regs = run.monitor.registrations
+    ingresses = [r.revealed_inputs() for r in regs if r.type == "kubernetes:networking.k8s.io/v1:Ingress"]
+    secrets = [r.revealed_inputs() for r in regs if r.type == "kubernetes:core/v1:Secret"]
+    sites = {}
+    for position, flavor in enumerate(flavors):
+        klass = "nginx-public" if position == 0 else f"nginx-public-{flavor}"
+        sites[flavor] = gateway_site(run) if flavor in GATEWAY_FLAVORS else IngressSite(
+            [i for i in ingresses if i["spec"]["ingressClassName"] == klass], secrets, flavor)
+    return sites
+
+
+def test_during_a_move_every_monitor_passes_through_both_controllers(moving, monitor_provider, fake_uptimerobot):
+    current, to, run = moving
+    sites, monitors = controller_sites(run, current, to), create_monitors(run, monitor_provider)
+    apps = ("both", "partner-api", "vault")
+    assert sorted(monitors) == sorted([*apps, *(f"{app}-monitor-{to}" for app in apps)])
+    for name, monitor_id in monitors.items():
+        # The app's own monitor asks its host: Route53 sends it to either NLB. The second one asks the new NLB.
+        answering = [to] if name.endswith(f"-{to}") else [current, to]
+        for flavor in answering:
+            for address in probe_addresses()[:: 50]:
+                assert fake_uptimerobot.probe(monitor_id, sites[flavor], source_ip=address) == OK, (name, flavor)
+    stored = fake_uptimerobot.monitors[monitors[f"vault-monitor-{to}"]]
+    assert stored["customHttpHeaders"] == {"Host": "vault.dev.example.com"} and stored["checkSSLErrors"] is False
+    new_nlb = run.outputs["platform"]["edges"]["public"]["move"]["loadBalancer"]
+    assert stored["url"] == f"https://{new_nlb}/health"
+    # The same monitor login through either NLB (the monitor's password is generated once per app).
+    assert stored["httpPassword"] == fake_uptimerobot.monitors[monitors["vault"]]["httpPassword"]
+    assert fake_uptimerobot.violations == []
+
+
+def test_during_a_move_the_monitors_credential_opens_only_the_health_path_on_both_controllers(
+        moving, monitor_provider, fake_uptimerobot):
+    """Each controller reads Secrets of its own, in its flavor's format: the app's users in one, the monitor's
+    login alone in the other, which only the monitor's health route there names."""
+    current, to, run = moving
+    sites, monitors = controller_sites(run, current, to), create_monitors(run, monitor_provider)
+    stored = fake_uptimerobot.monitors[monitors[f"vault-monitor-{to}"]]
+    theirs = login(stored["httpUsername"], stored["httpPassword"], "vault.dev.example.com")
+    alice = login("alice", app_password("vault-password-alice"), "vault.dev.example.com")
+    for position, flavor in enumerate((current, to)):
+        site = sites[flavor]
+        assert site("192.0.2.1", "/health", theirs) == OK, flavor
+        for elsewhere in ("/", "/admin", "/health/x"):
+            assert site("192.0.2.1", elsewhere, theirs) == UNAUTHORIZED, (flavor, elsewhere)
+        assert site("192.0.2.1", "/admin", alice) == OK and site("192.0.2.1", "/health", alice) == UNAUTHORIZED
+        suffix = "" if position == 0 else f"-{to}"
+        secret = "basic-auth" if flavor in FLAVORS else "route-basic-auth"
+        assert site.htpasswd_users("vault", f"vault-{secret}{suffix}") == {"alice"}, flavor
+        assert site.htpasswd_users("vault", f"vault-{secret}-monitor{suffix}") == {"uptimerobot"}, flavor
+
+
+def test_a_probe_that_lost_its_host_header_fails_rather_than_passes(moving, monitor_provider, fake_uptimerobot):
+    """Were UptimeRobot to send the NLB's name as the Host, the new controller has no route for it: 404, DOWN."""
+    current, to, run = moving
+    sites, monitors = controller_sites(run, current, to), create_monitors(run, monitor_provider)
+    monitor_id = monitors[f"vault-monitor-{to}"]
+    fake_uptimerobot.monitors[monitor_id]["customHttpHeaders"] = {}
+    assert fake_uptimerobot.probe(monitor_id, sites[to], source_ip=probe_addresses()[0]) == NOT_FOUND
+    assert fake_uptimerobot.monitors[monitor_id]["status"] == "DOWN"
