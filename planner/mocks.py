@@ -54,6 +54,10 @@ MOCK_SUBNET_LAYOUT = (
     # (node) subnets tagged for internal ones, as eksctl and the terraform-aws-eks VPC module tag them.
     ("public", ("10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"), {"kubernetes.io/role/elb": "1"}),
     ("private", ("10.0.64.0/18", "10.0.128.0/18", "10.0.192.0/18"), {"kubernetes.io/role/internal-elb": "1"}),
+    # Another cluster's public subnets in the same VPC, tagged as eksctl tags a cluster's own: the AWS Load
+    # Balancer Controller of this cluster leaves them out (pkg/networking/subnet_resolver.go), so no edge trusts them.
+    ("other-cluster", ("10.0.48.0/22", "10.0.52.0/22", "10.0.56.0/22"),
+     {"kubernetes.io/role/elb": "1", "kubernetes.io/cluster/legacy-eks": "shared"}),
 )
 """The subnets of every mocked VPC (aws.ec2.get_subnets / get_subnet)."""
 

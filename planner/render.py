@@ -226,8 +226,11 @@ Cell = str | Sequence[str]
 def warning_lines(plan: dict[str, Any]) -> list[str]:
     """The plan's top-level warnings (capacity limits it is near or past), one line each; none without any."""
     warnings = plan.get("warnings") or []
-    return ["", f"Warnings ({len(warnings)}):", *(f"- {entry.get('message')}" for entry in warnings)] if warnings \
-        else []
+    lines = ["", f"Warnings ({len(warnings)}):"] if warnings else []
+    for entry in warnings:
+        lines += textwrap.wrap(str(entry.get("message")), width=100, initial_indent="- ", subsequent_indent="  ",
+                               break_long_words=False, break_on_hyphens=False)
+    return lines
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Cell]], indent: str = "  ",
@@ -363,7 +366,7 @@ def _resources_section(plan: dict[str, Any]) -> list[str]:
     if not rows:
         return ["(no resources)"]
     total = sum(count for _, count, _ in rows)
-    table_rows: list[list[Cell]] = [[type_, str(count), *(str(per[g] or "-") for g in groups)]
+    table_rows: list[list[Cell]] = [[type_cell(type_), str(count), *(str(per[g] or "-") for g in groups)]
                                     for type_, count, per in rows]
     sums = Counter[str]()
     for _, _, per in rows:
@@ -372,6 +375,19 @@ def _resources_section(plan: dict[str, Any]) -> list[str]:
     lines = [f"{plural(total, 'resource')} by type, and what they belong to:"]
     lines += table(["type", "total", *groups], table_rows, right=range(1, 2 + len(groups)))
     return lines
+
+
+TYPE_CELL_MAX = 60
+"""Type tokens longer than this take two lines in the table (e.g. `kubernetes:admissionregistration.k8s.io/v1:`
+then `ValidatingAdmissionPolicyBinding`), so that it keeps to 100 columns."""
+
+
+def type_cell(type_: str) -> Cell:
+    """A type token as a table cell: split after its module when it is too long for one line."""
+    if len(type_) <= TYPE_CELL_MAX:
+        return type_
+    module, _, name = type_.rpartition(":")
+    return [f"{module}:", f"  {name}"]
 
 
 # -- Markdown --------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import Stack, wait_for_rpcs
 
+from components.apps.preflight import retired_flavor_warnings
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
 from components.inputs.settings import (
     CONFIG_NAMESPACE,
@@ -41,6 +42,7 @@ from components.inputs.settings import (
 from components.inputs.stackfiles import read_stack_file
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, start_line
 from components.platform.contract import CONTRACT_OUTPUT, PLATFORM_STACK_KEY
+from components.platform.controllers import stack_controllers
 from planner.capacity import plan_warnings
 from planner.catalogue import DEFAULT_APPS_FILE, apps_left_out
 from planner.mocks import (
@@ -429,8 +431,10 @@ def build_plan(run: ProgramRun) -> dict[str, Any]:
     if run.config and run.role != "apps":
         # Only when there is something to say: a plan without warnings keeps the bytes it always had. (An app
         # stack's plan holds neither the zones nor the edges: the program checks the environment's limits.)
-        warnings = plan_warnings(plan, parse_settings(run.config, stack_file_name(run.stack),
-                                                          secret_keys=run.secret_keys))
+        settings = parse_settings(run.config, stack_file_name(run.stack), secret_keys=run.secret_keys)
+        # Every controller's flavor, the one an edge moves to as well.
+        warnings = [*plan_warnings(plan, settings), *retired_flavor_warnings(
+            controller.flavor for controllers in stack_controllers(settings).values() for controller in controllers)]
         if warnings:
             plan["warnings"] = [warning.as_plan_entry() for warning in warnings]
     return plan

@@ -87,6 +87,7 @@ def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "public_domain": "dev.example.com",
         "vpc_id": "vpc-0a1b2c3d4e5f60718",
+        "cluster_name": "dev",
         "private_allowed_cidrs": ["10.10.0.0/16"],
         **overrides,
     }
@@ -191,6 +192,41 @@ def cached_run() -> Callable[..., ProgramRun]:
         return runs[key]
 
     return run
+
+
+def controller_site(run: ProgramRun, flavor: str, extra_ingresses: list[dict[str, Any]] | None = None) -> Any:
+    """The model of the controllers (`tests/fakes/site.py`) answering for a run's Ingresses and Secrets, with the
+    public edge's Helm values (for its ports) and, if given, Ingresses of other teams added after gangplank's."""
+    from tests.fakes.site import IngressSite
+
+    regs = run.monitor.registrations
+    ingresses = [r.revealed_inputs() for r in regs if r.type == "kubernetes:networking.k8s.io/v1:Ingress"]
+    secrets = [r.revealed_inputs() for r in regs if r.type == "kubernetes:core/v1:Secret"]
+    [values] = [r.revealed_inputs()["values"] for r in regs
+                if r.type == "kubernetes:helm.sh/v3:Release" and r.name.endswith("-public-release")]
+    return IngressSite([*ingresses, *(extra_ingresses or [])], secrets, flavor, values)
+
+
+GATEWAY_SITE_KINDS = ("HTTPRoute", "SecurityPolicy", "BackendTrafficPolicy", "Backend", "BackendTLSPolicy")
+
+
+def gateway_site(run: ProgramRun) -> Any:
+    """The model of the Gateway API edges (`tests/fakes/gateway_site.py`) answering for a run's routes, policies,
+    backends and Secrets, with the edges whose controller reads `Backend`s (their Helm values)."""
+    from tests.fakes.gateway_site import GatewaySite
+
+    regs = run.monitor.registrations
+    objects = [r.revealed_inputs() for r in regs if r.type.startswith("kubernetes:")
+               and (r.type.rsplit(":", 1)[-1] in GATEWAY_SITE_KINDS or r.type == "kubernetes:core/v1:Secret")]
+    backend_api = [r.revealed_inputs()["namespace"] for r in regs if r.type == "kubernetes:helm.sh/v3:Release"
+                   and (((r.inputs.get("values") or {}).get("config") or {}).get("envoyGateway") or {})
+                   .get("extensionApis", {}).get("enableBackend")]
+    return GatewaySite.from_manifests(objects, backend_api)
+
+
+def edge_site(run: ProgramRun, flavor: str) -> Any:
+    """The model of the flavor's edges answering for a run: `controller_site` or `gateway_site`."""
+    return gateway_site(run) if flavor in GATEWAY_FLAVORS else controller_site(run, flavor)
 
 
 def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:

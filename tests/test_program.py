@@ -49,3 +49,25 @@ def test_main_is_wiring_only():
     source = (ROOT / "__main__.py").read_text(encoding="utf-8")
     assert len(source.splitlines()) <= 60
     assert "import gc" not in source and "planner" not in source
+
+
+def test_a_stack_on_the_retired_flavor_is_warned_once(monkeypatch):
+    """ingress-nginx is retired upstream: `pulumi up` says so once (pulumi.log.warn) and the plan lists it once
+    among its top-level `warnings`, with its kind; the default flavor says nothing of the kind."""
+    import pulumi
+
+    from planner.run import build_plan, run_program
+
+    said: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: said.append(str(message)))
+    retired = build_plan(run_program("dev", None, ROOT, {"gangplank:flavor": "ingress-nginx"}))
+    [entry] = [w for w in retired.get("warnings", []) if w.get("kind") == "retirement"]
+    assert entry["flavor"] == "ingress-nginx"
+    assert "announced 2025-11-11" in entry["message"] and "March 2026" in entry["message"]
+    assert "gangplank:flavor to nginx-inc" in entry["message"]
+    assert [message for message in said if "retired upstream" in message] == [entry["message"]]
+
+    said.clear()
+    default = build_plan(run_program("dev", None, ROOT))
+    assert not [w for w in default.get("warnings", []) if w.get("kind") == "retirement"]
+    assert not [message for message in said if "retired upstream" in message]

@@ -1,9 +1,19 @@
 """ExposedApp: one apps.yaml entry becomes everything it takes to reach the app.
 
 Per app: an Ingress per edge it is on (flavor annotations for its intent; the first carries the
-Forecastle bookmark), a Deployment and Service when it ships an image, an htpasswd Secret with
-generated passwords when it asks for basic auth, and an UptimeRobot monitor when an edge open to
-everyone serves it. What belongs to a host (DNS records, a master Ingress) is a `Host`'s.
+Forecastle bookmark), or on a Gateway API edge an HTTPRoute with its policies (`routes`); a
+Deployment and Service when it ships an image; htpasswd Secrets with generated passwords when it
+asks for basic auth (`basic_auth`); and an UptimeRobot monitor when an edge open to everyone serves
+it. A monitored app behind an allow-list or basic auth also gets the monitor's own route to its
+health path (`routing.needs_health_route`), on every flavor, and behind basic auth the monitor's own
+htpasswd Secret, which holds the monitor's login alone: UptimeRobot returns that password to anyone
+who can read the account, and it opens nothing but the health path. What belongs to a host (DNS
+records, a master Ingress) is a `Host`'s.
+
+While an edge moves to another flavor, the app's Ingresses or routes on it are on both controllers (those on the
+new one carry its suffix: `ExposedAppArgs.next_units`), each controller with its own htpasswd Secrets in its
+flavor's format, the monitor's health route among them; a monitored app gets a second monitor through the new
+controller's NLB (`move_monitor_args`), which logs in with the same monitor login and reaches the same one path.
 """
 
 from __future__ import annotations
@@ -18,14 +28,15 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.apps.host import Host, served_by_wildcard, wildcard_name
-from components.apps.routes import (
-    backend_tls_manifest,
-    forecastle_app_manifest,
-    route_intent,
-    route_objects,
-    route_secret_name,
+from components.apps.basic_auth import (
+    FlavorKind,
+    Placement,
+    htpasswd_file,
+    htpasswd_secret_name,
+    htpasswd_secrets,
 )
+from components.apps.host import Host, served_by_wildcard, wildcard_name
+from components.apps.routes import forecastle_app_manifest, route_objects
 from components.apps.routing import HostShare, IngressUnit
 from components.apps.shaping import (
     SERVICE_PORT_NAME,
@@ -39,7 +50,8 @@ from components.apps.shaping import (
     traffic_split,
 )
 from components.flavors import AnyFlavor, is_gateway
-from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, RateLimitIntent
+from components.flavors.gateway_api import BackendRef
+from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, BackendTLSIntent, RateLimitIntent
 from components.inputs.catalog import MONITOR_USER, Deploy, ResolvedApp
 from components.inputs.shaping import CANARY_SUFFIX
 from components.platform.gateway_controller import custom_resource
@@ -93,9 +105,14 @@ def backend(app: ResolvedApp) -> tuple[str, int]:
     return app.name, app.app.deploy.port
 
 
-def basic_auth_secret_name(app: ResolvedApp, suffix: str = "") -> str | None:
-    """The htpasswd Secret of the app for the controllers whose names carry `suffix` (their flavor's format)."""
-    return f"{app.name}-basic-auth{suffix}" if app.app.basic_auth is not None else None
+def backend_tls(app: ResolvedApp) -> BackendTLSIntent | None:
+    """The app's `tls` settings towards its HTTPS backend, if it has any."""
+    backend_spec = app.app.service or app.app.deploy
+    tls = backend_spec.tls if backend_spec is not None else None
+    if tls is None:
+        return None
+    return BackendTLSIntent(namespace=app.namespace, verify=tls.verify, server_name=tls.server_name,
+                            ca_secret=tls.ca_secret)
 
 
 def https_backend(app: ResolvedApp) -> str | None:
@@ -112,14 +129,15 @@ def merge_role(flavor: AnyFlavor, unit: IngressUnit, shares: Mapping[str, HostSh
 
 
 def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool = False,
-               suffix: str = "") -> AppIntent:
-    """What the app asks of the controller, in the flavor's neutral terms.
+               kind: FlavorKind = "ingress", suffix: str = "") -> AppIntent:
+    """What the app asks of the controller, in the flavor's neutral terms (`kind`: of the controller's flavor, and
+    `suffix`: the controller's, `EdgeTarget.suffix`; together they name the htpasswd Secret basic auth reads in its
+    flavor's format: `basic_auth`).
 
-    `health`: the intent of the app's health-path Ingress, which also admits UptimeRobot's probe
-    addresses where the app has an allow-list (the app's own allow-list still applies everywhere else),
-    skips the external auth service (the monitor cannot sign in there), and reaches the app's own backend
-    (no canary) without a sticky cookie. `suffix`: the controller's (`EdgeTarget.suffix`), which names the
-    htpasswd Secret in its flavor's format.
+    `health`: the intent of the monitor's own route to the health path: it also admits UptimeRobot's probe
+    addresses through the app's allow-list, and behind basic auth it takes the monitor's login alone (the
+    app's own allow-list and users still apply everywhere else); it skips the external auth service (the
+    monitor cannot sign in there) and reaches the app's own backend (no canary) without a sticky cookie.
     """
     limit = app.app.rate_limit
     allowed = list(app.app.allow_cidrs) + (list(probe_cidrs()) if health and app.app.allow_cidrs else [])
@@ -128,16 +146,19 @@ def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool
         https_redirect=True,
         hsts=visibility == "public",
         rate_limit=RateLimitIntent(limit.rps, limit.burst, limit.connections) if limit else None,
-        basic_auth_secret=basic_auth_secret_name(app, suffix),
+        basic_auth_secret=htpasswd_secret_name(app, kind, monitor=health, suffix=suffix)
+        if app.app.basic_auth is not None else None,
         allow_cidrs=allowed,
         max_body_size=app.app.max_body_size,
         merge_role=role,  # type: ignore[arg-type]
         https_backend=https_backend(app),
         exact_paths=health,
+        backend_tls=backend_tls(app),
         canary=None if health else canary_intent(app),
         sticky=None if health else sticky_intent(app),
         external_auth=None if health else external_auth_intent(app),
     )
+
 
 
 def forecastle_annotations(app: ResolvedApp, instance: str) -> dict[str, str]:
@@ -162,7 +183,7 @@ def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, vi
     canary Ingress instead (a flavor that splits with a second Ingress: ingress-nginx), named `<unit>-canary`,
     with the same hosts and paths and the canary's backend."""
     role = merge_role(target.flavor, unit, shares)
-    intent = app_intent(app, visibility, role, health=unit.health, suffix=target.suffix)
+    intent = app_intent(app, visibility, role, health=unit.health, kind=target.flavor.kind, suffix=target.suffix)
     if canary:
         canary_ref = canary_backend(app)
         assert canary_ref is not None and not unit.health
@@ -275,6 +296,10 @@ def move_monitor_args(app: ResolvedApp, stack: str, target: EdgeTarget,
     certificate on the app's own name. Were UptimeRobot to send the URL's host instead of the given one, the
     controller would answer 404 from its default server: the monitor fails (a false alarm), it never passes
     falsely.
+
+    `password`: the monitor's own, as for its first monitor: the new controller's health route reads the monitor's
+    Secret on that controller (`basic_auth`), which holds that login alone, so it opens the health path there too
+    and nothing else.
     """
     path = urlsplit(app.health_url)
     base = monitor_args(app, stack, password)
@@ -357,6 +382,8 @@ def _k8s_args(manifest: dict[str, Any]) -> dict[str, Any]:
 
 ROUTE_ROLES = {"SecurityPolicy": "security", "BackendTrafficPolicy": "traffic", "Backend": "auth"}
 """Resource name suffix of each policy kind an app route may bring (`<route>-<role>`)."""
+BACKEND_ROLES = {"BackendTLSPolicy": "backend-tls", "Backend": "backend"}
+"""Resource name suffix of each object that says how a Gateway API edge connects to the app (`<app>-<role>`)."""
 
 
 # -- the component -----------------------------------------------------------------------
@@ -399,16 +426,13 @@ class ExposedApp(pulumi.ComponentResource):
         self.passwords = None
         self.monitor_password: pulumi.Output[str] | None = None
         if app.app.basic_auth is not None:
-            depends += self._basic_auth(name, app, placed)
+            depends += self._basic_auth(name, app, [Placement(target.flavor, target.suffix, unit.health)
+                                                    for unit, target in placed])
 
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
-        if routed and https_backend(app) is not None:
-            depends.append(custom_resource(f"{name}-backend-tls", backend_tls_manifest(app, backend(app)[0],
-                                                                                       labels(app)), child))
-            canary_ref = canary_backend(app)
-            if canary_ref is not None:  # the catalogue makes a canary speak the app's protocol
-                depends.append(custom_resource(f"{name}-canary-backend-tls", backend_tls_manifest(
-                    app, canary_ref[0], labels(app), app.name + CANARY_SUFFIX), child))
+        route_backend = self._route_backend(name, app, routed[0][1], depends) if routed else None
+        canary_route_backend = (self._route_backend(name, app, routed[0][1], depends, canary=True)
+                                if routed and app.app.canary is not None else None)
         ingresses: list[pulumi.Resource] = []
         next_ingresses: list[pulumi.Resource] = []
         self.next_ingresses: dict[str, list[pulumi.Resource]] = {}
@@ -416,7 +440,9 @@ class ExposedApp(pulumi.ComponentResource):
         wait for them before they send any traffic there."""
         for unit, target in placed:
             if is_gateway(target.flavor):
-                ingress = self._route(app, unit, target, visibility[unit.edge], args, depends)
+                assert route_backend is not None
+                ingress = self._route(app, unit, target, visibility[unit.edge], args, depends, route_backend,
+                                      canary_route_backend)
             else:
                 ingress = k8s.networking.v1.Ingress(
                     f"{unit.resource_name}{target.suffix}",
@@ -470,18 +496,33 @@ class ExposedApp(pulumi.ComponentResource):
         self.inventory = inventory(app, args.targets, self.monitor_id)
         self.register_outputs({"url": self.url, "monitor_id": self.monitor_id, "passwords": self.passwords})
 
+    def _route_backend(self, name: str, app: ResolvedApp, target: EdgeTarget,
+                       depends: list[pulumi.Resource], canary: bool = False) -> BackendRef:
+        """Where the app's routes send to, and the objects that say how (once per app: TLS to an HTTPS backend);
+        `canary`: the same for its canary (which speaks the app's protocol, with the app's `tls`), its objects
+        named `<app>-canary`."""
+        service, port = (canary_backend(app) if canary else None) or backend(app)
+        intent = app_intent(app, app.visibility, None, kind="gateway")
+        own = f"{app.name}{CANARY_SUFFIX}" if canary else app.name
+        connection = target.flavor.route_backend(intent, service, port, app.namespace, own, labels(app))
+        prefix = f"{name}{CANARY_SUFFIX}" if canary else name
+        for manifest in connection.objects:
+            depends.append(custom_resource(f"{prefix}-{BACKEND_ROLES[manifest['kind']]}", manifest,
+                                           pulumi.ResourceOptions(parent=self)))
+        return connection.ref
+
     def _route(self, app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
-               args: ExposedAppArgs, depends: list[pulumi.Resource]) -> pulumi.Resource:
+               args: ExposedAppArgs, depends: list[pulumi.Resource], route_backend: BackendRef,
+               canary_route_backend: BackendRef | None = None) -> pulumi.Resource:
         """One HTTPRoute of the app on a Gateway API edge, its policies, and (first unit) its bookmark; on the
         controller a moving edge moves to, named with its suffix, as the Secrets it reads."""
         assert target.gateway is not None
-        intent = route_intent(app_intent(app, visibility, None, health=unit.health), app, unit.health)
+        intent = app_intent(app, visibility, None, health=unit.health, kind="gateway", suffix=target.suffix)
         if target.suffix:
             unit = dataclasses.replace(unit, name=f"{unit.name}{target.suffix}",
                                        resource_name=f"{unit.resource_name}{target.suffix}")
-            if intent.basic_auth_secret is not None:
-                intent = dataclasses.replace(intent, basic_auth_secret=f"{intent.basic_auth_secret}{target.suffix}")
-        objects = route_objects(app, unit, target.gateway, intent, target.flavor, backend(app), labels(app))
+        objects = route_objects(app, unit, target.gateway, intent, target.flavor, route_backend, labels(app),
+                                canary_route_backend)
         after = pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready])
         route = custom_resource(unit.resource_name, objects.route, after)
         for policy in objects.policies:
@@ -492,55 +533,38 @@ class ExposedApp(pulumi.ComponentResource):
                             pulumi.ResourceOptions(parent=self))
         return route
 
-    def _basic_auth(self, name: str, app: ResolvedApp,
-                    placed: Sequence[tuple[IngressUnit, EdgeTarget]]) -> list[k8s.core.v1.Secret]:
-        """One generated password per user, hashed into the htpasswd Secrets its controllers' flavors read: one set
-        per controller suffix (`EdgeTarget.suffix`: two during a move, their formats differ), same passwords.
+    def _basic_auth(self, name: str, app: ResolvedApp, placements: Sequence[Placement]) -> list[k8s.core.v1.Secret]:
+        """One generated password per user, and one for a monitored app's uptime monitor (`MONITOR_USER`), written
+        into the htpasswd Secrets `basic_auth.htpasswd_secrets` decides (the app's users alone; the monitor's login
+        alone, named only by its health route) for each controller that serves the app, in its flavor's format
+        (two controllers while an edge moves: the same passwords in both).
 
-        Ingress flavors: one Secret of bcrypt lines (the random provider keeps the hash in state, so the Secret
-        does not change on every run as a freshly salted hash would), with the monitor's login when monitored.
-        Gateway API flavors: the app's route reads the users alone, its health route the users and the monitor.
-        A monitored app's uptime monitor gets a user of its own (`MONITOR_USER`) with its own password, so that
-        its checks can pass; that password goes to the monitor only, as a secret, and is not among the app's
-        `passwords`.
+        nginx reads bcrypt lines, which the random provider hashes and keeps in state, so the Secret does not
+        change on every run as a freshly salted hash would; Envoy reads `{SHA}` lines of the password. The
+        monitor's password goes to the monitor only, as a secret, and is not among the app's `passwords`.
         """
         assert app.app.basic_auth is not None
-        users = list(app.app.basic_auth.users)
         child = pulumi.ResourceOptions(parent=self)
         passwords = {
             user: random.RandomPassword(f"{name}-password-{user}", length=PASSWORD_LENGTH, special=False, opts=child)
-            for user in users
+            for user in app.app.basic_auth.users
         }
         self.passwords = pulumi.Output.secret({user: password.result for user, password in passwords.items()})
-        if app.monitored:
-            monitor_password = random.RandomPassword(f"{name}-monitor-password", length=PASSWORD_LENGTH,
-                                                     special=False, opts=child)
-            self.monitor_password = monitor_password.result
-            passwords = {**passwords, MONITOR_USER: monitor_password}
-        secrets = []
-        for suffix, flavor in {target.suffix: target.flavor for _, target in placed}.items():
-            if not is_gateway(flavor):
-                secrets.append(self._htpasswd(f"{name}-htpasswd{suffix}", basic_auth_secret_name(app, suffix), app,
-                                              flavor, passwords))
-                continue
-            logins = {user: passwords[user] for user in app.app.basic_auth.users}
-            secrets.append(self._htpasswd(f"{name}-route-htpasswd{suffix}", route_secret_name(app, False) + suffix,
-                                          app, flavor, logins))
-            if any(unit.health for unit, target in placed if target.suffix == suffix):
-                secrets.append(self._htpasswd(f"{name}-health-htpasswd{suffix}", route_secret_name(app, True) + suffix,
-                                              app, flavor, passwords))
-        return secrets
+        secrets = htpasswd_secrets(app, placements)
+        if any(MONITOR_USER in secret.logins for secret in secrets):
+            passwords[MONITOR_USER] = random.RandomPassword(f"{name}-monitor-password", length=PASSWORD_LENGTH,
+                                                            special=False, opts=child)
+            self.monitor_password = passwords[MONITOR_USER].result
+        return [self._htpasswd(secret.resource_name, secret.name, app, secret.flavor,
+                               {login: passwords[login] for login in secret.logins}) for secret in secrets]
 
     def _htpasswd(self, resource: str, secret: str, app: ResolvedApp, flavor: AnyFlavor,
                   passwords: dict[str, random.RandomPassword]) -> k8s.core.v1.Secret:
-        """An htpasswd Secret of these logins, in the flavor's format (from bcrypt hashes or the passwords)."""
-        logins = list(passwords)
+        """An htpasswd Secret of exactly these logins, in the flavor's format (from bcrypt hashes or the passwords)."""
+        logins = tuple(passwords)
         sources = [passwords[user].bcrypt_hash if flavor.htpasswd_from == "bcrypt_hash" else passwords[user].result
                    for user in logins]
-        htpasswd = pulumi.Output.all(*sources).apply(
-            lambda values: "".join(flavor.htpasswd_line(user, value) + "\n"
-                                   for user, value in zip(logins, values, strict=True))
-        )
+        htpasswd = pulumi.Output.all(*sources).apply(lambda values: htpasswd_file(flavor, logins, list(values)))
         return k8s.core.v1.Secret(
             resource,
             metadata={"name": secret, "namespace": app.namespace, "labels": labels(app)},

@@ -7,14 +7,17 @@ knows: the resources each app will declare, and whether this run is a deployment
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from components.apps.basic_auth import HtpasswdSecret, Placement, htpasswd_secrets
 from components.apps.capacity import CapacityWarning, judge, stack_usage
 from components.apps.dashboard import dashboard_app
-from components.apps.exposed_app import ROUTE_ROLES
-from components.apps.routing import host_shares, ingress_units, shared_hosts
+from components.apps.exposed_app import BACKEND_ROLES, ROUTE_ROLES
+from components.apps.routing import host_shares, ingress_units, placed_units, shared_hosts
 from components.flavors import get_flavor, is_gateway
-from components.inputs.catalog import ResolvedApp
+from components.inputs.catalog import MONITOR_USER, ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
 from components.inputs.settings import CONFIG_NAMESPACE, Settings, read_stack_yaml, stack_file_name
 from components.inputs.yamlfile import line_of
@@ -26,26 +29,23 @@ from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
 LIMITS_KEY = f"{CONFIG_NAMESPACE}:limits"
 
 
-def child_resources(app: ResolvedApp, units: Sequence[str], secret_suffixes: Sequence[str] = ("",),
-                    more_monitors: Sequence[str] = (), routes: Sequence[str] = (),
-                    route_suffixes: Sequence[str] = (), canaries: Sequence[str] = ()) -> list[tuple[str, str,
-                                                                                              list[str | int]]]:
+def child_resources(app: ResolvedApp, units: Sequence[str], routes: Sequence[str] = (),
+                    secrets: Sequence[HtpasswdSecret] = (), more_monitors: Sequence[str] = (),
+                    canaries: Sequence[str] = ()) -> list[tuple[str, str, list[str | int]]]:
     """(kind, name, the field that makes the name) of every resource an app's component declares; `units` are
-    its Ingresses' names, `secret_suffixes` those of the controllers they are on (an htpasswd Secret each),
-    `routes` its HTTPRoutes' on a Gateway API flavor (each with its policies) and `route_suffixes` those of their
-    controllers, `more_monitors` the names of its monitors through the NLBs its edges move to, `canaries` its
-    canary Ingresses' (ingress-nginx)."""
+    its Ingresses' names and `routes` its HTTPRoutes' (each with its policies), on every controller that serves it
+    (during a move, those on the controller the edge moves to carry its suffix), `secrets` its htpasswd Secrets
+    (`basic_auth.htpasswd_secrets`), `more_monitors` the names of its monitors through the NLBs its edges move to,
+    `canaries` its canary Ingresses' (ingress-nginx)."""
     names: list[tuple[str, str, list[str | int]]] = [("Ingress", unit, ["name"]) for unit in units]
     if routes:
         names += [("HTTPRoute", route, ["name"]) for route in routes]
-        names += [(kind, f"{route}-{role}", ["name"]) for route in routes for kind, role in ROUTE_ROLES.items()]
-        names += [("ForecastleApp", f"{app.name}-dashboard", ["name"]), ("BackendTLSPolicy", f"{app.name}-backend-tls",
-                                                                          ["name"])]
+        names += [(policy, f"{route}-{role}", ["name"]) for route in routes for policy, role in ROUTE_ROLES.items()]
+        names.append(("ForecastleApp", f"{app.name}-dashboard", ["name"]))
+        names += [(object_kind, f"{app.name}-{role}", ["name"]) for object_kind, role in BACKEND_ROLES.items()]
         if app.app.canary is not None:
-            names.append(("BackendTLSPolicy", f"{app.name}-canary-backend-tls", ["canary"]))
-        if app.app.basic_auth is not None:
-            names += [("Secret", f"{app.name}-{role}-htpasswd{suffix}", ["name"]) for suffix in route_suffixes
-                      for role in ("route", "health")]
+            names += [(object_kind, f"{app.name}-canary-{role}", ["canary"])
+                      for object_kind, role in BACKEND_ROLES.items()]
     names += [("Ingress", canary, ["canary"]) for canary in canaries]
     if app.app.deploy is not None:
         names += [("Deployment", f"{app.name}-deployment", ["name"]), ("Service", f"{app.name}-service", ["name"])]
@@ -53,10 +53,11 @@ def child_resources(app: ResolvedApp, units: Sequence[str], secret_suffixes: Seq
         names += [("Deployment", f"{app.name}-canary-deployment", ["canary", "deploy"]),
                   ("Service", f"{app.name}-canary-service", ["canary", "deploy"])]
     if app.app.basic_auth is not None:
-        names += [("Secret", f"{app.name}-htpasswd{suffix}", ["name"]) for suffix in secret_suffixes]
+        names += [("Secret", secret.resource_name, ["monitor"] if MONITOR_USER in secret.logins else ["name"])
+                  for secret in secrets]
         names += [("RandomPassword", f"{app.name}-password-{user}", ["auth", "basic", "users", position])
                   for position, user in enumerate(app.app.basic_auth.users)]
-        if app.monitored:
+        if any(MONITOR_USER in secret.logins for secret in secrets):
             names.append(("RandomPassword", f"{app.name}-monitor-password", ["monitor"]))
     if app.monitored:
         names.append(("Monitor", f"{app.name}-monitor", ["name"]))
@@ -67,28 +68,25 @@ def child_resources(app: ResolvedApp, units: Sequence[str], secret_suffixes: Seq
 def resource_name_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
     """Two apps whose resources would get one name: Pulumi refuses duplicate URNs at deploy time.
 
-    Every controller of an edge counts: during a move an app's Ingresses on the controller the edge moves to carry
-    that controller's suffix, and its second monitor the flavor's name."""
+    Every controller of an edge counts: during a move an app's Ingresses (and Secrets) on the controller the edge
+    moves to carry that controller's suffix, and its second monitor the flavor's name."""
     controllers = stack_controllers(settings)
-    current = {edge: get_flavor(plans[0].flavor) for edge, plans in controllers.items()}
     moving = {edge: plans[-1] for edge, plans in controllers.items() if len(plans) > 1}
-    upcoming = {**current, **{edge: get_flavor(plan.flavor) for edge, plan in moving.items()}}
     shared = shared_hosts(apps)
     owners: dict[tuple[str, str], tuple[ResolvedApp, list[str | int]]] = {}
     problems = []
     for app in apps:
-        placed = [(unit, controllers[unit.edge][0]) for unit in ingress_units(app, current, shared)]
-        placed += [(unit, moving[unit.edge]) for unit in ingress_units(app, upcoming, shared) if unit.edge in moving]
+        placed = placed_units(app, controllers, shared)
         routed = [(unit, plan) for unit, plan in placed if is_gateway(get_flavor(plan.flavor))]
         units = [unit.resource_name + plan.suffix for unit, plan in placed if (unit, plan) not in routed]
         routes = [unit.resource_name + plan.suffix for unit, plan in routed]
-        suffixes = sorted({plan.suffix for unit, plan in placed if (unit, plan) not in routed})
-        route_suffixes = sorted({plan.suffix for _, plan in routed})
+        secrets = htpasswd_secrets(app, [Placement(get_flavor(plan.flavor), plan.suffix, unit.health)
+                                         for unit, plan in placed])
         monitor_edge = app.monitor_route.edge.name if app.monitor_route is not None else None
         also = [f"{app.name}-monitor-{moving[monitor_edge].flavor}"] if monitor_edge in moving else []
         canaries = [f"{unit.resource_name}{plan.suffix}-canary" for unit, plan in placed
                     if (unit, plan) not in routed and not unit.health and app.app.canary is not None]
-        for kind, name, loc in child_resources(app, units, suffixes, also, routes, route_suffixes, canaries):
+        for kind, name, loc in child_resources(app, units, routes, secrets, also, canaries):
             owner, owner_loc = owners.setdefault((kind, name), (app, loc))
             if owner.name != app.name:
                 file = app.source[0] or settings.apps_file
@@ -108,6 +106,7 @@ def _dotted(loc: Sequence[str | int]) -> str:
 INTENT_FIELDS = {
     "rate_limit": "rateLimit", "basic_auth_secret": "auth", "allow_cidrs": "allowCidrs",
     "max_body_size": "maxBodySize", "https_backend": "service.protocol", "exact_paths": "healthPath",
+    "backend_tls": "service.tls",
     "hsts": "edges", "merge_role": "host", "https_redirect": "edges", "visibility": "edges",
     "canary": "canary", "sticky": "sticky", "external_auth": "auth.external",
 }
@@ -119,7 +118,6 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Pro
     never a part of the intent silently dropped. During a move, the flavor the edge moves to must express
     it too (its controller serves the app as well)."""
     from components.apps.exposed_app import app_intent, merge_role
-    from components.apps.routes import route_intent
 
     controllers = stack_controllers(settings)
     shared = shared_hosts(apps)
@@ -134,14 +132,15 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Pro
                 if position and plan.role != "to":
                     continue
                 flavor = flavors[unit.edge]
-                intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health)
-                if is_gateway(flavor):
-                    intent = route_intent(intent, app, unit.health)
+                intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health,
+                                    kind=flavor.kind, suffix=plan.suffix)
                 own = plan.flavor != settings.flavor
                 which = (f"gangplank:edges.{unit.edge}.move.to" if plan.role == "to" else
                          f"gangplank:edges.{unit.edge}.flavor" if own else "gangplank:flavor")
                 for field, why in flavor.unsupported(intent):
                     loc = INTENT_FIELDS.get(field, "name")
+                    if field == "backend_tls" and app.app.deploy is not None:
+                        loc = "deploy.tls"
                     file = app.source[0]
                     problems.setdefault((app.name, loc), Problem(
                         file or settings.apps_file, app.line_of(loc.split(".")), app_subject(app.name, loc),
@@ -225,19 +224,45 @@ def capacity_findings(settings: Settings, apps: Sequence[ResolvedApp], stack: st
     return problems, warnings
 
 
+@dataclass(frozen=True)
+class RetiredFlavorWarning:
+    """A stack runs controllers of a product that is retired upstream: it keeps working, with no more fixes."""
+
+    flavor: str
+    """The flavor's name (`gangplank:flavor`)."""
+    message: str
+    """One line for people: what, since when, and the way off it."""
+
+    def as_plan_entry(self) -> dict[str, Any]:
+        """The warning in the plan JSON's top-level `warnings` list."""
+        return {"kind": "retirement", "flavor": self.flavor, "message": self.message}
+
+
+def retired_flavor_warnings(flavor_names: Iterable[str]) -> list[RetiredFlavorWarning]:
+    """One warning per retired flavor among those a stack uses (each named once, however many edges use it)."""
+    found = []
+    for name in sorted(set(flavor_names)):
+        retirement = get_flavor(name).retirement
+        if retirement is not None:
+            found.append(RetiredFlavorWarning(name, (
+                f"the {name} flavor is retired upstream (announced {retirement.announced}; no releases or security "
+                f"fixes after {retirement.last_fixes}); it keeps working: to move off it, {retirement.way_off}")))
+    return found
+
+
 def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
                            subnets: Mapping[str, Sequence[Subnet]] | None, dry_run: bool,
                            environ: Mapping[str, str] | None = None,
                            declared: Sequence[ResolvedApp] | None = None,
-                           own_stack: str | None = None) -> list[CapacityWarning]:
+                           own_stack: str | None = None) -> list[CapacityWarning | RetiredFlavorWarning]:
     """Raise InputError listing every problem; a preview needs no UptimeRobot key (it makes no API call).
 
     `apps` are the environment's apps (an app stack checks the whole catalogue: names, hosts and limits are the
     environment's); `declared` those this stack declares (default all of them): only their monitors need this
     stack's key. `subnets`: None in an app stack, whose platform places the load balancers. `stack` is the
     environment (an app stack's platform stack, whose file holds the limits); `own_stack` an app stack's own name,
-    whose file holds its UptimeRobot key. Returns the capacity warnings (limits the stack is near) for the program
-    to log.
+    whose file holds its UptimeRobot key. Returns the warnings for the program to log, once each: capacity
+    limits the stack is near, and a controller flavor that is retired upstream.
     """
     problems = [*(edge_subnet_problems(settings, subnets, stack) if subnets is not None else []),
                 *resource_name_problems(apps, settings), *flavor_problems(apps, settings),
@@ -250,4 +275,6 @@ def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stac
     problems += capacity_problems
     if problems:
         raise InputError(problems)
-    return warnings
+    # Every controller's flavor, the one an edge moves to as well.
+    return [*warnings, *retired_flavor_warnings(plan.flavor for plans in stack_controllers(settings).values()
+                                                for plan in plans)]

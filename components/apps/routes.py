@@ -4,17 +4,19 @@ Pure functions of the resolved app and its edge; `ExposedApp` declares what they
 `routing.ingress_units` on a Gateway API edge:
 
 - an HTTPRoute in the app's namespace, attached to the edge Gateway's apps listener, with the app's
-  hosts (its `host`, then its `aliases`: apex hosts included) and one rule for its paths (a health
-  route: one rule, its health path exactly). Several apps on one host each bring their own route;
-  Gateway API joins them by its precedence rules (an exact path before a prefix, the longest prefix
-  first), so path-based sharing needs no host-level object, and the host owns only its DNS records;
-- the implementation's policies, named after the route (`GatewayFlavor.route_policies`).
+  hosts (its `host`, then its `aliases`: apex hosts included) and one rule for its paths (the monitor's
+  health route, `<app>-health`: one rule, its health path exactly). Several apps on one host each bring
+  their own route; Gateway API joins them by its precedence rules (an exact path before a prefix, the
+  longest prefix first), so path-based sharing needs no host-level object, and the host owns only its
+  DNS records;
+- the implementation's policies, named after the route (`GatewayFlavor.route_policies`), from the same
+  intent as an Ingress's annotations (`exposed_app.app_intent`): basic auth reads the Secret
+  `basic_auth.htpasswd_secrets` names for the route (the app's users; on the health route, the monitor's
+  login alone), and the health route's allow-list adds UptimeRobot's addresses.
 
-Basic auth: the app's route reads an htpasswd Secret of the app's users only (`<app>-route-basic-auth`);
-the health route one with the monitor's own login besides them (`<app>-health-basic-auth`), so that
-login opens the health path and nothing else. Apps with an HTTPS backend get a BackendTLSPolicy; the
-dashboard lists them through a `ForecastleApp` (Forecastle reads bookmarks from Ingress annotations,
-which routes do not have).
+Per app, once: how the proxy connects to an HTTPS backend (`GatewayFlavor.route_backend`), and its
+bookmark as a `ForecastleApp` (Forecastle reads bookmarks from Ingress annotations, which routes do not
+have).
 """
 
 from __future__ import annotations
@@ -26,12 +28,12 @@ from typing import Any
 from components.apps.routing import IngressUnit
 from components.flavors.gateway_api import (
     BackendRef,
+    GatewayFlavor,
     GatewayRef,
     HeaderMatch,
     PathMatch,
     RouteObjects,
     RouteRule,
-    backend_tls_policy_manifest,
     forwarded_https_filter,
     http_route_manifest,
 )
@@ -44,26 +46,26 @@ FORECASTLE_API_VERSION = "forecastle.stakater.com/v1alpha1"
 forecastleApp.yaml at v1.0.159): `name`, `group` and `icon` are required; `url` set means no discovery."""
 
 
-def route_secret_name(app: ResolvedApp, health: bool) -> str:
-    """The htpasswd Secret a route of the app reads: the app's users; the health route's adds the monitor's."""
-    return f"{app.name}-health-basic-auth" if health else f"{app.name}-route-basic-auth"
+def route_objects(app: ResolvedApp, unit: IngressUnit, gateway: GatewayRef, intent: AppIntent, flavor: GatewayFlavor,
+                  backend: BackendRef, labels: Mapping[str, str],
+                  canary_backend: BackendRef | None = None) -> RouteObjects:
+    """One HTTPRoute of the app on a Gateway API edge, with the policies that protect it (`canary_backend`: where
+    the app's canary is reached, for the rules of `intent.canary`; the health route has none)."""
+    matches = ((PathMatch(app.app.health_path, "Exact"),) if unit.health
+               else tuple(PathMatch(path) for path in app.app.paths))
+    filters = (forwarded_https_filter(), *flavor.rule_filters(intent))
+    rules = (canary_rules(matches, backend, canary_backend, intent.canary, filters)
+             if intent.canary is not None and canary_backend is not None
+             else [RouteRule(matches=matches, backends=(backend,), filters=filters)])
+    route_labels = {**labels, INGRESS_EDGE_LABEL: unit.edge}
+    route = http_route_manifest(unit.name, app.namespace, [gateway], unit.hosts, rules, route_labels)
+    return RouteObjects(route, flavor.route_policies(intent, unit.name, app.namespace, route_labels))
 
 
-def route_intent(intent: AppIntent, app: ResolvedApp, health: bool) -> AppIntent:
-    """The intent of one of the app's routes, from the app's (`exposed_app.app_intent`).
-
-    The health route admits UptimeRobot's addresses only where the app has an allow-list at all (an app open to
-    everyone stays so there), and reads the Secret that holds the monitor's login.
-    """
-    allowed = intent.allow_cidrs if app.app.allow_cidrs else []
-    secret = route_secret_name(app, health) if app.app.basic_auth is not None else None
-    return dataclasses.replace(intent, allow_cidrs=list(allowed), basic_auth_secret=secret)
-
-
-def canary_rules(matches: tuple[PathMatch, ...], main: BackendRef, canary: CanaryIntent,
+def canary_rules(matches: tuple[PathMatch, ...], main: BackendRef, target: BackendRef, canary: CanaryIntent,
                  filters: tuple[dict[str, Any], ...]) -> list[RouteRule]:
-    """The app's rules with a canary, in the order of ingress-nginx's choice (shaping.py): the header, then the
-    cookie, then the weight.
+    """The app's rules with a canary, in the order of ingress-nginx's choice (components/flavors/shaping.py): the
+    header, then the cookie, then the weight.
 
     Gateway API picks, for one path, the rule with the most header matches, and between rules of one route that
     tie, the first (apis/v1/httproute_types.go `Matches`, precedence). So: the header rule (canary), the cookie
@@ -71,7 +73,6 @@ def canary_rules(matches: tuple[PathMatch, ...], main: BackendRef, canary: Canar
     without header matches, whose backends Envoy picks by weight. A request whose header does not match falls to
     the cookie rules, one with neither to the weight.
     """
-    target = BackendRef(canary.service, canary.port)
     rules = []
     if canary.header is not None:
         header = (HeaderMatch(canary.header, canary.header_value) if canary.header_value is not None
@@ -81,37 +82,9 @@ def canary_rules(matches: tuple[PathMatch, ...], main: BackendRef, canary: Canar
         for value, backend in ((CANARY_ALWAYS, target), (CANARY_NEVER, main)):
             cookie = HeaderMatch("Cookie", cookie_pattern(canary.cookie, value), "RegularExpression")
             rules.append(RouteRule(matches=matches, backends=(backend,), filters=filters, headers=(cookie,)))
-    split = (BackendRef(main.name, main.port, 100 - canary.weight), BackendRef(target.name, target.port, canary.weight))
+    split = (dataclasses.replace(main, weight=100 - canary.weight), dataclasses.replace(target, weight=canary.weight))
     rules.append(RouteRule(matches=matches, backends=split, filters=filters))
     return rules
-
-
-def backend_tls_ca(service: str) -> str:
-    """The ConfigMap (key `ca.crt`) in the app's namespace that holds the CA of an HTTPS backend's certificate."""
-    return f"{service}-ca"
-
-
-def route_objects(app: ResolvedApp, unit: IngressUnit, gateway: GatewayRef, intent: AppIntent, flavor: Any,
-                  backend: tuple[str, int], labels: Mapping[str, str]) -> RouteObjects:
-    """One HTTPRoute of the app on a Gateway API edge, with the policies that protect it."""
-    service, port = backend
-    matches = ((PathMatch(app.app.health_path, "Exact"),) if unit.health
-               else tuple(PathMatch(path) for path in app.app.paths))
-    filters = (forwarded_https_filter(), *flavor.rule_filters(intent))
-    main = BackendRef(service, port)
-    rules = (canary_rules(matches, main, intent.canary, filters) if intent.canary is not None
-             else [RouteRule(matches=matches, backends=(main,), filters=filters)])
-    route_labels = {**labels, INGRESS_EDGE_LABEL: unit.edge}
-    route = http_route_manifest(unit.name, app.namespace, [gateway], unit.hosts, rules, route_labels)
-    return RouteObjects(route, flavor.route_policies(intent, unit.name, app.namespace, route_labels))
-
-
-def backend_tls_manifest(app: ResolvedApp, service: str, labels: Mapping[str, str],
-                         name: str | None = None) -> dict[str, Any]:
-    """TLS to an HTTPS backend, verified for the Service's cluster name against its CA ConfigMap (`name`: the
-    policy's, default the app's)."""
-    return backend_tls_policy_manifest(name or app.name, app.namespace, service, f"{service}.{app.namespace}.svc",
-                                       backend_tls_ca(service), dict(labels))
 
 
 def forecastle_app_manifest(app: ResolvedApp, instance: str, labels: Mapping[str, str]) -> dict[str, Any]:

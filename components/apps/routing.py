@@ -3,13 +3,17 @@
 Pure functions of the resolved catalogue. An app gets one Ingress per edge, whose rules list
 every host of the app on that edge (its `host`, then its `aliases`). Flavors that join a shared
 host's Ingresses through a master (F5: a minion may carry one host only) split a route into one
-Ingress per host wherever one of its hosts is shared. A monitored app with an allow-list gets one
-more Ingress on its monitor's host: its health path alone, exactly matched, open to UptimeRobot's
-probe addresses as well (`health_unit`), so that the monitor can pass without opening the app.
+Ingress per host wherever one of its hosts is shared. A monitored app with an allow-list or basic
+auth gets one more Ingress on its monitor's host: its health path alone, exactly matched, open to
+UptimeRobot's probe addresses as well and, behind basic auth, to the monitor's own login alone
+(`needs_health_route`), so that the monitor can pass without opening the app to the probes, and the
+monitor's credential, which UptimeRobot stores and returns on reads, opens nothing but that path.
 
 On a Gateway API flavor a unit is an HTTPRoute (`<app>-route`), one per edge: Gateway API joins a
-host's routes itself. A monitored app behind basic auth or an allow-list gets a health route too
-(`needs_health_route`): the monitor's own login and UptimeRobot's addresses open that path alone.
+host's routes itself; the monitor's health route is one more HTTPRoute, by the same rule.
+
+Each edge runs its own flavor (`Flavors`); while an edge moves to another one, its units are made once per
+controller, each by that controller's flavor (`placed_units`): the same rule, the health route included, on both.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from components.flavors import AnyFlavor, is_gateway
-from components.inputs.catalog import ResolvedApp, path_is_under
+from components.flavors import AnyFlavor, get_flavor, is_gateway
+from components.inputs.catalog import ResolvedApp
+from components.platform.controllers import ControllerPlan
 
 
 @dataclass(frozen=True)
@@ -88,13 +93,6 @@ def flavor_of(flavors: Flavors, edge: str) -> AnyFlavor:
     return flavors[edge] if isinstance(flavors, Mapping) else flavors
 
 
-def needs_probe_access(app: ResolvedApp) -> bool:
-    """Whether the monitor needs an Ingress of its own for the health path: UptimeRobot's probes let through the
-    app's allow-list, or past its external auth service (which the monitor cannot sign in at)."""
-    return app.monitored and (bool(app.app.allow_cidrs) or app.app.external_auth is not None
-                              or canary_takes_a_share(app))
-
-
 def canary_takes_a_share(app: ResolvedApp) -> bool:
     """Whether requests without the canary's header or cookie (the monitor's) may reach the canary: its weight. The
     monitor then gets a route of its own to the app's backend alone, so that it keeps watching the app."""
@@ -102,15 +100,10 @@ def canary_takes_a_share(app: ResolvedApp) -> bool:
 
 
 def needs_health_route(app: ResolvedApp) -> bool:
-    """Whether an app on a Gateway API edge gets a route of its own for its monitor: monitored, behind basic auth
-    or an allow-list, and its health path routed to it (otherwise the route would take another app's path).
-
-    There the monitor's own login opens the health path alone (it is in no other route's htpasswd), and
-    UptimeRobot's addresses join the allow-list there only.
-    """
-    protected = app.app.auth is not None or bool(app.app.allow_cidrs) or canary_takes_a_share(app)
-    routed = any(path_is_under(app.app.health_path, path) for path in app.app.paths)
-    return app.monitored and protected and routed and app.monitor_route is not None
+    """Whether the monitor gets a route of its own to the app's health path: to let UptimeRobot's probes
+    through an allow-list there, to accept the monitor's own login there and nowhere else, to skip an external
+    auth service (the monitor cannot sign in there), or to keep watching the app and not its weighted canary."""
+    return app.monitored and (bool(app.app.allow_cidrs) or app.app.auth is not None or canary_takes_a_share(app))
 
 
 def shared_hosts(apps: Iterable[ResolvedApp]) -> set[str]:
@@ -120,7 +113,7 @@ def shared_hosts(apps: Iterable[ResolvedApp]) -> set[str]:
     for app in apps:
         for host in dict.fromkeys(host for route in app.routes for host in route.hosts):
             count[host] = count.get(host, 0) + 1
-        if needs_probe_access(app) and app.monitor_route is not None:
+        if needs_health_route(app) and app.monitor_route is not None:
             count[app.monitor_route.host] = count.get(app.monitor_route.host, 0) + 1
     return {host for host, n in count.items() if n > 1}
 
@@ -140,12 +133,24 @@ def ingress_units(app: ResolvedApp, flavors: Flavors, shared: set[str]) -> list[
             suffix = "" if position == 0 else f"-{hosts[0]}"
             units.append(IngressUnit(resource + suffix, name + suffix, route.edge.name, hosts, not units))
     monitored = app.monitor_route
-    gateway = monitored is not None and is_gateway(flavor_of(flavors, monitored.edge.name))
-    if needs_health_route(app) if gateway else needs_probe_access(app):
+    if needs_health_route(app):
         assert monitored is not None
         units.append(IngressUnit(f"{app.name}-health", f"{app.name}-health", monitored.edge.name, (monitored.host,),
                                  first=False, health=True))
     return units
+
+
+def placed_units(app: ResolvedApp, controllers: Mapping[str, Sequence[ControllerPlan]],
+                 shared: set[str]) -> list[tuple[IngressUnit, ControllerPlan]]:
+    """The app's units on every controller of its edges (`controllers.stack_controllers`): on each edge's current
+    controller, and on the one a moving edge moves to, as that one's flavor makes them (a controller's names, the
+    units' among them, carry its `suffix`)."""
+    current = {edge: get_flavor(plans[0].flavor) for edge, plans in controllers.items()}
+    moving = {edge: plans[-1] for edge, plans in controllers.items() if len(plans) > 1}
+    upcoming = {**current, **{edge: get_flavor(plan.flavor) for edge, plan in moving.items()}}
+    placed = [(unit, controllers[unit.edge][0]) for unit in ingress_units(app, current, shared)]
+    placed += [(unit, moving[unit.edge]) for unit in ingress_units(app, upcoming, shared) if unit.edge in moving]
+    return placed
 
 
 def host_shares(apps: Sequence[ResolvedApp], flavors: Flavors) -> dict[str, HostShare]:

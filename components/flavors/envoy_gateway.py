@@ -22,6 +22,32 @@ the traffic ports (`traffic.network_policy_manifest`). Where no network-policy e
 a pod that reaches an Envoy pod directly can choose the client address that allow-lists and rate
 limits see; the NGINX flavors also keep nginx's own `set_real_ip_from` list there.
 
+Drain. A leaving proxy pod keeps accepting connections for the NLB's deregistration delay, as the NGINX
+flavors' pods do (`traffic.drain`): Envoy Gateway gives every proxy pod a shutdown-manager sidecar whose
+preStop hook (`envoy-gateway envoy shutdown`) fails Envoy's health checks, which makes Envoy close each
+connection after its current request but keeps its listeners open (Envoy source/server/drain_manager_impl.cc
+`drainClose`), then waits at least `minDrainDuration` and until no connection is left or `drainTimeout`
+has passed (EG internal/cmd/envoy/shutdown_manager.go `Shutdown`); the Envoy container's own preStop hook
+blocks until then, and only then is Envoy told to stop (internal/infrastructure/kubernetes/proxy/resource.go
+`expectedProxyContainers`, v1.9.0). So `minDrainDuration` is the listening time and `drainTimeout` that plus
+the graceful shutdown; Envoy Gateway sets `terminationGracePeriodSeconds` to `drainTimeout` + 300 s itself
+(resource_provider.go `expectedTerminationGracePeriodSeconds`). The target groups' deregistration delay is
+in the NLB annotations every flavor shares (`traffic.nlb_service_annotations`).
+
+Backend TLS (apps.yaml `service.tls` / `deploy.tls`, `route_backend`). With TLS ended at the NLB a route
+terminates nothing, and towards an HTTPS backend Gateway API knows one thing, BackendTLSPolicy, which always
+verifies (its `validation` requires a hostname and a CA). So: `verify: true` is a BackendTLSPolicy on the
+Service with the app's `caSecret` (Envoy Gateway reads a Secret's `ca.crt` as well as a ConfigMap's:
+internal/gatewayapi/backendtlspolicy.go `getCaCertsFromCARefs`) and `serverName` as its hostname (SNI and the
+name checked; default `<service>.<namespace>.svc`, as Gateway API requires one). The Ingress flavors'
+default, TLS without verification (and without SNI unless `serverName`), is Envoy Gateway's `Backend` with
+`tls.insecureSkipVerify` (and `tls.sni`): the only way Envoy Gateway connects with TLS unverified
+(backendtlspolicy.go `applyBackendTLSSetting`). A Backend reaches the Service by its cluster DNS name, so
+kube-proxy picks the pod per connection instead of Envoy per request, and it needs the Backend API, which
+Envoy Gateway keeps off by default because a Backend can send traffic to any address (its
+tasks/traffic/backend.md, "Warning"): gangplank turns it on (`extensionApis.enableBackend`) only on the edges
+that have such an app, and who may create Backends is then for RBAC to restrict.
+
 The Gateway API custom resource definitions (standard channel v1.6.1) and Envoy Gateway's own are a
 cluster precondition, like the AWS Load Balancer Controller: installed once per cluster with Envoy
 Gateway's `gateway-crds-helm` chart through `helm template | kubectl apply --server-side` (its
@@ -41,10 +67,14 @@ from components.flavors.gateway_api import (
     APPS_LISTENER,
     EDGE_LISTENERS,
     MANAGED_BY,
+    BackendRef,
     GatewayRef,
     Header,
+    RouteBackend,
+    backend_tls_policy_manifest,
     gateway_class_manifest,
     gateway_manifest,
+    one_gateway_policy,
     policy_target,
     redirect_route_manifest,
     response_headers_filter,
@@ -61,10 +91,14 @@ from components.flavors.traffic import (
     HSTS_MAX_AGE,
     NLB_CLASS,
     AppIntent,
+    BackendTLSIntent,
     ChartRef,
     ControllerSpec,
     HtpasswdFormat,
     PodPorts,
+    Retirement,
+    deregistration_delay,
+    drain,
     intent_problems,
     nlb_service_annotations,
     refuse_unsupported,
@@ -82,6 +116,9 @@ WELL_KNOWN_PORT_SHIFT = 10000
 """Envoy Gateway moves a listener port under 1024 to port + 10000 in the proxy container, so Envoy runs
 without NET_BIND_SERVICE (internal/gatewayapi/listener.go servicePortToContainerPort, translator.go
 `wellKnownPortShift`, v1.9.0); the Service's targetPort is that container port."""
+CLUSTER_DOMAIN = "cluster.local"
+"""The cluster DNS domain of EKS clusters (not configurable there), which a `Backend`'s FQDN endpoint names a Service
+in (Envoy Gateway's own default too: internal/envoygateway/config/config.go `DefaultDNSDomain`, v1.9.0)."""
 ENVOY_STATS_PORT = 19001
 """Envoy's Prometheus stats port (internal/xds/bootstrap/bootstrap.go `EnvoyStatsPort`, v1.9.0)."""
 OWNING_GATEWAY_LABELS = ("gateway.envoyproxy.io/owning-gateway-name", "gateway.envoyproxy.io/owning-gateway-namespace")
@@ -162,6 +199,8 @@ class EnvoyGatewayFlavor:
     htpasswd_from: Literal["bcrypt_hash", "password"] = "password"
     """The htpasswd line is made from the password itself (SHA-1), not from a bcrypt hash."""
     pod_ports: PodPorts = POD_PORTS
+    retirement: Retirement | None = None
+    """Maintained upstream (v1.9.0, 2026)."""
     namespace_prefix: str = "gateway"
     """Namespace and release of an edge: `gateway-<edge>` (never the Ingress flavors' `ingress-<edge>`, so both
     can run side by side while an edge moves)."""
@@ -203,18 +242,26 @@ class EnvoyGatewayFlavor:
     # -- the edge ---------------------------------------------------------------------------
 
     def controller_values(self, spec: ControllerSpec) -> dict[str, Any]:
-        """Helm values (keys checked against the chart's values template by the tests)."""
+        """Helm values (keys checked against the chart's values template by the tests).
+
+        The Backend API is on (`extensionApis.enableBackend`, api/v1alpha1/envoygateway_types.go
+        `ExtensionAPISettings`, v1.9.0): an HTTPS backend without verification is a `Backend` (module docstring,
+        "Backend TLS"), as is an app's external auth service (`shaping.auth_backend_manifest`), and the controller
+        reads those only with it. On for every edge, not only those with
+        such an app today: in a split environment the platform stack that installs the controller does not read
+        the teams' catalogue (docs/teams.md), and an app stack must not need a platform change to add an app.
+        A `Backend` can send to any address, so who may create them is for RBAC (docs/edges-and-flavors.md).
+        """
+        config: dict[str, Any] = {
+            "gateway": {"controllerName": self.controller_name(spec)},
+            "provider": {"type": "Kubernetes"},
+            "extensionApis": {"enableBackend": True},
+        }
         return {
             # The CRDs (and the Gateway API safe-upgrade admission policy beside them) belong to the cluster:
             # two releases rendering them would fight over their ownership (module docstring).
             "crds": {"enabled": False},
-            "config": {"envoyGateway": {
-                "gateway": {"controllerName": self.controller_name(spec)},
-                "provider": {"type": "Kubernetes"},
-                # Backends (of a DNS name) are how an app's external auth service is reached
-                # (shaping.auth_backend_manifest); Envoy Gateway refuses them unless enabled.
-                "extensionApis": {"enableBackend": True},
-            }},
+            "config": {"envoyGateway": config},
         }
 
     def proxy_config_manifest(self, spec: ControllerSpec) -> dict[str, Any]:
@@ -225,27 +272,34 @@ class EnvoyGatewayFlavor:
         `Service`, v1.9.0), so the NLB's listeners are the Gateway's: 80 and 443.
         """
         name = self.proxy_name(spec)
+        leaving = drain(deregistration_delay(spec))
+        kubernetes = {
+            "envoyDeployment": {
+                "name": name,
+                "replicas": spec.replicas,
+                "pod": {"topologySpreadConstraints": topology_spread(self.selector_labels(spec))},
+                "container": {"resources": CONTROLLER_RESOURCES},
+            },
+            "envoyPDB": {"maxUnavailable": 1},
+            "envoyService": {
+                "name": name,
+                "type": "LoadBalancer",
+                "loadBalancerClass": NLB_CLASS,
+                # ip targets bypass kube-proxy and node ports (see the F5 flavor).
+                "externalTrafficPolicy": "Cluster",
+                "allocateLoadBalancerNodePorts": False,
+                "annotations": nlb_service_annotations(spec),
+            },
+        }
         return {
             "apiVersion": API_VERSION, "kind": "EnvoyProxy",
             "metadata": {"name": name, "namespace": spec.namespace, "labels": dict(MANAGED_BY)},
-            "spec": {"provider": {"type": "Kubernetes", "kubernetes": {
-                "envoyDeployment": {
-                    "name": name,
-                    "replicas": spec.replicas,
-                    "pod": {"topologySpreadConstraints": topology_spread(self.selector_labels(spec))},
-                    "container": {"resources": CONTROLLER_RESOURCES},
-                },
-                "envoyPDB": {"maxUnavailable": 1},
-                "envoyService": {
-                    "name": name,
-                    "type": "LoadBalancer",
-                    "loadBalancerClass": NLB_CLASS,
-                    # ip targets bypass kube-proxy and node ports (see the F5 flavor).
-                    "externalTrafficPolicy": "Cluster",
-                    "allocateLoadBalancerNodePorts": False,
-                    "annotations": nlb_service_annotations(spec),
-                },
-            }}},
+            "spec": {
+                "provider": {"type": "Kubernetes", "kubernetes": kubernetes},
+                # Drain (module docstring): listen for the deregistration delay, then finish requests in flight.
+                "shutdown": {"minDrainDuration": f"{leaving.listen_seconds}s",
+                             "drainTimeout": f"{leaving.listen_seconds + leaving.shutdown_seconds}s"},
+            },
         }
 
     def edge_manifests(self, spec: ControllerSpec) -> list[dict[str, Any]]:
@@ -265,6 +319,24 @@ class EnvoyGatewayFlavor:
                 client_traffic,
                 redirect_route_manifest(gateway)]
 
+    def admission_policies(self, spec: ControllerSpec) -> list[dict[str, Any]]:
+        """The edge's guard against other teams' objects: one Gateway per edge class (`one_gateway_policy`).
+
+        F5's problem, one team's `spec.tls` turning the shared app port TLS (`nginx_inc.tls_admission_policy`),
+        does not arise here: TLS is a property of a Gateway listener (`listeners[].tls`), never of a route, and
+        the edge's Gateway is the platform's, with plain HTTP listeners; teams write HTTPRoutes, which carry no
+        TLS, and cannot add listeners to it (ListenerSets attach only where a Gateway's `allowedListeners` lets
+        them, default `None`, which gangplank keeps: gateway.networking.k8s.io_gateways.yaml v1.6.1).
+
+        What does arise is the proxies' fixed names: the edge's EnvoyProxy names the Deployment and Service
+        `envoy-<edge>` (`proxy_name`, so the program can read the NLB back), and Envoy Gateway gives every Gateway
+        of a class that names them those very names, checking whose they are only in its Gateway-namespace mode
+        (internal/infrastructure/kubernetes/infra_resource.go `checkOwnership`, `applyIfOwned`, v1.9.0). One
+        team's Gateway of the edge's class would be applied over the edge's proxies and NLB Service; so the API
+        server refuses any Gateway of that class but the edge's own.
+        """
+        return one_gateway_policy(spec.ingress_class, self.gateway(spec), spec.instance)
+
     # -- an app's route ---------------------------------------------------------------------
 
     def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
@@ -275,6 +347,10 @@ class EnvoyGatewayFlavor:
                                         "a listener together): remove rateLimit.connections"))
         if intent.merge_role is not None:
             found.append(("merge_role", "Gateway API joins the routes of a host itself (no master/minion)"))
+        tls = intent.backend_tls
+        if tls is not None and not tls.verify and tls.ca_secret is not None:
+            found.append(("backend_tls", "Envoy Gateway reads caSecret only to verify the backend (verify: true); "
+                                         "unverified TLS is a Backend with insecureSkipVerify, which takes no CA"))
         if intent.max_body_size is not None:
             try:
                 body_size_limit(intent.max_body_size)
@@ -332,6 +408,28 @@ class EnvoyGatewayFlavor:
             policies.append({"apiVersion": API_VERSION, "kind": "BackendTrafficPolicy", "metadata": dict(metadata),
                              "spec": {"targetRefs": target, **traffic}})
         return policies
+
+
+    def route_backend(self, intent: AppIntent, service: str, port: int, namespace: str, name: str,
+                      labels: dict[str, str]) -> RouteBackend:
+        """The app's Service, plain (HTTP); verified TLS through a BackendTLSPolicy on it; or unverified TLS through
+        a `Backend` named `name` that reaches the Service by its cluster DNS name (module docstring)."""
+        refuse_unsupported(self.name, self.unsupported(intent))
+        if intent.https_backend is None:
+            return RouteBackend(BackendRef(service, port))
+        tls = intent.backend_tls or BackendTLSIntent(namespace=namespace)
+        if tls.verify:
+            assert tls.ca_secret is not None  # intent_problems refuses verify without a CA
+            hostname = tls.server_name or f"{service}.{namespace}.svc"
+            return RouteBackend(BackendRef(service, port), (
+                backend_tls_policy_manifest(name, namespace, service, hostname, [("Secret", tls.ca_secret)], labels),))
+        backend = {
+            "apiVersion": API_VERSION, "kind": "Backend",
+            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+            "spec": {"endpoints": [{"fqdn": {"hostname": f"{service}.{namespace}.svc.{CLUSTER_DOMAIN}", "port": port}}],
+                     "tls": {"insecureSkipVerify": True, **({"sni": tls.server_name} if tls.server_name else {})}},
+        }
+        return RouteBackend(BackendRef(name, None, group=GROUP, kind="Backend"), (backend,))
 
     def htpasswd_line(self, user: str, password: str) -> str:
         return sha_htpasswd_line(user, password)

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from components.flavors.traffic import AppIntent, ChartRef, ControllerSpec, HtpasswdFormat, PodPorts
+from components.flavors.traffic import AppIntent, ChartRef, ControllerSpec, HtpasswdFormat, PodPorts, Retirement
 
 GROUP = "gateway.networking.k8s.io"
 API_VERSION = f"{GROUP}/v1"
@@ -80,14 +80,37 @@ class HeaderMatch:
 
 @dataclass(frozen=True)
 class BackendRef:
-    """A Service port a rule sends to; several share the traffic by weight."""
+    """What a rule sends to (a Service port, or an implementation's backend object); several share by weight."""
 
     name: str
-    """The Service, in the route's namespace."""
-    port: int
-    """The Service port."""
+    """The object, in the route's namespace."""
+    port: int | None
+    """The Service port; None for a kind that carries its own (Envoy Gateway's `Backend`)."""
     weight: int | None = None
     """Relative share of the rule's requests (Gateway API's default: 1); None leaves it out."""
+    group: str = ""
+    """The object's API group: `""` (core) for a Service."""
+    kind: str = "Service"
+
+    def manifest(self) -> dict[str, Any]:
+        ref: dict[str, Any] = {} if (self.group, self.kind) == ("", "Service") else {"group": self.group,
+                                                                                    "kind": self.kind}
+        ref["name"] = self.name
+        if self.port is not None:
+            ref["port"] = self.port
+        if self.weight is not None:
+            ref["weight"] = self.weight
+        return ref
+
+
+@dataclass(frozen=True)
+class RouteBackend:
+    """Where an app's rules send requests, and the objects that say how to connect (TLS towards an HTTPS backend)."""
+
+    ref: BackendRef
+    """The rules' backend reference."""
+    objects: tuple[dict[str, Any], ...] = ()
+    """Manifests in the app's namespace, one per app whatever the number of its routes."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +137,7 @@ class RouteRule:
         rule["matches"] = [{"path": {"type": match.type, "value": match.value}, **headers} for match in self.matches]
         if self.filters:
             rule["filters"] = [dict(f) for f in self.filters]
-        rule["backendRefs"] = [{"name": backend.name, "port": backend.port,
-                                **({"weight": backend.weight} if backend.weight is not None else {})}
-                               for backend in self.backends]
+        rule["backendRefs"] = [backend.manifest() for backend in self.backends]
         return rule
 
 
@@ -166,6 +187,45 @@ def gateway_manifest(name: str, namespace: str, class_name: str,
     return {"apiVersion": API_VERSION, "kind": "Gateway",
             "metadata": {"name": name, "namespace": namespace, "labels": dict(MANAGED_BY)},
             "spec": {"gatewayClassName": class_name, "listeners": [listener.manifest() for listener in listeners]}}
+
+
+def one_gateway_policy(class_name: str, gateway: GatewayRef, edge: str) -> list[dict[str, Any]]:
+    """A ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1, Kubernetes 1.30+) and its binding: the API server
+    refuses a Gateway of the edge's GatewayClass other than the edge's own (`gateway`), when it is created or its
+    class changed to this one. Why an implementation needs it: its `admission_policies`.
+
+    It reads the namespace from `request.namespace` (a namespaced create always has one) and the class from
+    `spec.gatewayClassName` (required by the Gateway CRD)."""
+    name = f"{class_name}-one-gateway"
+    labels = {**MANAGED_BY, "gangplank/edge": edge}
+    policy = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "failurePolicy": "Fail",
+            "matchConstraints": {"resourceRules": [{
+                "apiGroups": [GROUP], "apiVersions": ["*"], "operations": ["CREATE", "UPDATE"],
+                "resources": ["gateways"]}]},
+            "matchConditions": [{"name": "edge-class",
+                                 "expression": f"object.spec.gatewayClassName == '{class_name}'"}],
+            "validations": [
+                {"expression": f"request.namespace == '{gateway.namespace}' && object.metadata.name == "
+                               f"'{gateway.name}'",
+                 "message": f"GatewayClass {class_name} serves the edge's own Gateway {gateway.namespace}/"
+                            f"{gateway.name} alone: another Gateway of it would take over the edge's proxies and "
+                            "load balancer; attach an HTTPRoute to that Gateway instead (gangplank)",
+                 "reason": "Forbidden"},
+            ],
+        },
+    }
+    binding = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": name, "labels": dict(labels)},
+        "spec": {"policyName": name, "validationActions": ["Deny"]},
+    }
+    return [policy, binding]
 
 
 def parent_ref(gateway: GatewayRef) -> dict[str, str]:
@@ -228,15 +288,17 @@ def forwarded_https_filter() -> dict[str, Any]:
 
 
 def backend_tls_policy_manifest(name: str, namespace: str, service: str, hostname: str,
-                                ca_config_map: str, labels: dict[str, str]) -> dict[str, Any]:
-    """The proxy connects to `service` with TLS, verifying its certificate for `hostname` against the CA bundle in
-    ConfigMap `ca_config_map` (key `ca.crt`): Gateway API has no TLS without verification (BackendTLSPolicy
-    `validation` requires `hostname` and a CA, gateway.networking.k8s.io_backendtlspolicies.yaml v1.6.1)."""
+                                ca_refs: Sequence[tuple[str, str]], labels: dict[str, str]) -> dict[str, Any]:
+    """The proxy connects to `service` with TLS, sends `hostname` as SNI and verifies the backend's certificate for it
+    against the CA certificates of `ca_refs` ((kind, name) of core objects in `namespace`: `ConfigMap` is core
+    Gateway API, `Secret` an implementation's extension). Gateway API has no TLS without verification: `validation`
+    requires `hostname` and a CA (gateway.networking.k8s.io_backendtlspolicies.yaml v1.6.1)."""
     return {"apiVersion": API_VERSION, "kind": "BackendTLSPolicy",
             "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
             "spec": {"targetRefs": [{"group": "", "kind": "Service", "name": service}],
                      "validation": {"hostname": hostname,
-                                    "caCertificateRefs": [{"group": "", "kind": "ConfigMap", "name": ca_config_map}]}}}
+                                    "caCertificateRefs": [{"group": "", "kind": kind, "name": ref}
+                                                          for kind, ref in ca_refs]}}}
 
 
 def policy_target(kind: str, name: str, section: str | None = None, group: str = GROUP) -> dict[str, str]:
@@ -266,6 +328,8 @@ class GatewayFlavor(Protocol):
     htpasswd: HtpasswdFormat
     htpasswd_from: Literal["bcrypt_hash", "password"]
     pod_ports: PodPorts
+    retirement: Retirement | None
+    """Set when the product is retired upstream: planning a stack on it warns (as for `traffic.Flavor`)."""
     namespace_prefix: str
     """The edge's namespace and release are `<prefix>-<edge>`."""
 
@@ -277,13 +341,26 @@ class GatewayFlavor(Protocol):
 
     def gateway(self, spec: ControllerSpec) -> GatewayRef: ...
 
-    def controller_values(self, spec: ControllerSpec) -> dict[str, Any]: ...
+    def controller_values(self, spec: ControllerSpec) -> dict[str, Any]:
+        """Helm values of the edge's controller."""
+        ...
 
     def proxy_config_manifest(self, spec: ControllerSpec) -> dict[str, Any]: ...
 
     def edge_manifests(self, spec: ControllerSpec) -> list[dict[str, Any]]: ...
 
+    def admission_policies(self, spec: ControllerSpec) -> list[dict[str, Any]]:
+        """Cluster objects that refuse other teams' objects that would break the edge's apps ([] for none), as for
+        `traffic.Flavor`."""
+        ...
+
     def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]: ...
+
+    def route_backend(self, intent: AppIntent, service: str, port: int, namespace: str, name: str,
+                      labels: dict[str, str]) -> RouteBackend:
+        """Where the app's rules send to, and how the proxy connects there (`intent.https_backend`,
+        `intent.backend_tls`); `name` names the objects it needs, in `namespace`."""
+        ...
 
     def rule_filters(self, intent: AppIntent) -> list[dict[str, Any]]: ...
 

@@ -29,7 +29,10 @@ from components.flavors.traffic import (
     ControllerSpec,
     HtpasswdFormat,
     PodPorts,
+    Retirement,
     bcrypt_line,
+    deregistration_delay,
+    drain,
     intent_problems,
     nlb_service_annotations,
     redirect_server_snippet,
@@ -45,6 +48,11 @@ HTPASSWD = HtpasswdFormat(secret_type="Opaque", key="auth")
 POD_PORTS = PodPorts(traffic=(APP_PORT, REDIRECT_PORT), cluster=(PROMETHEUS_PORTS["ingress-nginx"],),
                      control_plane=(ADMISSION_WEBHOOK_PORT,))
 """The ingress-nginx pod's ports for its NetworkPolicy (the admission webhook is called by the API server)."""
+RETIREMENT = Retirement(announced="2025-11-11", last_fixes="March 2026",
+                        way_off="set gangplank:flavor to nginx-inc (the F5 NGINX Ingress Controller)")
+"""Kubernetes SIG Network and the Security Response Committee announced ingress-nginx's retirement on
+2025-11-11 (kubernetes.io blog, "Ingress NGINX Retirement: What You Need to Know"): best-effort maintenance until
+March 2026, then no further releases, bug fixes or security fixes, and the repository archived."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,7 @@ class IngressNginxFlavor:
     htpasswd: HtpasswdFormat = HTPASSWD
     htpasswd_from: Literal["bcrypt_hash", "password"] = "bcrypt_hash"
     pod_ports: PodPorts = POD_PORTS
+    retirement: Retirement | None = RETIREMENT
 
     def chart(self, version: str | None) -> ChartRef:
         return with_version(self.default_chart, version)
@@ -99,6 +108,7 @@ class IngressNginxFlavor:
 
     def controller_values(self, spec: ControllerSpec) -> dict[str, Any]:
         """Helm values (paths checked by the tests against a list verified in the chart's values.yaml)."""
+        leaving = drain(deregistration_delay(spec))
         controller: dict[str, Any] = {
             "kind": "Deployment",
             "replicaCount": spec.replicas,
@@ -134,7 +144,18 @@ class IngressNginxFlavor:
                 "limit-req-status-code": str(LIMIT_STATUS),
                 "limit-conn-status-code": str(LIMIT_STATUS),
                 "server-tokens": "false",
+                # The other HTTPS backends of a host must not inherit one app's proxy-ssl-secret: without this,
+                # the first Ingress's proxy_ssl_* also go to the server block (internal/ingress/controller/
+                # controller.go getBackendServers: `if !...ProxySSLLocationOnly { server.ProxySSL = ...}`).
+                "proxy-ssl-location-only": "true",
+                "worker-shutdown-timeout": f"{leaving.shutdown_seconds}s",
             },
+            # Drain (traffic.drain). The chart's preStop hook, /wait-shutdown, sends the controller SIGTERM and
+            # waits for nginx to exit; the controller first sleeps --shutdown-grace-period (default 0) with its
+            # listeners open, then runs `nginx -s quit` (internal/ingress/controller/nginx.go Stop, at
+            # controller-v1.15.1). The chart's default grace period (300 s) is replaced by one that fits.
+            "extraArgs": {"shutdown-grace-period": str(leaving.listen_seconds)},
+            "terminationGracePeriodSeconds": leaving.grace_seconds,
             "service": {
                 "type": "LoadBalancer",
                 "loadBalancerClass": NLB_CLASS,
@@ -158,8 +179,14 @@ class IngressNginxFlavor:
         return {"fullnameOverride": spec.release_name, "controller": controller}
 
     def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
-        """ingress-nginx joins a host's Ingresses itself, and sends HSTS per controller only."""
+        """ingress-nginx joins a host's Ingresses itself, sends HSTS per controller only, and reads its backend
+        TLS annotations only beside a CA Secret."""
         found = intent_problems(intent)
+        tls = intent.backend_tls
+        if tls is not None and tls.ca_secret is None and tls.server_name is not None:
+            # proxyssl Parse returns at once when proxy-ssl-secret is missing, before it reads proxy-ssl-name.
+            found.append(("backend_tls", "ingress-nginx sends SNI to a backend (proxy-ssl-name) only together with "
+                                         "a CA Secret (proxy-ssl-secret): give caSecret too"))
         if intent.merge_role is not None:
             found.append(("merge_role", "ingress-nginx merges Ingresses of one host natively (no master/minion)"))
         if intent.hsts != (intent.visibility == "public"):
@@ -192,6 +219,15 @@ class IngressNginxFlavor:
             annotations[prefix + "proxy-body-size"] = intent.max_body_size
         if intent.https_backend is not None:
             annotations[prefix + "backend-protocol"] = "HTTPS"
+        tls = intent.backend_tls
+        if tls is not None and tls.ca_secret is not None:
+            # internal/ingress/annotations/proxyssl/main.go at controller-v1.15.1: `namespace/name`; the Secret's
+            # ca.crt becomes proxy_ssl_trusted_certificate.
+            annotations[prefix + "proxy-ssl-secret"] = f"{tls.namespace}/{tls.ca_secret}"
+            annotations[prefix + "proxy-ssl-verify"] = "on" if tls.verify else "off"
+            if tls.server_name is not None:
+                annotations[prefix + "proxy-ssl-name"] = tls.server_name
+                annotations[prefix + "proxy-ssl-server-name"] = "on"
         if intent.sticky is not None:
             annotations.update(ingress_nginx_sticky_annotations(intent.sticky))
         if intent.external_auth is not None:
@@ -209,6 +245,10 @@ class IngressNginxFlavor:
         if intent.sticky is not None:
             annotations.update(ingress_nginx_sticky_annotations(intent.sticky))
         return annotations
+
+    def admission_policies(self, spec: ControllerSpec) -> list[dict[str, Any]]:
+        """None: ingress-nginx listens with `ssl` on 443 for every server anyway and serves the apps on 80."""
+        return []
 
     def htpasswd_line(self, user: str, bcrypt_hash: str) -> str:
         """`user:$2y$...` in the `auth` key (auth-file): the Alpine image's musl crypt() checks bcrypt."""

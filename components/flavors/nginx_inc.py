@@ -14,6 +14,7 @@ from components.flavors.traffic import (
     CONN_ZONE,
     CONTROLLER_RESOURCES,
     HSTS_MAX_AGE,
+    INGRESS_EDGE_LABEL,
     LIMIT_STATUS,
     NLB_CLASS,
     PROMETHEUS_PORTS,
@@ -24,7 +25,10 @@ from components.flavors.traffic import (
     ControllerSpec,
     HtpasswdFormat,
     PodPorts,
+    Retirement,
     bcrypt_line,
+    deregistration_delay,
+    drain,
     helm_fullname,
     intent_problems,
     nlb_service_annotations,
@@ -68,6 +72,17 @@ How the listener gets there, all from the chart and ConfigMap keys F5 documents:
   different ports for different pods"), so during the rollout from port 80 the old pods keep taking
   traffic on 80 and the new ones on 443; a number would send the new target group to old pods' 443,
   which is still their TLS default server.
+
+One team can break this port for every app of the edge, and gangplank refuses it (`tls_admission_policy`):
+an Ingress of the edge's class with `spec.tls` makes F5 mark its server SSL (internal/configs/ingress.go
+`addSSLConfig`) and listen on its SSL ports, `[443]` unless the Ingress sets `nginx.org/listen-ports-ssl`
+(internal/configs/config_params.go `NewDefaultConfigParams`: `SSLPorts: []int{443}`; no ConfigMap key changes
+it), as `listen 443 ssl proxy_protocol` (internal/configs/version1/nginx.ingress.tmpl, the `SSLPorts` loop).
+nginx keeps one set of listen options per address and port and ORs `ssl` across the servers that share it
+(src/http/ngx_http.c `ngx_http_add_addresses`: `ssl = lsopt->ssl || addr[i].opt.ssl`), so port 443 would turn
+TLS for every host while the NLB sends plain HTTP. Serving the apps on a port nothing sets `ssl` on would avoid
+it, but then `$server_port`, which the template sends as `X-Forwarded-Port`, is that port (above): a
+ValidatingAdmissionPolicy refuses such Ingresses instead.
 """
 DEFAULT_TLS_PORT = 8443
 """The default server's TLS listener (`controller.defaultHTTPSListenerPort`). Nothing targets it: TLS ends at
@@ -107,6 +122,7 @@ class NginxIncFlavor:
     htpasswd: HtpasswdFormat = HTPASSWD
     htpasswd_from: Literal["bcrypt_hash", "password"] = "bcrypt_hash"
     pod_ports: PodPorts = POD_PORTS
+    retirement: Retirement | None = None
 
     def chart(self, version: str | None) -> ChartRef:
         """The pinned chart, or `version` if given: at least 2.6.0 (controller 5.5.0), the first
@@ -142,6 +158,7 @@ class NginxIncFlavor:
             # keyed by client and host so apps on different hosts never share a counter.
             f"limit_conn_zone $binary_remote_addr$host zone={CONN_ZONE}:10m;"
         )
+        leaving = drain(deregistration_delay(spec))
         return {
             "controller": {
                 "kind": "deployment",
@@ -171,6 +188,7 @@ class NginxIncFlavor:
                     "http-snippets": http_snippets,
                     "server-snippets": app_listener_snippet(),
                     "server-tokens": "false",
+                    "worker-shutdown-timeout": f"{leaving.shutdown_seconds}s",
                 }},
                 "service": {
                     "create": True,
@@ -187,6 +205,12 @@ class NginxIncFlavor:
                     "customPorts": [{"name": "https", "port": 443, "targetPort": "http", "protocol": "TCP"}],
                 },
                 "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+                # Drain (traffic.drain): on SIGTERM F5 runs `nginx -s quit` at once (cmd/nginx-ingress/main.go
+                # handleTermination), which closes the listeners while the NLB may still open connections to the
+                # pod; the chart's `lifecycle` is empty. The kubelet's own sleep action (no shell in the image
+                # needed) keeps it listening first.
+                "lifecycle": {"preStop": {"sleep": {"seconds": leaving.listen_seconds}}},
+                "terminationGracePeriodSeconds": leaving.grace_seconds,
                 "topologySpreadConstraints": topology_spread(self.selector_labels(spec)),
                 "resources": CONTROLLER_RESOURCES,
                 # No usage reports leave the cluster from a platform component.
@@ -196,9 +220,19 @@ class NginxIncFlavor:
         }
 
     def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
-        """Everything but a canary, stickiness and external auth has an annotation or a snippet here (snippets are
-        on); those three need NGINX Plus or custom resources (`shaping.nginx_inc_problems`)."""
-        return intent_problems(intent) + nginx_inc_problems(intent.canary, intent.sticky, intent.external_auth)
+        """Everything an app can ask for has an annotation or a snippet here (snippets are on), except a canary,
+        stickiness and external auth, which need NGINX Plus or custom resources (`shaping.nginx_inc_problems`), and
+        checking
+        a backend's certificate: v5.5.4 verifies upstream certificates of an Ingress only through an EgressMTLS
+        Policy (`nginx.org/policies`), a custom resource, and gangplank keeps custom resources off; a snippet
+        cannot give nginx the CA file (the controller writes only the Secrets its annotations name)."""
+        found = intent_problems(intent)
+        tls = intent.backend_tls
+        if tls is not None and (tls.verify or tls.ca_secret is not None):
+            found.append(("backend_tls", "F5 NGINX Ingress Controller 5.5.4 checks a backend's certificate only "
+                                         "through an EgressMTLS Policy, a custom resource gangplank keeps off; "
+                                         "serverName (SNI) alone is possible"))
+        return found + nginx_inc_problems(intent.canary, intent.sticky, intent.external_auth)
 
     def canary_ingress_annotations(self, intent: AppIntent) -> dict[str, str]:
         """Never reached: `unsupported` refuses every canary."""
@@ -251,17 +285,76 @@ class NginxIncFlavor:
         if intent.https_backend is not None:
             # The Services this Ingress reaches over TLS, by name (nginx.org/ssl-services).
             annotations["nginx.org/ssl-services"] = intent.https_backend
-        if intent.exact_paths:
-            # The F5 templates build a location from the path alone; an exact match (`location = /p`)
-            # takes this annotation (internal/configs/version1/template_helper.go makeLocationPath).
-            annotations["nginx.org/path-regex"] = "exact"
+        if intent.backend_tls is not None and intent.backend_tls.server_name is not None:
+            # SNI towards the backend: the template sets proxy_ssl_name only for NGINX Service Mesh and external
+            # auth locations (nginx.ingress.tmpl), so the location's own directives come from a snippet.
+            location_snippets += ["proxy_ssl_server_name on;", f"proxy_ssl_name {intent.backend_tls.server_name};"]
+        # `exact_paths` needs no annotation: F5 turns `pathType: Exact` into `= /p` itself (internal/configs/
+        # ingress.go generateIngressPath). `nginx.org/path-regex: exact` on top would make `location = "= /p"`
+        # (version1/template_helper.go makeLocationPath applies it to that path), which no request matches.
         if location_snippets:
             annotations["nginx.org/location-snippets"] = "\n".join(location_snippets)
         return annotations
 
+    def admission_policies(self, spec: ControllerSpec) -> list[dict[str, Any]]:
+        """The edge's guard against Ingresses that would turn its app port TLS (`tls_admission_policy`)."""
+        return tls_admission_policy(spec)
+
     def htpasswd_line(self, user: str, bcrypt_hash: str) -> str:
         """`user:$2y$...`: nginx's auth_basic checks bcrypt with the image's crypt() (Debian libxcrypt)."""
         return bcrypt_line(user, bcrypt_hash)
+
+
+INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+
+
+def class_expression() -> str:
+    """CEL: the class F5 gives an Ingress: the annotation when set and not empty, else `spec.ingressClassName`
+    (internal/k8s/controller.go `HasCorrectIngressClass` at v5.5.4: "the annotation takes precedence")."""
+    annotations = "object.metadata.annotations"
+    return (f"(has({annotations}) && '{INGRESS_CLASS_ANNOTATION}' in {annotations} && "
+            f"{annotations}['{INGRESS_CLASS_ANNOTATION}'] != '' ? {annotations}['{INGRESS_CLASS_ANNOTATION}'] : "
+            "(has(object.spec.ingressClassName) ? object.spec.ingressClassName : ''))")
+
+
+def tls_admission_policy(spec: ControllerSpec) -> list[dict[str, Any]]:
+    """A ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1, Kubernetes 1.30+) and its binding: the API
+    server refuses an Ingress of this edge's class with `spec.tls`: F5 would give its server SSL listeners
+    (`nginx.org/listen-ports-ssl` alone adds none: the template emits SSL ports only for an SSL server), which
+    would make the app port TLS for every host (`APP_PORT`: why).
+
+    TLS ends at the NLB, with the zone's certificate, so such an Ingress could not serve TLS of its own here
+    anyway. It applies when an Ingress is created or changed; one that exists already is not removed.
+    """
+    name = f"gangplank-{spec.ingress_class}-no-tls"
+    policy = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "gangplank",
+                                              INGRESS_EDGE_LABEL: spec.instance}},
+        "spec": {
+            "failurePolicy": "Fail",
+            "matchConstraints": {"resourceRules": [{
+                "apiGroups": ["networking.k8s.io"], "apiVersions": ["v1"],
+                "operations": ["CREATE", "UPDATE"], "resources": ["ingresses"]}]},
+            "matchConditions": [{"name": "edge-class",
+                                 "expression": f"{class_expression()} == '{spec.ingress_class}'"}],
+            "validations": [
+                {"expression": "!has(object.spec.tls) || size(object.spec.tls) == 0",
+                 "message": f"Ingresses of class {spec.ingress_class} must not have spec.tls: TLS ends at the load "
+                            "balancer, and an SSL listener on the controller's app port would turn it TLS for "
+                            "every app of the edge (gangplank)",
+                 "reason": "Forbidden"},
+            ],
+        },
+    }
+    binding = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": name, "labels": dict(policy["metadata"]["labels"])},
+        "spec": {"policyName": name, "validationActions": ["Deny"]},
+    }
+    return [policy, binding]
 
 
 def app_listener_snippet() -> str:

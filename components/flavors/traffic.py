@@ -25,6 +25,16 @@ told `X-Forwarded-Proto: https` and `X-Forwarded-Port: 443` (F5: ConfigMap `redi
 which hard-codes the scheme, and the pod port itself, which its template reports as the port;
 ingress-nginx: proxy protocol, which reports the NLB listener port 443 and makes it `https`).
 
+*Which header carries the client address.* `X-Real-IP` is the one apps can trust on both flavors: both
+templates send `proxy_set_header X-Real-IP $remote_addr`, and `$remote_addr` is the address from the
+NLB's PROXY header (below). `X-Forwarded-For` differs: ingress-nginx (with `use-forwarded-headers`
+off, its default, kept) sends `$remote_addr` alone (rootfs/etc/nginx/template/nginx.tmpl at
+controller-v1.15.1, `proxy_set_header X-Forwarded-For $remote_addr`); F5 sends
+`$proxy_add_x_forwarded_for` (internal/configs/version1/nginx.ingress.tmpl at v5.5.4), which is what the
+*client* sent in `X-Forwarded-For` with `$remote_addr` appended: only its last element is the client.
+F5 offers no way to replace the header without sending it twice (`nginx.org/proxy-set-headers` and
+location snippets are emitted before the template's own line, and nginx sends both).
+
 *Client IP*: proxy protocol v2 on both sides. The NLB prepends a PROXY v2 header to every
 connection (`aws-load-balancer-proxy-protocol: "*"`, target-group attribute
 `preserve_client_ip.enabled=false` set explicitly so the two mechanisms are never mixed), and
@@ -117,6 +127,60 @@ BASIC_AUTH_REALM = "Restricted"
 CONN_ZONE = "gangplank_conn_per_client"
 """F5: shared-memory zone for per-client connection limits (declared once in `http-snippets`)."""
 
+DEREGISTRATION_DELAY_SECONDS = 150
+"""The NLB target groups' deregistration delay (`deregistration_delay.timeout_seconds`): how long a target that
+leaves (a controller pod shutting down) keeps its established connections. The controller pods keep serving for
+as long (`DRAIN`). It must exceed `DEREGISTRATION_PROPAGATION_SECONDS`. (One constant: issue 26 makes it per edge.)"""
+DEREGISTRATION_PROPAGATION_SECONDS = 120
+"""How long an NLB with `ip` targets may still open *new* connections to a target after the AWS Load Balancer
+Controller deregistered it: at least two minutes, whatever the deregistration delay, as measured in
+kubernetes-sigs/aws-load-balancer-controller#2366 ("deregistration takes at least 2 minutes regardless of the
+deregistration delay setting; during deregistration, the pod may still receive new requests/connections"; also
+#1719, #3270). A pod that stops listening earlier refuses those connections."""
+NGINX_SHUTDOWN_SECONDS = 60
+"""After the drain, how long nginx's graceful quit may wait for requests in flight (`worker-shutdown-timeout`
+of both controllers' ConfigMaps); connections still open then are closed."""
+
+
+@dataclass(frozen=True)
+class Drain:
+    """How a controller pod leaves without dropping connections (`drain()`)."""
+
+    listen_seconds: int
+    """Seconds the pod keeps listening after it is told to stop (F5: a preStop sleep; ingress-nginx: its own
+    `--shutdown-grace-period`, slept before `nginx -s quit`)."""
+    shutdown_seconds: int
+    """Then, nginx's graceful quit: at most this long for requests in flight (`worker-shutdown-timeout`)."""
+    grace_seconds: int
+    """`terminationGracePeriodSeconds`: both, with a margin, so the kubelet never kills a draining pod."""
+
+
+def drain(deregistration_delay: int = DEREGISTRATION_DELAY_SECONDS) -> Drain:
+    """The drain of a controller pod behind an NLB whose target groups have `deregistration_delay`.
+
+    The pod listens for the whole deregistration delay, which is longer than the NLB may take to stop opening
+    connections to it (`DEREGISTRATION_PROPAGATION_SECONDS`), then quits gracefully; the grace period covers both.
+    """
+    if not DEREGISTRATION_PROPAGATION_SECONDS < deregistration_delay <= 3600:
+        raise ValueError(f"the deregistration delay must be more than {DEREGISTRATION_PROPAGATION_SECONDS} s (the NLB "
+                         f"may open connections that long after deregistration) and at most 3600 s (ELB's limit), "
+                         f"not {deregistration_delay}")
+    return Drain(listen_seconds=deregistration_delay, shutdown_seconds=NGINX_SHUTDOWN_SECONDS,
+                 grace_seconds=deregistration_delay + NGINX_SHUTDOWN_SECONDS + 15)
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """A controller product that its makers stopped maintaining."""
+
+    announced: str
+    """When the retirement was announced (ISO date)."""
+    last_fixes: str
+    """After when there are no more releases or security fixes."""
+    way_off: str
+    """What to do instead, in a few words."""
+
+
 PROMETHEUS_PORTS = {"nginx-inc": 9113, "ingress-nginx": 10254}
 ADMISSION_WEBHOOK_PORT = 8443
 """ingress-nginx's admission webhook container port (chart 4.15.1 `controller.admissionWebhooks.port`)."""
@@ -198,6 +262,23 @@ class RateLimitIntent:
 
 
 @dataclass(frozen=True)
+class BackendTLSIntent:
+    """How the controller connects to a backend that speaks HTTPS, as in apps.yaml `service.tls` / `deploy.tls`.
+
+    The default (no `tls`) is what both controllers do on their own: TLS without checking the backend's
+    certificate and without SNI."""
+
+    namespace: str
+    """The app's namespace (where `ca_secret` lives)."""
+    verify: bool = False
+    """Check the backend's certificate against `ca_secret`, for the name `server_name`."""
+    server_name: str | None = None
+    """The name sent as SNI and checked in the certificate; None sends no SNI."""
+    ca_secret: str | None = None
+    """Secret in `namespace` whose `ca.crt` holds the CA certificates the backend's certificate must chain to."""
+
+
+@dataclass(frozen=True)
 class AppIntent:
     """What an app wants from its controller, flavor-neutral.
 
@@ -226,6 +307,8 @@ class AppIntent:
     """Name of the app's Service when it speaks HTTPS (the controller connects with TLS); None for HTTP."""
     exact_paths: bool = False
     """The Ingress's paths match exactly (`pathType: Exact`), not as prefixes: the health-path Ingress."""
+    backend_tls: BackendTLSIntent | None = None
+    """Certificate checks and SNI towards an HTTPS backend (`https_backend`); None keeps the controller default."""
     canary: CanaryIntent | None = None
     """A second backend for a share of the requests (`shaping.py`); None for none."""
     sticky: StickyIntent | None = None
@@ -272,6 +355,8 @@ class Flavor(Protocol):
     """What an htpasswd line is made from: the password's bcrypt hash (nginx) or the password itself."""
     pod_ports: PodPorts
     """The controller pod's ports, for its NetworkPolicy."""
+    retirement: Retirement | None
+    """Set when the product is retired upstream: planning a stack on it warns."""
     canary_by_upstream: bool
     """Whether a canary joins every location of the app's upstream (ingress-nginx), so the monitor's health
     Ingress must reach the app through an upstream of its own."""
@@ -299,6 +384,11 @@ class Flavor(Protocol):
         ...
 
     def ingress_annotations(self, intent: AppIntent) -> dict[str, str]: ...
+
+    def admission_policies(self, spec: ControllerSpec) -> list[dict[str, Any]]:
+        """Cluster objects that refuse Ingresses of this controller's class that would break its other apps
+        (Kubernetes manifests, applied beside the release); [] when there is nothing to guard."""
+        ...
 
     def canary_ingress_annotations(self, intent: AppIntent) -> dict[str, str]:
         """The annotations of the app's canary Ingress, for a flavor that splits with a second Ingress."""
@@ -380,6 +470,12 @@ def private_source_ranges(allowed_cidrs: list[str]) -> list[str]:
     return ranges
 
 
+def deregistration_delay(spec: ControllerSpec) -> int:
+    """The edge's deregistration delay (`loadBalancer.deregistrationDelay`), else `DEREGISTRATION_DELAY_SECONDS`:
+    what the NLB's target groups get and what the controller pods' drain follows (`drain`)."""
+    return spec.load_balancer.deregistration_delay or DEREGISTRATION_DELAY_SECONDS
+
+
 def nlb_service_annotations(spec: ControllerSpec) -> dict[str, pulumi.Input[str]]:
     """Annotations that make the AWS Load Balancer Controller build the NLB described above, with the edge's
     own load balancer settings (components/inputs/load_balancer.py)."""
@@ -412,13 +508,19 @@ def _nlb_design_annotations(spec: ControllerSpec) -> dict[str, pulumi.Input[str]
         # Client IP: proxy protocol v2 on every target group, and preserved client IP off, so the
         # NLB and nginx agree on where the client address comes from.
         f"{prefix}proxy-protocol": "*",
-        f"{prefix}target-group-attributes": "preserve_client_ip.enabled=false",
+        # The deregistration delay: how long a leaving controller pod keeps its connections (`drain`).
+        f"{prefix}target-group-attributes": target_group_attributes(deregistration_delay(spec)),
         # TCP health checks on the traffic ports: an HTTP check would have to speak proxy protocol.
         f"{prefix}healthcheck-protocol": "tcp",
         f"{prefix}healthcheck-port": "traffic-port",
         # Every NLB zone reaches every pod, so a zone without a controller pod still serves.
         f"{prefix}attributes": "load_balancing.cross_zone.enabled=true",
     }
+
+
+def target_group_attributes(deregistration_delay: int) -> str:
+    """The LBC annotation's `key=value,...` list (docs/guide/service/annotations.md, "target-group-attributes")."""
+    return f"preserve_client_ip.enabled=false,deregistration_delay.timeout_seconds={deregistration_delay}"
 
 
 def redirect_server_snippet() -> str:
@@ -494,6 +596,13 @@ def intent_problems(intent: AppIntent) -> list[tuple[str, str]]:
             ipaddress.ip_network(cidr, strict=True)
         except ValueError as err:
             found.append(("allow_cidrs", str(err)))
+    tls = intent.backend_tls
+    if tls is not None and intent.https_backend is None:
+        found.append(("backend_tls", "TLS settings apply to a backend that speaks HTTPS (protocol: HTTPS)"))
+    if tls is not None and tls.verify and tls.ca_secret is None:
+        # nginx checks an upstream certificate only against proxy_ssl_trusted_certificate, which has no default
+        # (nginx docs, ngx_http_proxy_module): without a CA every check fails.
+        found.append(("backend_tls", "verify needs caSecret, the CA certificates to check the backend against"))
     return found
 
 

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
 
-from components.inputs.fieldtypes import LABEL_RE, AllowList, CodeOwner, HostName, Label, UrlPath, text
+from components.inputs.fieldtypes import HOST_PATTERN, LABEL_RE, AllowList, CodeOwner, HostName, Label, UrlPath, text
 from components.inputs.problems import InputError, Problem, app_subject, shown
 from components.inputs.settings import MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Edge, Settings, Visibility
 from components.inputs.shaping import CanaryCookie, CanaryHeader, ExternalAuth, Sticky, shaping_problems
@@ -55,6 +55,14 @@ _DEPLOYED_NAME_STARTS_WITH_A_LETTER = {
     "if": {"required": ["deploy"], "properties": {"deploy": {"type": "object"}}},
     "then": {"properties": {"name": {"pattern": "^[a-z]"}}},
 }
+_TLS_ONLY_FOR_HTTPS_BACKENDS = {
+    "if": {"required": ["tls"], "properties": {"tls": {"type": "object"}}},
+    "then": {"required": ["protocol"], "properties": {"protocol": {"const": "HTTPS"}}},
+}
+_VERIFY_NEEDS_A_CA = {
+    "if": {"required": ["verify"], "properties": {"verify": {"const": True}}},
+    "then": {"required": ["caSecret"], "properties": {"caSecret": {"type": "string"}}},
+}
 _KEYWORD_ONLY_FOR_KEYWORD_MONITORS = {
     "if": {"required": ["type"], "properties": {"type": {"const": "KEYWORD"}}},
     "then": {"required": ["keyword"], "properties": {"keyword": {"type": "string"}}},
@@ -71,8 +79,27 @@ class _Strict(BaseModel):
     )
 
 
+class BackendTLS(_Strict):
+    """How the controller connects to a backend that speaks HTTPS. Without it (the default), every flavor uses
+    TLS without checking the backend's certificate and without SNI."""
+
+    model_config = ConfigDict(json_schema_extra=_VERIFY_NEEDS_A_CA)
+
+    verify: bool = False
+    """Check the backend's certificate (chain to `caSecret`, name `serverName`). Needs `caSecret`; the
+    `nginx-inc` flavor cannot check it (an input error)."""
+    server_name: Annotated[str, Field(max_length=253, pattern=HOST_PATTERN)] | None = None
+    """Name sent as SNI and expected in the backend's certificate, e.g. `shop-web.shop.svc`; default none (no
+    SNI). With the `ingress-nginx` flavor it needs `caSecret`."""
+    ca_secret: Label | None = None
+    """Secret in the app's namespace whose `ca.crt` holds the CA certificates the backend's certificate must
+    chain to (`ingress-nginx`; `envoy-gateway` with `verify` only)."""
+
+
 class ServiceRef(_Strict):
     """An existing Kubernetes Service in the app's namespace."""
+
+    model_config = ConfigDict(json_schema_extra=_TLS_ONLY_FOR_HTTPS_BACKENDS)
 
     name: Label
     """Name of the Service."""
@@ -80,10 +107,14 @@ class ServiceRef(_Strict):
     """Service port the Ingress sends traffic to."""
     protocol: Protocol = "HTTP"
     """What the backend speaks on that port: `HTTP`, or `HTTPS` (the controller then connects with TLS)."""
+    tls: BackendTLS | None = None
+    """With `protocol: HTTPS`: check the backend's certificate and send SNI (`{verify, serverName, caSecret}`)."""
 
 
 class Deploy(_Strict):
     """A container image that gangplank deploys (Deployment + Service) for the app."""
+
+    model_config = ConfigDict(json_schema_extra=_TLS_ONLY_FOR_HTTPS_BACKENDS)
 
     image: Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
     """Image reference, e.g. `ghcr.io/acme/shop:1.4`."""
@@ -93,6 +124,8 @@ class Deploy(_Strict):
     """Pod replicas (at least 1; leave the stack out of `stacks` to remove the app)."""
     protocol: Protocol = "HTTP"
     """What the container speaks on `port`: `HTTP`, or `HTTPS` (the controller then connects with TLS)."""
+    tls: BackendTLS | None = None
+    """With `protocol: HTTPS`: check the container's certificate and send SNI (`{verify, serverName, caSecret}`)."""
 
 
 class MonitorSpec(_Strict):
@@ -479,6 +512,15 @@ def entry_problems(app: App) -> list[tuple[list[str | int], str]]:
     for position, edge_name in enumerate(app.edges or []):
         if edge_name in app.edges[:position]:  # type: ignore[index]
             found.append((["edges", position], f"edge '{edge_name}' is listed twice"))
+    for key, backend_spec in (("service", app.service), ("deploy", app.deploy)):
+        tls = backend_spec.tls if backend_spec is not None else None
+        if tls is None:
+            continue
+        if backend_spec.protocol != "HTTPS":  # type: ignore[union-attr]
+            found.append(([key, "tls"], "applies to a backend that speaks HTTPS: set protocol: HTTPS"))
+        if tls.verify and tls.ca_secret is None:
+            found.append(([key, "tls", "verify"], "needs caSecret, the CA certificates to check the backend's "
+                                                  "certificate against (nginx has no default trust store for it)"))
     monitor = app.monitor
     if monitor.type == "KEYWORD" and monitor.keyword is None:
         found.append((["monitor", "keyword"], "a KEYWORD monitor needs the keyword to look for"))
@@ -630,21 +672,24 @@ def path_is_under(path: str, prefix: str) -> bool:
 
 
 def probe_path_problem(app: App) -> str | None:
-    """Why the monitor of an allow-listed or externally authenticated app could not be let in for its health path
-    alone.
+    """Why the monitor of an allow-listed, password-protected or externally authenticated app, or of one with a
+    weighted canary, could not get a route of its own.
 
-    UptimeRobot's probe addresses are admitted for the health path only, through an Ingress (or route) of its own
-    with an exact-match path beside the app's, which also skips the external auth service (the monitor cannot sign
-    in): the health path must therefore be one of the app's routes, and not one of its `paths` itself (the two
-    would be one location).
+    The monitor is let in (from UptimeRobot's addresses, with its own login, past the external auth service, to the
+    app's own backend) for the health path only, through an Ingress of its own with an exact-match path beside the
+    app's: the health path must therefore be one of the app's routes, and not one of its `paths` itself (the F5
+    controller keeps one Ingress per path of a host: internal/k8s/configuration.go `buildMinionConfigs` at v5.5.4,
+    "path %s is taken").
     """
     hint = "set healthPath to a path of its own inside the app's paths (e.g. /healthz), or monitor.enabled: false"
-    why = ("with allowCidrs the monitor is let in from UptimeRobot's addresses" if app.allow_cidrs
-           else "the monitor cannot sign in at the external auth service, so it is let in without it"
-           if app.external_auth else "the monitor keeps watching the app, not its canary, through a route of its own")
+    why = ("with allowCidrs the monitor is let in from UptimeRobot's addresses" if app.allow_cidrs else
+           "behind basic auth the monitor's own login is accepted" if app.basic_auth is not None else
+           "the monitor cannot sign in at the external auth service, so it is let in without it"
+           if app.external_auth is not None else
+           "the monitor keeps watching the app, not its canary, through a route of its own")
     if any(_normal_path(app.health_path) == _normal_path(p) for p in app.paths):
-        return (f"'{app.health_path}' is one of the app's paths; {why} for the health path alone, which needs a path "
-                f"of its own: {hint}")
+        return (f"'{app.health_path}' is one of the app's paths; {why} for the health path alone, which needs a "
+                f"path of its own: {hint}")
     if not any(path_is_under(app.health_path, p) for p in app.paths):
         return (f"'{app.health_path}' is not routed to the app (paths {', '.join(app.paths)}); the monitor would "
                 f"check another app: {hint}")
@@ -754,7 +799,7 @@ def check_catalogue(
         elif unreachable is not None and monitor.enabled is None and _monitor_settings(monitor):
             problem(index, ["monitor"], f"monitor settings have no effect: the app is never monitored "
                                         f"({unreachable}); remove them")
-        if (app.allow_cidrs or app.external_auth or (app.canary and app.canary.weight)) \
+        if (app.allow_cidrs or app.auth is not None or (app.canary and app.canary.weight)) \
                 and monitor_skip_reason(app, edges, settings) is None:
             reason = probe_path_problem(app)
             if reason is not None:

@@ -16,8 +16,8 @@ the line and the key, before anything is declared:
   (`aws-load-balancer-attributes`); an NLB writes access logs for its TLS listeners only;
 - `deletionProtection`: the load balancer attribute `deletion_protection.enabled`;
 - `tags`: `aws-load-balancer-additional-resource-tags` (the NLB, its listeners and target groups);
-- `deregistrationDelay`: the target group attribute `deregistration_delay.timeout_seconds`, 0-3600 s
-  (`aws-load-balancer-target-group-attributes`).
+- `deregistrationDelay`: the target group attribute `deregistration_delay.timeout_seconds`, 121-3600 s
+  (`aws-load-balancer-target-group-attributes`), which the controller pods' drain follows (`traffic.drain`).
 
 The LBC updates only the attributes an annotation names ("Only attributes defined in the annotation will be
 updated", docs/guide/service/annotations.md): switching access logs or deletion protection off must be said, so
@@ -38,8 +38,10 @@ IDLE_TIMEOUT_RANGE = (60, 6000)
 """`tcp.idle_timeout.seconds` (ELB API reference, ListenerAttribute)."""
 IDLE_TIMEOUT_DEFAULT = 350
 """AWS's default, and the fixed value of TLS listeners."""
-DEREGISTRATION_DELAY_RANGE = (0, 3600)
-"""`deregistration_delay.timeout_seconds` (ELB API reference, TargetGroupAttribute)."""
+DEREGISTRATION_DELAY_RANGE = (121, 3600)
+"""`deregistration_delay.timeout_seconds`: AWS takes 0-3600 (ELB API reference, TargetGroupAttribute); below 121 the
+controller pods' drain would end while the NLB may still open connections to them, at least 120 s after
+deregistration (`traffic.DEREGISTRATION_PROPAGATION_SECONDS`, which a test holds equal to the minimum less one)."""
 LBC_TRACKING_TAGS = ("elbv2.k8s.aws/cluster", "elbv2.k8s.aws/resource", "service.k8s.aws/stack",
                      "service.k8s.aws/resource")
 """Tags the LBC writes itself and that additional tags cannot override (pkg/shared_constants/tag_keys.go,
@@ -72,6 +74,17 @@ def _prefix(prefix: str) -> str:
         raise ValueError(f"'{shown(prefix)}' may hold only letters, digits and !_.*'()/- (S3's safe key characters; "
                          "',' and '=' would break the controller's annotation)")
     return prefix
+
+
+def _deregistration_delay(seconds: int) -> int:
+    low, high = DEREGISTRATION_DELAY_RANGE
+    if seconds > high:
+        raise ValueError(f"{seconds} is more than {high} s, the longest deregistration delay AWS allows")
+    if seconds < low:
+        raise ValueError(f"{seconds} s is too short: the NLB may still open connections to a deregistered pod for "
+                         f"at least {low - 1} s (kubernetes-sigs/aws-load-balancer-controller#2366), and the pods "
+                         f"keep serving only for the delay; give at least {low}")
+    return seconds
 
 
 def _tags(tags: dict[str, str]) -> dict[str, str]:
@@ -120,10 +133,9 @@ class LoadBalancerSettings(_Settings):
     """Refuse to delete the NLB (the controller cannot remove it either until this is turned off); default off."""
     tags: Annotated[dict[str, str], AfterValidator(_tags)] = {}
     """Extra AWS tags on the NLB, its listeners and target groups (at most 47)."""
-    deregistration_delay: Annotated[int, Field(ge=DEREGISTRATION_DELAY_RANGE[0],
-                                               le=DEREGISTRATION_DELAY_RANGE[1])] | None = None
-    """Seconds the NLB keeps a draining controller pod's connections after it leaves the target group (0-3600);
-    default AWS's (300)."""
+    deregistration_delay: Annotated[int, AfterValidator(_deregistration_delay)] | None = None
+    """Seconds the NLB keeps a draining controller pod's connections after it leaves the target group, and the
+    controller pods keep serving after they are told to stop (121-3600); default gangplank's 150."""
 
 
 def effective(default: LoadBalancerSettings, edge: LoadBalancerSettings | None) -> LoadBalancerSettings:

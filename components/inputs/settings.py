@@ -63,7 +63,12 @@ AWS_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 MONITOR_INTERVAL_MIN, MONITOR_INTERVAL_MAX = 30, 86400
 DnsRecordsMode = Literal["perHost", "wildcard"]
 
-
+CLUSTER_NAME_PATTERN = r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$"
+"""An EKS cluster name (EKS CreateCluster: 1-100 characters, a letter or digit first, then letters, digits,
+`-` and `_`)."""
+KUBERNETES_CONTEXT_KEY = "kubernetes:context"
+EKS_CLUSTER_ARN_RE = re.compile(r"^arn:aws[a-z-]*:eks:[a-z0-9-]+:[0-9]{12}:cluster/([0-9A-Za-z][A-Za-z0-9_-]{0,99})$")
+"""`kubernetes:context` as `aws eks update-kubeconfig` names it: the cluster's ARN, which ends in its name."""
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$"
 """An IAM role ARN (role names and paths: letters, digits and `+=,.@_-/`; IAM caps an ARN at 2048 characters)."""
 
@@ -178,6 +183,11 @@ class Settings(BaseModel):
     """Adopt this existing private Route53 hosted zone (by id) instead of creating one."""
     vpc_id: Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")]
     """VPC of the EKS cluster (required): the private zone is associated with it."""
+    cluster_name: Annotated[str, Field(pattern=CLUSTER_NAME_PATTERN)] | None = None
+    """Name of the EKS cluster the stack deploys to. The AWS Load Balancer Controller never places a load
+    balancer in a subnet tagged `kubernetes.io/cluster/<another cluster>`, so gangplank needs the name to know
+    which subnets it trusts. Default: the name in `kubernetes:context` when that is the cluster's ARN (as `aws eks
+    update-kubeconfig` names contexts); needed only when subnets carry such tags."""
     private_allowed_cidrs: Annotated[AllowList, Field(min_length=1)]
     """CIDR blocks allowed to reach the private load balancer (required, at least one; never `0.0.0.0/0`, and
     together at most an IPv4 /8 and an IPv6 /32 of public addresses)."""
@@ -437,6 +447,10 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
     else:
         values = {key: value for key, value in values.items()
                   if key not in APP_STACK_ONLY_KEYS and not (role == "platform" and key in PLATFORM_STACK_REFUSED_KEYS)}
+    context = raw.get(KUBERNETES_CONTEXT_KEY)
+    eks = EKS_CLUSTER_ARN_RE.match(context) if isinstance(context, str) else None
+    if role != "apps" and "clusterName" not in values and eks is not None:  # the platform's controllers' cluster
+        values["clusterName"] = eks.group(1)
 
     region = raw.get(AWS_REGION_KEY)
     if region is None and not any(environ.get(name) for name in AWS_REGION_ENV):

@@ -209,6 +209,10 @@ def shaping_problems(app: App) -> list[tuple[list[str | int], str]]:
             found.append((["canary", "service" if canary.service else "deploy", "protocol"],
                           f"the canary speaks {second.protocol} and the app {main.protocol}: both backends of one "
                           "route share its protocol (ingress-nginx takes it from the app's Ingress)"))
+        if main is not None and second is not None and second.tls is not None and second.tls != main.tls:
+            found.append((["canary", "service" if canary.service else "deploy", "tls"],
+                          "the canary's backend is reached as the app's is: its TLS settings are the app's "
+                          "(`tls` of the app's service or deploy); remove this one or make it the same"))
         if app.service is not None and canary.service is not None and canary.service.name == app.service.name \
                 and canary.service.port == app.service.port:
             found.append((["canary", "service"], "is the app's own Service and port: a canary is another backend"))

@@ -60,6 +60,8 @@ class GatewayControllerArgs:
     """Proxy pods, spread across zones, with a PodDisruptionBudget."""
     dualstack: bool = False
     """Give the NLB IPv6 addresses too."""
+    cluster_name: str | None = None
+    """The EKS cluster's name (`gangplank:clusterName`): subnets tagged for other clusters are not the NLB's."""
     suffix: str = ""
     """Appended to the names derived from the edge (`components.platform.controllers.controller_suffix`): empty
     for a controller of the stack's flavor, `-<flavor>` for another, such as the controller an edge moves to."""
@@ -106,7 +108,7 @@ class GatewayController(pulumi.ComponentResource):
         flavor, edge = args.flavor, args.edge
         chart = flavor.chart(args.chart_version)
         vpc_cidrs = vpc_ipv4_cidrs(aws.ec2.get_vpc(id=args.vpc_id, opts=pulumi.InvokeOptions(parent=self)))
-        trusted = trusted_subnet_cidrs(edge, args.vpc_id, list(args.subnets), args.dualstack)
+        trusted = trusted_subnet_cidrs(edge, args.vpc_id, list(args.subnets), args.dualstack, args.cluster_name)
 
         group = aws.ec2.SecurityGroup(
             f"{name}-sg",
@@ -165,6 +167,13 @@ class GatewayController(pulumi.ComponentResource):
             spec=policy["spec"],
             opts=in_namespace,
         )
+        # Guards the flavor needs against other teams' objects (Envoy Gateway: one Gateway per edge class).
+        for manifest in flavor.admission_policies(spec):
+            resource = (k8s.admissionregistration.v1.ValidatingAdmissionPolicy
+                        if manifest["kind"] == "ValidatingAdmissionPolicy"
+                        else k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding)
+            role = "admission-policy" if manifest["kind"] == "ValidatingAdmissionPolicy" else "admission-policy-binding"
+            resource(f"{name}-{role}", metadata=manifest["metadata"], spec=manifest["spec"], opts=child)
         gateway = objects["Gateway"]
         # Read once the Gateway is Programmed (`WAIT_FOR_PROGRAMMED`); keyed on its id so that a preview of a first
         # deploy skips the read instead of failing on a Service that does not exist yet.

@@ -43,6 +43,10 @@ SUBNET_ROLE_TAGS = {"public": "kubernetes.io/role/elb", "private": "kubernetes.i
 internal (`private`) load balancer, with the values it accepts (pkg/networking/subnet_resolver.go
 ResolveViaDiscovery: `tagFilters := map[string][]string{subnetRoleTagKey: {"", "1"}}`)."""
 SUBNET_ROLE_TAG_VALUES = ("", "1")
+CLUSTER_TAG_PREFIX = "kubernetes.io/cluster"
+"""Subnets tagged `kubernetes.io/cluster/<name>` belong to that cluster: the LBC leaves out a subnet that carries
+such a tag for other clusters only (pkg/networking/subnet_resolver.go `isSubnetContainsEligibleClusterTag`, which
+tests the prefix without its slash; feature gate SubnetsClusterTagCheck, on by default)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class IngressControllerArgs:
     """Controller pods, spread across zones, with a PodDisruptionBudget."""
     dualstack: bool = False
     """Give the NLB IPv6 addresses too (the subnets need IPv6 CIDRs)."""
+    cluster_name: str | None = None
+    """The EKS cluster's name (`gangplank:clusterName`): subnets tagged for other clusters are not the NLB's."""
     suffix: str = ""
     """Appended to the names derived from the edge (`components.platform.controllers.controller_suffix`): empty
     for a controller of the stack's flavor, `-<flavor>` for another, such as the controller an edge moves to."""
@@ -82,6 +88,8 @@ class Subnet:
     ipv6_cidr: str | None
     """Its IPv6 CIDR, if any (a dualstack NLB needs one in every subnet)."""
     availability_zone: str
+    tag_keys: tuple[str, ...] = ()
+    """Its tags' keys (the cluster tags decide whether the LBC may use it)."""
 
 
 @dataclass(frozen=True)
@@ -165,17 +173,48 @@ def subnet_role_filters(vpc_id: str, visibility: str) -> list[aws.ec2.GetSubnets
                                          values=list(SUBNET_ROLE_TAG_VALUES))]
 
 
-def trusted_subnet_cidrs(edge: Edge, vpc_id: str, subnets: list[Subnet], dualstack: bool) -> list[str]:
+def cluster_eligible(subnet: Subnet, cluster_name: str) -> bool:
+    """Whether the LBC of cluster `cluster_name` may place a load balancer in `subnet`: it carries no cluster tag,
+    or one for this cluster (pkg/networking/subnet_resolver.go `isSubnetContainsEligibleClusterTag`)."""
+    if f"{CLUSTER_TAG_PREFIX}/{cluster_name}" in subnet.tag_keys:
+        return True
+    return not any(key.startswith(CLUSTER_TAG_PREFIX) for key in subnet.tag_keys)
+
+
+def lbc_subnets(edge: Edge, subnets: list[Subnet], cluster_name: str | None) -> list[Subnet]:
+    """The role-tagged subnets the LBC's discovery keeps for this cluster: those tagged for other clusters go
+    (`categorizeSubnetsByEligibility`). Raises when some carry cluster tags and the cluster's name is unknown."""
+    tagged = sorted(subnet.id for subnet in subnets if any(k.startswith(CLUSTER_TAG_PREFIX) for k in subnet.tag_keys))
+    if cluster_name is None:
+        if tagged:
+            raise ValueError(
+                f"edge '{edge.name}': subnets {', '.join(tagged)} carry {CLUSTER_TAG_PREFIX}/<name> tags, and the AWS "
+                "Load Balancer Controller leaves out those tagged for other clusters; gangplank does not know this "
+                "cluster's name: set gangplank:clusterName (or kubernetes:context to the cluster's ARN)")
+        return list(subnets)
+    return [subnet for subnet in subnets if cluster_eligible(subnet, cluster_name)]
+
+
+def trusted_subnet_cidrs(edge: Edge, vpc_id: str, subnets: list[Subnet], dualstack: bool,
+                         cluster_name: str | None = None) -> list[str]:
     """The IPv4 CIDRs the edge's NLB connects from: those of every subnet the LBC may place it in.
 
     Every candidate, not only the one per zone the LBC picks today: which one it picks depends on
     tags and on free addresses (docs/deploy/subnet_discovery.md), and a subnet it may move to must
-    already be trusted. Raises with what to do when the load balancer could not be placed: no tagged
+    already be trusted; but not the subnets tagged for another cluster, which the LBC never uses
+    (`lbc_subnets`). Raises with what to do when the load balancer could not be placed: no tagged
     subnet (the LBC >= 2.12.1 would fall back to subnets found by route table, which gangplank cannot
     name, so it asks for the tags), or, with dualstack, a subnet without IPv6.
     """
     tag = SUBNET_ROLE_TAGS[edge.visibility]
     scheme = "internet-facing" if edge.visibility == "public" else "internal"
+    others = len(subnets)
+    subnets = lbc_subnets(edge, subnets, cluster_name)
+    if others and not subnets:
+        raise ValueError(
+            f"edge '{edge.name}': every subnet of {vpc_id} tagged {tag} is tagged for another cluster than "
+            f"'{cluster_name}' ({CLUSTER_TAG_PREFIX}/<name>), so the AWS Load Balancer Controller has nowhere to "
+            f"put its {scheme} load balancer; tag subnets for this cluster or check gangplank:clusterName")
     if not subnets:
         raise ValueError(
             f"edge '{edge.name}': no subnet of {vpc_id} is tagged {tag} (value 1 or empty), so neither the AWS Load "
@@ -196,19 +235,21 @@ def read_nlb_subnets(vpc_id: str, visibility: str, opts: pulumi.InvokeOptions) -
     for subnet_id in sorted(found.ids or []):
         subnet = aws.ec2.get_subnet(id=subnet_id, opts=opts)
         subnets.append(Subnet(id=subnet_id, cidr=subnet.cidr_block, ipv6_cidr=subnet.ipv6_cidr_block or None,
-                              availability_zone=subnet.availability_zone))
+                              availability_zone=subnet.availability_zone, tag_keys=tuple(sorted(subnet.tags or {}))))
     return subnets
 
 
 def subnet_problems(edges: list[Edge], subnets: dict[str, list[Subnet]], vpc_id: str, dualstack: bool,
-                    stack_file: str) -> list[Problem]:
+                    stack_file: str, cluster_name: str | None = None) -> list[Problem]:
     """What keeps the LBC from placing the edges' load balancers, as input problems of the stack's config."""
     problems = []
     for edge in edges:
         try:
-            trusted_subnet_cidrs(edge, vpc_id, subnets[edge.visibility], dualstack)
+            trusted_subnet_cidrs(edge, vpc_id, subnets[edge.visibility], dualstack, cluster_name)
         except ValueError as err:
             key = "gangplank:dualstack" if dualstack and subnets[edge.visibility] else "gangplank:vpcId"
+            if CLUSTER_TAG_PREFIX in str(err):
+                key = "gangplank:clusterName"
             problems.append(Problem(stack_file, None, config_subject(key), str(err)))
     return problems
 
@@ -274,7 +315,7 @@ class IngressController(pulumi.ComponentResource):
         edge = args.edge
         # Read once at plan time: the VPC's CIDRs are where the EKS control plane calls webhooks from.
         vpc_cidrs = vpc_ipv4_cidrs(aws.ec2.get_vpc(id=args.vpc_id, opts=pulumi.InvokeOptions(parent=self)))
-        trusted = trusted_subnet_cidrs(edge, args.vpc_id, list(args.subnets), args.dualstack)
+        trusted = trusted_subnet_cidrs(edge, args.vpc_id, list(args.subnets), args.dualstack, args.cluster_name)
 
         group = aws.ec2.SecurityGroup(
             f"{name}-sg",
@@ -348,6 +389,13 @@ class IngressController(pulumi.ComponentResource):
             spec=policy["spec"],
             opts=child,
         )
+        # Guards the flavor needs against other teams' Ingresses of this class (F5: no SSL listener on the app port).
+        for manifest in flavor.admission_policies(self.spec):
+            kind = manifest["kind"]
+            resource = (k8s.admissionregistration.v1.ValidatingAdmissionPolicy if kind == "ValidatingAdmissionPolicy"
+                        else k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding)
+            role = "tls-policy" if kind == "ValidatingAdmissionPolicy" else "tls-policy-binding"
+            resource(f"{name}-{role}", metadata=manifest["metadata"], spec=manifest["spec"], opts=child)
         service_id = controller_service_id(self.spec, flavor)
         service = k8s.core.v1.Service.get(
             f"{name}-service",

@@ -128,7 +128,7 @@ def read_edge_subnets(settings: Settings) -> dict[str, list[Subnet]]:
 def edge_subnet_problems(settings: Settings, subnets: Mapping[str, Sequence[Subnet]], stack: str) -> list[Problem]:
     """What keeps the LBC from placing the edges' load balancers, as problems of the stack's config."""
     return subnet_problems(list(settings.all_edges().values()), {v: list(s) for v, s in subnets.items()},
-                           settings.vpc_id, settings.dualstack, stack_file_name(stack))
+                           settings.vpc_id, settings.dualstack, stack_file_name(stack), settings.cluster_name)
 
 
 Controller = IngressController | GatewayController
@@ -243,16 +243,20 @@ class Platform(pulumi.ComponentResource):
 
 def _controller(name: str, edge: Edge, plan: ControllerPlan, settings: Settings, certificates: Certificates,
                 subnets: Mapping[str, Sequence[Subnet]], child: pulumi.ResourceOptions) -> Controller:
-    """One controller of an edge: an IngressController, or a GatewayController on a Gateway API flavor."""
+    """One controller of an edge: an IngressController, or a GatewayController on a Gateway API flavor.
+
+    Both controllers of a moving edge know the cluster (`gangplank:clusterName`: which subnets their NLBs may use)."""
     flavor = get_flavor(plan.flavor)
     # gangplank:controllerChartVersion pins the chart of the stack's flavor; others: their tested one.
     version = settings.controller_chart_version if plan.flavor == settings.flavor else None
     common = dict(edge=edge, chart_version=version, vpc_id=settings.vpc_id,
                   certificate_arn=certificates.arns[edge.visibility], subnets=tuple(subnets[edge.visibility]),
-                  replicas=settings.controller_replicas, dualstack=settings.dualstack, suffix=plan.suffix)
+                  replicas=settings.controller_replicas, dualstack=settings.dualstack, suffix=plan.suffix,
+                  cluster_name=settings.cluster_name)
     if is_gateway(flavor):
         return GatewayController(f"{name}-{edge.name}{plan.suffix}-gateway",
-                                 GatewayControllerArgs(flavor=flavor, **common), child)  # type: ignore[arg-type]
+                                 GatewayControllerArgs(flavor=flavor, **common),  # type: ignore[arg-type]
+                                 child)
     return IngressController(f"{name}-{edge.name}{plan.suffix}",
                              IngressControllerArgs(flavor=flavor, **common), child)  # type: ignore[arg-type]
 
@@ -260,8 +264,8 @@ def _controller(name: str, edge: Edge, plan: ControllerPlan, settings: Settings,
 def edge_summary(edge: Edge, plans: Sequence[ControllerPlan], controller: Controller,
                  moving_to: Controller | None) -> dict[str, Any]:
     """An edge in the stack output `platform`: who it admits, its controller's flavor and class (on a Gateway API edge
-    its Gateway too) and, while it moves, the controller it moves to, with its NLB and weight (`move`; `dnsName`
-    is added by the platform: the weighted record set that hosts point at)."""
+    its Gateway too) and, while it moves, the controller it moves to, with its NLB, weight and the subnets it
+    trusts (`move`; `dnsName` is added by the platform: the weighted record set that hosts point at)."""
     summary: dict[str, Any] = {
         "visibility": edge.visibility,
         "flavor": plans[0].flavor,
@@ -274,7 +278,8 @@ def edge_summary(edge: Edge, plans: Sequence[ControllerPlan], controller: Contro
     if moving_to is not None:
         plan = plans[1]
         summary["move"] = {"to": plan.flavor, "weight": plan.weight, "ingressClass": moving_to.ingress_class,
-                           "loadBalancer": moving_to.lb_hostname, **_gateway_summary(moving_to)}
+                           "loadBalancer": moving_to.lb_hostname,
+                           "trustedProxyCidrs": list(moving_to.spec.trusted_proxy_cidrs), **_gateway_summary(moving_to)}
     return summary
 
 

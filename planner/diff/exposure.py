@@ -9,7 +9,8 @@ From the two plans the diff works out, per app, the clients admitted before and 
   widened, basic auth removed; and a zone's wildcard record, which makes every name in the zone
   resolve to an edge's load balancer, served by an app or not;
 - fewer clients (`reach`): public → private, an allow-list added or narrowed, and a monitored app
-  whose health route (the Ingress that lets UptimeRobot's probes through its allow-list) is gone.
+  whose health route (the Ingress or HTTPRoute that lets UptimeRobot's probes through its allow-list and
+  takes the monitor's own login: `routing.needs_health_route`) is gone.
 
 A base planned before plans had `allowCidrs` says only that an app has an allow-list
 (`protections`): its CIDRs are then taken to be head's, or unknown.
@@ -170,36 +171,48 @@ def app_risks(app: AppDiff, base: Mapping[str, Any], head: Mapping[str, Any]) ->
     return risks
 
 
+def exact_paths(resource: Mapping[str, Any]) -> list[str]:
+    """The paths an Ingress or an HTTPRoute matches exactly (`pathType: Exact`; a rule's `Exact` path match)."""
+    kind = str(resource.get("type")).rsplit(":", 1)[-1]
+    rules = ((resource.get("inputs") or {}).get("spec") or {}).get("rules") or []
+    if kind == "Ingress":
+        return [str(path.get("path")) for rule in rules for path in ((rule.get("http") or {}).get("paths") or [])
+                if path.get("pathType") == "Exact"]
+    if kind == "HTTPRoute":
+        return [str(match["path"].get("value")) for rule in rules for match in rule.get("matches") or []
+                if (match.get("path") or {}).get("type") == "Exact"]
+    return []
+
+
 def health_routes(plan: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
-    """App -> {path: its Ingresses that route that path alone, exactly} (what admits the monitor's probes)."""
+    """App -> {path: its Ingresses or HTTPRoutes that route that path alone, exactly} (what admits the monitor)."""
     resources = plan.get("resources") or []
     parents = {f"{r.get('type')}::{r.get('name')}": r.get("parent") for r in resources}
     found: dict[str, dict[str, list[str]]] = {}
     for resource in resources:
-        if not str(resource.get("type")).endswith(":Ingress"):
-            continue
         app = app_of(f"{resource.get('type')}::{resource.get('name')}", parents)
-        for rule in ((resource.get("inputs") or {}).get("spec") or {}).get("rules") or []:
-            for path in ((rule.get("http") or {}).get("paths") or []):
-                if app is not None and path.get("pathType") == "Exact":
-                    found.setdefault(app, {}).setdefault(str(path.get("path")), []).append(str(resource.get("name")))
+        for path in exact_paths(resource) if app is not None else []:
+            found.setdefault(str(app), {}).setdefault(path, []).append(str(resource.get("name")))
     return found
 
 
 def health_route_risks(app: AppDiff, before: Mapping[str, dict[str, list[str]]],
                        after: Mapping[str, dict[str, list[str]]]) -> list[Risk]:
-    """A monitored app behind an allow-list whose health route goes: its monitor reports it down."""
+    """A monitored app behind an allow-list or basic auth whose health route goes: its monitor reports it down."""
     new = app.head or {}
     monitor = new.get("monitor")
-    if not isinstance(monitor, dict) or not app_cidrs(new):
+    listed, users = bool(app_cidrs(new)), bool(new.get("basicAuthUsers"))
+    if not isinstance(monitor, dict) or not (listed or users):
         return []
     url = str(monitor.get("url") or "")
     path = urlsplit(url).path or "/"
     lost = set(before.get(app.name, {}).get(path, []))
     if not lost or after.get(app.name, {}).get(path):
         return []
+    barriers = (("allow-list", listed), ("basic auth, which no longer takes the monitor's login", users))
+    meets = " and ".join(what for what, present in barriers if present)
     return [Risk("reach", app.name, f"App {code(app.name)}'s monitor loses its health route "
-                 f"({', '.join(code(n) for n in sorted(lost))}): UptimeRobot's probes meet the app's allow-list "
+                 f"({', '.join(code(n) for n in sorted(lost))}): UptimeRobot's probes meet the app's {meets} "
                  f"at {code(url)}, and the monitor reports the app down.", "exposure")]
 
 

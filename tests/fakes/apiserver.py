@@ -331,3 +331,93 @@ class CrdSchemas:
                                                   if key != "metadata"}}
         found += list(_walk(body, schema, ""))
         return [Violation(v.path.lstrip("."), v.message) for v in found]
+
+
+# -- ValidatingAdmissionPolicies ------------------------------------------------------------------
+
+
+def guess_resource(kind: str) -> str:
+    """The resource (plural) of a kind as the API machinery guesses it (k8s.io/apimachinery pkg/api/meta/
+    restmapper.go `UnsafeGuessKindToResource`): lower case, `-es` after s, x, z, ch or sh, `-ies` for a
+    consonant and y, else `-s`."""
+    singular = kind.lower()
+    if singular.endswith(("s", "x", "z", "ch", "sh")):
+        return singular + "es"
+    if singular.endswith("y") and len(singular) > 1 and singular[-2] not in "aeiou":
+        return singular[:-1] + "ies"
+    return singular + "s"
+
+
+@lru_cache(maxsize=1)
+def _admission_environment() -> Any:
+    """The variables a ValidatingAdmissionPolicy's expressions see (k8s.io/apiserver pkg/admission/plugin/policy/
+    validating: `object`, `oldObject`, `request`, `params`, `namespaceObject`), with Kubernetes' strings extension."""
+    names = ("object", "oldObject", "request", "params", "namespaceObject")
+    return cel.NewEnv(variables={name: cel.Type.DYN for name in names}, extensions=[ext_strings.ExtStrings()])
+
+
+@lru_cache(maxsize=512)
+def _admission_compiled(expression: str) -> Any:
+    return _admission_environment().compile(expression)
+
+
+def _rule_matches(rule: Mapping[str, Any], group: str, version: str, resource: str, operation: str) -> bool:
+    def among(value: str, allowed: Iterable[str]) -> bool:
+        allowed = list(allowed)
+        return "*" in allowed or value in allowed
+
+    return (among(group, rule.get("apiGroups") or []) and among(version, rule.get("apiVersions") or [])
+            and among(operation, rule.get("operations") or []) and among(resource, rule.get("resources") or []))
+
+
+def admission_denials(manifests: Iterable[Mapping[str, Any]], obj: Mapping[str, Any], operation: str = "CREATE",
+                      namespace: str | None = None, old: Mapping[str, Any] | None = None) -> list[str]:
+    """Why the API server's ValidatingAdmissionPolicies refuse `obj` ([] when they admit it), as the validating
+    admission policy plugin decides (k8s.io/apiserver pkg/admission/plugin/policy/validating, Kubernetes 1.30+):
+
+    - a policy counts only where a ValidatingAdmissionPolicyBinding names it with the `Deny` action (a policy
+      without a binding does nothing);
+    - it applies to requests its `matchConstraints.resourceRules` match (API group and version from `apiVersion`,
+      the resource guessed from `kind`, the operation); namespace and object selectors are not modelled;
+    - then only if every `matchConditions` expression is true;
+    - then each `validations` expression must be true; a false one refuses with its `message`. An expression
+      that fails to evaluate refuses too under `failurePolicy: Fail` (the default).
+
+    `namespace`: the request's namespace (`request.namespace`; default the object's). Expressions are CEL,
+    evaluated with cel-expr-python, the library the CRD rules above use.
+    """
+    manifests = list(manifests)
+    bound = {b["spec"]["policyName"] for b in manifests if b.get("kind") == "ValidatingAdmissionPolicyBinding"
+             and "Deny" in (b["spec"].get("validationActions") or [])}
+    api_version = str(obj.get("apiVersion", ""))
+    group, _, version = api_version.rpartition("/")
+    metadata = obj.get("metadata") or {}
+    in_namespace = namespace if namespace is not None else metadata.get("namespace", "")
+    request = {"operation": operation, "namespace": in_namespace,
+               "name": metadata.get("name", ""), "kind": {"group": group, "version": version, "kind": obj.get("kind")},
+               "resource": {"group": group, "version": version, "resource": guess_resource(str(obj.get("kind")))}}
+    data = {"object": obj, "oldObject": old, "request": request, "params": None, "namespaceObject": None}
+    denials = []
+    for policy in manifests:
+        if policy.get("kind") != "ValidatingAdmissionPolicy" or policy["metadata"]["name"] not in bound:
+            continue
+        spec = policy["spec"]
+        rules = (spec.get("matchConstraints") or {}).get("resourceRules") or []
+        if not any(_rule_matches(rule, group, version, request["resource"]["resource"], operation) for rule in rules):
+            continue
+        fail = spec.get("failurePolicy", "Fail") == "Fail"
+        results = [_admission_compiled(c["expression"]).eval(data=data) for c in spec.get("matchConditions") or []]
+        if any(r.type() == cel.Type.ERROR for r in results):
+            if fail:
+                denials.append(f"{policy['metadata']['name']}: a match condition failed to evaluate")
+            continue
+        if not all(r.value() is True for r in results):
+            continue
+        for validation in spec.get("validations") or []:
+            result = _admission_compiled(validation["expression"]).eval(data=data)
+            if result.type() == cel.Type.ERROR:
+                if fail:
+                    denials.append(f"{policy['metadata']['name']}: {result.value()}")
+            elif result.value() is not True:
+                denials.append(validation.get("message") or f"failed expression: {validation['expression']}")
+    return denials

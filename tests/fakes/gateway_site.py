@@ -15,8 +15,8 @@ Envoy's filter order. Only what decides whether a request is answered is modelle
   element (`/api` matches `/api` and `/api/x`, not `/apix`). Header names are case-insensitive; an `Exact`
   header match compares the value, a `RegularExpression` one matches the whole value with RE2 (Envoy's
   StringMatcher `safe_regex`, EG internal/xds/translator/route.go). No rule: 404;
-- the backend: one of the rule's `backendRefs`, at random in proportion to their weights (default 1; weight 0
-  never: Envoy's weighted_clusters); with a BackendTrafficPolicy consistent hash on a cookie (EG
+- the backend (`answer`): one of the rule's `backendRefs`, at random in proportion to their weights (default 1;
+  weight 0 never: Envoy's weighted_clusters); with a BackendTrafficPolicy consistent hash on a cookie (EG
   `loadBalancer.consistentHash.cookie`, Envoy RouteAction.HashPolicy.Cookie), the pod is the one the cookie's
   value hashes to, and a request without the cookie is sent to a pod and given a cookie that hashes to it
   (with `Max-Age` the TTL; a zero TTL makes a session cookie). The weighted pick happens before the hash, per
@@ -30,7 +30,17 @@ Envoy's filter order. Only what decides whether a request is answered is modelle
 - the rate limit: each rule a token bucket per client address (`sourceCIDR` `Distinct`) of `requests`
   tokens, refilled to `requests` every `unit` since its first request (Envoy source/extensions/filters/
   common/local_ratelimit/local_ratelimit_impl.cc `TimerTokenBucket`, dynamic descriptors made on first
-  use); a request must find a token in every rule it matches (`requestAllowed`).
+  use); a request must find a token in every rule it matches (`requestAllowed`);
+- the connection to the backend (`connection`), as Envoy Gateway v1.9.0 builds the upstream cluster: a
+  Service reference goes to its endpoints, with TLS only when a BackendTLSPolicy targets the Service
+  (verified against its CA for its `hostname`, which is also the SNI); a reference to Envoy Gateway's
+  `Backend` is valid only where the edge's controller has `extensionApis.enableBackend` (internal/gatewayapi/
+  backend.go `ProcessBackends`: "Backend is not enabled") and the Backend exists in the route's namespace,
+  and connects to its FQDN endpoint with the Backend's `tls` (`insecureSkipVerify`, `sni`); TLS that is
+  neither verified nor skipped is invalid (backendtlspolicy.go `applyBackendTLSSetting`: "CACertificate must
+  be specified when InsecureSkipVerify is false"). A request to an invalid backend gets 500 (Gateway API,
+  HTTPRouteRule `backendRefs`: "requests that would have otherwise been routed to an invalid backend ...
+  500"). A BackendTLSPolicy that targets a Backend is not modelled (gangplank writes none).
 """
 
 from __future__ import annotations
@@ -50,7 +60,7 @@ import re2
 
 from tests.fakes.nginx_traffic import Answer, parse_cookies
 
-OK, REDIRECT, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, TOO_MANY = 200, 308, 401, 403, 404, 429
+OK, REDIRECT, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, TOO_MANY, INVALID_BACKEND = 200, 308, 401, 403, 404, 429, 500
 AuthService = Callable[[str, Mapping[str, str]], tuple[int, Mapping[str, str]]]
 """An external auth service: (`https://<backend host>:<port><path>`, the client's request headers) -> (status,
 response headers)."""
@@ -85,6 +95,20 @@ class Rule:
         return f"{metadata['namespace']}/{metadata['name']}"
 
 
+@dataclass(frozen=True)
+class Connection:
+    """How the proxy connects to a rule's backend."""
+
+    address: str
+    """`host:port` it connects to (a Service's cluster name and port, or a Backend's FQDN endpoint)."""
+    tls: bool
+    verify: bool
+    """The backend's certificate is checked (against `ca`, for `sni`)."""
+    sni: str | None
+    ca: tuple[str, ...] = ()
+    """`kind/name` of the CA objects it is checked against."""
+
+
 @dataclass
 class _Bucket:
     tokens: int
@@ -99,23 +123,28 @@ class GatewaySite:
     routes: list[Mapping[str, Any]]
     policies: list[Mapping[str, Any]]
     secrets: list[Mapping[str, Any]]
-    clock: float = 0.0
-    """Seconds since the start: what the rate limit's buckets refill by (tests move it)."""
     backends: list[Mapping[str, Any]] = field(default_factory=list)
-    """Envoy Gateway Backends (external auth services)."""
+    """Envoy Gateway `Backend`s and Gateway API `BackendTLSPolicy`s."""
+    backend_api: frozenset[str] = frozenset()
+    """Namespaces of the Gateways whose controller has `extensionApis.enableBackend`."""
     auth_service: AuthService | None = None
+    """The external auth service the routes' `extAuth` asks (tests provide one)."""
     pods: int = 3
     """Pods behind every Service."""
     random: random.Random = field(default_factory=lambda: random.Random(0))
+    clock: float = 0.0
+    """Seconds since the start: what the rate limit's buckets refill by (tests move it)."""
     _buckets: dict[tuple[str, int, str], _Bucket] = field(default_factory=dict)
 
     @classmethod
-    def from_manifests(cls, manifests: Iterable[Mapping[str, Any]], **options: Any) -> GatewaySite:
+    def from_manifests(cls, manifests: Iterable[Mapping[str, Any]],
+                       backend_api: Iterable[str] = (), **options: Any) -> GatewaySite:
         manifests = list(manifests)
         return cls(routes=[m for m in manifests if m.get("kind") == "HTTPRoute"],
                    policies=[m for m in manifests if m.get("kind") in ("SecurityPolicy", "BackendTrafficPolicy")],
                    secrets=[m for m in manifests if m.get("kind") == "Secret" or "stringData" in m],
-                   backends=[m for m in manifests if m.get("kind") == "Backend"], **options)
+                   backends=[m for m in manifests if m.get("kind") in ("Backend", "BackendTLSPolicy")],
+                   backend_api=frozenset(backend_api), **options)
 
     # -- routing ----------------------------------------------------------------------------
 
@@ -172,7 +201,7 @@ class GatewaySite:
     def _ext_auth(self, policy: Mapping[str, Any], headers: Mapping[str, str]) -> tuple[int, Mapping[str, str]]:
         http = policy["spec"]["extAuth"]["http"]
         ref = http["backendRefs"][0]
-        backend = next(b for b in self.backends if b["metadata"]["name"] == ref["name"]
+        backend = next(b for b in self.backends if b["kind"] == "Backend" and b["metadata"]["name"] == ref["name"]
                        and b["metadata"]["namespace"] == policy["metadata"]["namespace"])
         endpoint = backend["spec"]["endpoints"][0]["fqdn"]
         scheme = "https" if "tls" in backend["spec"] else "http"
@@ -194,6 +223,55 @@ class GatewaySite:
                 text = next(iter((secret.get("stringData") or {}).values()))
                 return dict(line.split(":", 1) for line in text.splitlines() if line)
         raise KeyError(f"no Secret {namespace}/{name}")
+
+    def htpasswd_users(self, namespace: str, name: str) -> set[str]:
+        """The logins in an htpasswd Secret."""
+        return set(self._htpasswd(namespace, name))
+
+    # -- the backend ------------------------------------------------------------------------
+
+    def connection(self, host: str, path: str, headers: Mapping[str, str] | None = None) -> Connection | None:
+        """How the proxy connects to the backend of the rule a request reaches; None: an invalid backend (500)."""
+        rule = self.rule(host, path, headers)
+        assert rule is not None, (host, path)
+        route = rule.route
+        namespace = route["metadata"]["namespace"]
+        refs = route["spec"]["rules"][rule.index].get("backendRefs") or []
+        if not refs:
+            return None  # nothing to forward to (gangplank's rules always have one backend)
+        ref = refs[0]
+        kind, group = ref.get("kind", "Service"), ref.get("group", "")
+        if (group, kind) == ("", "Service"):
+            address = f"{ref['name']}.{namespace}.svc:{ref['port']}"
+            policies = [p for p in self.backends if p["kind"] == "BackendTLSPolicy"
+                        and p["metadata"]["namespace"] == namespace
+                        and any(t.get("kind") == "Service" and t["name"] == ref["name"]
+                                for t in p["spec"]["targetRefs"])]
+            if not policies:
+                return Connection(address, tls=False, verify=False, sni=None)
+            validation = policies[0]["spec"]["validation"]  # the oldest; one plan's are equally old
+            return Connection(address, tls=True, verify=True, sni=validation["hostname"],
+                              ca=tuple(f"{c['kind']}/{c['name']}" for c in validation.get("caCertificateRefs") or []))
+        if (group, kind) != ("gateway.envoyproxy.io", "Backend"):
+            return None
+        gateways = {parent.get("namespace", namespace) for parent in route["spec"]["parentRefs"]}
+        if not gateways <= self.backend_api:
+            return None  # "The Backend was not accepted since Backend is not enabled in Envoy Gateway Config"
+        found = [b for b in self.backends if b["kind"] == "Backend" and b["metadata"]["namespace"] == namespace
+                 and b["metadata"]["name"] == ref["name"]]
+        if not found:
+            return None
+        spec = found[0]["spec"]
+        endpoint = spec["endpoints"][0]["fqdn"]
+        address = f"{endpoint['hostname']}:{endpoint['port']}"
+        tls = spec.get("tls")
+        if tls is None:
+            return Connection(address, tls=False, verify=False, sni=None)
+        ca = tuple(f"{c['kind']}/{c['name']}" for c in tls.get("caCertificateRefs") or [])
+        if not tls.get("insecureSkipVerify", False) and not ca:
+            return None
+        return Connection(address, tls=True, verify=not tls.get("insecureSkipVerify", False), sni=tls.get("sni"),
+                          ca=ca)
 
     def _authenticated(self, policy: Mapping[str, Any], headers: Mapping[str, str]) -> bool:
         users = self._htpasswd(policy["metadata"]["namespace"], policy["spec"]["basicAuth"]["users"]["name"])
@@ -263,6 +341,8 @@ class GatewaySite:
         for policy in self._policies("BackendTrafficPolicy", rule.route):
             if self._rate_limited(policy, source_ip):
                 return Answer(TOO_MANY)
+        if self.connection(headers["Host"], path.split("?", 1)[0], headers) is None:
+            return Answer(INVALID_BACKEND)
         service, pod, cookies, attributes = self._backend(rule, parse_cookies(headers.get("Cookie", "")))
         return Answer(OK, backend=f"{rule.route['metadata']['namespace']}/{service}", pod=pod, to_app=to_app,
                       cookies=cookies, cookie_attributes=attributes)

@@ -1,18 +1,16 @@
-"""A model of an NGINX ingress controller answering for the Ingresses a plan declares.
+"""A model of the edges' NGINX ingress controllers answering for the Ingresses a plan declares.
 
-`IngressSite` is the `site` the fake UptimeRobot's `probe()` calls: for a request (client
-address, path, headers) it picks the location nginx would pick and applies what gangplank's
-annotations ask for there, in nginx's order (the access phase: the allow-list, then basic auth;
-`satisfy all`, nginx's default). Only what decides whether a monitor can pass is modelled:
+`IngressSite` is the `site` the fake UptimeRobot's `probe()` calls: for a request (client address,
+path, headers) it builds the nginx configuration the flavor's controller would build from the
+Ingresses and Secrets, picks the location nginx would pick, and applies what is in it in nginx's
+order (access phase: `allow`/`deny`, then `auth_basic`; `satisfy all`, nginx's default). It also
+says which headers reach the app (`forwarded_headers`) and which controller ports speak TLS
+(`tls_ports`). Each rule cites the upstream source it mirrors: nginx/kubernetes-ingress at tag v5.5.4
+(`nginx-inc`), kubernetes/ingress-nginx at controller-v1.15.1 (`ingress-nginx`), and nginx itself.
 
-- location choice: an exact match first (`location = /p`), else the longest Prefix match, element
-  by element (nginx docs, "location"; Kubernetes Ingress `pathType`). What makes a location exact
-  differs: ingress-nginx honours `pathType: Exact`; the F5 templates build the location from the
-  path and the `nginx.org/path-regex` annotation only (v5.5.4 `makeLocationPath`), so for F5 the
-  model ignores `pathType` and a missing annotation leaves a prefix location;
-- allow-lists: F5's `allow ...; deny all;` location snippets, ingress-nginx's
-  `allowlist-source-range`;
-- basic auth: the htpasswd Secret the Ingress names, checked with bcrypt (both flavors' crypt()).
+What it leaves out: regular-expression locations (neither flavor emits one for gangplank's paths:
+F5 only with `nginx.org/path-regex`, ingress-nginx only with `use-regex` or rewrites), rate limits,
+and the `Host` header's port.
 """
 
 from __future__ import annotations
@@ -21,84 +19,288 @@ import base64
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import bcrypt
 
-OK, UNAUTHORIZED, FORBIDDEN, NOT_FOUND = 200, 401, 403, 404
+OK, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, INTERNAL_ERROR, UNAVAILABLE = 200, 401, 403, 404, 500, 503
+CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+MERGEABLE = "nginx.org/mergeable-ingress-type"
 
 
 @dataclass(frozen=True)
-class _Location:
-    path: str
-    exact: bool
+class Location:
+    """One `location` block: `= literal` (exact) or `literal` (prefix), and what guards it."""
+
+    modifier: str
+    """`=` for an exact match, `` for a prefix (nginx docs, "location")."""
+    literal: str
+    """The string nginx compares the request's URI with (quotes removed)."""
     ingress: Mapping[str, Any]
+    """The Ingress it comes from (an F5 minion's own, not its master's)."""
+    allow: tuple[str, ...] | None = None
+    """`allow` CIDRs followed by `deny all`; None when the location has no access rules."""
+    auth: tuple[str, str] | None = None
+    """(namespace, name) of the htpasswd Secret `auth_basic_user_file` reads; None without basic auth."""
+
+    @property
+    def ingress_name(self) -> str:
+        return str(self.ingress["metadata"]["name"])
+
+
+@dataclass
+class Server:
+    """The `server` block of one host."""
+
+    host: str
+    locations: list[Location] = field(default_factory=list)
+
+
+def parse_location(text: str) -> tuple[str, str]:
+    """`= "/a"` -> ("=", "/a"); `/a` -> ("", "/a"): nginx reads the first word as a modifier when it is one,
+    and the rest as the location's string, unquoted (src/http/ngx_http_core_module.c ngx_http_core_location)."""
+    modifier, _, rest = text.partition(" ")
+    if modifier not in ("=", "^~", "~", "~*"):
+        modifier, rest = "", text
+    rest = rest.strip()
+    if len(rest) >= 2 and rest[0] == rest[-1] == '"':
+        rest = rest[1:-1]
+    if modifier in ("~", "~*"):
+        raise NotImplementedError("the model has no regular-expression locations")
+    return modifier, rest
+
+
+def find_location(locations: Iterable[Location], uri: str) -> Location | None:
+    """nginx's choice: an exact match wins at once; otherwise the longest prefix, compared as plain strings
+    (nginx docs, "location"; src/http/ngx_http_core_module.c ngx_http_core_find_static_location). A prefix
+    location `/api` therefore also matches `/apiary`."""
+    best: Location | None = None
+    for location in locations:
+        if location.modifier == "=" and uri == location.literal:
+            return location
+        prefix = location.modifier != "=" and uri.startswith(location.literal)
+        if prefix and (best is None or len(location.literal) > len(best.literal)):
+            best = location
+    return best
+
+
+def ingress_class(ingress: Mapping[str, Any]) -> str:
+    """The class a controller sees: the annotation when set and not empty, else `spec.ingressClassName` (F5
+    internal/k8s/controller.go HasCorrectIngressClass; ingress-nginx reads the two alike)."""
+    annotation = (_annotations(ingress)).get(CLASS_ANNOTATION, "")
+    return annotation or str(ingress["spec"].get("ingressClassName") or "")
 
 
 def _annotations(ingress: Mapping[str, Any]) -> Mapping[str, str]:
     return ingress["metadata"].get("annotations") or {}
 
 
-def _matches(location: _Location, path: str) -> bool:
-    if location.exact:
-        return path == location.path
-    prefix = location.path.rstrip("/")
-    return prefix == "" or path == prefix or path.startswith(prefix + "/")
+def _paths(rule: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list((rule.get("http") or {}).get("paths") or [])
 
 
-def _allow_list(annotations: Mapping[str, str]) -> list[str] | None:
-    snippets = annotations.get("nginx.org/location-snippets", "")
+def _snippet_allow_list(snippets: str) -> tuple[str, ...] | None:
+    """F5's allow-list: `allow <cidr>;` lines and `deny all;` in the location snippets (gangplank writes them,
+    nginx_inc.ingress_annotations; the template emits snippets inside the location, nginx.ingress.tmpl)."""
     allowed = re.findall(r"^allow (\S+);$", snippets, re.M)
-    if allowed or "deny all;" in snippets:
-        return allowed
-    source_range = annotations.get("nginx.ingress.kubernetes.io/allowlist-source-range")
-    return source_range.split(",") if source_range else None
+    return tuple(allowed) if allowed or re.search(r"^deny all;$", snippets, re.M) else None
 
 
-def _secret_name(annotations: Mapping[str, str]) -> str | None:
-    return annotations.get("nginx.org/basic-auth-secret") or annotations.get("nginx.ingress.kubernetes.io/auth-secret")
+# -- F5 NGINX Ingress Controller 5.5.4 -----------------------------------------------------
+
+
+def generate_ingress_path(path: str, path_type: str | None) -> str:
+    """internal/configs/ingress.go generateIngressPath: `pathType: Exact` becomes `= <path>`; Prefix stays as is."""
+    return f"= {path}" if path_type == "Exact" else path
+
+
+def make_location_path(path: str, regex_type: str | None) -> str:
+    """internal/configs/version1/template_helper.go makeLocationPath / makePathWithRegex: `nginx.org/path-regex`
+    is applied to the path *generateIngressPath made*, so Exact plus `exact` gives `= "= /p"`."""
+    if regex_type == "exact":
+        return f'= "{path}"'
+    if regex_type in ("case_sensitive", "case_insensitive"):
+        return f'{"~" if regex_type == "case_sensitive" else "~*"} "^{path}"'
+    return path
+
+
+# Annotations a minion takes from its master when it has none of its own (internal/configs/annotations.go
+# minionInheritanceList; only those this model reads).
+F5_INHERITED = ("nginx.org/location-snippets",)
+
+
+def f5_servers(ingresses: list[Mapping[str, Any]], conflicts: list[str]) -> dict[str, Server]:
+    """The servers F5 builds for one class, in the Ingresses' order (taken as their creation order).
+
+    Hosts: a regular or master Ingress holds each of its hosts; a later one that names a taken host is
+    left out ("host %s is taken by another resource", internal/k8s/configuration.go buildHostsAndResources).
+    Minions join their host's master; a path already held by an earlier minion of the host is left out of
+    the later one ("path %s is taken", buildMinionConfigs). Basic auth is server-wide for a regular or master
+    Ingress and per location for a minion (internal/configs/ingress.go generateNginxCfg).
+    """
+    servers: dict[str, Server] = {}
+    holders: dict[str, Mapping[str, Any]] = {}
+    minions: dict[str, list[Mapping[str, Any]]] = {}
+    for ingress in ingresses:
+        kind = _annotations(ingress).get(MERGEABLE)
+        rules = ingress["spec"].get("rules") or []
+        if kind == "minion":
+            minions.setdefault(rules[0]["host"], []).append(ingress)
+            continue
+        for rule in rules:
+            if rule["host"] in holders:
+                conflicts.append(f"host {rule['host']} is taken by another resource ({ingress['metadata']['name']})")
+                continue
+            holders[rule["host"]] = ingress
+    for host, holder in holders.items():
+        server = servers[host] = Server(host)
+        annotations = _annotations(holder)
+        server_auth = _f5_auth(holder)
+        if annotations.get(MERGEABLE) == "master":
+            taken: set[str] = set()
+            for minion in minions.get(host, []):
+                own = dict(_annotations(minion))
+                for key in F5_INHERITED:
+                    if key not in own and key in annotations:
+                        own[key] = annotations[key]
+                for entry in _paths(minion["spec"]["rules"][0]):
+                    if entry["path"] in taken:
+                        conflicts.append(f"path {entry['path']} is taken by another resource "
+                                         f"({minion['metadata']['name']})")
+                        continue
+                    taken.add(entry["path"])
+                    server.locations.append(_f5_location(entry, minion, own, _f5_auth(minion) or server_auth))
+            continue
+        for rule in holder["spec"].get("rules") or []:
+            if rule["host"] == host:
+                for entry in _paths(rule):
+                    server.locations.append(_f5_location(entry, holder, annotations, server_auth))
+    return servers
+
+
+def _f5_auth(ingress: Mapping[str, Any]) -> tuple[str, str] | None:
+    secret = _annotations(ingress).get("nginx.org/basic-auth-secret")
+    return (str(ingress["metadata"]["namespace"]), secret) if secret else None
+
+
+def _f5_location(entry: Mapping[str, Any], ingress: Mapping[str, Any], annotations: Mapping[str, str],
+                 auth: tuple[str, str] | None) -> Location:
+    text = make_location_path(generate_ingress_path(entry["path"], entry.get("pathType")),
+                              annotations.get("nginx.org/path-regex"))
+    modifier, literal = parse_location(text)
+    return Location(modifier, literal, ingress, _snippet_allow_list(annotations.get("nginx.org/location-snippets", "")),
+                    auth)
+
+
+# -- ingress-nginx controller v1.15.1 ------------------------------------------------------
+
+
+def ingress_nginx_servers(ingresses: list[Mapping[str, Any]], conflicts: list[str]) -> dict[str, Server]:
+    """The servers ingress-nginx builds for one class: every Ingress of a host joins its server.
+
+    A path already there with the same pathType is left out of the later Ingress ("Location %q already
+    configured", internal/ingress/controller/controller.go getBackendServers); then each Prefix path
+    other than `/` becomes `<path>/` plus an exact `<path>` copy, unless an Exact location of that path
+    exists (internal/ingress/controller/location.go updateServerLocations); Exact is emitted as `= "<path>"`
+    (internal/ingress/controller/template/template.go buildLocation).
+    """
+    servers: dict[str, Server] = {}
+    for ingress in ingresses:
+        annotations = _annotations(ingress)
+        source_range = annotations.get("nginx.ingress.kubernetes.io/allowlist-source-range")
+        allow = tuple(c.strip() for c in source_range.split(",")) if source_range else None
+        auth = None
+        if annotations.get("nginx.ingress.kubernetes.io/auth-type") == "basic":
+            secret = annotations["nginx.ingress.kubernetes.io/auth-secret"]
+            namespace, _, name = secret.rpartition("/")
+            auth = (namespace or str(ingress["metadata"]["namespace"]), name)
+        for rule in ingress["spec"].get("rules") or []:
+            server = servers.setdefault(rule["host"], Server(rule["host"]))
+            for entry in _paths(rule):
+                exact = entry.get("pathType") == "Exact"
+                if any(loc.literal == entry["path"] and (loc.modifier == "=") == exact for loc in server.locations):
+                    conflicts.append(f"location {entry['path']} already configured ({ingress['metadata']['name']})")
+                    continue
+                server.locations.append(Location("=" if exact else "", entry["path"], ingress, allow, auth))
+    for server in servers.values():
+        exact = {loc.literal for loc in server.locations if loc.modifier == "="}
+        normalized: list[Location] = []
+        for loc in server.locations:
+            if loc.modifier == "=" or loc.literal == "/":
+                normalized.append(loc)
+                continue
+            normalized.append(Location("", loc.literal.rstrip("/") + "/", loc.ingress, loc.allow, loc.auth))
+            if loc.literal not in exact:
+                normalized.append(Location("=", loc.literal, loc.ingress, loc.allow, loc.auth))
+        server.locations = normalized
+    return servers
+
+
+# -- the site ------------------------------------------------------------------------------
+
+
+FLAVOR_SECRETS = {"nginx-inc": ("nginx.org/htpasswd", "htpasswd"), "ingress-nginx": ("Opaque", "auth")}
+"""The htpasswd Secret each controller reads: F5 refuses another type (internal/k8s/secrets/validation.go
+ValidateHtpasswdSecret, key `htpasswd`); ingress-nginx's `auth-file` reads key `auth`
+(internal/ingress/annotations/auth/main.go dumpSecretAuthFile)."""
+BROKEN_AUTH = {"nginx-inc": INTERNAL_ERROR, "ingress-nginx": UNAVAILABLE}
+"""A location whose htpasswd Secret is missing or unreadable: F5 points auth_basic_user_file at a file it could
+not write (500); ingress-nginx denies the location (`return 503`, nginx.tmpl "Location denied")."""
 
 
 class IngressSite:
-    """Answers requests as the controllers would, from revealed Ingress and Secret manifests."""
+    """Answers requests as a flavor's controllers would, from revealed Ingress and Secret manifests.
+
+    `values`: the controllers' Helm values (any edge's: the edges differ only in names), for the ports.
+    """
 
     def __init__(self, ingresses: Iterable[Mapping[str, Any]], secrets: Iterable[Mapping[str, Any]],
-                 flavor: str) -> None:
-        self._locations: dict[str, list[_Location]] = {}
-        for ingress in ingresses:
-            exact_all = _annotations(ingress).get("nginx.org/path-regex") == "exact"
-            for rule in ingress["spec"].get("rules") or []:
-                for entry in (rule.get("http") or {}).get("paths") or []:
-                    exact = exact_all if flavor == "nginx-inc" else entry["pathType"] == "Exact"
-                    location = _Location(entry["path"], exact, ingress)
-                    self._locations.setdefault(rule["host"], []).append(location)
+                 flavor: str, values: Mapping[str, Any] | None = None) -> None:
+        self.flavor = flavor
+        self.values = values or {}
+        self.conflicts: list[str] = []
+        """What the controllers would leave out, in their own words (a taken host or path)."""
+        self.ingresses = list(ingresses)
+        by_class: dict[str, list[Mapping[str, Any]]] = {}
+        for ingress in self.ingresses:
+            by_class.setdefault(ingress_class(ingress), []).append(ingress)
+        build = f5_servers if flavor == "nginx-inc" else ingress_nginx_servers
+        self.servers: dict[str, Server] = {}
+        for klass in sorted(by_class):
+            for host, server in build(by_class[klass], self.conflicts).items():
+                if host in self.servers:
+                    raise ValueError(f"host {host} is served by two classes: one DNS name, one load balancer")
+                self.servers[host] = server
+        secret_type, key = FLAVOR_SECRETS[flavor]
         self._htpasswd: dict[tuple[str, str], dict[str, bytes]] = {}
         for secret in secrets:
-            for text in (secret.get("stringData") or {}).values():
-                users = dict(line.split(":", 1) for line in text.splitlines() if line)
-                key = (secret["metadata"]["namespace"], secret["metadata"]["name"])
-                self._htpasswd[key] = {user: digest.encode() for user, digest in users.items()}
+            text = (secret.get("stringData") or {}).get(key)
+            if secret.get("type", "Opaque") != secret_type or text is None:
+                continue
+            users = dict(line.split(":", 1) for line in text.splitlines() if line)
+            place = (secret["metadata"]["namespace"], secret["metadata"]["name"])
+            self._htpasswd[place] = {user: digest.encode() for user, digest in users.items()}
 
-    def location(self, host: str, path: str) -> _Location | None:
-        candidates = [loc for loc in self._locations.get(host, []) if _matches(loc, path)]
-        exact = [loc for loc in candidates if loc.exact]
-        if exact:
-            return exact[0]
-        return max(candidates, key=lambda loc: len(loc.path.rstrip("/")), default=None)
+    def htpasswd_users(self, namespace: str, name: str) -> set[str]:
+        """The users an htpasswd Secret holds, as the controller reads it."""
+        return set(self._htpasswd.get((namespace, name), {}))
+
+    def location(self, host: str, path: str) -> Location | None:
+        server = self.servers.get(host)
+        return find_location(server.locations, path.split("?", 1)[0]) if server is not None else None
 
     def __call__(self, source_ip: str, path: str, headers: Mapping[str, str]) -> int:
-        location = self.location(headers["Host"], path.split("?", 1)[0])
+        location = self.location(headers["Host"], path)
         if location is None:
             return NOT_FOUND
-        annotations = _annotations(location.ingress)
-        allowed = _allow_list(annotations)
         client = ipaddress.ip_address(source_ip)
-        if allowed is not None and not any(client in ipaddress.ip_network(cidr) for cidr in allowed):
+        if location.allow is not None and not any(client in ipaddress.ip_network(c) for c in location.allow):
             return FORBIDDEN
-        secret = _secret_name(annotations)
-        if secret is not None:
-            users = self._htpasswd[(location.ingress["metadata"]["namespace"], secret)]
+        if location.auth is not None:
+            users = self._htpasswd.get(location.auth)
+            if users is None:
+                return BROKEN_AUTH[self.flavor]
             scheme, _, token = headers.get("Authorization", "").partition(" ")
             if scheme != "Basic":
                 return UNAUTHORIZED
@@ -106,3 +308,90 @@ class IngressSite:
             if user not in users or not bcrypt.checkpw(password.encode(), users[user]):
                 return UNAUTHORIZED
         return OK
+
+    # -- what reaches the app ----------------------------------------------------------------
+
+    def forwarded_headers(self, client_ip: str, headers: Mapping[str, str]) -> dict[str, str]:
+        """The client-address and scheme headers the app receives for a request from `client_ip` through the NLB.
+
+        `$remote_addr` is the client, from the NLB's PROXY header (both flavors trust the NLB's subnets).
+        F5: `X-Forwarded-For $proxy_add_x_forwarded_for` (the client's own header, then `$remote_addr`),
+        `X-Forwarded-Port $server_port`, `X-Forwarded-Proto https` under `redirect-to-https`
+        (nginx.ingress.tmpl). ingress-nginx with `use-forwarded-headers` off: `X-Forwarded-For $remote_addr`,
+        `X-Forwarded-Port $proxy_protocol_server_port` (the NLB listener, 443), scheme `https` on 443
+        (nginx.tmpl and lua/lua_ingress.lua).
+        """
+        sent = {name.lower(): value for name, value in headers.items()}
+        forwarded = {"X-Real-IP": client_ip, "X-Forwarded-Proto": "https"}
+        if self.flavor == "nginx-inc":
+            previous = sent.get("x-forwarded-for")
+            forwarded["X-Forwarded-For"] = f"{previous}, {client_ip}" if previous else client_ip
+            forwarded["X-Forwarded-Port"] = str(self.app_port())
+        else:
+            forwarded["X-Forwarded-For"] = client_ip
+            forwarded["X-Forwarded-Port"] = "443"
+        return forwarded
+
+    # -- ports ---------------------------------------------------------------------------------
+
+    def app_port(self) -> int:
+        """The pod port the NLB's TLS listener (443) reaches: the Service port's target, by container-port name
+        (F5 chart `service.customPorts`, ingress-nginx chart `service.targetPorts.https`)."""
+        controller = self.values["controller"]
+        service = controller["service"]
+        if self.flavor == "nginx-inc":
+            [https] = [p for p in service.get("customPorts") or [] if p["port"] == 443]
+            target = https["targetPort"]
+        else:
+            target = service["targetPorts"]["https"]
+        return int(controller["containerPort"][target]) if isinstance(target, str) else int(target)
+
+    def edge_class(self) -> str:
+        """The IngressClass of the controller whose values the site has."""
+        controller = self.values["controller"]
+        return str((controller.get("ingressClass") if self.flavor == "nginx-inc"
+                    else controller["ingressClassResource"])["name"])
+
+    def tls_ports(self) -> set[int]:
+        """Ports that controller's nginx accepts TLS on: nginx keeps one set of options per address and port and
+        ORs `ssl` over every server listening there (src/http/ngx_http.c ngx_http_add_addresses), so one server's
+        `ssl` makes the port TLS for all."""
+        if self.flavor == "ingress-nginx":
+            # Every server listens on the http port plain and on the https port with ssl, whatever the Ingress
+            # (nginx.tmpl `buildHTTPListener` / `buildHTTPSListener`).
+            return {int(self.values["controller"]["containerPort"].get("https", 443))}
+        controller = self.values["controller"]
+        entries = controller["config"]["entries"]
+        listens: list[tuple[int, bool]] = [(int(controller.get("defaultHTTPListenerPort", 80)), False),
+                                           (int(controller.get("defaultHTTPSListenerPort", 443)), True)]
+        for snippet in (entries.get("server-snippets", ""), entries.get("http-snippets", "")):
+            listens += [(int(port), "ssl" in rest.split()) for port, rest in
+                        re.findall(r"^\s*listen (?:\[::\]:)?(\d+)([^;]*);", snippet, re.M)]
+        for host in self.servers:
+            holder = self._holder(host)
+            if holder is None or ingress_class(holder) != self.edge_class():
+                continue
+            annotations = _annotations(holder)
+            ports = _port_list(annotations.get("nginx.org/listen-ports")) or [80]
+            listens += [(port, False) for port in ports]
+            # addSSLConfig (internal/configs/ingress.go): the server is SSL when spec.tls names its host; then it
+            # listens on its SSL ports, [443] unless nginx.org/listen-ports-ssl (config_params.go
+            # NewDefaultConfigParams, annotations.go), with `ssl` (nginx.ingress.tmpl, the SSLPorts loop).
+            if any(host in (tls.get("hosts") or []) for tls in holder["spec"].get("tls") or []):
+                ssl_ports = _port_list(annotations.get("nginx.org/listen-ports-ssl")) or [443]
+                listens += [(port, True) for port in ssl_ports]
+        return {port for port, ssl in listens if ssl}
+
+    def _holder(self, host: str) -> Mapping[str, Any] | None:
+        """The regular or master Ingress whose server `host` is (F5: minions add no server of their own)."""
+        for ingress in self.ingresses:
+            if _annotations(ingress).get(MERGEABLE) == "minion":
+                continue
+            if any(rule["host"] == host for rule in ingress["spec"].get("rules") or []):
+                return ingress
+        return None
+
+
+def _port_list(text: str | None) -> list[int]:
+    """internal/configs/parsing_helpers.go ParsePortList: comma-separated port numbers."""
+    return [int(part) for part in (text or "").split(",") if part.strip()]

@@ -51,6 +51,8 @@ def test_ids_are_shaped_like_the_providers(cached_run):
                 assert CERT_ARN.match(rid), rid
             elif kind == "kubernetes:helm.sh/v3:Release":
                 assert rid == f"{r['inputs']['namespace']}/{r['inputs']['name']}"
+            elif kind.startswith("kubernetes:admissionregistration.k8s.io/"):  # cluster-scoped: the name alone
+                assert rid == r["inputs"]["metadata"]["name"], (r["name"], rid)
             elif kind.startswith("kubernetes:") and kind != "kubernetes:core/v1:Namespace":
                 assert K8S_NAMESPACED_ID.match(rid), (r["name"], rid)
 
@@ -175,7 +177,10 @@ def test_get_subnets_applies_every_filter_as_ec2_does() -> None:
     everything = subnet_ids(mocks, ("vpc-id", [VPC]))
     public = subnet_ids(mocks, ("vpc-id", [VPC]), ("tag:kubernetes.io/role/elb", ["", "1"]))
     internal = subnet_ids(mocks, ("vpc-id", [VPC]), ("tag:kubernetes.io/role/internal-elb", ["", "1"]))
-    assert len(public) == len(internal) == 3 and len(everything) == 6
+    other_cluster = subnet_ids(mocks, ("vpc-id", [VPC]), ("tag-key", ["kubernetes.io/cluster/legacy-eks"]))
+    # Three public and three private subnets of this cluster, and three public ones tagged for another cluster.
+    assert len(public) == 6 and len(internal) == len(other_cluster) == 3 and len(everything) == 9
+    assert set(other_cluster) < set(public)
     assert not set(public) & set(internal) and set(public) | set(internal) == set(everything)
     # A tag filter matches the tag's value, not only its presence; another VPC has other subnets.
     assert subnet_ids(mocks, ("vpc-id", [VPC]), ("tag:kubernetes.io/role/elb", ["0"])) == []
@@ -206,4 +211,4 @@ def test_the_sdk_reads_the_answers(run_mocked: Any) -> None:
         return [aws.ec2.get_subnet(id=subnet_id) for subnet_id in found.ids]
 
     subnets, _ = run_mocked(program)
-    assert len(subnets) == 6 and all(s.cidr_block and s.availability_zone.startswith("us-east-1") for s in subnets)
+    assert len(subnets) == 9 and all(s.cidr_block and s.availability_zone.startswith("us-east-1") for s in subnets)

@@ -221,7 +221,7 @@ def load_balancer_settings(cached_run: Any) -> dict[str, Any]:
     public = named(regs, "platform-public-release").inputs["values"]["controller"]["service"]["annotations"]
     settings = LoadBalancerSettings.model_validate({
         "idleTimeout": 1800, "accessLogs": {"bucket": "acme-nlb-logs", "prefix": "dev"}, "deletionProtection": True,
-        "tags": {"team": "platform", "cost-centre": "4711"}, "deregistrationDelay": 30})
+        "tags": {"team": "platform", "cost-centre": "4711"}, "deregistrationDelay": 300})
     public.update(with_load_balancer_settings(public, settings))
     cases = {}
     for case, extra in (("tls", {LISTENER + "TLS-443": "tcp.idle_timeout.seconds=1800"}),

@@ -156,3 +156,49 @@ def test_the_flavor_an_edge_moves_to_must_express_every_app_on_it_too(write_apps
     [problem] = preflight.flavor_problems(load_catalogue(path, moving, "dev", STACKS), moving)
     assert str(problem) == (f"{path}:5: app 'shop' field 'rateLimit': the ingress-nginx flavor "
                             "(gangplank:edges.public.move.to) cannot express this: it has no rate limits")
+
+
+def test_backend_tls_the_flavor_an_edge_moves_to_cannot_express_is_located_at_the_tls_line(write_apps):
+    """An edge moving from Envoy Gateway to F5's controller: Envoy verifies the backend, F5 cannot (the move step's
+    flavor is named, and the problem is where `tls` is written, under `service` or `deploy`)."""
+    from components.apps import preflight
+
+    path = write_apps("""
+apps:
+  - name: ledger
+    visibility: public
+    service:
+      name: ledger
+      port: 8443
+      protocol: HTTPS
+      tls: {verify: true, caSecret: ledger-ca}
+  - name: billing
+    visibility: public
+    deploy:
+      image: ghcr.io/acme/billing:1
+      port: 8443
+      protocol: HTTPS
+      tls: {verify: true, caSecret: billing-ca}
+""")
+    steady = make_settings(flavor="envoy-gateway")
+    moving = make_settings(flavor="envoy-gateway", edges={"public": {"move": {"to": "nginx-inc", "weight": 0}}})
+    assert preflight.flavor_problems(load_catalogue(path, steady, "dev", STACKS), steady) == []
+    problems = [str(p) for p in preflight.flavor_problems(load_catalogue(path, moving, "dev", STACKS), moving)]
+    assert [p.split(" cannot express")[0] for p in problems] == [
+        f"{path}:8: app 'ledger' field 'service.tls': the nginx-inc flavor (gangplank:edges.public.move.to)",
+        f"{path}:15: app 'billing' field 'deploy.tls': the nginx-inc flavor (gangplank:edges.public.move.to)"]
+
+
+def test_a_move_onto_the_retired_flavor_is_warned_like_an_edge_that_runs_it(write_apps):
+    """Every controller's flavor counts, the one an edge moves to as well: moving onto ingress-nginx warns too."""
+    from components.apps.preflight import RetiredFlavorWarning
+
+    def retired(**settings) -> list[str]:
+        found = check_before_declaring(make_settings(**settings), apps_of(write_apps, ONE_PUBLIC_APP, **settings),
+                                       "dev", SUBNETS, dry_run=True)
+        return [warning.flavor for warning in found if isinstance(warning, RetiredFlavorWarning)]
+
+    assert retired() == []
+    assert retired(edges={"private": {"move": {"to": "ingress-nginx", "weight": 0}}}) == ["ingress-nginx"]
+    assert retired(flavor="ingress-nginx", edges={"public": {"move": {"to": "nginx-inc", "weight": 0}}}) == \
+        ["ingress-nginx"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import hashlib
 import os
 import re
@@ -23,20 +24,26 @@ from components.flavors.envoy_gateway import (
     rate_limit_rules,
     sha_htpasswd_line,
 )
-from components.flavors.traffic import controller_spec, nlb_service_annotations
+from components.flavors.traffic import (
+    DEREGISTRATION_DELAY_SECONDS,
+    DEREGISTRATION_PROPAGATION_SECONDS,
+    NGINX_SHUTDOWN_SECONDS,
+    controller_spec,
+    nlb_service_annotations,
+)
 from components.inputs.problems import InputError
 from planner.rehearse import rehearse_run
 from planner.run import ProgramRun, build_plan, run_program
-from tests.conftest import ROOT, STACKS, validate_kubernetes
-from tests.fakes.apiserver import CrdSchemas
-from tests.fakes.gateway_site import OK, TOO_MANY, GatewaySite
+from tests.conftest import ROOT, STACKS, gateway_site, validate_kubernetes
+from tests.fakes.apiserver import CrdSchemas, admission_denials
+from tests.fakes.gateway_site import INVALID_BACKEND, OK, TOO_MANY, Connection, GatewaySite
 from tests.reference import ENVOY_GATEWAY_VALUES_TEMPLATE, FORECASTLE_CRD, crd_files
 
 FLAVOR = {"gangplank:flavor": "envoy-gateway"}
 SAMPLE_SPEC = controller_spec("public", "public", replicas=1, certificate_arn="arn", security_group_id="sg",
                               allowed_cidrs=[], dualstack=True, trusted_proxy_cidrs=["10.0.0.0/20"],
                               control_plane_cidrs=["10.0.0.0/16"])
-GATEWAY_KINDS = {"GatewayClass", "Gateway", "HTTPRoute", "BackendTLSPolicy", "EnvoyProxy", "ClientTrafficPolicy",
+GATEWAY_KINDS = {"GatewayClass", "Gateway", "HTTPRoute", "Backend", "EnvoyProxy", "ClientTrafficPolicy",
                  "SecurityPolicy", "BackendTrafficPolicy"}
 
 
@@ -168,27 +175,25 @@ def template_keys(node: Any, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...
     return keys
 
 
-def _template_value(text: str, key: tuple[str, ...]) -> Any:
-    node: Any = yaml.safe_load(text)
-    for step in key:
-        node = node[step]
-    return node
+EXTENSION_API_SETTINGS = {"enableEnvoyPatchPolicy", "enableBackend", "disableLua", "enableLua", "enableSDSSecretRef"}
+"""The keys of the template's empty `config.envoyGateway.extensionApis: {}`: the JSON fields of Envoy Gateway's
+`ExtensionAPISettings` (api/v1alpha1/envoygateway_types.go, v1.9.0), which the chart passes through as they are."""
 
 
 def test_helm_values_use_only_keys_of_the_charts_values_template(runs) -> None:
     text = re.sub(r"\$\{\w+\}", "placeholder", ENVOY_GATEWAY_VALUES_TEMPLATE.read_text(encoding="utf-8"))
-    known = template_keys(yaml.safe_load(text))
-    releases = [r for r in runs["prod"].monitor.registrations if r.type == "kubernetes:helm.sh/v3:Release"
-                and r.inputs["chart"] == "oci://docker.io/envoyproxy/gateway-helm"]
+    extension_apis = ("config", "envoyGateway", "extensionApis")
+    known = template_keys(yaml.safe_load(text)) | {(*extension_apis, key) for key in EXTENSION_API_SETTINGS}
+    releases = {r.inputs["name"]: r.inputs for r in runs["prod"].monitor.registrations
+                if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "oci://docker.io/envoyproxy/gateway-helm"}
     assert len(releases) == 2
-    for release in releases:
-        assert release.inputs["skipCrds"] is True and release.inputs["version"] == "v1.9.0"
-        # An empty mapping in the template (`config.envoyGateway.extensionApis: {}`) is an open one: the chart
-        # renders `config.envoyGateway` as the EnvoyGateway configuration (api/v1alpha1/envoygateway_types.go).
-        open_maps = {key for key in known if _template_value(text, key) == {}}
-        unknown = {key for key in template_keys(release.inputs["values"]) - known
-                   if not any(key[:len(prefix)] == prefix for prefix in open_maps)}
-        assert not unknown
+    for release in releases.values():
+        assert release["skipCrds"] is True and release["version"] == "v1.9.0"
+        assert template_keys(release["values"]) <= known
+    # The Backend API on every edge: the platform installs the controllers without reading the catalogue (a split
+    # environment), and an app with an unverified HTTPS backend (partner-api) needs it.
+    for release in releases.values():
+        assert release["values"]["config"]["envoyGateway"]["extensionApis"] == {"enableBackend": True}
 
 
 def test_the_nlb_service_tls_proxy_protocol_and_network_policy_follow_the_traffic_design(runs) -> None:
@@ -266,7 +271,8 @@ def test_rate_limits_admit_what_nginx_admits_and_hold_the_rate_over_a_minute() -
               "spec": {"targetRefs": [{"kind": "HTTPRoute", "name": "r"}],
                        "rateLimit": {"local": {"rules": rate_limit_rules(rps, burst)}}}}
     route = {"kind": "HTTPRoute", "metadata": {"name": "r", "namespace": "n"},
-             "spec": {"parentRefs": [{"sectionName": "apps"}], "hostnames": ["h"], "rules": [{}]}}
+             "spec": {"parentRefs": [{"sectionName": "apps"}], "hostnames": ["h"],
+                      "rules": [{"backendRefs": [{"name": "s", "port": 80}]}]}}
     site = GatewaySite([route], [policy], [])
     # nginx `rate=10r/s burst=20 nodelay` admits 21 at once, then 10 a second: so does this.
     answers = [site("192.0.2.1", "/", {"Host": "h"}) for _ in range(burst + 1)]
@@ -318,13 +324,125 @@ def test_a_gateway_stack_lists_routes_through_forecastle_apps(runs) -> None:
     assert not [i for i in manifests(runs["dev"]) if i["kind"] == "Ingress"]
 
 
-def test_an_https_backend_is_verified_through_a_backend_tls_policy(runs) -> None:
-    [policy] = of_kind(runs["dev"], "BackendTLSPolicy")
-    assert policy["metadata"] == {**policy["metadata"], "name": "partner-api", "namespace": "partners"}
-    assert policy["spec"]["targetRefs"] == [{"group": "", "kind": "Service", "name": "partner-gateway"}]
-    assert policy["spec"]["validation"] == {
-        "hostname": "partner-gateway.partners.svc",
-        "caCertificateRefs": [{"group": "", "kind": "ConfigMap", "name": "partner-gateway-ca"}]}
+def test_an_https_backend_without_tls_settings_gets_tls_unverified_as_on_the_ingress_flavors(runs, schemas) -> None:
+    """apps.yaml's documented default for `protocol: HTTPS`: TLS, no certificate check, no SNI, on every flavor.
+    Gateway API alone cannot say it (a BackendTLSPolicy always verifies): an Envoy Gateway `Backend` does."""
+    run = runs["prod"]
+    assert not of_kind(run, "BackendTLSPolicy")
+    [backend] = of_kind(run, "Backend")
+    assert backend["metadata"] == {**backend["metadata"], "name": "partner-api", "namespace": "partners"}
+    assert schemas.violations(backend) == []
+    site = gateway_site(run)
+    for path in ("/", "/status"):
+        connection = site.connection("partner-api.apps.example.com", path)
+        assert connection == Connection("partner-gateway.partners.svc.cluster.local:8443", tls=True, verify=False,
+                                        sni=None)
+    # The edge without the Backend API would not route to it: what an edge missing `enableBackend` would answer.
+    closed = dataclasses.replace(site, backend_api=frozenset())
+    assert closed.connection("partner-api.apps.example.com", "/") is None
+    assert closed("203.0.113.9", "/", {"Host": "partner-api.apps.example.com"}) == INVALID_BACKEND
+    assert site("203.0.113.9", "/", {"Host": "partner-api.apps.example.com"}) == OK
+
+
+TLS_CATALOGUE = """
+apps:
+  - name: ledger
+    visibility: public
+    service: {name: ledger, port: 8443, protocol: HTTPS, tls: {verify: true, serverName: ledger.example.internal,
+                                                               caSecret: ledger-ca}}
+  - name: billing
+    visibility: private
+    deploy: {image: ghcr.io/acme/billing:1, port: 8443, protocol: HTTPS, tls: {verify: true, caSecret: billing-ca}}
+  - name: legacy
+    visibility: private
+    service: {name: legacy, port: 443, protocol: HTTPS, tls: {serverName: legacy.example.internal}}
+"""
+
+
+def test_service_tls_maps_onto_backend_tls_policy_or_backend(run_stack, write_apps, schemas) -> None:
+    run = run_stack("dev", write_apps(TLS_CATALOGUE), flavor="envoy-gateway")
+    site = gateway_site(run)
+    # verify: a BackendTLSPolicy on the Service, the app's CA Secret, serverName as SNI and checked name (by default
+    # the Service's cluster name, as Gateway API requires one); the route keeps the Service (its endpoints).
+    assert site.connection("ledger.dev.example.com", "/") == Connection(
+        "ledger.ledger.svc:8443", tls=True, verify=True, sni="ledger.example.internal", ca=("Secret/ledger-ca",))
+    assert site.connection("billing.internal.dev.example.com", "/") == Connection(
+        "billing.billing.svc:8443", tls=True, verify=True, sni="billing.billing.svc", ca=("Secret/billing-ca",))
+    # serverName alone: SNI, no check, through a Backend.
+    assert site.connection("legacy.internal.dev.example.com", "/") == Connection(
+        "legacy.legacy.svc.cluster.local:443", tls=True, verify=False, sni="legacy.example.internal")
+    for manifest in [*of_kind(run, "BackendTLSPolicy"), *of_kind(run, "Backend"), *of_kind(run, "HTTPRoute")]:
+        assert schemas.violations(manifest) == [], manifest["metadata"]["name"]
+
+
+def test_a_ca_without_verify_is_refused_naming_the_flavor(run_stack, write_apps) -> None:
+    catalogue = """
+apps:
+  - name: legacy
+    visibility: private
+    service: {name: legacy, port: 443, protocol: HTTPS, tls: {caSecret: legacy-ca}}
+"""
+    with pytest.raises(InputError) as refused:
+        build_plan(run_stack("dev", write_apps(catalogue), flavor="envoy-gateway"))
+    [problem] = refused.value.problems
+    assert "app 'legacy' field 'service.tls': the envoy-gateway flavor" in str(problem)
+    assert "verify: true" in str(problem)
+
+
+# -- drain, the admission guard, the trusted subnets ----------------------------------------------
+
+
+def test_proxy_pods_keep_listening_while_the_nlb_may_still_send_to_them(runs, schemas) -> None:
+    """Envoy Gateway's shutdown manager keeps Envoy listening for `minDrainDuration` at least, then until its
+    connections are gone or `drainTimeout` (shutdown_manager.go `Shutdown`); the pod's grace period is
+    `drainTimeout` + 300 s (resource_provider.go `expectedTerminationGracePeriodSeconds`)."""
+    for proxy in of_kind(runs["prod"], "EnvoyProxy"):
+        shutdown = proxy["spec"]["shutdown"]
+        listening = int(shutdown["minDrainDuration"].removesuffix("s"))
+        drain_timeout = int(shutdown["drainTimeout"].removesuffix("s"))
+        assert listening > DEREGISTRATION_PROPAGATION_SECONDS and listening >= DEREGISTRATION_DELAY_SECONDS
+        assert drain_timeout == listening + NGINX_SHUTDOWN_SECONDS
+        annotations = proxy["spec"]["provider"]["kubernetes"]["envoyService"]["annotations"]
+        attributes = annotations["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"]
+        assert f"deregistration_delay.timeout_seconds={DEREGISTRATION_DELAY_SECONDS}" in attributes.split(",")
+        assert schemas.violations(proxy) == []
+
+
+def test_only_the_edges_own_gateway_may_use_its_class(runs) -> None:
+    """Envoy Gateway would apply another Gateway of the class over the edge's fixed-name proxies and NLB Service
+    (infra_resource.go `checkOwnership` checks only in Gateway-namespace mode): the API server refuses it."""
+    run = runs["dev"]
+    policies = [r.revealed_inputs() for r in run.monitor.registrations
+                if r.type.startswith("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy")]
+    for policy in policies:
+        validate_kubernetes(policy)
+    [own] = [g for g in of_kind(run, "Gateway") if g["metadata"]["name"] == "public"]
+    assert admission_denials(policies, own) == []
+    team = copy.deepcopy(own)
+    team["metadata"] = {"name": "team", "namespace": "team"}
+    [denial] = admission_denials(policies, team)
+    assert "gangplank-public serves the edge's own Gateway gateway-public/public alone" in denial
+    assert admission_denials(policies, {**team, "metadata": {"name": "public", "namespace": "team"}}) != []
+    elsewhere = {**team, "spec": {**team["spec"], "gatewayClassName": "team-class"}}
+    assert admission_denials(policies, elsewhere) == []
+    assert admission_denials(policies, team, operation="UPDATE", old=elsewhere) != []  # moving onto the class
+    # Apps' routes are not Gateways: they attach freely.
+    [route] = [r for r in of_kind(run, "HTTPRoute") if r["metadata"]["name"] == "shop"]
+    assert admission_denials(policies, route) == []
+
+
+def test_trusted_subnets_leave_out_those_of_another_cluster(runs) -> None:
+    """The mocked VPC has public subnets tagged for another cluster (`kubernetes.io/cluster/legacy-eks`): the LBC
+    never places this cluster's NLB there, so neither the edge's NetworkPolicy nor its summary trusts them."""
+    summary = runs["prod"].outputs["platform"]["edges"]
+    assert summary["public"]["trustedProxyCidrs"] == ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]
+    [policy] = [n for n in of_kind(runs["prod"], "NetworkPolicy") if n["metadata"]["namespace"] == "gateway-public"]
+    cidrs = [b["ipBlock"]["cidr"] for b in policy["spec"]["ingress"][0]["from"]]
+    assert not {"10.0.48.0/22", "10.0.52.0/22", "10.0.56.0/22"} & set(cidrs)
+
+
+def test_envoy_gateway_is_not_retired() -> None:
+    assert get_flavor("envoy-gateway").retirement is None
 
 
 CATALOGUE = """

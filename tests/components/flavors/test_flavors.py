@@ -56,7 +56,7 @@ ANN = "service.beta.kubernetes.io/aws-load-balancer-"
 F5_CONFIG_KEYS = frozenset({
     "proxy-protocol", "real-ip-header", "set-real-ip-from", "real-ip-recursive", "redirect-to-https",
     "http-snippets", "server-tokens", "ssl-redirect", "location-snippets", "server-snippets",
-    "client-max-body-size", "add-header", "hsts", "hsts-behind-proxy", "log-format",
+    "client-max-body-size", "add-header", "hsts", "hsts-behind-proxy", "log-format", "worker-shutdown-timeout",
 })
 
 # Value paths of the ingress-nginx chart 4.15.1, read in charts/ingress-nginx/values.yaml at tag
@@ -75,16 +75,20 @@ INGRESS_NGINX_PATHS = frozenset({
     "controller.service.annotations", "controller.admissionWebhooks.objectSelector",
     "controller.service.ports.http", "controller.service.ports.https", "controller.service.targetPorts.http",
     "controller.service.targetPorts.https", "controller.topologySpreadConstraints", "controller.resources",
-    "controller.metrics.enabled", "controller.podAnnotations",
+    "controller.metrics.enabled", "controller.podAnnotations", "controller.extraArgs",
+    "controller.terminationGracePeriodSeconds",
 })
 # Maps whose keys are free (ports, annotations, ConfigMap entries) or Kubernetes types checked below.
 INGRESS_NGINX_MAPS = frozenset({"controller.containerPort", "controller.config", "controller.addHeaders",
                                 "controller.service.annotations", "controller.podAnnotations",
                                 "controller.topologySpreadConstraints", "controller.resources",
-                                "controller.admissionWebhooks.objectSelector"})
+                                "controller.admissionWebhooks.objectSelector", "controller.extraArgs"})
 # ConfigMap keys documented in docs/user-guide/nginx-configuration/configmap.md at controller-v1.15.1.
 INGRESS_NGINX_CONFIG_KEYS = frozenset({"use-proxy-protocol", "proxy-real-ip-cidr", "http-snippet", "ssl-redirect",
-                                       "limit-req-status-code", "limit-conn-status-code", "server-tokens"})
+                                       "limit-req-status-code", "limit-conn-status-code", "server-tokens",
+                                       "proxy-ssl-location-only", "worker-shutdown-timeout"})
+# Command-line flags of the controller (pkg/flags/flags.go at controller-v1.15.1), passed as controller.extraArgs.
+INGRESS_NGINX_FLAGS = frozenset({"shutdown-grace-period"})
 
 
 def spec(visibility: str, dualstack: bool = False) -> ControllerSpec:
@@ -227,6 +231,7 @@ def chart_checks(flavor: Flavor, values: dict[str, Any]) -> None:
     else:
         assert ingress_nginx_unknown_paths(values) == []
         assert set(values["controller"]["config"]) <= INGRESS_NGINX_CONFIG_KEYS
+        assert set(values["controller"].get("extraArgs", {})) <= INGRESS_NGINX_FLAGS
 
 
 def controller(values: dict[str, Any]) -> dict[str, Any]:

@@ -300,8 +300,32 @@ def test_no_silent_type_coercion(write_apps, snippet, field):
 
 
 def test_duplicate_basic_auth_user(write_apps):
-    message = one_problem(write_apps, GOOD + "    auth: {basic: {users: [al, bo, al]}}\n")
+    text = GOOD + "    auth: {basic: {users: [al, bo, al]}}\n    monitor: {enabled: false}\n"
+    message = one_problem(write_apps, text)
     assert "field 'auth.basic.users[2]': user 'al' is listed twice" in message
+
+
+def test_a_monitored_app_behind_basic_auth_needs_a_health_path_of_its_own(write_apps):
+    """The monitor's login opens the health path alone, through a route of its own: the health path cannot be
+    one of the app's paths (its default, `/`, is)."""
+    message = one_problem(write_apps, GOOD + "    auth: {basic: {users: [al]}}\n")
+    assert "field 'healthPath': '/' is one of the app's paths; behind basic auth the monitor's own login" in message
+    [app] = load_catalogue(write_apps(GOOD + "    auth: {basic: {users: [al]}}\n    healthPath: /healthz\n"),
+                           make_settings(), "dev", STACKS)
+    assert app.monitored
+
+
+@pytest.mark.parametrize("backend, tls, field, why", [
+    ("service: {name: shop, port: 443, tls: {serverName: shop.svc}}", None, "service.tls",
+     "applies to a backend that speaks HTTPS: set protocol: HTTPS"),
+    ("service: {name: shop, port: 443, protocol: HTTPS, tls: {verify: true}}", None, "service.tls.verify",
+     "needs caSecret"),
+    ("deploy: {image: x, port: 8443, protocol: HTTPS, tls: {verify: true, serverName: 'a b'}}", None,
+     "deploy.tls.serverName", "String should match pattern"),
+])
+def test_backend_tls_settings_are_checked(write_apps, backend, tls, field, why):
+    message = one_problem(write_apps, GOOD.replace("service: {name: shop, port: 80}", backend))
+    assert f"field '{field}'" in message and why in message
 
 
 def test_deployed_app_name_must_start_with_a_letter(write_apps):

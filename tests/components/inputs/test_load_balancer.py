@@ -20,7 +20,7 @@ config:
   aws:region: eu-west-1
   gangplank:loadBalancer:
     idleTimeout: {idle}
-    deregistrationDelay: 30
+    deregistrationDelay: 180
     tags: {{team: platform}}
   gangplank:edges:
     partners:
@@ -31,7 +31,7 @@ config:
 """
 
 
-def stack(tmp_path: Path, idle: int = 1800, delay: int = 60, bucket: str = "acme-nlb-logs") -> tuple[dict, object]:
+def stack(tmp_path: Path, idle: int = 1800, delay: int = 240, bucket: str = "acme-nlb-logs") -> tuple[dict, object]:
     path = tmp_path / "Pulumi.dev.yaml"
     path.write_text(STACK_FILE.format(idle=idle, delay=delay, bucket=bucket), encoding="utf-8")
     document = load_yaml(str(path))
@@ -45,7 +45,7 @@ def test_edges_take_the_stack_wide_settings_field_by_field(tmp_path) -> None:
     edges = parse_settings(raw, "Pulumi.dev.yaml", document).all_edges()
     assert edges["public"].load_balancer.idle_timeout == 1800
     partners = edges["partners"].load_balancer
-    assert (partners.idle_timeout, partners.deregistration_delay, partners.tags) == (1800, 60, {"team": "platform"})
+    assert (partners.idle_timeout, partners.deregistration_delay, partners.tags) == (1800, 240, {"team": "platform"})
     assert partners.access_logs is not None and partners.access_logs.prefix == "partners"
     assert edges["private"].load_balancer.access_logs is None
 
@@ -54,7 +54,9 @@ def test_edges_take_the_stack_wide_settings_field_by_field(tmp_path) -> None:
     ({"idle": 30}, 4, "gangplank:loadBalancer' field 'idleTimeout", "greater than or equal to 60"),
     ({"idle": 6001}, 4, "gangplank:loadBalancer' field 'idleTimeout", "less than or equal to 6000"),
     ({"delay": 3601}, 11, "gangplank:edges' field 'partners.loadBalancer.deregistrationDelay",
-     "less than or equal to 3600"),
+     "3601 is more than 3600 s"),
+    ({"delay": 60}, 11, "gangplank:edges' field 'partners.loadBalancer.deregistrationDelay",
+     "60 s is too short: the NLB may still open connections to a deregistered pod for at least 120 s"),
     ({"bucket": "Acme_Logs"}, 12, "gangplank:edges' field 'partners.loadBalancer.accessLogs.bucket",
      "is not an S3 bucket name"),
 ])
@@ -87,13 +89,13 @@ def spec(settings: LoadBalancerSettings | None = None) -> object:
 def test_the_controller_reads_each_setting_from_its_annotation() -> None:
     settings = LoadBalancerSettings.model_validate({
         "idleTimeout": 1800, "accessLogs": {"bucket": "acme-nlb-logs", "prefix": "dev/public"},
-        "deletionProtection": True, "tags": {"team": "platform", "cost-centre": "4711"}, "deregistrationDelay": 30})
+        "deletionProtection": True, "tags": {"team": "platform", "cost-centre": "4711"}, "deregistrationDelay": 300})
     annotations = nlb_service_annotations(spec(settings))
     assert annotations[LBC + "attributes"] == (
         "load_balancing.cross_zone.enabled=true,access_logs.s3.enabled=true,access_logs.s3.bucket=acme-nlb-logs,"
         "access_logs.s3.prefix=dev/public,deletion_protection.enabled=true")
     assert annotations[LBC + "target-group-attributes"] == (
-        "preserve_client_ip.enabled=false,deregistration_delay.timeout_seconds=30")
+        "preserve_client_ip.enabled=false,deregistration_delay.timeout_seconds=300")
     assert annotations[LBC + "listener-attributes.TCP-80"] == "tcp.idle_timeout.seconds=1800"
     assert annotations[LBC + "additional-resource-tags"] == "cost-centre=4711,team=platform"
 
@@ -104,7 +106,8 @@ def test_unset_settings_say_the_defaults_so_removing_one_turns_it_off() -> None:
     assert annotations[LBC + "attributes"] == ("load_balancing.cross_zone.enabled=true,access_logs.s3.enabled=false,"
                                                "deletion_protection.enabled=false")
     assert annotations[LBC + "listener-attributes.TCP-80"] == "tcp.idle_timeout.seconds=350"
-    assert annotations[LBC + "target-group-attributes"] == "preserve_client_ip.enabled=false"
+    assert annotations[LBC + "target-group-attributes"] == ("preserve_client_ip.enabled=false,"
+                                                            "deregistration_delay.timeout_seconds=150")
     assert LBC + "additional-resource-tags" not in annotations
 
 
@@ -128,3 +131,24 @@ def test_each_edges_nlb_gets_its_settings_in_the_plan(run_stack, write_apps, fla
         assert f"deletion_protection.enabled={'true' if protected else 'false'}" in said[LBC + "attributes"]
         assert said[LBC + "additional-resource-tags"] == ("owner=partners,team=platform" if protected
                                                           else "team=platform")
+
+
+def test_the_shortest_delay_is_the_drains() -> None:
+    """The settings' minimum and the drain's rule (components/flavors/traffic.py) are one."""
+    from components.flavors.traffic import DEREGISTRATION_PROPAGATION_SECONDS, drain
+    from components.inputs.load_balancer import DEREGISTRATION_DELAY_RANGE
+
+    assert DEREGISTRATION_DELAY_RANGE[0] == DEREGISTRATION_PROPAGATION_SECONDS + 1
+    assert drain(DEREGISTRATION_DELAY_RANGE[0]).listen_seconds == DEREGISTRATION_DELAY_RANGE[0]
+    with pytest.raises(ValueError):
+        drain(DEREGISTRATION_DELAY_RANGE[0] - 1)
+
+
+def test_the_controller_pods_drain_for_the_edges_delay() -> None:
+    from components.flavors.ingress_nginx import IngressNginxFlavor
+    from components.flavors.nginx_inc import NginxIncFlavor
+
+    settings = LoadBalancerSettings.model_validate({"deregistrationDelay": 300})
+    for flavor in (NginxIncFlavor(), IngressNginxFlavor()):
+        values = flavor.controller_values(spec(settings))
+        assert values["controller"]["terminationGracePeriodSeconds"] > 300, flavor.name

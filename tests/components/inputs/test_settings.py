@@ -9,7 +9,7 @@ import pytest
 from components.inputs.problems import InputError
 from components.inputs.settings import config_keys, parse_settings
 from components.inputs.yamlfile import load_yaml
-from tests.conftest import read_doc
+from tests.conftest import ROOT, read_doc
 
 REQUIRED = {
     "aws:region": "eu-west-1",
@@ -207,3 +207,27 @@ def test_pulumi_up_refuses_a_stack_file_the_planner_refuses(tmp_path, monkeypatc
         read_stack_yaml("Pulumi.dev.yaml")
     [problem] = caught.value.problems
     assert str(problem).startswith("Pulumi.dev.yaml:2: config 'gangplank:monitorInterval': '0120' is the number 80")
+
+
+@pytest.mark.parametrize("raw, name", [
+    ({"kubernetes:context": "arn:aws:eks:eu-west-1:111122223333:cluster/dev"}, "dev"),
+    ({"kubernetes:context": "arn:aws-us-gov:eks:us-gov-west-1:111122223333:cluster/Prod_2"}, "Prod_2"),
+    ({"kubernetes:context": "arn:aws:eks:eu-west-1:111122223333:cluster/dev", "gangplank:clusterName": "blue"}, "blue"),
+    ({"kubernetes:context": "my-laptop-context"}, None),
+    ({}, None),
+])
+def test_the_cluster_name_comes_from_the_eks_context_unless_set(raw, name):
+    """The example stacks name their cluster only in `kubernetes:context` (`aws eks update-kubeconfig`'s ARN)."""
+    assert parse_settings({**REQUIRED, **raw}, "Pulumi.dev.yaml").cluster_name == name
+
+
+def test_every_example_stack_knows_its_cluster():
+    for stack in ("dev", "staging", "prod"):
+        config = load_yaml(str(ROOT / f"Pulumi.{stack}.yaml"))["config"]
+        raw = {key: value if isinstance(value, str) else str(value) for key, value in config.items()
+               if not isinstance(value, dict | list)}
+        assert parse_settings({**REQUIRED, **raw}, f"Pulumi.{stack}.yaml").cluster_name == stack
+
+
+def test_a_cluster_name_eks_would_refuse_is_an_error():
+    assert "clusterName" in problems({**REQUIRED, "gangplank:clusterName": "-bad name"})[0]

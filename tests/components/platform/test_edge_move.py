@@ -159,6 +159,44 @@ def test_basic_auth_has_a_secret_in_each_controllers_format_with_the_same_logins
         "preview-basic-auth"
 
 
+VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+OTHER_CLUSTER_SUBNETS = {"10.0.48.0/22", "10.0.52.0/22", "10.0.56.0/22"}
+"""The mocked VPC's public subnets tagged for another cluster (planner/mocks.py `MOCK_SUBNET_LAYOUT`)."""
+
+
+def test_the_new_controller_gets_what_its_flavor_needs_like_any_controller(plans):
+    """gangplank:clusterName (the subnets trusted), the drain and F5's admission guard reach the controller the edge
+    moves to as well as the one it runs."""
+    start = plans["start"]
+    public = edge(start)
+    assert public["move"]["trustedProxyCidrs"] == public["trustedProxyCidrs"] == \
+        ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]
+    policies = {r["parent"]: r["inputs"] for r in by_name(start, NETWORK_POLICY).values()}
+    new_policy = policies["gangplank:platform:IngressController::platform-public-nginx-inc"]
+    assert not OTHER_CLUSTER_SUBNETS & {peer["ipBlock"]["cidr"] for rule in new_policy["spec"]["ingress"]
+                                        for peer in rule.get("from", []) if "ipBlock" in peer}
+    values = {r["inputs"]["name"]: r["inputs"]["values"] for r in by_name(start, RELEASE).values()}
+    controller = values["ingress-public-nginx-inc"]["controller"]
+    assert controller["lifecycle"] == {"preStop": {"sleep": {"seconds": 150}}}
+    assert controller["terminationGracePeriodSeconds"] == 225
+    guards = {r["inputs"]["metadata"]["name"]: r["inputs"]["metadata"]["labels"] for r in by_name(start, VAP).values()}
+    # ingress-nginx serves the apps on a port that never has `ssl`: the old controller needs no guard.
+    assert guards == {"gangplank-nginx-public-nginx-inc-no-tls": {"app.kubernetes.io/managed-by": "gangplank",
+                                                                 "gangplank/edge": "public-nginx-inc"}}
+
+
+def test_the_monitors_health_route_is_on_both_controllers(plans):
+    """The allow-listed partner-api: its monitor's own route to the health path, on each controller's class."""
+    ingresses = by_name(plans["half"], INGRESS)
+    old, new = ingresses["partner-api-health"]["inputs"], ingresses["partner-api-health-nginx-inc"]["inputs"]
+    assert (old["spec"]["ingressClassName"], new["spec"]["ingressClassName"]) == ("nginx-public",
+                                                                                  "nginx-public-nginx-inc")
+    for health in (old, new):
+        [rule] = health["spec"]["rules"]
+        assert [(p["path"], p["pathType"]) for p in rule["http"]["paths"]] == [("/status", "Exact")]
+
+
 def test_each_monitored_app_is_also_watched_through_the_new_nlb(plans):
     monitors = by_name(plans["start"], MONITOR)
     nlb = edge(plans["start"])["move"]["loadBalancer"]
@@ -213,7 +251,8 @@ def test_every_step_keeps_the_private_edge_as_it_was(plans, step):
 
 def test_edges_of_different_flavors_run_side_by_side(run_stack, write_apps):
     """An ingress-nginx edge next to an nginx-inc one (as, once it lands, next to a Gateway API one): each edge's
-    controller, Ingresses and htpasswd Secret in its own flavor, looked up in one place (`edge_flavor`)."""
+    controller, Ingresses and htpasswd Secrets in its own flavor (the monitor's where its health route is), looked up in
+    one place (`edge_flavor`)."""
     from planner.rehearse import rehearse_run
 
     path = write_apps("""
@@ -221,6 +260,7 @@ def test_edges_of_different_flavors_run_side_by_side(run_stack, write_apps):
           - name: wiki
             edges: [public, private]
             service: {name: wiki, port: 80}
+            healthPath: /healthz
             auth: {basic: {users: [ann]}}
     """)
     run = run_stack("dev", path, edges='{"public": {"flavor": "ingress-nginx"}}')
@@ -236,7 +276,11 @@ def test_edges_of_different_flavors_run_side_by_side(run_stack, write_apps):
     assert ingresses["wiki-ingress-private"]["metadata"]["annotations"]["nginx.org/basic-auth-secret"] == \
         "wiki-basic-auth"
     secrets = {name: r["inputs"]["type"] for name, r in by_name(plan, SECRET).items()}
-    assert secrets == {"wiki-htpasswd": "nginx.org/htpasswd", "wiki-htpasswd-ingress-nginx": "Opaque"}
+    # The monitor's own Secret only where its health route is: on the public edge, in that edge's format.
+    assert secrets == {"wiki-htpasswd": "nginx.org/htpasswd", "wiki-htpasswd-ingress-nginx": "Opaque",
+                       "wiki-htpasswd-monitor-ingress-nginx": "Opaque"}
+    assert ingresses["wiki-health-ingress-nginx"]["metadata"]["annotations"][
+        "nginx.ingress.kubernetes.io/auth-secret"] == "wiki-basic-auth-monitor-ingress-nginx"
     assert {e: edge(plan, e)["flavor"] for e in ("public", "private")} == {"public": "ingress-nginx",
                                                                            "private": "nginx-inc"}
     assert [line for line in rehearse_run(run) if line.outcome == "rejected"] == []
@@ -258,6 +302,9 @@ def test_an_edge_moves_to_gateway_api_the_same_way(run_stack, write_apps):
           - name: grafana
             visibility: private
             service: {name: grafana, port: 80}
+          - name: billing
+            visibility: public
+            service: {name: billing, port: 8443, protocol: HTTPS}
     """)
     steps = {"before": None, "start": {"move": {"to": "envoy-gateway", "weight": 0}},
              "all": {"move": {"to": "envoy-gateway", "weight": 100}}, "done": {"flavor": "envoy-gateway"}}
@@ -276,6 +323,13 @@ def test_an_edge_moves_to_gateway_api_the_same_way(run_stack, write_apps):
     secrets = {name: r["inputs"]["metadata"]["name"] for name, r in by_name(start, SECRET).items()}
     assert secrets["wiki-htpasswd"] == "wiki-basic-auth"
     assert secrets["wiki-route-htpasswd-envoy-gateway"] == "wiki-route-basic-auth-envoy-gateway"
+    assert secrets["wiki-route-htpasswd-monitor-envoy-gateway"] == "wiki-route-basic-auth-monitor-envoy-gateway"
+    # billing's unverified HTTPS backend is an Envoy Gateway Backend: the new controller reads Backends, and it
+    # trusts the subnets of this cluster alone (gangplank:clusterName), as the edge's own controller does.
+    values = {r["inputs"]["name"]: r["inputs"]["values"] for r in by_name(start, RELEASE).values()}
+    assert values["gateway-public-envoy-gateway"]["config"]["envoyGateway"]["extensionApis"] == {"enableBackend": True}
+    assert edge(start)["move"]["trustedProxyCidrs"] == edge(start)["trustedProxyCidrs"] == \
+        ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]
     record = by_name(start, RECORD)["wiki.dev.example.com-a"]
     assert record["inputs"]["aliases"][0]["name"] == EDGE_RECORD
     assert "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::wiki-route-envoy-gateway" in record["dependencies"]

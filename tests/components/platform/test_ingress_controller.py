@@ -47,9 +47,14 @@ NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 
 
+CLUSTER = "dev"
+
+
 def tagged_subnet_cidrs(visibility: str) -> list[str]:
-    """The IPv4 CIDRs of the mocked VPC's subnets tagged for this visibility's load balancers."""
-    return sorted((s.cidr_block for s in mock_subnets(VPC) if SUBNET_ROLE_TAGS[visibility] in s.tags),
+    """The IPv4 CIDRs of the mocked VPC's subnets tagged for this visibility's load balancers, but not for
+    another cluster."""
+    return sorted((s.cidr_block for s in mock_subnets(VPC) if SUBNET_ROLE_TAGS[visibility] in s.tags
+                   and not any(key.startswith("kubernetes.io/cluster/") for key in s.tags)),
                   key=ipaddress.ip_network)
 
 
@@ -95,6 +100,7 @@ def declare_twins(run_mocked: Any, flavor: Flavor, dualstack: bool = False) -> T
             subnets=tuple(read_nlb_subnets(VPC, visibility, pulumi.InvokeOptions())),
             replicas=2,
             dualstack=dualstack,
+            cluster_name=CLUSTER,
         )) for visibility in ("public", "private")}
 
     controllers, monitor = run_mocked(program, monitor_class=ReadRecordingMonitor)
@@ -241,7 +247,7 @@ def test_each_controller_namespace_gets_a_network_policy_that_agrees_with_nginx(
         assert manifest["spec"]["podSelector"]["matchLabels"] == flavor.selector_labels(controller.spec)
         trusted = trusted_proxies(flavor, twins.one(RELEASE, visibility).inputs["values"])
         in_a_trusted_subnet = str(next(ipaddress.ip_network(trusted[-1]).hosts()))
-        a_pod_elsewhere = "10.0.48.9"  # in the VPC, in no tagged subnet
+        a_pod_elsewhere = "10.0.48.9"  # in another cluster's subnet, tagged for load balancers too
         assert not any(ipaddress.ip_address(a_pod_elsewhere) in ipaddress.ip_network(c) for c in trusted)
         for port in flavor.pod_ports.traffic:
             assert admitted(manifest, in_a_trusted_subnet, port, from_a_pod=False)
@@ -267,6 +273,36 @@ def test_subnets_are_found_as_the_load_balancer_controller_finds_them() -> None:
         trusted_subnet_cidrs(Edge("private", "private", ("10.0.0.0/8",)), VPC, [], False)
     with pytest.raises(ValueError, match=r"needs an IPv6 CIDR.*subnet-16 has none"):
         trusted_subnet_cidrs(public, VPC, [subnet("10.0.0.0/20"), subnet("10.0.16.0/20", None)], True)
+
+
+def test_subnets_tagged_for_another_cluster_are_never_trusted() -> None:
+    """The LBC leaves out subnets tagged only for other clusters (pkg/networking/subnet_resolver.go
+    isSubnetContainsEligibleClusterTag): their addresses are no NLB's, so nginx must not trust them."""
+    def subnet(third: int, *tags: str) -> Subnet:
+        return Subnet(id=f"subnet-{third}", cidr=f"10.0.{third}.0/24", ipv6_cidr=None, availability_zone="eu-west-1a",
+                      tag_keys=tags)
+
+    public = Edge("public", "public", ())
+    candidates = [subnet(1), subnet(2, "kubernetes.io/cluster/dev"), subnet(3, "kubernetes.io/cluster/other"),
+                  subnet(4, "kubernetes.io/cluster/other", "kubernetes.io/cluster/dev"),
+                  subnet(5, "kubernetes.io/clusterwide")]  # the LBC tests the prefix without its slash
+    assert trusted_subnet_cidrs(public, VPC, candidates, False, "dev") == ["10.0.1.0/24", "10.0.2.0/24",
+                                                                          "10.0.4.0/24"]
+    with pytest.raises(ValueError, match=r"subnet-2, subnet-3, subnet-4, subnet-5 carry kubernetes.io/cluster/"
+                                         r"<name> tags.*set gangplank:clusterName"):
+        trusted_subnet_cidrs(public, VPC, candidates, False, None)
+    assert trusted_subnet_cidrs(public, VPC, [subnet(1)], False, None) == ["10.0.1.0/24"]  # no tags: no name needed
+    with pytest.raises(ValueError, match=r"every subnet of vpc-\w+ tagged kubernetes.io/role/elb is tagged for "
+                                         r"another cluster than 'dev'"):
+        trusted_subnet_cidrs(public, VPC, [subnet(3, "kubernetes.io/cluster/other")], False, "dev")
+
+
+def test_the_mocked_vpc_has_another_clusters_subnets_and_no_edge_trusts_them(twins: Twins, flavor: Flavor) -> None:
+    others = [s for s in mock_subnets(VPC) if "kubernetes.io/cluster/legacy-eks" in s.tags]
+    assert others and all(SUBNET_ROLE_TAGS["public"] in s.tags for s in others)
+    for visibility in ("public", "private"):
+        trusted = [ipaddress.ip_network(c) for c in twins.controllers[visibility].spec.trusted_proxy_cidrs]
+        assert not any(ipaddress.ip_network(s.cidr_block).overlaps(net) for s in others for net in trusted)
 
 
 class UntaggedVpcMocks(GangplankMocks):
@@ -352,7 +388,12 @@ def test_service_is_read_back_after_the_release(twins: Twins, flavor: Flavor) ->
         assert resolve(controller.security_group_id) == twins.one(SG_TYPE, visibility).id
 
 
-def test_component_shape(twins: Twins) -> None:
+POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+POLICY_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
+
+
+def test_component_shape(twins: Twins, flavor: Flavor) -> None:
+    guards = {POLICY, POLICY_BINDING} if flavor.name == "nginx-inc" else set()
     components = twins.of_type(TYPE_TOKEN)
     assert sorted(c.name for c in components) == ["ic-private", "ic-public"]  # RPCs finish in any order
     for visibility, controller in twins.controllers.items():
@@ -360,10 +401,24 @@ def test_component_shape(twins: Twins) -> None:
         assert controller.namespace == f"ingress-{visibility}"
         assert controller.dualstack is False
         children = [r for r in twins.monitor.registrations if r.parent == f"{TYPE_TOKEN}::ic-{visibility}"]
-        assert {r.type for r in children} == {SG_TYPE, INGRESS_RULE, RELEASE, NAMESPACE, NETWORK_POLICY}
+        assert {r.type for r in children} == {SG_TYPE, INGRESS_RULE, RELEASE, NAMESPACE, NETWORK_POLICY, *guards}
         assert all(r.name.startswith(f"ic-{visibility}-") for r in children)
     # Every resource belongs to one of the two components.
     assert all(r.parent is not None for r in twins.monitor.registrations if r.type != TYPE_TOKEN)
+
+
+def test_f5_edges_get_a_valid_admission_policy_for_their_own_class(twins: Twins, flavor: Flavor) -> None:
+    for visibility in ("public", "private"):
+        found = twins.of_type(POLICY, visibility) + twins.of_type(POLICY_BINDING, visibility)
+        if flavor.name != "nginx-inc":
+            assert found == []
+            continue
+        policy, binding = twins.one(POLICY, visibility), twins.one(POLICY_BINDING, visibility)
+        for reg, kind in ((policy, "ValidatingAdmissionPolicy"), (binding, "ValidatingAdmissionPolicyBinding")):
+            validate_kubernetes({"apiVersion": "admissionregistration.k8s.io/v1", "kind": kind, **reg.inputs})
+        assert f"'nginx-{visibility}'" in policy.inputs["spec"]["matchConditions"][0]["expression"]
+        assert binding.inputs["spec"]["policyName"] == policy.inputs["metadata"]["name"]
+        assert binding.inputs["spec"]["validationActions"] == ["Deny"]
 
 
 def test_namespaces_are_valid_kubernetes(twins: Twins) -> None:
@@ -391,7 +446,8 @@ def test_private_controller_without_allow_list_is_refused(run_mocked: Any, flavo
     def program() -> None:
         IngressController("ic-private", IngressControllerArgs(
             edge=Edge("private", "private", ()), flavor=flavor, chart_version=None, vpc_id=VPC,
-            certificate_arn=CERT, subnets=tuple(read_nlb_subnets(VPC, "private", pulumi.InvokeOptions()))))
+            certificate_arn=CERT, subnets=tuple(read_nlb_subnets(VPC, "private", pulumi.InvokeOptions())),
+            cluster_name=CLUSTER))
 
     with pytest.raises(ValueError, match="at least one allowed CIDR"):
         run_mocked(program)

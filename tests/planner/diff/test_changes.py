@@ -148,15 +148,18 @@ def test_a_rename_is_shown_with_its_consequences_and_the_state_commands(plan_pai
 
 @pytest.mark.parametrize("flavor", FLAVORS)
 def test_an_added_secret_shows_as_none_to_secret(plan_pair, flavor):
-    """docs gets basic auth: its monitor gets a login of its own, whose password is a new secret input."""
+    """docs gets basic auth: its monitor gets a login of its own, whose password is a new secret input, in a Secret
+    of its own that only its new health route names."""
     diff, markdown = diffed(plan_pair, "auth-added", flavor)
     monitor = step(diff, "docs-monitor")
     changes = {c.field: (c.old, c.new) for c in monitor.input_changes}
     assert changes["http_password"] == (None, SECRET)
     assert changes["http_username"] == (None, "uptimerobot")
     assert "`http_password`: _(none)_ → `[secret]`" in markdown
-    secret = step(diff, "docs-htpasswd")
-    assert secret.op == "create" and secret.head_inputs["stringData"] == SECRET
+    for name in ("docs-htpasswd", "docs-htpasswd-monitor", "docs-health"):
+        created = step(diff, name)
+        assert created.op == "create", name
+    assert step(diff, "docs-htpasswd-monitor").head_inputs["stringData"] == SECRET
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)

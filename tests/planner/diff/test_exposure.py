@@ -85,6 +85,30 @@ def test_a_monitored_app_that_loses_its_health_route_is_a_reach_risk():
                     "reach") == []
 
 
+def health_route(path: str) -> dict[str, Any]:
+    """The monitor's health route on an envoy-gateway edge: an HTTPRoute whose one rule matches the path exactly."""
+    return {"type": "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "name": "api-health", "id": "api/api-health",
+            "parent": "gangplank:apps:ExposedApp::api",
+            "inputs": {"metadata": {"name": "api-health", "namespace": "api"},
+                       "spec": {"hostnames": ["api.example.com"], "rules": [
+                           {"matches": [{"path": {"type": "Exact", "value": path}}],
+                            "backendRefs": [{"name": "api", "port": 80}]}]}}}
+
+
+def test_a_monitored_app_behind_basic_auth_that_loses_its_gateway_health_route_is_a_reach_risk():
+    """The health route exists for basic auth too, on every flavor (routing.needs_health_route): without it the
+    monitor's own login meets the app's route, whose Secret does not hold it (401)."""
+    monitored = app(allowCidrs=[], basicAuthUsers=["alice"], monitored=True, protections=["basic auth (1 user)"],
+                    monitor={"type": "HTTP", "interval": 300, "url": "https://api.example.com/health"})
+    component = {"type": "gangplank:apps:ExposedApp", "name": "api", "id": None, "inputs": {}}
+    base = plan(monitored, resources=[component, health_route("/health")])
+    [lost] = messages(base, plan(copy.deepcopy(monitored), resources=[component]), "reach")
+    assert lost.startswith("App `api`'s monitor loses its health route (`api-health`)")
+    assert "basic auth, which no longer takes the monitor's login" in lost and "allow-list" not in lost
+    assert messages(base, plan(copy.deepcopy(monitored), resources=[component, health_route("/health")]),
+                    "reach") == []
+
+
 @pytest.mark.parametrize(("old", "new", "shared"), [
     (app("docs", backend="image ghcr.io/acme/docs:1, 2 replicas"),
      app("handbook", backend="image ghcr.io/acme/docs:1, 3 replicas"), ("backend",)),
