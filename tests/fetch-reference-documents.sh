@@ -1,15 +1,12 @@
 #!/usr/bin/env bash
-# Fetch the two reference documents the tests check against (see README, "Running the tests")
-# from upstream, into DIR (default ../shared), and verify them against their pinned sha256.
-# CI machines without the team's shared/ folder run this first, with GANGPLANK_SHARED_DIR=DIR.
+# Fetch every reference document the tests check against into DIR (default ../shared), from the
+# pinned upstream revisions listed in tests/reference.py (the one registry of them), and verify each
+# against its sha256. The test command does this by itself where documents are missing (into
+# .reference-documents/); this is for machines that want the shared/ folder itself.
+# Needs only python3 (the standard library). GANGPLANK_REFERENCE_BASE_URL replaces the upstream host.
 set -euo pipefail
 dir="${1:-../shared}"
-mkdir -p "$dir/charts" "$dir/uptimerobot"
-curl -fsSL --retry 3 -o "$dir/charts/nginx-ingress-2.6.4.values.schema.json" \
-  https://raw.githubusercontent.com/nginx/kubernetes-ingress/v5.5.4/charts/nginx-ingress/values.schema.json
-curl -fsSL --retry 3 -o "$dir/uptimerobot/openapi-v3.yaml" \
-  https://raw.githubusercontent.com/uptimerobot/uptimerobot-cli/48cf89d87d3e003bfb2049ab9ce0f56618d783ef/openapi/openapi.yaml
-(cd "$dir" && sha256sum -c) <<'SUMS'
-49a1b1a68c6a79dc0f923f557cc778ec0e56d2835389c649163114910e56bd4c  charts/nginx-ingress-2.6.4.values.schema.json
-1067b9e072927ec0e2de83520cf2e44db83d81427668673dc1a663db8675783d  uptimerobot/openapi-v3.yaml
-SUMS
+mkdir -p "$dir"
+dir="$(cd "$dir" && pwd)"
+cd "$(dirname "$0")/.."
+exec "${PYTHON:-python3}" -m tests.reference fetch "$dir"
