@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import runpy
 import sys
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 
+from components.apps.preflight import OFFLINE_PLAN, chart_version_warning, monitor_key_warning
 from components.inputs.problems import InputError, Problem, app_subject
 from components.inputs.settings import parse_settings, stack_file_name
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, start_line
@@ -35,6 +37,7 @@ from planner.capacity import plan_warnings
 from planner.catalogue import DEFAULT_APPS_FILE, apps_left_out
 from planner.mocks import UNKNOWN_SHOWN_AS, CheckFailure, GangplankMocks, Mode, RecordingMonitor, plain_inputs
 from planner.process import freeze_declared_objects, tune_planner_process
+from planner.resource_types import MONITOR
 from planner.stackconfig import read_stack_config
 
 PROJECT = "gangplank"
@@ -91,6 +94,7 @@ def mocked_runtime(
     """A fresh Pulumi runtime under the planner's mocks, on a fresh event loop; torn down on exit."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    monitor: RecordingMonitor | None = None
     try:
         runtime_settings.ROOT.set(None)
         # Output tasks of an earlier run (another test, another stack) belong to a closed loop.
@@ -105,6 +109,8 @@ def mocked_runtime(
         for task in asyncio.all_tasks(loop):
             task.cancel()
         loop.run_until_complete(asyncio.sleep(0))
+        if monitor is not None:  # the loops the engine's threads made (planner/mocks.py, LoopClosingMonitor)
+            monitor.close_thread_loops(keep=loop)
         loop.close()
         asyncio.set_event_loop(None)
         runtime_settings.ROOT.set(None)
@@ -216,9 +222,13 @@ def run_program(
         values["gangplank:appsFile"] = apps_path
     values.update(config_overrides or {})
     tune_planner_process()
+    offline = OFFLINE_PLAN.set(True)  # the program's checks: this run deploys nothing (no UptimeRobot key needed)
     with mocked_runtime(stack, values, config.secret_keys, mode=mode) as (monitor, loop), \
             _DeclarationWatch(loop).installed() as watch:
-        runpy.run_path(str(Path(project_dir) / "__main__.py"), run_name="__main__")
+        try:
+            runpy.run_path(str(Path(project_dir) / "__main__.py"), run_name="__main__")
+        finally:
+            OFFLINE_PLAN.reset(offline)
         watch.returned = True
         # Everything the program declared lives until the run ends: later collections need not walk it.
         freeze_declared_objects()
@@ -296,8 +306,10 @@ def build_plan(run: ProgramRun) -> dict[str, Any]:
     if run.config:  # the catalogue the program read: the stack's gangplank:appsFile, or --apps
         plan["appsLeftOut"] = apps_left_out(run.config.get("gangplank:appsFile") or DEFAULT_APPS_FILE, run.stack)
         # Only when there is something to say: a plan without warnings keeps the bytes it always had.
-        warnings = plan_warnings(plan, parse_settings(run.config, stack_file_name(run.stack),
-                                                          secret_keys=run.secret_keys))
+        settings = parse_settings(run.config, stack_file_name(run.stack), secret_keys=run.secret_keys)
+        monitors = sum(reg.type == MONITOR for reg in run.monitor.registrations)
+        warnings = [*plan_warnings(plan, settings), *(warning for warning in (
+            chart_version_warning(settings), monitor_key_warning(settings, monitors, os.environ)) if warning)]
         if warnings:
             plan["warnings"] = [warning.as_plan_entry() for warning in warnings]
     return plan
