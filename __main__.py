@@ -15,7 +15,7 @@ settings = load_settings(stack)
 apps = load_catalogue(settings.apps_file, settings, stack, known_stacks())
 subnets = read_edge_subnets(settings)
 for warning in check_before_declaring(settings, apps, stack, subnets, dry_run=pulumi.runtime.is_dry_run()):
-    pulumi.log.warn(warning.message)  # capacity: limits the stack is near (the plan lists them too)
+    pulumi.log.warn(warning.message)  # limits the stack is near, a chart version, a key (the plan lists them too)
 
 platform = Platform("platform", PlatformArgs(settings=settings, stack=stack, subnets=subnets))
 targets = declare_zone_wildcards(settings, platform.targets, stack)

@@ -181,7 +181,7 @@ class PlanDiff:
     risks: tuple[Risk, ...]
     routes: tuple[Route, ...]
     warnings: tuple[str, ...] = ()
-    """The head plan's top-level `warnings` (capacity limits it is near or past), as their messages."""
+    """The head plan's top-level `warnings` (capacity limits it is near or past, ...), as their messages."""
 
     @property
     def is_empty(self) -> bool:
@@ -606,10 +606,11 @@ def _plan_warnings(diff: PlanDiff) -> list[str]:
 
 
 def _plan_warnings_block(warnings: tuple[str, ...]) -> list[str]:
-    """The head plan's own warnings (capacity limits), apart from the risks of the change itself."""
+    """The head plan's own warnings (capacity limits, a chart version, a key `pulumi up` needs), apart from the
+    risks of the change itself."""
     if not warnings:
         return []
-    lines = ["> [!CAUTION]", "> **The stack is near or past a capacity limit (`gangplank:limits`):**", ">"]
+    lines = ["> [!CAUTION]", "> **The stack's plan warns (capacity limits are `gangplank:limits`):**", ">"]
     # Our own words, built from validated config (zone and edge names): only HTML is escaped.
     lines += [f"> - {html.escape(message, quote=False)}" for message in warnings[:MAX_RISK_LINES]]
     if len(warnings) > MAX_RISK_LINES:

@@ -205,7 +205,7 @@ Cell = str | Sequence[str]
 
 
 def warning_lines(plan: dict[str, Any]) -> list[str]:
-    """The plan's top-level warnings (capacity limits it is near or past), one line each; none without any."""
+    """The plan's top-level warnings (capacity limits it is near or past, ...), one line each; none without any."""
     warnings = plan.get("warnings") or []
     return ["", f"Warnings ({len(warnings)}):", *(f"- {entry.get('message')}" for entry in warnings)] if warnings \
         else []

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
 
 from components.apps.capacity import CapacityWarning, judge, stack_usage
 from components.apps.dashboard import dashboard_app
@@ -22,6 +25,56 @@ from components.platform.platform import edge_subnet_problems
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
 
 LIMITS_KEY = f"{CONFIG_NAMESPACE}:limits"
+CHART_VERSION_KEY = f"{CONFIG_NAMESPACE}:controllerChartVersion"
+OFFLINE_PLAN: ContextVar[bool] = ContextVar("OFFLINE_PLAN", default=False)
+"""True while the offline planner runs the program (`planner.run.run_program`): like a preview, it deploys
+nothing and calls no API, but under mocks the SDK cannot tell it from `pulumi up`."""
+
+
+def is_deployment(dry_run: bool) -> bool:
+    """Whether this run deploys for real: not a `pulumi preview` (`dry_run`) and not the offline planner."""
+    return not dry_run and not OFFLINE_PLAN.get()
+
+
+@dataclass(frozen=True)
+class StackWarning:
+    """Something a stack's plan passes with, that a person should know before `pulumi up`."""
+
+    kind: str
+    """What it is about, for machines: `chartVersion`, `uptimerobotApiKey`."""
+    subject: str
+    """The config key it is about, as problems name it (`config 'gangplank:controllerChartVersion'`)."""
+    message: str
+    """One line for people: what, why it matters, and what to do."""
+
+    def as_plan_entry(self) -> dict[str, Any]:
+        """The warning in the plan JSON's top-level `warnings` list."""
+        return {"kind": self.kind, "subject": self.subject, "message": self.message}
+
+
+def chart_version_warning(settings: Settings) -> StackWarning | None:
+    """A controller chart version other than the one gangplank pins: its Helm values are checked against the
+    pinned chart only (the F5 chart's values.schema.json in the tests), so another version may refuse or
+    silently ignore some of them."""
+    flavor = get_flavor(settings.flavor)
+    version = settings.controller_chart_version
+    pinned = flavor.default_chart
+    if version is None or version == pinned.version:
+        return None
+    return StackWarning("chartVersion", config_subject(CHART_VERSION_KEY), (
+        f"{config_subject(CHART_VERSION_KEY)}: chart {pinned.chart} {version} is not {pinned.version}, the version "
+        f"whose values gangplank checks: {version} may refuse or ignore some of them; check its values and changelog, "
+        f"or remove the key to use {pinned.version}"))
+
+
+def monitor_key_warning(settings: Settings, monitors: int, environ: Mapping[str, str]) -> StackWarning | None:
+    """Monitors and no UptimeRobot key: planning and previews need none, `pulumi up` does."""
+    if not monitors or settings.uptimerobot_api_key is not None or environ.get(API_KEY_ENV):
+        return None
+    return StackWarning("uptimerobotApiKey", config_subject(API_KEY_CONFIG), (
+        f"{config_subject(API_KEY_CONFIG)}: {monitors} app(s) get an uptime monitor and there is no UptimeRobot API "
+        f"key: plans, diffs and previews need none, `pulumi up` will (`pulumi config set --secret {API_KEY_CONFIG} "
+        f"<key>`, or the {API_KEY_ENV} environment variable)"))
 
 
 def child_resources(app: ResolvedApp, units: Sequence[str]) -> list[tuple[str, str, list[str | int]]]:
@@ -125,18 +178,24 @@ def capacity_findings(settings: Settings, apps: Sequence[ResolvedApp], stack: st
 
 def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
                            subnets: Mapping[str, Sequence[Subnet]], dry_run: bool,
-                           environ: Mapping[str, str] | None = None) -> list[CapacityWarning]:
-    """Raise InputError listing every problem; a preview needs no UptimeRobot key (it makes no API call).
+                           environ: Mapping[str, str] | None = None) -> list[CapacityWarning | StackWarning]:
+    """Raise InputError listing every problem. A preview and the offline planner (`is_deployment`) need no
+    UptimeRobot key: they make no API call, and are only warned that `pulumi up` will need one.
 
-    Returns the capacity warnings (limits the stack is near) for the program to log.
+    Returns the warnings (limits the stack is near, a chart version, a key `pulumi up` needs) for the program
+    to log.
     """
+    environ = os.environ if environ is None else environ
     problems = [*edge_subnet_problems(settings, subnets, stack), *resource_name_problems(apps, settings),
                 *flavor_problems(apps, settings)]
-    if not dry_run and (missing := missing_monitor_key(settings, apps, stack, os.environ if environ is None
-                                                       else environ)) is not None:
+    deploying = is_deployment(dry_run)
+    if deploying and (missing := missing_monitor_key(settings, apps, stack, environ)) is not None:
         problems.append(missing)
-    capacity_problems, warnings = capacity_findings(settings, apps, stack)
+    capacity_problems, capacity_warnings = capacity_findings(settings, apps, stack)
     problems += capacity_problems
     if problems:
         raise InputError(problems)
-    return warnings
+    found = [chart_version_warning(settings)]
+    if not deploying:
+        found.append(monitor_key_warning(settings, sum(app.monitored for app in apps), environ))
+    return [*capacity_warnings, *(warning for warning in found if warning is not None)]
