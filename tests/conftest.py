@@ -17,6 +17,8 @@ from tests.fakes.fixtures import *  # noqa: F403  (the fake UptimeRobot server a
 from tests.reference import ReferenceDocumentsError, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+"""The reference pages the README links to (`docs/<topic>.md`)."""
 STACKS = ("dev", "staging", "prod")
 FLAVORS = ("nginx-inc", "ingress-nginx")
 KUBERNETES_VERSION = "1.33"
@@ -199,3 +201,9 @@ def cached_run() -> Callable[..., ProgramRun]:
 def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
     """The plan's resources of one Pulumi type token."""
     return [r for r in plan["resources"] if r["type"] == type_]
+
+
+def read_doc(page: str) -> str:
+    """The text of a reference page under docs/ (`apps-yaml.md`) or of `README.md`."""
+    path = ROOT / page if page == "README.md" else DOCS / page
+    return path.read_text(encoding="utf-8")

@@ -13,6 +13,8 @@ NOTICE's commit) and its sha256. At the start of a test session (`tests/conftest
 - where a document can be neither found nor fetched, the session stops with one line saying where
   to put the documents or what to run.
 
+docs/testing.md, "Running the tests", says the same for people.
+
 `tests/fetch-reference-documents.sh [DIR]` runs `python3 -m tests.reference fetch DIR` (default
 `../shared`): the same registry, for machines that want the folder itself. Only the standard library
 is used here, so the script runs before anything is installed. `GANGPLANK_REFERENCE_BASE_URL`

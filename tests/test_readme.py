@@ -1,6 +1,6 @@
-"""README.md tells a newcomer the truth: its commands are the ones CI runs, its links and the
-documents the code cites exist, its planner flags are the planner's, and planning needs only
-`requirements.txt`."""
+"""README.md and the reference pages under docs/ tell a newcomer the truth: the README's commands
+are the ones CI runs, the links and the documents the code cites exist, the planner's flags are
+documented, and planning needs only `requirements.txt`."""
 
 from __future__ import annotations
 
@@ -9,20 +9,23 @@ import re
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 
 from planner.__main__ import _parser
-from tests.conftest import ROOT
+from tests.conftest import DOCS, ROOT, read_doc
 from tests.planner.goldens import GOLDEN
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+README = read_doc("README.md")
+PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+"""Every page a reader can reach from the README."""
 
 
-def section(title: str) -> str:
-    """The README's text under the `## ` heading that starts with `title`, up to the next `## `."""
-    match = re.search(rf"^## {re.escape(title)}.*?$(.*?)(?=^## |\Z)", README, re.M | re.S)
-    assert match, f"README.md has no section '## {title}'"
+def section(title: str, text: str = README) -> str:
+    """The text under the `## ` heading that starts with `title`, up to the next `## `."""
+    match = re.search(rf"^## {re.escape(title)}.*?$(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, f"no section '## {title}'"
     return match.group(1)
 
 
@@ -30,8 +33,14 @@ def shell_blocks(text: str) -> list[str]:
     return re.findall(r"^```sh\n(.*?)\n```$", text, re.M | re.S)
 
 
-def headings() -> set[str]:
-    return {line.lstrip("#").strip() for line in README.splitlines() if re.match(r"#{1,4} ", line)}
+def headings(text: str = README) -> set[str]:
+    """The headings of a page, outside code blocks (a `# comment` in a YAML sample is none)."""
+    found, fenced = set(), False
+    for line in text.splitlines():
+        fenced ^= line.startswith("```")
+        if not fenced and re.match(r"#{1,4} ", line):
+            found.add(line.lstrip("#").strip())
+    return found
 
 
 def github_anchor(heading: str) -> str:
@@ -86,26 +95,47 @@ def test_planning_needs_nothing_from_requirements_dev() -> None:
 # -- what the README and the files cite exists -----------------------------------------------
 
 
-def test_links_stay_in_the_repository_and_resolve() -> None:
-    anchors = {github_anchor(h) for h in headings()}
-    for target in re.findall(r"\]\(([^)\s]+)\)", README):
+@pytest.mark.parametrize("page", PAGES, ids=lambda path: path.name)
+def test_links_stay_in_the_repository_and_resolve(page: Any) -> None:
+    text = page.read_text(encoding="utf-8")
+    name = page.relative_to(ROOT)
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
         if target.startswith(("http://", "https://")):
             continue
-        if target.startswith("#"):
-            assert target[1:] in anchors, f"README.md links to a missing section: {target}"
-            continue
-        path = (ROOT / target.split("#")[0]).resolve()
-        assert path.is_relative_to(ROOT), f"README.md links outside the repository: {target}"
-        assert path.exists(), f"README.md links to a missing file: {target}"
+        file, _, anchor = target.partition("#")
+        path = (page.parent / file).resolve() if file else page
+        assert path.is_relative_to(ROOT), f"{name} links outside the repository: {target}"
+        assert path.exists(), f"{name} links to a missing file: {target}"
+        if anchor and path.suffix == ".md":
+            anchors = {github_anchor(h) for h in headings(path.read_text(encoding="utf-8"))}
+            assert anchor in anchors, f"{name} links to a missing section: {target}"
 
 
-CITING = ("apps.yaml", ".github/workflows/pull-request.yml", ".github/workflows/deploy.yml", ".ci/run")
+def test_the_readme_links_every_reference_page() -> None:
+    linked = set(re.findall(r"\]\(docs/([\w-]+\.md)\)", README))
+    pages = {path.name for path in DOCS.glob("*.md")} - {"sdk-contains-unknowns-cycle.md"}
+    assert pages <= linked, f"README.md does not link {sorted(pages - linked)}"
+
+
+def test_the_readme_stays_short() -> None:
+    """The README is the front door (what it is, the two commands, the daily workflow, where to go
+    next); reference belongs in docs/."""
+    assert len(README.splitlines()) <= 150
+
+
+CITING = ("apps.yaml", ".github/workflows/pull-request.yml", ".github/workflows/deploy.yml", ".ci/run",
+          "tests/reference.py", "tests/fetch-reference-documents.sh", "docs/performance.md")
 
 
 def citation_problems(text: str) -> list[str]:
-    """README sections (`README.md, "Title"`) and repository files (`docs/x.md`) cited in `text` that do not exist."""
+    """Sections (`README.md, "Title"`, `docs/x.md, "Title"`) and repository files (`docs/x.md`) cited in
+    `text` that do not exist."""
     problems = [f"README section {title!r}" for title in re.findall(r'README\.md, "([^"]+)"', text)
                 if title not in headings()]
+    for page, title in re.findall(r'\b(docs/[\w-]+\.md), "([^"]+)"', text):
+        path = ROOT / page
+        if path.exists() and title not in headings(path.read_text(encoding="utf-8")):
+            problems.append(f"{page} section {title!r}")
     problems += [path for path in re.findall(r"\b((?:docs|tests|planner|components)/[\w./-]+\.(?:md|py))\b", text)
                  if not (ROOT / path).exists()]
     return problems
@@ -117,29 +147,31 @@ def test_cited_documents_and_sections_exist(name: str) -> None:
 
 
 def test_the_citation_check_catches_what_the_files_used_to_cite() -> None:
-    old = '# Field reference: README.md, "apps.yaml fields".\n# docs/pull-requests.md explains them for users.'
-    assert citation_problems(old) == ["README section 'apps.yaml fields'", "docs/pull-requests.md"]
+    old = ('# Field reference: README.md, "apps.yaml fields".\n# docs/pull-request.md explains them for users.\n'
+           '# docs/apps-yaml.md, "The fields" lists them.')
+    assert citation_problems(old) == ["README section 'apps.yaml fields'", "docs/apps-yaml.md section 'The fields'",
+                                      "docs/pull-request.md"]
 
 
-# -- the planner's section -------------------------------------------------------------------
+# -- the planner's page -------------------------------------------------------------------
 
 
 def test_every_planner_flag_is_documented() -> None:
-    text = section("The offline planner")
+    text = read_doc("planner.md")
     for action in _parser()._actions:
         for option in action.option_strings:
             if option.startswith("--") and option != "--help":
-                assert f"`{option}" in text, f"README.md does not document {option}"
+                assert f"`{option}" in text, f"docs/planner.md does not document {option}"
     assert "gangplank:appsFile" in text, "--apps defaults to the stack's gangplank:appsFile"
 
 
-def test_readme_shows_the_real_table() -> None:
-    assert (GOLDEN / "table.txt").read_text(encoding="utf-8") in section("The offline planner"), (
-        "update the sample table in README.md from tests/planner/golden/table.txt")
+def test_the_planner_page_shows_the_real_table() -> None:
+    assert (GOLDEN / "table.txt").read_text(encoding="utf-8") in read_doc("planner.md"), (
+        "update the sample table in docs/planner.md from tests/planner/golden/table.txt")
 
 
-def test_readme_says_where_the_reference_documents_come_from() -> None:
-    text = section("Running the tests")
+def test_the_testing_page_says_where_the_reference_documents_come_from() -> None:
+    text = read_doc("testing.md")
     from tests.reference import REFERENCE_DOCUMENTS, SHARED_DIR
 
     for path in REFERENCE_DOCUMENTS:

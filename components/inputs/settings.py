@@ -1,7 +1,7 @@
 """Stack settings: the `gangplank:*` keys of `Pulumi.<stack>.yaml`, typed and validated.
 
 `Settings` is the single reference for every config key: its field docstrings are the
-documentation (a test checks that the README names every key). Keys are
+documentation (a test checks that docs/configuration.md names every key). Keys are
 camelCase in the stack file (`gangplank:publicDomain`), snake_case in Python.
 """
 

@@ -32,7 +32,7 @@ from planner.diff import (
     render_diff_markdown,
 )
 from planner.render import render_json
-from tests.conftest import ROOT
+from tests.conftest import ROOT, read_doc
 from tests.planner.goldens import GOLDEN, INPUTS, load_plan, render_goldens
 
 
@@ -483,10 +483,9 @@ def test_cli_diff_shows_an_app_missing_from_the_base(plan_stack: Any, tmp_path: 
 
 
 def test_docs_show_the_real_sample_comment() -> None:
-    """README.md shows what the renderer prints for the golden pair, not an old version."""
-    docs = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert (GOLDEN / "diff.md").read_text(encoding="utf-8") in docs, (
-        "update the sample comment in README.md from tests/planner/golden/diff.md")
+    """docs/pull-requests.md shows what the renderer prints for the golden pair, not an old version."""
+    assert (GOLDEN / "diff.md").read_text(encoding="utf-8") in read_doc("pull-requests.md"), (
+        "update the sample comment in docs/pull-requests.md from tests/planner/golden/diff.md")
 
 
 def test_real_monitor_interval_change_shows_in_apps_and_resources(plan_stack: Any, write_apps: Any) -> None:

@@ -9,7 +9,7 @@ import pytest
 from components.inputs.problems import InputError
 from components.inputs.settings import config_keys, parse_settings
 from components.inputs.yamlfile import load_yaml
-from tests.conftest import ROOT
+from tests.conftest import read_doc
 
 REQUIRED = {
     "aws:region": "eu-west-1",
@@ -85,11 +85,11 @@ def test_api_key_is_never_shown():
     assert "ur-very-secret" not in repr(settings) and "ur-very-secret" not in str(settings)
 
 
-def test_every_key_is_documented_in_the_readme():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_every_key_is_documented_in_the_reference():
+    reference = read_doc("configuration.md")
     for key, doc in config_keys().items():
         assert doc, f"{key} has no docstring"
-        assert re.search(rf"`{re.escape(key)}`", readme), f"README.md does not document {key}"
+        assert re.search(rf"`{re.escape(key)}`", reference), f"docs/configuration.md does not document {key}"
 
 
 @pytest.mark.parametrize("template", ["{name}.{stack}", "{app}", "{name}_x"])
