@@ -482,12 +482,6 @@ def test_cli_diff_shows_an_app_missing_from_the_base(plan_stack: Any, tmp_path: 
     assert mermaid_problems(out) == []
 
 
-def test_docs_show_the_real_sample_comment() -> None:
-    """docs/pull-requests.md shows what the renderer prints for the golden pair, not an old version."""
-    assert (GOLDEN / "diff.md").read_text(encoding="utf-8") in read_doc("pull-requests.md"), (
-        "update the sample comment in docs/pull-requests.md from tests/planner/golden/diff.md")
-
-
 def test_real_monitor_interval_change_shows_in_apps_and_resources(plan_stack: Any, write_apps: Any) -> None:
     """docs' monitor checking every 120 s instead of 600: an app change, with both values, in view."""
     import yaml
