@@ -720,7 +720,7 @@ class RecordingMonitor(LoopClosingMonitor):
         SDK resolves as unknown. The response carries the id the read resolved (empty: unknown), as
         the engine's ReadResourceResponse does for pulumi >= 3.27x (SDK runtime/resource.py, read_resource).
         """
-        _ensure_event_loop()
+        self._note_thread_loop()  # as the SDK's ReadResource, which this one replaces, makes it
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.id == rpc.UNKNOWN:
             resource_id, state = "", {}

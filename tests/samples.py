@@ -106,7 +106,9 @@ def main() -> int:
         text = path.read_text(encoding="utf-8")
         shown(name)  # the markers are there
         new = rendered(name)
-        path.write_text(block(name).sub(lambda match: match.group(1) + new + match.group(3), text), encoding="utf-8")
+        match = block(name).search(text)
+        assert match is not None
+        path.write_text(text[:match.start(2)] + new + text[match.end(2):], encoding="utf-8")
         print(f"wrote the sample '{name}' in {path.relative_to(ROOT)}")
     return 0
 

@@ -661,9 +661,9 @@ def check_catalogue(
                 problem(index, ["paths", position], f"path '{app.paths[position]}' is listed twice")
         if (app.visibility is None) == (app.edges is None):
             continue  # entry_problems has said so
-        if not in_stack(app, stack):
-            continue
         salvage = app._salvage
+        if not in_stack(app, stack) or salvage.lost("stacks"):
+            continue  # not in this stack, or its stacks are not known (set aside as invalid)
         for position, edge_name in enumerate(app.edges or []):
             if edge_name not in stack_edges:
                 problem(index, ["edges", position], f"no edge '{edge_name}' in stack {stack}; its edges: "
@@ -741,7 +741,7 @@ def check_catalogue(
                         break
                     host_edges.setdefault(host, (edge.name, app.name))
                 else:
-                    for position, url_path in enumerate(app.paths):
+                    for position, url_path in enumerate([] if salvage.lost("paths") else app.paths):
                         key = (host, _normal_path(url_path))
                         if key in routes and routes[key] != app.name:
                             problem(index, ["paths", position],

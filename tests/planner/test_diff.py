@@ -32,7 +32,7 @@ from planner.diff import (
     render_diff_markdown,
 )
 from planner.render import render_json
-from tests.conftest import ROOT, read_doc
+from tests.conftest import ROOT
 from tests.planner.goldens import GOLDEN, INPUTS, load_plan, render_goldens
 
 

@@ -209,3 +209,25 @@ def test_an_entry_without_a_valid_name_is_not_salvaged_but_fully_reported():
     apps, problems = parse_catalogue("a.yaml", root)
     assert apps == {}
     assert [p.subject for p in problems] == ["app 'Bad' field 'name'", "app 'Bad' field 'visibility'"]
+
+
+def test_a_list_set_aside_whole_makes_up_no_conflict(write_apps):
+    """`paths: []` is refused; its default `/` must not then collide with another app's `/` on the same host."""
+    found = problems_of(write_apps, """
+        apps:
+          - name: web
+            visibility: public
+            host: shop
+            service: {name: web, port: 80}
+          - name: api
+            visibility: public
+            host: shop
+            paths: []
+            service: {name: api, port: 80}
+          - name: old
+            visibility: public
+            host: x.example.org
+            stacks: [Dev]
+            service: {name: old, port: 80}
+        """)
+    assert [line.split(": ")[1] for line in found] == ["app 'api' field 'paths'", "app 'old' field 'stacks[0]'"], found
