@@ -109,6 +109,9 @@ def mocked_runtime(
         for task in asyncio.all_tasks(loop):
             task.cancel()
         loop.run_until_complete(asyncio.sleep(0))
+        # The engine's threads may still run a call a cancelled task made (a failed or interrupted run): wait
+        # for them, so that none makes its thread's event loop after the loops are closed.
+        loop.run_until_complete(loop.shutdown_default_executor())
         if monitor is not None:  # the loops the engine's threads made (planner/mocks.py, LoopClosingMonitor)
             monitor.close_thread_loops(keep=loop)
         loop.close()

@@ -28,13 +28,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 @pytest.fixture
-def mocks() -> Iterator[RecordingMocks]:
-    # The shared conftest gives each test a fresh event loop.
+def mocks(fresh_event_loop: asyncio.AbstractEventLoop) -> Iterator[RecordingMocks]:
+    # The shared conftest gives each test a fresh event loop; the engine's threads make their own (closed after).
     recording = RecordingMocks()
     monitor = LoopClosingMonitor(recording)
     pulumi.runtime.set_mocks(recording, project="gangplank", stack="dev", preview=False, monitor=monitor)
     yield recording
-    monitor.close_thread_loops(keep=asyncio.get_event_loop())
+    fresh_event_loop.run_until_complete(fresh_event_loop.shutdown_default_executor())
+    monitor.close_thread_loops(keep=fresh_event_loop)
 
 
 def test_ownership_tags() -> None:
