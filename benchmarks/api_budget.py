@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -273,6 +274,66 @@ def ingress_monitor_controller(monitors: int) -> dict[str, float]:
             "delete all": 2 * monitors}
 
 
+# -- split deploys: app stacks in parallel, one account ------------------------------------
+
+SPLIT_TEAMS = 8
+"""The benchmark catalogue's teams (benchmarks/catalogue.py `TEAMS`): one app stack each."""
+SPLIT_PARALLEL = (1, 2, 4, 8)
+"""`max-parallel` values of the deploy workflow's app-stack matrix to compare."""
+
+
+def split_deploy(budget: Budget, teams: int = SPLIT_TEAMS,
+                 parallel: Sequence[int] = SPLIT_PARALLEL) -> list[tuple[int, dict[str, float]]]:
+    """Lower bounds on wall time when the first `up` of an environment runs as `teams` app stacks, at most `p` at a
+    time (the platform's own calls left out: it runs before them, alone).
+
+    The app stacks split the apps, and their calls, about evenly (the benchmark's teams are of one size, within
+    a few percent). What they share decides what parallelism buys: Route53's 5 requests a second is the AWS
+    account's, whichever stack sends them, so the whole wave needs at least all its Route53 calls / 5 s
+    whatever `p`, and each of `p` stacks running together gets a `p`-th of it; the Kubernetes client's QPS is
+    each `pulumi up`'s own (pulumi-kubernetes `kubeClientSettings`), so `p` stacks get `p` times as much; the
+    UptimeRobot budget is the account's (one API key) unless teams use accounts of their own.
+    """
+    seconds = budget.seconds()
+    rounds = {p: math.ceil(teams / p) for p in parallel}
+    per_stack_route53 = budget.route53 / teams / ROUTE53_PER_SECOND
+    return [(p, {
+        "route53 wave": seconds["route53"],
+        "route53 per stack": per_stack_route53 * min(p, teams) + (GETCHANGE_FIRST_POLL_S if budget.calls["r53 change"]
+                                                                 else 0),
+        "k8s wave": seconds["k8s"] / teams * rounds[p],
+        "uptimerobot pro wave": seconds["uptimerobot pro"],
+    }) for p in parallel]
+
+
+def render_split(budget: Budget) -> list[str]:
+    lines = [*textwrap.wrap(f"Split deploys: the first up of N={budget.n} apps ({budget.mode}) as {SPLIT_TEAMS} app "
+                            f"stacks, at most p at a time (deploy.yml `max-parallel`), sharing one account's Route53 "
+                            f"({ROUTE53_PER_SECOND}/s); lower bounds (the whole environment's calls, the platform's "
+                            "included):", 100),
+             f"  {'p':>2} | {'Route53, the wave':>18} | {'Route53, one stack':>18} | {'Kubernetes, the wave':>20} | "
+             f"{'UptimeRobot PRO':>15} | {'the wave >=':>11}"]
+    bounds = split_deploy(budget)
+    for p, bound in bounds:
+        wave = max(bound["route53 wave"], bound["k8s wave"], bound["uptimerobot pro wave"])
+        lines.append(f"  {p:>2} | {human_duration(bound['route53 wave']):>18} | "
+                     f"{human_duration(bound['route53 per stack']):>18} | {human_duration(bound['k8s wave']):>20} | "
+                     f"{human_duration(bound['uptimerobot pro wave']):>15} | {human_duration(wave):>11}")
+    first, last = bounds[0][1], bounds[-1][1]
+    if last["route53 wave"] >= last["k8s wave"]:
+        reading = (f"Route53 bounds the wave at every p: parallel stacks only queue on it (each of p stacks gets "
+                   f"{ROUTE53_PER_SECOND}/p a second).")
+    else:
+        reading = ("Each stack's Kubernetes client bounds the wave, and p stacks at once have p clients: the wave "
+                   f"falls from {human_duration(first['k8s wave'])} (p = 1) towards the account's own bounds, "
+                   f"Route53 {human_duration(last['route53 wave'])} and UptimeRobot "
+                   f"{human_duration(last['uptimerobot pro wave'])}.")
+    lines += textwrap.wrap(f"{reading} Adding one app costs the Route53 calls of its row above in either form, and in "
+                           "a split deploy it never queues: the other app stacks' no-op ups make no Route53 call.",
+                           100, initial_indent="  ", subsequent_indent="  ")
+    return lines
+
+
 # -- output --------------------------------------------------------------------------------
 
 
@@ -392,6 +453,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         for n in sizes:
             for line in render_comparison(n, plans[n], [b for b in rows if b.n == n]):
+                print(line)
+        print()
+        for mode in MODES:
+            biggest = next(b for b in rows if b.n == max(sizes) and b.mode == mode and b.operation == "first up")
+            for line in render_split(biggest):
                 print(line)
         target = Path(scratch) / "api_budget.png" if args.quick else OUT / "api_budget.png"
         chart(rows, plans, target)

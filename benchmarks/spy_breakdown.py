@@ -53,7 +53,8 @@ def _both(first: Callable[[Stack], bool], second: Callable[[Stack], bool]) -> Ca
 
 BUCKETS: list[tuple[str, Callable[[Stack], bool]]] = [
     ("catalogue: YAML load (line tracking)", _has("load_yaml (")),
-    ("catalogue + settings: validation (pydantic, checks)", _has("load_catalogue (", "load_settings (")),
+    ("catalogue + settings: validation (pydantic, checks)",
+     _has("load_catalogue (", "load_settings (", "load_stack_settings (", "parse_settings (")),
     ("mocks: bcrypt of RandomPassword", _has("bcrypt", "_password (")),
     ("mocks: GangplankMocks.new_resource, rest", _has("GangplankMocks")),
     ("RecordingMonitor: MessageToDict + plain_inputs",

@@ -23,8 +23,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from components.inputs.problems import InputError, one_line, shown
 from components.inputs.yamlfile import YamlFileError, read_text
+from planner.plan_format import base_problem, stamped
 from planner.render import RENDERERS, render_table
 from planner.run import PREVIEWS, build_plan, run_program
+from planner.splitting import SplitProblem, state_moves
+from planner.stacks import affected_stacks, app_stacks, codeowners
 
 EXIT_OK, EXIT_INVALID, EXIT_BUG = 0, 1, 3  # usage errors exit 2 from argparse itself
 STACK_NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
@@ -46,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=sorted(RENDERERS), default=None,
                         help="output format (default: table; with --diff: markdown)")
     parser.add_argument("--wide", action="store_true",
-                        help="table: one line per app with every column (wider than 100 columns)")
+                        help="table: one line per app with every column; diff and preview: lines longer than "
+                             "100 columns (wider than 100 columns)")
     modes = parser.add_mutually_exclusive_group()
     modes.add_argument("--diff", metavar="BASE.json",
                        help="compare with an earlier `--format json` plan: Markdown (default) or --format json")
@@ -59,8 +63,26 @@ def _parser() -> argparse.ArgumentParser:
     modes.add_argument("--rehearse", action="store_true",
                        help="replay the plan's AWS resources into an AWS emulator (moto, in process); "
                             "exits 1 if AWS would refuse any")
+    modes.add_argument("--state-moves", action="store_true",
+                       help="the `pulumi state move` commands that split the `all` stack --stack (a platform stack "
+                            "now) into it and its app stacks, checked to recreate nothing (or --format json)")
+    modes.add_argument("--codeowners", action="store_true",
+                       help="print the CODEOWNERS section: catalogue files by their `owners:`, everything else by "
+                            "gangplank:platformOwners")
+    modes.add_argument("--affected-stacks", metavar="CHANGED",
+                       help="print, as JSON, the stacks a change to the paths listed in the file CHANGED (one a line; "
+                            "'-': standard input) affects, in deploy order")
+    modes.add_argument("--app-stacks", metavar="PLATFORM",
+                       help="print, as JSON, the app stacks of the platform stack PLATFORM")
+    parser.add_argument("--base", metavar="DIR",
+                        help="with --affected-stacks: the base checkout, for teams that shared a host before")
     parser.add_argument("--allow-other-stack", action="store_true",
                         help="with --diff: accept a base plan of another stack than --stack")
+    parser.add_argument("--since", metavar="STACK_FILE",
+                        help="with --rehearse: replay the stack as this version of its stack file configures it (the "
+                             "step before, e.g. `git show main:Pulumi.prod.yaml > before.yaml`), then this one as the "
+                             "change `pulumi up` makes; exits 1 if AWS would refuse a call or a host would go "
+                             "unanswered")
     return parser
 
 
@@ -69,10 +91,19 @@ def _output_format(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     fmt = args.format or ("markdown" if args.diff else "table")
     if args.diff and fmt == "table":
         parser.error("--diff prints Markdown (the default with --diff) or JSON (--format json), not a table")
-    if args.wide and fmt != "table":
-        parser.error("--wide applies to the table (--format table) only")
+    if args.wide and fmt != "table" and not (args.diff and fmt == "markdown"):
+        parser.error("--wide applies to the table (--format table) and the Markdown diff only")
     if args.allow_other_stack and not args.diff:
         parser.error("--allow-other-stack applies to --diff only")
+    if args.base and not args.affected_stacks:
+        parser.error("--base applies to --affected-stacks only")
+    if (args.codeowners or args.affected_stacks or args.app_stacks) and (args.format or args.wide or args.apps):
+        parser.error("--codeowners, --affected-stacks and --app-stacks take no --format, --wide or --apps")
+    if args.state_moves and (args.apps or args.wide or fmt not in ("table", "json")):
+        parser.error("--state-moves prints commands (the default) or JSON (--format json), for the stacks' own "
+                     "catalogue (no --apps)")
+    if args.since and not args.rehearse:
+        parser.error("--since applies to --rehearse only")
     return fmt
 
 
@@ -127,6 +158,10 @@ def _load_base(path: str) -> dict[str, Any]:
     if not isinstance(base, dict):
         raise _Invalid(f"{path}: not a JSON plan: expected an object with 'stack', 'apps' and 'resources', "
                        f"found {_JSON_KINDS.get(type(base).__name__, type(base).__name__)}")
+    # What it is first: a diff or a rollout report is no plan, whatever its shape lacks.
+    problem = base_problem(base)
+    if problem is not None:
+        raise _Invalid(f"{path}: not a base for --diff: {problem}")
     try:
         _Plan.model_validate(base)
     except ValidationError as err:
@@ -168,6 +203,16 @@ class _Invalid(Exception):
     """A problem with a file or flag named on the command line."""
 
 
+def _changed_paths(source: str) -> list[str]:
+    """The paths listed one a line in `source` ('-': standard input)."""
+    if source == "-":
+        return sys.stdin.read().splitlines()
+    try:
+        return read_text(source).splitlines()
+    except YamlFileError as err:
+        raise _Invalid(f"{source}: {err.message}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 on usage errors
@@ -185,6 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     except _Invalid as err:
         print(one_line(str(err)), file=sys.stderr)
         return EXIT_INVALID
+    except SplitProblem as err:
+        for line in err.lines:
+            print(one_line(line), file=sys.stderr)
+        return EXIT_INVALID
     except Exception as err:  # a bug: say so, and never exit 1 (invalid input)
         traceback.print_exc(file=sys.stderr)
         frame = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
@@ -196,12 +245,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, fmt: str) -> int:
+    if args.codeowners:
+        sys.stdout.write(codeowners())
+        return EXIT_OK
+    if args.affected_stacks:
+        sys.stdout.write(json.dumps(affected_stacks(_changed_paths(args.affected_stacks), ".", args.base)) + "\n")
+        return EXIT_OK
+    if args.app_stacks:
+        sys.stdout.write(json.dumps(app_stacks(args.app_stacks)) + "\n")
+        return EXIT_OK
     for flag, value in (("--stack", args.stack), ("--apps", args.apps), ("--diff", args.diff)):
         if value is not None and not value.strip():
             raise _Invalid(f"{flag}: an empty value; give a {'stack name' if flag == '--stack' else 'file path'}")
     if not STACK_NAME_RE.fullmatch(args.stack):
         raise _Invalid(f"--stack: '{shown(args.stack)}' is not a stack name (letters, digits, '-', '_' and '.', "
                        "as Pulumi allows)")
+    if args.state_moves:
+        sys.stdout.write(state_moves(args.stack, as_json=fmt == "json"))
+        return EXIT_OK
     base = _load_base(args.diff) if args.diff else None
     if base is not None:
         _check_base_stack(args.diff, base, args.stack, args.allow_other_stack)
@@ -209,21 +270,35 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
     head = build_plan(run)
     if base is not None:
         from planner.diff import diff_as_json, diff_plans, render_diff_markdown, render_rollout_section
-        from planner.rollout import change_rollout
+        from planner.rollout import change_rollout, diff_steps
 
-        diff = diff_plans(base, head)
-        rollout = None if diff.is_empty else change_rollout(base, head, run.config, os.environ)
+        diff = diff_plans(base, head, run.config)
+        rollout = None if diff.is_empty else change_rollout(base, head, run.config, os.environ, diff_steps(diff))
+        if rollout is not None:
+            rollout["blockers"] = [*diff.blockers, *rollout["blockers"]]
+        width = None if args.wide else 100
         if fmt == "json":
             sys.stdout.write(RENDERERS["json"]({**diff_as_json(diff), **({"rollout": rollout} if rollout else {})}))
         else:
-            sys.stdout.write(render_diff_markdown(diff))
+            sys.stdout.write(render_diff_markdown(diff, width, len(rollout["blockers"]) if rollout else 0))
             if rollout is not None:
-                sys.stdout.write(render_rollout_section(rollout))
+                sys.stdout.write(render_rollout_section(rollout, width or 10**6))
     elif args.rollout:
         from planner.rollout import render_rollout_table, rollout_report
 
         report = rollout_report(head, run.config, os.environ)
-        sys.stdout.write(RENDERERS["json"](report) if fmt == "json" else render_rollout_table(report))
+        sys.stdout.write(RENDERERS["json"](stamped(report, "rollout")) if fmt == "json"
+                         else render_rollout_table(report))
+    elif args.rehearse and args.since:
+        from planner.stackconfig import read_stack_file
+        from planner.transition import rehearse_change, render_steps
+
+        if not args.since.strip():
+            raise _Invalid("--since: an empty value; give a file path")
+        before = run_program(args.stack, args.apps, stack_config=read_stack_file(args.since))
+        steps = rehearse_change(before, run, since=args.since)
+        sys.stdout.write(render_steps(steps))
+        return EXIT_INVALID if any(line.outcome == "rejected" for _, lines in steps for line in lines) else EXIT_OK
     elif args.rehearse:
         from planner.rehearse import rehearse_run, render_rehearsal
 

@@ -21,6 +21,7 @@ from components.apps.capacity import (
     ZONE_OWN_RECORDS,
     CapacityWarning,
     Usage,
+    controller_subject,
     judge,
 )
 from components.inputs.settings import Settings
@@ -40,27 +41,37 @@ def plan_usage(plan: Mapping[str, Any]) -> list[Usage]:
             records[zones[r["inputs"]["zoneId"]]] += 1
 
     platform = (plan.get("outputs") or {}).get("platform") or {}
-    edge_of_class = {edge.get("ingressClass"): name for name, edge in (platform.get("edges") or {}).items()}
-    ingresses: Counter[str] = Counter({name: 0 for name in edge_of_class.values()})
+    subject_of_class = {}
+    for name, edge in (platform.get("edges") or {}).items():
+        subject_of_class[edge.get("ingressClass")] = controller_subject(name)
+        move = edge.get("move") or {}
+        if move:
+            subject_of_class[move.get("ingressClass")] = controller_subject(name, move.get("to"))
+    ingresses: Counter[str] = Counter({subject: 0 for subject in subject_of_class.values()})
     for r in resources:
         if r["type"] == INGRESS:
             klass = (r["inputs"].get("spec") or {}).get("ingressClassName")
-            ingresses[edge_of_class.get(klass, str(klass))] += 1
+            ingresses[subject_of_class.get(klass, f"edge {klass}")] += 1
 
     usage = [Usage(RECORDS_PER_ZONE, f"zone {zone}", count) for zone, count in records.items()]
-    usage += [Usage(INGRESSES_PER_EDGE, f"edge {edge}", count) for edge, count in ingresses.items()]
+    usage += [Usage(INGRESSES_PER_EDGE, subject, count) for subject, count in ingresses.items()]
     usage += [Usage(NAMES_PER_CERTIFICATE, f"certificate for {r['inputs'].get('domainName')}",
                     1 + len(r["inputs"].get("subjectAlternativeNames") or []))
               for r in resources if r["type"] == CERTIFICATE]
-    usage += [Usage(CERTIFICATES_PER_LOAD_BALANCER, f"load balancer of edge {_edge_of_release(r)}",
+    usage += [Usage(CERTIFICATES_PER_LOAD_BALANCER, f"load balancer of {_controller_of_release(r, subject_of_class)}",
                     len(set(_acm_arns(r["inputs"].get("values")))))
               for r in resources if r["type"] == HELM_RELEASE and str(r.get("parent")).startswith(CONTROLLER_PARENT)]
     return usage
 
 
-def _edge_of_release(release: Mapping[str, Any]) -> str:
-    """`platform-public` -> `public`: controllers are named `<platform>-<edge>`."""
-    return str(release["parent"]).removeprefix(CONTROLLER_PARENT).split("-", 1)[-1]
+def _controller_of_release(release: Mapping[str, Any], subject_of_class: Mapping[Any, str]) -> str:
+    """The controller a release installs, as `controller_subject` names it: release `ingress-<x>` has the IngressClass
+    `nginx-<x>` (`traffic.controller_spec` derives both from the edge and the controller's suffix)."""
+    name = str(release["inputs"].get("name") or "")
+    klass = "nginx-" + name.removeprefix("ingress-")
+    if klass in subject_of_class:
+        return subject_of_class[klass]
+    return "edge " + str(release["parent"]).removeprefix(CONTROLLER_PARENT).split("-", 1)[-1]
 
 
 def _acm_arns(value: Any) -> Iterator[str]:

@@ -26,7 +26,7 @@ import ipaddress
 import json
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -40,7 +40,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from planner.resource_types import HELM_RELEASE
+from planner.resource_types import ENVOY_PROXY, HELM_RELEASE
 
 Mode = Literal["plan", "fresh", "update"]
 MODES: tuple[Mode, ...] = ("plan", "fresh", "update")
@@ -224,9 +224,15 @@ class _Answers:
         return object_id, state
 
     def _chart_service(self, namespace: str) -> dict[str, Any] | None:
+        """The LoadBalancer Service a controller makes in `namespace`: described in a Helm release's values, or
+        in an Envoy Gateway EnvoyProxy (its `envoyService`, which Envoy Gateway turns into the Service)."""
         for reg in self.declared:
             if reg.type == HELM_RELEASE and reg.inputs.get("namespace") == namespace:
                 found = next(load_balancer_services(reg.inputs.get("values")), None)
+                if found is not None:
+                    return found
+            if reg.type == ENVOY_PROXY and (reg.inputs.get("metadata") or {}).get("namespace") == namespace:
+                found = next(load_balancer_services(reg.inputs.get("spec")), None)
                 if found is not None:
                     return found
         return None
@@ -354,6 +360,19 @@ ANSWERS: dict[str, str] = {
 }
 
 
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    """Another stack's outputs, as a `StackReference` to it reads them."""
+
+    outputs: dict[str, Any]
+    """Output name -> value (secret ones as the plan shows them: `[secret]`)."""
+    secret_names: tuple[str, ...] = ()
+    """The outputs that are secret."""
+
+
 @dataclass(frozen=True)
 class CheckFailure:
     """A dynamic provider's `check` refused an input of a resource."""
@@ -367,11 +386,15 @@ class CheckFailure:
 class GangplankMocks(pulumi.runtime.Mocks):
     """Provider stand-ins: computed outputs per resource type, answers to data-source calls."""
 
-    def __init__(self, mode: Mode = "plan") -> None:
+    def __init__(self, mode: Mode = "plan", stack_references: Mapping[str, StackOutputs] | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         self.mode = mode
+        self.stack_references = dict(stack_references or {})
+        """Fully qualified stack name -> the outputs a StackReference to it reads."""
         self.check_failures: list[CheckFailure] = []
+        self.unknown_outputs: dict[str, list[str]] = {}
+        """`--preview update`: resource -> the outputs its provider computes, unknown until it is updated."""
         self._answers = _Answers([])
         self._providers: dict[str, Any] = {}
         self._listed: dict[str, MockSubnet] = {}
@@ -398,11 +421,16 @@ class GangplankMocks(pulumi.runtime.Mocks):
             # outputs in preview: a Helm release's `status` and `resourceNames` are unknown
             # (pulumi-kubernetes helm_release.go, checkpointRelease); a dynamic provider has no
             # preview, so the engine hands back the new inputs (provider_plugin.go, Update).
-            resource_id, _ = self._answer(args)
+            resource_id, answer = self._answer(args)
+            computed = sorted(key for key in answer if key not in args.inputs)
+            if computed:
+                self.unknown_outputs[f"{args.typ}::{args.name}"] = computed
             return resource_id, dict(args.inputs)
         return self._answer(args)
 
     def _answer(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE:
+            return self._stack_reference(args)
         method = ANSWERS.get(args.typ)
         if method is not None:
             return getattr(self._answers, method)(args)
@@ -413,6 +441,16 @@ class GangplankMocks(pulumi.runtime.Mocks):
             value = digest("provider", args.name, length=32)
             return f"{value[:8]}-{value[8:12]}-4{value[13:16]}-8{value[17:20]}-{value[20:]}", dict(args.inputs)
         return f"{args.name}-id", dict(args.inputs)
+
+    def _stack_reference(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        """A StackReference is a read of the built-in provider, whose id is the referenced stack's name; its state
+        is `name`, `outputs` and `secretOutputNames` (pulumi pkg/resource/deploy/builtins.go, readStackReference).
+        A stack the planner was not given reads as one without outputs."""
+        name = str(args.resource_id or args.inputs.get("name") or args.name)
+        found = self.stack_references.get(name, StackOutputs({}))
+        outputs = {key: rpc.wrap_rpc_secret(value) if key in found.secret_names else value
+                   for key, value in found.outputs.items()}
+        return name, {"name": name, "outputs": outputs, "secretOutputNames": list(found.secret_names)}
 
     def _checked(self, args: MockResourceArgs) -> dict[str, Any]:
         """The dynamic resource's inputs after its own provider's `check`; failures are recorded."""
@@ -476,6 +514,9 @@ class Registration:
     of a planner run's memory at 5,000 apps: docs/performance.md.)"""
     provider: str | None = None
     """`<type>::<name>` of the explicit provider the resource is managed by; None for the default one."""
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """Top-level input -> `<type>::<name>` of the resources whose outputs it is made from (the SDK's
+    `propertyDependencies`: what the engine makes unknown in a preview when one of them is replaced)."""
     read: bool = False
     """A `Resource.get` read of an existing resource, not a resource this program manages."""
     raw_state: dict[str, Any] = field(default_factory=dict)
@@ -698,6 +739,8 @@ class RecordingMonitor(LoopClosingMonitor):
             # Every URN the engine is told this resource waits for: explicit `depends_on` and the
             # implicit ones of its Output inputs (the SDK sends their union as `dependencies`).
             dependencies=sorted({urn_label(u) for u in request.dependencies}),
+            property_dependencies={key: sorted({urn_label(u) for u in deps.urns})
+                                   for key, deps in sorted(request.propertyDependencies.items()) if deps.urns},
             secret_inputs=sent if _holds_secret(sent) else None,
             # A provider reference is `<urn>::<id>`; the SDK sends none for the default provider.
             provider=urn_label(request.provider.rsplit("::", 1)[0]) if request.provider else None,

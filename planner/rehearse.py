@@ -10,30 +10,28 @@ and records with the action pulumi-aws uses (CREATE, or UPSERT with `allowOverwr
 Ids, ARNs and names the mocks invented are translated to the ones moto hands out as the replay goes
 (a record's `zoneId`, a listener's certificate, an alias target). Where moto is laxer than AWS, the
 documented AWS rule is enforced here, with its source beside it (`_check_*`). Every resource gets
-one line: accepted, rejected (with AWS's error), or skipped (with why).
+one line: accepted, rejected (with AWS's error), or skipped (with why). On a Gateway API edge the NLB's
+Service is described by the implementation's proxy configuration (Envoy Gateway's EnvoyProxy), not by
+Helm values: it is replayed from there (`LoadBalancers.proxy_config`).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any
 
 from planner.mocks import (
     MOCK_AVAILABILITY_ZONES,
     MOCK_SUBNET_LAYOUT,
-    NLB_HOSTED_ZONE_IDS,
     UNKNOWN_SHOWN_AS,
     Registration,
-    digest,
     expand_record_name,
-    load_balancer_services,
-    nlb_dns_name,
 )
+from planner.rehearse_ec2 import Line, LoadBalancers, _aws_error, _Skip
 from planner.resource_types import (
     CERTIFICATE,
     EGRESS_RULE,
+    ENVOY_PROXY,
     HELM_RELEASE,
     INGRESS_RULE,
     RECORD,
@@ -41,62 +39,11 @@ from planner.resource_types import (
     VALIDATION,
     ZONE,
 )
-
-Outcome = Literal["accepted", "rejected", "skipped"]
-LBC_PREFIX = "service.beta.kubernetes.io/aws-load-balancer-"
-
-# EC2 API reference, CreateSecurityGroup (GroupDescription) and IpRange/Ipv6Range (Description):
-# "Constraints: Up to 255 characters in length. Allowed characters are a-z, A-Z, 0-9, spaces, and
-# ._-:/()#,@[]+=&;{}!$*" (the rule descriptions omit "&").
-_GROUP_DESCRIPTION = re.compile(r"^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}$")
-_RULE_DESCRIPTION = re.compile(r"^[a-zA-Z0-9 ._\-:/()#,@\[\]+=;{}!$*]{0,255}$")
-# AWS Load Balancer Controller docs, "Service annotations": scheme and ip-address-type values.
-_SCHEMES = ("internet-facing", "internal")
-_IP_ADDRESS_TYPES = ("ipv4", "dualstack")
-
-
-@dataclass(frozen=True)
-class Line:
-    """One resource's outcome."""
-
-    outcome: Outcome
-    resource: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.outcome:<8}  {self.resource}: {self.detail}"
-
-
-class Rejected(Exception):
-    """AWS would refuse the call: the message is AWS's error."""
+from planner.route53_model import Action, Alias, RecordSet, RecordSets, Rejected, dns
 
 
 def _dns(name: Any) -> str:
-    return str(name or "").rstrip(".").lower()
-
-
-def _check_record_in_zone(name: str, zone: str) -> None:
-    """Route53 accepts a record only at the zone's name or below it, at a label boundary: AWS API
-    reference, ChangeResourceRecordSets, InvalidChangeBatch "RRSet with DNS name ... is not permitted
-    in zone ..."; moto 5.2 only tests the string suffix (`badexample.com` in `example.com` passes)."""
-    if name != zone and not name.endswith("." + zone):
-        raise Rejected(f"InvalidChangeBatch: [RRSet with DNS name {name}. is not permitted in zone {zone}.]")
-
-
-def _txt_strings(value: str) -> list[str]:
-    """The character-strings of one TXT value as sent (quoted, `"a" "b"` for several)."""
-    return re.findall(r'"((?:[^"\\]|\\.)*)"', value) or [value]
-
-
-def _check_txt(values: Iterable[str]) -> None:
-    """A TXT character-string holds at most 255 characters (RFC 1035 section 3.3; Route53 developer guide,
-    "Supported DNS record types", TXT: split longer values into several quoted strings); moto 5.2
-    accepts longer ones."""
-    for value in values:
-        for text in _txt_strings(value):
-            if len(text) > 255:
-                raise Rejected("InvalidChangeBatch: [Invalid Resource Record: 'FATAL problem: CharacterStringTooLong "
-                               f"(Value is too long) encountered with '\"{text[:40]}...\"'']")
+    return dns(name)
 
 
 def _flatten_txt(value: str) -> str:
@@ -104,13 +51,16 @@ def _flatten_txt(value: str) -> str:
     return f'"{value}"'
 
 
-class _Replay:
+class _Replay(LoadBalancers):
     """The replay's state: the emulated account, and the mock -> emulated translation of values."""
 
-    def __init__(self, region: str, vpc_cidr: str, reads: list[Registration], delegated_by_hand: bool = False) -> None:
+    def __init__(self, region: str, vpc_cidr: str, reads: list[Registration], delegated_by_hand: bool = False,
+                 declared: list[Registration] | None = None) -> None:
         import boto3
 
         self.reads = reads
+        self.declared = declared or []
+        """Every registration: an EnvoyProxy's Service takes its ports from the Gateways that use it."""
         self.region = region
         self.route53 = boto3.client("route53", region_name="us-east-1")
         self.acm = boto3.client("acm", region_name=region)
@@ -119,6 +69,8 @@ class _Replay:
         self.translate: dict[str, str] = {}
         self.zones: dict[str, tuple[str, bool]] = {}
         """Emulated zone id -> (name, private)."""
+        self.record_sets = RecordSets()
+        """Every zone's record sets as Route53 keeps them (moto is laxer: `planner.route53_model`)."""
         self.reachable: set[str] = set()
         """Public zones that public DNS reaches: adopted ones, stand-ins for parents outside the plan, and
         zones delegated to from a reachable zone by a replayed NS record (or by hand, in the config)."""
@@ -126,6 +78,8 @@ class _Replay:
         self.validated: set[str] = set()
         """Emulated certificate ARNs whose DNS validation passed."""
         self.load_balancers: dict[str, tuple[str, str]] = {}
+        self.load_balancer_arns: dict[str, tuple[str, list[str]]] = {}
+        """Namespace of the Service -> (ARN, security groups) of its emulated NLB."""
         """Namespace of the Service -> (canonical hosted zone id, DNS name) of the emulated NLB."""
         self.security_groups: set[str] = set()
         self.vpc_cidr = vpc_cidr
@@ -175,6 +129,7 @@ class _Replay:
         zone = self.route53.create_hosted_zone(**kwargs)["HostedZone"]
         zone_id = zone["Id"].rpartition("/")[2]
         self.zones[zone_id] = (_dns(inputs["name"]), bool(vpcs))
+        self.record_sets.add_zone(zone_id, inputs["name"], bool(vpcs))
         if reg.id:
             self.translate[reg.id] = zone_id
         # The mock's name servers stand for the emulated zone's own (a delegation lists them).
@@ -229,9 +184,9 @@ class _Replay:
             raise Rejected("; ".join(f"missing {wanted[m]['DomainName']} DNS validation record: {m}" for m in missing))
         for name, option in sorted(wanted.items()):
             zone_id = self._authoritative_zone(name)
-            found = zone_id is not None and self._record(zone_id, name, "CNAME")
+            found = self._record_values(zone_id, name, "CNAME") if zone_id is not None else set()
             value = _dns(option["ResourceRecord"]["Value"])
-            if not found or value not in {_dns(r["Value"]) for r in found.get("ResourceRecords", [])}:
+            if value not in found:
                 raise Rejected(f"waiting for ACM Certificate ({arn}) to be issued: timeout while waiting for state to "
                                "become 'ISSUED' (last state: 'PENDING_VALIDATION'): no public zone that public DNS "
                                f"reaches answers {name}. CNAME {value} (a zone nothing delegates to answers nobody: "
@@ -259,210 +214,52 @@ class _Replay:
         zone_id = max(candidates)[1]
         return zone_id if zone_id in self.reachable else None
 
-    def _record(self, zone_id: str, name: str, record_type: str) -> dict[str, Any] | None:
-        sets = self.route53.list_resource_record_sets(HostedZoneId=zone_id, StartRecordName=name,
-                                                      StartRecordType=record_type, MaxItems="1")
-        for record in sets["ResourceRecordSets"]:
-            if _dns(record["Name"]) == _dns(name) and record["Type"] == record_type:
-                return record
-        return None
+    def _record_values(self, zone_id: str, name: str, record_type: str) -> set[str]:
+        return {_dns(v) for r in self.record_sets.zone_of(zone_id).at(name, record_type) for v in r.values}
 
-    def _names_at(self, zone_id: str, name: str) -> set[str]:
-        sets = self.route53.list_resource_record_sets(HostedZoneId=zone_id, StartRecordName=name)
-        return {r["Type"] for r in sets["ResourceRecordSets"] if _dns(r["Name"]) == _dns(name)}
-
-    def security_group(self, reg: Registration) -> str:
-        inputs = self.value(reg.inputs)
-        name = reg.state().get("name") or reg.name
-        description = inputs.get("description", "Managed by Pulumi")
-        if not _GROUP_DESCRIPTION.match(description):
-            raise Rejected("InvalidParameterValue: Value for parameter GroupDescription is invalid. Character "
-                           "sets beyond ASCII are not supported, and at most 255 characters of "
-                           "a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*.")
-        if name.lower().startswith("sg-"):
-            raise Rejected("InvalidParameterValue: Group names may not be in the format sg-*.")
-        vpc_id = self.vpc(inputs["vpcId"]) if inputs.get("vpcId") else None
-        kwargs: dict[str, Any] = {"GroupName": name, "Description": description}
-        if vpc_id:
-            kwargs["VpcId"] = vpc_id
-        if inputs.get("tags"):
-            kwargs["TagSpecifications"] = [{"ResourceType": "security-group",
-                                            "Tags": [{"Key": k, "Value": v} for k, v in inputs["tags"].items()]}]
-        group_id = self.ec2.create_security_group(**kwargs)["GroupId"]
-        # terraform-provider-aws security_group.go: a new group's default allow-all egress is revoked.
-        self.ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=[
-            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-        self.security_groups.add(group_id)
-        if reg.id:
-            self.translate[reg.id] = group_id
-        return f"security group {name} created in the VPC, default egress revoked"
-
-    def rule(self, reg: Registration) -> str:
-        inputs = self.value(reg.inputs)
-        group = inputs["securityGroupId"]
-        if group not in self.security_groups:
-            raise Rejected(f"InvalidGroup.NotFound: The security group '{group}' does not exist")
-        description = inputs.get("description", "")
-        if not _RULE_DESCRIPTION.match(description):
-            raise Rejected("InvalidParameterValue: Invalid rule description: at most 255 characters of "
-                           "a-zA-Z0-9 ._-:/()#,@[]+=;{}!$*")
-        permission: dict[str, Any] = {"IpProtocol": inputs["ipProtocol"]}
-        if inputs.get("fromPort") is not None:
-            permission.update(FromPort=int(inputs["fromPort"]), ToPort=int(inputs["toPort"]))
-        if inputs.get("cidrIpv4"):
-            permission["IpRanges"] = [{"CidrIp": inputs["cidrIpv4"], "Description": description}]
-        if inputs.get("cidrIpv6"):
-            permission["Ipv6Ranges"] = [{"CidrIpv6": inputs["cidrIpv6"], "Description": description}]
-        # aws_vpc_security_group_{ingress,egress}_rule: Authorize... with one IpPermission.
-        call = (self.ec2.authorize_security_group_ingress if reg.type == INGRESS_RULE
-                else self.ec2.authorize_security_group_egress)
-        call(GroupId=group, IpPermissions=[permission])
-        cidr = inputs.get("cidrIpv4") or inputs.get("cidrIpv6")
-        direction = "ingress" if reg.type == INGRESS_RULE else "egress"
-        return f"{direction} {inputs['ipProtocol']} {inputs.get('fromPort')} {cidr} authorized"
-
-    def release(self, reg: Registration) -> list[Line]:
-        """The NLBs the AWS Load Balancer Controller builds for the release's LoadBalancer Services."""
-        lines = []
-        namespace = reg.inputs.get("namespace") or "default"
-        services = list(load_balancer_services(reg.inputs.get("values")))
-        for index, service in enumerate(services):
-            label = f"{reg.label} (Service #{index + 1}: its NLB, as the AWS Load Balancer Controller builds it)"
-            try:
-                lines.append(Line("accepted", label, self._load_balancer(namespace, service)))
-            except Rejected as err:
-                lines.append(Line("rejected", label, str(err)))
-            except Exception as err:
-                lines.append(Line("rejected", label, _aws_error(err)))
-        return lines
-
-    def _load_balancer(self, namespace: str, service: Mapping[str, Any]) -> str:
-        annotations = self.value(service.get("annotations") or {})
-
-        def annotation(suffix: str, default: str = "") -> str:
-            return str(annotations.get(LBC_PREFIX + suffix, default))
-
-        # The controller's default scheme is internal (its docs, "Service annotations").
-        scheme, address_type = annotation("scheme", "internal"), annotation("ip-address-type", "ipv4")
-        if scheme not in _SCHEMES:
-            raise Rejected(f"ValidationError: 1 validation error detected: Value '{scheme}' at 'scheme' failed to "
-                           f"satisfy constraint: Member must satisfy enum value set: [{', '.join(_SCHEMES)}]")
-        if address_type not in _IP_ADDRESS_TYPES:
-            raise Rejected(f"ValidationError: Value '{address_type}' at 'ipAddressType' failed to satisfy constraint: "
-                           f"Member must satisfy enum value set: [{', '.join(_IP_ADDRESS_TYPES)}]")
-        groups = [g.strip() for g in annotation("security-groups").split(",") if g.strip()]
-        for group in groups:
-            # moto 5.2 accepts unknown security groups on a load balancer; AWS does not.
-            if group not in self.security_groups:
-                raise Rejected(f"InvalidConfigurationRequest: One or more security groups are invalid ({group})")
-        vpc_id = next(iter(self.subnets), None) or self.vpc("vpc-rehearsal")
-        # Named after the Service, as the controller names it (planner.mocks.nlb_dns_name); the Service
-        # is the one the program reads back in this namespace, if it does.
-        service_name = next((str(r.id).rpartition("/")[2] for r in self.reads
-                             if str(r.id).startswith(namespace + "/")), "service")
-        lb_name = nlb_dns_name(namespace, service_name).split(".")[0].rsplit("-", 1)[0]
-        kwargs: dict[str, Any] = {"Name": lb_name, "Subnets": self.subnets[vpc_id], "Scheme": scheme,
-                                  "Type": "network", "IpAddressType": address_type}
-        if groups:
-            kwargs["SecurityGroups"] = groups
-        lb = self.elbv2.create_load_balancer(**kwargs)["LoadBalancers"][0]
-        ports = _service_ports(service)
-        tls_ports = {p.strip() for p in annotation("ssl-ports", "*").split(",")}
-        certificates = [c.strip() for c in annotation("ssl-cert").split(",") if c.strip()]
-        policy = annotation("ssl-negotiation-policy", "ELBSecurityPolicy-2016-08")
-        listeners = []
-        for port, target in ports:
-            group = self.elbv2.create_target_group(
-                # The controller's target group names: k8s-<namespace:8>-<name:8>-<hash:10> (its
-                # pkg/service/model_build_target_group.go), a hash per port.
-                Name=f"{lb_name[:22]}{digest(lb_name, str(port), length=10)}", Protocol="TCP",
-                Port=target if isinstance(target, int) else port,
-                VpcId=vpc_id, TargetType=annotation("nlb-target-type", "instance") or "instance",
-                HealthCheckProtocol=annotation("healthcheck-protocol", "TCP").upper())["TargetGroups"][0]
-            attributes = [{"Key": "proxy_protocol_v2.enabled",
-                           "Value": "true" if annotation("proxy-protocol") == "*" else "false"}]
-            attributes += [{"Key": k, "Value": v} for k, v in _pairs(annotation("target-group-attributes"))]
-            self.elbv2.modify_target_group_attributes(TargetGroupArn=group["TargetGroupArn"], Attributes=attributes)
-            forward = [{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}]
-            listener: dict[str, Any] = {"LoadBalancerArn": lb["LoadBalancerArn"], "Port": port, "Protocol": "TCP",
-                                        "DefaultActions": forward}
-            if certificates and ("*" in tls_ports or str(port) in tls_ports):
-                for arn in certificates:
-                    # A listener takes an issued certificate only; AWS refuses one still pending validation.
-                    if arn not in self.validated:
-                        raise Rejected(f"UnsupportedCertificate: The certificate '{arn}' must have a fully-qualified "
-                                       "domain name, a supported signature, and a supported key size (it is not "
-                                       "issued: its DNS validation did not pass in this replay)")
-                listener.update(Protocol="TLS", Certificates=[{"CertificateArn": certificates[0]}], SslPolicy=policy)
-            self.elbv2.create_listener(**listener)
-            listeners.append(f"{listener['Protocol']}:{port}")
-        attributes = [{"Key": k, "Value": v} for k, v in _pairs(annotation("attributes"))]
-        if attributes:
-            self.elbv2.modify_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"], Attributes=attributes)
-        self.load_balancers[namespace] = (lb["CanonicalHostedZoneId"], lb["DNSName"])
-        return (f"{scheme} {address_type} NLB {lb_name}, security groups {', '.join(groups) or '(controller-made)'}, "
-                f"listeners {', '.join(listeners)}")
-
-    def service_read(self, reg: Registration) -> str:
-        """The chart's Service read back: its load-balancer host name is the emulated NLB's."""
-        namespace = str(reg.id or "").rpartition("/")[0]
-        hostname = (((reg.state().get("status") or {}).get("loadBalancer") or {}).get("ingress") or [{}])[0].get(
-            "hostname")
-        built = self.load_balancers.get(namespace)
-        if hostname and built:
-            self.translate[hostname] = built[1]
-            canonical = NLB_HOSTED_ZONE_IDS.get(self.region)
-            if canonical:
-                self.translate[canonical] = built[0]
-            return f"read of {reg.id}: its host name is the emulated NLB {built[1]}"
-        raise _Skip(f"read of {reg.id}: no NLB was built for it in this replay")
-
-    def record(self, reg: Registration) -> str:
-        inputs = reg.inputs
-        zone_id = self.value(inputs["zoneId"])
-        stand_in = ""
-        if zone_id not in self.zones:
-            zone_id = self._parent_stand_in(reg)
-            stand_in = f" in a stand-in for zone {inputs['zoneId']}, which is outside this plan"
-        zone_name, _ = self.zones[zone_id]
-        record_type = inputs["type"]
-        name = expand_record_name(self.value(inputs["name"]), zone_name)
-        _check_record_in_zone(name, zone_name)
-        action = "UPSERT" if inputs.get("allowOverwrite") else "CREATE"
-        present = self._names_at(zone_id, name)
-        if action == "CREATE" and record_type in present:
-            # moto 5.2 treats CREATE of an existing record as UPSERT; Route53 refuses it (API reference,
-            # ChangeResourceRecordSets: "CREATE: Creates a resource record set that has the specified
-            # values" and fails if it exists).
-            raise Rejected(f"InvalidChangeBatch: [Tried to create resource record set [name='{name}.', "
-                           f"type='{record_type}'] but it already exists]")
-        # A CNAME cannot share its name with any other record (RFC 1034 section 3.6.2; Route53 refuses it).
-        if (record_type == "CNAME" and present - {"CNAME"}) or (record_type != "CNAME" and "CNAME" in present):
-            other = sorted(present - {record_type})[0]
-            raise Rejected(f"InvalidChangeBatch: [RRSet of type {record_type} with DNS name {name}. is not permitted "
-                           f"because a conflicting RRSet of type {other} with the same DNS name already exists in "
-                           f"zone {zone_name}.]")
-        rrset: dict[str, Any] = {"Name": name, "Type": record_type}
+    def record_set(self, inputs: Mapping[str, Any], zone_name: str) -> RecordSet:
+        """A Record's inputs as the record set pulumi-aws sends (terraform-provider-aws route53 record.go,
+        expandResourceRecordSet), with the mocks' values translated to the emulator's."""
         aliases = inputs.get("aliases") or []
+        weighted = inputs.get("weightedRoutingPolicies") or []
+        common: dict[str, Any] = {
+            "name": expand_record_name(self.value(inputs["name"]), zone_name), "type": inputs["type"],
+            "set_identifier": inputs.get("setIdentifier") or None,
+            "weight": int(weighted[0]["weight"]) if weighted else None}
         if aliases:
             alias = aliases[0]
-            target, target_zone = self.value(alias["name"]), self.value(alias["zoneId"])
-            self._check_alias_target(record_type, _dns(target), target_zone)
-            rrset["AliasTarget"] = {"DNSName": target, "HostedZoneId": target_zone,
-                                    "EvaluateTargetHealth": bool(alias.get("evaluateTargetHealth"))}
-        else:
-            values = [str(self.value(v)) for v in inputs.get("records") or []]
-            if record_type in ("TXT", "SPF"):
-                values = [_flatten_txt(v) for v in values]
-                _check_txt(values)
-            rrset["TTL"] = int(inputs.get("ttl", 300))
-            rrset["ResourceRecords"] = [{"Value": v} for v in values]
+            return RecordSet(**common, alias=Alias(self.value(alias["name"]), self.value(alias["zoneId"]),
+                                                   bool(alias.get("evaluateTargetHealth"))))
+        values = [str(self.value(v)) for v in inputs.get("records") or []]
+        if inputs["type"] in ("TXT", "SPF"):
+            values = [_flatten_txt(v) for v in values]
+        return RecordSet(**common, ttl=int(inputs.get("ttl", 300)), values=tuple(values))
+
+    def record_zone(self, reg: Registration) -> tuple[str, str]:
+        """(emulated zone id, a note) of a record's zone: a stand-in for a parent zone outside the plan, if need be."""
+        zone_id = self.value(reg.inputs["zoneId"])
+        if zone_id in self.zones:
+            return zone_id, ""
+        return self._parent_stand_in(reg), f" in a stand-in for zone {reg.inputs['zoneId']}, which is outside this plan"
+
+    def change_records(self, zone_id: str, changes: list[tuple[Action, RecordSet]]) -> None:
+        """One ChangeResourceRecordSets batch: judged by Route53's rules (`RecordSets`), then sent to moto."""
+        self.record_sets.change(zone_id, changes, self.is_load_balancer)
         self.route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={
-            "Comment": "Managed by Pulumi", "Changes": [{"Action": action, "ResourceRecordSet": rrset}]})
-        what = f"alias to {rrset['AliasTarget']['DNSName']}" if aliases else f"{len(rrset['ResourceRecords'])} value(s)"
-        if record_type == "NS" and zone_id in self.reachable:
-            self._delegate(name, rrset.get("ResourceRecords") or [])
-        return f"{action} {record_type} {name} ({what}){stand_in}"
+            "Comment": "Managed by Pulumi", "Changes": [{"Action": action, "ResourceRecordSet": _rrset(record)}
+                                                        for action, record in changes]})
+
+    def record(self, reg: Registration) -> str:
+        """A new record, with the action pulumi-aws creates it with: CREATE, or UPSERT with `allowOverwrite`
+        (record.go resourceRecordCreate)."""
+        zone_id, stand_in = self.record_zone(reg)
+        zone_name, _ = self.zones[zone_id]
+        record = self.record_set(reg.inputs, zone_name)
+        action: Action = "UPSERT" if reg.inputs.get("allowOverwrite") else "CREATE"
+        self.change_records(zone_id, [(action, record)])
+        if record.type == "NS" and zone_id in self.reachable:
+            self._delegate(record.name, [{"Value": v} for v in record.values])
+        return f"{action} {describe(record)}{stand_in}"
 
     def _parent_stand_in(self, reg: Registration) -> str:
         """A zone outside the plan that a delegation (an NS record named after one of the plan's zones)
@@ -476,55 +273,32 @@ class _Replay:
         zone = self.route53.create_hosted_zone(Name=parent, CallerReference=f"stand-in-{inputs['zoneId']}")
         zone_id = zone["HostedZone"]["Id"].rpartition("/")[2]
         self.zones[zone_id] = (parent, False)
+        self.record_sets.add_zone(zone_id, parent, False)
         self.reachable.add(zone_id)  # the parent domain exists outside the plan, delegated from above
         self.translate[str(inputs["zoneId"])] = zone_id
         return zone_id
 
-    def _check_alias_target(self, record_type: str, target: str, target_zone: str) -> None:
-        """An alias must point at something that exists in the target hosted zone: a load balancer whose
-        DNS name and canonical hosted zone id match, or a record in that Route53 zone (AWS API reference,
-        AliasTarget; Route53 answers InvalidChangeBatch "... the alias target name does not lie within the
-        target zone"). moto 5.2 accepts any target."""
-        for canonical, dns_name in self.load_balancers.values():
-            if _dns(dns_name) == target and canonical == target_zone:
-                return
-        if target_zone in self.zones and self._names_at(target_zone, target):
-            return
-        raise Rejected(f"InvalidChangeBatch: [Tried to create an alias that targets {target}., type {record_type} in "
-                       f"zone {target_zone}, but the alias target name does not lie within the target zone]")
+
+def _rrset(record: RecordSet) -> dict[str, Any]:
+    """A record set as boto3's ChangeResourceRecordSets takes it."""
+    rrset: dict[str, Any] = {"Name": record.name, "Type": record.type}
+    if record.set_identifier is not None:
+        rrset.update(SetIdentifier=record.set_identifier, Weight=record.weight)
+    if record.alias is not None:
+        rrset["AliasTarget"] = {"DNSName": record.alias.dns_name, "HostedZoneId": record.alias.zone_id,
+                                "EvaluateTargetHealth": record.alias.evaluate_target_health}
+    else:
+        rrset.update(TTL=record.ttl, ResourceRecords=[{"Value": v} for v in record.values])
+    return rrset
 
 
-class _Skip(Exception):
-    """Not replayed, for the reason given."""
-
-
-def _pairs(text: str) -> list[tuple[str, str]]:
-    """`k=v,k2=v2` annotation values."""
-    return [tuple(part.split("=", 1)) for part in text.split(",") if "=" in part]  # type: ignore[misc]
-
-
-def _service_ports(service: Mapping[str, Any]) -> list[tuple[int, Any]]:
-    """(port, target port) of a chart's Service values, in the shapes the supported charts use:
-    `ports: {http: 80}` with `targetPorts` (ingress-nginx), `httpPort: {port, targetPort, enable}` (F5),
-    and F5's `customPorts`, ServicePorts its template renders as they are (templates/controller-service.yaml
-    at v5.5.4)."""
-    found: list[tuple[int, Any]] = []
-    ports, targets = service.get("ports"), service.get("targetPorts") or {}
-    if isinstance(ports, Mapping):
-        found += [(int(port), targets.get(name, port)) for name, port in ports.items() if isinstance(port, int)]
-    found += [(int(port["port"]), port.get("targetPort", port["port"])) for port in service.get("customPorts") or []
-              if isinstance(port, Mapping) and "port" in port]
-    for key, value in service.items():
-        if key.endswith("Port") and isinstance(value, Mapping) and value.get("enable", True) and "port" in value:
-            found.append((int(value["port"]), value.get("targetPort", value["port"])))
-    return sorted(set(found), key=lambda pair: pair[0])
-
-
-def _aws_error(err: Exception) -> str:
-    response = getattr(err, "response", None)
-    if isinstance(response, dict) and "Error" in response:
-        return f"{response['Error'].get('Code')}: {response['Error'].get('Message')}"
-    return str(err)
+def describe(record: RecordSet) -> str:
+    """`A shop.dev.example.com (alias to k8s-....elb...)`, `TXT a-shop... (1 value(s))`, weighted ones with their
+    set identifier and weight."""
+    what = f"alias to {record.alias.dns_name}" if record.alias is not None else f"{len(record.values)} value(s)"
+    weighted = (f", set {record.set_identifier} weight {record.weight}" if record.set_identifier is not None
+                else "")
+    return f"{record.type} {record.name} ({what}{weighted})"
 
 
 def _order(registrations: list[Registration]) -> list[Registration]:
@@ -547,12 +321,8 @@ def _order(registrations: list[Registration]) -> list[Registration]:
     return ordered
 
 
-def rehearse(registrations: list[Registration], region: str, vpc_cidr: str,
-             delegated_by_hand: bool = False) -> list[Line]:
-    """Replay every AWS resource of a `plan`-mode run into moto; one line per resource.
-
-    `delegated_by_hand`: the stack says its parent already delegates to the public zone it created
-    (`gangplank:publicZoneDelegated`)."""
+def emulator() -> Any:
+    """moto's in-process AWS (a context manager): every call inside it is answered by the emulator."""
     import os
 
     # moto's own switch: without it every emulated EC2 region first loads thousands of AMIs the
@@ -560,51 +330,86 @@ def rehearse(registrations: list[Registration], region: str, vpc_cidr: str,
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     from moto import mock_aws
 
+    return mock_aws()
+
+
+def handler_of(replay: _Replay, reg: Registration) -> Any:
+    """The replay's method for a new resource of this type, or None (not an AWS resource)."""
+    handlers = {ZONE: replay.zone, CERTIFICATE: replay.certificate, VALIDATION: replay.certificate_validation,
+                SECURITY_GROUP: replay.security_group, INGRESS_RULE: replay.rule, EGRESS_RULE: replay.rule,
+                RECORD: replay.record}
+    if reg.read and reg.type == "kubernetes:core/v1:Service":
+        return replay.service_read
+    return handlers.get(reg.type)
+
+
+def outcome(label: str, call: Any, *args: Any) -> Line:
+    """One call's line: accepted with what it did, rejected with AWS's error, or skipped with why."""
+    try:
+        return Line("accepted", label, call(*args))
+    except _Skip as skip:
+        return Line("skipped", label, str(skip))
+    except Rejected as err:
+        return Line("rejected", label, str(err))
+    except Exception as err:
+        if getattr(err, "response", None) is None:
+            raise
+        return Line("rejected", label, _aws_error(err))
+
+
+def create(replay: _Replay, reg: Registration) -> list[Line]:
+    """A new resource (or a read) replayed; its lines."""
+    if UNKNOWN_SHOWN_AS in str(reg.inputs):
+        return [Line("skipped", reg.label, "inputs unknown: the rehearsal replays `plan` mode only")]
+    if reg.type == HELM_RELEASE:
+        return replay.release(reg) or [Line("skipped", reg.label, "no AWS resource: no LoadBalancer Service for the "
+                                                                  "AWS Load Balancer Controller in its values")]
+    if reg.type == ENVOY_PROXY:
+        return replay.proxy_config(reg) or [Line("skipped", reg.label, "no AWS resource: no LoadBalancer Service "
+                                                                       "for the AWS Load Balancer Controller in it")]
+    handler = handler_of(replay, reg)
+    if handler is None:
+        why = "a provider resource" if reg.type.startswith("pulumi:providers:") else "not an AWS resource"
+        return [Line("skipped", reg.label, why)]
+    return [outcome(reg.label, handler, reg)]
+
+
+def rehearse(registrations: list[Registration], region: str, vpc_cidr: str,
+             delegated_by_hand: bool = False, first: int = 0) -> list[Line]:
+    """Replay every AWS resource of a `plan`-mode run into moto; one line per resource.
+
+    `delegated_by_hand`: the stack says its parent already delegates to the public zone it created
+    (`gangplank:publicZoneDelegated`). `first`: the first `first` registrations are another stack's that is
+    deployed before (an app stack's platform): they are replayed, in their own order, before the others."""
     lines: list[Line] = []
-    with mock_aws():
-        replay = _Replay(region, vpc_cidr, [reg for reg in registrations if reg.read], delegated_by_hand)
-        handlers = {ZONE: replay.zone, CERTIFICATE: replay.certificate, VALIDATION: replay.certificate_validation,
-                    SECURITY_GROUP: replay.security_group, INGRESS_RULE: replay.rule, EGRESS_RULE: replay.rule,
-                    RECORD: replay.record}
-        for reg in _order(registrations):
+    with emulator():
+        replay = _Replay(region, vpc_cidr, [reg for reg in registrations if reg.read], delegated_by_hand,
+                         [reg for reg in registrations if not reg.read])
+        for reg in [*_order(registrations[:first]), *_order(registrations[first:])]:
             if reg.id is None and not reg.read:
                 continue  # components: nothing reaches AWS
-            if UNKNOWN_SHOWN_AS in str(reg.inputs):
-                lines.append(Line("skipped", reg.label, "inputs unknown: the rehearsal replays `plan` mode only"))
-                continue
-            if reg.type == HELM_RELEASE:
-                lines += replay.release(reg) or [Line("skipped", reg.label, "no AWS resource: no LoadBalancer "
-                                                                            "Service for the AWS Load Balancer "
-                                                                            "Controller in its values")]
-                continue
-            handler = handlers.get(reg.type)
-            if reg.read and reg.type == "kubernetes:core/v1:Service":
-                handler = replay.service_read
-            if handler is None:
-                why = "a provider resource" if reg.type.startswith("pulumi:providers:") else "not an AWS resource"
-                lines.append(Line("skipped", reg.label, why))
-                continue
-            try:
-                lines.append(Line("accepted", reg.label, handler(reg)))
-            except _Skip as skip:
-                lines.append(Line("skipped", reg.label, str(skip)))
-            except Rejected as err:
-                lines.append(Line("rejected", reg.label, str(err)))
-            except Exception as err:
-                if getattr(err, "response", None) is None:
-                    raise
-                lines.append(Line("rejected", reg.label, _aws_error(err)))
+            lines += create(replay, reg)
     return lines
 
 
 def rehearse_run(run: Any) -> list[Line]:
-    """`rehearse` for a `planner.run.ProgramRun` in `plan` mode (the region from its `aws:region`)."""
+    """`rehearse` for a `planner.run.ProgramRun` in `plan` mode (the region from its `aws:region`).
+
+    An app stack's records go into its platform's zones: the platform's plan (`run.platform_run`) is replayed
+    first, as it is deployed first, and only the app stack's own lines are reported (the platform stack's
+    rehearsal reports its own)."""
     from planner.mocks import MOCK_VPC_CIDR
     from planner.rollout import delegated_by_hand
 
-    return rehearse([*run.monitor.registrations, *run.monitor.read_registrations],
-                    run.config.get("aws:region") or "us-east-1", MOCK_VPC_CIDR,
-                    delegated_by_hand(run.config))
+    own = [*run.monitor.registrations, *run.monitor.read_registrations]
+    platform = getattr(run, "platform_run", None)
+    before = [*platform.monitor.registrations, *platform.monitor.read_registrations] if platform is not None else []
+    config = platform.config if platform is not None else run.config
+    lines = rehearse([*before, *own], config.get("aws:region") or "us-east-1", MOCK_VPC_CIDR,
+                     delegated_by_hand(config), first=len(before))
+    theirs = {reg.label for reg in before}
+    # A line names its resource, and for what the LBC builds from a release, its release first: `<label> (...)`.
+    return [line for line in lines if line.resource.split(" (")[0] not in theirs]
 
 
 def render_rehearsal(lines: list[Line]) -> str:

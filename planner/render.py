@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from planner.edge_moves import move_lines, moving
 from planner.markdown import code, plain, text
 from planner.mocks import UNKNOWN_SHOWN_AS as UNKNOWN
 
@@ -28,7 +29,8 @@ WIDTH = 100
 # The built-in edges first, in the order people think of them; then a stack's own, by name.
 BUILT_IN_EDGES = ("public", "private")
 # What a top-level component stands for, as a column of the resource counts.
-COMPONENT_GROUPS = {"ExposedApp": "apps", "Host": "hosts", "Dashboard": "dashboard", "Platform": "platform"}
+COMPONENT_GROUPS = {"ExposedApp": "apps", "Host": "hosts", "Dashboard": "dashboard", "Platform": "platform",
+                    "StackReference": "reads"}
 
 
 def render_json(plan: dict[str, Any]) -> str:
@@ -69,12 +71,26 @@ def every(seconds: Any) -> str:
 
 
 def headline(plan: Mapping[str, Any]) -> str:
-    """`Stack dev: 8 apps (5 public, 3 private), 96 resources`."""
+    """`Stack dev: 8 apps (5 public, 3 private), 96 resources`; a platform stack's: `Platform stack prod-platform
+    (edges, zones, dashboard; its apps are in app stacks): 40 resources`."""
+    if "contract" in (plan.get("outputs") or {}):
+        return (f"Platform stack {plan.get('stack')} (zones, edges, dashboard; apps are in its app stacks): "
+                f"{plural(len(plan.get('resources') or []), 'resource')}")
     apps = plan.get("apps") or []
     by_visibility = Counter(str(app.get("visibility")) for app in apps)
     split = ", ".join(f"{by_visibility[v]} {v}" for v in sorted(by_visibility, key=_visibility_order))
     return (f"Stack {plan.get('stack')}: {plural(len(apps), 'app')}" + (f" ({split})" if apps else "")
             + f", {plural(len(plan.get('resources') or []), 'resource')}")
+
+
+def has_teams(plan: Mapping[str, Any]) -> bool:
+    """Whether the plan's apps come from a catalogue of team files (each app then says its team)."""
+    return any("team" in app for app in plan.get("apps") or [])
+
+
+def team_of(app: Mapping[str, Any]) -> list[str]:
+    """The app's team as a cell of its own, for plans of team catalogues (none otherwise)."""
+    return [shown(app.get("team"))] if "team" in app else []
 
 
 def _visibility_order(visibility: str) -> tuple[int, str]:
@@ -123,12 +139,15 @@ def edge_rows(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
     edges = (outputs.get("platform") or {}).get("edges") or {}
     balancers = outputs.get("loadBalancers") or {}
     served = Counter(edge for app in plan.get("apps") or [] for edge in app.get("edges") or [])
+    stack_flavor = (outputs.get("platform") or {}).get("flavor")
     rows = []
     for name in sorted(edges, key=_visibility_order):
         edge = edges[name] or {}
+        # An edge's own flavor is named where it is not the stack's (`controllers` says that one).
+        own = edge.get("flavor") if edge.get("flavor") not in (None, stack_flavor) else None
         rows.append({
             "edge": name,
-            "class": shown(edge.get("ingressClass")),
+            "class": shown(edge.get("ingressClass")) + (f" ({own})" if own else ""),
             "visibility": shown(edge.get("visibility")),
             "cidrs": [shown(cidr) for cidr in edge.get("allowedCidrs") or []],
             "loadBalancer": shown(balancers[name]) if name in balancers else None,
@@ -248,12 +267,14 @@ def render_table(plan: dict[str, Any], wide: bool = False) -> str:
             lines += _wrapped(f"  {label.ljust(label_width)}", joined(value), width)
         lines.append("")
     edges = edge_rows(plan)
+    moves = {move.edge: move for move in moving(plan)}
     if edges:
         lines.append(f"{plural(len(edges), 'edge')}:")
         if wide:
             lines += table(["edge", "class", "visibility", "admits", "load balancer", "apps"],
                             [[e["edge"], e["class"], e["visibility"], admits(e["cidrs"]), e["loadBalancer"] or "-",
                               e["apps"]] for e in edges])
+            lines += [f"  {line}" for line in move_lines(plan)]
         else:
             name_width = max(len(e["edge"]) for e in edges) + 2
             for e in edges:
@@ -262,6 +283,12 @@ def render_table(plan: dict[str, Any], wide: bool = False) -> str:
                                   f"{e['apps']}")
                 if e["loadBalancer"] is not None:
                     lines += _wrapped(" " * (name_width + 2), f"NLB {e['loadBalancer']}")
+                move = moves.get(e["edge"])
+                if move is not None:
+                    indent = " " * (name_width + 2)
+                    lines += _wrapped(indent, f"moving to {move.to}, whose NLB is")
+                    lines += _wrapped(indent, f"NLB {shown(move.load_balancer)}")
+                    lines += _wrapped(indent, f"{move.now()}; {move.next_step()}")
         lines.append("")
     lines += _apps_section(plan, wide)
     lines += _resources_section(plan)
@@ -272,21 +299,25 @@ def render_table(plan: dict[str, Any], wide: bool = False) -> str:
 def _apps_section(plan: dict[str, Any], wide: bool) -> list[str]:
     apps = plan.get("apps") or []
     lines = []
-    if not apps:
+    if not apps and "contract" in (plan.get("outputs") or {}):
+        pass  # a platform stack: its headline says where the apps are
+    elif not apps:
         lines += ["(no apps in this stack)", ""]
     elif wide:
         lines += [f"{plural(len(apps), 'app')}:"]
         lines += table(
-            ["app", "edges", "class", "URL", "hosts", "namespace", "backend", "protections", "monitor"],
-            [[str(a.get("name")), shown(a.get("edges") or a.get("visibility")), shown(a.get("ingressClass")),
-              shown(a.get("url")), shown(a.get("hosts")), shown(a.get("namespace")), shown(a.get("backend")),
-              shown(a.get("protections")), monitor_text(a, with_reason=True)] for a in apps])
+            ["app", *(["team"] if has_teams(plan) else []), "edges", "class", "URL", "hosts", "namespace", "backend",
+             "protections", "monitor"],
+            [[str(a.get("name")), *team_of(a), shown(a.get("edges") or a.get("visibility")),
+              shown(a.get("ingressClass")), shown(a.get("url")), shown(a.get("hosts")), shown(a.get("namespace")),
+              shown(a.get("backend")), shown(a.get("protections")), monitor_text(a, with_reason=True)] for a in apps])
         lines.append("")
     else:
         lines += [f"{plural(len(apps), 'app')}:"]
-        lines += table(["app", "edge", "URL", "namespace", "monitor"],
-                        [[str(a.get("name")), shown(a.get("edges") or a.get("visibility")), shown(a.get("url")),
-                          shown(a.get("namespace")), monitor_text(a, with_reason=False)] for a in apps])
+        lines += table(["app", *(["team"] if has_teams(plan) else []), "edge", "URL", "namespace", "monitor"],
+                        [[str(a.get("name")), *team_of(a), shown(a.get("edges") or a.get("visibility")),
+                          shown(a.get("url")), shown(a.get("namespace")), monitor_text(a, with_reason=False)]
+                         for a in apps])
         lines.append("")
         lines += table(["app", "backend", "protections"],
                         [[str(a.get("name")), shown(a.get("backend")), list(a.get("protections") or ["-"])]
@@ -357,11 +388,14 @@ def render_markdown(plan: dict[str, Any]) -> str:
                            [[code(e["edge"]), code(e["class"]), plain(e["visibility"]), admits(e["cidrs"], code),
                              _md(e["loadBalancer"] or "-"), e["apps"]] for e in edges])
         lines.append("")
+        lines += [f"- {text(line)}" for line in move_lines(plan)] + ([""] if moving(plan) else [])
     apps = plan.get("apps") or []
     if apps:
         lines += _mdtable(
-            ["app", "edges", "URL", "namespace", "backend", "protections", "monitor"],
-            [[code(a.get("name")), _md(shown(a.get("edges") or a.get("visibility"))), _md(shown(a.get("url"))),
+            ["app", *(["team"] if has_teams(plan) else []), "edges", "URL", "namespace", "backend", "protections",
+             "monitor"],
+            [[code(a.get("name")), *(_md(cell) for cell in team_of(a)),
+              _md(shown(a.get("edges") or a.get("visibility"))), _md(shown(a.get("url"))),
               _md(shown(a.get("namespace"))), _md(shown(a.get("backend"))),
               "<br>".join(code(p) for p in a.get("protections") or []) or "-",
               _md_monitor(a)] for a in apps])

@@ -27,6 +27,7 @@ from __future__ import annotations
 import heapq
 import json
 import os
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ from urllib.parse import urlsplit
 from components.inputs.problems import InputError, Problem
 from components.uptimerobot.client import RATE_ENV_VAR, ceiling_from_env
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
+from planner.edge_moves import move_rollout
 from planner.mocks import UNKNOWN_SHOWN_AS
 from planner.render import table
 from planner.resource_types import CERTIFICATE, MONITOR, RECORD, VALIDATION, ZONE
@@ -126,6 +128,13 @@ FIGURES: dict[str, dict[str, Figure]] = {
                              "timeout 10 min), which the NGINX controller reports on its next sync"),
         "update": Figure(15, "the same await after a change"),
         "delete": Figure(5, "delete, awaited until gone"),
+    },
+    "kubernetes:gateway.networking.k8s.io/v1:Gateway": {
+        "create": Figure(150, "awaited until Programmed (annotation pulumi.com/waitFor, pulumi-kubernetes >= 4.18): "
+                              "Envoy Gateway starts the edge's proxies (~60 s) and the AWS Load Balancer Controller "
+                              "builds the NLB from their Service (~60-90 s), as for an Ingress controller's release"),
+        "update": Figure(10, "the controller reprograms the proxies over xDS; awaited until Programmed again"),
+        "delete": Figure(60, "the controller deletes the proxies and their Service; the NLB goes with it"),
     },
     "kubernetes:apps/v1:Deployment": {
         "create": Figure(60, "pulumi-kubernetes awaits the rollout (provider/pkg/await/deployment.go): image pull, "
@@ -449,13 +458,21 @@ def find_blockers(plan: Mapping[str, Any], config: Mapping[str, Any],
 
 
 def _figure(resource: Mapping[str, Any], operation: str) -> Figure:
+    """The modeled step: `create`, `import`, `update`, `delete`, or a replacement (`replace`: the new one is
+    created, the old one deleted with the deletes at the end; `replace-delete-first`: delete, then create)."""
     if _is_component(resource):
         return COMPONENT
     if _options(resource).get("read"):
         return READ
     figures = FIGURES.get(resource["type"], DEFAULT)
-    if operation == "create" and _options(resource).get("import"):
+    if operation == "import" or (operation == "create" and _options(resource).get("import")):
         return figures.get("import", READ)
+    if operation == "replace-delete-first":
+        created, deleted = figures.get("create", DEFAULT["create"]), figures.get("delete", DEFAULT["delete"])
+        return Figure(created.seconds + deleted.seconds,
+                      f"deleted first ({deleted.source}), then created ({created.source})")
+    if operation == "replace":
+        operation = "create"
     return figures.get(operation, DEFAULT[operation])
 
 
@@ -701,30 +718,54 @@ def add_app_rollouts(plan: Mapping[str, Any], config: Mapping[str, Any],
     return entries
 
 
+STEP_LISTS = {"create": "created", "import": "imported", "update": "updated", "replace": "replaced",
+              "replace-delete-first": "replaced", "delete": "deleted"}
+"""The engine's steps (`planner.diff`) and the lists of `change_rollout` that count them."""
+
+
+def diff_steps(diff: Any) -> dict[str, str]:
+    """`<type>::<name>` -> the engine's step, from a `planner.diff.PlanDiff` (resources left alone: absent)."""
+    from planner.diff import OPS
+
+    return {step.label: "replace-delete-first" if step.op == "replace" and step.delete_first else step.op
+            for step in diff.resources if step.op in OPS}
+
+
+def engine_steps(base: Mapping[str, Any], head: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, str]:
+    """`<type>::<name>` -> the engine's step for it, as `planner.diff` decides it (resources left alone: absent)."""
+    from planner.diff import diff_plans
+
+    return diff_steps(diff_plans(base, head, {str(k): str(v) for k, v in config.items()}))
+
+
 def change_rollout(base: Mapping[str, Any], head: Mapping[str, Any], config: Mapping[str, Any],
-                   environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The modeled time of the resources `head` adds or changes against `base`, and their blockers."""
+                   environ: Mapping[str, str] | None = None, steps: Mapping[str, str] | None = None
+                   ) -> dict[str, Any]:
+    """The modeled time of the steps `pulumi up` takes from `base` to `head`, and their blockers.
+
+    `steps`: `<type>::<name>` -> the engine's step (`engine_steps`, worked out here when not given), so
+    that the counts are the diff's: options the engine does not act on (`dependsOn`) take no time.
+    """
     environ = os.environ if environ is None else environ
+    steps = engine_steps(base, head, config) if steps is None else steps
     before = {label(r): r for r in base.get("resources") or []}
     after = {label(r): r for r in head["resources"]}
-    operations: dict[str, str] = {}
-    for name, resource in after.items():
-        old = before.get(name)
-        if old is None:
-            operations[name] = "create"
-        elif (old.get("inputs"), _options(old)) != (resource.get("inputs"), _options(resource)):
-            operations[name] = "update"
-    removed = sorted(set(before) - set(after))
+    operations = {name: op for name, op in steps.items() if name in after and op != "delete"}
+    removed = sorted(name for name, op in steps.items() if op == "delete" and name in before)
     existing = set(after) - set(operations)
     blockers = [b for b in find_blockers(head, config, environ) if b.resource in operations]
     result = simulate(head, blockers, parallel=parallelism(environ), rate=rate_per_minute(environ),
                       existing=existing, operations=operations)
-    # Deletes run after the creates and updates; modeled as one parallel phase.
-    deletes = max((_figure(before[name], "delete").seconds for name in removed), default=0.0)
+    # Deletes run after the creates and updates, and so does the old half of a replacement made new first;
+    # modeled as one parallel phase.
+    finishing = [before[name] for name in removed] + [before[name] for name, op in operations.items()
+                                                      if op == "replace" and name in before]
+    deletes = max((_figure(resource, "delete").seconds for resource in finishing), default=0.0)
+    lists: dict[str, list[str]] = {key: [] for key in dict.fromkeys(STEP_LISTS.values())}
+    for name, op in sorted(steps.items()):
+        lists[STEP_LISTS[op]].append(name)
     return {
-        "created": sorted(n for n, op in operations.items() if op == "create" and result.steps[n].custom),
-        "updated": sorted(n for n, op in operations.items() if op == "update" and result.steps[n].custom),
-        "deleted": [n for n in removed if not _is_component(before[n])],
+        **lists,
         "criticalPath": result.critical_path(),
         "seconds": result.seconds + round(deletes),
         "blockers": [blocker_json(b) for b in blockers],
@@ -750,29 +791,77 @@ def rollout_report(plan: Mapping[str, Any], config: Mapping[str, Any],
                    environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """`--rollout --format json`: the first up, then each app added to a running stack."""
     result = rollout(plan, config, environ)
-    return {"stack": plan.get("stack"), **result.to_json(), "addApp": add_app_rollouts(plan, config, environ)}
+    report = {"stack": plan.get("stack"), **result.to_json(), "addApp": add_app_rollouts(plan, config, environ)}
+    moves = move_rollout(plan)
+    if moves:
+        report["edgeMoves"] = moves  # where each moving edge is, and what its next `pulumi up` changes
+    return report
+
+
+ROLLOUT_WIDTH = 100
+
+
+def _wrapped(text: str, indent: str = "", first: str = "") -> list[str]:
+    return textwrap.wrap(text, width=ROLLOUT_WIDTH, initial_indent=first or indent, subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
+
+
+def short_label(name: str) -> str:
+    """`aws:route53/zone:Zone::platform-zones-public` -> `Zone platform-zones-public`: the kind says enough."""
+    type_, _, resource = name.partition("::")
+    return f"{type_.rsplit(':', 1)[-1]} {resource}"
 
 
 def render_rollout_table(report: Mapping[str, Any]) -> str:
+    """The rehearsal for people, in 100 columns: a blocked rollout says BLOCKED first, then its blockers."""
     schedule = {entry["resource"]: entry for entry in report["schedule"]}
-    lines = [f"First `pulumi up` of stack {report['stack']} (modeled, {report['parallel']} steps at once, "
-             f"UptimeRobot {report['uptimerobotRatePerMinute']} requests/min): "
-             f"{duration_text(report['criticalPathSeconds'])} over {len(report['waves'])} waves, "
-             f"{len(schedule)} resources.", "", "Critical path:"]
+    setting = (f"(modeled, {report['parallel']} steps at once, UptimeRobot {report['uptimerobotRatePerMinute']} "
+               "requests/min)")
+    took = f"{duration_text(report['criticalPathSeconds'])} over {len(report['waves'])} waves"
+    blockers = report["blockers"]
+    lines: list[str] = []
+    if blockers:
+        lines += _wrapped(f"BLOCKED: the first `pulumi up` of stack {report['stack']} cannot complete as planned "
+                          f"({len(blockers)} blocker{'s' if len(blockers) != 1 else ''}):")
+        for blocker in blockers:
+            lines += _wrapped(f"{blocker['resource']}: {' '.join(str(blocker['reason']).split())}", "    ", "  - ")
+        lines += ["", *_wrapped(f"Never completes ({len(report['blocked'])}): " + ", ".join(report["blocked"]), "  ")]
+        lines += ["", *_wrapped(f"What does complete takes {took}, {len(schedule)} resources {setting}.")]
+    else:
+        lines += _wrapped(f"First `pulumi up` of stack {report['stack']} {setting}: {took}, "
+                          f"{len(schedule)} resources.")
+    lines += ["", "Critical path:"]
     for name in report["criticalPath"]:
         entry = schedule[name]
-        lines.append(f"  {duration_text(entry['start']):>12} +{duration_text(entry['finish'] - entry['start']):<10} "
-                     f"{name}")
-    if report["blockers"]:
-        lines += ["", f"Blockers ({len(report['blockers'])}):"]
-        lines += [f"  {b['resource']}: {b['reason']}" for b in report["blockers"]]
-        lines += ["", f"Never completes ({len(report['blocked'])}): " + ", ".join(report["blocked"])]
+        lines += _wrapped(short_label(name), " " * 27, f"  {duration_text(entry['start']):>12} "
+                          f"+{duration_text(entry['finish'] - entry['start']):<10} ")
+    moves = report.get("edgeMoves") or []
+    if moves:
+        lines += ["", "Edges moving to another flavor (each step is one `pulumi up`):"]
+        for move in moves:
+            lines += _wrapped(f"{move['edge']}: {move['now']}", "    ", "  ")
+            lines += _wrapped(move["next"], "    ")
     apps = report.get("addApp") or []
-    if apps:
+    if apps and blockers:
+        lines += ["", *_wrapped("Adding one app to the running stack: not shown while the stack's first "
+                                "`pulumi up` is blocked (`--format json` has the figures).")]
+    elif apps:
         rows = [(str(a["app"]), str(len(a["adds"])), duration_text(a["seconds"]),
                  duration_text(a["monitoredAfterSeconds"]) if a["monitoredAfterSeconds"] is not None else "-",
-                 " -> ".join(n.split("::")[1] for n in a["chain"]) + (" (blocked)" if a["blockers"] else ""))
+                 _chain_lines([n.split("::")[1] for n in a["chain"]]) + (["(blocked)"] if a["blockers"] else []))
                 for a in apps]
         lines += ["", "Adding one app to the running stack:"]
         lines += table(("app", "adds", "done after", "monitored after", "chain"), rows)
     return "\n".join(lines) + "\n"
+
+
+def _chain_lines(names: list[str], width: int = 50) -> list[str]:
+    """`a -> b -> c`, over as many lines as it takes to keep the table in 100 columns."""
+    lines: list[str] = []
+    for name in names:
+        piece = name if not lines else f"-> {name}"
+        if lines and len(lines[-1]) + 1 + len(piece) <= width:
+            lines[-1] = f"{lines[-1]} {piece}"
+        else:
+            lines.append(piece)
+    return lines or [""]

@@ -33,12 +33,16 @@ def read_stack_config(stack: str, project_dir: str | Path = ".") -> StackConfig:
     """Read `Pulumi.<stack>.yaml`; raises InputError when it is missing or malformed."""
     name = stack_file_name(stack)
     path = str(Path(project_dir) / name) if str(project_dir) != "." else name
+    return read_stack_file(path, f"; known stacks: {', '.join(known_stacks(project_dir)) or 'none'}")
+
+
+def read_stack_file(path: str, hint_if_missing: str = "") -> StackConfig:
+    """Read a stack file by its path (another version of one, e.g. the step before a change); raises InputError when
+    it is missing or malformed."""
     try:
         root = load_yaml(path)
     except YamlFileError as err:
-        hint = ""
-        if err.message == "file not found":
-            hint = f"; known stacks: {', '.join(known_stacks(project_dir)) or 'none'}"
+        hint = hint_if_missing if err.message == "file not found" else ""
         raise InputError(stack_yaml_problems(path, err, hint)) from None
     config = (root or {}).get("config") if isinstance(root, dict) else None
     if config is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -21,6 +22,9 @@ DOCS = ROOT / "docs"
 """The reference pages the README links to (`docs/<topic>.md`)."""
 STACKS = ("dev", "staging", "prod")
 FLAVORS = ("nginx-inc", "ingress-nginx")
+"""The Ingress flavors (tests of Ingress objects run for each)."""
+GATEWAY_FLAVORS = ("envoy-gateway",)
+"""The Gateway API flavors (tests/components/flavors/test_envoy_gateway.py and the gateway tests beside the others)."""
 KUBERNETES_VERSION = "1.33"
 
 # Public and private apps, an existing Service and an image, auth and no auth, and two apps
@@ -203,7 +207,72 @@ def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
     return [r for r in plan["resources"] if r["type"] == type_]
 
 
+SPLIT_PLATFORM = "prod-platform"
+SPLIT_APP_STACKS = ("prod-services", "prod-web")
+
+
+@pytest.fixture(scope="session")
+def split_plans() -> dict[str, dict[str, Any]]:
+    """The split example planned once per session: its platform stack, its app stacks, and its `all` form (the
+    platform's config with `gangplank:role: all` over the app stacks' catalogue, as the live stack runs before
+    the split), keyed by stack name and `all`."""
+    import os
+
+    from planner.mocks import StackOutputs
+    from planner.run import build_plan
+
+    cwd, key = os.getcwd(), os.environ.get("UPTIMEROBOT_API_KEY")
+    os.chdir(ROOT)
+    try:
+        platform = run_program(SPLIT_PLATFORM, None, ROOT, stack_references={})
+        references = {f"acme/gangplank/{SPLIT_PLATFORM}": StackOutputs(platform.outputs, platform.secret_outputs)}
+        plans = {SPLIT_PLATFORM: build_plan(platform)}
+        for stack in SPLIT_APP_STACKS:
+            plans[stack] = build_plan(run_program(stack, None, ROOT, stack_references=references))
+        os.environ["UPTIMEROBOT_API_KEY"] = "test-key"  # the `all` form deploys monitors: it has a key
+        plans["all"] = plan(SPLIT_PLATFORM, None, ROOT, {"gangplank:role": "all", "gangplank:appsFile": "apps.d"})
+    finally:
+        os.chdir(cwd)
+        if key is None:
+            os.environ.pop("UPTIMEROBOT_API_KEY", None)
+        else:
+            os.environ["UPTIMEROBOT_API_KEY"] = key
+    return plans
+
+
 def read_doc(page: str) -> str:
     """The text of a reference page under docs/ (`apps-yaml.md`) or of `README.md`."""
     path = ROOT / page if page == "README.md" else DOCS / page
     return path.read_text(encoding="utf-8")
+
+
+MOVE_FROM, MOVE_TO = "ingress-nginx", "nginx-inc"
+"""The move the tests rehearse: off the retired ingress-nginx to F5's controller (docs/moving-an-edge.md)."""
+
+
+def move_config(step: str) -> dict[str, str]:
+    """Config overrides of the dev stack at each step of moving its public edge from MOVE_FROM to MOVE_TO:
+    `before` (every edge on MOVE_FROM, the stack's flavor), `start` (weight 0), `half` (50), `all` (100), `done`."""
+    edges = {"before": None, "start": {"move": {"to": MOVE_TO, "weight": 0}},
+             "half": {"move": {"to": MOVE_TO, "weight": 50}}, "all": {"move": {"to": MOVE_TO, "weight": 100}},
+             "done": {"flavor": MOVE_TO}}[step]
+    config = {"gangplank:flavor": MOVE_FROM}
+    if edges is not None:
+        config["gangplank:edges"] = json.dumps({"public": edges})
+    return config
+
+
+MOVE_STEPS = ("before", "start", "half", "all", "done")
+
+
+@pytest.fixture(scope="session")
+def move_runs() -> dict[str, ProgramRun]:
+    """The dev stack planned at each step of the move (MOVE_STEPS), once for the session (tests only read them)."""
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return {step: run_program("dev", None, ROOT, move_config(step)) for step in MOVE_STEPS}
+    finally:
+        os.chdir(cwd)

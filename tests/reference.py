@@ -52,10 +52,10 @@ class Source:
 
     repo: str
     """`owner/name` on GitHub."""
-    commit: str
-    """The commit the NOTICE names (immutable, unlike a tag)."""
+    revision: str
+    """The commit the NOTICE names (immutable, unlike a tag); a tag only where no commit is pinned yet."""
     tag: str
-    """The release tag at that commit, for people."""
+    """The release tag at that revision, for people."""
 
 
 F5_INGRESS = Source("nginx/kubernetes-ingress", "f92a24e4fd2b52c72739c4a1f4f9bb6424bf5731", "v5.5.4")
@@ -63,6 +63,7 @@ GATEWAY_API = Source("kubernetes-sigs/gateway-api", "8bb74df00e56ec8f944d48c25e6
 ENVOY_GATEWAY = Source("envoyproxy/gateway", "39763b1c07ec30a5526fe70434a2cfe4181de642", "v1.9.0")
 NGINX_GATEWAY_FABRIC = Source("nginx/nginx-gateway-fabric", "5e34a17a8f7787e90f41d1af91258a556f0795b4", "v2.6.7")
 UPTIMEROBOT_CLI = Source("uptimerobot/uptimerobot-cli", "48cf89d87d3e003bfb2049ab9ce0f56618d783ef", "2026-07-29")
+FORECASTLE = Source("stakater/Forecastle", "v1.0.159", "v1.0.159")
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,12 @@ class Document:
     upstream_path: str
     """Path in the upstream repository."""
     sha256: str
+    required: bool = True
+    """False for a document not in every shared/ folder yet: fetched where it can be, and the tests that read it
+    say so when it is missing, rather than the session stopping."""
 
     def url(self, base_url: str = UPSTREAM) -> str:
-        return f"{base_url.rstrip('/')}/{self.source.repo}/{self.source.commit}/{self.upstream_path}"
+        return f"{base_url.rstrip('/')}/{self.source.repo}/{self.source.revision}/{self.upstream_path}"
 
 
 def _folder(shared: str, source: Source, upstream: str, sums: str) -> tuple[Document, ...]:
@@ -148,7 +152,12 @@ DOCUMENTS: tuple[Document, ...] = (
     361f66b95a6fa67b157bf107fee71755723e50aeff2cbc6f047d7dcaf504e4f8  k8s.nginx.org_virtualserverroutes.yaml
     d69b659a69a6af83c832a0e753c41d959e28821d0414e58819835248ff41e923  k8s.nginx.org_virtualservers.yaml
     """),
+    # No NOTICE yet: the ForecastleApp CRD of the Forecastle chart v1.0.159, not in every shared/ folder.
+    Document("forecastle/forecastleApp.yaml", FORECASTLE,
+             "deployments/kubernetes/chart/forecastle/crds/forecastleApp.yaml",
+             "1c18caab68e837d56c33fcddffd1fd2c26da19428aca24040a46dd479c6ade44", required=False),
 )
+REQUIRED = tuple(document for document in DOCUMENTS if document.required)
 
 
 def complete_in(folder: Path, documents: Sequence[Document] = DOCUMENTS) -> bool:
@@ -156,14 +165,29 @@ def complete_in(folder: Path, documents: Sequence[Document] = DOCUMENTS) -> bool
     return all((folder / document.path).is_file() for document in documents)
 
 
-REFERENCE_DIR = SHARED_DIR if complete_in(SHARED_DIR) else CACHE_DIR
-"""Where the tests read the documents: `shared/` when it holds them all, else the cache `prepare` fills."""
+REFERENCE_DIR = SHARED_DIR if complete_in(SHARED_DIR, REQUIRED) else CACHE_DIR
+"""Where the tests read the documents: `shared/` when it holds every required one, else the cache `prepare`
+fills. An optional document is read from `shared/` where it is there, else from the cache."""
 F5_VALUES_SCHEMA = REFERENCE_DIR / "charts" / "nginx-ingress-2.6.4.values.schema.json"
 UPTIMEROBOT_OPENAPI = REFERENCE_DIR / "uptimerobot" / "openapi-v3.yaml"
 GATEWAY_API_CRDS = REFERENCE_DIR / "gateway-api" / "standard"
+"""Gateway API v1.6.1's standard-channel CRDs."""
 ENVOY_GATEWAY_CRDS = REFERENCE_DIR / "envoy-gateway"
+"""Envoy Gateway v1.9.0's CRDs."""
+ENVOY_GATEWAY_VALUES_TEMPLATE = REFERENCE_DIR / "charts" / "envoy-gateway-helm-v1.9.0.values.tmpl.yaml"
+"""The Envoy Gateway chart's values template (it has no values schema): the keys and defaults the chart reads."""
 NGINX_GATEWAY_FABRIC_CRDS = REFERENCE_DIR / "nginx-gateway-fabric"
 NGINX_INGRESS_CRDS = REFERENCE_DIR / "nginx-ingress-crds"
+_FORECASTLE = "forecastle/forecastleApp.yaml"
+FORECASTLE_CRD = (SHARED_DIR if (SHARED_DIR / _FORECASTLE).is_file() else CACHE_DIR) / _FORECASTLE
+"""The ForecastleApp CRD (optional: the tests that need it say so when it is missing)."""
+FORECASTLE_CRD_SHA256 = next(document.sha256 for document in DOCUMENTS if document.path == _FORECASTLE)
+
+
+def crd_files() -> list[Path]:
+    """Every CRD file the API server model installs: Gateway API, Envoy Gateway, and Forecastle's where present."""
+    files = sorted(GATEWAY_API_CRDS.glob("*.yaml")) + sorted(ENVOY_GATEWAY_CRDS.glob("*.yaml"))
+    return files + ([FORECASTLE_CRD] if FORECASTLE_CRD.is_file() else [])
 
 
 class ReferenceDocumentsError(Exception):
@@ -233,11 +257,16 @@ def prepare(shared: Path = SHARED_DIR, cache: Path = CACHE_DIR, base_url: str = 
             f"reference documents in {shared} do not match their pinned sha256 (corrupted or another version): "
             f"{_named(corrupted)}; replace them (tests/fetch-reference-documents.sh {shared} fetches them where "
             "GitHub is reachable) or remove them, and the tests fetch their own copies")
-    if complete_in(shared, documents):
-        return Prepared(shared, shared, len(documents), 0, 0)
+    required = [document for document in documents if document.required]
+    optional = [document for document in documents if not document.required and not (shared / document.path).is_file()
+                and not (cache / document.path).is_file()]
+    for document in optional:  # where it can be had; else the tests that read it say so
+        fetch(document, cache / document.path, base_url)
+    if complete_in(shared, required):
+        return Prepared(shared, shared, len(required), 0, 0)
     from_shared = cached = 0
     to_fetch = []
-    for document in documents:
+    for document in required:
         target = cache / document.path
         if target.is_file() and sha256_of(target) == document.sha256:
             cached += 1
@@ -268,14 +297,19 @@ def _main(argv: list[str]) -> int:
     todo = [document for document in DOCUMENTS if not ((folder / document.path).is_file()
                                                         and sha256_of(folder / document.path) == document.sha256)]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        failures = [why for why in pool.map(lambda d: fetch(d, folder / d.path), todo) if why]
+        outcomes = list(zip(todo, pool.map(lambda d: fetch(d, folder / d.path), todo), strict=True))
+    failures = [why for document, why in outcomes if why and document.required]
     for why in failures[:SHOWN_NAMES]:
         print(f"cannot fetch {why}", file=sys.stderr)
     if failures:
         more = f" ({len(failures) - SHOWN_NAMES} more not shown)" if len(failures) > SHOWN_NAMES else ""
-        print(f"{len(failures)} of {len(DOCUMENTS)} reference documents could not be fetched{more}", file=sys.stderr)
+        print(f"{len(failures)} of {len(REQUIRED)} reference documents could not be fetched{more}", file=sys.stderr)
         return 1
-    print(f"{len(DOCUMENTS)} reference documents in {folder} ({len(todo)} fetched, each checked against its sha256)")
+    for _, why in outcomes:
+        if why:  # an optional one: the tests that read it say so
+            print(f"optional, not fetched: {why}", file=sys.stderr)
+    fetched = sum(why is None for _, why in outcomes)
+    print(f"{len(REQUIRED)} reference documents in {folder} ({fetched} fetched, each checked against its sha256)")
     return 0
 
 

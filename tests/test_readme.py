@@ -123,7 +123,9 @@ def test_the_readme_stays_short() -> None:
 
 
 CITING = ("apps.yaml", ".github/workflows/pull-request.yml", ".github/workflows/deploy.yml", ".ci/run",
-          "tests/reference.py", "tests/fetch-reference-documents.sh", "docs/performance.md")
+          "tests/reference.py", "tests/fetch-reference-documents.sh", "docs/performance.md",
+          *sorted(path.name for path in ROOT.glob("Pulumi.*.yaml")), *sorted(
+              path.relative_to(ROOT).as_posix() for path in (ROOT / "apps.d").glob("*.yaml")))
 
 
 def citation_problems(text: str) -> list[str]:
@@ -171,7 +173,7 @@ def test_the_testing_page_says_where_the_reference_documents_come_from() -> None
     for folder in sorted({document.path.rsplit("/", 1)[0] for document in DOCUMENTS}):
         assert f"`{folder}/`" in text, f"docs/testing.md does not name the reference folder {folder}/"
     for source in {document.source for document in DOCUMENTS}:
-        assert source.repo in text and source.commit[:8] in text, f"docs/testing.md does not cite {source.repo}"
+        assert source.repo in text and source.revision[:8] in text, f"docs/testing.md does not cite {source.repo}"
     for name in ("GANGPLANK_SHARED_DIR", "GANGPLANK_REFERENCE_CACHE", "tests/fetch-reference-documents.sh",
                  "tests/reference.py", ".reference-documents/"):
         assert name in text, f"docs/testing.md does not mention {name}"

@@ -22,7 +22,7 @@ import pytest
 
 from tests import reference
 from tests.conftest import ROOT
-from tests.reference import DOCUMENTS, REFERENCE_DIR, SHARED_DIR, ReferenceDocumentsError, prepare
+from tests.reference import DOCUMENTS, REFERENCE_DIR, REQUIRED, SHARED_DIR, ReferenceDocumentsError, prepare
 
 F5, OPENAPI = DOCUMENTS[0], DOCUMENTS[3]
 TWO = (F5, OPENAPI)
@@ -39,8 +39,9 @@ class Upstream:
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[Upstream]:
-    """Every document at its upstream path, served from 127.0.0.1."""
-    served = Upstream("", {"/" + d.url("").lstrip("/"): (REFERENCE_DIR / d.path).read_bytes() for d in DOCUMENTS})
+    """Every document this machine has, at its upstream path, served from 127.0.0.1."""
+    served = Upstream("", {"/" + d.url("").lstrip("/"): (REFERENCE_DIR / d.path).read_bytes() for d in DOCUMENTS
+                           if (REFERENCE_DIR / d.path).is_file()})
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -91,10 +92,12 @@ def test_the_registry_is_every_document_the_notices_list() -> None:
             if single:
                 name = paragraph.split()[0]
                 listed[f"{notice.parent.name}/{name}"] = single.group(1)
-    assert {d.path: d.sha256 for d in DOCUMENTS} == listed
-    for document in DOCUMENTS:
+    noticed = [d for d in DOCUMENTS if (SHARED_DIR / d.path.split("/")[0] / "NOTICE").is_file()]
+    assert {d.path: d.sha256 for d in noticed} == listed
+    assert {d.path for d in DOCUMENTS} - {d.path for d in noticed} == {d.path for d in DOCUMENTS if not d.required}
+    for document in noticed:
         notice = (SHARED_DIR / document.path.split("/")[0] / "NOTICE").read_text(encoding="utf-8")
-        assert document.source.commit in notice, f"{document.path}: the registry's commit is not its NOTICE's"
+        assert document.source.revision in notice, f"{document.path}: the registry's commit is not its NOTICE's"
         assert document.url().startswith(f"https://raw.githubusercontent.com/{document.source.repo}/")
 
 
@@ -159,9 +162,9 @@ def test_what_can_be_neither_found_nor_fetched_is_one_line(tmp_path: Path, close
         prepare(tmp_path / "no-shared", tmp_path / "cache", closed_port, DOCUMENTS)
     message = str(caught.value)
     assert "\n" not in message
-    assert message.startswith(f"the tests need {len(DOCUMENTS)} reference document(s) that are not in ")
+    assert message.startswith(f"the tests need {len(REQUIRED)} reference document(s) that are not in ")
     assert "GANGPLANK_SHARED_DIR" in message and "tests/fetch-reference-documents.sh" in message
-    assert f"and {len(DOCUMENTS) - reference.SHOWN_NAMES} more" in message
+    assert f"and {len(REQUIRED) - reference.SHOWN_NAMES} more" in message
 
 
 def run_pytest(tmp_path: Path, base_url: str) -> subprocess.CompletedProcess[str]:
@@ -169,7 +172,7 @@ def run_pytest(tmp_path: Path, base_url: str) -> subprocess.CompletedProcess[str
     env = {**os.environ, "GANGPLANK_SHARED_DIR": str(tmp_path / "no-shared"),
            "GANGPLANK_REFERENCE_CACHE": str(tmp_path / "cache"), "GANGPLANK_REFERENCE_BASE_URL": base_url}
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "tests/planner/test_diff.py::test_empty_diff_is_one_line"],
+                           "tests/planner/diff/test_markdown.py::test_empty_diff_is_one_line"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
 
 
@@ -177,7 +180,7 @@ def test_a_fresh_clone_fetches_what_it_needs_and_runs(tmp_path: Path, upstream: 
     done = run_pytest(tmp_path, upstream.url)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
-    assert reference.complete_in(tmp_path / "cache")
+    assert reference.complete_in(tmp_path / "cache", REQUIRED)
 
 
 def test_without_shared_or_upstream_the_suite_stops_with_one_line(tmp_path: Path, closed_port: str) -> None:
@@ -193,8 +196,8 @@ def test_the_fetch_script_fills_a_folder_from_the_registry(tmp_path: Path, upstr
     done = subprocess.run(["bash", "tests/fetch-reference-documents.sh", str(tmp_path / "shared")], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert reference.complete_in(tmp_path / "shared")
-    assert all(reference.sha256_of(tmp_path / "shared" / d.path) == d.sha256 for d in DOCUMENTS)
+    assert reference.complete_in(tmp_path / "shared", REQUIRED)
+    assert all(reference.sha256_of(tmp_path / "shared" / d.path) == d.sha256 for d in REQUIRED)
 
 
 def test_the_fetch_script_fails_when_upstream_cannot_be_reached(tmp_path: Path, closed_port: str) -> None:
@@ -202,4 +205,4 @@ def test_the_fetch_script_fails_when_upstream_cannot_be_reached(tmp_path: Path, 
     done = subprocess.run(["bash", "tests/fetch-reference-documents.sh", str(tmp_path / "shared")], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
-    assert f"{len(DOCUMENTS)} of {len(DOCUMENTS)} reference documents could not be fetched" in done.stderr
+    assert f"{len(REQUIRED)} of {len(REQUIRED)} reference documents could not be fetched" in done.stderr

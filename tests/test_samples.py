@@ -22,6 +22,6 @@ def test_the_table_sample_is_the_dev_stack() -> None:
 def test_the_diff_sample_shows_each_part_of_the_change() -> None:
     diff = samples.shown("dev-diff")
     assert diff.startswith("### Stack `dev`\n\nApps: 1 added, 3 changed, 0 removed.")
-    for shown in ("| `blog` | added |", "`monitor.interval`: `600` → `300`", "App `argocd` moves",
-                  "`admin-password-carol` | added"):
+    for shown in ("- `blog`: **added**, `https://blog.dev.example.com/`", "`monitor.interval`: `600` → `300`",
+                  "App `argocd` moves", "`admin-password-carol` (create)"):
         assert shown in diff

@@ -295,30 +295,70 @@ def test_deploy_goes_dev_staging_prod_one_at_a_time() -> None:
 
 
 def test_deploy_jobs_differ_only_by_stack() -> None:
-    """The three jobs are written out in full; this keeps them from drifting apart."""
+    """The stack jobs are written out in full; this keeps them from drifting apart."""
     jobs = load(DEPLOY)["jobs"]
-    assert jobs["dev"]["steps"] == jobs["staging"]["steps"] == jobs["prod"]["steps"]
+    assert jobs["dev"]["steps"] == jobs["staging"]["steps"] == jobs["prod"]["steps"] == \
+        jobs["prod-platform"]["steps"] == jobs["prod-platform-apps"]["steps"]
 
 
 SETUP_MINUTES = 10
 """Checkout, Python and the program's requirements, AWS credentials and a kubeconfig, before `pulumi up`."""
 
 
-@pytest.mark.parametrize("stack", DEPLOY_ORDER)
+def deploy_job_of(stack: str) -> dict[str, Any]:
+    """The deploy job that runs `pulumi up` for a stack: its own, or its platform's app-stack matrix."""
+    from components.inputs.stackfiles import read_stack_file
+
+    jobs = load(DEPLOY)["jobs"]
+    found = read_stack_file(stack, ROOT)
+    assert found is not None
+    return jobs[f"{found.platform_name}-apps"] if found.role == "apps" else jobs[stack]
+
+
+@pytest.mark.parametrize("stack", [*DEPLOY_ORDER, "prod-platform", "prod-web"])
 def test_a_deploy_job_outlasts_the_longest_first_up_of_its_stack(plan_stack, stack: str) -> None:
     """A first deploy whose every timed wait runs to its limit still ends by itself, not by the job's time limit."""
     from planner.rollout import longest_first_up_s
 
-    limit = load(DEPLOY)["jobs"][stack]["timeout-minutes"]
+    limit = deploy_job_of(stack)["timeout-minutes"]
     longest = longest_first_up_s(plan_stack(stack)) / 60
     assert limit >= longest + SETUP_MINUTES, f"{stack}: the job stops after {limit} min, a first up may run " \
                                              f"{longest:.0f} min after {SETUP_MINUTES} min of setup"
 
 
 def test_every_stack_is_deployed() -> None:
-    stacks = {p.name[len("Pulumi."):-len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml")}
-    missing = stacks - set(load(DEPLOY)["jobs"])
-    assert not missing, f"add a job to deploy.yml for: {', '.join(sorted(missing))}"
+    """Every stack has a job of its own, but app stacks: their platform's matrix job deploys them, after it."""
+    from components.inputs.stackfiles import read_stack_files
+
+    jobs = load(DEPLOY)["jobs"]
+    for stack in read_stack_files(ROOT):
+        if stack.role != "apps":
+            assert stack.name in jobs, f"add a job to deploy.yml for: {stack.name}"
+            continue
+        platform = stack.platform_name
+        assert f"{platform}-apps" in jobs, f"add the app stacks' job of {platform} to deploy.yml"
+        matrix_job = jobs[f"{platform}-apps"]
+        assert platform in matrix_job["needs"], f"{stack.name} must wait for its platform {platform}"
+        lister = jobs[matrix_job["needs"][1]]
+        assert any(f"--app-stacks {platform}" in step.get("run", "") for step in lister["steps"])
+
+
+def test_app_stacks_deploy_in_parallel_with_bounded_concurrency() -> None:
+    job = load(DEPLOY)["jobs"]["prod-platform-apps"]
+    assert job["needs"] == ["prod-platform", "app-stacks"]
+    assert job["strategy"]["fail-fast"] is False
+    assert 1 < job["strategy"]["max-parallel"] <= 5, "they share Route53's 5 requests a second per account"
+    assert job["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.app-stacks.outputs.stacks) }}"
+    assert job["environment"] == "${{ matrix.stack }}" and job["env"] == {"STACK": "${{ matrix.stack }}"}
+    assert job["concurrency"] == {"group": "deploy-${{ matrix.stack }}", "cancel-in-progress": False}
+    assert step_using(job, "pulumi/actions")["with"] == {"command": "up", "stack-name": "${{ env.STACK }}"}
+
+
+def test_the_app_stacks_job_lists_what_the_planner_lists(capsys) -> None:
+    step = next(s for s in load(DEPLOY)["jobs"]["app-stacks"]["steps"] if s.get("id") == "list")
+    [call] = planner_calls(step["run"])
+    assert main(call) == 0
+    assert json.loads(capsys.readouterr().out) == ["prod-services", "prod-web"]
 
 
 def test_docs_name_every_secret_and_variable() -> None:
@@ -346,11 +386,20 @@ def run_setup_step(step_id: str, env: dict[str, str], tmp_path: Path) -> dict[st
     return dict(line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines())
 
 
-def test_setup_lists_stacks_in_promotion_order(tmp_path: Path) -> None:
-    stacks = json.loads(run_setup_step("stacks", {}, tmp_path)["stacks"])
+def test_setup_lists_the_affected_stacks_in_promotion_order(tmp_path: Path, capsys) -> None:
+    """The setup step's planner call, on the files a PR of the program changes: every stack, in deploy order."""
+    step = next(s for s in load(PULL_REQUEST)["jobs"]["setup"]["steps"] if s.get("id") == "stacks")
+    assert "git diff --name-only HEAD^1 HEAD" in step["run"]
+    [call] = planner_calls(step["run"])
+    changed = tmp_path / "changed.txt"
+    changed.write_text("components/roles.py\n", encoding="utf-8")
+    variables = {'$RUNNER_TEMP/changed.txt': str(changed), '$RUNNER_TEMP/base': str(ROOT)}
+    assert main([variables.get(arg, arg) for arg in call]) == 0
+    stacks = json.loads(capsys.readouterr().out)
     on_disk = {p.name[len("Pulumi."):-len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml")}
     assert set(stacks) == on_disk
-    assert [s for s in stacks if s in DEPLOY_ORDER] == [s for s in DEPLOY_ORDER if s in on_disk]
+    assert stacks[:len(DEPLOY_ORDER)] == list(DEPLOY_ORDER)
+    assert stacks.index("prod-platform") < stacks.index("prod-web")
 
 
 @pytest.mark.parametrize(("token", "variables", "expected"), [

@@ -24,10 +24,12 @@ from typing import Any
 
 from components.apps.host import host_record_count, served_by_wildcard, wildcard_edges
 from components.apps.routing import host_shares, ingress_units, shared_hosts
+from components.flavors import get_flavor
 from components.flavors.traffic import Flavor
 from components.inputs.catalog import ResolvedApp
 from components.inputs.settings import BUILT_IN_EDGES, Limits, Settings
 from components.platform.certificates import certificate_names
+from components.platform.controllers import stack_controllers
 from components.platform.ingress_controller import takes_ipv6_clients
 
 WARN_SHARE = 0.8
@@ -94,12 +96,25 @@ class CapacityWarning:
 # -- counting from the program's decisions -------------------------------------------------
 
 
-def stack_usage(settings: Settings, apps: Sequence[ResolvedApp], flavor: Flavor,
+def controller_subject(edge: str, moving_to: str | None = None) -> str:
+    """How a controller is named in a capacity finding: `edge public`, or `edge public (nginx-inc)` for the
+    controller a moving edge moves to."""
+    return f"edge {edge}" + (f" ({moving_to})" if moving_to else "")
+
+
+def stack_usage(settings: Settings, apps: Sequence[ResolvedApp],
                 dashboard: ResolvedApp | None = None) -> list[Usage]:
-    """What the stack will declare, counted against each limit (the dashboard is exposed like an app, apart)."""
+    """What the stack will declare, counted against each limit (the dashboard is exposed like an app, apart).
+
+    Each edge's controller counts its Ingresses with its own flavor (`edge_flavor`); the controller a moving edge
+    moves to counts its own, and its load balancer its certificate."""
     groups = [list(apps)] + ([[dashboard]] if dashboard is not None else [])
     wildcards = wildcard_edges(settings.dns_records)
     edges = settings.all_edges()
+    controllers = stack_controllers(settings)
+    current: dict[str, Flavor] = {edge: get_flavor(plans[0].flavor) for edge, plans in controllers.items()}
+    moving: dict[str, Flavor] = {edge: get_flavor(plans[-1].flavor) for edge, plans in controllers.items()
+                                 if len(plans) > 1}
 
     # AAAA (and its marker) only where IPv6 clients can reach the edge, as `Host` declares them.
     record_cost = {name: host_record_count(takes_ipv6_clients(edge, settings.dualstack))
@@ -112,26 +127,36 @@ def stack_usage(settings: Settings, apps: Sequence[ResolvedApp], flavor: Flavor,
     # ACM validates both certificates in the public zone: one CNAME each (apex and wildcard share it).
     records[settings.public_domain] += len(BUILT_IN_EDGES)
 
-    ingresses: Counter[str] = Counter({edge: 0 for edge in edges})
+    subjects = {edge: controller_subject(edge) for edge in edges}
+    next_subjects = {edge: controller_subject(edge, flavor.name) for edge, flavor in moving.items()}
+    ingresses: Counter[str] = Counter({subject: 0 for subject in [*subjects.values(), *next_subjects.values()]})
     for group in groups:
         shared = shared_hosts(group)
         for app in group:
-            for unit in ingress_units(app, flavor, shared):
-                ingresses[unit.edge] += 1
-        for share in host_shares(group, flavor).values():
-            if share.needs_master(flavor):
-                ingresses[share.edge] += 1  # the host's master Ingress
+            for unit in ingress_units(app, current, shared):
+                ingresses[subjects[unit.edge]] += 1
+            for unit in ingress_units(app, {**current, **moving}, shared):
+                if unit.edge in moving:
+                    ingresses[next_subjects[unit.edge]] += 1
+        for share in host_shares(group, current).values():
+            if share.needs_master(current[share.edge]):
+                ingresses[subjects[share.edge]] += 1  # the host's master Ingress
+            if share.edge in moving and share.needs_master(moving[share.edge]):
+                ingresses[next_subjects[share.edge]] += 1
             zone_has_wildcard = wildcards.get(edges[share.edge].visibility) == share.edge
             if not served_by_wildcard(share.host, share.zone_domain, zone_has_wildcard):
                 records[share.zone_domain] += record_cost[share.edge]
+    for edge in moving:
+        # The edge's weighted records: an alias per controller and record type (no marker: edge_traffic.py).
+        records[settings.domain_for(edges[edge].visibility)] += record_cost[edge]
 
     usage = [Usage(RECORDS_PER_ZONE, f"zone {zone}", count) for zone, count in records.items()]
-    usage += [Usage(INGRESSES_PER_EDGE, f"edge {edge}", count) for edge, count in ingresses.items()]
+    usage += [Usage(INGRESSES_PER_EDGE, subject, count) for subject, count in ingresses.items()]
     for visibility in BUILT_IN_EDGES:
         apex, alternatives = certificate_names(settings.domain_for(visibility))
         usage.append(Usage(NAMES_PER_CERTIFICATE, f"certificate for {apex}", 1 + len(alternatives)))
-    usage += [Usage(CERTIFICATES_PER_LOAD_BALANCER, f"load balancer of edge {edge}", CERTIFICATES_PER_EDGE)
-              for edge in edges]
+    usage += [Usage(CERTIFICATES_PER_LOAD_BALANCER, f"load balancer of {subject}", CERTIFICATES_PER_EDGE)
+              for subject in [*subjects.values(), *next_subjects.values()]]
     return usage
 
 

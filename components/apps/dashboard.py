@@ -14,6 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.apps.exposure import expose_apps
+from components.flavors import get_flavor, is_gateway
 from components.inputs.catalog import DASHBOARD_APP_NAME, App, ResolvedApp, resolve_app
 from components.inputs.settings import Settings
 from components.platform.platform import EdgeTarget
@@ -44,14 +45,18 @@ def dashboard_app(settings: Settings, stack: str) -> ResolvedApp:
     return resolve_app(app, settings, stack)
 
 
-def chart_values(stack: str) -> dict[str, Any]:
+def chart_values(stack: str, crd_apps: bool = False) -> dict[str, Any]:
     """Forecastle watches every namespace, for this stack's instance only; its Ingress is ours.
 
     Its objects land in the release namespace (`NAMESPACE`): the chart's templates read a top-level
     `namespace` value or `.Release.Namespace`, never `forecastle.namespace` (deployments/kubernetes/chart/
     forecastle/templates at v1.0.159), so that key is not set.
+
+    `crd_apps`: some edge serves apps through Gateway API routes, which carry no annotations; their bookmarks
+    are ForecastleApp objects, which Forecastle lists only with `crdEnabled` (pkg/handlers/appsHandler.go at
+    v1.0.159: the flag's zero value, false, applies when the config leaves it out).
     """
-    return {
+    values: dict[str, Any] = {
         "forecastle": {
             "deployment": {"replicas": 2},
             "config": {
@@ -62,6 +67,14 @@ def chart_values(stack: str) -> dict[str, Any]:
             "ingress": {"enabled": False},
         },
     }
+    if crd_apps:
+        values["forecastle"]["config"]["crdEnabled"] = True
+    return values
+
+
+def lists_crd_apps(settings: Settings) -> bool:
+    """Whether any edge of the stack is a Gateway API edge (its apps' bookmarks are ForecastleApps)."""
+    return any(is_gateway(get_flavor(settings.flavor_of(edge))) for edge in settings.all_edges())
 
 
 @dataclass(frozen=True)
@@ -94,7 +107,7 @@ class Dashboard(pulumi.ComponentResource):
             chart=CHART,
             version=args.chart_version,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPO),
-            values=chart_values(args.stack),
+            values=chart_values(args.stack, lists_crd_apps(args.settings)),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
         )
         app = dashboard_app(args.settings, args.stack)

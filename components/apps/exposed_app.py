@@ -8,18 +8,29 @@ everyone serves it. What belongs to a host (DNS records, a master Ingress) is a 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.apps.host import Host, served_by_wildcard, wildcard_name
+from components.apps.routes import (
+    backend_tls_manifest,
+    forecastle_app_manifest,
+    route_intent,
+    route_objects,
+    route_secret_name,
+)
 from components.apps.routing import HostShare, IngressUnit
-from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, Flavor, RateLimitIntent
+from components.flavors import AnyFlavor, is_gateway
+from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, RateLimitIntent
 from components.inputs.catalog import MONITOR_USER, ResolvedApp
+from components.platform.gateway_controller import custom_resource
 from components.platform.platform import EdgeTarget
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
 from components.uptimerobot.probes import probe_cidrs
@@ -39,15 +50,20 @@ class ExposedAppArgs:
     targets: Mapping[str, EdgeTarget]
     """The edges of the stack by name (the app uses those of its routes)."""
     units: Sequence[IngressUnit]
-    """The app's Ingresses (`routing.ingress_units`)."""
+    """The app's Ingresses (`routing.ingress_units`) on its edges' controllers."""
     shares: Mapping[str, HostShare]
     """Every host with the Ingresses on it: whether the app's Ingress on a host is a minion."""
-    hosts: Mapping[str, Host]
-    """Host components by name: the monitor waits for its host's DNS records (or its zone's wildcard)."""
+    hosts: Mapping[str, Host] | None
+    """Host components by name: the monitor waits for its host's DNS records (or its zone's wildcard). None: the
+    hosts are declared after the app (they wait for its Ingresses on a moving edge's new controller), and
+    `ExposedApp.watch` adds the monitors then."""
     stack: str
     """The stack (environment) name."""
     dashboard_instance: str
     """Forecastle instance name that lists the app."""
+    next_units: Sequence[IngressUnit] = ()
+    """The app's Ingresses on the controllers its edges are moving to (`EdgeTarget.moving_to`), units of the
+    moving edges only; empty when none of its edges moves."""
 
 
 # -- decisions (pure) --------------------------------------------------------------------
@@ -65,8 +81,9 @@ def backend(app: ResolvedApp) -> tuple[str, int]:
     return app.name, app.app.deploy.port
 
 
-def basic_auth_secret_name(app: ResolvedApp) -> str | None:
-    return f"{app.name}-basic-auth" if app.app.auth is not None else None
+def basic_auth_secret_name(app: ResolvedApp, suffix: str = "") -> str | None:
+    """The htpasswd Secret of the app for the controllers whose names carry `suffix` (their flavor's format)."""
+    return f"{app.name}-basic-auth{suffix}" if app.app.auth is not None else None
 
 
 def https_backend(app: ResolvedApp) -> str | None:
@@ -77,16 +94,18 @@ def https_backend(app: ResolvedApp) -> str | None:
     return backend(app)[0]
 
 
-def merge_role(flavor: Flavor, unit: IngressUnit, shares: Mapping[str, HostShare]) -> str | None:
+def merge_role(flavor: AnyFlavor, unit: IngressUnit, shares: Mapping[str, HostShare]) -> str | None:
     """A minion when the flavor joins a shared host's Ingresses through a master."""
     return "minion" if any(shares[host].needs_master(flavor) for host in unit.hosts if host in shares) else None
 
 
-def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool = False) -> AppIntent:
+def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool = False,
+               suffix: str = "") -> AppIntent:
     """What the app asks of the controller, in the flavor's neutral terms.
 
     `health`: the intent of the app's health-path Ingress, which also admits UptimeRobot's probe
-    addresses (the app's own allow-list still applies everywhere else).
+    addresses (the app's own allow-list still applies everywhere else). `suffix`: the controller's
+    (`EdgeTarget.suffix`), which names the htpasswd Secret in its flavor's format.
     """
     limit = app.app.rate_limit
     allowed = list(app.app.allow_cidrs) + (list(probe_cidrs()) if health else [])
@@ -95,7 +114,7 @@ def app_intent(app: ResolvedApp, visibility: str, role: str | None, health: bool
         https_redirect=True,
         hsts=visibility == "public",
         rate_limit=RateLimitIntent(limit.rps, limit.burst, limit.connections) if limit else None,
-        basic_auth_secret=basic_auth_secret_name(app),
+        basic_auth_secret=basic_auth_secret_name(app, suffix),
         allow_cidrs=allowed,
         max_body_size=app.app.max_body_size,
         merge_role=role,  # type: ignore[arg-type]
@@ -120,10 +139,13 @@ def forecastle_annotations(app: ResolvedApp, instance: str) -> dict[str, str]:
 
 def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
                      shares: Mapping[str, HostShare], instance: str) -> dict[str, Any]:
-    """One of the app's Ingresses: its hosts and paths on its edge's class, annotated for its intent."""
+    """One of the app's Ingresses: its hosts and paths on a controller's class, annotated for its intent.
+
+    `target` is the controller (`platform.serving`): the Ingress's name carries its suffix."""
     service, port = backend(app)
     role = merge_role(target.flavor, unit, shares)
-    annotations = target.flavor.ingress_annotations(app_intent(app, visibility, role, health=unit.health))
+    annotations = target.flavor.ingress_annotations(app_intent(app, visibility, role, health=unit.health,
+                                                               suffix=target.suffix))
     if unit.first:
         annotations = {**annotations, **forecastle_annotations(app, instance)}
     # The health-path Ingress routes that one path, exactly: nothing else of the app opens to the probes.
@@ -133,8 +155,8 @@ def ingress_manifest(app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, vi
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": unit.name, "namespace": app.namespace,
-                     "labels": {**labels(app), INGRESS_EDGE_LABEL: target.edge}, "annotations": annotations},
+        "metadata": {"name": f"{unit.name}{target.suffix}", "namespace": app.namespace,
+                     "labels": {**labels(app), INGRESS_EDGE_LABEL: target.instance}, "annotations": annotations},
         "spec": {"ingressClassName": target.ingress_class,
                  "rules": [{"host": host, "http": {"paths": paths}} for host in unit.hosts]},
     }
@@ -200,6 +222,29 @@ def monitor_args(app: ResolvedApp, stack: str, password: pulumi.Input[str] | Non
     )
 
 
+def move_monitor_args(app: ResolvedApp, stack: str, target: EdgeTarget,
+                      password: pulumi.Input[str] | None = None) -> MonitorArgs:
+    """The second monitor of an app on a moving edge: its health path through the NLB of the controller the edge
+    moves to (`target`), whatever the weights.
+
+    UptimeRobot probes a URL; the URL names the new NLB by its own DNS name, and the app's host goes in the
+    `Host` header (`customHttpHeaders`, API v3), which is what nginx routes by (TLS ends at the NLB, so no SNI
+    reaches nginx). The NLB's TLS listener has one certificate, the zone's (apex and wildcard), and presents it
+    whatever name the client asked for (ELB: "If the hostname provided by a client doesn't match any certificate
+    in the certificate list, the load balancer selects the default certificate"); it does not name the NLB, so
+    certificate errors are not checked here (`checkSSLErrors: false`): the app's first monitor checks the
+    certificate on the app's own name. Were UptimeRobot to send the URL's host instead of the given one, the
+    controller would answer 404 from its default server: the monitor fails (a false alarm), it never passes
+    falsely.
+    """
+    path = urlsplit(app.health_url)
+    base = monitor_args(app, stack, password)
+    url = pulumi.Output.concat("https://", target.lb_hostname, path.path or "/",
+                               f"?{path.query}" if path.query else "")
+    return dataclasses.replace(base, friendly_name=f"{app.name} via {target.flavor.name} ({stack})", url=url,
+                               custom_http_headers={"Host": str(path.hostname)}, check_ssl_errors=False)
+
+
 def protections(app: ResolvedApp) -> list[str]:
     """What stands between a client and the app, in a few words each (for people reading a plan)."""
     found = []
@@ -228,14 +273,16 @@ def backend_description(app: ResolvedApp) -> str:
 
 def dns_record(app: ResolvedApp, targets: Mapping[str, EdgeTarget]) -> str:
     """The record a client resolves the app's main host through: its own, or its zone's wildcard."""
-    if served_by_wildcard(app.host, app.zone_domain, bool(targets[app.edges[0]].wildcard_records)):
+    if served_by_wildcard(app.host, app.zone_domain, targets[app.edges[0]].zone_wildcard):
         return wildcard_name(app.zone_domain)
     return app.host
 
 
 def inventory(app: ResolvedApp, targets: Mapping[str, EdgeTarget], monitor_id: Any) -> dict[str, Any]:
     """The app's entry in the stack's `apps` output: what an app owner wants to know at a glance."""
+    team = {"team": app.team} if app.team is not None else {}  # a catalogue of team files only
     return {
+        **team,
         "visibility": app.visibility,
         "edges": list(app.edges),
         "url": app.url,
@@ -248,6 +295,8 @@ def inventory(app: ResolvedApp, targets: Mapping[str, EdgeTarget], monitor_id: A
         "dnsRecord": dns_record(app, targets),
         "zone": app.zone_domain,
         "protections": protections(app),
+        # Who may reach it, besides what its edges admit: what a plan diff compares to tell an opened app.
+        "allowCidrs": list(app.app.allow_cidrs),
         "monitored": app.monitored,
         "monitorId": monitor_id,
         "monitor": {"type": app.app.monitor.type, "interval": app.monitor_interval, "url": app.health_url}
@@ -261,6 +310,10 @@ def inventory(app: ResolvedApp, targets: Mapping[str, EdgeTarget], monitor_id: A
 
 def _k8s_args(manifest: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
+
+
+ROUTE_ROLES = {"SecurityPolicy": "security", "BackendTrafficPolicy": "traffic"}
+"""Resource name suffix of each policy kind an app route may bring (`<route>-<role>`)."""
 
 
 # -- the component -----------------------------------------------------------------------
@@ -281,7 +334,6 @@ class ExposedApp(pulumi.ComponentResource):
         app = args.app
         child = pulumi.ResourceOptions(parent=self)
         self.url = app.url
-        flavor = args.targets[app.edges[0]].flavor
 
         depends: list[pulumi.Resource] = []
         if app.app.deploy is not None:
@@ -289,28 +341,57 @@ class ExposedApp(pulumi.ComponentResource):
                                                   opts=child))
             depends.append(k8s.core.v1.Service(f"{name}-service", **_k8s_args(service_manifest(app)), opts=child))
 
+        # Each unit on its edge's controller; a unit of a moving edge also on the controller it moves to, as the
+        # first is on the current one (`next_units`, computed with that controller's flavor). Never the bookmark.
+        placed: list[tuple[IngressUnit, EdgeTarget]] = [(unit, args.targets[unit.edge]) for unit in args.units]
+        placed += [(dataclasses.replace(unit, first=False), args.targets[unit.edge].moving_to)  # type: ignore[misc]
+                   for unit in args.next_units if args.targets[unit.edge].moving_to is not None]
+        routed = [(unit, target) for unit, target in placed if is_gateway(target.flavor)]
+
         self.passwords = None
         self.monitor_password: pulumi.Output[str] | None = None
         if app.app.auth is not None:
-            depends.append(self._basic_auth(name, app, flavor))
+            depends += self._basic_auth(name, app, placed)
 
         visibility = {route.edge.name: route.edge.visibility for route in app.routes}
-        ingresses = []
-        for unit in args.units:
-            target = args.targets[unit.edge]
-            ingresses.append(k8s.networking.v1.Ingress(
-                unit.resource_name,
-                **_k8s_args(ingress_manifest(app, unit, target, visibility[unit.edge], args.shares,
-                                             args.dashboard_instance)),
-                # Every controller first: admission webhooks judge Ingresses cluster-wide, and the
-                # Ingress await only passes once a controller has taken the Ingress.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]),
-            ))
-
+        if routed and https_backend(app) is not None:
+            depends.append(custom_resource(f"{name}-backend-tls", backend_tls_manifest(app, backend(app)[0],
+                                                                                       labels(app)), child))
+        ingresses: list[pulumi.Resource] = []
+        next_ingresses: list[pulumi.Resource] = []
+        self.next_ingresses: dict[str, list[pulumi.Resource]] = {}
+        """Host -> the app's Ingresses (or routes) for it on the controllers its edges move to: the host's records
+        wait for them before they send any traffic there."""
+        for unit, target in placed:
+            if is_gateway(target.flavor):
+                ingress = self._route(app, unit, target, visibility[unit.edge], args, depends)
+            else:
+                ingress = k8s.networking.v1.Ingress(
+                    f"{unit.resource_name}{target.suffix}",
+                    **_k8s_args(ingress_manifest(app, unit, target, visibility[unit.edge], args.shares,
+                                                 args.dashboard_instance)),
+                    # Every controller first: admission webhooks judge Ingresses cluster-wide, and the
+                    # Ingress await only passes once a controller has taken the Ingress.
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]),
+                )
+            if target is args.targets[unit.edge]:
+                ingresses.append(ingress)
+            else:
+                next_ingresses.append(ingress)
+                for host in unit.hosts:
+                    self.next_ingresses.setdefault(host, []).append(ingress)
+        self._args, self._ingresses, self._next_ingress_list = args, ingresses, next_ingresses
         self.monitor_id = None
+        if args.hosts is not None:
+            self.watch(args.hosts)
+
+    def watch(self, hosts: Mapping[str, Host]) -> None:
+        """The app's uptime monitors (after its hosts' DNS records), its inventory, and its outputs registered."""
+        args, app, name = self._args, self._args.app, self._args.app.name
+        ingresses, next_ingresses = self._ingresses, self._next_ingress_list
         if app.monitored:
             monitor_host = app.health_url.split("/")[2]
-            host = args.hosts.get(monitor_host)
+            host = hosts.get(monitor_host)
             # After its DNS records: a probe that asks too early caches NXDOMAIN at the resolver. A host
             # without records of its own resolves through its zone's wildcard, which the probe then waits for.
             records = list(host.records) if host is not None else []
@@ -319,17 +400,49 @@ class ExposedApp(pulumi.ComponentResource):
             monitor = Monitor(f"{name}-monitor", monitor_args(app, args.stack, self.monitor_password),
                               opts=pulumi.ResourceOptions(parent=self, depends_on=[*ingresses, *records]))
             self.monitor_id = monitor.monitor_id
+            moving_to = args.targets[app.monitor_route.edge.name].moving_to if app.monitor_route else None
+            if moving_to is not None:
+                # Through the NLB of the controller the edge moves to, at every weight (move_monitor_args: what).
+                Monitor(f"{name}-monitor-{moving_to.flavor.name}",
+                        move_monitor_args(app, args.stack, moving_to, self.monitor_password),
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=next_ingresses))
 
         self.inventory = inventory(app, args.targets, self.monitor_id)
         self.register_outputs({"url": self.url, "monitor_id": self.monitor_id, "passwords": self.passwords})
 
-    def _basic_auth(self, name: str, app: ResolvedApp, flavor: Flavor) -> k8s.core.v1.Secret:
-        """One generated password per user, bcrypt-hashed by the random provider into an htpasswd Secret.
+    def _route(self, app: ResolvedApp, unit: IngressUnit, target: EdgeTarget, visibility: str,
+               args: ExposedAppArgs, depends: list[pulumi.Resource]) -> pulumi.Resource:
+        """One HTTPRoute of the app on a Gateway API edge, its policies, and (first unit) its bookmark; on the
+        controller a moving edge moves to, named with its suffix, as the Secrets it reads."""
+        assert target.gateway is not None
+        intent = route_intent(app_intent(app, visibility, None, health=unit.health), app, unit.health)
+        if target.suffix:
+            unit = dataclasses.replace(unit, name=f"{unit.name}{target.suffix}",
+                                       resource_name=f"{unit.resource_name}{target.suffix}")
+            if intent.basic_auth_secret is not None:
+                intent = dataclasses.replace(intent, basic_auth_secret=f"{intent.basic_auth_secret}{target.suffix}")
+        objects = route_objects(app, unit, target.gateway, intent, target.flavor, backend(app), labels(app))
+        after = pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready])
+        route = custom_resource(unit.resource_name, objects.route, after)
+        for policy in objects.policies:
+            custom_resource(f"{unit.resource_name}-{ROUTE_ROLES[policy['kind']]}", policy,
+                            pulumi.ResourceOptions(parent=self, depends_on=[*depends, *target.controllers_ready]))
+        if unit.first:
+            custom_resource(f"{app.name}-dashboard", forecastle_app_manifest(app, args.dashboard_instance, labels(app)),
+                            pulumi.ResourceOptions(parent=self))
+        return route
 
-        The provider keeps the hash in state, so the Secret does not change on every run as a
-        freshly salted hash would. A monitored app's uptime monitor gets a user of its own
-        (`MONITOR_USER`) with its own password, so that its checks can pass; that password goes
-        to the monitor only, as a secret, and is not among the app's `passwords`.
+    def _basic_auth(self, name: str, app: ResolvedApp,
+                    placed: Sequence[tuple[IngressUnit, EdgeTarget]]) -> list[k8s.core.v1.Secret]:
+        """One generated password per user, hashed into the htpasswd Secrets its controllers' flavors read: one set
+        per controller suffix (`EdgeTarget.suffix`: two during a move, their formats differ), same passwords.
+
+        Ingress flavors: one Secret of bcrypt lines (the random provider keeps the hash in state, so the Secret
+        does not change on every run as a freshly salted hash would), with the monitor's login when monitored.
+        Gateway API flavors: the app's route reads the users alone, its health route the users and the monitor.
+        A monitored app's uptime monitor gets a user of its own (`MONITOR_USER`) with its own password, so that
+        its checks can pass; that password goes to the monitor only, as a secret, and is not among the app's
+        `passwords`.
         """
         assert app.app.auth is not None
         users = list(app.app.auth.basic.users)
@@ -344,15 +457,34 @@ class ExposedApp(pulumi.ComponentResource):
                                                      special=False, opts=child)
             self.monitor_password = monitor_password.result
             passwords = {**passwords, MONITOR_USER: monitor_password}
+        secrets = []
+        for suffix, flavor in {target.suffix: target.flavor for _, target in placed}.items():
+            if not is_gateway(flavor):
+                secrets.append(self._htpasswd(f"{name}-htpasswd{suffix}", basic_auth_secret_name(app, suffix), app,
+                                              flavor, passwords))
+                continue
+            logins = {user: passwords[user] for user in app.app.auth.basic.users}
+            secrets.append(self._htpasswd(f"{name}-route-htpasswd{suffix}", route_secret_name(app, False) + suffix,
+                                          app, flavor, logins))
+            if any(unit.health for unit, target in placed if target.suffix == suffix):
+                secrets.append(self._htpasswd(f"{name}-health-htpasswd{suffix}", route_secret_name(app, True) + suffix,
+                                              app, flavor, passwords))
+        return secrets
+
+    def _htpasswd(self, resource: str, secret: str, app: ResolvedApp, flavor: AnyFlavor,
+                  passwords: dict[str, random.RandomPassword]) -> k8s.core.v1.Secret:
+        """An htpasswd Secret of these logins, in the flavor's format (from bcrypt hashes or the passwords)."""
         logins = list(passwords)
-        htpasswd = pulumi.Output.all(*(passwords[user].bcrypt_hash for user in logins)).apply(
-            lambda hashes: "".join(flavor.htpasswd_line(user, digest) + "\n"
-                                   for user, digest in zip(logins, hashes, strict=True))
+        sources = [passwords[user].bcrypt_hash if flavor.htpasswd_from == "bcrypt_hash" else passwords[user].result
+                   for user in logins]
+        htpasswd = pulumi.Output.all(*sources).apply(
+            lambda values: "".join(flavor.htpasswd_line(user, value) + "\n"
+                                   for user, value in zip(logins, values, strict=True))
         )
         return k8s.core.v1.Secret(
-            f"{name}-htpasswd",
-            metadata={"name": basic_auth_secret_name(app), "namespace": app.namespace, "labels": labels(app)},
+            resource,
+            metadata={"name": secret, "namespace": app.namespace, "labels": labels(app)},
             type=flavor.htpasswd.secret_type,
             string_data={flavor.htpasswd.key: pulumi.Output.secret(htpasswd)},
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )

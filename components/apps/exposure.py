@@ -9,7 +9,7 @@ alias and hands back edges that know it, so that hosts it answers for get no rec
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -26,9 +26,10 @@ from components.apps.host import (
     wildcard_name,
 )
 from components.apps.routing import HostShare, host_shares, ingress_units, shared_hosts
+from components.flavors.traffic import Flavor
 from components.inputs.catalog import ResolvedApp
 from components.inputs.settings import Settings
-from components.platform.platform import EdgeTarget
+from components.platform.platform import EdgeTarget, serving
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,28 @@ def legacy_host(share: HostShare, apps: Mapping[str, ResolvedApp]) -> bool:
     return apps[share.owner.app].host == share.host
 
 
+def host_team(share: HostShare, apps: Mapping[str, ResolvedApp]) -> str | None:
+    """The team whose stack declares a host (its records, its master Ingress): the team of the host's first app in
+    catalogue order (team files by name, then each file's order), the app whose namespace holds its master and
+    whose Ingress its ownership marker names. So a host shared by the apps of two teams has one owner, and the
+    split stacks declare exactly what one stack of the environment would."""
+    return apps[share.owner.app].team
+
+
 def needs_host(share: HostShare, target: EdgeTarget) -> tuple[bool, bool]:
-    """(own records, master Ingress): what a host declares; a host with neither needs no component."""
-    own_records = not served_by_wildcard(share.host, share.zone_domain, bool(target.wildcard_records))
-    master = share.needs_master(target.flavor)
+    """(own records, master Ingress): what a host declares; a host with neither needs no component.
+
+    A master is needed when any controller that serves the host joins a shared host's Ingresses through one
+    (during a move, the edge's two controllers may differ)."""
+    own_records = not served_by_wildcard(share.host, share.zone_domain, target.zone_wildcard)
+    master = any(share.needs_master(controller.flavor) for controller in serving(target))
     return own_records, master
+
+
+def edge_flavors(targets: Mapping[str, EdgeTarget], moving: bool = False) -> dict[str, Flavor]:
+    """Edge -> the flavor of its controller; `moving`: of the controller it moves to, where it is moving."""
+    return {edge: (target.moving_to.flavor if moving and target.moving_to is not None else target.flavor)
+            for edge, target in targets.items()}
 
 
 def declare_zone_wildcards(settings: Settings, targets: Mapping[str, EdgeTarget], stack: str) -> dict[str, EdgeTarget]:
@@ -63,7 +81,7 @@ def declare_zone_wildcards(settings: Settings, targets: Mapping[str, EdgeTarget]
         zone = settings.domain_for(visibility)
         wildcard = ZoneWildcard(wildcard_name(zone), ZoneWildcardArgs(zone_domain=zone, target=targets[edge],
                                                                       stack=stack))
-        wired[edge] = dataclasses.replace(targets[edge], wildcard_records=tuple(wildcard.records))
+        wired[edge] = dataclasses.replace(targets[edge], wildcard_records=tuple(wildcard.records), zone_wildcard=True)
     return wired
 
 
@@ -74,35 +92,48 @@ def expose_apps(
     dashboard_instance: str,
     parent: pulumi.Resource | None = None,
     depends_on: Sequence[pulumi.Resource] = (),
+    teams: Collection[str] | None = None,
 ) -> Exposure:
-    """Declare a Host per host and an ExposedApp per app (children of `parent`, if given)."""
+    """Declare a Host per host and an ExposedApp per app (children of `parent`, if given).
+
+    `teams`: an app stack's teams. `apps` are then every app of the environment (hosts shared across teams are
+    joined as in one stack), and only these teams' apps are declared, with the hosts they own (`host_team`).
+    """
     if not apps:
         return Exposure({}, {})
-    flavor = next(iter(targets.values())).flavor
-    shares = host_shares(apps, flavor)
+    flavors = edge_flavors(targets)
+    shares = host_shares(apps, flavors)
     by_name = {app.name: app for app in apps}
     visibility = {route.edge.name: route.edge.visibility for app in apps for route in app.routes}
-    hosts = {}
-    for host, share in shares.items():
-        own_records, master = needs_host(share, targets[share.edge])
-        if not (own_records or master):
-            continue  # the zone's wildcard answers for it, and no master Ingress joins its apps
-        legacy = pulumi.create_urn(share.owner.app, LEGACY_PARENT_TYPE, parent=parent) \
-            if legacy_host(share, by_name) else None
-        hosts[host] = Host(host, HostArgs(share=share, target=targets[share.edge], visibility=visibility[share.edge],
-                                          stack=stack, own_records=own_records, legacy_parent=legacy),
-                           pulumi.ResourceOptions(parent=parent))
     shared = shared_hosts(apps)
     exposed = {
         app.name: ExposedApp(app.name, ExposedAppArgs(
             app=app,
             targets=targets,
-            units=ingress_units(app, flavor, shared),
+            units=ingress_units(app, flavors, shared),
+            next_units=[unit for unit in ingress_units(app, edge_flavors(targets, moving=True), shared)
+                        if targets[unit.edge].moving_to is not None],
             shares=shares,
-            hosts=hosts,
+            hosts=None,  # declared below, after the apps: `watch` adds the monitors then
             stack=stack,
             dashboard_instance=dashboard_instance,
         ), pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)))
-        for app in apps
+        for app in apps if teams is None or app.team in teams
     }
+    hosts = {}
+    for host, share in shares.items():
+        own_records, master = needs_host(share, targets[share.edge])
+        if not (own_records or master):
+            continue  # the zone's wildcard answers for it, and no master Ingress joins its apps
+        if teams is not None and host_team(share, by_name) not in teams:
+            continue  # another team's stack declares it
+        legacy = pulumi.create_urn(share.owner.app, LEGACY_PARENT_TYPE, parent=parent) \
+            if legacy_host(share, by_name) else None
+        # On a moving edge, the records point at the weighted records only once the new controller serves the host.
+        ready = tuple(ingress for app in exposed.values() for ingress in app.next_ingresses.get(host, ()))
+        hosts[host] = Host(host, HostArgs(share=share, target=targets[share.edge], visibility=visibility[share.edge],
+                                          stack=stack, own_records=own_records, legacy_parent=legacy, ready=ready),
+                           pulumi.ResourceOptions(parent=parent))
+    for app in exposed.values():
+        app.watch(hosts)
     return Exposure(exposed, hosts)

@@ -37,8 +37,10 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.apps.routing import HostShare
+from components.flavors import is_gateway
 from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent
-from components.platform.platform import EdgeTarget
+from components.platform.edge_traffic import record_types
+from components.platform.platform import EdgeTarget, serving
 
 OWNER_PREFIX = "gangplank"
 TYPE_TOKEN = "gangplank:apps:Host"
@@ -86,11 +88,6 @@ def ownership_value(stack: str, resource: str) -> str:
     return f"heritage=external-dns,external-dns/owner={owner_id(stack)},external-dns/resource={resource}"
 
 
-def record_types(ipv6_clients: bool) -> list[str]:
-    """Alias records a host gets: AAAA too when IPv6 clients can reach its load balancer (`EdgeTarget.ipv6_clients`)."""
-    return ["A", "AAAA"] if ipv6_clients else ["A"]
-
-
 def wildcard_name(zone: str) -> str:
     """The zone's wildcard record: it answers for every name under the zone that has no record of its own."""
     return f"*.{zone}"
@@ -118,6 +115,13 @@ def host_record_count(dualstack: bool) -> int:
     return 2 * len(record_types(dualstack))
 
 
+def owner_resource(share: HostShare, target: EdgeTarget) -> str:
+    """What the host's ownership marker names as the Kubernetes object behind the name: its first Ingress, or on a
+    Gateway API edge its first HTTPRoute (informational: ExternalDNS decides ownership by the owner id alone)."""
+    kind = "httproute" if is_gateway(target.flavor) else "ingress"
+    return f"{kind}/{share.owner.namespace}/{share.owner.ingress}{target.suffix}"
+
+
 def master_intent(visibility: str) -> AppIntent:
     """The host-wide part of a shared host's intent (the master carries no app's limits)."""
     return AppIntent(visibility=visibility, https_redirect=True, hsts=visibility == "public",  # type: ignore[arg-type]
@@ -130,8 +134,8 @@ def master_ingress_manifest(share: HostShare, target: EdgeTarget, visibility: st
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": share.host, "namespace": share.owner.namespace,
-                     "labels": {**MANAGED_BY, INGRESS_EDGE_LABEL: target.edge},
+        "metadata": {"name": f"{share.host}{target.suffix}", "namespace": share.owner.namespace,
+                     "labels": {**MANAGED_BY, INGRESS_EDGE_LABEL: target.instance},
                      "annotations": target.flavor.ingress_annotations(master_intent(visibility))},
         "spec": {"ingressClassName": target.ingress_class, "rules": [{"host": share.host}]},
     }
@@ -157,6 +161,10 @@ class HostArgs:
     legacy_parent: pulumi.Input[str] | None = None
     """URN of the ExposedApp that declared this host's resources before hosts were components, if this
     host existed then: its resources declare it as an alias, so live stacks keep them."""
+    ready: tuple[pulumi.Resource, ...] = ()
+    """The apps' Ingresses for this host on the controller its edge moves to: while the edge moves, its alias
+    records wait for them (and for the new controller's master Ingress) before they point at the edge's weighted
+    records, so the new NLB never gets a request for the host before its controller serves it."""
 
 
 class Host(pulumi.ComponentResource):
@@ -176,12 +184,18 @@ class Host(pulumi.ComponentResource):
             aliases = [pulumi.Alias(name=child_name, parent=args.legacy_parent)] if args.legacy_parent else None
             return child_name, pulumi.ResourceOptions(parent=self, aliases=aliases, **more)  # type: ignore[arg-type]
 
-        if share.needs_master(target.flavor):
-            master, opts = child("master", depends_on=list(target.controllers_ready))
-            k8s.networking.v1.Ingress(master, **_k8s_args(master_ingress_manifest(share, target, args.visibility)),
-                                      opts=opts)
+        # A master per controller that joins the host's Ingresses through one (two during a move, if both do).
+        ready = list(args.ready)
+        for controller in serving(target):
+            if share.needs_master(controller.flavor):
+                master, opts = child(f"master{controller.suffix}", depends_on=list(controller.controllers_ready))
+                ingress = k8s.networking.v1.Ingress(
+                    master, **_k8s_args(master_ingress_manifest(share, controller, args.visibility)), opts=opts)
+                if controller is not target:
+                    ready.append(ingress)
+        # The marker names the Ingress of the controller that serves the host today.
         self.records = alias_records(share.host, share.zone_domain, target, args.stack,
-                                     f"ingress/{share.owner.namespace}/{share.owner.ingress}", child) \
+                                     owner_resource(share, target), child, ready=tuple(ready)) \
             if args.own_records else []
         self.register_outputs({"host": share.host})
 
@@ -215,19 +229,28 @@ class ZoneWildcard(pulumi.ComponentResource):
 
 
 def alias_records(host: str, zone: str, target: EdgeTarget, stack: str, resource: str,
-                  child: Callable[[str], tuple[str, pulumi.ResourceOptions]]) -> list[aws.route53.Record]:
+                  child: Callable[[str], tuple[str, pulumi.ResourceOptions]],
+                  ready: tuple[pulumi.Resource, ...] = ()) -> list[aws.route53.Record]:
     """Alias records of `host` to the edge's load balancer (role `a`, `aaaa`), each with its marker (`-owner`).
 
-    `child(role)` gives each record's name and options (`<component>-<role>`, parent, aliases)."""
+    `child(role)` gives each record's name and options (`<component>-<role>`, parent, aliases). While the edge
+    moves, the records point at its weighted records instead, after them and after `ready` (what the new
+    controller needs to serve the name)."""
     records = []
+    # The edge's NLB or, while the edge moves, its weighted records (components/platform/edge_traffic.py): the
+    # record keeps its name and type and only its alias changes, an in-place UPSERT that never answers empty.
+    alias_name, alias_zone_id = target.alias_target()
     for record_type in record_types(target.ipv6_clients):
         record, opts = child(record_type.lower())
+        if target.dns_ready or ready:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                depends_on=[*target.dns_ready, *ready]))
         records.append(aws.route53.Record(
             record,
             zone_id=target.zone_id,
             name=host,
             type=record_type,
-            aliases=[aws.route53.RecordAliasArgs(name=target.lb_hostname, zone_id=target.lb_zone_id,
+            aliases=[aws.route53.RecordAliasArgs(name=alias_name, zone_id=alias_zone_id,
                                                  evaluate_target_health=True)],
             opts=opts,
         ))

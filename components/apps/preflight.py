@@ -14,12 +14,14 @@ from typing import Any
 
 from components.apps.capacity import CapacityWarning, judge, stack_usage
 from components.apps.dashboard import dashboard_app
+from components.apps.exposed_app import ROUTE_ROLES
 from components.apps.routing import host_shares, ingress_units, shared_hosts
-from components.flavors import get_flavor
+from components.flavors import get_flavor, is_gateway
 from components.inputs.catalog import ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
 from components.inputs.settings import CONFIG_NAMESPACE, Settings, read_stack_yaml, stack_file_name
 from components.inputs.yamlfile import line_of
+from components.platform.controllers import stack_controllers
 from components.platform.ingress_controller import Subnet
 from components.platform.platform import edge_subnet_problems
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
@@ -77,32 +79,59 @@ def monitor_key_warning(settings: Settings, monitors: int, environ: Mapping[str,
         f"<key>`, or the {API_KEY_ENV} environment variable)"))
 
 
-def child_resources(app: ResolvedApp, units: Sequence[str]) -> list[tuple[str, str, list[str | int]]]:
+def child_resources(app: ResolvedApp, units: Sequence[str], secret_suffixes: Sequence[str] = ("",),
+                    more_monitors: Sequence[str] = (), routes: Sequence[str] = (),
+                    route_suffixes: Sequence[str] = ()) -> list[tuple[str, str, list[str | int]]]:
     """(kind, name, the field that makes the name) of every resource an app's component declares; `units` are
-    its Ingresses' names."""
+    its Ingresses' names, `secret_suffixes` those of the controllers they are on (an htpasswd Secret each),
+    `routes` its HTTPRoutes' on a Gateway API flavor (each with its policies) and `route_suffixes` those of their
+    controllers, `more_monitors` the names of its monitors through the NLBs its edges move to."""
     names: list[tuple[str, str, list[str | int]]] = [("Ingress", unit, ["name"]) for unit in units]
+    if routes:
+        names += [("HTTPRoute", route, ["name"]) for route in routes]
+        names += [(kind, f"{route}-{role}", ["name"]) for route in routes for kind, role in ROUTE_ROLES.items()]
+        names += [("ForecastleApp", f"{app.name}-dashboard", ["name"]), ("BackendTLSPolicy", f"{app.name}-backend-tls",
+                                                                          ["name"])]
+        if app.app.auth is not None:
+            names += [("Secret", f"{app.name}-{role}-htpasswd{suffix}", ["name"]) for suffix in route_suffixes
+                      for role in ("route", "health")]
     if app.app.deploy is not None:
         names += [("Deployment", f"{app.name}-deployment", ["name"]), ("Service", f"{app.name}-service", ["name"])]
     if app.app.auth is not None:
-        names.append(("Secret", f"{app.name}-htpasswd", ["name"]))
+        names += [("Secret", f"{app.name}-htpasswd{suffix}", ["name"]) for suffix in secret_suffixes]
         names += [("RandomPassword", f"{app.name}-password-{user}", ["auth", "basic", "users", position])
                   for position, user in enumerate(app.app.auth.basic.users)]
         if app.monitored:
             names.append(("RandomPassword", f"{app.name}-monitor-password", ["monitor"]))
     if app.monitored:
         names.append(("Monitor", f"{app.name}-monitor", ["name"]))
+        names += [("Monitor", name, ["name"]) for name in more_monitors]
     return names
 
 
 def resource_name_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
-    """Two apps whose resources would get one name: Pulumi refuses duplicate URNs at deploy time."""
-    flavor = get_flavor(settings.flavor)
+    """Two apps whose resources would get one name: Pulumi refuses duplicate URNs at deploy time.
+
+    Every controller of an edge counts: during a move an app's Ingresses on the controller the edge moves to carry
+    that controller's suffix, and its second monitor the flavor's name."""
+    controllers = stack_controllers(settings)
+    current = {edge: get_flavor(plans[0].flavor) for edge, plans in controllers.items()}
+    moving = {edge: plans[-1] for edge, plans in controllers.items() if len(plans) > 1}
+    upcoming = {**current, **{edge: get_flavor(plan.flavor) for edge, plan in moving.items()}}
     shared = shared_hosts(apps)
     owners: dict[tuple[str, str], tuple[ResolvedApp, list[str | int]]] = {}
     problems = []
     for app in apps:
-        units = [unit.resource_name for unit in ingress_units(app, flavor, shared)]
-        for kind, name, loc in child_resources(app, units):
+        placed = [(unit, controllers[unit.edge][0]) for unit in ingress_units(app, current, shared)]
+        placed += [(unit, moving[unit.edge]) for unit in ingress_units(app, upcoming, shared) if unit.edge in moving]
+        routed = [(unit, plan) for unit, plan in placed if is_gateway(get_flavor(plan.flavor))]
+        units = [unit.resource_name + plan.suffix for unit, plan in placed if (unit, plan) not in routed]
+        routes = [unit.resource_name + plan.suffix for unit, plan in routed]
+        suffixes = sorted({plan.suffix for unit, plan in placed if (unit, plan) not in routed})
+        route_suffixes = sorted({plan.suffix for _, plan in routed})
+        monitor_edge = app.monitor_route.edge.name if app.monitor_route is not None else None
+        also = [f"{app.name}-monitor-{moving[monitor_edge].flavor}"] if monitor_edge in moving else []
+        for kind, name, loc in child_resources(app, units, suffixes, also, routes, route_suffixes):
             owner, owner_loc = owners.setdefault((kind, name), (app, loc))
             if owner.name != app.name:
                 file = app.source[0] or settings.apps_file
@@ -128,24 +157,37 @@ INTENT_FIELDS = {
 
 
 def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
-    """What an app asks for that the stack's flavor cannot express: an input error naming the flavor,
-    never a part of the intent silently dropped."""
+    """What an app asks for that its edge's flavor cannot express: an input error naming the flavor,
+    never a part of the intent silently dropped. During a move, the flavor the edge moves to must express
+    it too (its controller serves the app as well)."""
     from components.apps.exposed_app import app_intent, merge_role
+    from components.apps.routes import route_intent
 
-    flavor = get_flavor(settings.flavor)
-    shares = host_shares(apps, flavor)
+    controllers = stack_controllers(settings)
     shared = shared_hosts(apps)
     problems: dict[tuple[str, str], Problem] = {}
-    for app in apps:
-        visibility = {route.edge.name: route.edge.visibility for route in app.routes}
-        for unit in ingress_units(app, flavor, shared):
-            intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health)
-            for field, why in flavor.unsupported(intent):
-                loc = INTENT_FIELDS.get(field, "name")
-                file, line = app.source
-                problems.setdefault((app.name, loc), Problem(
-                    file or settings.apps_file, line, app_subject(app.name, loc),
-                    f"the {flavor.name} flavor (gangplank:flavor) cannot express this: {why}"))
+    for position in (0, -1):
+        flavors = {edge: get_flavor(plans[position].flavor) for edge, plans in controllers.items()}
+        shares = host_shares(apps, flavors)
+        for app in apps:
+            visibility = {route.edge.name: route.edge.visibility for route in app.routes}
+            for unit in ingress_units(app, flavors, shared):
+                plan = controllers[unit.edge][position]
+                if position and plan.role != "to":
+                    continue
+                flavor = flavors[unit.edge]
+                intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health)
+                if is_gateway(flavor):
+                    intent = route_intent(intent, app, unit.health)
+                own = plan.flavor != settings.flavor
+                which = (f"gangplank:edges.{unit.edge}.move.to" if plan.role == "to" else
+                         f"gangplank:edges.{unit.edge}.flavor" if own else "gangplank:flavor")
+                for field, why in flavor.unsupported(intent):
+                    loc = INTENT_FIELDS.get(field, "name")
+                    file, line = app.source
+                    problems.setdefault((app.name, loc), Problem(
+                        file or settings.apps_file, line, app_subject(app.name, loc),
+                        f"the {flavor.name} flavor ({which}) cannot express this: {why}"))
     return list(problems.values())
 
 
@@ -167,8 +209,7 @@ def capacity_findings(settings: Settings, apps: Sequence[ResolvedApp], stack: st
                                                                                             list[CapacityWarning]]:
     """(quotas AWS enforces that the stack would pass, as problems; limits it is near, as warnings)."""
     dashboard = dashboard_app(settings, stack) if settings.dashboard_enabled else None
-    errors, warnings = judge(stack_usage(settings, apps, get_flavor(settings.flavor), dashboard), settings.limits,
-                             settings.dns_records)
+    errors, warnings = judge(stack_usage(settings, apps, dashboard), settings.limits, settings.dns_records)
     stack_file = stack_file_name(stack)
     stack_yaml = read_stack_yaml(stack_file) if errors else None
     problems = [Problem(stack_file, line_of(stack_yaml, ["config", LIMITS_KEY, error.limit]) if stack_yaml else None,
@@ -177,19 +218,26 @@ def capacity_findings(settings: Settings, apps: Sequence[ResolvedApp], stack: st
 
 
 def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
-                           subnets: Mapping[str, Sequence[Subnet]], dry_run: bool,
-                           environ: Mapping[str, str] | None = None) -> list[CapacityWarning | StackWarning]:
+                           subnets: Mapping[str, Sequence[Subnet]] | None, dry_run: bool,
+                           environ: Mapping[str, str] | None = None,
+                           declared: Sequence[ResolvedApp] | None = None,
+                           own_stack: str | None = None) -> list[CapacityWarning | StackWarning]:
     """Raise InputError listing every problem. A preview and the offline planner (`is_deployment`) need no
     UptimeRobot key: they make no API call, and are only warned that `pulumi up` will need one.
 
-    Returns the warnings (limits the stack is near, a chart version, a key `pulumi up` needs) for the program
-    to log.
+    `apps` are the environment's apps (an app stack checks the whole catalogue: names, hosts and limits are the
+    environment's); `declared` those this stack declares (default all of them): only their monitors need this
+    stack's key. `subnets`: None in an app stack, whose platform places the load balancers. `stack` is the
+    environment (an app stack's platform stack, whose file holds the limits); `own_stack` an app stack's own name,
+    whose file holds its UptimeRobot key. Returns the warnings (limits the stack is near, a chart version, a key
+    `pulumi up` needs) for the program to log.
     """
     environ = os.environ if environ is None else environ
-    problems = [*edge_subnet_problems(settings, subnets, stack), *resource_name_problems(apps, settings),
-                *flavor_problems(apps, settings)]
+    problems = [*(edge_subnet_problems(settings, subnets, stack) if subnets is not None else []),
+                *resource_name_problems(apps, settings), *flavor_problems(apps, settings)]
+    own = apps if declared is None else declared
     deploying = is_deployment(dry_run)
-    if deploying and (missing := missing_monitor_key(settings, apps, stack, environ)) is not None:
+    if deploying and (missing := missing_monitor_key(settings, own, own_stack or stack, environ)) is not None:
         problems.append(missing)
     capacity_problems, capacity_warnings = capacity_findings(settings, apps, stack)
     problems += capacity_problems
@@ -197,5 +245,5 @@ def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stac
         raise InputError(problems)
     found = [chart_version_warning(settings)]
     if not deploying:
-        found.append(monitor_key_warning(settings, sum(app.monitored for app in apps), environ))
+        found.append(monitor_key_warning(settings, sum(app.monitored for app in own), environ))
     return [*capacity_warnings, *(warning for warning in found if warning is not None)]

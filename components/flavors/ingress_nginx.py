@@ -58,9 +58,11 @@ class IngressNginxFlavor:
     """
 
     name: str = "ingress-nginx"
+    kind: Literal["ingress"] = "ingress"
     default_chart: ChartRef = CHART
     shared_host_mode: Literal["mergeable", "native"] = "native"
     htpasswd: HtpasswdFormat = HTPASSWD
+    htpasswd_from: Literal["bcrypt_hash", "password"] = "bcrypt_hash"
     pod_ports: PodPorts = POD_PORTS
 
     def chart(self, version: str | None) -> ChartRef:
@@ -74,7 +76,7 @@ class IngressNginxFlavor:
         return f"{self.full_name(spec)}-controller"
 
     def ingress_class_controller(self, spec: ControllerSpec) -> str:
-        return f"k8s.io/ingress-nginx-{spec.edge}"
+        return f"k8s.io/ingress-nginx-{spec.instance}"
 
     def leader_election_id(self, spec: ControllerSpec) -> str:
         return f"{spec.release_name}-leader"
@@ -100,11 +102,12 @@ class IngressNginxFlavor:
             "watchIngressWithoutClass": False,
             "electionID": self.leader_election_id(spec),
             "allowSnippetAnnotations": False,
-            # Each controller's webhook judges only its own edge's Ingresses. The chart's webhook has no
-            # rule on the class and `failurePolicy: Fail` (templates/admission-webhooks/validating-
+            # Each controller's webhook judges only its own Ingresses (`spec.instance`: those of its edge
+            # and, during a move, of its flavor). The chart's webhook has no rule on the class and
+            # `failurePolicy: Fail` (templates/admission-webhooks/validating-
             # webhook.yaml at helm-chart-4.15.1): unscoped, one controller being down would block every
             # Ingress of the cluster. Ingresses without gangplank's label are not judged by these.
-            "admissionWebhooks": {"objectSelector": {"matchLabels": {INGRESS_EDGE_LABEL: spec.edge}}},
+            "admissionWebhooks": {"objectSelector": {"matchLabels": {INGRESS_EDGE_LABEL: spec.instance}}},
             "containerPort": {"http": APP_PORT, "https": 443, REDIRECT_PORT_NAME: REDIRECT_PORT},
             "config": {
                 # With proxy protocol the apps are told the NLB listener's port and scheme:

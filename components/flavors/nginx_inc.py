@@ -99,9 +99,11 @@ class NginxIncFlavor:
     """
 
     name: str = "nginx-inc"
+    kind: Literal["ingress"] = "ingress"
     default_chart: ChartRef = CHART
     shared_host_mode: Literal["mergeable", "native"] = "mergeable"
     htpasswd: HtpasswdFormat = HTPASSWD
+    htpasswd_from: Literal["bcrypt_hash", "password"] = "bcrypt_hash"
     pod_ports: PodPorts = POD_PORTS
 
     def chart(self, version: str | None) -> ChartRef:

@@ -94,8 +94,9 @@ REDIRECT_PORT_NAME = "to-https"
 LB_PORTS = (80, 443)
 """Ports the NLB listens on: 80 answers with a redirect, 443 terminates TLS."""
 INGRESS_EDGE_LABEL = "gangplank/edge"
-"""Label on every Ingress gangplank writes: the edge (and so the controller) it belongs to. ingress-nginx's
-admission webhook of an edge judges only the Ingresses with its edge's label."""
+"""Label on every Ingress gangplank writes: the controller it belongs to, by its edge (`ControllerSpec.instance`:
+the edge's name, with the flavor appended for a controller of another flavor than the stack's). ingress-nginx's
+admission webhook of a controller judges only the Ingresses with its label."""
 READINESS_GATE_LABEL = {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"}
 """Namespace label that makes the AWS Load Balancer Controller inject pod readiness gates
 (docs/deploy/pod_readiness_gate.md): a new controller pod counts as ready only once the NLB's target
@@ -168,6 +169,15 @@ class ControllerSpec:
     control_plane_cidrs: tuple[str, ...] = ()
     """The VPC's IPv4 CIDRs, where the EKS control plane's network interfaces are: the admission webhook's
     callers."""
+    suffix: str = ""
+    """Appended to the names derived from the edge: empty for a controller of the stack's flavor, `-<flavor>` for
+    another (`components.platform.controllers.controller_suffix`), so an edge's two controllers during a move
+    never share a name."""
+
+    @property
+    def instance(self) -> str:
+        """`<edge><suffix>`: the controller among the edge's controllers (its Ingresses' `gangplank/edge` label)."""
+        return f"{self.edge}{self.suffix}"
 
 
 @dataclass(frozen=True)
@@ -240,11 +250,15 @@ class Flavor(Protocol):
     """One ingress controller product: its chart, its values and its annotations."""
 
     name: str
+    kind: Literal["ingress"]
+    """What the flavor renders per app: Ingresses (`gateway_api.GatewayFlavor` renders Gateway API routes)."""
     default_chart: ChartRef
     shared_host_mode: Literal["mergeable", "native"]
     """`mergeable`: one master Ingress per shared host plus one minion per app (F5);
     `native`: the controller merges Ingresses of the same host by itself (ingress-nginx)."""
     htpasswd: HtpasswdFormat
+    htpasswd_from: Literal["bcrypt_hash", "password"]
+    """What an htpasswd line is made from: the password's bcrypt hash (nginx) or the password itself."""
     pod_ports: PodPorts
     """The controller pod's ports, for its NetworkPolicy."""
 
@@ -289,9 +303,10 @@ def controller_spec(
     dualstack: bool,
     trusted_proxy_cidrs: tuple[str, ...] | list[str],
     control_plane_cidrs: tuple[str, ...] | list[str],
+    suffix: str = "",
 ) -> ControllerSpec:
     """The naming decisions of one edge's controller in one place: class, release and namespace
-    are all derived from the edge name, so the controllers of a stack never share an object.
+    are all derived from the edge name and `suffix`, so the controllers of a stack never share an object.
 
     `allowed_cidrs`: who may reach the NLB (its security group, in `ingress_controller.py`); a
     private edge must have some, never "everyone". `trusted_proxy_cidrs`: the IPv4 CIDRs of the
@@ -314,18 +329,21 @@ def controller_spec(
             raise ValueError(f"trusted_proxy_cidrs: {cidr} is not an IPv4 subnet (the NLB reaches IPv4 pods over IPv4)")
     if not control_plane_cidrs:
         raise ValueError("control_plane_cidrs must name the VPC's CIDRs")
+    if suffix and not re.fullmatch(r"-[a-z0-9]([a-z0-9-]*[a-z0-9])?", suffix):
+        raise ValueError(f"suffix must be '' or '-' and a DNS label, not {suffix!r}")
     return ControllerSpec(
         edge=edge,
         visibility=visibility,
-        ingress_class=f"nginx-{edge}",
-        release_name=f"ingress-{edge}",
-        namespace=f"ingress-{edge}",
+        ingress_class=f"nginx-{edge}{suffix}",
+        release_name=f"ingress-{edge}{suffix}",
+        namespace=f"ingress-{edge}{suffix}",
         replicas=replicas,
         certificate_arn=certificate_arn,
         security_group_id=security_group_id,
         dualstack=dualstack,
         trusted_proxy_cidrs=tuple(trusted_proxy_cidrs),
         control_plane_cidrs=tuple(control_plane_cidrs),
+        suffix=suffix,
     )
 
 

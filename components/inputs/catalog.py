@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -21,10 +22,19 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
 from pydantic.alias_generators import to_camel
 
-from components.inputs.fieldtypes import LABEL_RE, AllowList, HostName, Label, UrlPath, text
+from components.inputs.fieldtypes import LABEL_RE, AllowList, CodeOwner, HostName, Label, UrlPath, text
 from components.inputs.imageref import IMAGE_MAX, IMAGE_PATTERN, image_problem
 from components.inputs.problems import InputError, Problem, app_subject, shown
 from components.inputs.salvage import Salvage, validate_salvaging
@@ -230,14 +240,36 @@ class App(_Strict):
     """What of the entry was set aside as invalid to check the rest (nothing, for a valid entry)."""
 
 
+Owners = Annotated[list[CodeOwner],
+                   Field(min_length=1, max_length=LIST_MAX, json_schema_extra={"uniqueItems": True})]
+
+
 class Catalogue(_Strict):
-    """The whole `apps.yaml` file."""
+    """A catalogue file: the whole `apps.yaml`, or one team's file of a catalogue directory (`apps.d/<team>.yaml`)."""
 
     # Top-level `x-` keys hold YAML anchors for the apps to use, as in Compose files; they are not apps.
     model_config = ConfigDict(json_schema_extra={"patternProperties": {f"^{EXTENSION_PREFIX}": {}}})
 
     apps: list[App]
     """The apps to expose."""
+    owners: Owners | None = None
+    """Who owns the file, as CODEOWNERS names owners (`@org/team`, `@user`, an email): `python -m planner
+    --codeowners` makes them the file's code owners, so changes to it need their review. Default: the
+    platform's owners (`gangplank:platformOwners`)."""
+
+
+TOP_LEVEL_FIELDS = ("apps", "owners")
+_OWNERS: TypeAdapter[list[str]] = TypeAdapter(Owners)
+
+
+def _owner_message(error: Any) -> str:
+    if error["type"] == "string_pattern_mismatch":
+        return (f"'{shown(error['input'])}' is not a code owner: '@user', '@org/team' or an email address, as "
+                "GitHub's CODEOWNERS takes them")
+    if error["type"] == "too_short":
+        return "an empty list: name at least one owner, or remove 'owners' (the platform's owners then own the file)"
+    message = error["msg"]
+    return message if isinstance(error.get("input"), dict | list) else f"{message} (got {shown(repr(error['input']))})"
 
 
 @dataclass(frozen=True)
@@ -280,6 +312,8 @@ class ResolvedApp:
     """Group on the dashboard."""
     source: tuple[str, int | None] = ("", None)
     """The catalogue file and the line the entry starts on, for problems found after loading."""
+    team: str | None = None
+    """The team whose file holds the entry (a catalogue directory: the file's stem); None in a single file."""
     node: Any = dataclass_field(default=None, compare=False, repr=False)
     """The entry as read (with the line of every field), for problems found after loading."""
 
@@ -332,23 +366,38 @@ class ResolvedApp:
 def load_catalogue(
     path: str, settings: Settings, stack: str, known_stacks: Iterable[str]
 ) -> list[ResolvedApp]:
-    """Read, check and resolve the catalogue for `stack`. Raises InputError listing every problem."""
-    unread: list[Problem] = []
-    refused: list[tuple[str | int, ...]] = []
+    """Read, check and resolve the catalogue for `stack`: a file, or a directory of team files
+    (`components.inputs.teams`). Raises InputError listing every problem."""
+    if os.path.isdir(path):
+        from components.inputs.teams import load_team_catalogue
+
+        return load_team_catalogue(path, settings, stack, known_stacks)
+    root, parsed, problems = read_catalogue_file(path)
+    if root is None:
+        raise InputError(problems)
+    problems += check_catalogue(path, root, parsed, settings, stack, set(known_stacks))
+    if problems:
+        raise InputError(problems)
+    return [resolve_app(app, settings, stack, (path, line_of(root, ["apps", index])), root["apps"][index])
+            for index, app in sorted(parsed.items()) if in_stack(app, stack)]
+
+
+def read_catalogue_file(path: str) -> tuple[Any, dict[int, App], list[Problem]]:
+    """One catalogue file read and its structure checked: (its data, None when it could not be read at all; its
+    apps that can be read, by position; its problems). Values the YAML reader refused are set aside, with a
+    problem each, and the rest is read (`parse_catalogue`)."""
     try:
         root = load_yaml(path)
     except YamlFileError as err:
         unread = [_yaml_problem(path, issue, err.document) for issue in err.issues]
         if err.document is None:
-            raise InputError(unread) from None
-        # Only some values were refused: they are set aside, and every other problem is reported with them.
-        root, refused = err.document, [issue.location for issue in err.issues]
-    parsed, problems = parse_catalogue(path, root, refused)
-    problems = unread + problems + check_catalogue(path, root, parsed, settings, stack, set(known_stacks))
-    if problems:
-        raise InputError(problems)
-    return [resolve_app(app, settings, stack, (path, line_of(root, ["apps", index])), root["apps"][index])
-            for index, app in sorted(parsed.items()) if in_stack(app, stack)]
+            return None, {}, unread
+        # Only some values were refused: they are set aside, and every other problem (the rules across apps
+        # too, which the caller runs on what is returned) is reported with them, in one round.
+        parsed, problems = parse_catalogue(path, err.document, [issue.location for issue in err.issues])
+        return err.document, parsed, unread + problems
+    parsed, problems = parse_catalogue(path, root)
+    return root, parsed, problems
 
 
 def _yaml_problem(path: str, issue: YamlIssue, document: Any) -> Problem:
@@ -379,9 +428,22 @@ def parse_catalogue(path: str, root: Any, refused: Iterable[Sequence[str | int]]
         return top(f"expected a mapping with a list under 'apps:', found {_kind(root)}", start_line(root) or 1)
     problems = [
         Problem(path, line_of(root, [key]), app_subject(None, str(key)), f"unknown top-level field '{key}'; "
-                "the file has one field, 'apps' (and 'x-' fields to hold YAML anchors)")
-        for key in root if key != "apps" and not str(key).startswith(EXTENSION_PREFIX)
+                "the file's fields are 'apps' and 'owners' (and 'x-' fields to hold YAML anchors)")
+        for key in root if key not in TOP_LEVEL_FIELDS and not str(key).startswith(EXTENSION_PREFIX)
     ]
+    if "owners" in root:
+        try:
+            _OWNERS.validate_python(plain(root["owners"]))
+        except ValidationError as err:
+            for error in err.errors():
+                loc: list[str | int] = ["owners", *error["loc"]]
+                problems.append(Problem(path, line_of(root, loc, start_line(root)), app_subject(None, _dotted(loc)),
+                                        _owner_message(error)))
+        else:
+            owners = list(root["owners"])
+            problems += [Problem(path, line_of(root, ["owners", i]), app_subject(None, f"owners[{i}]"),
+                                 f"'{shown(owner)}' is listed twice") for i, owner in enumerate(owners)
+                         if owner in owners[:i]]
     if "apps" not in root:
         return {}, [*problems, *top("required field 'apps' is missing", start_line(root))[1]]
     if not isinstance(root["apps"], list):
@@ -618,14 +680,23 @@ def monitor_skip_reason(app: App, edges: Sequence[Edge], settings: Settings) -> 
 
 
 def check_catalogue(
-    path: str, root: Any, apps: dict[int, App], settings: Settings, stack: str, known_stacks: set[str]
+    path: str, root: Any, apps: dict[int, App], settings: Settings, stack: str, known_stacks: set[str],
+    files: Sequence[str] | None = None,
 ) -> list[Problem]:
-    """Every rule that needs more than one field, other apps or the stack."""
+    """Every rule that needs more than one field, other apps or the stack.
+
+    `files`: for a catalogue of several files (a directory of team files, read as one `root`), the file of
+    each entry; a problem then names the entry's own file, and one about two entries names the other's file
+    and line as well.
+    """
     problems: list[Problem] = []
     if not isinstance(root, dict) or not isinstance(root.get("apps"), list):
         return problems  # parse_catalogue has reported the shape
     apps_node = root["apps"]
     stack_edges = settings.all_edges()
+
+    def file_of(index: int) -> str:
+        return files[index] if files is not None else path
 
     def problem(index: int, loc: Sequence[str | int], message: str) -> None:
         # Located as the entry is written, and where the entry takes the value: these rules judge the
@@ -633,18 +704,29 @@ def check_catalogue(
         if index in apps:
             loc = apps[index]._salvage.where_written(loc)
         line = line_of(apps_node, [index, *loc], start_line(apps_node[index]), where_used=True)
-        problems.append(Problem(path, line, app_subject(_app_name_at(root, index), _dotted(loc)), message))
+        problems.append(Problem(file_of(index), line, app_subject(_app_name_at(root, index), _dotted(loc)), message))
+
+    def elsewhere(index: int, other: int, loc: Sequence[str | int] = (), before: str = " (", after: str = ")") -> str:
+        """Where the other side of a rule across entries is, when it is in another file: ` (apps.d/shop.yaml:12)`;
+        nothing when both are in one file (its problems have always named the other app alone)."""
+        if file_of(other) == file_of(index):
+            return ""
+        return f"{before}{file_of(other)}:{line_of(apps_node, [other, *loc], start_line(apps_node[other]))}{after}"
 
     seen_names: dict[str, int] = {}
     for index in range(len(apps_node)):
         name = _app_name_at(root, index)
         if name in seen_names:
-            problem(index, ["name"], f"duplicate name; app #{seen_names[name] + 1} is also '{name}'")
+            first = seen_names[name]
+            where = elsewhere(index, first, ["name"], before="", after="")
+            problem(index, ["name"], f"duplicate name; {where} also names an app '{name}' (names are unique across "
+                                     "the catalogue's files)" if where else
+                    f"duplicate name; app #{first + 1} is also '{name}'")
         seen_names.setdefault(name, index)
-    routes: dict[tuple[str, str], str] = {}
-    host_edges: dict[str, tuple[str, str]] = {}  # host -> (edge, first app)
-    alias_owners: dict[str, str] = {}  # alias host -> app
-    main_hosts: dict[str, str] = {}  # main host -> first app
+    routes: dict[tuple[str, str], tuple[str, int]] = {}  # (host, path) -> (app, its entry)
+    host_edges: dict[str, tuple[str, str, int]] = {}  # host -> (edge, first app, its entry)
+    alias_owners: dict[str, tuple[str, int]] = {}  # alias host -> (app, its entry)
+    main_hosts: dict[str, tuple[str, int]] = {}  # main host -> (first app, its entry)
     dashboard_host = f"{settings.dashboard_host}.{settings.private_domain}" if settings.dashboard_enabled else None
     for index, app in sorted(apps.items()):
         if settings.dashboard_enabled and app.name == DASHBOARD_APP_NAME:
@@ -721,32 +803,35 @@ def check_catalogue(
                     problem(index, loc, f"'{host}' is the dashboard's host (config gangplank:dashboardHost)")
                 if field != "host":
                     owner = alias_owners.get(host) or main_hosts.get(host)
-                    if owner is not None and owner != app.name:
-                        problem(index, loc, f"'{host}' is already a host of app '{owner}'; an alias is a "
-                                            "name of this app's own")
+                    if owner is not None and owner[0] != app.name:
+                        problem(index, loc, f"'{host}' is already a host of app '{owner[0]}'"
+                                            f"{elsewhere(index, owner[1])}; an alias is a name of this app's own")
                         continue
-                    alias_owners.setdefault(host, app.name)
+                    alias_owners.setdefault(host, (app.name, index))
                 else:
                     owner = alias_owners.get(host)
-                    if owner is not None and owner != app.name:
-                        problem(index, loc, f"'{host}' is an alias of app '{owner}'")
+                    if owner is not None and owner[0] != app.name:
+                        problem(index, loc, f"'{host}' is an alias of app '{owner[0]}'{elsewhere(index, owner[1])}")
                         continue
-                    main_hosts.setdefault(host, app.name)
+                    main_hosts.setdefault(host, (app.name, index))
                 for edge in zone_edges:
                     taken = host_edges.get(host)
                     if taken is not None and taken[0] != edge.name:
-                        problem(index, loc, f"'{host}' is served by edge '{taken[0]}' (app '{taken[1]}'); one "
+                        problem(index, loc, f"'{host}' is served by edge '{taken[0]}' (app '{taken[1]}'"
+                                            f"{elsewhere(index, taken[2], before=', ', after='')}); one "
                                             f"DNS name points to one load balancer, so it cannot be on edge "
                                             f"'{edge.name}' too")
                         break
-                    host_edges.setdefault(host, (edge.name, app.name))
+                    host_edges.setdefault(host, (edge.name, app.name, index))
                 else:
                     for position, url_path in enumerate([] if salvage.lost("paths") else app.paths):
                         key = (host, _normal_path(url_path))
-                        if key in routes and routes[key] != app.name:
+                        if key in routes and routes[key][0] != app.name:
+                            first = routes[key][1]
                             problem(index, ["paths", position],
-                                    f"host '{host}' path '{url_path}' is already routed to app '{routes[key]}'")
-                        routes.setdefault(key, app.name)
+                                    f"host '{host}' path '{url_path}' is already routed to app '{routes[key][0]}'"
+                                    f"{elsewhere(index, first, ['paths'])}")
+                        routes.setdefault(key, (app.name, index))
     return problems
 
 
@@ -777,7 +862,7 @@ def unreachable_cidr(cidr: str, edges: Sequence[Edge]) -> str | None:
 
 
 def resolve_app(app: App, settings: Settings, stack: str, source: tuple[str, int | None] = ("", None),
-                node: Any = None) -> ResolvedApp:
+                node: Any = None, team: str | None = None) -> ResolvedApp:
     stack_edges = settings.all_edges()
     edges = [stack_edges[name] for name in dict.fromkeys(app_edges(app))]
     namespace = app.namespace or app.name
@@ -800,6 +885,7 @@ def resolve_app(app: App, settings: Settings, stack: str, source: tuple[str, int
         dashboard_name=app.dashboard.name or app.name,
         dashboard_group=app.dashboard.group or namespace,
         source=source,
+        team=team,
         node=node if isinstance(node, LineDict) else None,
     )
 

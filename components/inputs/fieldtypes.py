@@ -195,3 +195,9 @@ ALLOW_LIST_MAX = 500
 annotations Kubernetes allows an object)."""
 AllowList = Annotated[list[Cidr], Field(max_length=ALLOW_LIST_MAX), AfterValidator(_bounded_allow_list)]
 """CIDR blocks of an allow-list: together at most one /8 (IPv4) or /32 (IPv6) of public addresses."""
+CODEOWNER_PATTERN = (r"^(@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9][A-Za-z0-9._-]{0,99})?"
+                     r"|[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63})$")
+"""A code owner as GitHub's CODEOWNERS names one (GitHub Docs, "About code owners": `@username`,
+`@org/team-name`, or an email address). User names are letters, digits and hyphens, at most 39 characters
+(GitHub's sign-up rule); team slugs letters, digits, '.', '_' and '-'."""
+CodeOwner = Annotated[str, Field(pattern=CODEOWNER_PATTERN)]

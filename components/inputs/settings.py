@@ -15,7 +15,8 @@ import string
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -30,7 +31,20 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components.inputs.fieldtypes import LABEL_RE, AllowList, Domain, Label, text
+from components.inputs.edge_settings import (  # noqa: F401  (re-exported: the settings' vocabulary)
+    BUILT_IN_EDGES,
+    EDGE_NAME_MAX,
+    FLAVOR_NAMES,
+    MOVE_WEIGHT_MAX,
+    EdgeMove,
+    EdgeName,
+    EdgeSettingProblems,
+    EdgeSettings,
+    FlavorName,
+    Visibility,
+    edge_settings_problems,
+)
+from components.inputs.fieldtypes import LABEL_RE, AllowList, CodeOwner, Domain, Label, text
 from components.inputs.problems import InputError, Problem, config_subject, shown
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml
 
@@ -43,27 +57,12 @@ AWS_REGION_KEY = "aws:region"
 AWS_REGION_ENV = ("AWS_REGION", "AWS_DEFAULT_REGION")
 """pulumi-aws reads the region from `aws:region`, else from these environment variables."""
 AWS_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
-FlavorName = Literal["nginx-inc", "ingress-nginx"]
-Visibility = Literal["public", "private"]
-BUILT_IN_EDGES: tuple[Visibility, ...] = ("public", "private")
-"""The edges every stack has: `public` (open to everyone) and `private` (open to `privateAllowedCidrs`)."""
-EDGE_NAME_MAX = 20
-"""Edge names end up in object names (`ingress-<edge>-nginx-ingress-controller`) capped at 63 characters."""
 
 # UptimeRobot v3 refuses intervals under 30 s (openapi-v3.yaml); a day is its longest period.
 MONITOR_INTERVAL_MIN, MONITOR_INTERVAL_MAX = 30, 86400
 DnsRecordsMode = Literal["perHost", "wildcard"]
 
 
-def _edge_name(name: str) -> str:
-    if name in BUILT_IN_EDGES:
-        raise ValueError(f"'{name}' is a built-in edge; configure it with privateAllowedCidrs (private) or not at all")
-    if len(name) > EDGE_NAME_MAX:
-        raise ValueError(f"'{name}' is longer than {EDGE_NAME_MAX} characters (it names the controller's objects)")
-    return name
-
-
-EdgeName = Annotated[Label, AfterValidator(_edge_name)]
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$"
 """An IAM role ARN (role names and paths: letters, digits and `+=,.@_-/`; IAM caps an ARN at 2048 characters)."""
 
@@ -81,24 +80,28 @@ def _zone_id(zone_id: str) -> str:
 ZoneId = Annotated[str, AfterValidator(_zone_id)]
 """A Route53 hosted zone id (`Z...`)."""
 
+Role = Literal["all", "platform", "apps"]
+STACK_REFERENCE_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]{0,99})/([A-Za-z0-9_.-]{1,100})/([A-Za-z0-9_.-]{1,100})")
+"""A fully qualified stack name, `<organization>/<project>/<stack>` (Pulumi's `StackReference` name; a self-managed
+backend's organization is `organization`). Names: letters, digits, '-', '_' and '.' (`pulumi stack init`)."""
 
-class EdgeSettings(BaseModel):
-    """One more ingress controller and load balancer (config `gangplank:edges.<name>`), e.g. for a sub-organisation."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True,
-                              use_attribute_docstrings=True, strict=True)
+def _stack_reference(name: str) -> str:
+    if not STACK_REFERENCE_RE.fullmatch(name):
+        raise ValueError(f"'{shown(name)}' is not a fully qualified stack name '<organization>/<project>/<stack>', "
+                         "e.g. 'acme/gangplank/prod-platform' (on a self-managed backend: "
+                         "'organization/gangplank/prod-platform')")
+    return name
 
-    visibility: Visibility
-    """`public`: internet-facing NLB, hosts in the public zone; `private`: internal NLB, hosts in the private zone."""
-    allowed_cidrs: AllowList = []
-    """Client CIDR blocks the edge's load balancer admits. Required for a private edge; a public edge
-    without any is open to everyone."""
 
-    @model_validator(mode="after")
-    def _private_edges_are_allow_listed(self) -> EdgeSettings:
-        if self.visibility == "private" and not self.allowed_cidrs:
-            raise ValueError("a private edge needs allowedCidrs: the networks that may reach it")
-        return self
+StackReferenceName = Annotated[str, AfterValidator(_stack_reference)]
+
+
+def _unique(items: list[str]) -> list[str]:
+    for position, item in enumerate(items):
+        if item in items[:position]:
+            raise ValueError(f"'{item}' is listed twice")
+    return items
 
 
 class Limits(BaseModel):
@@ -178,7 +181,8 @@ class Settings(BaseModel):
     host_template: str = "{name}"
     """Default host label of an app that sets no `host`; `{name}` and `{stack}` are replaced."""
     flavor: FlavorName = "nginx-inc"
-    """Ingress controller flavor: `nginx-inc` (F5 NGINX Ingress Controller) or `ingress-nginx` (retired upstream)."""
+    """Controller flavor of the edges: `nginx-inc` (F5 NGINX Ingress Controller), `ingress-nginx` (retired
+    upstream), or `envoy-gateway` (Gateway API: a Gateway per edge and an HTTPRoute per app, on Envoy Gateway)."""
     controller_chart_version: Annotated[str, text(64)] | None = None
     """Helm chart version of the flavor's controller; default: the version gangplank is tested with."""
     controller_replicas: Annotated[int, Field(ge=1, le=20)] = 2
@@ -203,8 +207,11 @@ class Settings(BaseModel):
     apps_file: Annotated[str, text(4096)] = "apps.yaml"
     """Path of the app catalogue, relative to the project directory."""
     edges: dict[EdgeName, EdgeSettings] = {}
-    """More edges beside `public` and `private`: name -> `{visibility, allowedCidrs}`. Each gets its own
-    controller (IngressClass `nginx-<name>`), namespace, load balancer and security group."""
+    """Edges beside `public` and `private`, and the controller of any edge: name -> `{visibility, allowedCidrs,
+    flavor, move}`. A new edge needs `visibility` (and, private, `allowedCidrs`); each gets its own controller
+    (IngressClass `nginx-<name>`), namespace, load balancer and security group. Every edge, `public` and `private`
+    included, may set its own `flavor` (default `gangplank:flavor`) and be moved to another one in steps
+    (`move: {to, weight}`; docs/moving-an-edge.md)."""
     dns_records: DnsRecordsMode = "perHost"
     """`perHost`: every host gets its own alias records and ownership markers (Route53 calls per app).
     `wildcard`: one `*.<zone>` alias per zone to the zone's own edge (`public`, `private`), so a new app on it
@@ -213,6 +220,19 @@ class Settings(BaseModel):
     """Capacity limits the plan counts against: `{recordsPerZone, ingressesPerEdge, namesPerCertificate,
     certificatesPerLoadBalancer}` (defaults: the AWS quotas and what a controller handles well). The plan warns
     near a limit; passing an AWS quota is an input error."""
+    role: Role = "all"
+    """What the stack declares: `all` (the platform and every app of the catalogue: one stack per environment),
+    `platform` (zones, certificates, edges and the dashboard, and a contract for app stacks) or `apps` (the apps of
+    some teams, on the platform of `platformStack`)."""
+    platform_stack: StackReferenceName | None = None
+    """An app stack's platform: its fully qualified stack name `<organization>/<project>/<stack>`. Required with
+    `role: apps`; the app stack reads the platform's contract from it (a `StackReference`)."""
+    teams: Annotated[list[Label], Field(min_length=1), AfterValidator(_unique)] | None = None
+    """An app stack's teams: the stems of their files in the catalogue directory (`shop` for `apps.d/shop.yaml`).
+    Default: every team. Two app stacks of one platform never share a team."""
+    platform_owners: Annotated[list[CodeOwner], Field(max_length=100), AfterValidator(_unique)] = []
+    """Code owners of the platform's files (code, stack files, workflows), as CODEOWNERS names them (`@org/team`,
+    `@user`, an email): `python -m planner --codeowners` writes them. Default: none (the files have no owner)."""
 
     @field_validator("host_template")
     @classmethod
@@ -265,6 +285,13 @@ class Settings(BaseModel):
         return role
 
     @model_validator(mode="after")
+    def _edges_fit_together(self) -> Settings:
+        problems = edge_settings_problems(self.edges, self.flavor)
+        if problems:
+            raise EdgeSettingProblems(problems)
+        return self
+
+    @model_validator(mode="after")
     def _default_private_domain(self) -> Settings:
         if self.private_domain is None:
             # frozen model: the derived default is set once, here
@@ -275,13 +302,33 @@ class Settings(BaseModel):
         """The zone an app of this visibility lives in."""
         return self.public_domain if visibility == "public" else str(self.private_domain)
 
+    def flavor_of(self, edge: str) -> str:
+        """The controller flavor of one edge: the one place the program asks, edge by edge (`edge_flavor`)."""
+        return edge_flavor(self, edge)
+
     def all_edges(self) -> dict[str, Edge]:
         """Every edge of the stack, the built-in two first, then the configured ones by name."""
         edges = {"public": Edge("public", "public", ()),
                  "private": Edge("private", "private", tuple(self.private_allowed_cidrs))}
         for name, edge in sorted(self.edges.items()):
-            edges[name] = Edge(name, edge.visibility, tuple(edge.allowed_cidrs))
+            if name not in BUILT_IN_EDGES and edge.visibility is not None:
+                edges[name] = Edge(name, edge.visibility, tuple(edge.allowed_cidrs or ()))
         return edges
+
+
+def edge_flavor(settings: Settings, edge: str) -> str:
+    """The flavor (controller product) an edge runs: its own `gangplank:edges.<edge>.flavor`, else `gangplank:flavor`.
+
+    The one place that answers it (`Settings.flavor_of` asks here): every part of the program that needs an edge's
+    flavor asks here."""
+    own = settings.edges.get(edge)
+    return own.flavor if own is not None and own.flavor is not None else settings.flavor
+
+
+def edge_move(settings: Settings, edge: str) -> EdgeMove | None:
+    """The edge's move to another flavor, when it is moving (`gangplank:edges.<edge>.move`)."""
+    own = settings.edges.get(edge)
+    return own.move if own is not None else None
 
 
 def config_keys() -> dict[str, str]:
@@ -295,6 +342,8 @@ def config_keys() -> dict[str, str]:
 def _is_structured_field(name: str) -> bool:
     """Lists and maps: Pulumi hands them to the program as JSON text."""
     annotation = Settings.model_fields[name].annotation
+    if get_origin(annotation) in (Union, UnionType):  # an optional value (`teams`)
+        annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -303,14 +352,23 @@ def _is_structured_field(name: str) -> bool:
 
 
 def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = None,
-                   secret_keys: Collection[str] = (), environ: Mapping[str, str] | None = None) -> Settings:
+                   secret_keys: Collection[str] = (), environ: Mapping[str, str] | None = None,
+                   app_stack_model: type[BaseModel] | None = None) -> Settings:
     """Validate raw config (`namespace:key` -> value as Pulumi passes it: strings, JSON for lists).
 
     `secret_keys` are the keys stored encrypted (their values are never shown); `environ` is where
     pulumi-aws may find the region instead (default: this process's environment). Raises InputError
     naming the stack file, the line when `stack_yaml` (the parsed file) is given, and the key of
-    every problem.
+    every problem. An app stack's config (`role: apps`) holds only its own keys, validated with
+    `app_stack_model` (`components.inputs.appstack.parse_stack_settings`); without one it is refused.
     """
+    from components.inputs.appstack import (
+        APP_STACK_KEYS,
+        APP_STACK_ONLY_KEYS,
+        PLATFORM_STACK_REFUSED_KEYS,
+        role_problems,
+    )
+
     by_alias = {to_camel(name): name for name in Settings.model_fields}
     environ = os.environ if environ is None else environ
     secret = set(secret_keys)
@@ -348,6 +406,21 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
                 value = [part.strip() for part in value.split(",") if part.strip()]
         values[key] = value
 
+    problems += role_problems(values, stack_file, where)
+    role = values.get("role", "all")
+    model: type[BaseModel] = Settings
+    if role == "apps" and app_stack_model is None:
+        raise InputError([Problem(stack_file, where(f"{CONFIG_NAMESPACE}:role"),
+                                  config_subject(f"{CONFIG_NAMESPACE}:role"),
+                                  "an app stack's settings come from its platform's contract: read them with "
+                                  "components.inputs.appstack")])
+    if role == "apps":
+        model = app_stack_model or model
+        values = {key: value for key, value in values.items() if key in APP_STACK_KEYS}
+    else:
+        values = {key: value for key, value in values.items()
+                  if key not in APP_STACK_ONLY_KEYS and not (role == "platform" and key in PLATFORM_STACK_REFUSED_KEYS)}
+
     region = raw.get(AWS_REGION_KEY)
     if region is None and not any(environ.get(name) for name in AWS_REGION_ENV):
         problems.append(Problem(stack_file, None, config_subject(AWS_REGION_KEY),
@@ -359,10 +432,16 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
                                 "region such as 'eu-west-1'"))
 
     try:
-        settings = Settings.model_validate(values)
+        settings = model.model_validate(values)
     except ValidationError as err:
         for error in err.errors():
             loc = list(error["loc"])
+            edge_problems = (error.get("ctx") or {}).get("error")
+            if isinstance(edge_problems, EdgeSettingProblems):
+                key = f"{CONFIG_NAMESPACE}:edges"
+                problems += [Problem(stack_file, where(key, *path), f"{config_subject(key)} field '{_dotted(path)}'",
+                                     message) for path, message in edge_problems.problems]
+                continue
             key = f"{CONFIG_NAMESPACE}:{loc[0]}" if loc else f"{CONFIG_NAMESPACE}:*"
             inner = [step for step in loc[1:] if step != "[key]"]
             problems.append(Problem(stack_file, where(key, *inner), config_subject(key) + (
@@ -370,7 +449,7 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
         raise InputError(problems) from None
     if problems:
         raise InputError(problems)
-    return settings
+    return settings  # type: ignore[return-value]
 
 
 def _setting_message(error: Any, key: str, secret: bool) -> str:
@@ -439,14 +518,3 @@ def stack_yaml_problems(stack_file: str, err: YamlFileError, hint: str = "") -> 
             subject = config_subject(str(location[1])) + (f" field '{inner}'" if inner else "")
         problems.append(Problem(stack_file, issue.line, subject, issue.message + hint))
     return problems
-
-
-def load_settings(stack: str) -> Settings:
-    """Settings of the running stack, from the config Pulumi hands the program."""
-    from pulumi.runtime import config as runtime_config
-
-    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    secret_keys = {key for key in raw if runtime_config.is_config_secret(key)}
-    secret_keys |= set(runtime_config.get_config_secret_keys_env())
-    stack_file = stack_file_name(stack)
-    return parse_settings(raw, stack_file, read_stack_yaml(stack_file), secret_keys)

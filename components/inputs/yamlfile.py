@@ -106,7 +106,7 @@ class LineDict(dict):
 
     line: int
     key_lines: dict[Any, int]
-    borrowed: dict[Any, int]
+    borrowed: dict[Any, int] = {}  # noqa: RUF012 (never changed: each mapping read gets its own)
     """Keys whose value this mapping takes from an anchor (`key: *a`, or a key merged with `<<: *a`), with the
     line where it takes it (the key's, or the merge key's): the value's own lines are the anchor's."""
 
@@ -116,7 +116,7 @@ class LineList(list):
 
     line: int
     item_lines: list[int]
-    borrowed: frozenset[int]
+    borrowed: frozenset[int] = frozenset()
     """Items that are aliases (`- *a`): their `item_lines` are the alias's, their values' lines the anchor's."""
 
 

@@ -67,6 +67,9 @@ class IngressControllerArgs:
     """Controller pods, spread across zones, with a PodDisruptionBudget."""
     dualstack: bool = False
     """Give the NLB IPv6 addresses too (the subnets need IPv6 CIDRs)."""
+    suffix: str = ""
+    """Appended to the names derived from the edge (`components.platform.controllers.controller_suffix`): empty
+    for a controller of the stack's flavor, `-<flavor>` for another, such as the controller an edge moves to."""
 
 
 @dataclass(frozen=True)
@@ -277,9 +280,10 @@ class IngressController(pulumi.ComponentResource):
             f"{name}-sg",
             vpc_id=args.vpc_id,
             # The description is immutable in EC2 (a change replaces the group): keep its wording.
-            description=f"gangplank {edge.name} ingress NLB",
+            description=f"gangplank {edge.name} ingress NLB" + (f" ({flavor.name})" if args.suffix else ""),
             tags={"Name": f"{name}-nlb", "gangplank:visibility": edge.visibility,
-                  **({"gangplank:edge": edge.name} if edge.name != edge.visibility else {})},
+                  **({"gangplank:edge": edge.name} if edge.name != edge.visibility else {}),
+                  **({"gangplank:flavor": flavor.name} if args.suffix else {})},
             opts=child,
         )
         for rule in security_group_rules(edge, args.dualstack):
@@ -305,6 +309,7 @@ class IngressController(pulumi.ComponentResource):
             dualstack=args.dualstack,
             trusted_proxy_cidrs=trusted,
             control_plane_cidrs=vpc_cidrs,
+            suffix=args.suffix,
         )
         namespace = k8s.core.v1.Namespace(f"{name}-namespace", **_without_kind(namespace_manifest(self.spec)),
                                           opts=child)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -89,6 +89,13 @@ class MonitorArgs:
     """HTTP basic auth password (1 to 255 characters); needs ``http_username``. Always stored
     and shown as a secret."""
 
+    custom_http_headers: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+    """HTTP headers the check sends (``customHttpHeaders``), e.g. ``{"Host": "shop.example.com"}`` to ask a load
+    balancer by its own DNS name for a host it serves. None or empty: none."""
+
+    check_ssl_errors: pulumi.Input[bool] | None = None
+    """Whether a certificate error fails the check (``checkSSLErrors``); None leaves UptimeRobot's default."""
+
 
 class Monitor(pulumi.dynamic.Resource, module="uptimerobot", name="Monitor"):
     """An UptimeRobot monitor. Outputs: every input, plus ``monitor_id`` and ``status``."""
@@ -106,6 +113,8 @@ class Monitor(pulumi.dynamic.Resource, module="uptimerobot", name="Monitor"):
     http_username: pulumi.Output[str | None]
     http_password: pulumi.Output[str | None]
     """Secret. The password last written, while the monitor still has it; None otherwise."""
+    custom_http_headers: pulumi.Output[dict[str, str] | None]
+    check_ssl_errors: pulumi.Output[bool | None]
     monitor_id: pulumi.Output[int]
     """The monitor's id in UptimeRobot (also the resource id, as a string)."""
     status: pulumi.Output[str]

@@ -43,6 +43,7 @@ import functools
 import html
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -115,6 +116,8 @@ INPUT_FIELDS = (
     "tags",
     "http_username",
     "http_password",
+    "custom_http_headers",
+    "check_ssl_errors",
 )
 #: Inputs that are secrets: never shown in a check failure, marked secret in the outputs.
 SECRET_INPUTS = ("http_password",)
@@ -195,6 +198,20 @@ def _no_colon(username: str) -> str:
     return username
 
 
+def _header_name(name: str) -> str:
+    # RFC 9110 section 5.1: a field name is a token (no spaces, separators or control characters).
+    if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
+        raise ValueError(f"{name!r} is not an HTTP header name")
+    return name
+
+
+def _header_value(value: str) -> str:
+    # RFC 9110 section 5.5: no CR, LF or NUL in a field value (they would split or end the request's headers).
+    if any(c in value for c in "\r\n\0"):
+        raise ValueError("must not contain line breaks or NUL")
+    return value
+
+
 def _unique(items: list[Any]) -> list[Any]:
     known = [item for item in items if not _is_unknown(item)]
     duplicates = sorted({str(item) for item in known if known.count(item) > 1})
@@ -231,6 +248,12 @@ INPUT_TYPES: dict[str, Any] = {
         str, Field(strict=True, pattern=NOT_BLANK, max_length=255), AfterValidator(_no_colon)
     ],
     "http_password": Annotated[str, Field(strict=True, min_length=1, max_length=255)],
+    # CreateHttpMonitorDto / UpdateMonitorDto: customHttpHeaders, an object of strings; checkSSLErrors, a boolean.
+    "custom_http_headers": dict[
+        Annotated[str, Field(strict=True, min_length=1, max_length=256), AfterValidator(_header_name)],
+        Annotated[str, Field(strict=True, max_length=4096), AfterValidator(_header_value)],
+    ],
+    "check_ssl_errors": Annotated[bool, Field(strict=True)],
 }
 
 
@@ -293,6 +316,9 @@ def _canonical(name: str, value: Any) -> Any:
         return tuple(sorted(set(items)))
     if name in ("interval", "timeout") and isinstance(value, int | float) and not isinstance(value, bool):
         return int(value) if float(value).is_integer() else value
+    if name == "custom_http_headers":
+        # No headers and an empty object are the same; header names are case-insensitive (RFC 9110 section 5.1).
+        return tuple(sorted((str(k).lower(), v) for k, v in dict(value or {}).items())) or None
     if value == "":
         return None
     return value
@@ -340,6 +366,10 @@ def outputs_from_api(monitor: Mapping[str, Any], written: Mapping[str, Any] | No
         "tags": sorted({tag["name"] for tag in monitor.get("tags") or []}),
         "http_username": username,
         "http_password": password,
+        "custom_http_headers": dict(monitor.get("customHttpHeaders") or {}) or None,
+        # Managed only when the inputs set it: the API reports its own default for every monitor.
+        "check_ssl_errors": (bool(monitor.get("checkSSLErrors"))
+                             if (written or {}).get("check_ssl_errors") is not None else None),
         "monitor_id": int(monitor["id"]),
         "status": str(monitor.get("status")) if monitor.get("status") is not None else None,
     }
@@ -393,6 +423,11 @@ def _api_body(desired: Mapping[str, Any], *, for_create: bool) -> dict[str, Any]
         if for_create:
             # Required when creating a keyword monitor; not an input of ours.
             body["keywordCaseType"] = "CaseInsensitive"
+    headers = dict(desired.get("custom_http_headers") or {})
+    if headers or not for_create:
+        body["customHttpHeaders"] = headers  # {} in an update clears headers set outside Pulumi
+    if desired.get("check_ssl_errors") is not None:
+        body["checkSSLErrors"] = bool(desired["check_ssl_errors"])
     if desired.get("http_username"):
         body["authType"] = "HTTP_BASIC"
         body["httpUsername"] = desired["http_username"]

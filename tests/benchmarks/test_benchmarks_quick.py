@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,53 @@ def test_api_budget_quick() -> None:
     assert re.search(r"idle hour\s*: Route53 ExternalDNS\s+[0-9]+ calls", out), out
     chart = re.search(r"^chart: (.+\.png)$", out, re.M)
     assert chart and Path(chart.group(1)).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_api_budget_prices_split_deploys() -> None:
+    """App stacks in parallel share the account's Route53: the wave's bound stays, each stack's grows with p."""
+    from benchmarks.api_budget import ROUTE53_PER_SECOND, Budget, split_deploy
+
+    budget = Budget(5000, "perHost", "first up", Counter({"r53 change": 8000, "r53 other": 16000, "k8s": 40000}), 3000)
+    bounds = dict(split_deploy(budget, teams=8, parallel=(1, 4, 8)))
+    assert bounds[1]["route53 wave"] == bounds[8]["route53 wave"] >= 24000 / ROUTE53_PER_SECOND
+    assert bounds[1]["route53 per stack"] < bounds[4]["route53 per stack"] < bounds[8]["route53 per stack"]
+    assert bounds[8]["k8s wave"] * 8 == pytest.approx(bounds[1]["k8s wave"])
+
+
+def test_team_scale_quick() -> None:
+    done = run_benchmark("team_scale.py", "--quick")
+    assert done.returncode == 0, done.stderr
+    rows = {m.group(1).strip(): (int(m.group(2)), int(m.group(3)))
+            for m in re.finditer(r"^(all \(one stack\)|platform|team \w+(?: \+1 app)?)\s+(\d+)\s+(\d+)\s+[0-9.]+",
+                                 done.stdout, re.M)}
+    assert len(rows) == 4, done.stdout
+    team = next(label for label in rows if label.startswith("team") and "+1" not in label)
+    assert rows["all (one stack)"][0] == 80 and rows["platform"][0] == 0
+    assert rows[f"{team} +1 app"][0] == rows[team][0] + 1
+    assert rows[team][1] < rows["all (one stack)"][1]
+    assert re.search(r"stacks it affects: bench-\w+ \(1\)", " ".join(done.stdout.split())), done.stdout
+
+
+def test_checkpoint_model_quick() -> None:
+    done = run_benchmark("checkpoint_model.py", "--quick")
+    assert done.returncode == 0, done.stderr
+
+    def written(label: str) -> float:
+        row = re.search(rf"^{re.escape(label)}\s+[0-9,]+\s+([0-9.,]+) (KB|MB|GB)", done.stdout, re.M)
+        assert row, f"no row {label!r}:\n{done.stdout}"
+        return float(row.group(1).replace(",", "")) * {"KB": 1e3, "MB": 1e6, "GB": 1e9}[row.group(2)]
+
+    assert written("first up, split (all stacks)") < written("first up, one all stack")
+    assert written("add one app, its team stack") < written("add one app, one all stack")
+    chart = re.search(r"^chart: (.+\.png)$", done.stdout, re.M)
+    assert chart and Path(chart.group(1)).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_first_up_writes_the_square_of_the_stack() -> None:
+    """The model: each step writes the whole snapshot twice, so twice the resources write about four times the
+    bytes (pulumi/pulumi pkg/backend/snapshot.go, `defaultServiceLoop`)."""
+    from benchmarks.checkpoint_model import Step, add_one, first_up
+
+    small, large = first_up([Step("", 1000, False)] * 100), first_up([Step("", 1000, False)] * 200)
+    assert small.count == 200 and 3.9 < large.uploaded / small.uploaded < 4.1
+    assert add_one(200_000, [Step("", 1000, True)]).count == 5  # begin, end, outputs, root outputs, final flush

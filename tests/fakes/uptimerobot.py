@@ -327,7 +327,13 @@ class FakeUptimeRobot:
             monitor = dict(self.monitors[monitor_id])
         url = urlsplit(monitor["url"])
         path = (url.path or "/") + (f"?{url.query}" if url.query else "")
+        # The monitor's own headers (customHttpHeaders) are sent too, a Host among them replacing the URL's: what
+        # UptimeRobot's API documents is that they are "sent in the request"; that a Host header is sent as given is
+        # what this model assumes (docs/moving-an-edge.md says so, and what a wrong assumption would cost).
         headers = {"Host": url.netloc, "User-Agent": PROBE_USER_AGENT}
+        for name, value in (monitor.get("customHttpHeaders") or {}).items():
+            headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
+            headers[name.title() if name.lower() == "host" else name] = value
         if monitor.get("authType") == "HTTP_BASIC":
             pair = f"{monitor.get('httpUsername', '')}:{monitor.get('httpPassword', '')}".encode()
             headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
@@ -527,6 +533,10 @@ class FakeUptimeRobot:
             monitor["tagNames"] = list(dict.fromkeys(changes["tagNames"]))
         if "assignedAlertContacts" in changes:
             monitor["assignedAlertContacts"] = [dict(c) for c in changes["assignedAlertContacts"]]
+        if "customHttpHeaders" in changes:
+            monitor["customHttpHeaders"] = dict(changes["customHttpHeaders"] or {})
+        if "checkSSLErrors" in changes:
+            monitor["checkSSLErrors"] = bool(changes["checkSSLErrors"])
 
     def _tag(self, name: str) -> dict[str, Any]:
         tag_id = self._tag_ids.setdefault(name, len(self._tag_ids) + 1)
@@ -555,12 +565,12 @@ class FakeUptimeRobot:
             "sslBrand": None,
             "sslExpiryDateTime": None,
             "domainExpireDate": None,
-            "checkSSLErrors": False,
+            "checkSSLErrors": monitor.get("checkSSLErrors", False),
             "sslExpirationReminder": False,
             "domainExpirationReminder": False,
             "followRedirections": True,
             "authType": monitor["authType"],
-            "customHttpHeaders": None,
+            "customHttpHeaders": monitor.get("customHttpHeaders") or None,
             "successHttpResponseCodes": ["2xx", "3xx"],
             "postValueData": {},
             "postValueType": "KEY_VALUE",

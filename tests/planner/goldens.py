@@ -1,10 +1,11 @@
 """The golden files in tests/planner/golden/: what the planner prints for a hand-written pair of plans.
 
-`base.json` and `head.json` are the inputs (a small `dev` stack: an app added, one removed, one
-switching visibility and host, a monitor switched off and another checking more often, a hosted
-zone tagged and unprotected, the controllers scaled). Every other file there is rendered from them
-by `render_goldens()`: the PR diff (`diff.md`, `diff.json`, `empty.md`) and the plan views of head
-(`table.txt`, `table-wide.txt`, `plan.md`).
+`base.json` and `head.json` are the inputs (a small `dev` stack, plans of format version 2: an app
+added, one removed, one switching visibility and host, one moving to another namespace, a monitor
+switched off and another checking more often, a hosted zone tagged and unprotected, the controllers
+scaled). Every other file there is rendered from them by `render_goldens()`: the PR diff with its
+modeled rollout (`diff.md`, `diff.json`, `empty.md`) and the plan views of head (`table.txt`,
+`table-wide.txt`, `plan.md`).
 
 After an intended change to the output, regenerate them and review the change like code:
 
@@ -21,11 +22,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from planner.diff import diff_as_json, diff_plans, render_diff_markdown
+from planner.diff import diff_as_json, diff_plans, render_diff_markdown, render_rollout_section
 from planner.render import render_json, render_markdown, render_table
+from planner.rollout import change_rollout, diff_steps
 
 GOLDEN = Path(__file__).parent / "golden"
 INPUTS = ("base.json", "head.json")
+CONFIG = {"gangplank:uptimerobotApiKey": "[secret]"}
+"""The stack config the pair is diffed with: what the rollout reads (an UptimeRobot key is configured)."""
 
 
 def load_plan(name: str) -> dict[str, Any]:
@@ -35,10 +39,12 @@ def load_plan(name: str) -> dict[str, Any]:
 def render_goldens() -> dict[str, str]:
     """File name -> the text the planner renders for it today."""
     base, head = load_plan("base.json"), load_plan("head.json")
-    diff = diff_plans(base, head)
+    diff = diff_plans(base, head, CONFIG)
+    rollout = change_rollout(base, head, CONFIG, {}, diff_steps(diff))
+    rollout["blockers"] = [*diff.blockers, *rollout["blockers"]]
     return {
-        "diff.md": render_diff_markdown(diff),
-        "diff.json": render_json(diff_as_json(diff)),
+        "diff.md": render_diff_markdown(diff, blocked=len(rollout["blockers"])) + render_rollout_section(rollout),
+        "diff.json": render_json({**diff_as_json(diff), "rollout": rollout}),
         "empty.md": render_diff_markdown(diff_plans(base, copy.deepcopy(base))),
         "table.txt": render_table(head),
         "table-wide.txt": render_table(head, wide=True),

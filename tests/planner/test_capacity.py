@@ -8,7 +8,6 @@ import pytest
 
 from components.apps.capacity import stack_usage
 from components.apps.dashboard import dashboard_app
-from components.flavors import get_flavor
 from components.inputs.catalog import load_catalogue
 from components.inputs.settings import known_stacks, parse_settings
 from planner.capacity import plan_usage
@@ -34,8 +33,22 @@ def test_what_the_program_counts_before_declaring_is_what_it_declares(run_stack,
     run = run_stack(stack, flavor=flavor, **config)
     settings = parse_settings(run.config, "Pulumi.yaml", secret_keys=run.secret_keys)
     apps = load_catalogue(settings.apps_file, settings, stack, known_stacks(ROOT))
-    before = stack_usage(settings, apps, get_flavor(flavor), dashboard_app(settings, stack))
+    before = stack_usage(settings, apps, dashboard_app(settings, stack))
     assert _sorted(before) == _sorted(plan_usage(build_plan(run)))
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_a_moving_edge_is_counted_alike_before_and_after_declaring(run_stack, flavor):
+    """Both controllers of a moving edge count their own Ingresses and certificate; the zone its weighted records."""
+    other = next(f for f in FLAVORS if f != flavor)
+    run = run_stack("prod", flavor=flavor, edges=json.dumps({"public": {"move": {"to": other, "weight": 40}}}))
+    settings = parse_settings(run.config, "Pulumi.yaml", secret_keys=run.secret_keys)
+    apps = load_catalogue(settings.apps_file, settings, "prod", known_stacks(ROOT))
+    before = stack_usage(settings, apps, dashboard_app(settings, "prod"))
+    assert _sorted(before) == _sorted(plan_usage(build_plan(run)))
+    subjects = {u.subject: u.count for u in before if u.limit == "ingressesPerEdge"}
+    assert subjects[f"edge public ({other})"] > 0 and f"load balancer of edge public ({other})" in {
+        u.subject for u in before}
 
 
 def test_the_table_lists_the_warnings(plan_stack):

@@ -112,13 +112,15 @@ def test_missing_apps_file_exits_1():
 
 def test_unknown_stack_exits_1(capsys):
     assert main(["--stack", "qa"]) == 1
-    assert "Pulumi.qa.yaml: config '*': file not found; known stacks: dev, prod, staging" in capsys.readouterr().err
+    assert ("Pulumi.qa.yaml: config '*': file not found; known stacks: dev, prod, prod-platform, prod-services, "
+            "prod-web, staging") in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args", [
     ["--format", "xml"], ["--stack"], ["--bogus"],
     ["--diff", "base.json", "--format", "table"],  # a diff is Markdown or JSON: never silently something else
     ["--wide", "--format", "json"],
+    ["--diff", "base.json", "--format", "json", "--wide"],  # JSON is never cut: --wide means nothing there
     ["--allow-other-stack"],
 ])
 def test_usage_errors_exit_2(args, capsys):
@@ -146,10 +148,22 @@ def test_diff_as_json(dev_base, capsys):
     assert [(app["name"], app["change"]) for app in diff["apps"]] == [("shop", "added")]
 
 
+def test_a_wide_diff_keeps_long_lines(dev_base, capsys):
+    plan = json.loads(dev_base.read_text(encoding="utf-8"))
+    ingress = next(r for r in plan["resources"] if r["name"] == "docs-ingress")
+    ingress["inputs"]["metadata"]["namespace"] = "handbook"  # a replacement: a long risk line
+    dev_base.write_text(json.dumps(plan), encoding="utf-8")
+    assert main(["--stack", "dev", "--diff", str(dev_base), "--wide"]) == 0
+    wide = capsys.readouterr().out
+    assert main(["--stack", "dev", "--diff", str(dev_base)]) == 0
+    narrow = capsys.readouterr().out
+    assert max(len(line) for line in narrow.splitlines()) <= 100 < max(len(line) for line in wide.splitlines())
+
+
 def test_diff_is_markdown_by_default(dev_base, capsys):
     assert main(["--stack", "dev", "--diff", str(dev_base)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("### Stack `dev`\n") and "| `shop` | added |" in out
+    assert out.startswith("### Stack `dev`\n") and "- `shop`: **added**" in out
 
 
 def test_a_base_of_another_stack_is_refused(dev_base, capsys):

@@ -161,3 +161,29 @@ def test_cli_default_plan_has_no_unknowns(capsys):
     assert main(["--stack", "prod", "--format", "json"]) == 0
     out = capsys.readouterr().out
     assert UNKNOWN_SHOWN_AS not in out and "preview" not in json.loads(out)  # (an app may be named preview)
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_update_preview_says_what_is_unknown_and_why(cached_run, flavor):
+    from planner.preview import render_preview_table
+
+    plan = preview(cached_run, "dev", flavor, "update")
+    unknown = plan["preview"]["unknownOutputs"]
+    assert unknown[f"{RELEASE}::platform-public-release"] == ["status"]
+    assert unknown["pulumi-python:dynamic/uptimerobot:Monitor::docs-monitor"] == ["monitor_id", "status"]
+    table = render_preview_table(plan)
+    section = table[table.index("Preview (update)"):]
+    assert "3 Releases updated; their computed outputs are unknown until then, because pulumi-kubernetes" in section
+    assert "a dynamic provider has no preview of an update" in " ".join(section.split())
+    assert "    docs-monitor: monitor_id, status" in section
+    assert "Made from them: apps.shop.monitorId" in section
+    assert "nothing else is unknown" in " ".join(section.split())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_preview_tables_fit_in_100_columns_unless_wide(cached_run, mode):
+    from planner.preview import render_preview_table
+
+    plan = preview(cached_run, "dev", "nginx-inc", mode)
+    assert all(len(line) <= 100 for line in render_preview_table(plan).splitlines())
+    assert any(len(line) > 100 for line in render_preview_table(plan, wide=True).splitlines())

@@ -206,3 +206,13 @@ def test_a_delegation_must_name_the_zones_own_name_servers(cached_run):
     delegation = named(regs, "platform-zones-delegation")
     delegation.inputs["records"] = ["ns-1.elsewhere.example.net", "ns-2.elsewhere.example.net"]
     assert replay(regs)[f"{VALIDATION}::platform-certificates-public-validated"].outcome == "rejected"
+
+
+def test_an_app_stacks_records_go_into_its_platforms_zones(capsys):
+    """The platform's plan is replayed first (it is deployed first): the app stack's records are checked in its
+    zones, not skipped as records of zones outside the plan; only the app stack's own lines are shown."""
+    assert main(["--stack", "prod-web", "--rehearse"]) == 0
+    out = capsys.readouterr().out
+    records = [line for line in out.splitlines() if "aws:route53/record:Record::" in line]
+    assert records and all(line.startswith("accepted") for line in records), out
+    assert "platform-zones" not in out and "not in this plan" not in out

@@ -20,7 +20,9 @@ from planner.rollout import (
     add_app_rollouts,
     change_rollout,
     find_blockers,
+    render_rollout_table,
     rollout,
+    rollout_report,
     simulate,
 )
 from planner.run import build_plan
@@ -225,13 +227,17 @@ def test_a_pull_requests_change_is_timed_and_its_blockers_shown(cached_run):
     gone = {*docs["adds"], "gangplank:apps:ExposedApp::docs"}
     base["resources"] = [r for r in base["resources"] if f"{r['type']}::{r['name']}" not in gone]
     change = change_rollout(base, head, config, {})
-    assert change["created"] == docs["adds"] and change["updated"] == [] and change["deleted"] == []
+    # The diff's steps: the app's resources and its component (which the engine steps too, in no time).
+    assert change["created"] == sorted([*docs["adds"], "gangplank:apps:ExposedApp::docs"])
+    assert change["updated"] == [] and change["deleted"] == [] and change["replaced"] == []
     assert change["seconds"] == docs["seconds"]
     section = render_rollout_section(change)
-    assert "#### Rollout (modeled)" in section and "[!CAUTION]" not in section
+    assert "#### Rollout (modeled)\n" in section and "[!CAUTION]" not in section
     without_key = {k: v for k, v in config.items() if k != KEY}
     blocked = render_rollout_section(change_rollout(base, head, without_key, {}))
-    assert "> [!CAUTION]" in blocked and "`pulumi-python:dynamic/uptimerobot:Monitor::docs-monitor`" in blocked
+    assert "#### Rollout (modeled): BLOCKED" in blocked and "> [!CAUTION]" in blocked
+    # The blockers first, then the time of what does complete.
+    assert blocked.index("`pulumi-python:dynamic/uptimerobot:Monitor::docs-monitor`") < blocked.index("takes about")
     assert render_rollout_section(change_rollout(head, head, config, {})) == ""
 
 
@@ -241,7 +247,21 @@ def test_cli_rollout_json_and_table(capsys):
     assert report["stack"] == "prod" and report["criticalPathSeconds"] > 0 and report["addApp"]
     assert main(["--stack", "dev", "--rollout"]) == 0
     table = capsys.readouterr().out
-    assert "Critical path:" in table and "Adding one app" in table and "Blockers" not in table
+    assert "Critical path:" in table and "Adding one app" in table and "BLOCKED" not in table
+    assert report["kind"] == "rollout" and all(len(line) <= 100 for line in table.splitlines())
+
+
+def test_a_blocked_first_up_headlines_blocked_and_its_blockers_first(cached_run):
+    plan, config = planned(cached_run, "dev")
+    without_key = {k: v for k, v in config.items() if k != KEY}
+    table = render_rollout_table(rollout_report(plan, without_key, {}))
+    lines = table.splitlines()
+    assert lines[0].startswith("BLOCKED: the first `pulumi up` of stack dev cannot complete as planned")
+    assert lines[1].startswith("  - pulumi-python:dynamic/uptimerobot:Monitor::")
+    assert table.index("Never completes") < table.index("What does complete takes") < table.index("Critical path")
+    # No per-app times for a stack whose first run does not complete.
+    assert "app          adds" not in table and "not shown while the stack's first" in table
+    assert all(len(line) <= 100 for line in lines)
 
 
 def test_cli_diff_shows_the_rollout_section(cached_run, tmp_path, capsys):
@@ -252,7 +272,8 @@ def test_cli_diff_shows_the_rollout_section(cached_run, tmp_path, capsys):
     path.write_text(json.dumps(base), encoding="utf-8")
     assert main(["--stack", "prod", "--diff", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "#### Rollout (modeled)" in out and "1 created, 0 updated, 0 deleted" in out
+    assert "#### Rollout (modeled)" in out and "(1 to create, 0 to update, 0 to replace, 0 to delete)" in out
+    assert "Resources: 1 to create, 0 to update, 0 to replace, 0 to delete." in out  # the same counts
 
 
 @pytest.mark.parametrize("raw", ["fast", "0", "-5"])

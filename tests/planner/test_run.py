@@ -108,20 +108,20 @@ def test_a_registration_waiting_for_something_not_declared_yet_stops_the_settlin
 
 
 class _SlowMonitor(RecordingMonitor):
-    """A monitor that takes 0.15 s to answer each registration, as a loaded machine might."""
+    """A monitor that takes 0.25 s to answer each registration, as a loaded machine might."""
 
     def RegisterResource(self, request: Any) -> Any:
-        time.sleep(0.15)
+        time.sleep(0.25)
         return super().RegisterResource(request)
 
 
 def test_slow_registrations_that_progress_keep_the_settling(monkeypatch):
     monkeypatch.setattr(planner_run, "SETTLE_EVERY", 40)
-    monkeypatch.setattr(planner_run, "SETTLE_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(planner_run, "SETTLE_TIMEOUT_S", 1.0)
     with mocked_runtime("dev", monitor_class=_SlowMonitor) as (monitor, loop), \
             _DeclarationWatch(loop).installed() as watch:
-        # 40 x 0.15 s on the SDK's few executor threads: about a second, five times the timeout, but every
-        # window of 0.2 s completes some.
+        # 40 x 0.25 s on the SDK's few executor threads: well over the timeout in all, but every window of
+        # 1 s completes several (a window without any would take a machine four times slower than a sleep).
         for index in range(40):
             _bucket(f"bucket-{index}")
         assert watch.settles == 1 and watch.loop is not None and len(monitor.registrations) == 40

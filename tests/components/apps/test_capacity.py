@@ -17,7 +17,6 @@ from components.apps.capacity import (
     stack_usage,
 )
 from components.apps.dashboard import dashboard_app
-from components.flavors import get_flavor
 from components.inputs.catalog import load_catalogue
 from components.inputs.problems import InputError
 from components.inputs.settings import Limits, known_stacks
@@ -29,7 +28,7 @@ DEV = {"private_domain": "internal.dev.example.com", "private_allowed_cidrs": ["
 
 def usage_of(settings, apps_path: str = str(ROOT / "apps.yaml"), stack: str = "dev") -> dict[tuple[str, str], int]:
     apps = load_catalogue(apps_path, settings, stack, known_stacks(ROOT))
-    found = stack_usage(settings, apps, get_flavor(settings.flavor), dashboard_app(settings, stack))
+    found = stack_usage(settings, apps, dashboard_app(settings, stack))
     return {(item.limit, item.subject): item.count for item in found}
 
 

@@ -46,7 +46,7 @@ def three_edges(request, tmp_path_factory) -> tuple[str, Any]:
 
 
 def test_three_controllers_with_distinct_classes_releases_and_namespaces(three_edges):
-    _, run = three_edges
+    flavor, run = three_edges
     plan = build_plan(run)
     releases = {r["parent"].split("::")[1]: r["inputs"] for r in of_type(plan, RELEASE)
                 if r["parent"].startswith("gangplank:platform:IngressController::")}
@@ -54,7 +54,7 @@ def test_three_controllers_with_distinct_classes_releases_and_namespaces(three_e
     assert {r["name"] for r in releases.values()} == {"ingress-public", "ingress-private", "ingress-partners"}
     assert {r["namespace"] for r in releases.values()} == {"ingress-public", "ingress-private", "ingress-partners"}
     assert plan["outputs"]["platform"]["edges"]["partners"] == {
-        "visibility": "public", "ingressClass": "nginx-partners",
+        "visibility": "public", "flavor": flavor, "ingressClass": "nginx-partners",
         "allowedCidrs": ["203.0.113.0/24", "198.51.100.16/28"],
         # A public edge: its NLB sits in the subnets tagged kubernetes.io/role/elb (planner/mocks.py).
         "trustedProxyCidrs": ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"], "ipv6Clients": False}

@@ -7,13 +7,14 @@ answers as the controllers would for the plan's Ingresses and Secrets.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from components.uptimerobot.probes import probe_addresses
 from tests.conftest import FLAVORS
-from tests.fakes.site import FORBIDDEN, OK, UNAUTHORIZED, IngressSite
+from tests.fakes.site import FORBIDDEN, NOT_FOUND, OK, UNAUTHORIZED, IngressSite
 
 CATALOGUE = """
 apps:
@@ -84,3 +85,47 @@ def test_the_monitors_password_is_its_own_and_secret(probed):
     monitor_id = probed["monitors"]["vault"]
     stored = probed["fake"].monitors[monitor_id]
     assert stored["authType"] == "HTTP_BASIC" and stored["httpUsername"] == "uptimerobot"
+
+
+@pytest.fixture
+def probed_during_a_move(run_stack, write_apps, monitor_provider, fake_uptimerobot) -> dict[str, Any]:
+    """The catalogue on an edge moving from ingress-nginx to nginx-inc, half of its traffic on each: a site per
+    controller (the Ingresses of its class), and every monitor created in the fake."""
+    edges = json.dumps({"public": {"move": {"to": "nginx-inc", "weight": 50}}})
+    run = run_stack("dev", write_apps(CATALOGUE), flavor="ingress-nginx", edges=edges)
+    regs = run.monitor.registrations
+    ingresses = [r.revealed_inputs() for r in regs if r.type == "kubernetes:networking.k8s.io/v1:Ingress"]
+    secrets = [r.revealed_inputs() for r in regs if r.type == "kubernetes:core/v1:Secret"]
+    sites = {flavor: IngressSite([i for i in ingresses if i["spec"]["ingressClassName"] == klass], secrets, flavor)
+             for flavor, klass in (("ingress-nginx", "nginx-public"), ("nginx-inc", "nginx-public-nginx-inc"))}
+    monitors = {}
+    for reg in regs:
+        if reg.type == MONITOR:
+            inputs = {k: v for k, v in reg.revealed_inputs().items() if k not in ("monitor_id", "status")}
+            monitors[reg.name] = int(monitor_provider.create(inputs).id)
+    return {"sites": sites, "monitors": monitors, "fake": fake_uptimerobot}
+
+
+def test_during_a_move_every_monitor_passes_through_both_controllers(probed_during_a_move):
+    sites, monitors, fake = (probed_during_a_move[key] for key in ("sites", "monitors", "fake"))
+    assert sorted(monitors) == sorted([f"{app}-monitor" for app in ("both", "partner-api", "vault")]
+                                      + [f"{app}-monitor-nginx-inc" for app in ("both", "partner-api", "vault")])
+    for name, monitor_id in monitors.items():
+        # The app's own monitor asks its host: Route53 sends it to either NLB. The second one asks the new NLB.
+        answering = ["nginx-inc"] if name.endswith("-nginx-inc") else ["ingress-nginx", "nginx-inc"]
+        for flavor in answering:
+            for address in probe_addresses()[:: 50]:
+                assert fake.probe(monitor_id, sites[flavor], source_ip=address) == OK, (name, flavor, address)
+    stored = fake.monitors[monitors["vault-monitor-nginx-inc"]]
+    assert stored["customHttpHeaders"] == {"Host": "vault.dev.example.com"} and stored["checkSSLErrors"] is False
+    assert stored["url"].startswith("https://k8s-ingressp-") and stored["url"].endswith("/health")
+    assert fake.violations == []
+
+
+def test_a_probe_that_lost_its_host_header_fails_rather_than_passes(probed_during_a_move):
+    """Were UptimeRobot to send the NLB's name as the Host, the new controller has no Ingress for it: 404, DOWN."""
+    sites, monitors, fake = (probed_during_a_move[key] for key in ("sites", "monitors", "fake"))
+    monitor_id = monitors["vault-monitor-nginx-inc"]
+    fake.monitors[monitor_id]["customHttpHeaders"] = {}
+    assert fake.probe(monitor_id, sites["nginx-inc"], source_ip=probe_addresses()[0]) == NOT_FOUND
+    assert fake.monitors[monitor_id]["status"] == "DOWN"

@@ -145,3 +145,28 @@ def test_an_intent_the_flavor_cannot_express_is_an_input_error_naming_the_flavor
         from components.apps.exposed_app import app_intent
 
         NoRateLimits().ingress_annotations(app_intent(apps[0], "public", None))
+
+
+def test_the_flavor_an_edge_moves_to_must_express_every_app_on_it_too(write_apps, monkeypatch):
+    from dataclasses import dataclass
+
+    from components.apps import preflight
+    from components.flavors import get_flavor
+    from components.flavors.ingress_nginx import IngressNginxFlavor
+    from components.flavors.traffic import AppIntent
+
+    @dataclass(frozen=True)
+    class NoRateLimits(IngressNginxFlavor):
+        def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
+            found = super().unsupported(intent)
+            return [*found, ("rate_limit", "it has no rate limits")] if intent.rate_limit else found
+
+    monkeypatch.setattr(preflight, "get_flavor", lambda name: NoRateLimits() if name == "ingress-nginx"
+                        else get_flavor(name))
+    path = write_apps(ONE_PUBLIC_APP + "    rateLimit: {rps: 5}\n")
+    steady = make_settings()
+    moving = make_settings(edges={"public": {"move": {"to": "ingress-nginx", "weight": 10}}})
+    assert preflight.flavor_problems(load_catalogue(path, steady, "dev", STACKS), steady) == []
+    [problem] = preflight.flavor_problems(load_catalogue(path, moving, "dev", STACKS), moving)
+    assert str(problem) == (f"{path}:2: app 'shop' field 'rateLimit': the ingress-nginx flavor "
+                            "(gangplank:edges.public.move.to) cannot express this: it has no rate limits")

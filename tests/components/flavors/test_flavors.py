@@ -38,7 +38,7 @@ from components.flavors.traffic import (
     network_policy_manifest,
 )
 from tests.conftest import FLAVORS as FLAVOR_NAMES
-from tests.conftest import validate_kubernetes
+from tests.conftest import GATEWAY_FLAVORS, validate_kubernetes
 from tests.reference import F5_VALUES_SCHEMA
 
 CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-0000-4000-8000-0123456789ab"
@@ -644,8 +644,8 @@ def test_charts_are_pinned() -> None:
 def test_get_flavor() -> None:
     assert get_flavor("nginx-inc").shared_host_mode == "mergeable"
     assert get_flavor("ingress-nginx").shared_host_mode == "native"
-    assert set(FLAVORS) == set(FLAVOR_NAMES)
-    with pytest.raises(ValueError, match="known: ingress-nginx, nginx-inc"):
+    assert set(FLAVORS) == set(FLAVOR_NAMES) | set(GATEWAY_FLAVORS)
+    with pytest.raises(ValueError, match="known: envoy-gateway, ingress-nginx, nginx-inc"):
         get_flavor("traefik")
 
 

@@ -260,6 +260,8 @@ def test_create_returns_the_inputs_plus_id_and_status(
         "tags": ["gangplank", "stack:dev"],
         "http_username": None,
         "http_password": None,
+        "custom_http_headers": None,
+        "check_ssl_errors": None,
         "monitor_id": stored["id"],
         "status": "STARTED",
     }

@@ -1,0 +1,194 @@
+"""One team's stack against the whole environment in one `all` stack, at N apps in the benchmark's 8 teams.
+
+The catalogue of `benchmarks/catalogue.py` (N apps, each of one of 8 teams) is written as a directory of
+team files (`<team>.yaml`: an app's team is its namespace, which the generator gives every app of a shared
+host alike), in a scratch project with the split example's platform config (`Pulumi.prod-platform.yaml`) and
+one app stack per team. Then, each in a fresh process (peak memory is per run):
+
+- **all**: the platform config with `gangplank:role: all` over the whole directory: one stack, every app;
+- **platform**: the platform stack alone (every app stack's offline plan plans it first);
+- **team**: the largest team's app stack, as `python -m planner --stack <team stack>` plans it: the platform
+  first, then the whole catalogue checked, then that team's apps declared;
+- **team +1**: the same after one more app in that team's file, and the stacks that change affects
+  (`python -m planner --affected-stacks`): what a one-app pull request plans and touches.
+
+Figures only: time (wall clock, from the start of the plan to its end, imports excluded), peak memory
+(the process's max RSS, imports included) and resources declared. Exit 1 only if a run failed.
+
+    .venv/bin/python benchmarks/team_scale.py              # N = 5000
+    .venv/bin/python benchmarks/team_scale.py --quick      # N = 80, in one process (CI)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from benchmarks.catalogue import TEAMS, dump_apps, generate_apps
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_N = 5000
+QUICK_N = 80
+PLATFORM = "bench-platform"
+CATALOGUE = "teams.d"
+WORKER_TIMEOUT_S = 3600
+WIDTH = 100
+RECORDS_QUOTA = 40_000
+"""The Route53 quota of record sets per zone the benchmark's account has (its default is 10,000)."""
+EXTRA_APP = {"name": "zz-new-app", "visibility": "public", "host": "zz-new-app",
+             "deploy": {"image": "ghcr.io/acme/zz-new-app:1.0", "port": 8080, "replicas": 2},
+             "healthPath": "/healthz"}
+"""The app a one-app pull request adds: public, a host of its own, an image to deploy, monitored."""
+
+
+def team_stack(team: str) -> str:
+    return f"bench-{team}"
+
+
+def write_project(directory: Path, n: int) -> dict[str, int]:
+    """A scratch project: the program, the platform's config, one app stack per team, the catalogue by team.
+    Returns the apps per team."""
+    for name in ("__main__.py", "Pulumi.yaml"):
+        shutil.copy(ROOT / name, directory / name)
+    platform = (ROOT / "Pulumi.prod-platform.yaml").read_text(encoding="utf-8")
+    # 5,000 apps with a record per host (A and AAAA: the example is dual stack) pass Route53's default 10,000
+    # record sets per zone: the account has asked for more, as such an estate must (docs/deploying.md, limits).
+    platform += f"  gangplank:limits:\n    recordsPerZone: {RECORDS_QUOTA}\n"
+    (directory / f"Pulumi.{PLATFORM}.yaml").write_text(platform, encoding="utf-8")
+    by_team: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for app in generate_apps(n):
+        by_team[app["namespace"]].append(app)
+    (directory / CATALOGUE).mkdir()
+    for team in TEAMS:
+        with (directory / CATALOGUE / f"{team}.yaml").open("w", encoding="utf-8") as handle:
+            dump_apps(by_team[team], handle)
+        (directory / f"Pulumi.{team_stack(team)}.yaml").write_text(
+            "config:\n  aws:region: eu-west-1\n  gangplank:role: apps\n"
+            f"  gangplank:platformStack: acme/gangplank/{PLATFORM}\n  gangplank:appsFile: {CATALOGUE}\n"
+            f"  gangplank:teams: [{team}]\n", encoding="utf-8")
+    return {team: len(by_team[team]) for team in TEAMS}
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _worker(project: str, stack: str, role_all: bool) -> dict[str, Any]:
+    """Plan one stack of the scratch project, timed from the start of the plan to its end."""
+    os.chdir(project)
+    os.environ.setdefault("UPTIMEROBOT_API_KEY", "benchmark")  # the `all` form deploys monitors: it has a key
+    from planner.run import build_plan, run_program
+
+    # Imports are not planning: the providers' modules load on first use, so a warm-up plan of the platform
+    # (every module the program uses) goes first, as in plan_scale.py; its time is the start-up a CLI run adds.
+    started = time.perf_counter()
+    run_program(PLATFORM, None, project)
+    startup = time.perf_counter() - started
+    overrides = {"gangplank:role": "all", "gangplank:appsFile": CATALOGUE} if role_all else None
+    started = time.perf_counter()
+    plan = build_plan(run_program(stack, None, project, overrides))
+    seconds = time.perf_counter() - started
+    managed = [r for r in plan["resources"] if not (r.get("options") or {}).get("read")]
+    return {"seconds": seconds, "startup": startup, "peak_mib": _peak_mib(), "resources": len(managed),
+            "apps": len(plan["apps"])}
+
+
+IN_PROCESS = False
+"""Quick mode: every plan in this process (one start-up instead of four; peak memory then is the run's so far)."""
+
+
+def run_worker(project: Path, stack: str, role_all: bool = False) -> dict[str, Any]:
+    if IN_PROCESS:
+        cwd = os.getcwd()
+        try:
+            return _worker(str(project), stack, role_all)
+        finally:
+            os.chdir(cwd)
+    args = [sys.executable, str(Path(__file__).resolve()), "--worker", str(project), stack]
+    done = subprocess.run(args + (["--all"] if role_all else []), capture_output=True, text=True,
+                          timeout=WORKER_TIMEOUT_S, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"worker {stack} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def add_one_app(project: Path, team: str) -> str:
+    """Append one app to the team's file (as a pull request would); the path changed, relative to the project."""
+    path = project / CATALOGUE / f"{team}.yaml"
+    with path.open("a", encoding="utf-8") as handle:
+        # The file's `apps:` list is its last key, its items at the left margin (yaml.safe_dump): one more item.
+        handle.write("- " + json.dumps({**EXTRA_APP, "namespace": team}) + "\n")
+    return f"{CATALOGUE}/{team}.yaml"
+
+
+def measure(n: int, scratch: Path) -> list[str]:
+    counts = write_project(scratch, n)
+    team = max(counts, key=lambda name: counts[name])
+    lines = textwrap.wrap(f"Team scale: N={n} apps in {len(counts)} teams ("
+                          + ", ".join(f"{name} {count}" for name, count in counts.items())
+                          + f"); measured team: {team}", WIDTH)
+    rows = [("all (one stack)", run_worker(scratch, PLATFORM, role_all=True)),
+            ("platform", run_worker(scratch, PLATFORM)),
+            (f"team {team}", run_worker(scratch, team_stack(team)))]
+    changed = add_one_app(scratch, team)
+    rows.append((f"team {team} +1 app", run_worker(scratch, team_stack(team))))
+    from planner.stacks import affected_stacks
+
+    touched = affected_stacks([changed], scratch)
+    header = f"{'plan':<24} {'apps':>5} {'resources':>9} {'seconds':>8} {'peak MiB':>9}"
+    lines += ["", header, "-" * len(header)]
+    for label, row in rows:
+        lines.append(f"{label:<24} {row['apps']:>5} {row['resources']:>9} {row['seconds']:>8.1f} "
+                     f"{row['peak_mib']:>9.0f}")
+    single, one = rows[0][1], rows[3][1]
+    lines.append("")
+    lines += textwrap.wrap("start-up of a planner process (imports, the providers' modules loaded on first use), not "
+                           "in the table: " + ", ".join(f"{row['startup']:.1f} s" for _, row in rows), WIDTH)
+    lines += textwrap.wrap(f"a one-app change to {changed}: plans {one['seconds']:.1f} s and {one['resources']:,} "
+                           f"resources in its team's stack, against {single['seconds']:.1f} s and "
+                           f"{single['resources']:,} resources in one `all` stack "
+                           f"({single['seconds'] / one['seconds']:.1f}x faster, "
+                           f"{single['peak_mib'] / one['peak_mib']:.1f}x less memory); stacks it affects: "
+                           f"{', '.join(touched)} ({len(touched)})", WIDTH)
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"N = {QUICK_N}, in one process (CI)")
+    parser.add_argument("--apps", type=int, help=f"N (default {DEFAULT_N})")
+    parser.add_argument("--worker", nargs=2, metavar=("PROJECT", "STACK"), help=argparse.SUPPRESS)
+    parser.add_argument("--all", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(_worker(args.worker[0], args.worker[1], args.all)))
+        return 0
+    n = args.apps or (QUICK_N if args.quick else DEFAULT_N)
+    global IN_PROCESS
+    IN_PROCESS = args.quick
+    with tempfile.TemporaryDirectory(prefix="gangplank-teams-") as scratch:
+        try:
+            for line in measure(n, Path(scratch)):
+                print(line, flush=True)
+        except (RuntimeError, subprocess.TimeoutExpired) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

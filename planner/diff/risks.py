@@ -1,0 +1,210 @@
+"""The risks of a change, for the warning blocks at the top of the diff.
+
+- `replace`: every replacement and deletion of a resource, with what it means for users
+  (`planner.diff.meanings`), and the ones the engine refuses (a protected resource);
+- `exposure`: apps open to more clients or reachable by fewer (`planner.diff.exposure`);
+- `rename`: likely renames (`planner.diff.renames`);
+- `review`: an app's URL moving, an app no longer monitored, a hosted zone or an ingress
+  controller changed in place, protection dropped, a flavor switch, a type without known rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from planner.diff.apps import app_of
+from planner.diff.exposure import exposure_risks
+from planner.diff.meanings import meaning
+from planner.diff.model import AppDiff, ResourceDiff, Risk
+from planner.diff.renames import rename_risks
+from planner.diff.steps import label
+from planner.markdown import code
+from planner.resource_types import HELM_RELEASE, MONITOR, RECORD, ZONE
+
+CONTROLLER_COMPONENT_SUFFIX = ":IngressController"
+ROUTE_FIELDS = ("url", "host")
+"""App fields that say where an app answers; changing one breaks bookmarks, clients and monitors. (Its
+`dnsRecord` alone changes when a wildcard takes over its host: the URL stays, see `exposure`.)"""
+
+
+def flavor_of(plan: Mapping[str, Any]) -> str | None:
+    flavor = ((plan.get("outputs") or {}).get("platform") or {}).get("flavor")
+    return str(flavor) if flavor else None
+
+
+def context_of(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, Any]:
+    """What the meanings need besides a resource: the flavor, each release's edge, each edge's apps."""
+    edge_of = {}
+    for plan in (base, head):
+        for resource in plan.get("resources") or []:
+            if resource.get("type") == HELM_RELEASE:
+                parent = str(resource.get("parent") or "")
+                if parent.partition("::")[0].endswith(CONTROLLER_COMPONENT_SUFFIX):
+                    edge = parent.partition("::")[2].removeprefix("platform-")
+                    edge_of[label(resource)] = edge
+    apps_on_edge: dict[str, list[str]] = {}
+    for app in head.get("apps") or base.get("apps") or []:
+        for edge in app.get("edges") or [app.get("visibility")]:
+            apps_on_edge.setdefault(str(edge), []).append(str(app.get("name")))
+    ingresses = [r for r in head.get("resources") or [] if str(r.get("type")).endswith(":Ingress")]
+    wildcards = {str((r.get("inputs") or {}).get("name")) for r in head.get("resources") or []
+                 if r.get("type") == RECORD and str((r.get("inputs") or {}).get("name") or "").startswith("*.")}
+    return {"flavor": flavor_of(head) or flavor_of(base), "base_flavor": flavor_of(base),
+            "edge_of": edge_of, "apps_on_edge": apps_on_edge, "head_ingresses": ingresses,
+            "wildcards": wildcards, "claims_by_class": {}}
+
+
+def _what(step: ResourceDiff) -> str:
+    return f"{code(step.name)} ({code(step.type.rsplit(':', 1)[-1])})"
+
+
+MAX_ALIKE = 3
+"""Past this many replacements or deletions of one type with the same meaning, one line says them all."""
+
+
+def step_risks(steps: Sequence[ResourceDiff], base: Mapping[str, Any], head: Mapping[str, Any],
+               context: Mapping[str, Any]) -> list[Risk]:
+    """A risk per replaced or deleted resource (components aside: no provider is called for them);
+    many of one type that mean the same thing (a wildcard's deleted records) are one risk."""
+    before = {label(r): r for r in base.get("resources") or []}
+    after = {label(r): r for r in head.get("resources") or []}
+    alike: dict[tuple[str, str, bool, str], list[ResourceDiff]] = {}
+    meanings: dict[str, str] = {}
+    for step in steps:
+        if step.component or step.op not in ("replace", "delete"):
+            continue
+        meanings[step.label] = meaning(step, before.get(step.label), after.get(step.label), context)
+        kind = "refused" if step.refused else "retained" if step.retained and step.op == "delete" else step.op
+        template = meanings[step.label] if kind != "delete" or step.type != RECORD else _record_template(
+            meanings[step.label])
+        alike.setdefault((kind, step.type, step.delete_first, template), []).append(step)
+    risks = []
+    for (kind, _, _, _), group in alike.items():
+        if len(group) > MAX_ALIKE and kind in ("delete", "replace"):
+            risks.append(_grouped(kind, group, meanings))
+            continue
+        for step in group:
+            risks.append(_one(kind, step, meanings[step.label]))
+    return risks
+
+
+def _record_template(text: str) -> str:
+    """A record's meaning without its name, to tell which deletions mean the same thing."""
+    return text.split("`", 2)[-1] if text.startswith("`") else text
+
+
+def _one(kind: str, step: ResourceDiff, meant: str) -> Risk:
+    if step.op == "replace":
+        how = "deleted first, then created" if step.delete_first else "created anew, then the old one deleted"
+        why = "; ".join(step.replace_reasons[:2]) + (" …" if len(step.replace_reasons) > 2 else "")
+        text = f"{_what(step)} is replaced ({how}): {meant} Why: {why}."
+    elif kind == "retained":
+        text = f"{_what(step)} leaves the program; `retainOnDelete` keeps it in the cloud, unmanaged."
+    else:
+        text = f"{_what(step)} is deleted: {meant}"
+    if step.refused:
+        return Risk("refused", step.name, f"**Refused:** {text} {step.refused}.", "replace")
+    return Risk(step.op, step.name, text, "replace")
+
+
+def _grouped(kind: str, group: list[ResourceDiff], meanings: Mapping[str, str]) -> Risk:
+    names = ", ".join(code(step.name) for step in group[:3]) + f" and {len(group) - 3} more"
+    first = group[0]
+    verb = "deleted" if kind == "delete" else "replaced"
+    return Risk(kind, first.name, f"{len(group)} `{first.type.rsplit(':', 1)[-1]}` resources are {verb} "
+                f"({names}); for each, as for {code(first.name)}: {meanings[first.label]}", "replace")
+
+
+def app_review_risks(apps: Sequence[AppDiff], steps: Sequence[ResourceDiff]) -> list[Risk]:
+    """URLs that move and monitors that go, by app."""
+    risks, unmonitored = [], set()
+    for app in apps:
+        if app.kind == "changed":
+            old, new = app.base or {}, app.head or {}
+            moved = [field for field in ROUTE_FIELDS if old.get(field) != new.get(field)
+                     and field in old and field in new]
+            if moved:
+                risks.append(Risk("route", app.name, f"App {code(app.name)} moves: {code(old.get('url'))} → "
+                                  f"{code(new.get('url'))} (bookmarks, clients and its monitor follow)."))
+            if old.get("monitored") is True and new.get("monitored") is not True:
+                unmonitored.add(app.name)
+                risks.append(Risk("monitor", app.name, f"App {code(app.name)} is no longer monitored."))
+        elif app.kind == "removed" and (app.base or {}).get("monitored") is True:
+            unmonitored.add(app.name)
+            risks.append(Risk("monitor", app.name, f"App {code(app.name)} is removed, and its uptime monitor "
+                                                   "with it."))
+    parents = {step.label: step.parent for step in steps}
+    for step in steps:
+        if step.type == MONITOR and step.op == "delete" and app_of(step.label, parents) not in unmonitored:
+            risks.append(Risk("monitor", step.name, f"Uptime monitor {code(step.name)} is deleted."))
+    return risks
+
+
+def resource_review_risks(steps: Sequence[ResourceDiff], context: Mapping[str, Any]) -> list[Risk]:
+    """Zones and controllers changed in place, protection dropped, types without known rules."""
+    risks = []
+    controllers: dict[str, list[ResourceDiff]] = {}
+    for step in steps:
+        if step.type == ZONE and step.op == "update":
+            risks.append(Risk("zone", step.name, f"Hosted zone {code(step.name)} is updated ("
+                              + ", ".join(code(c.field) for c in step.input_changes[:4]) + ")."))
+        parent_type, _, controller = (step.parent or "").partition("::")
+        if step.op == "update" and parent_type.endswith(CONTROLLER_COMPONENT_SUFFIX):
+            controllers.setdefault(controller, []).append(step)
+        if step.unprotected and step.op != "delete":
+            risks.append(Risk("protect", step.name, f"{_what(step)} loses `protect`: it can now be deleted or "
+                                                    "replaced."))
+        if step.unknown_rules and step.op == "update":
+            risks.append(Risk("rules", step.name, f"{_what(step)}: no replacement rules are known for "
+                              f"{code(step.type)}; its change is shown as an update."))
+        if any(c.field == "provider" for c in step.option_changes):
+            risks.append(Risk("provider", step.name, f"{_what(step)} moves to another provider: the engine asks "
+                              "the new provider (`DiffConfig`) whether it must be replaced."))
+    for controller, parts in sorted(controllers.items()):
+        listed = "; ".join(f"{code(p.name)} (" + ", ".join(code(c.field) for c in p.input_changes[:3])
+                           + ")" for p in parts[:3])
+        edge = controller.removeprefix("platform-")
+        apps = context.get("apps_on_edge", {}).get(edge, [])
+        risks.append(Risk("controller", controller, f"Ingress controller {code(controller)} is updated in place: "
+                          f"{listed}{' …' if len(parts) > 3 else ''}. Every app on edge {code(edge)} "
+                          f"({len(apps)}) goes through it."))
+    if context.get("base_flavor") and context.get("flavor") and context["base_flavor"] != context["flavor"]:
+        hosts = sum(len(v) for v in context.get("apps_on_edge", {}).values())
+        risks.append(Risk("controller", "flavor", f"The controllers switch from {code(context['base_flavor'])} "
+                          f"to {code(context['flavor'])}: each edge's controller is replaced and its load balancer "
+                          f"created again, so every app ({hosts} app-edge routes) moves to a new load balancer, "
+                          "and every alias record follows it.", "replace"))
+    return risks
+
+
+ORDER = {kind: i for i, kind in enumerate(("refused", "replace", "delete", "exposure", "reach", "dns", "rename",
+                                           "controller", "route", "monitor", "zone", "protect", "provider",
+                                           "rules"))}
+
+
+def blockers_of(steps: Sequence[ResourceDiff], risks: Sequence[Risk],
+                context: Mapping[str, Any]) -> list[dict[str, str]]:
+    """What stops `pulumi up` part-way: steps the engine refuses, Ingresses ingress-nginx's webhook refuses."""
+    found = [{"resource": step.label, "reason": step.refused} for step in steps if step.refused]
+    if context.get("flavor") == "ingress-nginx":
+        found += [{"resource": f"kubernetes:networking.k8s.io/v1:Ingress::{risk.subject}" if risk.kind == "replace"
+                   else f"gangplank:apps:ExposedApp::{risk.subject}",
+                   "reason": "ingress-nginx's admission webhook refuses an Ingress whose host and path another "
+                             "Ingress has (controller.go `checkOverlap`), and the old one is deleted only after "
+                             "the new one is created; delete the old one first (apply the change in two steps)."}
+                  for risk in risks if risk.kind in ("replace", "rename") and "refuses the new one" in risk.message]
+    return found
+
+
+def collect(apps: Sequence[AppDiff], steps: Sequence[ResourceDiff], base: Mapping[str, Any],
+            head: Mapping[str, Any]) -> tuple[tuple[Risk, ...], dict[str, list[str]], list[dict[str, str]]]:
+    """Every risk of the change (sorted by group, kind and subject), the state commands of renames, and the
+    blockers the diff finds (beside the rollout's own)."""
+    context = context_of(base, head)
+    renames, commands = rename_risks(apps, base, head, context.get("flavor"))
+    risks = [*step_risks(steps, base, head, context), *exposure_risks(apps, steps, base, head), *renames,
+             *app_review_risks(apps, steps), *resource_review_risks(steps, context)]
+    groups = {"replace": 0, "exposure": 1, "rename": 2, "review": 3}
+    ordered = tuple(sorted(risks, key=lambda r: (groups[r.group], ORDER.get(r.kind, 99), r.subject, r.message)))
+    return ordered, commands, blockers_of(steps, ordered, context)

@@ -1,0 +1,55 @@
+"""The change's modeled `pulumi up`, after the diff: its time, its blockers, and the same counts as the diff.
+
+`change` is `planner.rollout.change_rollout(base, head, ..., steps=...)`, given the diff's own steps, so
+the counts here are the heading's. A change with a blocker says BLOCKED first and lists the blockers
+before the time of what does complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from planner.diff.layout import WIDTH, wrap
+from planner.markdown import code
+
+MAX_BLOCKERS = 25
+LISTS = (("created", "to create"), ("imported", "to import"), ("updated", "to update"), ("replaced", "to replace"),
+         ("deleted", "to delete"))
+
+
+def counts_text(change: Mapping[str, Any]) -> str:
+    """`4 to create, 2 to update, 3 to replace, 6 to delete` (imports only when there are some)."""
+    return ", ".join(f"{len(change.get(key) or [])} {words}" for key, words in LISTS
+                     if key != "imported" or change.get(key))
+
+
+def render_rollout_section(change: Mapping[str, Any], width: int = WIDTH) -> str:
+    """The modeled `pulumi up` of a change, as a section after the diff ('' for a change with no step)."""
+    from planner.rollout import duration_text
+
+    if not any(change.get(key) for key, _ in LISTS):
+        return ""
+    path = " → ".join(code(name.partition("::")[2]) for name in change["criticalPath"][:8])
+    more = " → …" if len(change["criticalPath"]) > 8 else ""
+    chain = f" Slowest chain: {path}{more}." if path else ""
+    blockers = change["blockers"]
+    lines = [""]
+    if blockers:
+        lines += ["#### Rollout (modeled): BLOCKED", ""]
+        lines += wrap(f"**BLOCKED**: this change cannot complete as planned ({len(blockers)} "
+                      f"blocker{'s' if len(blockers) != 1 else ''}, first):", width=width)
+        lines += ["", "> [!CAUTION]"]
+        for blocker in blockers[:MAX_BLOCKERS]:
+            lines += wrap(f"{code(blocker['resource'])}: {' '.join(str(blocker['reason']).split())}",
+                          first="> - ", rest=">   ", width=width)
+        if len(blockers) > MAX_BLOCKERS:
+            lines.append(f"> - … and {len(blockers) - MAX_BLOCKERS} more.")
+        lines += [""]
+        lines += wrap(f"What does complete of `pulumi up` ({counts_text(change)}) takes about "
+                      f"**{duration_text(change['seconds'])}**.{chain}", width=width)
+    else:
+        lines += ["#### Rollout (modeled)", ""]
+        lines += wrap(f"`pulumi up` of this change ({counts_text(change)}): about "
+                      f"**{duration_text(change['seconds'])}**.{chain}", width=width)
+    return "\n".join(lines) + "\n"

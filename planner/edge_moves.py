@@ -1,0 +1,155 @@
+"""Where each edge is in a move to another flavor, and what its next step changes: for the plan table, the PR diff
+and `--rollout`.
+
+A move (`gangplank:edges.<edge>.move`, docs/moving-an-edge.md) is a sequence of `pulumi up`s, each read from
+the stack output `platform.edges.<edge>` (`flavor`, and `move: {to, weight, ingressClass, loadBalancer,
+dnsName}` while it moves):
+
+1. `start`: `move: {to, weight: 0}`: the new controller and NLB run beside the current ones, every app has an
+   Ingress on both, the hosts point at the edge's weighted records, the monitors watch both NLBs. The new
+   NLB takes traffic only if the current one fails its health checks.
+2. `shift`: `weight` 1-99: that share of new connections goes to the new NLB. Only the edge's weighted
+   records change.
+3. `all`: `weight: 100`: every new connection goes to the new NLB; the current one keeps those whose resolvers
+   cached its addresses (an ELB alias answers with a 60 s TTL).
+4. `finish`: `flavor: <to>` and no `move`: the hosts point at the new NLB directly, and the old controller, its
+   NLB, Ingresses, weighted records and the second monitors are deleted, after every host points away from them.
+
+Pure functions of plans (the JSON contract); the diff module calls `move_risks` and `move_lines`, the table
+and `--rollout` call `edge_moves`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Stage = Literal["steady", "start", "shift", "all"]
+ALIAS_TTL_S = 60
+"""An alias to an ELB is answered with the load balancer's own TTL, 60 s (Route53 Developer Guide, "Choosing between
+alias and non-alias records": the TTL of an alias record is the target's)."""
+
+
+@dataclass(frozen=True)
+class EdgeMove:
+    """An edge as a plan shows it: the flavor it runs and, while it moves, where to and at what weight."""
+
+    edge: str
+    flavor: str
+    to: str | None = None
+    weight: int | None = None
+    load_balancer: str | None = None
+    """The NLB of the controller it moves to."""
+
+    @property
+    def stage(self) -> Stage:
+        if self.to is None:
+            return "steady"
+        if not self.weight:
+            return "start"
+        return "all" if self.weight >= 100 else "shift"
+
+    def now(self) -> str:
+        """Where the edge is, in a few words."""
+        if self.to is None:
+            return f"runs {self.flavor}"
+        if self.stage == "start":
+            return (f"moving {self.flavor} → {self.to}, weight 0: {self.to} runs beside it and is watched, and "
+                    "takes traffic only if the current NLB fails its health checks")
+        return (f"moving {self.flavor} → {self.to}, weight {self.weight}: {self.weight}% of new connections go to "
+                f"{self.to}'s NLB")
+
+    def next_step(self) -> str:
+        """What the next `pulumi up` of the move changes, and which config says so."""
+        key = f"gangplank:edges.{self.edge}"
+        if self.to is None:
+            return ""
+        if self.stage == "all":
+            return (f"next: set {key}.flavor to {self.to} and remove its move: the hosts' records point at {self.to}'s "
+                    f"NLB directly, then {self.flavor}'s controller, NLB, Ingresses, the edge's weighted records "
+                    "and the second monitors are deleted")
+        if self.stage == "start":
+            return (f"next: raise {key}.move.weight (e.g. 10): only the edge's two weighted records change "
+                    "(four with AAAA); to abandon, remove the move")
+        return (f"next: raise {key}.move.weight towards 100 (or lower it to go back); only the edge's weighted "
+                "records change")
+
+
+def edge_moves(plan: Mapping[str, Any]) -> list[EdgeMove]:
+    """Every edge of the plan with its flavor and move (edges of plans from before per-edge flavors: none)."""
+    edges = ((plan.get("outputs") or {}).get("platform") or {}).get("edges") or {}
+    found = []
+    for name in sorted(edges, key=lambda edge: (edge not in ("public", "private"), edge != "public", edge)):
+        edge = edges[name] or {}
+        if "flavor" not in edge:
+            continue
+        move = edge.get("move") or {}
+        found.append(EdgeMove(name, str(edge["flavor"]), move.get("to"), move.get("weight"),
+                              move.get("loadBalancer")))
+    return found
+
+
+def moving(plan: Mapping[str, Any]) -> list[EdgeMove]:
+    """The edges that are moving."""
+    return [edge for edge in edge_moves(plan) if edge.to is not None]
+
+
+def move_lines(plan: Mapping[str, Any]) -> list[str]:
+    """One line per moving edge: where it is and what its next step changes (Markdown-free)."""
+    return [f"Edge {edge.edge}: {edge.now()}; {edge.next_step()}." for edge in moving(plan)]
+
+
+def move_risks(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(edge, message) for each edge whose move a change starts, steps, finishes or abandons, or whose flavor it
+    changes without a move; messages are one line of Markdown (names in code spans)."""
+    before = {edge.edge: edge for edge in edge_moves(base)}
+    risks = []
+    for now in edge_moves(head):
+        was = before.get(now.edge)
+        if was is None or (was.flavor, was.to, was.weight) == (now.flavor, now.to, now.weight):
+            continue
+        name = f"`{now.edge}`"
+        if was.to is None and now.to is not None:
+            if now.flavor != was.flavor:
+                message = (f"Edge {name} changes its flavor `{was.flavor}` → `{now.flavor}` and starts a move at "
+                           "once: the current controller is replaced in the same step.")
+            else:
+                message = (f"Edge {name} starts moving `{now.flavor}` → `{now.to}` at weight {now.weight}: a second "
+                           "controller and NLB, an Ingress per app on it, the edge's weighted records and a second "
+                           "monitor per monitored app; each host's record is pointed at the weighted records (an "
+                           "UPSERT: never an empty answer).")
+                if now.weight:
+                    message += (f" The new NLB takes {now.weight}% of new connections at once: start at 0 to watch "
+                                "it first.")
+        elif was.to is not None and now.to is not None and (was.flavor, was.to) == (now.flavor, now.to):
+            message = (f"Edge {name} shifts traffic to `{now.to}`: weight {was.weight} → {now.weight} (only the "
+                       "edge's weighted records change).")
+        elif was.to is not None and now.to is None and now.flavor == was.to:
+            message = (f"Edge {name} finishes its move to `{was.to}`: the hosts' records point at its NLB directly, "
+                       f"then `{was.flavor}`'s controller, NLB and Ingresses are deleted.")
+            if (was.weight or 0) < 100:
+                message += (f" Its weight was {was.weight}, not 100: clients whose resolvers still hold "
+                            f"`{was.flavor}`'s addresses (up to {ALIAS_TTL_S} s) reach a deleted NLB. Set the "
+                            "weight to 100 first.")
+        elif was.to is not None and now.to is None and now.flavor == was.flavor:
+            message = (f"Edge {name} abandons its move to `{was.to}`: the hosts' records point back at "
+                       f"`{was.flavor}`'s NLB, then `{was.to}`'s controller, NLB and Ingresses are deleted.")
+            if was.weight:
+                message += (f" It took {was.weight}% of new connections: clients whose resolvers still hold its "
+                            f"addresses (up to {ALIAS_TTL_S} s) reach a deleted NLB. Set the weight to 0 first.")
+        elif now.to is None and was.to is None:
+            message = (f"Edge {name} switches `{was.flavor}` → `{now.flavor}` in one step: its controller, NLB and "
+                       "every Ingress are replaced at once and the hosts point at the new NLB before its controller "
+                       f"serves them, an outage; move it instead (`gangplank:edges.{now.edge}.move`).")
+        else:
+            message = (f"Edge {name}: move `{was.flavor}` → `{was.to}` (weight {was.weight}) becomes "
+                       f"`{now.flavor}` → `{now.to}` (weight {now.weight}).")
+        risks.append((now.edge, message))
+    return risks
+
+
+def move_rollout(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """`--rollout`'s `edgeMoves`: each moving edge, its stage and the next step."""
+    return [{"edge": edge.edge, "flavor": edge.flavor, "to": edge.to, "weight": edge.weight, "stage": edge.stage,
+             "now": edge.now(), "next": edge.next_step()} for edge in moving(plan)]

@@ -1,0 +1,367 @@
+"""The Envoy Gateway flavor: its objects as an API server admits them, the NLB the LBC builds, what apps get.
+
+The example stacks are planned once per module with `gangplank:flavor: envoy-gateway` and the example
+catalogue less the one thing this flavor refuses (`shop-api`'s per-client connection limit).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import os
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+from components.flavors import get_flavor
+from components.flavors.envoy_gateway import (
+    POD_PORTS,
+    body_size_limit,
+    rate_limit_rules,
+    sha_htpasswd_line,
+)
+from components.flavors.traffic import controller_spec, nlb_service_annotations
+from components.inputs.problems import InputError
+from planner.rehearse import rehearse_run
+from planner.run import ProgramRun, build_plan, run_program
+from tests.conftest import ROOT, STACKS, validate_kubernetes
+from tests.fakes.apiserver import CrdSchemas
+from tests.fakes.gateway_site import OK, TOO_MANY, GatewaySite
+from tests.reference import ENVOY_GATEWAY_VALUES_TEMPLATE, FORECASTLE_CRD, crd_files
+
+FLAVOR = {"gangplank:flavor": "envoy-gateway"}
+SAMPLE_SPEC = controller_spec("public", "public", replicas=1, certificate_arn="arn", security_group_id="sg",
+                              allowed_cidrs=[], dualstack=True, trusted_proxy_cidrs=["10.0.0.0/20"],
+                              control_plane_cidrs=["10.0.0.0/16"])
+GATEWAY_KINDS = {"GatewayClass", "Gateway", "HTTPRoute", "BackendTLSPolicy", "EnvoyProxy", "ClientTrafficPolicy",
+                 "SecurityPolicy", "BackendTrafficPolicy"}
+
+
+@pytest.fixture(scope="module")
+def schemas() -> CrdSchemas:
+    return CrdSchemas(crd_files())
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The example catalogue without `rateLimit.connections` (the flavor refuses it: test below)."""
+    text = (ROOT / "apps.yaml").read_text(encoding="utf-8")
+    assert ", connections: 50" in text
+    path = tmp_path_factory.mktemp("catalogue") / "apps.yaml"
+    path.write_text(text.replace(", connections: 50", ""), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def runs(catalogue: str) -> dict[str, ProgramRun]:
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return {stack: run_program(stack, catalogue, ROOT, FLAVOR) for stack in STACKS}
+    finally:
+        os.chdir(cwd)
+
+
+def manifests(run: ProgramRun, reveal: bool = False) -> list[dict[str, Any]]:
+    """Every Kubernetes object the run declares, as its manifest (built-in kinds get apiVersion and kind back)."""
+    found = []
+    for reg in run.monitor.registrations:
+        if not reg.type.startswith("kubernetes:") or reg.type.startswith("kubernetes:helm.sh"):
+            continue
+        inputs = reg.revealed_inputs() if reveal else copy.deepcopy(reg.inputs)
+        group_version, kind = reg.type.removeprefix("kubernetes:").rsplit(":", 1)
+        group, version = group_version.split("/")
+        inputs.setdefault("apiVersion", version if group == "core" else f"{group}/{version}")
+        inputs.setdefault("kind", kind)
+        found.append(inputs)
+    return found
+
+
+def of_kind(run: ProgramRun, kind: str, reveal: bool = False) -> list[dict[str, Any]]:
+    return [m for m in manifests(run, reveal) if m["kind"] == kind]
+
+
+# -- the API server would admit every object --------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_object_of_the_example_stacks_passes_schema_and_cel(runs, schemas, stack) -> None:
+    checked = set()
+    for manifest in manifests(runs[stack], reveal=True):
+        if schemas.knows(manifest):
+            assert schemas.violations(manifest) == [], (manifest["kind"], manifest["metadata"]["name"])
+            checked.add(manifest["kind"])
+        elif manifest["kind"] != "ForecastleApp":
+            validate_kubernetes(manifest)  # built-in kinds: Kubernetes' own schemas
+    assert checked >= GATEWAY_KINDS
+
+
+def test_the_dashboard_bookmarks_pass_forecastles_crd(runs, schemas) -> None:
+    if not FORECASTLE_CRD.is_file():
+        pytest.skip(f"{FORECASTLE_CRD} is missing: tests/fetch-reference-documents.sh fetches it")
+    bookmarks = of_kind(runs["dev"], "ForecastleApp")
+    assert {b["metadata"]["name"] for b in bookmarks} >= {"shop", "docs", "forecastle"}
+    for bookmark in bookmarks:
+        assert schemas.violations(bookmark) == []
+
+
+def test_a_schema_violation_and_a_cel_violation_are_caught(runs, schemas) -> None:
+    [gateway] = [g for g in of_kind(runs["dev"], "Gateway") if g["metadata"]["name"] == "public"]
+    wrong_type = copy.deepcopy(gateway)
+    wrong_type["spec"]["listeners"][1]["port"] = "443"
+    assert [str(v) for v in schemas.violations(wrong_type)] == [
+        "spec.listeners[1].port: Invalid value: '443': spec.listeners[1].port in body must be of type integer"]
+    same_names = copy.deepcopy(gateway)
+    same_names["spec"]["listeners"][1]["name"] = "redirect"
+    messages = [str(v) for v in schemas.violations(same_names)]
+    assert "spec.listeners: Invalid value: Listener name must be unique within the Gateway" in messages
+    # A CEL rule of Envoy Gateway's own CRD: a rate limit rule needs a selector that selects something.
+    [traffic] = [p for p in of_kind(runs["dev"], "BackendTrafficPolicy") if p["metadata"]["name"] == "shop"]
+    broken = copy.deepcopy(traffic)
+    broken["spec"]["rateLimit"]["local"]["rules"][0]["clientSelectors"] = [{}]
+    assert [str(v) for v in schemas.violations(broken)] == [
+        "spec.rateLimit.local.rules[0].clientSelectors[0]: Invalid value: at least one of headers, methods, path, "
+        "sourceCIDR or queryParams must be specified"]
+
+
+def test_defaults_are_applied_before_the_rules_run(schemas) -> None:
+    """The redirect's `statusCode` defaults to 302 (a `default` in the CRD); a rule that reads a defaulted field sees
+    it. Here: a PathPrefix match without a value gets `/`, which the path rule then accepts."""
+    route = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+             "metadata": {"name": "r", "namespace": "n"},
+             "spec": {"rules": [{"matches": [{"path": {"type": "PathPrefix"}}],
+                                 "backendRefs": [{"name": "s", "port": 80}]}]}}
+    assert schemas.violations(route) == []
+    route["spec"]["rules"][0]["matches"][0]["path"]["value"] = "no-slash"
+    assert [v.path for v in schemas.violations(route)] == ["spec.rules[0].matches[0].path"]
+
+
+# -- the example catalogue ----------------------------------------------------------------------
+
+
+def test_the_example_catalogue_plans_but_for_one_app_refused_with_its_reason() -> None:
+    with pytest.raises(InputError) as refused:
+        build_plan(run_program("dev", None, ROOT, FLAVOR))
+    [problem] = refused.value.problems
+    assert str(problem).startswith("apps.yaml:14: app 'shop-api' field 'rateLimit': the envoy-gateway flavor")
+    assert "per client" in str(problem) and "rateLimit.connections" in str(problem)
+
+
+def test_every_other_example_app_is_planned(runs) -> None:
+    plan = build_plan(runs["prod"])
+    assert {app["name"] for app in plan["apps"]} == {"shop", "shop-api", "docs", "partner-api", "grafana", "argocd",
+                                                     "admin", "status"}
+
+
+# -- the edge -----------------------------------------------------------------------------------
+
+
+def template_keys(node: Any, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    keys = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            keys.add((*prefix, key))
+            keys |= template_keys(value, (*prefix, key))
+    return keys
+
+
+def test_helm_values_use_only_keys_of_the_charts_values_template(runs) -> None:
+    text = re.sub(r"\$\{\w+\}", "placeholder", ENVOY_GATEWAY_VALUES_TEMPLATE.read_text(encoding="utf-8"))
+    known = template_keys(yaml.safe_load(text))
+    releases = [r for r in runs["prod"].monitor.registrations if r.type == "kubernetes:helm.sh/v3:Release"
+                and r.inputs["chart"] == "oci://docker.io/envoyproxy/gateway-helm"]
+    assert len(releases) == 2
+    for release in releases:
+        assert release.inputs["skipCrds"] is True and release.inputs["version"] == "v1.9.0"
+        assert template_keys(release.inputs["values"]) <= known
+
+
+def test_the_nlb_service_tls_proxy_protocol_and_network_policy_follow_the_traffic_design(runs) -> None:
+    run = runs["prod"]
+    summary = run.outputs["platform"]["edges"]
+    for edge in ("public", "private"):
+        [proxy] = [p for p in of_kind(run, "EnvoyProxy") if p["metadata"]["namespace"] == f"gateway-{edge}"]
+        service = proxy["spec"]["provider"]["kubernetes"]["envoyService"]
+        annotations = service["annotations"]
+        prefix = "service.beta.kubernetes.io/aws-load-balancer-"
+        assert service["loadBalancerClass"] == "service.k8s.aws/nlb" and service["type"] == "LoadBalancer"
+        assert annotations[prefix + "scheme"] == ("internet-facing" if edge == "public" else "internal")
+        assert annotations[prefix + "ssl-ports"] == "443" and annotations[prefix + "proxy-protocol"] == "*"
+        assert annotations[prefix + "ip-address-type"] == "dualstack"
+        assert set(annotations) == set(nlb_service_annotations(SAMPLE_SPEC))
+        [client] = [c for c in of_kind(run, "ClientTrafficPolicy") if c["metadata"]["namespace"] == f"gateway-{edge}"]
+        assert client["spec"]["proxyProtocol"] == {"optional": False}
+        [policy] = [n for n in of_kind(run, "NetworkPolicy") if n["metadata"]["namespace"] == f"gateway-{edge}"]
+        traffic, cluster = policy["spec"]["ingress"]
+        assert [p["port"] for p in traffic["ports"]] == [10080, 10443] == list(POD_PORTS.traffic)
+        assert [b["ipBlock"]["cidr"] for b in traffic["from"]] == summary[edge]["trustedProxyCidrs"]
+        assert [p["port"] for p in cluster["ports"]] == [19001]
+        assert policy["spec"]["podSelector"]["matchLabels"]["gateway.envoyproxy.io/owning-gateway-name"] == edge
+
+
+def test_the_aws_replay_accepts_both_nlbs_with_the_gateways_listeners(runs) -> None:
+    lines = rehearse_run(runs["prod"])
+    assert [line for line in lines if line.outcome == "rejected"] == []
+    nlbs = [line.detail for line in lines if "EnvoyProxy" in line.resource]
+    assert len(nlbs) == 2 and all(detail.endswith("listeners TCP:80, TLS:443") for detail in nlbs)
+    assert any(detail.startswith("internet-facing dualstack NLB") for detail in nlbs)
+    reads = [line for line in lines if line.resource.endswith("-gateway-service")]
+    assert len(reads) == 2 and all(line.outcome == "accepted" for line in reads)
+
+
+def test_the_redirect_listener_redirects_and_app_rules_say_https(runs) -> None:
+    run = runs["dev"]
+    routes = of_kind(run, "HTTPRoute")
+    redirects = [r for r in routes if r["metadata"]["name"] == "to-https"]
+    assert len(redirects) == 2
+    for route in redirects:
+        [rule] = route["spec"]["rules"]
+        assert rule["filters"] == [{"type": "RequestRedirect",
+                                    "requestRedirect": {"scheme": "https", "statusCode": 308}}]
+        assert route["spec"]["parentRefs"][0]["sectionName"] == "redirect"
+    for route in routes:
+        if route["metadata"]["name"] == "to-https":
+            continue
+        assert [p["sectionName"] for p in route["spec"]["parentRefs"]] == ["apps"]
+        for rule in route["spec"]["rules"]:
+            headers = {h["name"]: h["value"] for h in rule["filters"][0]["requestHeaderModifier"]["set"]}
+            assert headers == {"X-Forwarded-Proto": "https", "X-Forwarded-Port": "443"}
+            hsts = [f for f in rule["filters"] if f["type"] == "ResponseHeaderModifier"]
+            public = route["metadata"]["labels"]["gangplank/edge"] == "public"
+            assert bool(hsts) == public
+
+
+def test_shared_host_routes_by_path_and_each_app_keeps_its_protections(runs) -> None:
+    run = runs["dev"]
+    site = GatewaySite.from_manifests(manifests(run, reveal=True))
+    host = "shop.dev.example.com"
+    assert site.rule(host, "/api/orders").route["metadata"]["name"] == "shop-api"
+    assert site.rule(host, "/apix").route["metadata"]["name"] == "shop"
+    assert site.rule(host, "/").route["metadata"]["name"] == "shop"
+    assert site("198.51.100.7", "/", {"Host": host}, port=80) == 308
+    # shop-api: 20 rps, burst 40 -> at most 60 in one second from one client; another client is not affected.
+    results = [site("198.51.100.7", "/api/x", {"Host": host}) for _ in range(61)]
+    assert results[:60] == [OK] * 60 and results[60] == TOO_MANY
+    assert site("198.51.100.8", "/api/x", {"Host": host}) == OK
+
+
+def test_rate_limits_admit_what_nginx_admits_and_hold_the_rate_over_a_minute() -> None:
+    rps, burst = 10, 20
+    policy = {"kind": "BackendTrafficPolicy", "metadata": {"name": "p", "namespace": "n"},
+              "spec": {"targetRefs": [{"kind": "HTTPRoute", "name": "r"}],
+                       "rateLimit": {"local": {"rules": rate_limit_rules(rps, burst)}}}}
+    route = {"kind": "HTTPRoute", "metadata": {"name": "r", "namespace": "n"},
+             "spec": {"parentRefs": [{"sectionName": "apps"}], "hostnames": ["h"], "rules": [{}]}}
+    site = GatewaySite([route], [policy], [])
+    # nginx `rate=10r/s burst=20 nodelay` admits 21 at once, then 10 a second: so does this.
+    answers = [site("192.0.2.1", "/", {"Host": "h"}) for _ in range(burst + 1)]
+    for second in range(1, 50):
+        site.clock = second
+        answers += [site("192.0.2.1", "/", {"Host": "h"}) for _ in range(rps)]
+    assert set(answers) == {OK}
+    # A client that sends as fast as it can gets at most rps + burst a second, and 60 x rps + burst a minute.
+    flood = GatewaySite([route], [policy], [])
+    passed = 0
+    for second in range(60):
+        flood.clock = second
+        passed += sum(flood("192.0.2.2", "/", {"Host": "h"}) == OK for _ in range(100))
+    assert passed == 60 * rps + burst
+
+
+def test_htpasswd_lines_are_what_envoy_reads() -> None:
+    line = sha_htpasswd_line("alice", "s3cret")
+    user, digest = line.split(":")
+    assert user == "alice" and digest == "{SHA}" + base64.b64encode(hashlib.sha1(b"s3cret").digest()).decode()
+    with pytest.raises(ValueError):
+        sha_htpasswd_line("al:ice", "x")
+
+
+def test_body_sizes_become_quantities_and_zero_means_no_limit() -> None:
+    assert [body_size_limit(s) for s in ("8m", "512k", "1G", "1024", "0")] == ["8Mi", "512Ki", "1Gi", 1024, None]
+
+
+def test_the_chart_version_is_checked() -> None:
+    flavor = get_flavor("envoy-gateway")
+    assert flavor.chart("v1.9.2").version == "v1.9.2"
+    for bad in ("1.9.0", "v1.8.3", "latest"):
+        with pytest.raises(ValueError):
+            flavor.chart(bad)
+
+
+def test_an_ingress_stack_keeps_its_dashboard_values(cached_run) -> None:
+    """Only a stack with a Gateway API edge turns on Forecastle's ForecastleApp discovery."""
+    [ingress] = [r for r in cached_run("dev").monitor.registrations if r.name == "dashboard-release"]
+    assert "crdEnabled" not in ingress.inputs["values"]["forecastle"]["config"]
+
+
+def test_a_gateway_stack_lists_routes_through_forecastle_apps(runs) -> None:
+    [release] = [r for r in runs["dev"].monitor.registrations if r.name == "dashboard-release"]
+    assert release.inputs["values"]["forecastle"]["config"]["crdEnabled"] is True
+    [shop] = [b for b in of_kind(runs["dev"], "ForecastleApp") if b["metadata"]["name"] == "shop"]
+    assert shop["spec"] == {"name": "Shop", "group": "Storefront", "icon": "https://assets.example.com/icons/shop.png",
+                            "instance": "gangplank-dev", "url": "https://shop.dev.example.com/"}
+    assert not [i for i in manifests(runs["dev"]) if i["kind"] == "Ingress"]
+
+
+def test_an_https_backend_is_verified_through_a_backend_tls_policy(runs) -> None:
+    [policy] = of_kind(runs["dev"], "BackendTLSPolicy")
+    assert policy["metadata"] == {**policy["metadata"], "name": "partner-api", "namespace": "partners"}
+    assert policy["spec"]["targetRefs"] == [{"group": "", "kind": "Service", "name": "partner-gateway"}]
+    assert policy["spec"]["validation"] == {
+        "hostname": "partner-gateway.partners.svc",
+        "caCertificateRefs": [{"group": "", "kind": "ConfigMap", "name": "partner-gateway-ca"}]}
+
+
+CATALOGUE = """
+apps:
+  - name: www
+    visibility: public
+    host: dev.example.com
+    aliases: [www]
+    service: {name: www, port: 80}
+  - name: portal
+    edges: [public, private]
+    service: {name: portal, port: 80}
+    maxBodySize: 8m
+"""
+
+
+def test_apex_hosts_aliases_and_several_edges(run_stack, write_apps, schemas) -> None:
+    run = run_stack("dev", write_apps(CATALOGUE), flavor="envoy-gateway")
+    routes = {r["metadata"]["name"]: r for r in of_kind(run, "HTTPRoute") if r["metadata"]["name"] != "to-https"}
+    assert routes["www"]["spec"]["hostnames"] == ["dev.example.com", "www.dev.example.com"]
+    # One route per edge, each on its own edge's Gateway (the hosts of each edge's zone).
+    assert {name: [p["namespace"] for p in r["spec"]["parentRefs"]] for name, r in routes.items()
+            if name.startswith("portal")} == {"portal": ["gateway-public"], "portal-private": ["gateway-private"]}
+    assert routes["portal-private"]["spec"]["hostnames"] == ["portal.internal.dev.example.com"]
+    [traffic] = [p for p in of_kind(run, "BackendTrafficPolicy") if p["metadata"]["name"] == "portal"]
+    assert traffic["spec"]["requestBuffer"] == {"limit": "8Mi"}
+    for manifest in manifests(run):
+        if schemas.knows(manifest):
+            assert schemas.violations(manifest) == [], manifest["metadata"]["name"]
+    records = [r.inputs["name"] for r in run.monitor.registrations if r.type == "aws:route53/record:Record"
+               and r.inputs.get("type") == "A"]
+    assert {"dev.example.com", "www.dev.example.com", "portal.dev.example.com"} <= set(records)
+
+
+def platform_objects(run: ProgramRun) -> set[tuple[str, str, str]]:
+    """(type, namespace, name) of the Kubernetes objects and releases the edges' controllers declare."""
+    found = set()
+    for reg in run.monitor.registrations:
+        if reg.type.startswith("kubernetes:") and "Controller::" in str(reg.parent):
+            metadata = reg.inputs.get("metadata") or {}
+            found.add((reg.type, str(metadata.get("namespace") or reg.inputs.get("namespace")),
+                       str(metadata.get("name") or reg.inputs.get("name"))))
+    return found
+
+
+def test_a_gateway_edge_shares_no_object_or_name_with_an_ingress_edge(runs, cached_run) -> None:
+    """Another namespace, release, class and component per edge, so that an edge can run both while it moves."""
+    gateway, ingress = platform_objects(runs["dev"]), platform_objects(cached_run("dev"))
+    assert gateway and ingress and not gateway & ingress
+    gateway_urns = {r.urn.split("::")[-1] for r in runs["dev"].monitor.registrations if "Controller" in r.urn}
+    ingress_urns = {r.urn.split("::")[-1] for r in cached_run("dev").monitor.registrations if "Controller" in r.urn}
+    assert not gateway_urns & ingress_urns

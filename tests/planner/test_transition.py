@@ -1,0 +1,183 @@
+"""`rehearse_steps`: each step of a move replayed into moto against the state of the step before, in the engine's
+order, with every host checked after every call; and the changes that would cut clients off, refused."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from planner.__main__ import main
+from planner.mocks import MOCK_VPC_CIDR, Registration
+from planner.rehearse import Line, rehearse_run
+from planner.run import run_program
+from planner.transition import Step, rehearse_steps
+from tests.conftest import MOVE_FROM, MOVE_STEPS, ROOT, move_config
+
+RECORD = "aws:route53/record:Record"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def regs(run: Any) -> list[Registration]:
+    return copy.deepcopy([*run.monitor.registrations, *run.monitor.read_registrations])
+
+
+def replay(*steps: tuple[str, list[Registration]]) -> dict[str, list[Line]]:
+    return dict(rehearse_steps([Step(name, registrations) for name, registrations in steps], "eu-west-1",
+                               MOCK_VPC_CIDR))
+
+
+@pytest.fixture(scope="module")
+def move(move_runs: dict[str, Any]) -> dict[str, list[Line]]:
+    return replay(*((step, regs(move_runs[step])) for step in MOVE_STEPS))
+
+
+def rejected(lines: list[Line]) -> list[str]:
+    return [str(line) for line in lines if line.outcome == "rejected"]
+
+
+def line_of(lines: list[Line], resource: str) -> Line:
+    [found] = [line for line in lines if line.resource == resource]
+    return found
+
+
+def test_every_step_of_the_move_is_accepted_against_the_one_before(move):
+    assert list(move) == list(MOVE_STEPS)
+    for step, lines in move.items():
+        assert rejected(lines) == [], step
+
+
+def test_the_hosts_records_are_upserted_in_place_never_deleted(move):
+    for step in ("start", "done"):
+        line = line_of(move[step], f"{RECORD}::shop.dev.example.com-a")
+        assert line.outcome == "accepted" and line.detail.startswith("update: UPSERT A shop.dev.example.com"), step
+    assert "alias to _edge-public.dev.example.com" in line_of(move["start"], f"{RECORD}::shop.dev.example.com-a").detail
+    assert not [line for step in move for line in move[step]
+                if line.resource.endswith("shop.dev.example.com-a") and "DELETE" in line.detail]
+
+
+def test_a_weight_step_upserts_the_two_weighted_records_only(move):
+    changed = [line for line in move["half"] if line.resource.startswith(RECORD)]
+    assert [line.resource.split("::")[1] for line in changed] == [
+        "platform-public-traffic-a-ingress-public-nginx-inc", "platform-public-traffic-a-ingress-public"]
+    assert all(line.detail.startswith("update: UPSERT A _edge-public.dev.example.com") for line in changed)
+    assert "weight 50" in changed[0].detail
+
+
+def test_the_last_step_deletes_the_old_controller_after_every_host_points_away(move):
+    done = [line.resource for line in move["done"]]
+    hosts = max(done.index(f"{RECORD}::{host}-a") for host in ("shop.dev.example.com", "docs.dev.example.com"))
+    old_record = done.index(f"{RECORD}::platform-public-traffic-a-ingress-public")
+    old_nlb = done.index(f"{RELEASE}::platform-public-release")
+    assert hosts < old_record < old_nlb
+    assert line_of(move["done"], f"{RELEASE}::platform-public-release").detail.startswith(
+        "delete: helm uninstall; the AWS Load Balancer Controller deletes the NLB")
+    assert line_of(move["done"], "aws:ec2/securityGroup:SecurityGroup::platform-public-sg").outcome == "accepted"
+
+
+def test_abandoning_a_move_is_accepted_too(move_runs):
+    lines = replay(("start", regs(move_runs["half"])), ("back", regs(move_runs["before"])))["back"]
+    assert rejected(lines) == []
+    assert line_of(lines, f"{RELEASE}::platform-public-nginx-inc-release").detail.startswith("delete: helm uninstall")
+
+
+@pytest.fixture(scope="module")
+def one_step_switch(move_runs: dict[str, Any]) -> tuple[Any, dict[str, list[Line]]]:
+    """The flavor of every edge switched in one step, without a move."""
+    cwd_run = run_program("dev", None, ROOT, {"gangplank:flavor": "nginx-inc"})
+    return cwd_run, replay(("before", regs(move_runs["before"])), ("switched", regs(cwd_run)))
+
+
+def test_switching_the_flavor_in_one_step_leaves_hosts_without_an_answer(one_step_switch):
+    # The old replay saw each plan alone, as a first deploy: it accepted this plan.
+    after, steps = one_step_switch
+    assert [line for line in rehearse_run(after) if line.outcome == "rejected"] == []
+    found = rejected(steps["switched"])
+    assert any("clients of shop.dev.example.com: after kubernetes:helm.sh/v3:Release::platform-public-release "
+               "(deleted to be replaced), A shop.dev.example.com would have an empty answer" in line
+               for line in found), found
+    assert "900 s with Route53's default SOA" in found[0]
+
+
+def test_an_edge_flavor_changed_without_a_move_sends_hosts_to_a_controller_that_does_not_serve_them(move_runs):
+    lines = replay(("before", regs(move_runs["before"])), ("done at once", regs(move_runs["done"])))["done at once"]
+    found = rejected(lines)
+    assert any("A shop.dev.example.com may resolve to the NLB of ingress-public-nginx-inc, whose controller has no "
+               "Ingress for it (it would answer 404)" in line for line in found), found
+
+
+def test_a_second_weighted_record_must_wait_for_the_first(move_runs):
+    """The other way to weight a host: make its own record weighted (an update: DELETE and CREATE in one batch) and add
+    one for the new NLB. Route53 accepts it only in that order, so the new one must depend on the updated one."""
+    def per_host(depends: bool) -> list[Registration]:
+        after = regs(move_runs["start"])
+        record = next(r for r in after if r.name == "docs.dev.example.com-a")
+        nlb = next(r for r in after if r.name == "platform-public-traffic-a-ingress-public-nginx-inc")
+        old_alias = next(r for r in after if r.name == "platform-public-traffic-a-ingress-public").inputs["aliases"]
+        record.inputs.update(setIdentifier="old", weightedRoutingPolicies=[{"weight": 100}], aliases=old_alias)
+        twin = copy.deepcopy(record)
+        twin.name, twin.urn = "docs-new", record.urn.rsplit("::", 1)[0] + "::docs-new"
+        twin.inputs.update(setIdentifier="new", weightedRoutingPolicies=[{"weight": 0}],
+                           aliases=nlb.inputs["aliases"])
+        twin.dependencies = sorted({*nlb.dependencies, *([record.label] if depends else [])})
+        return [*after, twin]
+
+    before = regs(move_runs["before"])
+    unordered = replay(("before", before), ("per host", per_host(depends=False)))["per host"]
+    [refused] = [line for line in unordered if line.resource == f"{RECORD}::docs-new"]
+    assert refused.outcome == "rejected" and "cannot be created as a non-weighted set exists" in refused.detail
+    ordered = replay(("before", before), ("per host", per_host(depends=True)))["per host"]
+    update = line_of(ordered, f"{RECORD}::docs.dev.example.com-a")
+    assert update.detail.startswith("update: DELETE A docs.dev.example.com") and "in one batch" in update.detail
+    assert line_of(ordered, f"{RECORD}::docs-new").outcome == "accepted"
+
+
+def test_cli_rehearses_a_change_since_another_version_of_the_stack_file(tmp_path, capsys):
+    same = tmp_path / "same.yaml"
+    same.write_text((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["--stack", "dev", "--rehearse", "--since", str(same)]) == 0
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith("AWS would accept every call, and every host stays answered and served at every "
+                                 "call.")
+    other = tmp_path / "before.yaml"
+    other.write_text(same.read_text(encoding="utf-8").replace(
+        "  gangplank:monitorInterval: 1800\n", f"  gangplank:monitorInterval: 1800\n  gangplank:flavor: {MOVE_FROM}\n"),
+        encoding="utf-8")
+    assert main(["--stack", "dev", "--rehearse", "--since", str(other)]) == 1
+    out = capsys.readouterr().out
+    assert "8 host(s) would go unanswered or unserved during a step" in out
+    verdict = out[out.index("8 host(s)"):].splitlines()
+    assert len(verdict) > 1 and max(len(line) for line in verdict) <= 100
+
+
+def test_since_is_for_rehearse_only(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--stack", "dev", "--since", "Pulumi.dev.yaml"])
+    assert exit_.value.code == 2 and "--since applies to --rehearse only" in capsys.readouterr().err
+
+
+def test_the_move_config_is_what_the_guide_writes():
+    assert json.loads(move_config("half")["gangplank:edges"]) == {"public": {"move": {"to": "nginx-inc",
+                                                                                      "weight": 50}}}
+
+
+@pytest.mark.parametrize("weight, refused", [(0, False), (30, True)])
+def test_with_a_zone_wildcard_a_move_must_start_at_weight_0(weight, refused):
+    """The zone's wildcard points at the weighted records without waiting for the new controller's Ingresses (it is
+    declared before the apps): above 0, the new NLB would answer 404 for the hosts the wildcard serves."""
+    def regs_of(edges: dict | None) -> list[Registration]:
+        config = {"gangplank:flavor": MOVE_FROM, "gangplank:dnsRecords": "wildcard",
+                  **({"gangplank:edges": json.dumps({"public": edges})} if edges else {})}
+        return regs(run_program("dev", None, ROOT, config))
+
+    lines = replay(("before", regs_of(None)),
+                   ("start", regs_of({"move": {"to": "nginx-inc", "weight": weight}})))["start"]
+    wildcard = line_of(lines, f"{RECORD}::*.dev.example.com-a")
+    assert wildcard.detail == "update: UPSERT A *.dev.example.com (alias to _edge-public.dev.example.com)"
+    found = rejected(lines)
+    assert bool(found) is refused, found
+    if refused:
+        assert any("clients of docs.dev.example.com: after aws:route53/record:Record::*.dev.example.com-a, A "
+                   "docs.dev.example.com may resolve to the NLB of ingress-public-nginx-inc" in line for line in found)
