@@ -231,3 +231,14 @@ def test_a_list_set_aside_whole_makes_up_no_conflict(write_apps):
             service: {name: old, port: 80}
         """)
     assert [line.split(": ")[1] for line in found] == ["app 'api' field 'paths'", "app 'old' field 'stacks[0]'"], found
+
+
+def test_in_a_team_file_a_duplicate_made_with_an_alias_is_reported_at_the_alias(tmp_path):
+    team = tmp_path / "apps.d"
+    team.mkdir()
+    (team / "web.yaml").write_text("apps:\n  - &web\n    name: web\n    visibility: public\n"
+                                   "    service: {name: web, port: 80}\n  - *web\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_catalogue(str(team), make_settings(), "dev", STACKS)
+    [problem] = caught.value.problems
+    assert (problem.file.endswith("web.yaml"), problem.line) == (True, 6), str(problem)
