@@ -30,25 +30,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 from benchmarks.catalogue import generate_apps, stats
 
 # -- prices and assumptions --------------------------------------------------------------
-# AWS list prices, on-demand, USD, region us-east-1 (N. Virginia), checked 2026-11-22.
-# Sources (AWS's own pricing pages render their rate tables dynamically, so the figures
-# were confirmed through pages that quote them):
-# - NLB hour $0.0225: aws.amazon.com/elasticloadbalancing/pricing (us-east-1), as quoted by
-#   clustercost.com "AWS Network Load Balancer Pricing (US-East-1 2025 Guide)";
-# - NLCU hour $0.006: same AWS page, its us-east-1 pricing examples, as transcribed on
-#   2026-09-20 in api-evangelist/amazon-elastic-load-balancing plans/...-pricing.yml;
-# - public IPv4 address $0.005/hour since 2024-02-01: AWS Networking & Content Delivery
-#   blog "Identify and optimize public IPv4 address usage on AWS" (all regions);
-# - Route53 hosted zone $0.50/month (first 25 zones): aws.amazon.com/route53/pricing, as
-#   quoted by ns1.com "AWS DNS - Route 53 Features, Pricing and Limitations"; alias queries
-#   to AWS resources (ELB included) not charged: Route 53 Developer Guide, "Choosing between
-#   alias and non-alias records" (its comparison table, as quoted on coda.io); DNS records
-#   themselves assumed free (not verified here);
+# AWS list prices, on-demand, USD, region eu-west-1 (Europe, Ireland): the region of the example stacks
+# (Pulumi.<stack>.yaml `aws:region`), checked 2026-12-06. AWS's own pricing pages render their
+# regional rate tables dynamically (their text states only us-east-1 examples), so each figure is
+# confirmed through sources that quote or bill it:
+# - NLB hour $0.0252: an ELB hour costs the same for an ALB and an NLB in a region; eu-west-1 bills
+#   $0.0252 (a public ADR's eu-west-1 Cost Explorer bill, July 2026: usage type EU-LoadBalancerUsage,
+#   $15.00 for 595 h), against $0.0225 in us-east-1 (aws.amazon.com/elasticloadbalancing/pricing,
+#   its us-east-1 examples, as transcribed on 2026-09-20 in api-evangelist/amazon-elastic-load-
+#   balancing plans/amazon-elastic-load-balancing-plans-pricing.yml);
+# - NLCU hour $0.006: that AWS page's example rate (us-east-1), taken as eu-west-1's too: capacity
+#   units are priced alike there (the eu-west-1 Price List row of the ALB's LCU, EU-LCUUsage, is
+#   $0.008, the us-east-1 rate); at one NLCU per NLB it is $4.38 a month of each NLB's cost;
+# - public IPv4 address $0.005/hour since 2024-02-01, all regions: AWS Networking & Content Delivery
+#   blog "Identify and optimize public IPv4 address usage on AWS" (the same bill: EU-PublicIPv4:
+#   InUseAddress, $8.91 for 1,783 address-hours);
+# - Route53 hosted zone $0.50/month (first 25 zones; Route53 is a global service, one price):
+#   aws.amazon.com/route53/pricing, as quoted by ns1.com "AWS DNS - Route 53 Features, Pricing and
+#   Limitations"; alias queries to AWS resources (ELB included) not charged: Route 53 Developer
+#   Guide, "Choosing between alias and non-alias records"; DNS records themselves assumed free (not
+#   verified here);
 # - ACM public certificates free (you pay for the resources using them):
 #   aws.amazon.com/certificate-manager/pricing.
-REGION = "us-east-1"
-PRICES_CHECKED = "2026-11-22"
-NLB_PER_HOUR = 0.0225
+REGION = "eu-west-1"
+PRICES_CHECKED = "2026-12-06"
+NLB_PER_HOUR = 0.0252
 NLCU_PER_HOUR = 0.006
 PUBLIC_IPV4_PER_HOUR = 0.005
 HOSTED_ZONE_PER_MONTH = 0.50

@@ -18,12 +18,14 @@ the explicit provider, reads (`Resource.get`), and each dynamic resource's `chec
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import hashlib
 import ipaddress
 import json
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -625,7 +627,51 @@ def _state_as_json(state: dict[str, Any]) -> dict[str, Any]:
     return plain(state)
 
 
-class RecordingMonitor(MockMonitor):
+class LoopClosingMonitor(MockMonitor):
+    """The SDK's mock monitor, with a way to close the event loops it makes on the engine's threads.
+
+    The SDK calls a monitor on the threads of the event loop's default executor
+    (pulumi/runtime/resource.py, `do_rpc_call` through `run_in_executor`), and its MockMonitor gives
+    each thread an event loop (pulumi/runtime/mocks.py, `RegisterResource`, `ReadResource` and `Invoke`
+    call `_ensure_event_loop`) that nothing closes. A loop and its selector hold each other, so such a
+    loop outlives its thread until some later `gc.collect()`; its finalizer then warns about an
+    unclosed loop (ResourceWarning) in whichever test happens to collect it: the occasional
+    PytestUnraisableExceptionWarning of the test suite. `close_thread_loops` closes them when the
+    run is torn down.
+    """
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self._thread_loops: dict[int, asyncio.AbstractEventLoop] = {}
+        self._thread_loops_lock = threading.Lock()
+
+    def _note_thread_loop(self) -> None:
+        loop = _ensure_event_loop()  # the loop the SDK's method is about to use on this thread
+        with self._thread_loops_lock:
+            self._thread_loops.setdefault(id(loop), loop)
+
+    def close_thread_loops(self, keep: asyncio.AbstractEventLoop | None = None) -> None:
+        """Close the loops made on the engine's threads (not `keep`, the program's own loop)."""
+        with self._thread_loops_lock:
+            loops, self._thread_loops = list(self._thread_loops.values()), {}
+        for loop in loops:
+            if loop is not keep and not loop.is_running() and not loop.is_closed():
+                loop.close()
+
+    def RegisterResource(self, request: Any) -> Any:
+        self._note_thread_loop()
+        return super().RegisterResource(request)
+
+    def ReadResource(self, request: Any) -> Any:
+        self._note_thread_loop()
+        return super().ReadResource(request)
+
+    def Invoke(self, request: Any) -> Any:
+        self._note_thread_loop()
+        return super().Invoke(request)
+
+
+class RecordingMonitor(LoopClosingMonitor):
     """The SDK's mock monitor, keeping every registration and read in order with parent and options."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
@@ -721,7 +767,7 @@ class RecordingMonitor(MockMonitor):
         SDK resolves as unknown. The response carries the id the read resolved (empty: unknown), as
         the engine's ReadResourceResponse does for pulumi >= 3.27x (SDK runtime/resource.py, read_resource).
         """
-        _ensure_event_loop()
+        self._note_thread_loop()  # as the SDK's ReadResource, which this one replaces, makes it
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.id == rpc.UNKNOWN:
             resource_id, state = "", {}

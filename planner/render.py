@@ -224,7 +224,7 @@ Cell = str | Sequence[str]
 
 
 def warning_lines(plan: dict[str, Any]) -> list[str]:
-    """The plan's top-level warnings (capacity limits it is near or past), one line each; none without any."""
+    """The plan's top-level warnings (capacity limits it is near or past, ...), one line each; none without any."""
     warnings = plan.get("warnings") or []
     lines = ["", f"Warnings ({len(warnings)}):"] if warnings else []
     for entry in warnings:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import os
 import runpy
 import sys
 from collections.abc import Iterator, Mapping
@@ -29,7 +30,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import Stack, wait_for_rpcs
 
-from components.apps.preflight import retired_flavor_warnings
+from components.apps.preflight import OFFLINE_PLAN, stack_warnings
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
 from components.inputs.settings import (
     CONFIG_NAMESPACE,
@@ -42,7 +43,6 @@ from components.inputs.settings import (
 from components.inputs.stackfiles import read_stack_file
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, start_line
 from components.platform.contract import CONTRACT_OUTPUT, PLATFORM_STACK_KEY
-from components.platform.controllers import stack_controllers
 from planner.capacity import plan_warnings
 from planner.catalogue import DEFAULT_APPS_FILE, apps_left_out
 from planner.mocks import (
@@ -57,6 +57,7 @@ from planner.mocks import (
 from planner.plan_format import stamped
 from planner.process import freeze_declared_objects, tune_planner_process
 from planner.provenance import from_outputs
+from planner.resource_types import MONITOR
 from planner.stackconfig import StackConfig, read_stack_config
 
 PROJECT = "gangplank"
@@ -135,6 +136,7 @@ def mocked_runtime(
     `stack_references`: what a `StackReference` to each stack (by its fully qualified name) reads."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    monitor: RecordingMonitor | None = None
     try:
         runtime_settings.ROOT.set(None)
         # Output tasks of an earlier run (another test, another stack) belong to a closed loop.
@@ -155,6 +157,11 @@ def mocked_runtime(
         for task in asyncio.all_tasks(loop):
             task.cancel()
         loop.run_until_complete(asyncio.sleep(0))
+        # The engine's threads may still run a call a cancelled task made (a failed or interrupted run): wait
+        # for them, so that none makes its thread's event loop after the loops are closed.
+        loop.run_until_complete(loop.shutdown_default_executor())
+        if monitor is not None:  # the loops the engine's threads made (planner/mocks.py, LoopClosingMonitor)
+            monitor.close_thread_loops(keep=loop)
         loop.close()
         asyncio.set_event_loop(None)
         runtime_settings.ROOT.set(None)
@@ -288,10 +295,14 @@ def run_program(
         references = dict(stack_references)
     else:
         references, platform_run = platform_references(stack, values, project_dir)
+    offline = OFFLINE_PLAN.set(True)  # the program's checks: this run deploys nothing (no UptimeRobot key needed)
     with mocked_runtime(stack, values, config.secret_keys, mode=mode, stack_references=references) \
             as (monitor, loop), _DeclarationWatch(loop).installed() as watch:
-        runpy.run_path(str(Path(project_dir) / "__main__.py"), run_name="__main__")
-        run_async_program(loop)
+        try:
+            runpy.run_path(str(Path(project_dir) / "__main__.py"), run_name="__main__")
+            run_async_program(loop)
+        finally:
+            OFFLINE_PLAN.reset(offline)
         watch.returned = True
         # Everything the program declared lives until the run ends: later collections need not walk it.
         freeze_declared_objects()
@@ -432,9 +443,8 @@ def build_plan(run: ProgramRun) -> dict[str, Any]:
         # Only when there is something to say: a plan without warnings keeps the bytes it always had. (An app
         # stack's plan holds neither the zones nor the edges: the program checks the environment's limits.)
         settings = parse_settings(run.config, stack_file_name(run.stack), secret_keys=run.secret_keys)
-        # Every controller's flavor, the one an edge moves to as well.
-        warnings = [*plan_warnings(plan, settings), *retired_flavor_warnings(
-            controller.flavor for controllers in stack_controllers(settings).values() for controller in controllers)]
+        monitors = sum(reg.type == MONITOR for reg in run.monitor.registrations)
+        warnings = [*plan_warnings(plan, settings), *stack_warnings(settings, monitors, os.environ, deploying=False)]
         if warnings:
             plan["warnings"] = [warning.as_plan_entry() for warning in warnings]
     return plan

@@ -15,7 +15,7 @@ import pytest
 from components.inputs.settings import Settings
 from planner.run import ProgramRun, plan, run_program
 from tests.fakes.fixtures import *  # noqa: F403  (the fake UptimeRobot server and its clients)
-from tests.reference import missing_documents_message, missing_reference_documents
+from tests.reference import ReferenceDocumentsError, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -60,10 +60,19 @@ apps:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Stop before collecting anything when the reference documents are missing: one line, not a wall of failures."""
-    missing = missing_reference_documents()
-    if missing:
-        raise pytest.UsageError(missing_documents_message(missing))
+    """Have every reference document before collecting anything: from shared/, the cache, or fetched from
+    upstream (tests/reference.py); where that cannot be, stop with one line, not a wall of failures."""
+    try:
+        config.stash[REFERENCE_DOCUMENTS] = prepare().summary()
+    except ReferenceDocumentsError as err:
+        raise pytest.UsageError(str(err)) from None
+
+
+REFERENCE_DOCUMENTS = pytest.StashKey[str]()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return config.stash.get(REFERENCE_DOCUMENTS, "")
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,6 @@ import pytest
 
 from planner.__main__ import _parser
 from tests.conftest import DOCS, ROOT, read_doc
-from tests.planner.goldens import GOLDEN
 
 README = read_doc("README.md")
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
@@ -167,20 +166,28 @@ def test_every_planner_flag_is_documented() -> None:
     assert "gangplank:appsFile" in text, "--apps defaults to the stack's gangplank:appsFile"
 
 
-def test_the_planner_page_shows_the_real_table() -> None:
-    assert (GOLDEN / "table.txt").read_text(encoding="utf-8") in read_doc("planner.md"), (
-        "update the sample table in docs/planner.md from tests/planner/golden/table.txt")
-
-
 def test_the_testing_page_says_where_the_reference_documents_come_from() -> None:
-    text = read_doc("testing.md")
-    from tests.reference import REFERENCE_DOCUMENTS, SHARED_DIR
+    from tests.reference import DOCUMENTS
 
-    for path in REFERENCE_DOCUMENTS:
-        relative = path.relative_to(SHARED_DIR).as_posix()
-        assert f"`{relative}`" in text
-        notice = (path.parent / "NOTICE").read_text(encoding="utf-8")
-        sha = re.search(r"sha256: ([0-9a-f]{64})", notice).group(1)
-        script = (ROOT / "tests" / "fetch-reference-documents.sh").read_text(encoding="utf-8")
-        assert f"{sha}  {relative}" in script, f"the fetch script's checksum of {relative} is not the NOTICE's"
-    assert "GANGPLANK_SHARED_DIR" in text and "tests/fetch-reference-documents.sh" in text
+    text = read_doc("testing.md")
+    for folder in sorted({document.path.rsplit("/", 1)[0] for document in DOCUMENTS}):
+        assert f"`{folder}/`" in text, f"docs/testing.md does not name the reference folder {folder}/"
+    for source in {document.source for document in DOCUMENTS}:
+        assert source.repo in text and source.revision[:8] in text, f"docs/testing.md does not cite {source.repo}"
+    for name in ("GANGPLANK_SHARED_DIR", "GANGPLANK_REFERENCE_CACHE", "tests/fetch-reference-documents.sh",
+                 "tests/reference.py", ".reference-documents/"):
+        assert name in text, f"docs/testing.md does not mention {name}"
+
+
+def test_the_prices_name_the_example_stacks_region() -> None:
+    """The cost figures the docs quote are cost_model.py's, priced in the region the example stacks deploy to."""
+    from benchmarks import cost_model
+
+    regions = {re.search(r"^  aws:region: (\S+)$", (ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"),
+                         re.M).group(1) for stack in ("dev", "staging", "prod")}
+    assert regions == {cost_model.REGION}
+    at_100 = cost_model.compare(100)
+    for page in ("README.md", "testing.md"):
+        text = read_doc(page)
+        assert f"({cost_model.REGION}," in text and "us-east-1" not in text, page
+        assert f"${at_100.gangplank.monthly:,.2f}" in text and f"${at_100.per_app.monthly:,.2f}" in text, page

@@ -7,7 +7,8 @@ knows: the resources each app will declare, and whether this run is a deployment
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,59 @@ from components.platform.platform import edge_subnet_problems
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
 
 LIMITS_KEY = f"{CONFIG_NAMESPACE}:limits"
+CHART_VERSION_KEY = f"{CONFIG_NAMESPACE}:controllerChartVersion"
+FLAVOR_KEY = f"{CONFIG_NAMESPACE}:flavor"
+OFFLINE_PLAN: ContextVar[bool] = ContextVar("OFFLINE_PLAN", default=False)
+"""True while the offline planner runs the program (`planner.run.run_program`): like a preview, it deploys
+nothing and calls no API, but under mocks the SDK cannot tell it from `pulumi up`."""
+
+
+def is_deployment(dry_run: bool) -> bool:
+    """Whether this run deploys for real: not a `pulumi preview` (`dry_run`) and not the offline planner."""
+    return not dry_run and not OFFLINE_PLAN.get()
+
+
+@dataclass(frozen=True)
+class StackWarning:
+    """Something a stack's plan passes with, that a person should know before `pulumi up`."""
+
+    kind: str
+    """What it is about, for machines: `chartVersion`, `uptimerobotApiKey`."""
+    subject: str
+    """The config key it is about, as problems name it (`config 'gangplank:controllerChartVersion'`)."""
+    message: str
+    """One line for people: what, why it matters, and what to do."""
+    details: tuple[tuple[str, str], ...] = ()
+    """More keys of the plan entry, for machines (a retired flavor's `flavor`)."""
+
+    def as_plan_entry(self) -> dict[str, Any]:
+        """The warning in the plan JSON's top-level `warnings` list."""
+        return {"kind": self.kind, "subject": self.subject, "message": self.message, **dict(self.details)}
+
+
+def chart_version_warning(settings: Settings) -> StackWarning | None:
+    """A controller chart version other than the one gangplank pins: its Helm values are checked against the
+    pinned chart only (the F5 chart's values.schema.json in the tests), so another version may refuse or
+    silently ignore some of them."""
+    flavor = get_flavor(settings.flavor)
+    version = settings.controller_chart_version
+    pinned = flavor.default_chart
+    if version is None or version == pinned.version:
+        return None
+    return StackWarning("chartVersion", config_subject(CHART_VERSION_KEY), (
+        f"{config_subject(CHART_VERSION_KEY)}: chart {pinned.chart} {version} is not {pinned.version}, the version "
+        f"whose values gangplank checks: {version} may refuse or ignore some of them; check its values and changelog, "
+        f"or remove the key to use {pinned.version}"))
+
+
+def monitor_key_warning(settings: Settings, monitors: int, environ: Mapping[str, str]) -> StackWarning | None:
+    """Monitors and no UptimeRobot key: planning and previews need none, `pulumi up` does."""
+    if not monitors or settings.uptimerobot_api_key is not None or environ.get(API_KEY_ENV):
+        return None
+    return StackWarning("uptimerobotApiKey", config_subject(API_KEY_CONFIG), (
+        f"{config_subject(API_KEY_CONFIG)}: {monitors} app(s) get an uptime monitor and there is no UptimeRobot API "
+        f"key: plans, diffs and previews need none, `pulumi up` will (`pulumi config set --secret {API_KEY_CONFIG} "
+        f"<key>`, or the {API_KEY_ENV} environment variable)"))
 
 
 def child_resources(app: ResolvedApp, units: Sequence[str], routes: Sequence[str] = (),
@@ -224,57 +278,58 @@ def capacity_findings(settings: Settings, apps: Sequence[ResolvedApp], stack: st
     return problems, warnings
 
 
-@dataclass(frozen=True)
-class RetiredFlavorWarning:
-    """A stack runs controllers of a product that is retired upstream: it keeps working, with no more fixes."""
-
-    flavor: str
-    """The flavor's name (`gangplank:flavor`)."""
-    message: str
-    """One line for people: what, since when, and the way off it."""
-
-    def as_plan_entry(self) -> dict[str, Any]:
-        """The warning in the plan JSON's top-level `warnings` list."""
-        return {"kind": "retirement", "flavor": self.flavor, "message": self.message}
-
-
-def retired_flavor_warnings(flavor_names: Iterable[str]) -> list[RetiredFlavorWarning]:
-    """One warning per retired flavor among those a stack uses (each named once, however many edges use it)."""
+def retired_flavor_warnings(settings: Settings) -> list[StackWarning]:
+    """One warning per retired flavor among the stack's controllers (the one an edge moves to as well), each named
+    once however many edges use it."""
     found = []
-    for name in sorted(set(flavor_names)):
+    for name in sorted({controller.flavor for controllers in stack_controllers(settings).values()
+                        for controller in controllers}):
         retirement = get_flavor(name).retirement
         if retirement is not None:
-            found.append(RetiredFlavorWarning(name, (
+            found.append(StackWarning("retirement", config_subject(FLAVOR_KEY), (
                 f"the {name} flavor is retired upstream (announced {retirement.announced}; no releases or security "
-                f"fixes after {retirement.last_fixes}); it keeps working: to move off it, {retirement.way_off}")))
+                f"fixes after {retirement.last_fixes}); it keeps working: to move off it, {retirement.way_off}"),
+                details=(("flavor", name),)))
     return found
+
+
+def stack_warnings(settings: Settings, monitors: int, environ: Mapping[str, str], deploying: bool) -> list[
+        StackWarning]:
+    """What a stack passes with that a person should know before `pulumi up`: a chart version gangplank does not
+    check, a retired flavor, and (when not deploying: a preview, the offline planner) a key `pulumi up` will need
+    for its `monitors`. The program logs them; the plan lists them."""
+    found = [chart_version_warning(settings), *retired_flavor_warnings(settings)]
+    if not deploying:
+        found.append(monitor_key_warning(settings, monitors, environ))
+    return [warning for warning in found if warning is not None]
 
 
 def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
                            subnets: Mapping[str, Sequence[Subnet]] | None, dry_run: bool,
                            environ: Mapping[str, str] | None = None,
                            declared: Sequence[ResolvedApp] | None = None,
-                           own_stack: str | None = None) -> list[CapacityWarning | RetiredFlavorWarning]:
-    """Raise InputError listing every problem; a preview needs no UptimeRobot key (it makes no API call).
+                           own_stack: str | None = None) -> list[CapacityWarning | StackWarning]:
+    """Raise InputError listing every problem. A preview and the offline planner (`is_deployment`) need no
+    UptimeRobot key: they make no API call, and are only warned that `pulumi up` will need one.
 
     `apps` are the environment's apps (an app stack checks the whole catalogue: names, hosts and limits are the
     environment's); `declared` those this stack declares (default all of them): only their monitors need this
     stack's key. `subnets`: None in an app stack, whose platform places the load balancers. `stack` is the
     environment (an app stack's platform stack, whose file holds the limits); `own_stack` an app stack's own name,
-    whose file holds its UptimeRobot key. Returns the warnings for the program to log, once each: capacity
-    limits the stack is near, and a controller flavor that is retired upstream.
+    whose file holds its UptimeRobot key. Returns the warnings for the program to log, once each
+    (`stack_warnings`): capacity limits the stack is near, a chart version, a retired flavor, a key `pulumi up`
+    needs.
     """
+    environ = os.environ if environ is None else environ
     problems = [*(edge_subnet_problems(settings, subnets, stack) if subnets is not None else []),
                 *resource_name_problems(apps, settings), *flavor_problems(apps, settings),
                 *canary_monitor_problems(apps, settings), *route_size_problems(apps, settings)]
     own = apps if declared is None else declared
-    if not dry_run and (missing := missing_monitor_key(settings, own, own_stack or stack,
-                                                       os.environ if environ is None else environ)) is not None:
+    deploying = is_deployment(dry_run)
+    if deploying and (missing := missing_monitor_key(settings, own, own_stack or stack, environ)) is not None:
         problems.append(missing)
-    capacity_problems, warnings = capacity_findings(settings, apps, stack)
+    capacity_problems, capacity_warnings = capacity_findings(settings, apps, stack)
     problems += capacity_problems
     if problems:
         raise InputError(problems)
-    # Every controller's flavor, the one an edge moves to as well.
-    return [*warnings, *retired_flavor_warnings(plan.flavor for plans in stack_controllers(settings).values()
-                                                for plan in plans)]
+    return [*capacity_warnings, *stack_warnings(settings, sum(app.monitored for app in own), environ, deploying)]

@@ -11,27 +11,42 @@ defaults filled). `apps.schema.json` is generated from `Catalogue` (`python -m c
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import ipaddress
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
 from pydantic.alias_generators import to_camel
 
 from components.inputs.fieldtypes import HOST_PATTERN, LABEL_RE, AllowList, CodeOwner, HostName, Label, UrlPath, text
+from components.inputs.imageref import IMAGE_MAX, IMAGE_PATTERN, image_problem
 from components.inputs.problems import InputError, Problem, app_subject, shown
+from components.inputs.salvage import Salvage, validate_salvaging
 from components.inputs.settings import MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Edge, Settings, Visibility
 from components.inputs.shaping import CanaryCookie, CanaryHeader, ExternalAuth, Sticky, shaping_problems
 from components.inputs.yamlfile import LineDict, YamlFileError, YamlIssue, line_of, load_yaml, plain, start_line
 
 Protocol = Literal["HTTP", "HTTPS"]
 SCHEMA_FILE = "apps.schema.json"
+EXTENSION_PREFIX = "x-"
+"""Top-level keys that hold YAML anchors for the apps to use (`x-web: &web {...}`), as in Compose files."""
 DASHBOARD_APP_NAME = "forecastle"  # the dashboard is exposed as an app of this name
 MONITOR_USER = "uptimerobot"
 """The basic-auth user a monitored app's uptime monitor logs in as, with a password of its own."""
@@ -39,6 +54,31 @@ SCHEMA_ID = "https://gangplank.dev/apps.schema.json"
 
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+def _image_reference(image: str) -> str:
+    reason = image_problem(image)
+    if reason is not None:
+        raise ValueError(reason)
+    return image
+
+
+ImageReference = Annotated[str, Field(max_length=IMAGE_MAX), AfterValidator(_image_reference),
+                           WithJsonSchema({"type": "string", "pattern": IMAGE_PATTERN, "maxLength": IMAGE_MAX})]
+"""A container image reference in the OCI distribution grammar (`components.inputs.imageref`)."""
+
+
+def _user_name(user: str) -> str:
+    if not USER_NAME_RE.fullmatch(user):
+        raise ValueError(f"'{shown(user)}' is not a user name: 1 to 64 letters, digits, '.', '_', '@' and '-' (a ':' "
+                         "would end the name in the htpasswd file)")
+    return user
+
+
+USER_NAME_PATTERN = r"^[A-Za-z0-9._@-]{1,64}$"
+USER_NAME_RE = re.compile(USER_NAME_PATTERN[1:-1])
+UserName = Annotated[str, AfterValidator(_user_name), WithJsonSchema({"type": "string", "pattern": USER_NAME_PATTERN})]
+"""A basic-auth user name: what htpasswd files and both flavors take."""
 LIST_MAX = 100
 """Most hosts, paths or users one app may list (each becomes an Ingress rule, a DNS record or a Secret entry)."""
 # What the JSON Schema says about rules across an entry's fields (the loader's own checks are in
@@ -116,8 +156,9 @@ class Deploy(_Strict):
 
     model_config = ConfigDict(json_schema_extra=_TLS_ONLY_FOR_HTTPS_BACKENDS)
 
-    image: Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
-    """Image reference, e.g. `ghcr.io/acme/shop:1.4`."""
+    image: ImageReference
+    """Image reference, e.g. `ghcr.io/acme/shop:1.4`: `[registry/]repository[:tag][@digest]`, as the kubelet parses
+    it (the OCI distribution reference grammar; a repository is lowercase)."""
     port: Port
     """Port the container listens on."""
     replicas: Annotated[int, Field(ge=1, le=100)] = 2
@@ -171,7 +212,7 @@ class RateLimit(_Strict):
 class BasicAuth(_Strict):
     """HTTP basic authentication in front of the app."""
 
-    users: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9._@-]{1,64}$")]],
+    users: Annotated[list[UserName],
                      Field(min_length=1, max_length=LIST_MAX, json_schema_extra={"uniqueItems": True})]
     """User names; each gets a generated password (a secret stack output)."""
 
@@ -260,6 +301,9 @@ class App(_Strict):
     stacks: Annotated[list[Label], Field(min_length=1)] | None = None
     """Stacks (environments) the app exists in; default every stack (an empty list is refused: remove the app)."""
 
+    _salvage: Salvage = PrivateAttr(default_factory=Salvage)
+    """What of the entry was set aside as invalid to check the rest (nothing, for a valid entry)."""
+
 
     @property
     def basic_auth(self) -> BasicAuth | None:
@@ -278,6 +322,9 @@ Owners = Annotated[list[CodeOwner],
 
 class Catalogue(_Strict):
     """A catalogue file: the whole `apps.yaml`, or one team's file of a catalogue directory (`apps.d/<team>.yaml`)."""
+
+    # Top-level `x-` keys hold YAML anchors for the apps to use, as in Compose files; they are not apps.
+    model_config = ConfigDict(json_schema_extra={"patternProperties": {f"^{EXTENSION_PREFIX}": {}}})
 
     apps: list[App]
     """The apps to expose."""
@@ -412,18 +459,19 @@ def load_catalogue(
 
 
 def read_catalogue_file(path: str) -> tuple[Any, dict[int, App], list[Problem]]:
-    """One catalogue file read and its structure checked: (its data, None when it could not be read whole; its
-    well-formed apps by position; its problems)."""
+    """One catalogue file read and its structure checked: (its data, None when it could not be read at all; its
+    apps that can be read, by position; its problems). Values the YAML reader refused are set aside, with a
+    problem each, and the rest is read (`parse_catalogue`)."""
     try:
         root = load_yaml(path)
     except YamlFileError as err:
         unread = [_yaml_problem(path, issue, err.document) for issue in err.issues]
         if err.document is None:
             return None, {}, unread
-        # Only some values were refused: report the structure's other problems with them, in one round.
-        said = {problem.subject for problem in unread}
-        _, problems = parse_catalogue(path, err.document)
-        return None, {}, unread + [problem for problem in problems if problem.subject not in said]
+        # Only some values were refused: they are set aside, and every other problem (the rules across apps
+        # too, which the caller runs on what is returned) is reported with them, in one round.
+        parsed, problems = parse_catalogue(path, err.document, [issue.location for issue in err.issues])
+        return err.document, parsed, unread + problems
     parsed, problems = parse_catalogue(path, root)
     return root, parsed, problems
 
@@ -438,11 +486,14 @@ def _yaml_problem(path: str, issue: YamlIssue, document: Any) -> Problem:
     return Problem(path, issue.line, subject, issue.message)
 
 
-def parse_catalogue(path: str, root: Any) -> tuple[dict[int, App], list[Problem]]:
+def parse_catalogue(path: str, root: Any, refused: Iterable[Sequence[str | int]] = ()
+                    ) -> tuple[dict[int, App], list[Problem]]:
     """Check the structure of a parsed apps.yaml, app by app: everything `apps.schema.json` says too.
 
-    Returns the apps that are well-formed (by their position in the file) and the problems
-    of the others, so that the rules across apps still run on every app that can be read.
+    Returns the apps that can be read (by their position in the file) and every problem. An entry
+    with invalid values is read without them (`components.inputs.salvage`), so that the rules on the
+    entry and across apps still run on the rest of it: all problems of a file come in one run.
+    `refused` are the locations of values the YAML reader refused (reported by it).
     """
     def top(message: str, line: int | None = 1) -> tuple[dict[int, App], list[Problem]]:
         return {}, [Problem(path, line, app_subject(None, "apps"), message)]
@@ -453,8 +504,8 @@ def parse_catalogue(path: str, root: Any) -> tuple[dict[int, App], list[Problem]
         return top(f"expected a mapping with a list under 'apps:', found {_kind(root)}", start_line(root) or 1)
     problems = [
         Problem(path, line_of(root, [key]), app_subject(None, str(key)), f"unknown top-level field '{key}'; "
-                "the file's fields are 'apps' and 'owners'")
-        for key in root if key not in TOP_LEVEL_FIELDS
+                "the file's fields are 'apps' and 'owners' (and 'x-' fields to hold YAML anchors)")
+        for key in root if key not in TOP_LEVEL_FIELDS and not str(key).startswith(EXTENSION_PREFIX)
     ]
     if "owners" in root:
         try:
@@ -474,13 +525,18 @@ def parse_catalogue(path: str, root: Any) -> tuple[dict[int, App], list[Problem]
     if not isinstance(root["apps"], list):
         return {}, [*problems, *top(f"'apps' must be a list of apps, found {_kind(root['apps'])}",
                                     line_of(root, ["apps"]))[1]]
+    refused_in: dict[int, list[tuple[str | int, ...]]] = {}
+    for loc in refused:
+        if len(loc) >= 2 and loc[0] == "apps" and isinstance(loc[1], int):
+            refused_in.setdefault(loc[1], []).append(tuple(loc[2:]))
     parsed: dict[int, App] = {}
     for index, entry in enumerate(root["apps"]):
-        try:
-            parsed[index] = app = App.model_validate(plain(entry))
-        except ValidationError as err:
-            problems += _structure_problems(path, root, index, err)
+        app, errors, salvage = validate_salvaging(App, plain(entry), refused_in.get(index, ()))
+        problems += _structure_problems(path, root, index, errors)
+        if not isinstance(app, App):
             continue
+        app._salvage = salvage
+        parsed[index] = app
         for loc, message in entry_problems(app):
             problems.append(Problem(path, line_of(root, ["apps", index, *loc], start_line(entry)),
                                     app_subject(_app_name_at(root, index), _dotted(loc)), message))
@@ -488,13 +544,15 @@ def parse_catalogue(path: str, root: Any) -> tuple[dict[int, App], list[Problem]
 
 
 def entry_problems(app: App) -> list[tuple[list[str | int], str]]:
-    """Rules across the fields of one entry that need nothing else (the schema's `oneOf`, `if`, `uniqueItems`)."""
+    """Rules across the fields of one entry that need nothing else (the schema's `oneOf`, `if`, `uniqueItems`),
+    located as the entry is written; rules on a field set aside as invalid are not judged."""
     found: list[tuple[list[str | int], str]] = []
-    if (app.service is None) == (app.deploy is None):
+    salvage = app._salvage
+    if (app.service is None) == (app.deploy is None) and not (salvage.lost("service") or salvage.lost("deploy")):
         which = "both" if app.service else "neither"
         found.append((["service"], f"give exactly one of 'service' (an existing Service) and 'deploy' (an image to "
                                    f"run); found {which}"))
-    if (app.visibility is None) == (app.edges is None):
+    if (app.visibility is None) == (app.edges is None) and not (salvage.lost("visibility") or salvage.lost("edges")):
         which = "both" if app.visibility else "neither"
         found.append((["visibility"], "give exactly one of 'visibility' (public or private) and 'edges' (edge names "
                                       f"of the stack); found {which}"))
@@ -522,11 +580,11 @@ def entry_problems(app: App) -> list[tuple[list[str | int], str]]:
             found.append(([key, "tls", "verify"], "needs caSecret, the CA certificates to check the backend's "
                                                   "certificate against (nginx has no default trust store for it)"))
     monitor = app.monitor
-    if monitor.type == "KEYWORD" and monitor.keyword is None:
+    if monitor.type == "KEYWORD" and monitor.keyword is None and not salvage.touched("monitor"):
         found.append((["monitor", "keyword"], "a KEYWORD monitor needs the keyword to look for"))
-    if monitor.type != "KEYWORD" and monitor.keyword is not None:
+    if monitor.type != "KEYWORD" and monitor.keyword is not None and not salvage.touched("monitor"):
         found.append((["monitor", "keyword"], "a keyword applies only to monitors of type KEYWORD"))
-    return found
+    return [(salvage.where_written(loc), message) for loc, message in found]
 
 
 def _kind(value: Any) -> str:
@@ -547,10 +605,10 @@ def _app_name_at(root: Any, index: int) -> str:
     return name if isinstance(name, str) and name else f"#{index + 1}"
 
 
-def _structure_problems(path: str, root: Any, index: int, err: ValidationError) -> list[Problem]:
+def _structure_problems(path: str, root: Any, index: int, errors: Sequence[dict[str, Any]]) -> list[Problem]:
     problems = []
     app = _app_name_at(root, index)
-    for error in err.errors():
+    for error in errors:
         field_loc = list(error["loc"])
         loc = ["apps", index, *field_loc]
         problems.append(Problem(path, line_of(root, loc, start_line(root)), app_subject(app, _dotted(field_loc) or "*"),
@@ -735,7 +793,11 @@ def check_catalogue(
         return files[index] if files is not None else path
 
     def problem(index: int, loc: Sequence[str | int], message: str) -> None:
-        line = line_of(apps_node, [index, *loc], start_line(apps_node[index]))
+        # Located as the entry is written, and where the entry takes the value: these rules judge the
+        # value in this app, so a duplicate made with `- *web` is reported at the alias, not the anchor.
+        if index in apps:
+            loc = apps[index]._salvage.where_written(loc)
+        line = line_of(apps_node, [index, *loc], start_line(apps_node[index]), where_used=True)
         problems.append(Problem(file_of(index), line, app_subject(_app_name_at(root, index), _dotted(loc)), message))
 
     def elsewhere(index: int, other: int, loc: Sequence[str | int] = (), before: str = " (", after: str = ")") -> str:
@@ -775,24 +837,25 @@ def check_catalogue(
                 problem(index, ["paths", position], f"path '{app.paths[position]}' is listed twice")
         if (app.visibility is None) == (app.edges is None):
             continue  # entry_problems has said so
-        if not in_stack(app, stack):
-            continue
-        names = app_edges(app)
-        unknown = False
+        salvage = app._salvage
+        if not in_stack(app, stack) or salvage.lost("stacks"):
+            continue  # not in this stack, or its stacks are not known (set aside as invalid)
         for position, edge_name in enumerate(app.edges or []):
             if edge_name not in stack_edges:
-                unknown = True
                 problem(index, ["edges", position], f"no edge '{edge_name}' in stack {stack}; its edges: "
                                                     f"{', '.join(stack_edges)} (config gangplank:edges)")
-        if unknown:
+        # The rules below judge the app on the edges that exist (an unknown one is reported above).
+        edges = [stack_edges[name] for name in dict.fromkeys(app_edges(app)) if name in stack_edges]
+        if not edges:
             continue
-        edges = [stack_edges[name] for name in dict.fromkeys(names)]
         for position, cidr in enumerate(app.allow_cidrs):
             reason = unreachable_cidr(cidr, edges)
             if reason is not None:
                 problem(index, ["allowCidrs", position], reason)
         unreachable = unreachable_reason(edges)
-        if unreachable is not None and monitor.enabled:
+        if salvage.touched("monitor"):
+            pass  # part of the monitor was set aside as invalid: what it asks for is not known
+        elif unreachable is not None and monitor.enabled:
             problem(index, ["monitor", "enabled"], "private apps cannot be monitored: UptimeRobot checks from the "
                     "internet and cannot reach them" if unreachable.startswith("private")
                     else f"cannot be monitored: {unreachable}")
@@ -800,7 +863,8 @@ def check_catalogue(
             problem(index, ["monitor"], f"monitor settings have no effect: the app is never monitored "
                                         f"({unreachable}); remove them")
         if (app.allow_cidrs or app.auth is not None or (app.canary and app.canary.weight)) \
-                and monitor_skip_reason(app, edges, settings) is None:
+                and monitor_skip_reason(app, edges, settings) is None \
+                and not any(salvage.touched(name) for name in ("healthPath", "paths", "monitor", "auth", "canary")):
             reason = probe_path_problem(app)
             if reason is not None:
                 problem(index, ["healthPath"], reason)
@@ -809,8 +873,9 @@ def check_catalogue(
             zone_edges = [edge for edge in edges if settings.domain_for(edge.visibility) == zone]
             visibility = zone_edges[0].visibility
             other = str(settings.private_domain) if visibility == "public" else None
-            written = [("host", app.host if app.host is not None
-                        else settings.host_template.format(name=app.name, stack=stack))]
+            written = [] if salvage.lost("host") else [
+                ("host", app.host if app.host is not None else settings.host_template.format(name=app.name,
+                                                                                              stack=stack))]
             written += [(f"aliases[{i}]", alias) for i, alias in enumerate(app.aliases)]
             seen_here: list[str] = []
             for field, name in written:
@@ -854,7 +919,7 @@ def check_catalogue(
                         break
                     host_edges.setdefault(host, (edge.name, app.name, index))
                 else:
-                    for position, url_path in enumerate(app.paths):
+                    for position, url_path in enumerate([] if salvage.lost("paths") else app.paths):
                         key = (host, _normal_path(url_path))
                         if key in routes and routes[key][0] != app.name:
                             first = routes[key][1]
@@ -935,7 +1000,10 @@ def render_json_schema() -> str:
 
 def _main(argv: list[str]) -> int:
     """`python -m components.inputs.catalog [PATH]`: write the JSON Schema (default apps.schema.json)."""
-    target = argv[0] if argv else SCHEMA_FILE
+    parser = argparse.ArgumentParser(prog="python -m components.inputs.catalog",
+                                     description="Write the JSON Schema of apps.yaml, generated from the model.")
+    parser.add_argument("path", nargs="?", default=SCHEMA_FILE, help=f"where to write it (default {SCHEMA_FILE})")
+    target = parser.parse_args(argv).path
     with open(target, "w", encoding="utf-8") as handle:
         handle.write(render_json_schema())
     print(f"wrote {target}")

@@ -143,8 +143,11 @@ def _cidr(value: str) -> str:
         network = ipaddress.ip_network(value, strict=True)
     except ValueError as err:
         raise ValueError(f"'{shown(value)}' is not a CIDR block: {err}") from None
+    if network.prefixlen == 0:  # checked per block, so that it is reported with the block's other problems
+        raise ValueError(f"the allow-list must not contain '{value}': it admits every address, so the allow-list "
+                         "would restrict nothing (for the private edge: it would be public)")
     bound = PUBLIC_PREFIX_BOUND[network.version]
-    if 0 < network.prefixlen < bound and public_addresses([network]) > 0:
+    if network.prefixlen < bound and public_addresses([network]) > 0:
         raise ValueError(f"'{value}' is wider than /{bound}, the largest public block an allow-list may admit "
                          f"(the largest ever assigned to one organisation); list the networks you mean")
     return str(network)
@@ -160,10 +163,6 @@ def public_addresses(networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Ne
 
 
 def _bounded_allow_list(cidrs: list[str]) -> list[str]:
-    everyone = next((cidr for cidr in cidrs if ipaddress.ip_network(cidr).prefixlen == 0), None)
-    if everyone is not None:
-        raise ValueError(f"must not contain '{everyone}': it admits every address, so the allow-list would "
-                         "restrict nothing (for the private edge: it would be public)")
     for version, bound in PUBLIC_PREFIX_BOUND.items():
         networks = [net for net in map(ipaddress.ip_network, cidrs) if net.version == version]
         count = public_addresses(networks)

@@ -186,7 +186,9 @@ CANARY_SUFFIX = "-canary"
 def shaping_problems(app: App) -> list[tuple[list[str | int], str]]:
     """Rules across the fields of `auth`, `canary` and `sticky` (components/inputs/shaping.py)."""
     found: list[tuple[list[str | int], str]] = []
-    if app.auth is not None and (app.auth.basic is None) == (app.auth.external is None):
+    salvage = app._salvage  # a field whose parts were set aside as invalid is not judged again
+    if app.auth is not None and (app.auth.basic is None) == (app.auth.external is None) \
+            and not salvage.touched("auth"):
         found.append((["auth"], "basic auth and external auth together are refused: a client would need both a "
                                 "password and the auth service's session; give one of 'basic' and 'external'"
                       if app.auth.basic else "give one of 'basic' and 'external'"))
@@ -195,7 +197,7 @@ def shaping_problems(app: App) -> list[tuple[list[str | int], str]]:
         if header in headers[:position]:
             found.append((["auth", "external", "responseHeaders", position], f"header '{header}' is listed twice"))
     canary = app.canary
-    if canary is not None:
+    if canary is not None and not salvage.touched("canary"):
         if (canary.service is None) == (canary.deploy is None):
             which = "both" if canary.service else "neither"
             found.append((["canary", "service"], "give exactly one of 'service' (an existing Service) and 'deploy' "

@@ -128,6 +128,8 @@ def read_catalogue(path: str) -> ReadCatalogue:
         for position, entry in enumerate(entries):
             if position in parsed:
                 apps[len(merged)] = parsed[position]
+            if isinstance(entries, LineList) and position in entries.borrowed:  # `- *web`: an alias in its file
+                merged.borrowed = merged.borrowed | {len(merged)}
             merged.append(entry)
             merged.item_lines.append(line_of(entries, [position]) or 1)
             entry_files.append(file.path)

@@ -106,6 +106,9 @@ class LineDict(dict):
 
     line: int
     key_lines: dict[Any, int]
+    borrowed: dict[Any, int] = {}  # noqa: RUF012 (never changed: each mapping read gets its own)
+    """Keys whose value this mapping takes from an anchor (`key: *a`, or a key merged with `<<: *a`), with the
+    line where it takes it (the key's, or the merge key's): the value's own lines are the anchor's."""
 
 
 class LineList(list):
@@ -113,6 +116,8 @@ class LineList(list):
 
     line: int
     item_lines: list[int]
+    borrowed: frozenset[int] = frozenset()
+    """Items that are aliases (`- *a`): their `item_lines` are the alias's, their values' lines the anchor's."""
 
 
 def load_yaml(path: str) -> Any:
@@ -212,14 +217,16 @@ class _Anchor:
 class _Frame:
     """A mapping or a list being built."""
 
-    __slots__ = ("anchor", "depth", "explicit", "height", "items", "key", "key_line", "kind", "line", "merges",
-                 "position", "size")
+    __slots__ = ("aliased", "anchor", "depth", "explicit", "height", "items", "key", "key_line", "kind", "line",
+                 "merge_line", "merges", "position", "size")
 
     def __init__(self, kind: str, line: int, depth: int, anchor: str | None, position: Any) -> None:
         self.kind, self.line, self.depth, self.anchor, self.position = kind, line, depth, anchor, position
         self.items: list[tuple[Any, int]] = []  # list items, or mapping values in key order
         self.explicit: dict[Any, int] = {}  # mapping key -> its line
         self.merges: list[Any] = []  # mappings merged with `<<`, in order
+        self.merge_line = 0  # the line of the `<<` key
+        self.aliased: set[Any] = set()  # list indexes, or mapping keys, whose value is an alias
         self.key: Any = _NO_VALUE  # mapping: the key waiting for its value
         self.key_line = 0
         self.size, self.height = 1, 1
@@ -295,7 +302,7 @@ class _Builder:
                 if not stack:
                     root = produced[0]
                     continue
-                self.add(stack[-1], event, *produced)
+                self.add(stack[-1], event, *produced, aliased=kind is yaml.AliasEvent)
         finally:
             loader.dispose()
         if self.issues:
@@ -357,10 +364,13 @@ class _Builder:
             self.soft(event, ambiguity_message(text, core, yaml11))
         return core
 
-    def add(self, frame: _Frame, event: Any, value: Any, size: int, height: int, line: int) -> None:
+    def add(self, frame: _Frame, event: Any, value: Any, size: int, height: int, line: int,
+            aliased: bool = False) -> None:
         frame.size += size
         frame.height = max(frame.height, height + 1)
         if frame.kind == "list":
+            if aliased:
+                frame.aliased.add(len(frame.items))
             frame.items.append((value, line))
             return
         if frame.key is _NO_VALUE:
@@ -376,25 +386,32 @@ class _Builder:
                 if not isinstance(source, LineDict):
                     self.fail(event, "a merge key '<<' takes a mapping or a list of mappings (e.g. `<<: *base`)")
             frame.merges.extend(merged)
+            frame.merge_line = frame.merge_line or frame.key_line
             return
         frame.explicit[key] = frame.key_line
+        if aliased:
+            frame.aliased.add(key)
         frame.items.append((value, frame.key_line))
 
     def finish(self, frame: _Frame) -> Any:
         if frame.kind == "list":
             items = LineList(value for value, _ in frame.items)
             items.line, items.item_lines = frame.line, [line for _, line in frame.items]
+            items.borrowed = frozenset(frame.aliased)
             return items
         mapping = LineDict()
-        mapping.line, mapping.key_lines = frame.line, {}
+        mapping.line, mapping.key_lines, mapping.borrowed = frame.line, {}, {}
         for source in frame.merges:  # the first merged mapping wins over later ones; explicit keys over all
             for key, value in source.items():
                 if key not in frame.explicit and key not in mapping:
                     mapping[key] = value
                     mapping.key_lines[key] = source.key_lines[key]
+                    mapping.borrowed[key] = frame.merge_line
         for (key, key_line), (value, _) in zip(frame.explicit.items(), frame.items, strict=True):
             mapping[key] = value
             mapping.key_lines[key] = key_line
+            if key in frame.aliased:
+                mapping.borrowed[key] = key_line
         return mapping
 
 
@@ -488,15 +505,26 @@ def _shown(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def line_of(node: Any, location: Sequence[str | int], default: int | None = None) -> int | None:
-    """The 1-based line of the value at `location` under `node`, or of its nearest present parent."""
+def line_of(node: Any, location: Sequence[str | int], default: int | None = None, *,
+            where_used: bool = False) -> int | None:
+    """The 1-based line of the value at `location` under `node`, or of its nearest present parent.
+
+    A value copied from an anchor has two places: the anchor, where its content is written, and the
+    alias (`- *web`, `service: *svc`) or merge key (`<<: *web`) where this entry takes it. By default
+    the line is the content's (a bad port is fixed at the anchor); with `where_used` it is where the
+    entry takes the value (a second app made with `- *web` is a duplicate at the alias, not at the anchor).
+    """
     line = default
     for step in location:
         if isinstance(node, LineDict) and step in node:
+            if where_used and step in node.borrowed:
+                return node.borrowed[step]
             line = node.key_lines[step]
             node = node[step]
         elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
             line = node.item_lines[step]
+            if where_used and step in node.borrowed:
+                return line
             node = node[step]
         else:
             break

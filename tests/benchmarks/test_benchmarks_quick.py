@@ -77,7 +77,7 @@ def test_cost_model_quick() -> None:
     done = run_benchmark("cost_model.py", "--quick")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "us-east-1" in out and "730 h/month" in out
+    assert "eu-west-1" in out and "730 h/month" in out
     assert re.search(r"^\s+apps \| gp NLBs certs records\s+\$/month \| per-app NLBs", out, re.M), out
     rows = {}
     for n in (1, 10, 100):

@@ -158,8 +158,9 @@ def test_output_properties_resolve_alike(loop, transfer):
     assert run(_resolved(res.size))[1:] == (False, False, {res})  # an unknown inside: not known
     assert run(_resolved(res.token)) == ("s3cr3t", True, True, {res})
     assert run(_resolved(res.later)) == (None, False, False, {res})
-    with pytest.raises(ValueError, match="the provider failed"):
-        run(res.broken.future())
+    for failed in (res.broken.future(), res.broken.is_known(), res.broken.is_secret()):  # every view of it fails
+        with pytest.raises(ValueError, match="the provider failed"):
+            run(failed)
 
 
 def test_the_sdks_output_properties_still_cost_a_task_each(loop):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pulumi.runtime.stack import wait_for_rpcs
 
-from components.apps.preflight import check_before_declaring, resource_name_problems
+from components.apps.preflight import OFFLINE_PLAN, StackWarning, check_before_declaring, resource_name_problems
 from components.inputs.catalog import load_catalogue
 from components.inputs.problems import InputError
 from components.platform.ingress_controller import Subnet
@@ -46,8 +46,22 @@ def test_no_key_is_needed_where_no_api_call_is_made(write_apps, case):
     settings = {"config": {"uptimerobot_api_key": "k"}, "monitors off": {"monitors_enabled": False}}.get(case, {})
     text = ONE_PUBLIC_APP.replace("public", "private") if case == "nothing monitored" else ONE_PUBLIC_APP
     apps = apps_of(write_apps, text, **settings)
-    check_before_declaring(make_settings(**settings), apps, "dev", SUBNETS, dry_run=case == "preview",
-                           environ={"UPTIMEROBOT_API_KEY": "k"} if case == "environment" else {})
+    warnings = check_before_declaring(make_settings(**settings), apps, "dev", SUBNETS, dry_run=case == "preview",
+                                      environ={"UPTIMEROBOT_API_KEY": "k"} if case == "environment" else {})
+    # Only the preview lacks a key: it is told that `pulumi up` will need one.
+    assert [w.kind for w in warnings if isinstance(w, StackWarning)] == (["uptimerobotApiKey"] if case == "preview"
+                                                                         else [])
+
+
+def test_the_offline_planner_is_no_deployment(write_apps):
+    apps = apps_of(write_apps, ONE_PUBLIC_APP)
+    token = OFFLINE_PLAN.set(True)
+    try:
+        [warning] = check_before_declaring(make_settings(), apps, "dev", SUBNETS, dry_run=False, environ={})
+    finally:
+        OFFLINE_PLAN.reset(token)
+    assert isinstance(warning, StackWarning) and warning.kind == "uptimerobotApiKey"
+    assert warning.message.startswith("config 'gangplank:uptimerobotApiKey': 1 app(s) get an uptime monitor")
 
 
 def test_the_real_program_declares_nothing_without_a_key(tmp_path: Path, monkeypatch):
@@ -191,12 +205,10 @@ apps:
 
 def test_a_move_onto_the_retired_flavor_is_warned_like_an_edge_that_runs_it(write_apps):
     """Every controller's flavor counts, the one an edge moves to as well: moving onto ingress-nginx warns too."""
-    from components.apps.preflight import RetiredFlavorWarning
-
     def retired(**settings) -> list[str]:
         found = check_before_declaring(make_settings(**settings), apps_of(write_apps, ONE_PUBLIC_APP, **settings),
                                        "dev", SUBNETS, dry_run=True)
-        return [warning.flavor for warning in found if isinstance(warning, RetiredFlavorWarning)]
+        return [warning.as_plan_entry()["flavor"] for warning in found if warning.kind == "retirement"]
 
     assert retired() == []
     assert retired(edges={"private": {"move": {"to": "ingress-nginx", "weight": 0}}}) == ["ingress-nginx"]

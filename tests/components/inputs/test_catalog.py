@@ -320,7 +320,7 @@ def test_a_monitored_app_behind_basic_auth_needs_a_health_path_of_its_own(write_
      "applies to a backend that speaks HTTPS: set protocol: HTTPS"),
     ("service: {name: shop, port: 443, protocol: HTTPS, tls: {verify: true}}", None, "service.tls.verify",
      "needs caSecret"),
-    ("deploy: {image: x, port: 8443, protocol: HTTPS, tls: {verify: true, serverName: 'a b'}}", None,
+    ("deploy: {image: x, port: 8443, protocol: HTTPS, tls: {verify: true, serverName: 'a b', caSecret: ca}}", None,
      "deploy.tls.serverName", "String should match pattern"),
 ])
 def test_backend_tls_settings_are_checked(write_apps, backend, tls, field, why):

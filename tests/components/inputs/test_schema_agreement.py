@@ -102,6 +102,10 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
        {"image": "x", "port": 80, "replicas": 100}, {"image": "x", "port": 80, "replicas": 101},
        {"image": "x\n", "port": 80}, {"image": "x", "port": 80, "protocol": "HTTPS"}, None,
        {"image": "x", "port": 80, "tls": {}}, {"image": "x", "port": 80, "protocol": "HTTPS", "tls": {}}]],
+    *[(f"deploy.image={v!r}", app_with(service=DELETE, deploy={"image": v, "port": 80})) for v in
+      ["ghcr.io/acme/shop:1.4", "UPPER/Case:Tag:two", "not an image!!", "UPPER/case", "Shop", "localhost:5000/a:b",
+       "[::1]:5000/a", "a:tag:two", "a@sha256:" + "f" * 64, "a:1@sha256:" + "f" * 64, "a@sha256:xyz", "a//b", "a/",
+       "a__b/c--d.e_f", "a___b", "-a", "a:-tag", "a:" + "t" * 128, "a:" + "t" * 129, "ghcr.io:x/a", "x\n"]],
     ("service and deploy", app_with(deploy={"image": "x", "port": 80})),
     ("neither service nor deploy", app_with(service=DELETE)),
     ("deployed name starts with a digit", app_with(name="1shop", service=DELETE, deploy={"image": "x", "port": 80})),
@@ -158,6 +162,10 @@ LOADER_ONLY: list[tuple[str, dict[str, Any]]] = [
     (f"allowCidrs={v!r}", app_with(allowCidrs=v)) for v in
     [["10.0.0.1/8"], ["0.0.0.0/1"], ["0.0.0.0/0"], ["1:2:3/64"], ["0.0.0.0/1", "128.0.0.0/1"], ["::/1", "8000::/1"],
      ["8.0.0.0/9", "8.128.0.0/9", "9.0.0.0/9"], ["2001:db8::1/32"]]
+] + [
+    # ParseNormalizedNamed beyond regexp.go's referencePat (components/inputs/imageref.py, IMAGE_PATTERN)
+    (f"deploy.image={v!r}", app_with(service=DELETE, deploy={"image": v, "port": 80})) for v in
+    ["a" * 64, "a@sha256:" + "f" * 32, "a@md5:" + "f" * 32, "a@sha256:" + "F" * 64, "a/" + "b" * 254]
 ] + [
     # Regular expressions PCRE and RE2 read differently, and URLs the schema's pattern cannot fully judge.
     *[(f"canary.header.pattern={v!r}", app_with(canary={"service": {"name": "n", "port": 80},

@@ -270,3 +270,11 @@ def test_any_text_reads_or_is_refused_with_a_line(text):
     except YamlFileError as err:
         assert err.issues and all(issue.message and "\n" not in issue.message for issue in err.issues)
         assert all(issue.line is None or 1 <= issue.line <= text.count("\n") + 2 for issue in err.issues)
+
+
+def test_a_value_taken_from_an_anchor_has_two_lines():
+    root = parse_yaml("x: &web\n  name: web\n  port: 80\napps:\n  - *web\n  - <<: *web\n    port: 81\n", "a.yaml")
+    assert line_of(root, ["apps", 0, "name"]) == 2  # where the content is written: the anchor
+    assert line_of(root, ["apps", 0, "name"], where_used=True) == 5  # where this entry takes it: the alias
+    assert line_of(root, ["apps", 1, "name"], where_used=True) == 6  # a merged key: the merge key's line
+    assert line_of(root, ["apps", 1, "port"], where_used=True) == 7  # the entry's own key

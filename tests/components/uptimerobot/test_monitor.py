@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -10,6 +12,7 @@ import pytest
 
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
 from components.uptimerobot.provider import MonitorProvider
+from planner.mocks import LoopClosingMonitor
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -25,11 +28,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 @pytest.fixture
-def mocks() -> RecordingMocks:
-    # The shared conftest gives each test a fresh event loop.
+def mocks(fresh_event_loop: asyncio.AbstractEventLoop) -> Iterator[RecordingMocks]:
+    # The shared conftest gives each test a fresh event loop; the engine's threads make their own (closed after).
     recording = RecordingMocks()
-    pulumi.runtime.set_mocks(recording, project="gangplank", stack="dev", preview=False)
-    return recording
+    monitor = LoopClosingMonitor(recording)
+    pulumi.runtime.set_mocks(recording, project="gangplank", stack="dev", preview=False, monitor=monitor)
+    yield recording
+    fresh_event_loop.run_until_complete(fresh_event_loop.shutdown_default_executor())
+    monitor.close_thread_loops(keep=fresh_event_loop)
 
 
 def test_ownership_tags() -> None:

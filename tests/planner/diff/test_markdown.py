@@ -32,7 +32,7 @@ from planner.diff import markdown as markdown_module
 from planner.diff import mermaid as mermaid_module
 from planner.diff.layout import around_difference, wrap
 from planner.render import render_json
-from tests.conftest import ROOT, read_doc
+from tests.conftest import ROOT
 from tests.planner.diff.conftest import width_problems
 from tests.planner.goldens import CONFIG, GOLDEN, INPUTS, load_plan, render_goldens
 
@@ -74,12 +74,6 @@ def test_regenerating_the_goldens_gives_the_same_bytes(tmp_path: Path) -> None:
     assert written == committed, "every golden file comes from the generator, and nothing else is in golden/"
     for name in written:
         assert (tmp_path / name).read_bytes() == (GOLDEN / name).read_bytes(), name
-
-
-def test_docs_show_the_real_sample_comment() -> None:
-    """docs/pull-requests.md shows what the renderer prints for the golden pair, not an old version."""
-    assert (GOLDEN / "diff.md").read_text(encoding="utf-8") in read_doc("pull-requests.md"), (
-        "update the sample comment in docs/pull-requests.md from tests/planner/golden/diff.md")
 
 
 def test_empty_diff_is_one_line(base: dict[str, Any]) -> None:
