@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from components.inputs.settings import Settings
 from planner.run import ProgramRun, plan, run_program
@@ -282,6 +283,15 @@ def read_doc(page: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def stack_edges(stack: str, **edges: dict[str, Any] | None) -> str:
+    """A `gangplank:edges` config override: the stack file's edges with `edges` set over them, by name (None:
+    left out). A test that changes one edge keeps the stack's others, as a person editing the file would: dev's
+    `labs` (Envoy Gateway) serves the catalogue's canary, sticky and external-auth examples."""
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
+    merged = {**config.get("gangplank:edges", {}), **edges}
+    return json.dumps({name: edge for name, edge in merged.items() if edge is not None})
+
+
 MOVE_FROM, MOVE_TO = "ingress-nginx", "nginx-inc"
 """The move the tests rehearse: off the retired ingress-nginx to F5's controller (docs/moving-an-edge.md)."""
 
@@ -294,7 +304,7 @@ def move_config(step: str) -> dict[str, str]:
              "done": {"flavor": MOVE_TO}}[step]
     config = {"gangplank:flavor": MOVE_FROM}
     if edges is not None:
-        config["gangplank:edges"] = json.dumps({"public": edges})
+        config["gangplank:edges"] = stack_edges("dev", public=edges)
     return config
 
 

@@ -16,7 +16,11 @@ def test_the_docs_show_what_the_planner_prints(name: str) -> None:
 
 def test_the_table_sample_is_the_dev_stack() -> None:
     table = samples.shown("dev-table")
-    assert table.startswith("```text\nStack dev: 8 apps (5 public, 3 private), ")  # apps.yaml's dev apps
+    assert table.startswith("```text\nStack dev: 11 apps (8 public, 3 private), ")  # apps.yaml's dev apps
+    # The catalogue's canary, sticky and externally authenticated examples, on dev's labs edge (docs/apps-yaml.md).
+    for shown in ("  labs     class gangplank-labs-envoy-gateway (envoy-gateway)", "canary checkout-canary:8080 10%,",
+                  "sticky (cookie route, 3600 s)", "external auth (auth.example.com)"):
+        assert shown in table
 
 
 def test_the_diff_sample_shows_each_part_of_the_change() -> None:

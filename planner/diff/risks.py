@@ -33,6 +33,18 @@ def flavor_of(plan: Mapping[str, Any]) -> str | None:
     return str(flavor) if flavor else None
 
 
+def _edges_of(plan: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(((plan.get("outputs") or {}).get("platform") or {}).get("edges") or {})
+
+
+def _edge_flavor(plan: Mapping[str, Any], edge: str) -> str | None:
+    """The flavor an edge runs in a plan: its own (`gangplank:edges.<edge>.flavor`), else the stack's; None when
+    the plan has no such edge."""
+    if edge not in _edges_of(plan):
+        return None
+    return str((_edges_of(plan)[edge] or {}).get("flavor") or flavor_of(plan))
+
+
 def context_of(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, Any]:
     """What the meanings need besides a resource: the flavor, each release's edge, each edge's apps."""
     edge_of = {}
@@ -50,8 +62,11 @@ def context_of(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, An
     ingresses = [r for r in head.get("resources") or [] if str(r.get("type")).endswith(":Ingress")]
     wildcards = {str((r.get("inputs") or {}).get("name")) for r in head.get("resources") or []
                  if r.get("type") == RECORD and str((r.get("inputs") or {}).get("name") or "").startswith("*.")}
+    edge_flavors = {edge: (_edge_flavor(base, edge), _edge_flavor(head, edge))
+                    for edge in {**_edges_of(base), **_edges_of(head)}}
     return {"flavor": flavor_of(head) or flavor_of(base), "base_flavor": flavor_of(base),
             "edge_of": edge_of, "apps_on_edge": apps_on_edge, "head_ingresses": ingresses,
+            "edge_flavors": edge_flavors,
             "wildcards": wildcards, "claims_by_class": {}}
 
 
@@ -170,11 +185,17 @@ def resource_review_risks(steps: Sequence[ResourceDiff], context: Mapping[str, A
                           f"{listed}{' …' if len(parts) > 3 else ''}. Every app on edge {code(edge)} "
                           f"({len(apps)}) goes through it."))
     if context.get("base_flavor") and context.get("flavor") and context["base_flavor"] != context["flavor"]:
-        hosts = sum(len(v) for v in context.get("apps_on_edge", {}).values())
+        apps_on_edge = context.get("apps_on_edge", {})
+        # An edge with a flavor of its own keeps its controller when the stack's flavor changes.
+        kept = sorted((edge, old) for edge, (old, new) in context.get("edge_flavors", {}).items()
+                      if old is not None and old == new)
+        hosts = sum(len(v) for edge, v in apps_on_edge.items() if edge not in dict(kept))
+        keeping = "".join(f" Edge {code(edge)} keeps {code(flavor)}, and its apps their load balancer."
+                          for edge, flavor in kept)
         risks.append(Risk("controller", "flavor", f"The controllers switch from {code(context['base_flavor'])} "
                           f"to {code(context['flavor'])}: each edge's controller is replaced and its load balancer "
-                          f"created again, so every app ({hosts} app-edge routes) moves to a new load balancer, "
-                          "and every alias record follows it.", "replace"))
+                          f"created again, so every app on them ({hosts} app-edge routes) moves to a new load "
+                          f"balancer, and every alias record follows it.{keeping}", "replace"))
     return risks
 
 

@@ -14,11 +14,12 @@ from planner.capacity import plan_usage
 from planner.diff import diff_plans, render_diff_markdown
 from planner.render import render_markdown, render_table
 from planner.run import build_plan
-from tests.conftest import FLAVORS, ROOT, STACKS
+from tests.conftest import FLAVORS, ROOT, STACKS, stack_edges
 
-EDGES = json.dumps({"partners": {"visibility": "public", "allowedCidrs": ["203.0.113.0/24"]},
-                    "finance": {"visibility": "private", "allowedCidrs": ["10.40.0.0/16"]}})
-NEAR = json.dumps({"recordsPerZone": 14, "ingressesPerEdge": 5})
+NEW_EDGES = {"partners": {"visibility": "public", "allowedCidrs": ["203.0.113.0/24"]},
+             "finance": {"visibility": "private", "allowedCidrs": ["10.40.0.0/16"]}}
+"""Two edges added to a stack's own (dev's `labs`, an Envoy Gateway edge, counts its HTTPRoutes)."""
+NEAR = json.dumps({"recordsPerZone": 20, "ingressesPerEdge": 5})
 
 
 def _sorted(usage):
@@ -27,9 +28,11 @@ def _sorted(usage):
 
 @pytest.mark.parametrize("stack", STACKS)
 @pytest.mark.parametrize("flavor", FLAVORS)
-@pytest.mark.parametrize("config", [{}, {"dnsRecords": "wildcard"}, {"edges": EDGES, "dualstack": "true"}],
+@pytest.mark.parametrize("config", [{}, {"dnsRecords": "wildcard"}, {"edges": NEW_EDGES, "dualstack": "true"}],
                          ids=["perHost", "wildcard", "edges"])
 def test_what_the_program_counts_before_declaring_is_what_it_declares(run_stack, stack, flavor, config):
+    if "edges" in config:
+        config = {**config, "edges": stack_edges(stack, **config["edges"])}
     run = run_stack(stack, flavor=flavor, **config)
     settings = parse_settings(run.config, "Pulumi.yaml", secret_keys=run.secret_keys)
     apps = load_catalogue(settings.apps_file, settings, stack, known_stacks(ROOT))
@@ -53,8 +56,9 @@ def test_a_moving_edge_is_counted_alike_before_and_after_declaring(run_stack, fl
 
 def test_the_table_lists_the_warnings(plan_stack):
     table = render_table(plan_stack("dev", limits=NEAR))
-    assert "Warnings (2):" in table
-    assert "- zone dev.example.com: 12 record sets, near gangplank:limits.recordsPerZone = 14" in table
+    assert "Warnings (3):" in table
+    assert "- zone dev.example.com: 18 record sets, near gangplank:limits.recordsPerZone = 20" in table
+    assert "- edge labs: 5 Ingresses, near gangplank:limits.ingressesPerEdge = 5" in table  # its HTTPRoutes
     assert "Warnings" not in render_table(plan_stack("dev"))
     assert "- edge public: 8 Ingresses, past gangplank:limits.ingressesPerEdge = 5" in render_markdown(
         plan_stack("dev", limits=NEAR))
@@ -67,7 +71,7 @@ def test_the_pull_request_diff_shows_the_heads_warnings(plan_stack, write_apps):
     head = plan_stack("dev", write_apps(more), limits=NEAR)
     markdown = render_diff_markdown(diff_plans(base, head))
     assert "> [!CAUTION]" in markdown
-    assert "> - zone dev.example.com: 14 record sets, near gangplank:limits.recordsPerZone = 14" in markdown
+    assert "> - zone dev.example.com: 20 record sets, near gangplank:limits.recordsPerZone = 20" in markdown
     # Without warnings in the head plan, the diff is as it always was.
     assert "[!CAUTION]" not in render_diff_markdown(diff_plans(plan_stack("dev"), plan_stack("dev", write_apps(more))))
 

@@ -23,12 +23,13 @@ def test_each_step_reads_as_its_stage(plans):
     stages = {step: [(m.edge, m.flavor, m.to, m.weight, m.stage) for m in edge_moves(plans[step])]
               for step in MOVE_STEPS}
     private = ("private", MOVE_FROM, None, None, "steady")
+    labs = ("labs", "envoy-gateway", None, None, "steady")  # dev's own edge of another flavor: it stays
     assert stages == {
-        "before": [("public", MOVE_FROM, None, None, "steady"), private],
-        "start": [("public", MOVE_FROM, MOVE_TO, 0, "start"), private],
-        "half": [("public", MOVE_FROM, MOVE_TO, 50, "shift"), private],
-        "all": [("public", MOVE_FROM, MOVE_TO, 100, "all"), private],
-        "done": [("public", MOVE_TO, None, None, "steady"), private],
+        "before": [("public", MOVE_FROM, None, None, "steady"), private, labs],
+        "start": [("public", MOVE_FROM, MOVE_TO, 0, "start"), private, labs],
+        "half": [("public", MOVE_FROM, MOVE_TO, 50, "shift"), private, labs],
+        "all": [("public", MOVE_FROM, MOVE_TO, 100, "all"), private, labs],
+        "done": [("public", MOVE_TO, None, None, "steady"), private, labs],
     }
     [start] = moving(plans["start"])
     assert "raise gangplank:edges.public.move.weight" in start.next_step()

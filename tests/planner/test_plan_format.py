@@ -84,4 +84,4 @@ def test_a_plan_without_a_version_is_a_base(documents, tmp_path, capsys):
     empty = tmp_path / "empty.json"
     empty.write_text('{"stack": "dev", "apps": [], "resources": []}\n', encoding="utf-8")
     assert main(["--stack", "dev", "--diff", str(empty)]) == 0
-    assert "Apps: 8 added" in capsys.readouterr().out
+    assert "Apps: 11 added" in capsys.readouterr().out

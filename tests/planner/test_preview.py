@@ -19,6 +19,8 @@ MODES = ("fresh", "update")
 ALIAS_RECORD = "aws:route53/record:Record"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 READ_SERVICE = "kubernetes:core/v1:Service"
+LABS_SERVICE = "platform-labs-envoy-gateway-gateway-service"
+"""The Service read back for the NLB of dev's Envoy Gateway edge, labs."""
 
 
 def preview(cached_run: Any, stack: str, flavor: str, mode: str) -> dict[str, Any]:
@@ -68,10 +70,11 @@ def test_fresh_preview_leaves_what_providers_compute_unknown(cached_run, stack):
     assert validation["name"] == UNKNOWN_SHOWN_AS and validation["records"] == [UNKNOWN_SHOWN_AS]
     # The controllers' Services are read with an id made from the release: skipped, so the NLB host
     # name and every alias target behind it are unknown.
-    assert sorted(plan["preview"]["skippedReads"]) == [f"{READ_SERVICE}::platform-private-service",
-                                                       f"{READ_SERVICE}::platform-public-service"]
+    services = ["platform-private-service", "platform-public-service"] + ([LABS_SERVICE] if stack == "dev" else [])
+    assert sorted(plan["preview"]["skippedReads"]) == sorted(f"{READ_SERVICE}::{name}" for name in services)
     assert all(r["inputs"]["aliases"][0]["name"] == UNKNOWN_SHOWN_AS for r in alias_records(plan))
-    assert plan["outputs"]["loadBalancers"] == {"private": UNKNOWN_SHOWN_AS, "public": UNKNOWN_SHOWN_AS}
+    edges = ["private", "public"] + (["labs"] if stack == "dev" else [])
+    assert plan["outputs"]["loadBalancers"] == dict.fromkeys(edges, UNKNOWN_SHOWN_AS)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -129,9 +132,13 @@ def test_a_read_with_an_unknown_id_is_skipped_and_one_with_a_known_id_is_read():
 def test_reads_are_in_the_plan_with_what_depends_on_them(cached_run):
     plan = build_plan(cached_run("dev", "nginx-inc", "plan"))
     reads = [r for r in plan["resources"] if (r.get("options") or {}).get("read")]
-    assert sorted(r["name"] for r in reads) == ["platform-private-service", "platform-public-service"]
+    assert sorted(r["name"] for r in reads) == sorted([LABS_SERVICE, "platform-private-service",
+                                                       "platform-public-service"])
     for read in reads:
-        assert read["dependencies"] == [f"{RELEASE}::{read['name'].replace('-service', '-release')}"]
+        # An Ingress controller's Service is its chart's; Envoy Gateway makes one per Gateway.
+        made_by = (f"kubernetes:gateway.networking.k8s.io/v1:Gateway::{read['name'].replace('-service', '-gateway')}"
+                   if read["name"] == LABS_SERVICE else f"{RELEASE}::{read['name'].replace('-service', '-release')}")
+        assert read["dependencies"] == [made_by]
     label = f"{READ_SERVICE}::platform-public-service"
     assert any(label in r["dependencies"] for r in alias_records(plan))
 
@@ -173,7 +180,8 @@ def test_update_preview_says_what_is_unknown_and_why(cached_run, flavor):
     assert unknown["pulumi-python:dynamic/uptimerobot:Monitor::docs-monitor"] == ["monitor_id", "status"]
     table = render_preview_table(plan)
     section = table[table.index("Preview (update)"):]
-    assert "3 Releases updated; their computed outputs are unknown until then, because pulumi-kubernetes" in section
+    # The dashboard's and the controllers' of dev's edges: public, private and labs.
+    assert "4 Releases updated; their computed outputs are unknown until then, because pulumi-kubernetes" in section
     assert "a dynamic provider has no preview of an update" in " ".join(section.split())
     assert "    docs-monitor: monitor_id, status" in section
     assert "Made from them: apps.shop.monitorId" in section

@@ -50,7 +50,9 @@ def test_every_example_stack_is_accepted(cached_run, stack, flavor):
     aws = {r.label for r in run.monitor.registrations if r.type.startswith("aws:")}
     assert aws <= accepted
     nlbs = [line for line in lines if "Load Balancer Controller builds it" in line.resource]
-    assert len(nlbs) == 2 and all("TLS:443" in line.detail and "TCP:80" in line.detail for line in nlbs)
+    edges = run.outputs["platform"]["edges"]  # public and private; dev also labs (Envoy Gateway)
+    assert len(nlbs) == len(edges) == (3 if stack == "dev" else 2)
+    assert all("TLS:443" in line.detail and "TCP:80" in line.detail for line in nlbs)
     internet = next(line for line in nlbs if "platform-public-release" in line.resource)
     assert internet.detail.startswith("internet-facing")
     assert all(line.detail for line in lines)

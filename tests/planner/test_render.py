@@ -50,22 +50,26 @@ def test_every_stack_reads_in_100_columns(plan_stack: Any, stack: str) -> None:
 
 def test_the_platform_and_its_edges(dev_plan: dict[str, Any]) -> None:
     table = render_table(dev_plan)
-    assert table.startswith(f"Stack dev: 8 apps (5 public, 3 private), {len(dev_plan['resources'])} resources\n")
+    assert table.startswith(f"Stack dev: 11 apps (8 public, 3 private), {len(dev_plan['resources'])} resources\n")
     assert "  controllers   nginx-inc (chart nginx-ingress 2.6.4), IPv4 only" in table
     assert "  dashboard     https://dashboard.internal.dev.example.com/" in table
     for server in dev_plan["outputs"]["publicNameServers"]:
         assert server in block(table, "  name servers")[0] + " ".join(block(table, "  name servers"))
-    edges = block(table, "2 edges:")
+    edges = block(table, "3 edges:")
     assert edges[1] == "  public   class nginx-public, public zone, admits everyone; 5 apps"
     assert edges[3] == "  private  class nginx-private, private zone, admits only 10.10.0.0/16, 172.20.0.0/22; 3 apps"
-    for line, edge in ((edges[2], "public"), (edges[4], "private")):
+    # An edge of another flavor than the stack's says which.
+    assert edges[5] == ("  labs     class gangplank-labs-envoy-gateway (envoy-gateway), public zone, admits everyone; "
+                        "3 apps")
+    for line, edge in ((edges[2], "public"), (edges[4], "private"), (edges[6], "labs")):
         assert line == f"           NLB {dev_plan['outputs']['loadBalancers'][edge]}"
 
 
 def test_every_app_with_its_edge_url_namespace_monitor_backend_and_protections(dev_plan: dict[str, Any]) -> None:
     table = render_table(dev_plan)
-    apps = block(table, "8 apps:")
+    apps = block(table, "11 apps:")
     assert row(apps, "shop") == ["shop", "public", "https://shop.dev.example.com/", "shop", "KEYWORD every 30m"]
+    assert row(apps, "checkout") == ["checkout", "labs", "https://checkout.dev.example.com/", "shop", "HTTP every 30m"]
     assert row(apps, "docs")[-1] == "HTTP every 10m"
     assert row(apps, "admin") == ["admin", "private", "https://admin.internal.dev.example.com/", "backoffice", "no"]
     details = block(table, "  app          backend")
@@ -76,6 +80,13 @@ def test_every_app_with_its_edge_url_namespace_monitor_backend_and_protections(d
     admin = details.index(next(line for line in details if line.startswith("  admin ")))
     assert details[admin].endswith("basic auth (2 users)")
     assert details[admin + 1].strip() == "allow-list (1 CIDR)"
+    # The catalogue's canary, sticky and externally authenticated examples (on labs), each under its backend.
+    checkout = details.index(next(line for line in details if line.startswith("  checkout ")))
+    assert [line.strip() for line in details[checkout + 1:checkout + 3]] == [
+        "canary checkout-canary:8080 10%,", "header X-Canary=always, cookie canary"]
+    cart = details.index(next(line for line in details if line.startswith("  cart ")))
+    assert details[cart + 1].strip() == "sticky (cookie route, 3600 s)"
+    assert row(details, "wiki") == ["wiki", "service wiki:80", "external auth (auth.example.com)"]
 
 
 def test_why_apps_are_not_monitored(dev_plan: dict[str, Any]) -> None:
@@ -90,27 +101,28 @@ def test_a_stack_with_monitors_off_says_so(plan_stack: Any) -> None:
     table = render_table(plan_stack("dev", monitorsEnabled="false"))
     reasons = " ".join(" ".join(block(table, "Not monitored:")).split())
     assert "monitors are off for this stack (gangplank:monitorsEnabled)" in reasons
-    assert all(row(block(table, "8 apps:"), app)[-1] == "no" for app in ("shop", "docs", "grafana"))
+    assert all(row(block(table, "11 apps:"), app)[-1] == "no" for app in ("shop", "docs", "grafana", "wiki"))
 
 
 @pytest.mark.parametrize(("stack", "line"), [
     ("dev", "Left out of dev by their `stacks:` (1 app): status (in prod)"),
-    ("prod", "Left out of prod by their `stacks:` (1 app): preview (in dev, staging)"),
+    ("prod", "Left out of prod by their `stacks:` (4 apps): preview (in dev, staging), checkout (in dev), cart (in "
+             "dev), wiki (in dev)"),
 ])
 def test_apps_left_out_of_the_stack(plan_stack: Any, stack: str, line: str) -> None:
-    assert line in render_table(plan_stack(stack)).splitlines()
+    assert line in " ".join(render_table(plan_stack(stack)).splitlines())  # wrapped at 100 columns
 
 
 def test_resource_counts_say_where_they_come_from(dev_plan: dict[str, Any]) -> None:
     groups, rows = resource_groups(dev_plan)
     assert groups == ["apps", "hosts", "dashboard", "platform"]
     per_type = {type_: (total, dict(per)) for type_, total, per in rows}
-    # 9 components for 8 apps: the 8 apps, and the dashboard's own.
-    assert per_type["gangplank:apps:ExposedApp"] == (9, {"apps": 8, "dashboard": 1})
-    assert per_type["gangplank:apps:Host"] == (8, {"hosts": 7, "dashboard": 1})
+    # 12 components for 11 apps: the 11 apps, and the dashboard's own.
+    assert per_type["gangplank:apps:ExposedApp"] == (12, {"apps": 11, "dashboard": 1})
+    assert per_type["gangplank:apps:Host"] == (11, {"hosts": 10, "dashboard": 1})
     assert sum(total for total, _ in per_type.values()) == len(dev_plan["resources"])
     table = render_table(dev_plan)
-    assert re.search(r"^  gangplank:apps:ExposedApp\s+9\s+8\s+-\s+1\s+-$", table, re.M)
+    assert re.search(r"^  gangplank:apps:ExposedApp\s+12\s+11\s+-\s+1\s+-$", table, re.M)
     assert re.search(rf"^  all types\s+{len(dev_plan['resources'])}\s+\d+\s+\d+\s+\d+\s+\d+$", table, re.M)
 
 
@@ -163,7 +175,7 @@ def test_an_app_on_two_edges(plan_stack: Any, write_apps: Any) -> None:
 
 def test_wide_is_one_line_per_app_with_every_column(dev_plan: dict[str, Any]) -> None:
     wide = render_table(dev_plan, wide=True)
-    apps = block(wide, "8 apps:")
+    apps = block(wide, "11 apps:")
     assert re.split(r"\s{2,}", apps[1].strip()) == [
         "app", "edges", "class", "URL", "hosts", "namespace", "backend", "protections", "monitor"]
     assert len(apps) == 2 + 1 + len(dev_plan["apps"])  # title, header, rule, one line per app
@@ -173,14 +185,15 @@ def test_wide_is_one_line_per_app_with_every_column(dev_plan: dict[str, Any]) ->
 
 def test_markdown_shows_the_same_as_the_table(dev_plan: dict[str, Any]) -> None:
     markdown = render_markdown(dev_plan)
-    assert markdown.startswith(f"### Stack dev: 8 apps (5 public, 3 private), {len(dev_plan['resources'])} resources\n")
+    resources = len(dev_plan["resources"])
+    assert markdown.startswith(f"### Stack dev: 11 apps (8 public, 3 private), {resources} resources\n")
     assert "- controllers: `nginx-inc` (chart `nginx-ingress 2.6.4`), IPv4 only" in markdown
     assert "- dashboard: `https://dashboard.internal.dev.example.com/`" in markdown
-    app_rows = [line for line in markdown.splitlines() if re.match(r"\| `[a-z-]+` \| `(public|private)", line)]
+    app_rows = [line for line in markdown.splitlines() if re.match(r"\| `[a-z-]+` \| `(public|private|labs)", line)]
     assert [line.split(" | ")[0][3:-1] for line in app_rows] == [app["name"] for app in dev_plan["apps"]]
     assert "`allow-list (2 CIDRs)`<br>`rate limit (10 rps)`" in markdown
     assert "Left out of `dev` by their `stacks:` (1 app): `status` (in `prod`)." in markdown
-    assert "| `gangplank:apps:ExposedApp` | 9 | 8 | - | 1 | - |" in markdown
+    assert "| `gangplank:apps:ExposedApp` | 12 | 11 | - | 1 | - |" in markdown
 
 
 def test_markdown_values_cannot_break_a_row() -> None:

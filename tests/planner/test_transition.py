@@ -14,7 +14,7 @@ from planner.mocks import MOCK_VPC_CIDR, Registration
 from planner.rehearse import Line, rehearse_run
 from planner.run import run_program
 from planner.transition import Step, rehearse_steps
-from tests.conftest import MOVE_FROM, MOVE_STEPS, ROOT, move_config
+from tests.conftest import MOVE_FROM, MOVE_STEPS, ROOT, move_config, stack_edges
 
 RECORD = "aws:route53/record:Record"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -159,8 +159,9 @@ def test_since_is_for_rehearse_only(capsys):
 
 
 def test_the_move_config_is_what_the_guide_writes():
-    assert json.loads(move_config("half")["gangplank:edges"]) == {"public": {"move": {"to": "nginx-inc",
-                                                                                      "weight": 50}}}
+    edges = json.loads(move_config("half")["gangplank:edges"])
+    assert edges["public"] == {"move": {"to": "nginx-inc", "weight": 50}}
+    assert edges.keys() - {"public"} == {"labs"}  # the dev stack's own edge, kept as the file has it
 
 
 @pytest.mark.parametrize("weight, refused", [(0, False), (30, True)])
@@ -169,7 +170,7 @@ def test_with_a_zone_wildcard_a_move_must_start_at_weight_0(weight, refused):
     declared before the apps): above 0, the new NLB would answer 404 for the hosts the wildcard serves."""
     def regs_of(edges: dict | None) -> list[Registration]:
         config = {"gangplank:flavor": MOVE_FROM, "gangplank:dnsRecords": "wildcard",
-                  **({"gangplank:edges": json.dumps({"public": edges})} if edges else {})}
+                  **({"gangplank:edges": stack_edges("dev", public=edges)} if edges else {})}
         return regs(run_program("dev", None, ROOT, config))
 
     lines = replay(("before", regs_of(None)),

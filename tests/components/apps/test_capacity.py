@@ -22,7 +22,8 @@ from components.inputs.problems import InputError
 from components.inputs.settings import Limits, known_stacks
 from tests.conftest import ROOT, make_settings
 
-DEV = {"private_domain": "internal.dev.example.com", "private_allowed_cidrs": ["10.10.0.0/16", "172.20.0.0/22"]}
+DEV = {"private_domain": "internal.dev.example.com", "private_allowed_cidrs": ["10.10.0.0/16", "172.20.0.0/22"],
+       "edges": {"labs": {"visibility": "public", "flavor": "envoy-gateway"}}}
 """What the dev stack sets that the counts depend on (Pulumi.dev.yaml)."""
 
 
@@ -40,23 +41,29 @@ def test_the_defaults_are_the_documented_quotas():
 
 def test_the_dev_stack_is_counted_from_its_decisions():
     usage = usage_of(make_settings(**DEV))
-    # Public zone: SOA + NS, two ACM validation CNAMEs, and an alias + marker for each of its 4 hosts.
-    assert usage[(RECORDS_PER_ZONE, "zone dev.example.com")] == 2 + 2 + 2 * 4
+    # Public zone: SOA + NS, two ACM validation CNAMEs, and an alias + marker for each of its 7 hosts: 4 on the
+    # public edge, 3 on labs (checkout, cart, wiki).
+    assert usage[(RECORDS_PER_ZONE, "zone dev.example.com")] == 2 + 2 + 2 * 7
     # Private zone: SOA + NS, and 4 hosts (grafana, deploy, admin, the dashboard).
     assert usage[(RECORDS_PER_ZONE, "zone internal.dev.example.com")] == 2 + 2 * 4
     # shop and shop-api share a host: a minion each and the host's master (F5 flavor); so do partner-api and
     # its health route (allow-listed, monitored): docs, preview, 2 + 1, 2 + 1.
     assert usage[(INGRESSES_PER_EDGE, "edge public")] == 8
     assert usage[(INGRESSES_PER_EDGE, "edge private")] == 4
+    # labs (Envoy Gateway) counts HTTPRoutes: checkout and wiki, each with its monitor's health route, and cart.
+    assert usage[(INGRESSES_PER_EDGE, "edge labs")] == 5
     assert usage[(NAMES_PER_CERTIFICATE, "certificate for dev.example.com")] == 2
     assert usage[(CERTIFICATES_PER_LOAD_BALANCER, "load balancer of edge public")] == 1
+    assert usage[(CERTIFICATES_PER_LOAD_BALANCER, "load balancer of edge labs")] == 1
 
 
 def test_wildcard_mode_makes_a_zone_cost_what_its_wildcard_costs():
     usage = usage_of(make_settings(**DEV, dns_records="wildcard",
                                    dualstack=True))
-    # SOA + NS, the validation CNAMEs, and the wildcard's A + AAAA with their markers: no per-host record.
-    assert usage[(RECORDS_PER_ZONE, "zone dev.example.com")] == 2 + 2 + 4
+    # SOA + NS, the validation CNAMEs, and the wildcard's A + AAAA with their markers: no per-host record for the
+    # public edge's hosts. The wildcard points at the public edge's NLB: labs's 3 hosts keep their A + AAAA and
+    # markers (docs/dns.md).
+    assert usage[(RECORDS_PER_ZONE, "zone dev.example.com")] == 2 + 2 + 4 + 3 * 4
     # The private edge admits only IPv4 blocks: its wildcard has no AAAA (nor a marker for one).
     assert usage[(RECORDS_PER_ZONE, "zone internal.dev.example.com")] == 2 + 2
 
@@ -107,17 +114,17 @@ def test_certificate_quotas_are_enforced(limit):
 
 
 LOW_LIMITS = {
-    # dev: 12 record sets in dev.example.com, 8 Ingresses on the public edge, 2 names per certificate, and one
+    # dev: 18 record sets in dev.example.com, 8 Ingresses on the public edge, 2 names per certificate, and one
     # certificate per load balancer: each near (or, for the controller, past) these limits, none past a quota.
-    RECORDS_PER_ZONE: 14, INGRESSES_PER_EDGE: 5, NAMES_PER_CERTIFICATE: 2, CERTIFICATES_PER_LOAD_BALANCER: 1,
+    RECORDS_PER_ZONE: 20, INGRESSES_PER_EDGE: 5, NAMES_PER_CERTIFICATE: 2, CERTIFICATES_PER_LOAD_BALANCER: 1,
 }
 
 
 def test_a_stack_configured_near_each_limit_plans_with_warnings(plan_stack):
     plan = plan_stack("dev", limits=json.dumps(LOW_LIMITS))
     found = {(w["limit"], w["subject"]): w for w in plan["warnings"]}
-    assert found[(RECORDS_PER_ZONE, "zone dev.example.com")]["count"] == 12
-    assert (RECORDS_PER_ZONE, "zone internal.dev.example.com") not in found  # 10 of 14: not near
+    assert found[(RECORDS_PER_ZONE, "zone dev.example.com")]["count"] == 18
+    assert (RECORDS_PER_ZONE, "zone internal.dev.example.com") not in found  # 10 of 20: not near
     assert found[(INGRESSES_PER_EDGE, "edge public")]["count"] == 8
     assert "past gangplank:limits.ingressesPerEdge" in found[(INGRESSES_PER_EDGE, "edge public")]["message"]
     assert {subject for limit, subject in found if limit == NAMES_PER_CERTIFICATE} == {

@@ -28,9 +28,9 @@ ONE_MORE_APP = """
   - name: newsletter
     visibility: public
     service: {name: newsletter, port: 80}
-  - name: wiki
+  - name: handbook
     visibility: private
-    deploy: {image: ghcr.io/acme/wiki:1.0, port: 8080}
+    deploy: {image: ghcr.io/acme/handbook:1.0, port: 8080}
 """
 
 
@@ -68,18 +68,24 @@ def test_wildcard_mode_has_one_alias_per_zone_and_no_per_app_record(plan_stack, 
         edge = "private" if zone.startswith("internal.") else "public"
         return ["A", "AAAA"] if edges[edge]["ipv6Clients"] else ["A"]
 
+    # Apps on another edge of a zone (dev's `labs`) keep their own records: the wildcard points at the zone's own
+    # edge (test_hosts_the_wildcard_cannot_serve_keep_their_own_records).
+    elsewhere = {app["name"]: app for app in plan["apps"] if app["edges"] not in (["public"], ["private"])}
+    own = {zone: [(app["host"], "A") for app in elsewhere.values() if app["zone"] == zone] for zone in names.values()}
     assert {zone: sorted(found) for zone, found in by_zone.items()} == {
-        zone: [(wildcard_name(zone), t) for t in types(zone)] for zone in names.values()}
+        zone: sorted([(wildcard_name(zone), t) for t in types(zone)] + own[zone]) for zone in names.values()}
     lbs = plan["outputs"]["loadBalancers"]
     for record in records:
         zone = names[record["zoneId"]]
         edge = "private" if zone.startswith("internal.") else "public"
         [alias] = record["aliases"]
-        assert alias["name"] == lbs[edge] and alias["evaluateTargetHealth"] is True
-    # Every app host resolves through its zone's wildcard; none has a record of its own.
+        assert alias["name"] == (lbs[edge] if record["name"].startswith("*.") else lbs["labs"])
+        assert alias["evaluateTargetHealth"] is True
+    # Every app host of the zones' own edges resolves through its zone's wildcard; none has a record of its own.
     for app in plan["apps"]:
-        assert app["dnsRecord"] == wildcard_name(app["zone"]), app["name"]
-    assert [r["name"] for r in of_type(plan, RECORD) if str(r["parent"]).startswith("gangplank:apps:Host::")] == []
+        assert app["dnsRecord"] == (app["host"] if app["name"] in elsewhere else wildcard_name(app["zone"])), app
+    assert sorted(r["name"] for r in of_type(plan, RECORD) if str(r["parent"]).startswith("gangplank:apps:Host::")) \
+        == sorted(f"{app['host']}-{suffix}" for app in elsewhere.values() for suffix in ("a", "a-owner"))
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -99,7 +105,7 @@ def test_adding_apps_changes_no_route53_resource_in_wildcard_mode(plan_stack, wr
     before = plan_stack(stack, **WILDCARD)
     after = plan_stack(stack, with_more_apps(write_apps), **WILDCARD)
     diff = diff_plans(before, after)
-    assert {app.name for app in diff.apps_of("added")} == {"newsletter", "wiki"}
+    assert {app.name for app in diff.apps_of("added")} == {"newsletter", "handbook"}
     assert diff.resources_of("added"), "the new apps declare their Ingresses"
     assert [r for r in diff.resources if r.type in ROUTE53] == []
 
@@ -108,7 +114,7 @@ def test_adding_apps_adds_records_in_per_host_mode(plan_stack, write_apps):
     """The contrast that shows the test above can fail: per host, each new app costs records."""
     diff = diff_plans(plan_stack("dev"), plan_stack("dev", with_more_apps(write_apps)))
     added = {r.name for r in diff.resources_of("added") if r.type == RECORD}
-    assert {"newsletter.dev.example.com-a", "wiki.internal.dev.example.com-a-owner"} <= added
+    assert {"newsletter.dev.example.com-a", "handbook.internal.dev.example.com-a-owner"} <= added
 
 
 def test_monitors_wait_for_the_wildcard(plan_stack):

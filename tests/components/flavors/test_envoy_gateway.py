@@ -233,7 +233,7 @@ def test_the_redirect_listener_redirects_and_app_rules_say_https(runs) -> None:
     run = runs["dev"]
     routes = of_kind(run, "HTTPRoute")
     redirects = [r for r in routes if r["metadata"]["name"] == "to-https"]
-    assert len(redirects) == 2
+    assert len(redirects) == len(of_kind(run, "Gateway")) == 3  # one per edge: public, private and labs
     for route in redirects:
         [rule] = route["spec"]["rules"]
         assert rule["filters"] == [{"type": "RequestRedirect",
@@ -247,8 +247,8 @@ def test_the_redirect_listener_redirects_and_app_rules_say_https(runs) -> None:
             headers = {h["name"]: h["value"] for h in rule["filters"][0]["requestHeaderModifier"]["set"]}
             assert headers == {"X-Forwarded-Proto": "https", "X-Forwarded-Port": "443"}
             hsts = [f for f in rule["filters"] if f["type"] == "ResponseHeaderModifier"]
-            public = route["metadata"]["labels"]["gangplank/edge"] == "public"
-            assert bool(hsts) == public
+            edge = run.outputs["platform"]["edges"][route["metadata"]["labels"]["gangplank/edge"]]
+            assert bool(hsts) == (edge["visibility"] == "public")  # public and labs
 
 
 def test_shared_host_routes_by_path_and_each_app_keeps_its_protections(runs) -> None:
@@ -310,9 +310,13 @@ def test_the_chart_version_is_checked() -> None:
 
 
 def test_an_ingress_stack_keeps_its_dashboard_values(cached_run) -> None:
-    """Only a stack with a Gateway API edge turns on Forecastle's ForecastleApp discovery."""
-    [ingress] = [r for r in cached_run("dev").monitor.registrations if r.name == "dashboard-release"]
-    assert "crdEnabled" not in ingress.inputs["values"]["forecastle"]["config"]
+    """Only a stack with a Gateway API edge turns on Forecastle's ForecastleApp discovery: dev has one (labs)."""
+    def dashboard_config(stack: str) -> dict:
+        [release] = [r for r in cached_run(stack).monitor.registrations if r.name == "dashboard-release"]
+        return release.inputs["values"]["forecastle"]["config"]
+
+    assert "crdEnabled" not in dashboard_config("prod")
+    assert dashboard_config("dev")["crdEnabled"] is True
 
 
 def test_a_gateway_stack_lists_routes_through_forecastle_apps(runs) -> None:

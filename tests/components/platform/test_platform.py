@@ -73,17 +73,21 @@ def test_validation_records_in_the_public_zone_once_per_certificate(stack_plan):
 
 def test_two_controllers_with_distinct_classes(stack_plan):
     releases = [r for r in of_type(stack_plan, RELEASE) if r["parent"].startswith("gangplank:platform:")]
-    assert len(releases) == 2
-    assert len({r["inputs"]["name"] for r in releases}) == 2
-    assert len({r["inputs"]["namespace"] for r in releases}) == 2
+    edges = stack_plan["outputs"]["platform"]["edges"]
+    assert len(releases) == len(edges) == (3 if stack_plan["stack"] == "dev" else 2)  # dev: labs too
+    assert len({r["inputs"]["name"] for r in releases}) == len(edges)
+    assert len({r["inputs"]["namespace"] for r in releases}) == len(edges)
     classes = {app["ingressClass"] for app in stack_plan["apps"]}
-    assert classes == {"nginx-public", "nginx-private"}
+    assert classes == {edge["ingressClass"] for edge in edges.values()}
+    assert {"nginx-public", "nginx-private"} <= classes
 
 
 def test_platform_resources_do_not_grow_with_apps(stack_plan):
     shared = [r for r in stack_plan["resources"] if r["type"] in (ZONE, CERT, RELEASE)
               and (r["parent"] or "").startswith("gangplank:platform:")]
-    assert len(shared) == 6  # 2 zones, 2 certificates, 2 controller releases, whatever the number of apps
+    edges = stack_plan["outputs"]["platform"]["edges"]
+    # 2 zones, 2 certificates, a controller release per edge (dev: labs too), whatever the number of apps
+    assert len(shared) == 2 + 2 + len(edges)
 
 
 def test_certificate_names_are_apex_and_wildcard():
@@ -134,7 +138,10 @@ def test_every_ingress_waits_for_every_controller_and_every_monitor_for_its_dns(
         host = monitor["inputs"]["url"].split("/")[2]
         assert records_by_host[host] <= set(monitor["dependencies"]), monitor["name"]  # A and AAAA alike
         app = monitor["name"].removesuffix("-monitor")
-        assert f"kubernetes:networking.k8s.io/v1:Ingress::{app}-ingress" in monitor["dependencies"]
+        # Its app's Ingress, or on a Gateway API edge (dev's labs) its HTTPRoute.
+        assert {f"kubernetes:networking.k8s.io/v1:Ingress::{app}-ingress",
+                f"kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::{app}-route-envoy-gateway"} \
+            & set(monitor["dependencies"]), monitor["name"]
 
 
 def test_dns_records_wait_for_the_load_balancer_read_back_after_the_release(stack_plan):

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from planner.run import plan
-from tests.conftest import GATEWAY_FLAVORS, ROOT
+from tests.conftest import GATEWAY_FLAVORS, ROOT, stack_edges
 
 Catalogue = dict[str, Any]
 
@@ -64,7 +64,7 @@ def _health_path(c: Catalogue) -> None:
     app(c, "partner-api")["healthPath"] = "/ready"
 
 
-PARTNERS = json.dumps({"partners": {"visibility": "public", "allowedCidrs": ["203.0.113.0/24"]}})
+PARTNERS = stack_edges("dev", partners={"visibility": "public", "allowedCidrs": ["203.0.113.0/24"]})
 SCENARIOS: dict[str, tuple[Callable[[Catalogue], None] | None, dict[str, str], dict[str, str]]] = {
     # name: (catalogue edit, config of base and head, config of head only)
     "namespace": (_namespace, {}, {}),
