@@ -16,7 +16,7 @@ import json
 import os
 import runpy
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,6 +171,14 @@ SETTLE_EVERY = 500
 """Declarations between two chances for the registrations so far to complete (see `_DeclarationWatch.settle`)."""
 SETTLE_TIMEOUT_S = 10.0
 
+SettleWindow = Callable[[asyncio.AbstractEventLoop, set[Any]], tuple[set[Any], set[Any]]]
+"""One window of settling: run the loop until the window ends, then (the tasks done, the tasks still pending)."""
+
+
+def timed_window(loop: asyncio.AbstractEventLoop, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+    """A window of `SETTLE_TIMEOUT_S` seconds, or until every pending task is done."""
+    return loop.run_until_complete(asyncio.wait(pending, timeout=SETTLE_TIMEOUT_S))
+
 
 class _DeclarationWatch:
     """Notes resource constructors that run inside an apply callback or after the program returned.
@@ -181,7 +189,10 @@ class _DeclarationWatch:
     length of one run, and puts both back afterwards.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None, window: SettleWindow = timed_window) -> None:
+        self.window = window
+        """How a window of settling ends (`timed_window`; a test ends its windows itself, and asserts what happened in
+        each rather than how long a machine took)."""
         self.depth = 0
         self.returned = False
         self.late: list[LateDeclaration] = []
@@ -214,7 +225,7 @@ class _DeclarationWatch:
         loop.run_until_complete(asyncio.sleep(0))  # the registrations start: each adds its RPC
         pending = {task for task in manager.rpcs if not task.done()}
         while pending:
-            done, pending = loop.run_until_complete(asyncio.wait(pending, timeout=SETTLE_TIMEOUT_S))
+            done, pending = self.window(loop, pending)
             if not done:
                 self.loop = None
                 print(f"planner: {len(pending)} registration(s) made no progress in {SETTLE_TIMEOUT_S:g} s (one waits "

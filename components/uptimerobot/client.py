@@ -25,7 +25,6 @@ import logging
 import math
 import os
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +35,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
-from .pacing import Pacer, RateLimit
+from .pacing import SYSTEM_CLOCK, Clock, Pacer, RateLimit
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -129,50 +128,51 @@ class ClientSettings:
     retry_budget_s: float = 180.0
 
 
-_PACERS: dict[tuple[str, str, RateLimit | None], Pacer] = {}
+_PACERS: dict[tuple[str, str, RateLimit | None, Clock], Pacer] = {}
 _PACERS_LOCK = threading.Lock()
 
 
-def shared_pacer(base_url: str, api_key: str, ceiling: RateLimit | None = None) -> Pacer:
-    """The process-wide pacer of one account: every client with the same key and URL shares it.
+def shared_pacer(base_url: str, api_key: str, ceiling: RateLimit | None = None,
+                 clock: Clock = SYSTEM_CLOCK) -> Pacer:
+    """The process-wide pacer of one account: every client with the same key and URL (and clock) shares it.
 
     The budget is per account, so clients of one key must wait in one queue. The key is
     kept only as a hash.
     """
-    key = (base_url.rstrip("/"), hashlib.sha256(api_key.encode()).hexdigest(), ceiling)
+    key = (base_url.rstrip("/"), hashlib.sha256(api_key.encode()).hexdigest(), ceiling, clock)
     with _PACERS_LOCK:
         pacer = _PACERS.get(key)
         if pacer is None:
-            pacer = _PACERS[key] = Pacer(ceiling)
+            pacer = _PACERS[key] = Pacer(ceiling, clock=clock)
         return pacer
 
 
-def _seconds_until(header_value: str) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP date."""
+def _seconds_until(header_value: str, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP date (``now``: epoch seconds)."""
     value = header_value.strip()
     if value.isdigit():
         return float(value)
     parsed = email.utils.parsedate_tz(value)
     if parsed is None:
         return None
-    return max(0.0, email.utils.mktime_tz(parsed) - time.time())
+    return max(0.0, email.utils.mktime_tz(parsed) - now)
 
 
-def _server_requested_wait(status: int, headers: Mapping[str, str]) -> float | None:
-    """How long the server asked us to wait before the next call, if it said so.
+def _server_requested_wait(status: int, headers: Mapping[str, str], now: float) -> float | None:
+    """How long the server asked us to wait before the next call, if it said so (``now``: epoch seconds).
 
     ``Retry-After`` first; for a 429 without it, ``X-RateLimit-Reset`` (epoch seconds
     at which the current rate-limit window ends), as UptimeRobot documents.
     """
     retry_after = headers.get("Retry-After")
     if retry_after:
-        wait = _seconds_until(retry_after)
+        wait = _seconds_until(retry_after, now)
         if wait is not None:
             return wait
     reset = headers.get("X-RateLimit-Reset")
     if status == 429 and reset:
         try:
-            return max(0.0, float(reset) - time.time())
+            return max(0.0, float(reset) - now)
         except ValueError:
             return None
     return None
@@ -195,17 +195,20 @@ class _ApiRetry(Retry):
         pacer: Pacer | None = None,
         budget_s: float = 180.0,
         deadline: float | None = None,
+        clock: Clock = SYSTEM_CLOCK,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.pacer = pacer
         self.budget_s = budget_s
         self.deadline = deadline
+        self.clock = clock
 
     def new(self, **kw: Any) -> _ApiRetry:
         kw.setdefault("pacer", self.pacer)
         kw.setdefault("budget_s", self.budget_s)
         kw.setdefault("deadline", self.deadline)
+        kw.setdefault("clock", self.clock)
         return super().new(**kw)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
@@ -216,7 +219,7 @@ class _ApiRetry(Retry):
         return super().is_retry(method, status_code, has_retry_after)
 
     def get_retry_after(self, response: Any) -> float | None:
-        return _server_requested_wait(response.status, response.headers)
+        return _server_requested_wait(response.status, response.headers, self.clock.time())
 
     def increment(
         self,
@@ -231,12 +234,12 @@ class _ApiRetry(Retry):
             self.pacer.finish(response.headers if response is not None else None)
         new_retry = super().increment(method, url, response, error, _pool, _stacktrace)
         # The budget starts at the first failure: the first attempt is bounded by its timeout.
-        deadline = new_retry.deadline if new_retry.deadline is not None else time.monotonic() + self.budget_s
+        deadline = new_retry.deadline if new_retry.deadline is not None else self.clock.monotonic() + self.budget_s
         new_retry = new_retry.new(deadline=deadline)
         wait = new_retry.get_retry_after(response) if response is not None else None
         if wait is None:
             wait = new_retry.get_backoff_time()
-        if time.monotonic() + wait > deadline:
+        if self.clock.monotonic() + wait > deadline:
             reason = error or ResponseError(
                 f"the server asked to wait {wait:.0f}s, beyond the retry budget of {self.budget_s:.0f}s"
             )
@@ -246,7 +249,13 @@ class _ApiRetry(Retry):
         return new_retry
 
     def sleep(self, response: Any = None) -> None:
-        super().sleep(response)
+        # urllib3's Retry.sleep (util/retry.py, 2.x) on this retry's clock: the server's wait if it named one
+        # (`sleep_for_retry`), else the exponential backoff (`_sleep_backoff`).
+        wait = self.get_retry_after(response) if self.respect_retry_after_header and response is not None else None
+        if not wait:
+            wait = self.get_backoff_time()
+        if wait > 0:
+            self.clock.sleep(wait)
         if self.pacer is not None:
             self.pacer.acquire()
 
@@ -302,13 +311,17 @@ class UptimeRobotClient:
         api_key: str,
         base_url: str = DEFAULT_BASE_URL,
         settings: ClientSettings | None = None,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        """``clock``: where the pacer and the retries read the time and wait (a test's clock in tests)."""
         if not api_key:
             raise ValueError("an UptimeRobot API key is required")
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.settings = settings or ClientSettings()
-        self.pacer = shared_pacer(self.base_url, api_key, self.settings.ceiling)
+        self._clock = clock
+        self.pacer = shared_pacer(self.base_url, api_key, self.settings.ceiling, clock)
         retry = _ApiRetry(
             total=self.settings.max_retries,
             # PATCH is idempotent here (the body is the whole desired state); POST is not.
@@ -319,6 +332,7 @@ class UptimeRobotClient:
             raise_on_status=False,
             pacer=self.pacer,
             budget_s=self.settings.retry_budget_s,
+            clock=clock,
         )
         self._session = requests.Session()
         self._session.headers.update(
@@ -439,7 +453,7 @@ class UptimeRobotClient:
             if method == "POST" and status >= 500:
                 raise CreateOutcomeUnknown(operation, status, message)
             if status == 429:
-                wait = _server_requested_wait(status, response.headers)
+                wait = _server_requested_wait(status, response.headers, self._clock.time())
                 if wait is not None:
                     message += f" (the server asked to wait {math.ceil(wait)}s)"
             raise UptimeRobotError(operation, status, message)

@@ -12,8 +12,9 @@ twice the plan's monitors a minute, at most 5,000) and sends it with every answe
 :class:`RateBudget` is the decision: given what the last answers said and how many requests
 this process has in flight, may one more go now, and if not, how long to wait. It is pure
 (time is passed in), so the benchmark drives the very same code on a simulated clock.
-:class:`Pacer` wraps it for threads. No maintained library paces a client on these headers
-(pyrate-limiter and the like enforce a rate fixed in advance), so the rule is written here;
+:class:`Pacer` wraps it for threads, on a :class:`Clock` (the system's, or a test's). No
+maintained library paces a client on these headers (pyrate-limiter and the like enforce a rate
+fixed in advance), so the rule is written here;
 the optional fixed ceiling (``UPTIMEROBOT_RATE_PER_MINUTE``) still uses pyrate-limiter.
 
 The rule:
@@ -35,18 +36,59 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pyrate_limiter import InMemoryBucket, Limiter, Rate
 from requests.structures import CaseInsensitiveDict
 
-__all__ = ["MAX_PERIOD_S", "BudgetWindow", "Pacer", "RateBudget", "RateLimit", "parse_budget"]
+__all__ = ["MAX_PERIOD_S", "SYSTEM_CLOCK", "BudgetWindow", "Clock", "Pacer", "RateBudget", "RateLimit", "SystemClock",
+           "parse_budget"]
 
 #: The longest wait a reset may impose before probing again (the API's period is a minute;
 #: a far-off reset is more likely a clock or header problem than a real budget).
 MAX_PERIOD_S = 120.0
+
+
+class Clock(Protocol):
+    """Where the pacer and the client read the time and wait: the system's clock, or a test's that moves only when
+    it is waited on (tests/fakes/clock.py), so that tests assert the waits computed rather than time a machine."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back (local waits and deadlines)."""
+        ...
+
+    def time(self) -> float:
+        """Epoch seconds (to read the server's `Retry-After` dates and `X-RateLimit-Reset`)."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Wait `seconds` (a retry's wait)."""
+        ...
+
+    def wait(self, condition: threading.Condition, seconds: float) -> None:
+        """Wait on `condition` (held by the caller) until it is notified or `seconds` pass."""
+        ...
+
+
+class SystemClock:
+    """The system's clock: `time.monotonic`, `time.time`, `time.sleep` and `Condition.wait`."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def wait(self, condition: threading.Condition, seconds: float) -> None:
+        condition.wait(timeout=seconds)
+
+
+SYSTEM_CLOCK = SystemClock()
 
 
 @dataclass(frozen=True)
@@ -152,14 +194,8 @@ class Pacer:
     may report the end of an attempt.
     """
 
-    def __init__(
-        self,
-        ceiling: RateLimit | None = None,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
-    ) -> None:
-        self._clock, self._wall = clock, wall
+    def __init__(self, ceiling: RateLimit | None = None, *, clock: Clock = SYSTEM_CLOCK) -> None:
+        self._clock = clock
         self._budget = RateBudget()
         self._cond = threading.Condition()
         self._ceiling = (
@@ -169,6 +205,8 @@ class Pacer:
         )
         self.requests = 0
         """Attempts that took a turn."""
+        self.waits: list[float] = []
+        """Each wait for a period to end that the budget imposed, in seconds (for tests and figures)."""
 
     @property
     def window(self) -> BudgetWindow | None:
@@ -182,11 +220,16 @@ class Pacer:
             self._ceiling.try_acquire("uptimerobot", blocking=True)
         with self._cond:
             while True:
-                wait = self._budget.wait_time(self._clock())
+                wait = self._budget.wait_time(self._clock.monotonic())
                 if wait == 0.0:
                     break
-                # An answer in flight notifies; the timeout only bounds a lost notification.
-                self._cond.wait(timeout=1.0 if wait is None else min(wait, MAX_PERIOD_S))
+                if wait is None:
+                    # An answer in flight notifies; the timeout only bounds a lost notification.
+                    self._cond.wait(timeout=1.0)
+                    continue
+                wait = min(wait, MAX_PERIOD_S)
+                self.waits.append(wait)
+                self._clock.wait(self._cond, wait)  # an answer that frees a turn notifies here too
             self._budget.start()
             self.requests += 1
         _OPEN_ATTEMPT.pacer = self
@@ -197,5 +240,5 @@ class Pacer:
             return
         _OPEN_ATTEMPT.pacer = None
         with self._cond:
-            self._budget.finish(headers, self._clock(), self._wall())
+            self._budget.finish(headers, self._clock.monotonic(), self._clock.time())
             self._cond.notify_all()

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
+from components.uptimerobot import client as client_module
 from components.uptimerobot import provider as provider_module
 from components.uptimerobot.client import ClientSettings, UptimeRobotClient
 from components.uptimerobot.provider import API_KEY_CONFIG, API_URL_CONFIG, MonitorProvider
@@ -59,8 +60,20 @@ def fake_uptimerobot(uptimerobot_spec: Spec, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(provider_module, "ADOPT_SETTLE_S", 0.0)
     monkeypatch.setattr(provider_module, "READ_SETTLE_S", 0.0)
     with FakeUptimeRobot(uptimerobot_spec, api_key=TEST_API_KEY, rate_limit=1000, rate_window_s=1.0) as fake:
-        yield fake
+        url = fake.url
+        try:
+            yield fake
+        finally:
+            forget_pacers(url)
     assert fake.violations == [], "the fake saw traffic that breaks the OpenAPI document"
+
+
+def forget_pacers(base_url: str) -> None:
+    """Drop the process's pacers of a fake that stops: the next fake may get its port, and must not inherit what
+    this one's answers announced (a period with nothing left would hold its first request)."""
+    with client_module._PACERS_LOCK:
+        for key in [key for key in client_module._PACERS if key[0] == base_url.rstrip("/")]:
+            del client_module._PACERS[key]
 
 
 @pytest.fixture

@@ -8,10 +8,12 @@ It serves ``http://127.0.0.1:<ephemeral port>/v3`` from a thread and:
   ``tags`` for ``tagNames`` would otherwise pass). Problems are collected in
   :attr:`FakeUptimeRobot.violations`; tests assert there are none;
 - rate-limits like the real service: ``rate_limit`` requests per fixed window of
-  ``rate_window_s`` seconds (aligned on the epoch), with ``X-RateLimit-Limit``,
+  ``rate_window_s`` seconds (aligned on the epoch of its ``clock``), with ``X-RateLimit-Limit``,
   ``-Remaining`` and ``-Reset`` (epoch seconds, rounded up) on every response and 429 +
   ``Retry-After`` (whole seconds) for a request over the limit, which is not processed
-  (https://uptimerobot.com/api/v3, "Rate limits"); 429s are counted per User-Agent;
+  (https://uptimerobot.com/api/v3, "Rate limits"); 429s are counted per User-Agent. The clock
+  (the ``Date`` header's too) is the system's, or a test's (tests/fakes/clock.py) that moves only
+  when told, so that a window boundary falls where the test puts it;
 - injects faults: an error status (5xx, 429 with any headers), a slow response, a create
   that succeeds but whose response is lost (the connection is closed), and a read served
   by a replica that has not seen the latest write yet (:meth:`FakeUptimeRobot.serve_stale`);
@@ -59,6 +61,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from components.uptimerobot.pacing import SYSTEM_CLOCK, Clock
 from components.uptimerobot.probes import probe_addresses
 from tests.reference import UPTIMEROBOT_OPENAPI
 
@@ -124,6 +127,11 @@ class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header (http.server's send_response) on the fake's clock, as its rate-limit headers are.
+        clock = getattr(self.server, "fake_clock", None)
+        return super().date_time_string(clock() if timestamp is None and clock is not None else timestamp)
+
 
 @dataclass
 class _Fault:
@@ -161,10 +169,13 @@ class FakeUptimeRobot:
         rate_limit: int = 10,
         rate_window_s: float = 60.0,
         probe_seed: int = 0,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """``rate_limit`` requests per ``rate_window_s`` seconds is the budget the fake advertises
-        and enforces (the free plan: 10 per 60 s); ``probe_seed`` orders the probe addresses."""
+        and enforces (the free plan: 10 per 60 s); ``probe_seed`` orders the probe addresses;
+        ``clock`` (its ``time()``) is the server's clock; tests may replace it while it runs."""
         self.spec = spec
+        self.clock = clock
         self.api_key = api_key
         self.rate_limit = rate_limit
         self.rate_window_s = rate_window_s
@@ -204,6 +215,7 @@ class FakeUptimeRobot:
 
     def start(self) -> FakeUptimeRobot:
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
+        self._server.fake_clock = lambda: self.clock.time()  # type: ignore[attr-defined]  # for the Date header
         # A short poll interval: stop() waits up to one interval for the serving loop.
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-uptimerobot", daemon=True
@@ -389,7 +401,7 @@ class FakeUptimeRobot:
 
     def _count_against_rate_limit(self) -> tuple[bool, dict[str, str]]:
         """Fixed windows of ``rate_window_s`` aligned on the epoch, like the real service's minutes."""
-        now = time.time()
+        now = self.clock.time()
         window = math.floor(now / self.rate_window_s)
         number, used = self._window
         if number != window:
@@ -508,7 +520,7 @@ class FakeUptimeRobot:
             "id": monitor_id,
             "type": str(body["type"]).upper(),
             "status": "STARTED",
-            "createDateTime": int(time.time()),
+            "createDateTime": int(self.clock.time()),
             "keywordCaseType": 1 if body.get("keywordCaseType") == "CaseSensitive" else 0,
             # The real API returns these too; the provider must never copy them to outputs.
             "apiKey": f"m{monitor_id}-fakemonitorkey",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
+import threading
 from typing import Any
 
 import pulumi
@@ -107,22 +107,37 @@ def test_a_registration_waiting_for_something_not_declared_yet_stops_the_settlin
     assert {r.name: r.inputs.get("size") for r in monitor.registrations} == {"waits": 3, "next": None, "after": None}
 
 
-class _SlowMonitor(RecordingMonitor):
-    """A monitor that takes 0.25 s to answer each registration, as a loaded machine might."""
+class _GatedMonitor(RecordingMonitor):
+    """A monitor that answers a registration only when the test lets one through, as a slow engine might."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gate = threading.Semaphore(0)
 
     def RegisterResource(self, request: Any) -> Any:
-        time.sleep(0.25)
+        self.gate.acquire()
         return super().RegisterResource(request)
 
 
-def test_slow_registrations_that_progress_keep_the_settling(monkeypatch):
+def test_slow_registrations_that_progress_keep_the_settling(monkeypatch, capsys):
+    """Windows that each see a registration complete, however many it takes (with timed windows: well past the
+    timeout in all), keep the settling on; test_a_registration_waiting_for_something_not_declared_yet_stops_the_settling
+    is the other side. The windows are the test's: each lets one registration through and ends when one is done."""
     monkeypatch.setattr(planner_run, "SETTLE_EVERY", 40)
-    monkeypatch.setattr(planner_run, "SETTLE_TIMEOUT_S", 1.0)
-    with mocked_runtime("dev", monitor_class=_SlowMonitor) as (monitor, loop), \
-            _DeclarationWatch(loop).installed() as watch:
-        # 40 x 0.25 s on the SDK's few executor threads: well over the timeout in all, but every window of
-        # 1 s completes several (a window without any would take a machine four times slower than a sleep).
+    done_per_window: list[int] = []
+
+    def one_at_a_time(loop: asyncio.AbstractEventLoop, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        monitor.gate.release()
+        # The timeout only guards against a hang (a failure, never a pass): the gate decides what completes.
+        done, rest = loop.run_until_complete(asyncio.wait(pending, timeout=60, return_when=asyncio.FIRST_COMPLETED))
+        done_per_window.append(len(done))
+        return done, rest
+
+    with mocked_runtime("dev", monitor_class=_GatedMonitor) as (monitor, loop), \
+            _DeclarationWatch(loop, window=one_at_a_time).installed() as watch:
         for index in range(40):
             _bucket(f"bucket-{index}")
         assert watch.settles == 1 and watch.loop is not None and len(monitor.registrations) == 40
         loop.run_until_complete(wait_for_rpcs())
+    assert len(done_per_window) >= 40 and all(done_per_window)  # one registration let through per window
+    assert "made no progress" not in capsys.readouterr().err

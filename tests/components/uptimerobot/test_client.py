@@ -7,6 +7,7 @@ import math
 import pickle
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -20,6 +21,7 @@ from components.uptimerobot.client import (
     UptimeRobotClient,
     UptimeRobotError,
 )
+from tests.fakes.clock import EPOCH, FakeClock
 from tests.fakes.fixtures import FAST_SETTINGS, TEST_API_KEY
 from tests.fakes.uptimerobot import FakeUptimeRobot
 
@@ -33,6 +35,20 @@ HTTP_BODY = {
     "tagNames": ["gangplank", "stack:dev"],
     "assignedAlertContacts": [],
 }
+
+
+@pytest.fixture
+def clock(fake_uptimerobot: FakeUptimeRobot) -> FakeClock:
+    """A clock the fake and the clients of a test share: it moves only when they wait, and records the waits."""
+    fake_uptimerobot.clock = FakeClock()
+    return fake_uptimerobot.clock
+
+
+@pytest.fixture
+def clocked_client(fake_uptimerobot: FakeUptimeRobot, clock: FakeClock) -> Iterator[UptimeRobotClient]:
+    client = UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, FAST_SETTINGS, clock=clock)
+    yield client
+    client.close()
 
 
 def test_create_get_update_delete_round_trip(uptimerobot_client: UptimeRobotClient) -> None:
@@ -169,13 +185,15 @@ def test_dropped_connection_on_get_is_retried(
 def test_unreachable_server_fails_after_bounded_retries() -> None:
     settings = ClientSettings(ceiling=None, connect_timeout_s=0.5, max_retries=2,
                               backoff_factor_s=0.01, retry_budget_s=5)
-    client = UptimeRobotClient(TEST_API_KEY, "http://127.0.0.1:9/v3", settings)  # discard port: refused
-    started = time.monotonic()
+    clock = FakeClock()
+    client = UptimeRobotClient(TEST_API_KEY, "http://127.0.0.1:9/v3", settings, clock=clock)  # discard port: refused
     with pytest.raises(UptimeRobotError) as failed:
         client.get_monitor(1)
     assert failed.value.status is None
     assert "ConnectionError" in str(failed.value)
-    assert time.monotonic() - started < 5
+    assert client.pacer.requests == 3  # the first attempt and two retries
+    # urllib3's backoff: none after the first failure, then backoff_factor * 2 ** (failures - 1).
+    assert clock.sleeps == [pytest.approx(0.02)]
 
 
 @pytest.mark.parametrize("fault", ["lose_response", "delay", "status"])
@@ -198,66 +216,62 @@ def test_a_create_that_may_have_happened_is_never_resent(
 
 
 def test_429_on_create_is_resent_because_nothing_was_created(
-    uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot
+    clocked_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot, clock: FakeClock
 ) -> None:
     fake_uptimerobot.fail("POST", "/monitors", status=429, headers={"Retry-After": "1"})
-    started = time.monotonic()
 
-    uptimerobot_client.create_monitor(HTTP_BODY)
+    clocked_client.create_monitor(HTTP_BODY)
 
-    assert time.monotonic() - started >= 0.95
+    assert clock.sleeps == [1.0]
     assert fake_uptimerobot.count("POST", "/monitors") == 2
     assert len(fake_uptimerobot.monitors) == 1
 
 
 @pytest.mark.parametrize(
-    "headers",
+    ("headers", "wait"),
     [
-        pytest.param(lambda: {"Retry-After": "1"}, id="retry-after-seconds"),
-        pytest.param(lambda: {"Retry-After": email.utils.formatdate(time.time() + 2, usegmt=True)}, id="http-date"),
-        pytest.param(lambda: {"X-RateLimit-Reset": str(math.ceil(time.time() + 1.5))}, id="x-ratelimit-reset"),
+        pytest.param(lambda now: {"Retry-After": "1"}, 1.0, id="retry-after-seconds"),
+        pytest.param(lambda now: {"Retry-After": email.utils.formatdate(now + 2, usegmt=True)}, 2.0, id="http-date"),
+        pytest.param(lambda now: {"X-RateLimit-Reset": str(math.ceil(now + 1.5))}, 2.0, id="x-ratelimit-reset"),
     ],
 )
 def test_429_waits_as_long_as_the_server_says(
-    uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot, headers: object
+    clocked_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot, clock: FakeClock, headers: object,
+    wait: float,
 ) -> None:
-    fake_uptimerobot.fail("GET", "/monitors", status=429, headers=headers())  # type: ignore[operator]
-    started = time.monotonic()
+    fake_uptimerobot.fail("GET", "/monitors", status=429, headers=headers(clock.time()))  # type: ignore[operator]
 
-    assert list(uptimerobot_client.list_monitors()) == []
+    assert list(clocked_client.list_monitors()) == []
 
-    waited = time.monotonic() - started
-    assert 0.9 <= waited < 4
+    assert clock.sleeps == [wait]
     assert fake_uptimerobot.count("GET", "/monitors") == 2
 
 
 def test_429_asking_for_more_than_the_retry_budget_fails_at_once(
-    uptimerobot_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot
+    clocked_client: UptimeRobotClient, fake_uptimerobot: FakeUptimeRobot, clock: FakeClock
 ) -> None:
     fake_uptimerobot.fail("GET", "/monitors", status=429, headers={"Retry-After": "3600"}, message="Too Many Requests")
-    started = time.monotonic()
 
     with pytest.raises(UptimeRobotError) as failed:
-        list(uptimerobot_client.list_monitors())
+        list(clocked_client.list_monitors())
 
-    assert time.monotonic() - started < 2
+    assert clock.sleeps == [] and clock.waits == []  # no wait at all
     assert failed.value.status == 429
     assert "asked to wait 3600s" in str(failed.value)
     assert fake_uptimerobot.count("GET", "/monitors") == 1
 
 
-def test_retrying_stops_when_the_time_budget_is_spent(fake_uptimerobot: FakeUptimeRobot) -> None:
+def test_retrying_stops_when_the_time_budget_is_spent(fake_uptimerobot: FakeUptimeRobot, clock: FakeClock) -> None:
     settings = ClientSettings(ceiling=None, max_retries=10, retry_budget_s=1.5)
-    client = UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, settings)
+    client = UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, settings, clock=clock)
     fake_uptimerobot.fail("GET", "/monitors", status=429, times=10, headers={"Retry-After": "1"})
-    started = time.monotonic()
 
     with pytest.raises(UptimeRobotError) as failed:
         list(client.list_monitors())
 
     assert failed.value.status == 429
-    assert time.monotonic() - started < 2.5  # not the 10 s that ten retries would take
-    assert fake_uptimerobot.count("GET", "/monitors") == 2
+    assert clock.sleeps == [1.0]  # a second wait would end 2 s after the first refusal: past the budget of 1.5 s
+    assert fake_uptimerobot.count("GET", "/monitors") == 2  # not the ten retries allowed
 
 
 # -- pacing -------------------------------------------------------------------------------
@@ -270,33 +284,38 @@ def _burst(clients: list[UptimeRobotClient], calls: int, workers: int = 4) -> fl
     return time.monotonic() - started
 
 
-def test_the_api_headers_pace_every_client_of_the_key_with_no_429(fake_uptimerobot: FakeUptimeRobot) -> None:
+def test_the_api_headers_pace_every_client_of_the_key_with_no_429(
+    fake_uptimerobot: FakeUptimeRobot, clock: FakeClock
+) -> None:
     # The fake advertises 3 requests per 2 s; nothing on the client side says so.
     fake_uptimerobot.rate_limit, fake_uptimerobot.rate_window_s = 3, 2.0
-    clients = [UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, FAST_SETTINGS) for _ in range(2)]
-    assert clients[0].pacer is clients[1].pacer  # one account, one queue
+    clients = [UptimeRobotClient(TEST_API_KEY, fake_uptimerobot.url, FAST_SETTINGS, clock=clock) for _ in range(2)]
+    pacer = clients[0].pacer
+    assert pacer is clients[1].pacer  # one account, one queue
     assert clients[0].settings.ceiling is None
 
-    elapsed = _burst(clients, 7)
+    _burst(clients, 7)
 
     assert fake_uptimerobot.throttled == 0, "the server had to refuse calls"
     assert fake_uptimerobot.count("GET", "/monitors") == 7
-    assert elapsed >= 2.0  # 7 calls at 3 per 2 s span three windows
-    window = clients[0].pacer.window
-    assert window is not None and window.limit == 3
+    # 7 calls at 3 per 2 s span three windows: the pacer waited for two resets, each at most a window long, and
+    # never slept otherwise (no 429 to retry).
+    assert clock.time() >= EPOCH + 4.0 and len(pacer.waits) >= 2 and all(0 < w <= 2.0 for w in pacer.waits)
+    assert pacer.waits == clock.waits and clock.sleeps == []
+    assert pacer.window is not None and pacer.window.limit == 3
 
 
-def test_without_pacing_the_same_burst_is_refused(fake_uptimerobot: FakeUptimeRobot) -> None:
-    # The control for the test above: the fake does enforce what it advertises.
-    fake_uptimerobot.rate_limit, fake_uptimerobot.rate_window_s = 3, 5.0
+def test_without_pacing_the_same_burst_is_refused(fake_uptimerobot: FakeUptimeRobot, clock: FakeClock) -> None:
+    # The control for the test above: the fake does enforce what it advertises (its clock stands still: one window).
+    fake_uptimerobot.rate_limit, fake_uptimerobot.rate_window_s = 3, 2.0
     auth = {"Authorization": f"Bearer {TEST_API_KEY}"}
     with ThreadPoolExecutor(4) as pool:
         statuses = list(pool.map(
             lambda _: requests.get(f"{fake_uptimerobot.url}/monitors", headers=auth, timeout=5).status_code, range(7)
         ))
 
-    assert statuses.count(429) >= 4
-    assert fake_uptimerobot.throttled >= 4
+    assert sorted(statuses) == [200] * 3 + [429] * 4
+    assert fake_uptimerobot.throttled == 4
 
 
 def test_a_second_client_of_the_same_key_is_absorbed(fake_uptimerobot: FakeUptimeRobot) -> None:

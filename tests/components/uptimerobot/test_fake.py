@@ -6,6 +6,8 @@ These prove the fake can catch a broken client; the other tests rely on it.
 from __future__ import annotations
 
 import base64
+import email.utils
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 import requests
 
 from components.uptimerobot.probes import probe_addresses
+from tests.fakes.clock import EPOCH, FakeClock
 from tests.fakes.fixtures import TEST_API_KEY
 from tests.fakes.uptimerobot import FakeUptimeRobot, Spec
 
@@ -48,6 +51,7 @@ def test_responses_breaking_the_spec_are_recorded(fake_uptimerobot: FakeUptimeRo
 
 
 def test_rate_limit_headers_and_429(fake_uptimerobot: FakeUptimeRobot) -> None:
+    clock = fake_uptimerobot.clock = FakeClock(EPOCH + 10.25)  # 10.25 s into a window of 30 s
     fake_uptimerobot.rate_limit, fake_uptimerobot.rate_window_s = 2, 30.0
 
     answers = [requests.get(f"{fake_uptimerobot.url}/monitors", headers=AUTH, timeout=5) for _ in range(3)]
@@ -55,22 +59,40 @@ def test_rate_limit_headers_and_429(fake_uptimerobot: FakeUptimeRobot) -> None:
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["1", "0", "0"]
     assert answers[2].headers["X-RateLimit-Limit"] == "2"
-    assert 1 <= int(answers[2].headers["Retry-After"]) <= 30
-    assert int(answers[2].headers["X-RateLimit-Reset"]) >= time.time()
+    assert answers[2].headers["Retry-After"] == "20"  # 19.75 s to the window's end, in whole seconds up
+    assert answers[2].headers["X-RateLimit-Reset"] == str(int(EPOCH) + 30)
     assert answers[2].json()["statusCode"] == 429
     assert fake_uptimerobot.throttled == 1
     assert fake_uptimerobot.count("GET", "/monitors") == 3
+    clock.advance(19.75)  # the next window: its budget is whole again
+    again = requests.get(f"{fake_uptimerobot.url}/monitors", headers=AUTH, timeout=5)
+    assert (again.status_code, again.headers["X-RateLimit-Remaining"]) == (200, "1")
 
 
 def test_rate_limit_reset_is_the_end_of_a_fixed_window_in_whole_seconds(fake_uptimerobot: FakeUptimeRobot) -> None:
+    clock = fake_uptimerobot.clock = FakeClock(EPOCH + 1.999)  # the last moment of a window of 2 s
     fake_uptimerobot.rate_limit, fake_uptimerobot.rate_window_s = 3, 2.0
 
-    answer = requests.get(f"{fake_uptimerobot.url}/monitors", headers=AUTH, timeout=5)
+    last = requests.get(f"{fake_uptimerobot.url}/monitors", headers=AUTH, timeout=5)
+    clock.advance(0.001)
+    first = requests.get(f"{fake_uptimerobot.url}/monitors", headers=AUTH, timeout=5)
 
-    reset = int(answer.headers["X-RateLimit-Reset"])
-    assert reset % 2 == 0 and 0 < reset - time.time() <= 2  # windows are aligned on the epoch
-    assert answer.headers["X-RateLimit-Limit"] == "3"
-    assert "Date" in answer.headers
+    # Windows are aligned on the epoch: the boundary is at a whole multiple of the window, whatever the requests.
+    assert int(last.headers["X-RateLimit-Reset"]) == EPOCH + 2 and last.headers["X-RateLimit-Remaining"] == "2"
+    assert int(first.headers["X-RateLimit-Reset"]) == EPOCH + 4 and first.headers["X-RateLimit-Remaining"] == "2"
+    assert last.headers["X-RateLimit-Limit"] == "3"
+    # The Date header is on the same clock, in whole seconds (RFC 9110's IMF-fixdate).
+    assert last.headers["Date"] == email.utils.formatdate(EPOCH + 1, usegmt=True)
+    assert first.headers["Date"] == email.utils.formatdate(EPOCH + 2, usegmt=True)
+
+
+def test_without_a_clock_of_its_own_the_fake_runs_on_the_systems(fake_uptimerobot: FakeUptimeRobot) -> None:
+    fake_uptimerobot.rate_window_s = 60.0
+    before = math.floor(time.time() / 60) * 60
+    answer = requests.get(f"{fake_uptimerobot.url}/monitors", headers=AUTH, timeout=5)
+    after = math.floor(time.time() / 60) * 60
+    assert int(answer.headers["X-RateLimit-Reset"]) in {before + 60, after + 60}
+    assert email.utils.parsedate_to_datetime(answer.headers["Date"]).timestamp() // 60 * 60 in {before, after}
 
 
 def test_stale_reads_show_the_monitor_before_its_latest_write(fake_uptimerobot: FakeUptimeRobot) -> None:

@@ -8,8 +8,9 @@ import threading
 import pytest
 
 from components.uptimerobot.pacing import MAX_PERIOD_S, Pacer, RateBudget, parse_budget
+from tests.fakes.clock import FakeClock
 
-EPOCH = 1_800_000_000.0  # the server's and the local wall clock at local monotonic time 0
+EPOCH = 1_800_000_000.0  # the server's and the local wall clock at local monotonic time 0 (FakeClock's start)
 
 
 def answer(remaining: int, reset_in: float, *, limit: int = 10, at: float = 0.0, date: bool = True) -> dict[str, str]:
@@ -133,3 +134,15 @@ def test_finish_without_acquire_in_the_same_thread_is_ignored() -> None:
     pacer.finish(answer(remaining=4, reset_in=60))
     pacer.finish(answer(remaining=0, reset_in=60))  # the adapter after the retry hook: a no-op
     assert pacer.window is not None and pacer.window.remaining == 4
+
+
+def test_the_pacer_waits_on_its_clock_until_the_announced_reset() -> None:
+    clock = FakeClock(EPOCH)  # the answers' Date is EPOCH too
+    pacer = Pacer(clock=clock)
+    pacer.acquire()
+    pacer.finish(answer(remaining=0, reset_in=42))
+
+    pacer.acquire()  # none remain: wait for the reset, then probe the new period
+
+    assert pacer.waits == clock.waits == [42.0] and clock.time() == EPOCH + 42
+    assert pacer.requests == 2 and pacer.window is None
