@@ -5,13 +5,16 @@ They are not in the repository. The team keeps them in `shared/` beside it (or w
 `DOCUMENTS` lists every one, with its pinned upstream URL (raw.githubusercontent.com at the
 NOTICE's commit) and its sha256. At the start of a test session (`tests/conftest.py`):
 
-- where `shared/` holds every document, the tests read them there (each checked against its
-  sha256, so a corrupted copy is named rather than tested against);
+- where `shared/` holds every required document, the tests read them there (each checked against
+  its sha256, so a corrupted copy is named rather than tested against);
 - otherwise the missing ones are fetched from upstream into `.reference-documents/` in the
   repository (git-ignored; `GANGPLANK_REFERENCE_CACHE` names another folder), the copies in
   `shared/` are copied beside them, each checked, and the tests read that folder;
-- where a document can be neither found nor fetched, the session stops with one line saying where
-  to put the documents or what to run.
+- where a required document can be neither found nor fetched, the session stops with one line
+  saying where to put the documents or what to run;
+- an optional document (not in every `shared/` folder yet) is never fetched by a session: a machine
+  without GitHub would pay a timeout in every run. `tests/fetch-reference-documents.sh` fetches it;
+  until then the tests that read it skip, saying so in one line (`missing_optional`).
 
 docs/testing.md, "Running the tests", says the same for people.
 
@@ -63,7 +66,7 @@ GATEWAY_API = Source("kubernetes-sigs/gateway-api", "8bb74df00e56ec8f944d48c25e6
 ENVOY_GATEWAY = Source("envoyproxy/gateway", "39763b1c07ec30a5526fe70434a2cfe4181de642", "v1.9.0")
 NGINX_GATEWAY_FABRIC = Source("nginx/nginx-gateway-fabric", "5e34a17a8f7787e90f41d1af91258a556f0795b4", "v2.6.7")
 UPTIMEROBOT_CLI = Source("uptimerobot/uptimerobot-cli", "48cf89d87d3e003bfb2049ab9ce0f56618d783ef", "2026-07-29")
-FORECASTLE = Source("stakater/Forecastle", "v1.0.159", "v1.0.159")
+FORECASTLE = Source("stakater/Forecastle", "80741ab5dcf2a43fe87f0b250c11e40b197e0fcc", "v1.0.159")
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,8 @@ class Document:
     """Path in the upstream repository."""
     sha256: str
     required: bool = True
-    """False for a document not in every shared/ folder yet: fetched where it can be, and the tests that read it
-    say so when it is missing, rather than the session stopping."""
+    """False for a document not in every shared/ folder yet: only `tests/fetch-reference-documents.sh` fetches it,
+    and the tests that read it skip when it is missing (`missing_optional`), rather than the session stopping."""
 
     def url(self, base_url: str = UPSTREAM) -> str:
         return f"{base_url.rstrip('/')}/{self.source.repo}/{self.source.revision}/{self.upstream_path}"
@@ -152,7 +155,8 @@ DOCUMENTS: tuple[Document, ...] = (
     361f66b95a6fa67b157bf107fee71755723e50aeff2cbc6f047d7dcaf504e4f8  k8s.nginx.org_virtualserverroutes.yaml
     d69b659a69a6af83c832a0e753c41d959e28821d0414e58819835248ff41e923  k8s.nginx.org_virtualservers.yaml
     """),
-    # No NOTICE yet: the ForecastleApp CRD of the Forecastle chart v1.0.159, not in every shared/ folder.
+    # No NOTICE yet, not in every shared/ folder: the ForecastleApp CRD of the Forecastle chart, stakater/Forecastle
+    # at tag v1.0.159 (commit 80741ab5), Apache License 2.0.
     Document("forecastle/forecastleApp.yaml", FORECASTLE,
              "deployments/kubernetes/chart/forecastle/crds/forecastleApp.yaml",
              "1c18caab68e837d56c33fcddffd1fd2c26da19428aca24040a46dd479c6ade44", required=False),
@@ -182,6 +186,14 @@ _FORECASTLE = "forecastle/forecastleApp.yaml"
 FORECASTLE_CRD = (SHARED_DIR if (SHARED_DIR / _FORECASTLE).is_file() else CACHE_DIR) / _FORECASTLE
 """The ForecastleApp CRD (optional: the tests that need it say so when it is missing)."""
 FORECASTLE_CRD_SHA256 = next(document.sha256 for document in DOCUMENTS if document.path == _FORECASTLE)
+
+
+def missing_optional(path: Path) -> str | None:
+    """Why a test that reads the optional document at `path` skips (one line), or None when it is there."""
+    if path.is_file():
+        return None
+    return (f"optional reference document {path.relative_to(path.parents[1])} is in neither {SHARED_DIR} nor "
+            f"{CACHE_DIR}: tests/fetch-reference-documents.sh fetches it")
 
 
 def crd_files() -> list[Path]:
@@ -257,11 +269,7 @@ def prepare(shared: Path = SHARED_DIR, cache: Path = CACHE_DIR, base_url: str = 
             f"reference documents in {shared} do not match their pinned sha256 (corrupted or another version): "
             f"{_named(corrupted)}; replace them (tests/fetch-reference-documents.sh {shared} fetches them where "
             "GitHub is reachable) or remove them, and the tests fetch their own copies")
-    required = [document for document in documents if document.required]
-    optional = [document for document in documents if not document.required and not (shared / document.path).is_file()
-                and not (cache / document.path).is_file()]
-    for document in optional:  # where it can be had; else the tests that read it say so
-        fetch(document, cache / document.path, base_url)
+    required = [document for document in documents if document.required]  # optional ones: never fetched here
     if complete_in(shared, required):
         return Prepared(shared, shared, len(required), 0, 0)
     from_shared = cached = 0

@@ -124,6 +124,26 @@ def test_missing_documents_are_fetched_checked_and_kept(tmp_path: Path, upstream
     assert "2 cached" in again.summary()
 
 
+def test_an_optional_document_is_never_fetched_by_a_session(tmp_path: Path, upstream: Upstream) -> None:
+    """A machine without GitHub access would wait for it in every session: only the script fetches it."""
+    [optional] = [document for document in DOCUMENTS if not document.required]
+    before = len(upstream.requests)
+    prepared = prepare(tmp_path / "no-shared", tmp_path / "cache", upstream.url, (OPENAPI, optional))
+    assert upstream.requests[before:] == ["/" + OPENAPI.url("").lstrip("/")]
+    assert prepared.fetched == 1 and not (tmp_path / "cache" / optional.path).exists()
+
+
+def test_a_test_that_needs_a_missing_optional_document_says_so_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "forecastle" / "forecastleApp.yaml"
+    why = reference.missing_optional(path)
+    assert why is not None and "\n" not in why
+    assert why.startswith("optional reference document forecastle/forecastleApp.yaml is in neither ")
+    assert why.endswith(": tests/fetch-reference-documents.sh fetches it")
+    path.parent.mkdir()
+    path.write_text("kind: CustomResourceDefinition\n", encoding="utf-8")
+    assert reference.missing_optional(path) is None
+
+
 def test_a_partial_shared_folder_is_completed_from_upstream(tmp_path: Path, upstream: Upstream) -> None:
     shared = tmp_path / "shared"
     (shared / F5.path).parent.mkdir(parents=True)

@@ -37,7 +37,7 @@ from planner.run import ProgramRun, build_plan, run_program
 from tests.conftest import ROOT, STACKS, gateway_site, validate_kubernetes
 from tests.fakes.apiserver import CrdSchemas, admission_denials
 from tests.fakes.gateway_site import INVALID_BACKEND, OK, TOO_MANY, Connection, GatewaySite
-from tests.reference import ENVOY_GATEWAY_VALUES_TEMPLATE, FORECASTLE_CRD, crd_files
+from tests.reference import ENVOY_GATEWAY_VALUES_TEMPLATE, FORECASTLE_CRD, crd_files, missing_optional
 
 FLAVOR = {"gangplank:flavor": "envoy-gateway"}
 SAMPLE_SPEC = controller_spec("public", "public", replicas=1, certificate_arn="arn", security_group_id="sg",
@@ -107,8 +107,8 @@ def test_every_object_of_the_example_stacks_passes_schema_and_cel(runs, schemas,
 
 
 def test_the_dashboard_bookmarks_pass_forecastles_crd(runs, schemas) -> None:
-    if not FORECASTLE_CRD.is_file():
-        pytest.skip(f"{FORECASTLE_CRD} is missing: tests/fetch-reference-documents.sh fetches it")
+    if missing_optional(FORECASTLE_CRD):
+        pytest.skip(missing_optional(FORECASTLE_CRD))
     bookmarks = of_kind(runs["dev"], "ForecastleApp")
     assert {b["metadata"]["name"] for b in bookmarks} >= {"shop", "docs", "forecastle"}
     for bookmark in bookmarks:
