@@ -813,9 +813,12 @@ def check_catalogue(
         if name in seen_names:
             first = seen_names[name]
             where = elsewhere(index, first, ["name"], before="", after="")
+            # In one file: the line where the other app takes its name (an alias's line for `- *web`).
+            loc = apps[first]._salvage.where_written(["name"]) if first in apps else ["name"]
+            line = line_of(apps_node, [first, *loc], start_line(apps_node[first]), where_used=True)
             problem(index, ["name"], f"duplicate name; {where} also names an app '{name}' (names are unique across "
                                      "the catalogue's files)" if where else
-                    f"duplicate name; app #{first + 1} is also '{name}'")
+                    f"duplicate name; line {line} also names an app '{name}'")
         seen_names.setdefault(name, index)
     routes: dict[tuple[str, str], tuple[str, int]] = {}  # (host, path) -> (app, its entry)
     host_edges: dict[str, tuple[str, str, int]] = {}  # host -> (edge, first app, its entry)

@@ -55,7 +55,7 @@ def test_duplicate_names(write_apps):
     service: {name: shop, port: 80}
 """
     assert one_problem(write_apps, text).endswith(
-        "apps.yaml:6: app 'shop' field 'name': duplicate name; app #1 is also 'shop'")
+        "apps.yaml:6: app 'shop' field 'name': duplicate name; line 2 also names an app 'shop'")
 
 
 def test_duplicate_host_and_path_label_equals_fqdn(write_apps):

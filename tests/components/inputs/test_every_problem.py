@@ -134,8 +134,25 @@ def test_a_duplicate_made_with_an_alias_is_reported_at_the_alias(write_apps):
           - <<: *web
             host: other
         """)
-    assert found == ["9: app 'web' field 'name': duplicate name; app #1 is also 'web'",
-                     "10: app 'web' field 'name': duplicate name; app #1 is also 'web'"]
+    assert found == ["9: app 'web' field 'name': duplicate name; line 3 also names an app 'web'",
+                     "10: app 'web' field 'name': duplicate name; line 3 also names an app 'web'"]
+
+
+def test_a_duplicate_of_an_app_made_with_an_alias_names_the_alias_line(write_apps):
+    """Two apps taken from one anchor outside the list (an `x-` key): each is where its alias is, not the anchor."""
+    found = problems_of(write_apps, """
+        x-web: &web
+          name: web
+          visibility: public
+          service: {name: web, port: 80}
+        apps:
+          - name: api
+            visibility: public
+            service: {name: api, port: 80}
+          - *web
+          - *web
+        """)
+    assert found == ["10: app 'web' field 'name': duplicate name; line 9 also names an app 'web'"]
 
 
 def test_a_bad_value_in_an_anchor_is_reported_where_it_is_written(write_apps):

@@ -95,7 +95,7 @@ def test_one_file_keeps_its_messages(write_apps):
     """A catalogue of one file names no other file: its problems read as they always did."""
     path = write_apps(API + API.split("apps:\n", 1)[1])
     found = problems(path)
-    assert any(p.endswith("duplicate name; app #1 is also 'shop-api'") for p in found), found
+    assert any(p.endswith("duplicate name; line 2 also names an app 'shop-api'") for p in found), found
 
 
 def test_every_problem_of_every_file_in_one_round(tmp_path):
