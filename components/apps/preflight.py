@@ -58,19 +58,33 @@ class StackWarning:
         return {"kind": self.kind, "subject": self.subject, "message": self.message, **dict(self.details)}
 
 
+VALUES_CHECKED_AGAINST: dict[str, str] = {
+    # tests/components/flavors/test_flavors.py: validated against the chart's own schema; every key path known to it.
+    "nginx-inc": "its values.schema.json, types and key names",
+    # tests/components/flavors/test_flavors.py INGRESS_NGINX_PATHS: the chart ships no values schema.
+    "ingress-nginx": "the key paths its values.yaml and templates read (it has no values schema): names, not types",
+    # tests/components/flavors/test_envoy_gateway.py: the chart ships no values schema.
+    "envoy-gateway": "the keys of its values template (it has no values schema): names, not types",
+}
+"""What gangplank's tests check each flavor's Helm values against, at the flavor's pinned chart version."""
+
+
 def chart_version_warning(settings: Settings) -> StackWarning | None:
-    """A controller chart version other than the one gangplank pins: its Helm values are checked against the
-    pinned chart only (the F5 chart's values.schema.json in the tests), so another version may refuse or
-    silently ignore some of them."""
+    """A controller chart version other than the one gangplank pins: the tests check its Helm values against the
+    pinned chart only (`VALUES_CHECKED_AGAINST` says how, per flavor), so another version may refuse or silently
+    ignore some of them."""
     flavor = get_flavor(settings.flavor)
     version = settings.controller_chart_version
     pinned = flavor.default_chart
     if version is None or version == pinned.version:
         return None
+    checked = VALUES_CHECKED_AGAINST.get(flavor.name)
+    against = (f"the version gangplank's Helm values are checked against ({checked})" if checked else
+               "the version gangplank is tested with (its Helm values are not checked against the chart)")
     return StackWarning("chartVersion", config_subject(CHART_VERSION_KEY), (
-        f"{config_subject(CHART_VERSION_KEY)}: chart {pinned.chart} {version} is not {pinned.version}, the version "
-        f"whose values gangplank checks: {version} may refuse or ignore some of them; check its values and changelog, "
-        f"or remove the key to use {pinned.version}"))
+        f"{config_subject(CHART_VERSION_KEY)}: chart {pinned.chart} {version} is not {pinned.version}, {against}: "
+        f"{version} may refuse or ignore some of them; check its values and changelog, or remove the key to use "
+        f"{pinned.version}"))
 
 
 def monitor_key_warning(settings: Settings, monitors: int, environ: Mapping[str, str]) -> StackWarning | None:

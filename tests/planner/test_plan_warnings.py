@@ -52,6 +52,7 @@ def test_a_chart_version_other_than_the_checked_one_warns(plan_stack, caplog):
         plan = plan_stack("dev", controllerChartVersion="2.7.0")
     [warning] = plan["warnings"]
     assert warning["kind"] == "chartVersion" and warning["subject"] == "config 'gangplank:controllerChartVersion'"
-    assert "nginx-ingress 2.7.0 is not 2.6.4, the version whose values gangplank checks" in warning["message"]
+    assert "nginx-ingress 2.7.0 is not 2.6.4, the version gangplank's Helm values are checked against (its " \
+           "values.schema.json" in warning["message"]
     assert any("2.7.0 is not 2.6.4" in record.getMessage() for record in caplog.records)
     assert "warnings" not in plan_stack("dev", controllerChartVersion="2.6.4")

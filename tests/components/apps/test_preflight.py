@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 from pulumi.runtime.stack import wait_for_rpcs
 
-from components.apps.preflight import OFFLINE_PLAN, StackWarning, check_before_declaring, resource_name_problems
+from components.apps.preflight import (
+    OFFLINE_PLAN,
+    VALUES_CHECKED_AGAINST,
+    StackWarning,
+    chart_version_warning,
+    check_before_declaring,
+    resource_name_problems,
+)
+from components.flavors import FLAVORS, get_flavor
 from components.inputs.catalog import load_catalogue
 from components.inputs.problems import InputError
 from components.platform.ingress_controller import Subnet
@@ -214,3 +222,30 @@ def test_a_move_onto_the_retired_flavor_is_warned_like_an_edge_that_runs_it(writ
     assert retired(edges={"private": {"move": {"to": "ingress-nginx", "weight": 0}}}) == ["ingress-nginx"]
     assert retired(flavor="ingress-nginx", edges={"public": {"move": {"to": "nginx-inc", "weight": 0}}}) == \
         ["ingress-nginx"]
+
+
+@pytest.mark.parametrize(("flavor", "version", "checked"), [
+    ("nginx-inc", "2.7.0", "(its values.schema.json, types and key names)"),
+    ("ingress-nginx", "4.16.0", "(the key paths its values.yaml and templates read (it has no values schema): names, "
+                                "not types)"),
+    ("envoy-gateway", "v1.10.0", "(the keys of its values template (it has no values schema): names, not types)"),
+])
+def test_the_chart_version_warning_says_what_each_flavors_values_are_checked_against(flavor, version, checked):
+    warning = chart_version_warning(make_settings(flavor=flavor, controller_chart_version=version))
+    pinned = get_flavor(flavor).default_chart
+    assert warning is not None and warning.message.startswith(
+        f"config 'gangplank:controllerChartVersion': chart {pinned.chart} {version} is not {pinned.version}, the "
+        f"version gangplank's Helm values are checked against {checked}: ")
+    assert chart_version_warning(make_settings(flavor=flavor, controller_chart_version=pinned.version)) is None
+
+
+def test_what_the_warning_says_is_checked_is_checked_at_the_pinned_versions():
+    """Each flavor's claim names a reference the tests really read, at the flavor's pinned chart."""
+    from tests.components.flavors.test_flavors import INGRESS_NGINX_PATHS_CHART
+    from tests.reference import ENVOY_GATEWAY_VALUES_TEMPLATE, F5_VALUES_SCHEMA
+
+    assert set(VALUES_CHECKED_AGAINST) == set(FLAVORS)
+    assert F5_VALUES_SCHEMA.name == f"nginx-ingress-{get_flavor('nginx-inc').default_chart.version}.values.schema.json"
+    assert get_flavor("ingress-nginx").default_chart.version == INGRESS_NGINX_PATHS_CHART
+    assert ENVOY_GATEWAY_VALUES_TEMPLATE.name == \
+        f"envoy-gateway-helm-{get_flavor('envoy-gateway').default_chart.version}.values.tmpl.yaml"

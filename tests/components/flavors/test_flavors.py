@@ -59,6 +59,9 @@ F5_CONFIG_KEYS = frozenset({
     "client-max-body-size", "add-header", "hsts", "hsts-behind-proxy", "log-format", "worker-shutdown-timeout",
 })
 
+INGRESS_NGINX_PATHS_CHART = "4.15.1"
+"""The chart version INGRESS_NGINX_PATHS were read at (tests/components/apps/test_preflight.py holds the flavor's
+pinned chart to it: the chart-version warning says its values are checked against these paths)."""
 # Value paths of the ingress-nginx chart 4.15.1, read in charts/ingress-nginx/values.yaml at tag
 # helm-chart-4.15.1 of kubernetes/ingress-nginx (the chart ships no values schema).
 # `fullnameOverride`, `controller.maxUnavailable` and `controller.service.allocateLoadBalancerNodePorts`
