@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -57,11 +58,24 @@ def test_wide_table(capsys):
     assert "nginx-public" in shop and "service shop-web:80" in shop and "rate limit (50 rps)" in shop
 
 
-def test_output_is_deterministic():
-    first = run_cli("--stack", "prod", "--format", "json")
-    second = run_cli("--stack", "prod", "--format", "json")
-    assert first.returncode == 0, first.stderr
-    assert first.stdout == second.stdout
+HASH_PROBE = "gangplank"
+"""A string whose hash tells two processes' hash seeds apart."""
+
+
+def test_output_is_deterministic(capsys):
+    """The same input gives the same bytes in another process, whose string hashes differ (any order taken from a
+    set or a hash would show): one plan in a subprocess with another hash seed than this process's, one here."""
+    ours = os.environ.get("PYTHONHASHSEED", "")
+    other_seed = str((int(ours) + 1) % 2**32) if ours.isdigit() else "1"
+    code = (f"import sys; print('hash', hash({HASH_PROBE!r}), file=sys.stderr); "
+            "from planner.__main__ import main; sys.exit(main(sys.argv[1:]))")
+    other = subprocess.run([sys.executable, "-c", code, "--stack", "prod", "--format", "json"], cwd=ROOT,
+                           env={**os.environ, "PYTHONHASHSEED": other_seed}, capture_output=True, text=True,
+                           timeout=120)
+    assert other.returncode == 0, other.stderr
+    assert other.stderr.splitlines()[0] != f"hash {hash(HASH_PROBE)}"  # the two processes hash differently
+    assert main(["--stack", "prod", "--format", "json"]) == 0
+    assert capsys.readouterr().out == other.stdout
 
 
 def test_no_secret_value_is_printed(capsys):
