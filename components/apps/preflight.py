@@ -226,30 +226,59 @@ def canary_monitor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> 
     return problems
 
 
-MATCHES_PER_RULE, MATCHES_PER_ROUTE = 64, 128
-"""Gateway API v1.6.1's HTTPRoute bounds (gateway.networking.k8s.io_httproutes.yaml: `matches` maxItems 64, and the
-CEL rule "the total number of matches across all rules in a route must be less than 128")."""
+ROUTE_FIELDS = {
+    "spec.parentRefs": "edges", "spec.hostnames": "aliases", "spec.rules": "canary", "spec.rules[].matches": "paths",
+    "spec.rules[].matches[].path": "paths", "spec.rules[].matches[].headers": "canary",
+    "spec.rules[].backendRefs": "canary",
+}
+"""The apps.yaml field that fills each bounded list of an app's HTTPRoute (`gateway_api.route_bound_problems`): its
+hosts come from `host` and `aliases`, its matches from `paths`, its extra rules, header matches and weighted backends
+from `canary`; the rest (filters, header modifiers) from the app as a whole."""
 
 
 def route_size_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
-    """An app whose HTTPRoute on a Gateway API edge would pass Gateway API's bounds: one match per path in every rule,
-    and a canary's header and cookie rules repeat the paths (`routes.canary_rules`)."""
-    problems = []
+    """An app whose HTTPRoute on a Gateway API controller (the one an edge moves to included) would pass one of
+    Gateway API's bounds: the route is built as the program builds it (`routes.route_objects`) and measured against
+    the CRD's limits, so the API server never refuses it part-way through `pulumi up`."""
+    from components.apps.exposed_app import app_intent
+    from components.apps.routes import route_objects
+    from components.apps.shaping import canary_backend
+    from components.flavors.gateway_api import BackendRef, GatewayRef, route_bound_problems
+
+    controllers = stack_controllers(settings)
+    shared = shared_hosts(apps)
+    problems: dict[tuple[str, str], Problem] = {}
     for app in apps:
-        if not any(is_gateway(get_flavor(settings.flavor_of(edge))) for edge in app.edges):
-            continue
-        canary = app.app.canary
-        rules = 1 + (0 if canary is None else (canary.header is not None) + 2 * (canary.cookie is not None))
-        paths = len(app.app.paths)
-        if paths > MATCHES_PER_RULE or paths * rules > MATCHES_PER_ROUTE:
-            why = (f"{paths} paths in each of its {rules} rules (the canary's header and cookie rules repeat them) "
-                   if rules > 1 else f"{paths} paths ")
-            problems.append(Problem(app.source[0] or settings.apps_file, app.line_of(["paths"]),
-                                    app_subject(app.name, "paths"),
-                                    f"its HTTPRoute would hold {why}: Gateway API allows {MATCHES_PER_RULE} matches "
-                                    f"a rule and {MATCHES_PER_ROUTE} a route; list fewer paths (a prefix covers "
-                                    "every path under it)"))
-    return problems
+        visibility = {route.edge.name: route.edge.visibility for route in app.routes}
+        for unit, plan in placed_units(app, controllers, shared):
+            flavor = get_flavor(plan.flavor)
+            if not is_gateway(flavor):
+                continue
+            intent = app_intent(app, visibility[unit.edge], None, health=unit.health, kind="gateway",
+                                suffix=plan.suffix)
+            if flavor.unsupported(intent):
+                continue  # flavor_problems names it
+            service, port = (app.app.service.name, app.app.service.port) if app.app.service is not None else \
+                (app.name, app.app.deploy.port)  # type: ignore[union-attr]
+            canary = canary_backend(app)
+            objects = route_objects(app, unit, GatewayRef(unit.edge, f"gateway-{unit.edge}"), intent, flavor,
+                                    BackendRef(service, port), {}, BackendRef(*canary) if canary else None)
+            which = (f"gangplank:edges.{unit.edge}.move.to" if plan.role == "to" else
+                     f"gangplank:edges.{unit.edge}.flavor" if plan.flavor != settings.flavor else "gangplank:flavor")
+            for path, why in route_bound_problems(objects.route):
+                field = ROUTE_FIELDS.get(path, "name")
+                if field == "aliases" and not app.app.aliases:
+                    field = "host"
+                if field == "paths" and unit.health:
+                    field = "healthPath"
+                route = "its health route" if unit.health else "its HTTPRoute"
+                problems.setdefault((app.name, field), Problem(
+                    app.source[0] or settings.apps_file, app.line_of([field]), app_subject(app.name, field),
+                    f"the {flavor.name} flavor ({which}) cannot express this: {route} on edge '{unit.edge}' would hold "
+                    f"{why} (gateway.networking.k8s.io HTTPRoute); the API server would refuse it"
+                    + {"aliases": ": serve fewer hosts from one app (another app can serve the rest)",
+                       "paths": ": list fewer paths (a prefix covers every path under it)"}.get(field, "")))
+    return list(problems.values())
 
 
 def missing_monitor_key(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
