@@ -92,6 +92,7 @@ def test_every_bounded_list_is_measured() -> None:
     assert {path for path, _ in route_bound_problems(route)} == {
         "spec.parentRefs", "spec.hostnames", "spec.rules", "spec.rules[].matches[].headers",
         "spec.rules[].matches[].path", "spec.rules[].filters[].requestHeaderModifier.set", "spec.rules[].backendRefs"}
-    many = {"spec": {"rules": [{"matches": [{"path": {"value": "/"}}] * 64}, {"matches": [{"path": {"value": "/"}}] * 65}]}}
+    root = {"path": {"value": "/"}}
+    many = {"spec": {"rules": [{"matches": [root] * 64}, {"matches": [root] * 65}]}}
     assert ("spec.rules[].matches", "129 matches in its 2 rules, where Gateway API allows 128 a route") in \
         route_bound_problems(many)

@@ -349,6 +349,6 @@ def test_a_canary_route_within_gateway_apis_bounds(write_apps) -> None:
     apps = load_catalogue(path, make_settings(flavor="envoy-gateway"), "dev", STACKS)
     [problem] = route_size_problems(apps, make_settings(flavor="envoy-gateway"))
     assert str(problem).startswith(f"{path}:{line_of(text, 'paths:')}: app 'shop' field 'paths': the envoy-gateway "
-                                   "flavor (gangplank:flavor) cannot express this: its HTTPRoute on edge 'public' would "
-                                   "hold 160 matches in its 4 rules, where Gateway API allows 128 a route")
+                                   "flavor (gangplank:flavor) cannot express this: its HTTPRoute on edge 'public' "
+                                   "would hold 160 matches in its 4 rules, where Gateway API allows 128 a route")
     assert route_size_problems(apps, make_settings(flavor="ingress-nginx")) == []
