@@ -307,18 +307,44 @@ def capacity_findings(settings: Settings, apps: Sequence[ResolvedApp], stack: st
     return problems, warnings
 
 
+MOVE_GUIDE = "docs/moving-an-edge.md"
+
+
 def retired_flavor_warnings(settings: Settings) -> list[StackWarning]:
     """One warning per retired flavor among the stack's controllers (the one an edge moves to as well), each named
-    once however many edges use it."""
+    once however many edges use it, with the way off for each edge: a move in steps (never a flavor changed in one
+    step, which replaces the controller and its NLB at once: the rehearsal refuses it), through the key that puts the
+    edge on that flavor, towards a maintained flavor the edge neither runs nor moves to already."""
     found = []
-    for name in sorted({controller.flavor for controllers in stack_controllers(settings).values()
-                        for controller in controllers}):
+    controllers = stack_controllers(settings)
+    for name in sorted({controller.flavor for plans in controllers.values() for controller in plans}):
         retirement = get_flavor(name).retirement
-        if retirement is not None:
-            found.append(StackWarning("retirement", config_subject(FLAVOR_KEY), (
-                f"the {name} flavor is retired upstream (announced {retirement.announced}; no releases or security "
-                f"fixes after {retirement.last_fixes}); it keeps working: to move off it, {retirement.way_off}"),
-                details=(("flavor", name),)))
+        if retirement is None:
+            continue
+        keys: list[str] = []
+        advice: list[str] = []
+        for edge, plans in controllers.items():
+            runs = plans[0].flavor
+            own = settings.edges.get(edge)
+            move_key = f"{CONFIG_NAMESPACE}:edges.{edge}.move"
+            if plans[-1].role == "to" and plans[-1].flavor == name:
+                keys.append(f"{move_key}.to")
+                others = [flavor for flavor in retirement.successors if flavor != runs]
+                advice.append(f"edge {edge} moves onto it ({move_key}.to): abandon that move (weight 0, then remove "
+                              f"`move`){f', or aim it at {others[0]} at weight 0' if others else ''}")
+            elif runs == name:
+                keys.append(f"{CONFIG_NAMESPACE}:edges.{edge}.flavor" if own is not None and own.flavor is not None
+                            else FLAVOR_KEY)
+                if plans[-1].role == "to":
+                    advice.append(f"edge {edge} is moving off it to {plans[-1].flavor}: finish that move")
+                else:
+                    advice.append(f"edge {edge} ({keys[-1]}): set {move_key} to "
+                                  f"{{to: {retirement.successors[0]}, weight: 0}}, then raise the weight")
+        found.append(StackWarning("retirement", config_subject(keys[0]), (
+            f"the {name} flavor is retired upstream (announced {retirement.announced}; no releases or security "
+            f"fixes after {retirement.last_fixes}); it keeps working. Move off it in steps, the new controller "
+            f"beside the old ({MOVE_GUIDE}), not by changing the flavor in one step (an outage): "
+            + "; ".join(advice)), details=(("flavor", name),)))
     return found
 
 

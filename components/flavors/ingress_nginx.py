@@ -48,8 +48,7 @@ HTPASSWD = HtpasswdFormat(secret_type="Opaque", key="auth")
 POD_PORTS = PodPorts(traffic=(APP_PORT, REDIRECT_PORT), cluster=(PROMETHEUS_PORTS["ingress-nginx"],),
                      control_plane=(ADMISSION_WEBHOOK_PORT,))
 """The ingress-nginx pod's ports for its NetworkPolicy (the admission webhook is called by the API server)."""
-RETIREMENT = Retirement(announced="2025-11-11", last_fixes="March 2026",
-                        way_off="set gangplank:flavor to nginx-inc (the F5 NGINX Ingress Controller)")
+RETIREMENT = Retirement(announced="2025-11-11", last_fixes="March 2026", successors=("nginx-inc", "envoy-gateway"))
 """Kubernetes SIG Network and the Security Response Committee announced ingress-nginx's retirement on
 2025-11-11 (kubernetes.io blog, "Ingress NGINX Retirement: What You Need to Know"): best-effort maintenance until
 March 2026, then no further releases, bug fixes or security fixes, and the repository archived."""

@@ -177,8 +177,9 @@ class Retirement:
     """When the retirement was announced (ISO date)."""
     last_fixes: str
     """After when there are no more releases or security fixes."""
-    way_off: str
-    """What to do instead, in a few words."""
+    successors: tuple[str, ...]
+    """The maintained flavors to move its edges to, the closest first (the stack warning names one the edge neither
+    runs nor moves to: components/apps/preflight.py `retired_flavor_warnings`)."""
 
 
 PROMETHEUS_PORTS = {"nginx-inc": 9113, "ingress-nginx": 10254}
