@@ -54,6 +54,12 @@ RETIREMENT = Retirement(announced="2025-11-11", last_fixes="March 2026", success
 March 2026, then no further releases, bug fixes or security fixes, and the repository archived."""
 
 
+def backend_cluster_name(service: str | None, namespace: str) -> str:
+    """`<service>.<namespace>.svc`: the name a verified HTTPS backend's certificate is checked for when the app gives no
+    `serverName` (the Gateway flavor's default too: envoy_gateway.route_backend)."""
+    return f"{service}.{namespace}.svc"
+
+
 @dataclass(frozen=True)
 class IngressNginxFlavor:
     """Community ingress-nginx (`ingress-nginx`), chart 4.15.1 = controller v1.15.1.
@@ -224,8 +230,15 @@ class IngressNginxFlavor:
             # ca.crt becomes proxy_ssl_trusted_certificate.
             annotations[prefix + "proxy-ssl-secret"] = f"{tls.namespace}/{tls.ca_secret}"
             annotations[prefix + "proxy-ssl-verify"] = "on" if tls.verify else "off"
-            if tls.server_name is not None:
-                annotations[prefix + "proxy-ssl-name"] = tls.server_name
+            name = tls.server_name or (backend_cluster_name(intent.https_backend, tls.namespace) if tls.verify
+                                       else None)
+            if name is not None:
+                # Without proxy-ssl-name nginx checks the certificate against $proxy_host (proxy_ssl_name's default,
+                # nginx docs), which is `upstream_balancer` here (nginx.tmpl `proxy_pass https://upstream_balancer`,
+                # template.go buildProxyPass): no backend's certificate names it, so every request would get 502
+                # (kubernetes/ingress-nginx#4928, #12883). The Service's cluster name instead, as the Gateway flavor's
+                # BackendTLSPolicy, also sent as SNI.
+                annotations[prefix + "proxy-ssl-name"] = name
                 annotations[prefix + "proxy-ssl-server-name"] = "on"
         if intent.sticky is not None:
             annotations.update(ingress_nginx_sticky_annotations(intent.sticky))

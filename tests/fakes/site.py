@@ -249,6 +249,28 @@ BROKEN_AUTH = {"nginx-inc": INTERNAL_ERROR, "ingress-nginx": UNAVAILABLE}
 not write (500); ingress-nginx denies the location (`return 503`, nginx.tmpl "Location denied")."""
 
 
+PROXY_HOST = "upstream_balancer"
+"""ingress-nginx's `$proxy_host`: every location proxies to `upstream_balancer` (nginx.tmpl, template.go
+buildProxyPass), which is then the name nginx checks an upstream certificate for unless `proxy-ssl-name` says."""
+
+
+@dataclass(frozen=True)
+class BackendConnection:
+    """How a controller connects to an app's backend."""
+
+    address: str
+    """`<service>.<namespace>.svc:<port>` (the Service; nginx picks the pod)."""
+    tls: bool
+    verify: bool
+    """The backend's certificate is checked (against `ca`, for `name`)."""
+    name: str | None
+    """The name the certificate is checked for (`proxy_ssl_name`)."""
+    sni: str | None
+    """The server name sent in the TLS handshake, if any."""
+    ca: str | None
+    """`namespace/name` of the Secret whose `ca.crt` it is checked against."""
+
+
 class IngressSite:
     """Answers requests as a flavor's controllers would, from revealed Ingress and Secret manifests.
 
@@ -308,6 +330,41 @@ class IngressSite:
             if user not in users or not bcrypt.checkpw(password.encode(), users[user]):
                 return UNAUTHORIZED
         return OK
+
+    # -- the connection to the backend ---------------------------------------------------------
+
+    def connection(self, host: str, path: str) -> BackendConnection:
+        """How the controller connects to the backend of the location a request reaches.
+
+        ingress-nginx: `backend-protocol: HTTPS` makes `proxy_pass https://upstream_balancer` (template.go
+        buildProxyPass); the proxy-ssl-* annotations are read only beside `proxy-ssl-secret` (proxyssl/main.go Parse
+        returns at its error) and emitted per location (nginx.tmpl: `proxy_ssl_verify`, `proxy_ssl_name` when set,
+        `proxy_ssl_server_name`); nginx's defaults are `proxy_ssl_verify off`, `proxy_ssl_server_name off` and
+        `proxy_ssl_name $proxy_host`, the host of proxy_pass: `upstream_balancer` (nginx docs,
+        ngx_http_proxy_module). F5: `nginx.org/ssl-services` names the Services reached with TLS; it never verifies
+        (no CA without an EgressMTLS Policy), and the name comes only from a location snippet."""
+        location = self.location(host, path)
+        assert location is not None, (host, path)
+        annotations = _annotations(location.ingress)
+        [backend] = {(entry["backend"]["service"]["name"], str(entry["backend"]["service"]["port"].get(
+            "number", entry["backend"]["service"]["port"].get("name"))))
+            for rule in location.ingress["spec"]["rules"] if rule["host"] == host for entry in _paths(rule)}
+        address = f"{backend[0]}.{location.ingress['metadata']['namespace']}.svc:{backend[1]}"
+        if self.flavor == "nginx-inc":
+            services = [s.strip() for s in annotations.get("nginx.org/ssl-services", "").split(",") if s.strip()]
+            snippets = annotations.get("nginx.org/location-snippets", "")
+            name = re.search(r"^proxy_ssl_name (\S+);$", snippets, re.M)
+            sni = re.search(r"^proxy_ssl_server_name on;$", snippets, re.M) is not None
+            return BackendConnection(address, backend[0] in services, False, name.group(1) if name else None,
+                                     name.group(1) if name and sni else None, None)
+        prefix = "nginx.ingress.kubernetes.io/"
+        tls = annotations.get(prefix + "backend-protocol", "HTTP").upper() == "HTTPS"
+        if prefix + "proxy-ssl-secret" not in annotations:
+            return BackendConnection(address, tls, False, PROXY_HOST, None, None)
+        name = annotations.get(prefix + "proxy-ssl-name") or PROXY_HOST
+        server_name = annotations.get(prefix + "proxy-ssl-server-name", "off") == "on"
+        return BackendConnection(address, tls, annotations.get(prefix + "proxy-ssl-verify", "off") == "on", name,
+                                 name if server_name else None, annotations[prefix + "proxy-ssl-secret"])
 
     # -- what reaches the app ----------------------------------------------------------------
 

@@ -181,6 +181,29 @@ def test_a_drain_shorter_than_the_nlbs_propagation_is_refused() -> None:
 # -- TLS towards the backend -------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("server_name, checked", [(None, "gw.partners.svc"), ("api.partners.example", None)])
+def test_a_verified_backend_is_checked_for_its_services_name_on_ingress_nginx(server_name, checked) -> None:
+    """`verify: true` without `serverName` once left nginx checking the certificate for `upstream_balancer` (its
+    $proxy_host), which no certificate names: 502 on every request. It is checked, and sent as SNI, for the Service's
+    cluster name now, as on envoy-gateway; a `serverName` still wins."""
+    flavor = get_flavor("ingress-nginx")
+    tls = BackendTLSIntent(namespace="partners", verify=True, server_name=server_name, ca_secret="gw-ca")
+    app = ingress("gw", "gw.dev.example.com", [("/", "Prefix")],
+                  annotations=flavor.ingress_annotations(intent(https_backend="gw", backend_tls=tls)))
+    app["metadata"]["namespace"] = "partners"
+    connection = IngressSite([app], [], "ingress-nginx").connection("gw.dev.example.com", "/")
+    assert (connection.address, connection.tls, connection.verify, connection.ca) == (
+        "gw.partners.svc:80", True, True, "partners/gw-ca")
+    assert connection.name == connection.sni == (checked or server_name)
+    assert connection.name != "upstream_balancer"
+    # Unverified TLS names nothing and checks nothing, as before.
+    plain = ingress("gw", "gw.dev.example.com", [("/", "Prefix")], annotations=flavor.ingress_annotations(
+        intent(https_backend="gw", backend_tls=BackendTLSIntent(namespace="partners", ca_secret="gw-ca"))))
+    unverified = IngressSite([plain], [], "ingress-nginx").connection("gw.dev.example.com", "/")
+    assert (unverified.tls, unverified.verify, unverified.name, unverified.sni) == (True, False, "upstream_balancer",
+                                                                                   None)
+
+
 def test_backend_tls_maps_to_ingress_nginx_proxy_ssl_annotations() -> None:
     flavor = get_flavor("ingress-nginx")
     tls = BackendTLSIntent(namespace="partners", verify=True, server_name="gw.partners.svc", ca_secret="gw-ca")
