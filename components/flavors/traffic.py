@@ -25,9 +25,10 @@ told `X-Forwarded-Proto: https` and `X-Forwarded-Port: 443` (F5: ConfigMap `redi
 which hard-codes the scheme, and the pod port itself, which its template reports as the port;
 ingress-nginx: proxy protocol, which reports the NLB listener port 443 and makes it `https`).
 
-*Which header carries the client address.* `X-Real-IP` is the one apps can trust on both flavors: both
+*Which header carries the client address.* `X-Real-IP` is the one apps can trust on every flavor: both
 templates send `proxy_set_header X-Real-IP $remote_addr`, and `$remote_addr` is the address from the
-NLB's PROXY header (below). `X-Forwarded-For` differs: ingress-nginx (with `use-forwarded-headers`
+NLB's PROXY header (below); the Envoy Gateway flavor sets it on every app rule (envoy_gateway.py, "Which
+header carries the client"). `X-Forwarded-For` differs: ingress-nginx (with `use-forwarded-headers`
 off, its default, kept) sends `$remote_addr` alone (rootfs/etc/nginx/template/nginx.tmpl at
 controller-v1.15.1, `proxy_set_header X-Forwarded-For $remote_addr`); F5 sends
 `$proxy_add_x_forwarded_for` (internal/configs/version1/nginx.ingress.tmpl at v5.5.4), which is what the

@@ -4,7 +4,8 @@
 path, headers) it builds the nginx configuration the flavor's controller would build from the
 Ingresses and Secrets, picks the location nginx would pick, and applies what is in it in nginx's
 order (access phase: `allow`/`deny`, then `auth_basic`; `satisfy all`, nginx's default). It also
-says which headers reach the app (`forwarded_headers`) and which controller ports speak TLS
+says which headers reach the app (`forwarded_headers`, from the controller's Helm values), how it connects to a
+backend (`connection`) and which controller ports speak TLS
 (`tls_ports`). Each rule cites the upstream source it mirrors: nginx/kubernetes-ingress at tag v5.5.4
 (`nginx-inc`), kubernetes/ingress-nginx at controller-v1.15.1 (`ingress-nginx`), and nginx itself.
 
@@ -368,26 +369,59 @@ class IngressSite:
 
     # -- what reaches the app ----------------------------------------------------------------
 
-    def forwarded_headers(self, client_ip: str, headers: Mapping[str, str]) -> dict[str, str]:
-        """The client-address and scheme headers the app receives for a request from `client_ip` through the NLB.
+    def forwarded_headers(self, client_ip: str, headers: Mapping[str, str], nlb: str) -> dict[str, str]:
+        """The client-address and scheme headers the app receives for a request from `client_ip` that the NLB, from
+        its address `nlb`, passes on with a PROXY header naming `client_ip`, as the controller's Helm values configure
+        nginx (its ConfigMap entries, each with the controller's default when absent).
 
-        `$remote_addr` is the client, from the NLB's PROXY header (both flavors trust the NLB's subnets).
-        F5: `X-Forwarded-For $proxy_add_x_forwarded_for` (the client's own header, then `$remote_addr`),
-        `X-Forwarded-Port $server_port`, `X-Forwarded-Proto https` under `redirect-to-https`
-        (nginx.ingress.tmpl). ingress-nginx with `use-forwarded-headers` off: `X-Forwarded-For $remote_addr`,
-        `X-Forwarded-Port $proxy_protocol_server_port` (the NLB listener, 443), scheme `https` on 443
-        (nginx.tmpl and lua/lua_ingress.lua).
-        """
+        Both templates send `X-Real-IP $remote_addr`. ingress-nginx (nginx.tmpl at controller-v1.15.1): the realip
+        module is on with `use-forwarded-headers`, `use-proxy-protocol` or `enable-real-ip`; its header is
+        `proxy_protocol` with proxy protocol alone, the custom `X-Forwarded-For-Proxy-Protocol` with both (the
+        client's `X-Forwarded-For` when the PROXY address is in `proxy-real-ip-cidr`, else the PROXY address: the
+        `geo`/`map`/`more_set_input_headers` block), else `forwarded-for-header`; `real_ip_recursive on`;
+        `set_real_ip_from` each of `proxy-real-ip-cidr` (default 0.0.0.0/0, config.go defIPCIDR). `X-Forwarded-For` is
+        `$full_x_forwarded_for` (the client's header, then the PROXY address) with `use-forwarded-headers` and
+        `compute-full-forwarded-for`, else `$remote_addr`; `X-Forwarded-Port` the PROXY header's port (443) with
+        proxy protocol, which makes the scheme `https` (lua_ingress.lua). F5 (nginx.ingress.tmpl at v5.5.4, ConfigMap
+        keys of internal/configs/configmaps.go): `set_real_ip_from` per `set-real-ip-from`, `real_ip_header` only
+        when `real-ip-header` is set (else nginx's default, `X-Real-IP`), `real_ip_recursive` with
+        `real-ip-recursive`; `X-Forwarded-For $proxy_add_x_forwarded_for` (the client's header, then
+        `$remote_addr`), `X-Forwarded-Port $server_port`, `X-Forwarded-Proto` https under `redirect-to-https`."""
         sent = {name.lower(): value for name, value in headers.items()}
-        forwarded = {"X-Real-IP": client_ip, "X-Forwarded-Proto": "https"}
+        controller = self.values["controller"]
         if self.flavor == "nginx-inc":
+            entries = controller["config"]["entries"]
+            proxy_protocol = client_ip if _on(entries.get("proxy-protocol")) else None
+            trusted = _list(entries.get("set-real-ip-from"))
+            remote = _real_ip(nlb, entries.get("real-ip-header") or "X-Real-IP", sent, proxy_protocol, trusted,
+                              _on(entries.get("real-ip-recursive")))
             previous = sent.get("x-forwarded-for")
-            forwarded["X-Forwarded-For"] = f"{previous}, {client_ip}" if previous else client_ip
-            forwarded["X-Forwarded-Port"] = str(self.app_port())
+            return {"X-Real-IP": remote, "X-Forwarded-For": f"{previous}, {remote}" if previous else remote,
+                    "X-Forwarded-Port": str(self.app_port()),
+                    "X-Forwarded-Proto": "https" if _on(entries.get("redirect-to-https")) else "http"}
+        config = controller.get("config") or {}
+        forwarded, use_proxy = _on(config.get("use-forwarded-headers")), _on(config.get("use-proxy-protocol"))
+        proxy_protocol = client_ip if use_proxy else None
+        trusted = _list(config.get("proxy-real-ip-cidr", "0.0.0.0/0"))
+        header = config.get("forwarded-for-header", "X-Forwarded-For")
+        remote = nlb
+        if forwarded or use_proxy or _on(config.get("enable-real-ip")):
+            if forwarded and use_proxy:
+                chosen = sent.get(header.lower(), "") if _within(client_ip, trusted) else client_ip
+                sent = {**sent, "x-forwarded-for-proxy-protocol": chosen}
+                header = "X-Forwarded-For-Proxy-Protocol"
+            elif use_proxy:
+                header = "proxy_protocol"
+            remote = _real_ip(nlb, header, sent, proxy_protocol, trusted, recursive=True)
+        previous = sent.get("x-forwarded-for")
+        if forwarded and _on(config.get("compute-full-forwarded-for")):
+            last = proxy_protocol if use_proxy else nlb
+            forwarded_for = f"{previous}, {last}" if previous else str(last)
         else:
-            forwarded["X-Forwarded-For"] = client_ip
-            forwarded["X-Forwarded-Port"] = "443"
-        return forwarded
+            forwarded_for = remote
+        return {"X-Real-IP": remote, "X-Forwarded-For": forwarded_for,
+                "X-Forwarded-Port": "443" if use_proxy else str(self.app_port()),
+                "X-Forwarded-Proto": "https" if use_proxy else "http"}
 
     # -- ports ---------------------------------------------------------------------------------
 
@@ -447,6 +481,47 @@ class IngressSite:
             if any(rule["host"] == host for rule in ingress["spec"].get("rules") or []):
                 return ingress
         return None
+
+
+def _on(value: Any) -> bool:
+    """A ConfigMap boolean (both controllers parse with strconv.ParseBool: `true`, `1`, `t`...)."""
+    return str(value).strip().lower() in ("1", "t", "true")
+
+
+def _list(value: Any) -> list[str]:
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def _within(address: str, cidrs: Iterable[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip.version == ipaddress.ip_network(cidr).version and ip in ipaddress.ip_network(cidr) for cidr in cidrs)
+
+
+def _real_ip(peer: str, header: str, sent: Mapping[str, str], proxy_protocol: str | None, trusted: list[str],
+             recursive: bool) -> str:
+    """`$remote_addr` after nginx's realip module (src/http/modules/ngx_http_realip_module.c
+    `ngx_http_realip_handler`): unchanged unless the connection's address is in `set_real_ip_from`; then the PROXY
+    header's address for `proxy_protocol`, else the header's value read as a list (`X-Real-IP` and any other header
+    as `X-Forwarded-For`): its last address, or with `real_ip_recursive` the last one not itself trusted
+    (src/http/ngx_http_core_module.c `ngx_http_get_forwarded_addr`). A missing or unparsable value changes nothing."""
+    if not _within(peer, trusted):
+        return peer
+    if header == "proxy_protocol":
+        return proxy_protocol or peer
+    value = sent.get(header.lower())
+    if not value:
+        return peer
+    addresses = [part.strip() for part in value.split(",")]
+    chosen = addresses[-1]
+    if recursive:
+        for address in reversed(addresses):
+            chosen = address
+            if not _within(address, trusted):
+                break
+    return chosen if _within(chosen, ["0.0.0.0/0", "::/0"]) else peer
 
 
 def _port_list(text: str | None) -> list[int]:

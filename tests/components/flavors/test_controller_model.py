@@ -131,15 +131,51 @@ def test_no_teams_ingress_can_turn_the_port_the_apps_are_served_on_to_tls(flavor
 # -- the header that carries the client ------------------------------------------------------
 
 
+NLB_ADDRESS = "10.0.0.10"
+"""A network interface of the public NLB: in the mocked VPC's first public subnet, 10.0.0.0/20 (planner/mocks.py)."""
+FORGED = {"X-Forwarded-For": "10.0.0.1", "X-Real-IP": "203.0.113.66"}
+
+
 @pytest.mark.parametrize("flavor", FLAVORS)
 def test_x_real_ip_carries_the_client_on_both_flavors_and_x_forwarded_for_only_on_ingress_nginx(flavor: str,
                                                                                             cached_run) -> None:
     site = controller_site(cached_run("dev", flavor), flavor)
-    forged = site.forwarded_headers(CLIENT, {"X-Forwarded-For": "10.0.0.1"})
+    forged = site.forwarded_headers(CLIENT, FORGED, nlb=NLB_ADDRESS)
     assert forged["X-Real-IP"] == CLIENT
     assert forged["X-Forwarded-For"] == ("10.0.0.1, " + CLIENT if flavor == "nginx-inc" else CLIENT)
     assert forged["X-Forwarded-For"].split(", ")[-1] == CLIENT  # the last element is the client on both
     assert (forged["X-Forwarded-Proto"], forged["X-Forwarded-Port"]) == ("https", "443")
+
+
+def edited(values: dict[str, Any], flavor: str, **changes: str | None) -> dict[str, Any]:
+    """The controller's values with ConfigMap entries changed (None: removed)."""
+    import copy
+
+    values = copy.deepcopy(values)
+    config = values["controller"]["config"]["entries"] if flavor == "nginx-inc" else values["controller"]["config"]
+    for key, value in changes.items():
+        if value is None:
+            config.pop(key.replace("_", "-"), None)
+        else:
+            config[key.replace("_", "-")] = value
+    return values
+
+
+@pytest.mark.parametrize("flavor, changes, real_ip", [
+    # F5 without `real-ip-header`: nginx's default header, X-Real-IP, which the client sent.
+    ("nginx-inc", {"real_ip_header": None}, FORGED["X-Real-IP"]),
+    # Without `set-real-ip-from` nothing is trusted: every client is the NLB.
+    ("nginx-inc", {"set_real_ip_from": None}, NLB_ADDRESS),
+    ("ingress-nginx", {"proxy_real_ip_cidr": None, "use_forwarded_headers": "true"}, FORGED["X-Forwarded-For"]),
+    ("ingress-nginx", {"use_proxy_protocol": None}, NLB_ADDRESS),
+])
+def test_the_header_model_reads_the_values_the_plan_declares(flavor: str, changes: dict[str, str | None],
+                                                             real_ip: str, cached_run) -> None:
+    """The model used to hard-code each flavor's headers: these edits of the values, each a misconfiguration that
+    would let a client choose its address (or hide every client behind the NLB), left the test above green."""
+    site = controller_site(cached_run("dev", flavor), flavor)
+    broken = IngressSite(site.ingresses, [], flavor, edited(dict(site.values), flavor, **changes))
+    assert broken.forwarded_headers(CLIENT, FORGED, nlb=NLB_ADDRESS)["X-Real-IP"] == real_ip != CLIENT
 
 
 # -- drain -----------------------------------------------------------------------------------
