@@ -12,6 +12,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from components.apps.basic_auth import HtpasswdSecret, Placement, htpasswd_secrets
 from components.apps.capacity import CapacityWarning, judge, stack_usage
 from components.apps.dashboard import dashboard_app
@@ -167,6 +169,16 @@ INTENT_FIELDS = {
 """The apps.yaml field behind each part of an app's intent, for problems a flavor finds."""
 
 
+def field_of(intent_field: str, app: ResolvedApp) -> str:
+    """The apps.yaml field (dotted) behind a part of an app's intent that a flavor names, `rate_limit` or one of its
+    own fields, `rate_limit.connections` (the flavors' `unsupported`): its line is where the problem is."""
+    head, _, rest = intent_field.partition(".")
+    loc = INTENT_FIELDS.get(head, "name")
+    if head == "backend_tls" and app.app.deploy is not None:
+        loc = "deploy.tls"
+    return ".".join([loc, *(to_camel(step) for step in rest.split(".") if step)])
+
+
 def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
     """What an app asks for that its edge's flavor cannot express: an input error naming the flavor,
     never a part of the intent silently dropped. During a move, the flavor the edge moves to must express
@@ -192,9 +204,7 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Pro
                 which = (f"gangplank:edges.{unit.edge}.move.to" if plan.role == "to" else
                          f"gangplank:edges.{unit.edge}.flavor" if own else "gangplank:flavor")
                 for field, why in flavor.unsupported(intent):
-                    loc = INTENT_FIELDS.get(field, "name")
-                    if field == "backend_tls" and app.app.deploy is not None:
-                        loc = "deploy.tls"
+                    loc = field_of(field, app)
                     file = app.source[0]
                     problems.setdefault((app.name, loc), Problem(
                         file or settings.apps_file, app.line_of(loc.split(".")), app_subject(app.name, loc),

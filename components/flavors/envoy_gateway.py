@@ -361,15 +361,17 @@ class EnvoyGatewayFlavor:
     def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
         found = intent_problems(intent)
         if intent.rate_limit is not None and intent.rate_limit.connections is not None:
-            found.append(("rate_limit", "Envoy Gateway cannot limit concurrent connections per client (its connection "
-                                        "limit, ClientTrafficPolicy connection.connectionLimit, counts every client of "
-                                        "a listener together): remove rateLimit.connections"))
+            found.append(("rate_limit.connections",
+                          "Envoy Gateway cannot limit concurrent connections per client (its connection "
+                          "limit, ClientTrafficPolicy connection.connectionLimit, counts every client of "
+                          "a listener together): remove rateLimit.connections"))
         if intent.merge_role is not None:
             found.append(("merge_role", "Gateway API joins the routes of a host itself (no master/minion)"))
         tls = intent.backend_tls
         if tls is not None and not tls.verify and tls.ca_secret is not None:
-            found.append(("backend_tls", "Envoy Gateway reads caSecret only to verify the backend (verify: true); "
-                                         "unverified TLS is a Backend with insecureSkipVerify, which takes no CA"))
+            found.append(("backend_tls.ca_secret",
+                          "Envoy Gateway reads caSecret only to verify the backend (verify: true); "
+                          "unverified TLS is a Backend with insecureSkipVerify, which takes no CA"))
         if intent.max_body_size is not None:
             try:
                 body_size_limit(intent.max_body_size)

@@ -190,8 +190,9 @@ class IngressNginxFlavor:
         tls = intent.backend_tls
         if tls is not None and tls.ca_secret is None and tls.server_name is not None:
             # proxyssl Parse returns at once when proxy-ssl-secret is missing, before it reads proxy-ssl-name.
-            found.append(("backend_tls", "ingress-nginx sends SNI to a backend (proxy-ssl-name) only together with "
-                                         "a CA Secret (proxy-ssl-secret): give caSecret too"))
+            found.append(("backend_tls.server_name",
+                          "ingress-nginx sends SNI to a backend (proxy-ssl-name) only together with "
+                          "a CA Secret (proxy-ssl-secret): give caSecret too"))
         if intent.merge_role is not None:
             found.append(("merge_role", "ingress-nginx merges Ingresses of one host natively (no master/minion)"))
         if intent.hsts != (intent.visibility == "public"):

@@ -592,7 +592,7 @@ def intent_problems(intent: AppIntent) -> list[tuple[str, str]]:
         # never served, so there is nothing to turn off per app.
         found.append(("https_redirect", "gangplank never serves apps over plain HTTP"))
     if intent.rate_limit is not None and intent.rate_limit.rps < 1:
-        found.append(("rate_limit", f"rps must be at least 1, not {intent.rate_limit.rps}"))
+        found.append(("rate_limit.rps", f"rps must be at least 1, not {intent.rate_limit.rps}"))
     for cidr in intent.allow_cidrs:
         try:
             ipaddress.ip_network(cidr, strict=True)
@@ -604,7 +604,7 @@ def intent_problems(intent: AppIntent) -> list[tuple[str, str]]:
     if tls is not None and tls.verify and tls.ca_secret is None:
         # nginx checks an upstream certificate only against proxy_ssl_trusted_certificate, which has no default
         # (nginx docs, ngx_http_proxy_module): without a CA every check fails.
-        found.append(("backend_tls", "verify needs caSecret, the CA certificates to check the backend against"))
+        found.append(("backend_tls.verify", "verify needs caSecret, the CA certificates to check the backend against"))
     return found
 
 

@@ -199,8 +199,8 @@ apps:
     assert preflight.flavor_problems(load_catalogue(path, steady, "dev", STACKS), steady) == []
     problems = [str(p) for p in preflight.flavor_problems(load_catalogue(path, moving, "dev", STACKS), moving)]
     assert [p.split(" cannot express")[0] for p in problems] == [
-        f"{path}:8: app 'ledger' field 'service.tls': the nginx-inc flavor (gangplank:edges.public.move.to)",
-        f"{path}:15: app 'billing' field 'deploy.tls': the nginx-inc flavor (gangplank:edges.public.move.to)"]
+        f"{path}:8: app 'ledger' field 'service.tls.verify': the nginx-inc flavor (gangplank:edges.public.move.to)",
+        f"{path}:15: app 'billing' field 'deploy.tls.verify': the nginx-inc flavor (gangplank:edges.public.move.to)"]
 
 
 def test_a_move_onto_the_retired_flavor_is_warned_like_an_edge_that_runs_it(write_apps):

@@ -249,7 +249,8 @@ def test_backend_tls_maps_to_ingress_nginx_proxy_ssl_annotations() -> None:
         "backend-protocol": "HTTPS", "proxy-ssl-secret": "partners/gw-ca", "proxy-ssl-verify": "on",
         "proxy-ssl-name": "gw.partners.svc", "proxy-ssl-server-name": "on"}
     no_ca = BackendTLSIntent(namespace="partners", server_name="gw.partners.svc")
-    assert [field for field, _ in flavor.unsupported(intent(https_backend="gw", backend_tls=no_ca))] == ["backend_tls"]
+    assert [field for field, _ in flavor.unsupported(intent(https_backend="gw", backend_tls=no_ca))] == [
+        "backend_tls.server_name"]
 
 
 def test_f5_sends_sni_but_refuses_to_verify_naming_itself() -> None:
@@ -258,7 +259,7 @@ def test_f5_sends_sni_but_refuses_to_verify_naming_itself() -> None:
     snippets = flavor.ingress_annotations(intent(https_backend="gw", backend_tls=sni))["nginx.org/location-snippets"]
     assert snippets.splitlines() == ["proxy_ssl_server_name on;", "proxy_ssl_name gw.partners.svc;"]
     verify = BackendTLSIntent(namespace="partners", verify=True, server_name="gw", ca_secret="gw-ca")
-    with pytest.raises(ValueError, match="the nginx-inc flavor cannot express this intent: backend_tls: F5 NGINX"):
+    with pytest.raises(ValueError, match="cannot express this intent: backend_tls.verify: F5 NGINX"):
         flavor.ingress_annotations(intent(https_backend="gw", backend_tls=verify))
     for name in FLAVORS:  # TLS settings on a plain-HTTP backend mean nothing on any flavor
         assert "backend_tls" in dict(get_flavor(name).unsupported(intent(backend_tls=sni)))

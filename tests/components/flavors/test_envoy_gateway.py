@@ -153,7 +153,9 @@ def test_the_example_catalogue_plans_but_for_one_app_refused_with_its_reason() -
     with pytest.raises(InputError) as refused:
         build_plan(run_program("dev", None, ROOT, FLAVOR))
     [problem] = refused.value.problems
-    assert str(problem).startswith("apps.yaml:22: app 'shop-api' field 'rateLimit': the envoy-gateway flavor")
+    # At the field's own line (`rateLimit: {rps: 20, burst: 40, connections: 50}`), named down to the sub-field.
+    assert str(problem).startswith("apps.yaml:22: app 'shop-api' field 'rateLimit.connections': the envoy-gateway "
+                                   "flavor")
     assert "per client" in str(problem) and "rateLimit.connections" in str(problem)
 
 
@@ -386,7 +388,7 @@ apps:
     with pytest.raises(InputError) as refused:
         build_plan(run_stack("dev", write_apps(catalogue), flavor="envoy-gateway"))
     [problem] = refused.value.problems
-    assert "app 'legacy' field 'service.tls': the envoy-gateway flavor" in str(problem)
+    assert "apps.yaml:4: app 'legacy' field 'service.tls.caSecret': the envoy-gateway flavor" in str(problem)
     assert "verify: true" in str(problem)
 
 
