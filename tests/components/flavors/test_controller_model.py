@@ -259,7 +259,7 @@ def test_f5_sends_sni_but_refuses_to_verify_naming_itself() -> None:
     snippets = flavor.ingress_annotations(intent(https_backend="gw", backend_tls=sni))["nginx.org/location-snippets"]
     assert snippets.splitlines() == ["proxy_ssl_server_name on;", "proxy_ssl_name gw.partners.svc;"]
     verify = BackendTLSIntent(namespace="partners", verify=True, server_name="gw", ca_secret="gw-ca")
-    with pytest.raises(ValueError, match="cannot express this intent: backend_tls.verify: F5 NGINX"):
+    with pytest.raises(ValueError, match=r"cannot express this intent: backend_tls\.verify: F5 NGINX"):
         flavor.ingress_annotations(intent(https_backend="gw", backend_tls=verify))
     for name in FLAVORS:  # TLS settings on a plain-HTTP backend mean nothing on any flavor
         assert "backend_tls" in dict(get_flavor(name).unsupported(intent(backend_tls=sni)))
