@@ -86,11 +86,14 @@ def find_location(locations: Iterable[Location], uri: str) -> Location | None:
     return best
 
 
-def ingress_class(ingress: Mapping[str, Any]) -> str:
-    """The class a controller sees: the annotation when set and not empty, else `spec.ingressClassName` (F5
-    internal/k8s/controller.go HasCorrectIngressClass; ingress-nginx reads the two alike)."""
+def ingress_class(ingress: Mapping[str, Any], flavor: str = "nginx-inc") -> str:
+    """The class a controller sees. F5: the annotation when set and not empty, else `spec.ingressClassName`
+    (internal/k8s/controller.go HasCorrectIngressClass: "the annotation takes precedence"). ingress-nginx the other
+    way round: `spec.ingressClassName` when set, else the annotation (internal/ingress/controller/store/store.go
+    GetIngressClass at controller-v1.15.1)."""
     annotation = (_annotations(ingress)).get(CLASS_ANNOTATION, "")
-    return annotation or str(ingress["spec"].get("ingressClassName") or "")
+    name = str(ingress["spec"].get("ingressClassName") or "")
+    return (name or annotation) if flavor == "ingress-nginx" else (annotation or name)
 
 
 def _annotations(ingress: Mapping[str, Any]) -> Mapping[str, str]:
@@ -245,9 +248,13 @@ FLAVOR_SECRETS = {"nginx-inc": ("nginx.org/htpasswd", "htpasswd"), "ingress-ngin
 """The htpasswd Secret each controller reads: F5 refuses another type (internal/k8s/secrets/validation.go
 ValidateHtpasswdSecret, key `htpasswd`); ingress-nginx's `auth-file` reads key `auth`
 (internal/ingress/annotations/auth/main.go dumpSecretAuthFile)."""
-BROKEN_AUTH = {"nginx-inc": INTERNAL_ERROR, "ingress-nginx": UNAVAILABLE}
-"""A location whose htpasswd Secret is missing or unreadable: F5 points auth_basic_user_file at a file it could
-not write (500); ingress-nginx denies the location (`return 503`, nginx.tmpl "Location denied")."""
+BROKEN_AUTH = {"nginx-inc": NOT_FOUND, "ingress-nginx": UNAVAILABLE}
+"""A location whose htpasswd Secret is missing or unreadable. F5 (v5.5.4): its secret store clears the path of a
+missing or invalid Secret (internal/k8s/secrets/store.go), `generateBasicAuthConfig` (internal/configs/ingress.go)
+only warns, and the template writes `auth_basic_user_file {{ .Secret }};` unguarded (nginx.ingress.tmpl), so nginx
+refuses the configuration (the directive takes one argument), the reload fails and the Ingress never takes effect:
+its host is answered by the default server, 404. ingress-nginx denies the location: auth/main.go Parse returns a
+LocationDeniedError, and the template answers `return 503` ("Location denied", nginx.tmpl)."""
 
 
 PROXY_HOST = "upstream_balancer"
@@ -287,7 +294,7 @@ class IngressSite:
         self.ingresses = list(ingresses)
         by_class: dict[str, list[Mapping[str, Any]]] = {}
         for ingress in self.ingresses:
-            by_class.setdefault(ingress_class(ingress), []).append(ingress)
+            by_class.setdefault(ingress_class(ingress, flavor), []).append(ingress)
         build = f5_servers if flavor == "nginx-inc" else ingress_nginx_servers
         self.servers: dict[str, Server] = {}
         for klass in sorted(by_class):
@@ -318,6 +325,10 @@ class IngressSite:
         if location is None:
             return NOT_FOUND
         client = ipaddress.ip_address(source_ip)
+        # The access phase, `satisfy all` (nginx's default): the first handler that refuses answers. allow/deny runs
+        # before auth_basic, so a stranger gets 403, not 401: ngx_http_init_phase_handlers (src/http/ngx_http.c)
+        # runs a phase's handlers in the reverse order of their modules' registration, and auto/modules registers
+        # ngx_http_auth_basic_module before ngx_http_access_module.
         if location.allow is not None and not any(client in ipaddress.ip_network(c) for c in location.allow):
             return FORBIDDEN
         if location.auth is not None:
@@ -460,7 +471,7 @@ class IngressSite:
                         re.findall(r"^\s*listen (?:\[::\]:)?(\d+)([^;]*);", snippet, re.M)]
         for host in self.servers:
             holder = self._holder(host)
-            if holder is None or ingress_class(holder) != self.edge_class():
+            if holder is None or ingress_class(holder, self.flavor) != self.edge_class():
                 continue
             annotations = _annotations(holder)
             ports = _port_list(annotations.get("nginx.org/listen-ports")) or [80]
