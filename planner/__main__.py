@@ -279,9 +279,8 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
                 stack_file_name(args.stack))):
             raise InputError(moves)
         diff = diff_plans(base, head, run.config)
-        rollout = None if diff.is_empty else change_rollout(base, head, run.config, os.environ, diff_steps(diff))
-        if rollout is not None:
-            rollout["blockers"] = [*diff.blockers, *rollout["blockers"]]
+        rollout = None if diff.is_empty else change_rollout(base, head, run.config, os.environ, diff_steps(diff),
+                                                                 diff.blockers)
         width = None if args.wide else 100
         if fmt == "json":
             sys.stdout.write(RENDERERS["json"]({**diff_as_json(diff), **({"rollout": rollout} if rollout else {})}))

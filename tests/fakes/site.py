@@ -183,6 +183,38 @@ def f5_servers(ingresses: list[Mapping[str, Any]], conflicts: list[str]) -> dict
     return servers
 
 
+def f5_with_status(ingresses: list[Mapping[str, Any]]) -> set[str]:
+    """The Ingresses of one class (in creation order) that F5 gives a load-balancer status, as `namespace/name`.
+
+    F5 writes a status only for what it configures: a regular or master Ingress that holds at least one of its
+    hosts (internal/k8s/controller.go `updateRegularIngressStatusAndEvents`, called for the changes
+    configuration.go `createResourceChangesForHosts` makes per held host), and with a master every minion of its
+    host, whether a path of it is taken or not (`updateMergeableIngressStatusAndEvents`: the master and all its
+    minions, `BulkUpdateIngressStatus`). One all of whose hosts are taken ("All hosts are taken by other
+    resources") gets none, and so does a minion without a master ("Ingress master is invalid or doesn't exist"):
+    `processProblems` clears theirs (`ClearIngressStatus`).
+    """
+    holders: dict[str, Mapping[str, Any]] = {}
+    minions: dict[str, list[Mapping[str, Any]]] = {}
+    for ingress in ingresses:
+        rules = ingress["spec"].get("rules") or []
+        if _annotations(ingress).get(MERGEABLE) == "minion":
+            minions.setdefault(rules[0]["host"], []).append(ingress)
+            continue
+        for rule in rules:
+            holders.setdefault(rule["host"], ingress)
+    found = set()
+    for host, holder in holders.items():
+        found.add(_key(holder))
+        if _annotations(holder).get(MERGEABLE) == "master":
+            found |= {_key(minion) for minion in minions.get(host, [])}
+    return found
+
+
+def _key(ingress: Mapping[str, Any]) -> str:
+    return f"{ingress['metadata'].get('namespace') or 'default'}/{ingress['metadata']['name']}"
+
+
 def _f5_auth(ingress: Mapping[str, Any]) -> tuple[str, str] | None:
     secret = _annotations(ingress).get("nginx.org/basic-auth-secret")
     return (str(ingress["metadata"]["namespace"]), secret) if secret else None
@@ -295,6 +327,13 @@ class IngressSite:
         by_class: dict[str, list[Mapping[str, Any]]] = {}
         for ingress in self.ingresses:
             by_class.setdefault(ingress_class(ingress, flavor), []).append(ingress)
+        self.with_status: set[str] = set()
+        """`namespace/name` of the Ingresses the controller gives a load-balancer status (what pulumi-kubernetes
+        waits for): on F5 `f5_with_status`; ingress-nginx writes it into every Ingress of its class
+        (internal/ingress/status/status.go `updateStatus`, over `IngressLister.ListIngresses`)."""
+        for klass in sorted(by_class):
+            self.with_status |= (f5_with_status(by_class[klass]) if flavor == "nginx-inc"
+                                 else {_key(ingress) for ingress in by_class[klass]})
         build = f5_servers if flavor == "nginx-inc" else ingress_nginx_servers
         self.servers: dict[str, Server] = {}
         for klass in sorted(by_class):

@@ -83,6 +83,24 @@ def test_f5_keeps_one_minion_per_path_and_one_ingress_per_host() -> None:
                                       "path / is taken by another resource (second)"]
 
 
+def test_f5_gives_no_status_to_an_ingress_all_of_whose_hosts_are_taken() -> None:
+    """What pulumi-kubernetes waits for: F5 sets a status only on what it configures, and on every minion of a
+    master (a path taken or not); ingress-nginx on every Ingress of its class."""
+    minion = {"nginx.org/mergeable-ingress-type": "minion"}
+    master = ingress("m", "a.example.com", [], annotations={"nginx.org/mergeable-ingress-type": "master"})
+    old, new = ingress("old", "b.example.com", [("/", "Prefix")]), ingress("new", "b.example.com", [("/", "Prefix")])
+    both = dict(new, spec={**new["spec"], "rules": [*new["spec"]["rules"], {"host": "c.example.com"}]})
+    manifests = [master, ingress("first", "a.example.com", [("/", "Prefix")], annotations=minion),
+                 ingress("second", "a.example.com", [("/", "Prefix")], annotations=minion), old, new,
+                 ingress("orphan", "d.example.com", [("/", "Prefix")], annotations=minion)]
+    f5 = IngressSite(manifests, [], "nginx-inc")
+    assert f5.with_status == {"team/m", "team/first", "team/second", "team/old"}
+    assert f5.location("b.example.com", "/").ingress_name == "old"
+    assert "team/new" in IngressSite([old, both], [], "nginx-inc").with_status  # it holds c.example.com
+    assert IngressSite(manifests, [], "ingress-nginx").with_status == {
+        f"team/{m['metadata']['name']}" for m in manifests}
+
+
 # -- the port TLS can reach ------------------------------------------------------------------
 
 
