@@ -198,3 +198,10 @@ def test_the_pr_diff_and_the_rehearsal_refuse_a_new_target_mid_move(moving_dev, 
     moving_dev("envoy-gateway", 0)
     assert main(["--stack", "dev", "--rehearse", "--since", zero]) == 0
     assert capsys.readouterr().out.rstrip().endswith("every host stays answered and served at every call.")
+
+
+def test_the_planners_gateway_api_flavors_are_the_programs():
+    from components.flavors import FLAVORS, is_gateway
+    from planner.edge_moves import GATEWAY_API_FLAVORS
+
+    assert set(GATEWAY_API_FLAVORS) == {name for name, flavor in FLAVORS.items() if is_gateway(flavor)}
