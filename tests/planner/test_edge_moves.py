@@ -165,8 +165,9 @@ def moving_dev(tmp_path, monkeypatch) -> Any:
     monkeypatch.chdir(tmp_path)
 
     def write(to: str, weight: int, path: str = "Pulumi.dev.yaml") -> str:
+        # Beside the stack's own edges (dev's labs), under its one `gangplank:edges` key.
         move = f"  gangplank:edges:\n    public:\n      move: {{to: {to}, weight: {weight}}}\n"
-        (tmp_path / path).write_text(dev + move, encoding="utf-8")
+        (tmp_path / path).write_text(dev.replace("  gangplank:edges:\n", move, 1), encoding="utf-8")
         return path
 
     return write
@@ -182,8 +183,11 @@ def test_the_pr_diff_and_the_rehearsal_refuse_a_new_target_mid_move(moving_dev, 
     moving_dev("envoy-gateway", 50)
     assert main(["--stack", "dev", "--diff", "base.json"]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith("Pulumi.dev.yaml:20: config 'gangplank:edges' field 'public.move': edge 'public' would "
-                             "change where it moves from ingress-nginx (weight 50) to envoy-gateway (weight 50)")
+    move_line = Path("Pulumi.dev.yaml").read_text(encoding="utf-8").splitlines().index(
+        "      move: {to: envoy-gateway, weight: 50}") + 1
+    assert err[0].startswith(f"Pulumi.dev.yaml:{move_line}: config 'gangplank:edges' field 'public.move': edge "
+                             "'public' would change where it moves from ingress-nginx (weight 50) to envoy-gateway "
+                             "(weight 50)")
     assert err[-1] == "1 problem(s); nothing was planned."
     assert main(["--stack", "dev", "--rehearse", "--since", before]) == 1
     out = capsys.readouterr().out

@@ -130,7 +130,7 @@ def test_a_stack_configured_near_each_limit_plans_with_warnings(plan_stack):
     assert {subject for limit, subject in found if limit == NAMES_PER_CERTIFICATE} == {
         "certificate for dev.example.com", "certificate for internal.dev.example.com"}
     assert {subject for limit, subject in found if limit == CERTIFICATES_PER_LOAD_BALANCER} == {
-        "load balancer of edge public", "load balancer of edge private"}
+        "load balancer of edge public", "load balancer of edge private", "load balancer of edge labs"}
     assert all(w["message"] and w["value"] == LOW_LIMITS[w["limit"]] for w in plan["warnings"])
 
 
