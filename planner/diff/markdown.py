@@ -207,8 +207,19 @@ def field_lines(change: FieldChange, indent: str, width: int, prefix: str = "") 
     one = f"{indent}- {code(prefix + change.field, None)}: {shown(old, limit)} → {shown(new, limit)}{mark}"
     if len(one) <= width:
         return [one]
-    return [f"{indent}- {code(prefix + change.field, None)}{mark}:", f"{indent}  {shown(old, limit)} →",
-            f"{indent}  {shown(new, limit)}"]
+    return [f"{indent}- {code(short_path(prefix + change.field, width - len(indent) - len(mark) - 7), None)}{mark}:",
+            f"{indent}  {shown(old, limit)} →", f"{indent}  {shown(new, limit)}"]
+
+
+def short_path(path: str, limit: int) -> str:
+    """`path` in at most `limit` characters: its end (where it says what changed) kept, its middle elided, as
+    `values.controller…["service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-80"]`; the
+    whole path is in `--wide` and in the JSON diff."""
+    if len(path) <= limit:
+        return path
+    keep = max(limit - 1, 8)
+    head = min(len(path) // 4, keep // 3)
+    return path[:head] + "…" + path[len(path) - (keep - head):]
 
 
 def _apps(diff: PlanDiff, width: int) -> list[str]:

@@ -348,3 +348,17 @@ def test_chart_is_capped_and_its_class_lines_fit() -> None:
 def test_mermaid_checker_catches_mistakes() -> None:
     bad = '```mermaid\nflowchart LR\n  end_x["a"]\n  a --> b\n  c["say "hi""]\n```\n'
     assert len(mermaid_problems(bad)) == 4
+
+
+def test_a_changed_path_longer_than_the_line_keeps_its_end_within_100_columns(base: dict[str, Any]) -> None:
+    """An annotation's key can be longer than the line: the path keeps what names the change (its end), and
+    `--wide` shows it whole."""
+    head = copy.deepcopy(base)
+    key = "service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-80"
+    release = next(r for r in head["resources"] if r["type"] == "kubernetes:helm.sh/v3:Release")
+    release["inputs"]["values"]["controller"].setdefault("service", {}).setdefault("annotations", {})[key] = "350"
+    diff = diff_plans(base, head)
+    text = render_diff_markdown(diff)
+    assert width_problems(text) == []
+    assert any(line.strip().endswith('listener-attributes.TCP-80"]`:') and "…" in line for line in text.splitlines())
+    assert f'annotations["{key}"]' in render_diff_markdown(diff, width=None)
