@@ -193,6 +193,17 @@ def field_of(intent_field: str, app: ResolvedApp) -> str:
     return ".".join([loc, *(to_camel(step) for step in rest.split(".") if step)])
 
 
+def flavor_key(settings: Settings, edge: str, moving_to: bool) -> str:
+    """The config key that puts a controller's flavor on `edge`: the move's `to`, the edge's own `flavor`, or the
+    stack's `gangplank:flavor` (what a refusal names, so the user knows which line to change)."""
+    if moving_to:
+        return f"{CONFIG_NAMESPACE}:edges.{edge}.move.to"
+    own = settings.edges.get(edge)
+    if own is not None and own.flavor is not None:
+        return f"{CONFIG_NAMESPACE}:edges.{edge}.flavor"
+    return f"{CONFIG_NAMESPACE}:flavor"
+
+
 def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
     """What an app asks for that its edge's flavor cannot express: an input error naming the flavor,
     never a part of the intent silently dropped. During a move, the flavor the edge moves to must express
@@ -214,9 +225,7 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Pro
                 flavor = flavors[unit.edge]
                 intent = app_intent(app, visibility[unit.edge], merge_role(flavor, unit, shares), health=unit.health,
                                     kind=flavor.kind, suffix=plan.suffix)
-                own = plan.flavor != settings.flavor
-                which = (f"gangplank:edges.{unit.edge}.move.to" if plan.role == "to" else
-                         f"gangplank:edges.{unit.edge}.flavor" if own else "gangplank:flavor")
+                which = flavor_key(settings, unit.edge, plan.role == "to")
                 for field, why in flavor.unsupported(intent):
                     loc = field_of(field, app)
                     file = app.source[0]
@@ -287,8 +296,7 @@ def route_size_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list
             canary = canary_backend(app)
             objects = route_objects(app, unit, GatewayRef(unit.edge, f"gateway-{unit.edge}"), intent, flavor,
                                     BackendRef(service, port), {}, BackendRef(*canary) if canary else None)
-            which = (f"gangplank:edges.{unit.edge}.move.to" if plan.role == "to" else
-                     f"gangplank:edges.{unit.edge}.flavor" if plan.flavor != settings.flavor else "gangplank:flavor")
+            which = flavor_key(settings, unit.edge, plan.role == "to")
             for path, why in route_bound_problems(objects.route):
                 field = ROUTE_FIELDS.get(path, "name")
                 if field == "aliases" and not app.app.aliases:

@@ -275,3 +275,20 @@ def test_the_way_off_the_retired_flavor_is_a_move_through_the_key_that_put_the_e
     assert warning.subject == f"config '{subject}'"
     assert says in warning.message and never not in warning.message
     assert "docs/moving-an-edge.md" in warning.message and "not by changing the flavor in one step" in warning.message
+
+
+def test_a_refusal_names_the_key_that_put_the_flavor_on_the_edge(write_apps):
+    """The stack's flavor, an edge's own `flavor` (even when it names the stack's), or the move's `to`: the line
+    to change is the one the refusal names."""
+    text = ONE_PUBLIC_APP + "    sticky: {cookie: {name: route}}\n"
+
+    def key_named(**settings) -> str:
+        from components.apps import preflight
+
+        [problem] = preflight.flavor_problems(apps_of(write_apps, text, **settings), make_settings(**settings))
+        return str(problem).split(" flavor (")[1].split(")")[0]
+
+    assert key_named() == "gangplank:flavor"
+    assert key_named(edges={"public": {"flavor": "nginx-inc"}}) == "gangplank:edges.public.flavor"
+    assert key_named(flavor="envoy-gateway", edges={"public": {"flavor": "nginx-inc"}}) == \
+        "gangplank:edges.public.flavor"
