@@ -121,6 +121,11 @@ def expose_apps(
         for app in apps if teams is None or app.team in teams
     }
     hosts = {}
+    # On a moving edge, the records point at the weighted records only once the new controller serves the host.
+    ready: dict[str, list[pulumi.Resource]] = {}
+    for app in exposed.values():
+        for host, ingresses in app.next_ingresses.items():
+            ready.setdefault(host, []).extend(ingresses)
     for host, share in shares.items():
         own_records, master = needs_host(share, targets[share.edge])
         if not (own_records or master):
@@ -129,10 +134,9 @@ def expose_apps(
             continue  # another team's stack declares it
         legacy = pulumi.create_urn(share.owner.app, LEGACY_PARENT_TYPE, parent=parent) \
             if legacy_host(share, by_name) else None
-        # On a moving edge, the records point at the weighted records only once the new controller serves the host.
-        ready = tuple(ingress for app in exposed.values() for ingress in app.next_ingresses.get(host, ()))
         hosts[host] = Host(host, HostArgs(share=share, target=targets[share.edge], visibility=visibility[share.edge],
-                                          stack=stack, own_records=own_records, legacy_parent=legacy, ready=ready),
+                                          stack=stack, own_records=own_records, legacy_parent=legacy,
+                                          ready=tuple(ready.get(host, ()))),
                            pulumi.ResourceOptions(parent=parent))
     for app in exposed.values():
         app.watch(hosts)

@@ -178,7 +178,8 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings,
     controllers = stack_controllers(settings)
     shared = shared_hosts(apps)
     problems: dict[tuple[str, str], Problem] = {}
-    for position in (0, -1):
+    moving = any(len(plans) > 1 for plans in controllers.values())
+    for position in (0, -1) if moving else (0,):  # the controllers now, and those the edges move to
         flavors = {edge: get_flavor(plans[position].flavor) for edge, plans in controllers.items()}
         shares = host_shares(apps, flavors)
         for app in apps if checked is None else checked:

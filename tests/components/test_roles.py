@@ -175,6 +175,19 @@ def test_a_host_that_changes_stacks_is_named_in_both_diffs(project):
         assert says in risk.message and command in risk.message, risk.message
 
 
+def test_an_app_its_flavor_cannot_express_stops_its_own_stack_only(project, split_plans):
+    """Each app is checked against its edge's flavor by the stack that declares it: another team's app does not
+    stop this team's stack (the catalogue's rules, names and limits are still checked as a whole)."""
+    ops = project / "apps.d" / "ops.yaml"
+    ops.write_text(ops.read_text(encoding="utf-8").replace(
+        "    service: {name: argocd-server, port: 80}\n",
+        "    service: {name: argocd-server, port: 80}\n    sticky: {cookie: {name: route}}\n"), encoding="utf-8")
+    [problem] = problems_of("prod-services", project)
+    assert problem.startswith("apps.d/ops.yaml:17: app 'argocd' field 'sticky': the nginx-inc flavor "
+                              "(gangplank:flavor) cannot express this: "), problem
+    assert render_json(plan("prod-web", None, project)) == render_json(split_plans["prod-web"])
+
+
 def test_two_app_stacks_never_declare_one_team(project):
     add_stack(project, "prod-web2", "gangplank:appsFile: apps.d\ngangplank:teams: [web, api]\n")
     found = problems_of("prod-web2", project)
