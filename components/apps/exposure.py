@@ -48,10 +48,11 @@ def legacy_host(share: HostShare, apps: Mapping[str, ResolvedApp]) -> bool:
 
 
 def host_team(share: HostShare, apps: Mapping[str, ResolvedApp]) -> str | None:
-    """The team whose stack declares a host (its records, its master Ingress): the team of the host's first app in
-    catalogue order (team files by name, then each file's order), the app whose namespace holds its master and
-    whose Ingress its ownership marker names. So a host shared by the apps of two teams has one owner, and the
-    split stacks declare exactly what one stack of the environment would."""
+    """The team whose stack declares a host (its records, its master Ingress): the team of its owning member's app
+    (`HostShare.owner`: the first app on the host of the team that owns it, `ownsHosts`, else of its only team),
+    whose namespace holds its master and whose Ingress its ownership marker names. So a host shared by the apps of
+    two teams has one owner, the split stacks declare exactly what one stack of the environment would, and no
+    file's name decides it."""
     return apps[share.owner.app].team
 
 

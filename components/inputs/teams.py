@@ -3,9 +3,13 @@
 Every `*.yaml` file in the directory is one team's file; the team is the file's stem
 (`apps.d/shop.yaml` is team `shop`), and together the files are the catalogue. A file is
 written exactly like `apps.yaml` (`apps:`, and optionally `owners:`, its code owners). The
-catalogue's order is the files' order by name, then each file's own order: it decides which app
-of a shared host comes first (`components.apps.routing.HostShare.owner`), so the same files give
+catalogue's order is the files' order by name, then each file's own order, so the same files give
 the same stack whatever the file system lists first.
+
+Who owns a host that apps of several teams share (its DNS records and master Ingress, which one stack
+declares) is stated, never inferred from the files' names: one of the teams names it in its file's
+`ownsHosts` (`host_ownership`); a shared host that no team or two teams own is refused. So adding a
+team file never moves a host, and a change of owner is a visible edit of two teams' files.
 
 Rules that span the catalogue (unique names, hosts, host + path routes, aliases) hold across
 files: the files are read as one catalogue, and a problem about two entries names the file and
