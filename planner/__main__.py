@@ -269,13 +269,18 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
     run = run_program(args.stack, args.apps, mode=args.preview or "plan")
     head = build_plan(run)
     if base is not None:
+        from components.inputs.settings import read_stack_yaml, stack_file_name
         from planner.diff import diff_as_json, diff_plans, render_diff_markdown, render_rollout_section
+        from planner.edge_moves import move_change_problems
         from planner.rollout import change_rollout, diff_steps
 
+        # A change of a move that cuts clients off is invalid input as a change (the program sees one step alone).
+        if moves := move_change_problems(base, head, stack_file_name(args.stack), read_stack_yaml(
+                stack_file_name(args.stack))):
+            raise InputError(moves)
         diff = diff_plans(base, head, run.config)
-        rollout = None if diff.is_empty else change_rollout(base, head, run.config, os.environ, diff_steps(diff))
-        if rollout is not None:
-            rollout["blockers"] = [*diff.blockers, *rollout["blockers"]]
+        rollout = None if diff.is_empty else change_rollout(base, head, run.config, os.environ, diff_steps(diff),
+                                                                 diff.blockers)
         width = None if args.wide else 100
         if fmt == "json":
             sys.stdout.write(RENDERERS["json"]({**diff_as_json(diff), **({"rollout": rollout} if rollout else {})}))

@@ -100,6 +100,60 @@ def move_lines(plan: Mapping[str, Any]) -> list[str]:
     return [f"Edge {edge.edge}: {edge.now()}; {edge.next_step()}." for edge in moving(plan)]
 
 
+GATEWAY_API_FLAVORS = ("envoy-gateway",)
+"""The flavors that serve an edge through Gateway API (components/flavors: `is_gateway`), kept here as names so that
+the planner's plan readers need not import the program."""
+
+
+def unsafe_move_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(edge, why) for each change of an edge's move that would cut clients off whatever the order `pulumi up` takes,
+    so the planner refuses it (the PR's `--diff`, `--rehearse --since`); the program alone cannot tell, as it sees
+    only the config it is given, not the step before:
+
+    - `move.to` changed while the controller it names takes traffic, before or after (a weight above 0): the
+      controller the edge moved to is deleted in the same `pulumi up` while resolvers still send clients to its NLB
+      (an alias answer lives `ALIAS_TTL_S`), and the new one's weighted record goes live at that weight;
+    - a move that starts (or is re-aimed) above weight 0 onto a Gateway API flavor: its routes are created in that
+      `pulumi up` and the hosts point at the weighted records once each route is Accepted, but Envoy Gateway publishes
+      a route's configuration to the proxies beside its status, not before it (internal/gatewayapi/runner/runner.go:
+      `XdsIR.Store`, then the status stores, v1.9.0), so for a moment the new NLB may answer 404 for that share.
+    """
+    before = {edge.edge: edge for edge in edge_moves(base)}
+    found = []
+    for now in edge_moves(head):
+        was = before.get(now.edge)
+        if was is None or now.to is None:
+            continue
+        key = f"gangplank:edges.{now.edge}.move"
+        if was.to is not None and was.flavor == now.flavor and was.to != now.to and (was.weight or now.weight):
+            found.append((now.edge, (
+                f"edge '{now.edge}' would change where it moves from {was.to} (weight {was.weight}) to {now.to} "
+                f"(weight {now.weight}) in one step: {was.to}'s controller and NLB would be deleted while clients may "
+                f"still be sent to them, and {now.to}'s NLB would take traffic as soon as it exists. The safe "
+                f"sequence, a `pulumi up` each: set {key}.weight to 0 (to: {was.to}); then set {key}.to to "
+                f"{now.to} at weight 0; then raise the weight")))
+        elif (was.to != now.to or was.flavor != now.flavor) and now.weight and now.to in GATEWAY_API_FLAVORS:
+            found.append((now.edge, (
+                f"edge '{now.edge}' would start moving to {now.to} at weight {now.weight}: its routes are created in "
+                f"that `pulumi up`, and Envoy Gateway may report a route Accepted before its proxies serve it, so "
+                f"{now.weight}% of new connections could get 404 for a moment. Start at weight 0 ({key}.weight: 0), "
+                "then raise it in a `pulumi up` of its own")))
+    return found
+
+
+def move_change_problems(base: Mapping[str, Any], head: Mapping[str, Any], stack_file: str,
+                         stack_yaml: Any = None) -> list[Any]:
+    """`unsafe_move_changes` as input problems: each names the stack file, the line of the edge's `move` (when
+    `stack_yaml`, the parsed file, is given) and the key."""
+    from components.inputs.problems import Problem, config_subject
+    from components.inputs.yamlfile import line_of
+
+    key = "gangplank:edges"
+    return [Problem(stack_file, line_of(stack_yaml, ["config", key, edge, "move", "to"]) if stack_yaml else None,
+                    f"{config_subject(key)} field '{edge}.move'", why)
+            for edge, why in unsafe_move_changes(base, head)]
+
+
 def move_risks(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(edge, message) for each edge whose move a change starts, steps, finishes or abandons, or whose flavor it
     changes without a move; messages are one line of Markdown (names in code spans)."""
@@ -142,9 +196,24 @@ def move_risks(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[tuple[s
             message = (f"Edge {name} switches `{was.flavor}` → `{now.flavor}` in one step: its controller, NLB and "
                        "every Ingress are replaced at once and the hosts point at the new NLB before its controller "
                        f"serves them, an outage; move it instead (`gangplank:edges.{now.edge}.move`).")
+        elif was.to is not None and now.to is not None and was.flavor == now.flavor:
+            message = (f"Edge {name} changes where it moves, `{was.to}` (weight {was.weight}) → `{now.to}` (weight "
+                       f"{now.weight}): `{was.to}`'s controller, NLB and Ingresses are deleted and `{now.to}`'s are "
+                       "created in the same step.")
+            if was.weight or now.weight:
+                message += (f" Clients whose resolvers hold `{was.to}`'s addresses (up to {ALIAS_TTL_S} s) reach a "
+                            f"deleted NLB: refused. Set the weight to 0 first, then change `to` at weight 0, then "
+                            "raise it, a `pulumi up` each.")
+            else:
+                message += " At weight 0 on both sides neither takes traffic while the current NLB is healthy."
         else:
             message = (f"Edge {name}: move `{was.flavor}` → `{was.to}` (weight {was.weight}) becomes "
-                       f"`{now.flavor}` → `{now.to}` (weight {now.weight}).")
+                       f"`{now.flavor}` → `{now.to}` (weight {now.weight}): the controller it runs changes during the "
+                       "move, which replaces it at once (as a flavor switched without a move).")
+        if now.to in GATEWAY_API_FLAVORS and now.weight and (was.to != now.to or was.flavor != now.flavor) \
+                and "refused" not in message:
+            message += (f" A move onto `{now.to}` starts at weight 0: Envoy Gateway may report a route Accepted "
+                        "before its proxies serve it; refused.")
         risks.append((now.edge, message))
     return risks
 

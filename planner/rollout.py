@@ -28,7 +28,7 @@ import heapq
 import json
 import os
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -352,10 +352,10 @@ def _validations_in_zone(plan: Mapping[str, Any], zone: Mapping[str, Any]) -> li
 
 def _timeout(resource: Mapping[str, Any] | None) -> float:
     raw = str(_options(resource or {}).get("customTimeouts", {}).get("create") or "")
-    return _duration_s(raw) or VALIDATION_TIMEOUT_S
+    return duration_seconds(raw) or VALIDATION_TIMEOUT_S
 
 
-def _duration_s(text: str) -> float | None:
+def duration_seconds(text: str) -> float | None:
     """Go duration strings as Pulumi's customTimeouts take them (`75m`, `1h30m`, `90s`)."""
     total, number = 0.0, ""
     units = {"h": 3600.0, "m": 60.0, "s": 1.0}
@@ -739,12 +739,16 @@ def engine_steps(base: Mapping[str, Any], head: Mapping[str, Any], config: Mappi
 
 
 def change_rollout(base: Mapping[str, Any], head: Mapping[str, Any], config: Mapping[str, Any],
-                   environ: Mapping[str, str] | None = None, steps: Mapping[str, str] | None = None
-                   ) -> dict[str, Any]:
+                   environ: Mapping[str, str] | None = None, steps: Mapping[str, str] | None = None,
+                   blockers: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """The modeled time of the steps `pulumi up` takes from `base` to `head`, and their blockers.
 
     `steps`: `<type>::<name>` -> the engine's step (`engine_steps`, worked out here when not given), so
     that the counts are the diff's: options the engine does not act on (`dependsOn`) take no time.
+    `blockers`: the diff's own (`PlanDiff.blockers`: steps a controller refuses or never lets complete), listed
+    first; what they block never completes, and neither do the deletes, which the engine makes last: once a
+    step has failed it starts no other. `failsAfterSeconds` then says when the last blocked step fails (at once
+    for a refusal, or when Pulumi stops waiting).
     """
     environ = os.environ if environ is None else environ
     steps = engine_steps(base, head, config) if steps is None else steps
@@ -753,8 +757,10 @@ def change_rollout(base: Mapping[str, Any], head: Mapping[str, Any], config: Map
     operations = {name: op for name, op in steps.items() if name in after and op != "delete"}
     removed = sorted(name for name, op in steps.items() if op == "delete" and name in before)
     existing = set(after) - set(operations)
-    blockers = [b for b in find_blockers(head, config, environ) if b.resource in operations]
-    result = simulate(head, blockers, parallel=parallelism(environ), rate=rate_per_minute(environ),
+    found = [Blocker(str(b["resource"]), str(b["reason"]), tuple(b.get("blocks") or ()),
+                     b.get("failsAfterSeconds")) for b in blockers]
+    found += [b for b in find_blockers(head, config, environ) if b.resource in operations]
+    result = simulate(head, found, parallel=parallelism(environ), rate=rate_per_minute(environ),
                       existing=existing, operations=operations)
     # Deletes run after the creates and updates, and so does the old half of a replacement made new first;
     # modeled as one parallel phase.
@@ -764,12 +770,26 @@ def change_rollout(base: Mapping[str, Any], head: Mapping[str, Any], config: Map
     lists: dict[str, list[str]] = {key: [] for key in dict.fromkeys(STEP_LISTS.values())}
     for name, op in sorted(steps.items()):
         lists[STEP_LISTS[op]].append(name)
-    return {
+    change: dict[str, Any] = {
         **lists,
         "criticalPath": result.critical_path(),
-        "seconds": result.seconds + round(deletes),
-        "blockers": [blocker_json(b) for b in blockers],
+        "seconds": result.seconds + round(deletes if not result.blocked else 0),
+        "blockers": [blocker_json(b) for b in found],
     }
+    if result.blocked:
+        change["blocked"] = result.blocked
+        failing = [_fails_at(result, b) for b in found if b.blocks]
+        if failing:
+            change["failsAfterSeconds"] = round(max(failing))
+    return change
+
+
+def _fails_at(result: Rollout, blocker: Blocker) -> float:
+    """When a blocked step fails: when its dependencies are done (it starts), plus how long it waits, if at all."""
+    starts = [max((result.steps[dep].finish or 0.0 for dep in result.steps[name].deps
+                   if dep in result.steps and result.steps[dep].finish is not None), default=0.0)
+              for name in blocker.blocks if name in result.steps]
+    return max(starts, default=0.0) + (blocker.timeout_s or 0.0)
 
 
 # -- views -----------------------------------------------------------------------------------

@@ -216,7 +216,8 @@ def controller_site(run: ProgramRun, flavor: str, extra_ingresses: list[dict[str
     return IngressSite([*ingresses, *(extra_ingresses or [])], secrets, flavor, values)
 
 
-GATEWAY_SITE_KINDS = ("HTTPRoute", "SecurityPolicy", "BackendTrafficPolicy", "Backend", "BackendTLSPolicy")
+GATEWAY_SITE_KINDS = ("HTTPRoute", "SecurityPolicy", "BackendTrafficPolicy", "Backend", "BackendTLSPolicy",
+                      "ClientTrafficPolicy")
 
 
 def gateway_site(run: ProgramRun) -> Any:

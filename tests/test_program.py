@@ -64,7 +64,9 @@ def test_a_stack_on_the_retired_flavor_is_warned_once(monkeypatch):
     [entry] = [w for w in retired.get("warnings", []) if w.get("kind") == "retirement"]
     assert entry["flavor"] == "ingress-nginx"
     assert "announced 2025-11-11" in entry["message"] and "March 2026" in entry["message"]
-    assert "gangplank:flavor to nginx-inc" in entry["message"]
+    # The way off is a move, per edge (docs/moving-an-edge.md), never the one-step switch the rehearsal refuses.
+    assert "set gangplank:edges.public.move to {to: nginx-inc, weight: 0}" in entry["message"]
+    assert "docs/moving-an-edge.md" in entry["message"] and "gangplank:flavor to" not in entry["message"]
     assert [message for message in said if "retired upstream" in message] == [entry["message"]]
 
     said.clear()

@@ -12,6 +12,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from components.apps.basic_auth import HtpasswdSecret, Placement, htpasswd_secrets
 from components.apps.capacity import CapacityWarning, judge, stack_usage
 from components.apps.dashboard import dashboard_app
@@ -167,6 +169,16 @@ INTENT_FIELDS = {
 """The apps.yaml field behind each part of an app's intent, for problems a flavor finds."""
 
 
+def field_of(intent_field: str, app: ResolvedApp) -> str:
+    """The apps.yaml field (dotted) behind a part of an app's intent that a flavor names, `rate_limit` or one of its
+    own fields, `rate_limit.connections` (the flavors' `unsupported`): its line is where the problem is."""
+    head, _, rest = intent_field.partition(".")
+    loc = INTENT_FIELDS.get(head, "name")
+    if head == "backend_tls" and app.app.deploy is not None:
+        loc = "deploy.tls"
+    return ".".join([loc, *(to_camel(step) for step in rest.split(".") if step)])
+
+
 def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings,
                     checked: Sequence[ResolvedApp] | None = None) -> list[Problem]:
     """What an app asks for that its edge's flavor cannot express: an input error naming the flavor,
@@ -195,9 +207,7 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings,
                 which = (f"gangplank:edges.{unit.edge}.move.to" if plan.role == "to" else
                          f"gangplank:edges.{unit.edge}.flavor" if own else "gangplank:flavor")
                 for field, why in flavor.unsupported(intent):
-                    loc = INTENT_FIELDS.get(field, "name")
-                    if field == "backend_tls" and app.app.deploy is not None:
-                        loc = "deploy.tls"
+                    loc = field_of(field, app)
                     file = app.source[0]
                     problems.setdefault((app.name, loc), Problem(
                         file or settings.apps_file, app.line_of(loc.split(".")), app_subject(app.name, loc),
@@ -229,30 +239,59 @@ def canary_monitor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> 
     return problems
 
 
-MATCHES_PER_RULE, MATCHES_PER_ROUTE = 64, 128
-"""Gateway API v1.6.1's HTTPRoute bounds (gateway.networking.k8s.io_httproutes.yaml: `matches` maxItems 64, and the
-CEL rule "the total number of matches across all rules in a route must be less than 128")."""
+ROUTE_FIELDS = {
+    "spec.parentRefs": "edges", "spec.hostnames": "aliases", "spec.rules": "canary", "spec.rules[].matches": "paths",
+    "spec.rules[].matches[].path": "paths", "spec.rules[].matches[].headers": "canary",
+    "spec.rules[].backendRefs": "canary",
+}
+"""The apps.yaml field that fills each bounded list of an app's HTTPRoute (`gateway_api.route_bound_problems`): its
+hosts come from `host` and `aliases`, its matches from `paths`, its extra rules, header matches and weighted backends
+from `canary`; the rest (filters, header modifiers) from the app as a whole."""
 
 
 def route_size_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
-    """An app whose HTTPRoute on a Gateway API edge would pass Gateway API's bounds: one match per path in every rule,
-    and a canary's header and cookie rules repeat the paths (`routes.canary_rules`)."""
-    problems = []
+    """An app whose HTTPRoute on a Gateway API controller (the one an edge moves to included) would pass one of
+    Gateway API's bounds: the route is built as the program builds it (`routes.route_objects`) and measured against
+    the CRD's limits, so the API server never refuses it part-way through `pulumi up`."""
+    from components.apps.exposed_app import app_intent
+    from components.apps.routes import route_objects
+    from components.apps.shaping import canary_backend
+    from components.flavors.gateway_api import BackendRef, GatewayRef, route_bound_problems
+
+    controllers = stack_controllers(settings)
+    shared = shared_hosts(apps)
+    problems: dict[tuple[str, str], Problem] = {}
     for app in apps:
-        if not any(is_gateway(get_flavor(settings.flavor_of(edge))) for edge in app.edges):
-            continue
-        canary = app.app.canary
-        rules = 1 + (0 if canary is None else (canary.header is not None) + 2 * (canary.cookie is not None))
-        paths = len(app.app.paths)
-        if paths > MATCHES_PER_RULE or paths * rules > MATCHES_PER_ROUTE:
-            why = (f"{paths} paths in each of its {rules} rules (the canary's header and cookie rules repeat them) "
-                   if rules > 1 else f"{paths} paths ")
-            problems.append(Problem(app.source[0] or settings.apps_file, app.line_of(["paths"]),
-                                    app_subject(app.name, "paths"),
-                                    f"its HTTPRoute would hold {why}: Gateway API allows {MATCHES_PER_RULE} matches "
-                                    f"a rule and {MATCHES_PER_ROUTE} a route; list fewer paths (a prefix covers "
-                                    "every path under it)"))
-    return problems
+        visibility = {route.edge.name: route.edge.visibility for route in app.routes}
+        for unit, plan in placed_units(app, controllers, shared):
+            flavor = get_flavor(plan.flavor)
+            if not is_gateway(flavor):
+                continue
+            intent = app_intent(app, visibility[unit.edge], None, health=unit.health, kind="gateway",
+                                suffix=plan.suffix)
+            if flavor.unsupported(intent):
+                continue  # flavor_problems names it
+            service, port = (app.app.service.name, app.app.service.port) if app.app.service is not None else \
+                (app.name, app.app.deploy.port)  # type: ignore[union-attr]
+            canary = canary_backend(app)
+            objects = route_objects(app, unit, GatewayRef(unit.edge, f"gateway-{unit.edge}"), intent, flavor,
+                                    BackendRef(service, port), {}, BackendRef(*canary) if canary else None)
+            which = (f"gangplank:edges.{unit.edge}.move.to" if plan.role == "to" else
+                     f"gangplank:edges.{unit.edge}.flavor" if plan.flavor != settings.flavor else "gangplank:flavor")
+            for path, why in route_bound_problems(objects.route):
+                field = ROUTE_FIELDS.get(path, "name")
+                if field == "aliases" and not app.app.aliases:
+                    field = "host"
+                if field == "paths" and unit.health:
+                    field = "healthPath"
+                route = "its health route" if unit.health else "its HTTPRoute"
+                problems.setdefault((app.name, field), Problem(
+                    app.source[0] or settings.apps_file, app.line_of([field]), app_subject(app.name, field),
+                    f"the {flavor.name} flavor ({which}) cannot express this: {route} on edge '{unit.edge}' would hold "
+                    f"{why} (gateway.networking.k8s.io HTTPRoute); the API server would refuse it"
+                    + {"aliases": ": serve fewer hosts from one app (another app can serve the rest)",
+                       "paths": ": list fewer paths (a prefix covers every path under it)"}.get(field, "")))
+    return list(problems.values())
 
 
 def missing_monitor_key(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
@@ -281,18 +320,44 @@ def capacity_findings(settings: Settings, apps: Sequence[ResolvedApp], stack: st
     return problems, warnings
 
 
+MOVE_GUIDE = "docs/moving-an-edge.md"
+
+
 def retired_flavor_warnings(settings: Settings) -> list[StackWarning]:
     """One warning per retired flavor among the stack's controllers (the one an edge moves to as well), each named
-    once however many edges use it."""
+    once however many edges use it, with the way off for each edge: a move in steps (never a flavor changed in one
+    step, which replaces the controller and its NLB at once: the rehearsal refuses it), through the key that puts the
+    edge on that flavor, towards a maintained flavor the edge neither runs nor moves to already."""
     found = []
-    for name in sorted({controller.flavor for controllers in stack_controllers(settings).values()
-                        for controller in controllers}):
+    controllers = stack_controllers(settings)
+    for name in sorted({controller.flavor for plans in controllers.values() for controller in plans}):
         retirement = get_flavor(name).retirement
-        if retirement is not None:
-            found.append(StackWarning("retirement", config_subject(FLAVOR_KEY), (
-                f"the {name} flavor is retired upstream (announced {retirement.announced}; no releases or security "
-                f"fixes after {retirement.last_fixes}); it keeps working: to move off it, {retirement.way_off}"),
-                details=(("flavor", name),)))
+        if retirement is None:
+            continue
+        keys: list[str] = []
+        advice: list[str] = []
+        for edge, plans in controllers.items():
+            runs = plans[0].flavor
+            own = settings.edges.get(edge)
+            move_key = f"{CONFIG_NAMESPACE}:edges.{edge}.move"
+            if plans[-1].role == "to" and plans[-1].flavor == name:
+                keys.append(f"{move_key}.to")
+                others = [flavor for flavor in retirement.successors if flavor != runs]
+                advice.append(f"edge {edge} moves onto it ({move_key}.to): abandon that move (weight 0, then remove "
+                              f"`move`){f', or aim it at {others[0]} at weight 0' if others else ''}")
+            elif runs == name:
+                keys.append(f"{CONFIG_NAMESPACE}:edges.{edge}.flavor" if own is not None and own.flavor is not None
+                            else FLAVOR_KEY)
+                if plans[-1].role == "to":
+                    advice.append(f"edge {edge} is moving off it to {plans[-1].flavor}: finish that move")
+                else:
+                    advice.append(f"edge {edge} ({keys[-1]}): set {move_key} to "
+                                  f"{{to: {retirement.successors[0]}, weight: 0}}, then raise the weight")
+        found.append(StackWarning("retirement", config_subject(keys[0]), (
+            f"the {name} flavor is retired upstream (announced {retirement.announced}; no releases or security "
+            f"fixes after {retirement.last_fixes}); it keeps working. Move off it in steps, the new controller "
+            f"beside the old ({MOVE_GUIDE}), not by changing the flavor in one step (an outage): "
+            + "; ".join(advice)), details=(("flavor", name),)))
     return found
 
 

@@ -53,7 +53,7 @@ def route_objects(app: ResolvedApp, unit: IngressUnit, gateway: GatewayRef, inte
     the app's canary is reached, for the rules of `intent.canary`; the health route has none)."""
     matches = ((PathMatch(app.app.health_path, "Exact"),) if unit.health
                else tuple(PathMatch(path) for path in app.app.paths))
-    filters = (forwarded_https_filter(), *flavor.rule_filters(intent))
+    filters = (forwarded_https_filter(flavor.client_address_headers), *flavor.rule_filters(intent))
     rules = (canary_rules(matches, backend, canary_backend, intent.canary, filters)
              if intent.canary is not None and canary_backend is not None
              else [RouteRule(matches=matches, backends=(backend,), filters=filters)])

@@ -45,8 +45,22 @@ default, TLS without verification (and without SNI unless `serverName`), is Envo
 (backendtlspolicy.go `applyBackendTLSSetting`). A Backend reaches the Service by its cluster DNS name, so
 kube-proxy picks the pod per connection instead of Envoy per request, and it needs the Backend API, which
 Envoy Gateway keeps off by default because a Backend can send traffic to any address (its
-tasks/traffic/backend.md, "Warning"): gangplank turns it on (`extensionApis.enableBackend`) only on the edges
-that have such an app, and who may create Backends is then for RBAC to restrict.
+tasks/traffic/backend.md, "Warning"): gangplank turns it on (`extensionApis.enableBackend`) on every edge (why:
+`controller_values`), and who may create Backends is then for RBAC to restrict.
+
+Which header carries the client (`client_address_headers`). Envoy Gateway leaves Envoy's connection manager at
+`use_remote_address: true` with no trusted hops unless a ClientTrafficPolicy sets `clientIPDetection` (EG
+internal/xds/translator/listener.go, `useRemoteAddress := true`; gangplank sets none), so Envoy takes the
+connection's remote address, which the proxy-protocol listener filter set to the NLB's PROXY address, as the
+client, and appends it to whatever `X-Forwarded-For` the client sent (Envoy docs configuration/http/http_conn_man/
+headers.rst, "x-forwarded-for"): there, as on F5, only the last element is the client. Envoy neither sets nor
+removes `X-Real-IP` (no mention of it in envoyproxy/gateway v1.9.0 nor in Envoy's header handling), so a client's
+own would reach the app as it is; every app rule therefore sets it (a route-level `set` replaces a client's
+value) to `%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%`, the same address, which Envoy substitutes in route-level
+headers ("Custom request/response headers" in that page; EG passes the value as it is: internal/gatewayapi/
+filters.go `processRequestHeaderModifierFilter` checks it against `HeaderValueRegexp` only). `X-Real-IP` is so the
+header apps can trust on every flavor. (`X-Envoy-External-Address` is set only for a client Envoy deems external,
+not one of a private edge's RFC 1918 addresses.)
 
 The Gateway API custom resource definitions (standard channel v1.6.1) and Envoy Gateway's own are a
 cluster precondition, like the AWS Load Balancer Controller: installed once per cluster with Envoy
@@ -116,6 +130,9 @@ WELL_KNOWN_PORT_SHIFT = 10000
 """Envoy Gateway moves a listener port under 1024 to port + 10000 in the proxy container, so Envoy runs
 without NET_BIND_SERVICE (internal/gatewayapi/listener.go servicePortToContainerPort, translator.go
 `wellKnownPortShift`, v1.9.0); the Service's targetPort is that container port."""
+DOWNSTREAM_ADDRESS = "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%"
+"""Envoy's command operator for the downstream remote address without its port: with proxy protocol, the address of
+the PROXY header (Envoy docs, configuration/observability/access_log/usage.rst and http_conn_man/headers.rst)."""
 CLUSTER_DOMAIN = "cluster.local"
 """The cluster DNS domain of EKS clusters (not configurable there), which a `Backend`'s FQDN endpoint names a Service
 in (Envoy Gateway's own default too: internal/envoygateway/config/config.go `DefaultDNSDomain`, v1.9.0)."""
@@ -201,6 +218,8 @@ class EnvoyGatewayFlavor:
     pod_ports: PodPorts = POD_PORTS
     retirement: Retirement | None = None
     """Maintained upstream (v1.9.0, 2026)."""
+    client_address_headers: tuple[Header, ...] = (Header("X-Real-IP", DOWNSTREAM_ADDRESS),)
+    """`X-Real-IP`, as nginx sends it (module docstring, "Which header carries the client")."""
     namespace_prefix: str = "gateway"
     """Namespace and release of an edge: `gateway-<edge>` (never the Ingress flavors' `ingress-<edge>`, so both
     can run side by side while an edge moves)."""
@@ -342,15 +361,17 @@ class EnvoyGatewayFlavor:
     def unsupported(self, intent: AppIntent) -> list[tuple[str, str]]:
         found = intent_problems(intent)
         if intent.rate_limit is not None and intent.rate_limit.connections is not None:
-            found.append(("rate_limit", "Envoy Gateway cannot limit concurrent connections per client (its connection "
-                                        "limit, ClientTrafficPolicy connection.connectionLimit, counts every client of "
-                                        "a listener together): remove rateLimit.connections"))
+            found.append(("rate_limit.connections",
+                          "Envoy Gateway cannot limit concurrent connections per client (its connection "
+                          "limit, ClientTrafficPolicy connection.connectionLimit, counts every client of "
+                          "a listener together): remove rateLimit.connections"))
         if intent.merge_role is not None:
             found.append(("merge_role", "Gateway API joins the routes of a host itself (no master/minion)"))
         tls = intent.backend_tls
         if tls is not None and not tls.verify and tls.ca_secret is not None:
-            found.append(("backend_tls", "Envoy Gateway reads caSecret only to verify the backend (verify: true); "
-                                         "unverified TLS is a Backend with insecureSkipVerify, which takes no CA"))
+            found.append(("backend_tls.ca_secret",
+                          "Envoy Gateway reads caSecret only to verify the backend (verify: true); "
+                          "unverified TLS is a Backend with insecureSkipVerify, which takes no CA"))
         if intent.max_body_size is not None:
             try:
                 body_size_limit(intent.max_body_size)

@@ -23,6 +23,7 @@ changing how routes are assembled.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -248,14 +249,98 @@ def redirect_route_manifest(gateway: GatewayRef, name: str = "to-https") -> dict
                                                                  "statusCode": REDIRECT_STATUS}}]}]}}
 
 
+WAIT_FOR = "pulumi.com/waitFor"
+"""The annotation with which pulumi-kubernetes (v4.18+, pinned 4.34.2 in requirements.txt) waits, after creating or
+updating any object, until its expressions hold (provider/pkg/metadata/overrides.go `ReadyCondition`: a string or a
+JSON array of strings, each `jsonpath={...}=value` or `condition=Type`; provider/pkg/jsonpath/jsonpath.go `Parse`
+takes kubectl's strict JSONPath syntax, and `Matches` compares the *first* value the path selects)."""
+
+
+def accepted_wait(parents: Sequence[GatewayRef]) -> dict[str, str]:
+    """`pulumi.com/waitFor` for an app's HTTPRoute: it counts as created (and what depends on it, the hosts' records
+    during a move, may go ahead) only once each parent Gateway's controller has written `Accepted: True` for it in
+    `status.parents` (Gateway API RouteParentStatus: one entry per parentRef, which it echoes; apis/v1/
+    shared_types.go RouteConditionAccepted). Before that the route is only stored by the API server, and a route
+    the controller refuses (a listener that does not allow it, a hostname it cannot serve) keeps `pulumi up` at it
+    instead of letting the hosts point at a load balancer that answers 404.
+
+    Each parent is selected by its name, namespace and listener, so the condition of another controller's parent
+    entry never counts. What it cannot wait for: Envoy receiving the route's configuration, which Envoy Gateway
+    publishes beside, not before, the status (internal/gatewayapi/runner/runner.go: `XdsIR.Store`, then the status
+    stores, v1.9.0); hence a move onto a Gateway API flavor starts at weight 0 (planner/edge_moves.py). On an update
+    the condition may still be the old generation's (the JSONPath condition checks only a top-level
+    `status.observedGeneration`, which routes do not have: provider/pkg/await/condition/jsonpath.go `Satisfied`)."""
+    expressions = [
+        "jsonpath={.status.parents[?(" + f'@.parentRef.name=="{parent.name}" && @.parentRef.namespace=="'
+        f'{parent.namespace}" && @.parentRef.sectionName=="{parent.listener}"' + ')].conditions[?(@.type=="Accepted")]'
+        ".status}=True" for parent in parents]
+    return {WAIT_FOR: expressions[0] if len(expressions) == 1 else json.dumps(expressions)}
+
+
 def http_route_manifest(name: str, namespace: str, parents: Sequence[GatewayRef], hostnames: Sequence[str],
                         rules: Sequence[RouteRule], labels: dict[str, str]) -> dict[str, Any]:
-    """An app's HTTPRoute on its edge's Gateway: its hosts, its rules."""
+    """An app's HTTPRoute on its edge's Gateway: its hosts, its rules; created once its Gateway accepted it
+    (`accepted_wait`)."""
     return {"apiVersion": API_VERSION, "kind": "HTTPRoute",
-            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels),
+                         "annotations": accepted_wait(parents)},
             "spec": {"parentRefs": [parent_ref(parent) for parent in parents],
                      "hostnames": list(hostnames),
                      "rules": [rule.manifest() for rule in rules]}}
+
+
+ROUTE_BOUNDS: dict[str, int] = {
+    "spec.parentRefs": 32, "spec.hostnames": 16, "spec.rules": 16, "spec.rules[].matches": 64,
+    "spec.rules[].matches[].headers": 16, "spec.rules[].filters": 16, "spec.rules[].backendRefs": 16,
+    "spec.rules[].filters[].requestHeaderModifier.set": 16, "spec.rules[].filters[].responseHeaderModifier.set": 16,
+}
+"""The most items an HTTPRoute's lists may hold: `maxItems` of gateway.networking.k8s.io_httproutes.yaml (v1.6.1,
+standard channel), for the lists gangplank's routes fill; tests check each against the CRD."""
+ROUTE_MATCHES_MAX = 128
+"""The CEL rule on `spec.rules` of the same CRD: "the total number of matches across all rules in a route must be
+less than 128" (the rule itself: `<= 128`)."""
+PATH_VALUE_MAX, HEADER_VALUE_MAX = 1024, 4096
+"""`maxLength` of a match's path value and of a header match's value in the same CRD."""
+
+
+def route_bound_problems(route: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where an HTTPRoute manifest passes the CRD's bounds (`ROUTE_BOUNDS`, `ROUTE_MATCHES_MAX`, `PATH_VALUE_MAX`,
+    `HEADER_VALUE_MAX`): (the list's path in the manifest, e.g. `spec.hostnames`, and what is too many or too long),
+    [] for none. The API server would refuse such a route, part-way through `pulumi up`."""
+    spec = route.get("spec") or {}
+    found: list[tuple[str, str]] = []
+
+    def bound(path: str, items: Sequence[Any]) -> None:
+        if len(items) > ROUTE_BOUNDS[path]:
+            found.append((path, f"{len(items)} items in {path}, where Gateway API allows {ROUTE_BOUNDS[path]}"))
+
+    bound("spec.parentRefs", spec.get("parentRefs") or [])
+    bound("spec.hostnames", spec.get("hostnames") or [])
+    rules = spec.get("rules") or []
+    bound("spec.rules", rules)
+    for rule in rules:
+        bound("spec.rules[].matches", rule.get("matches") or [])
+        bound("spec.rules[].filters", rule.get("filters") or [])
+        bound("spec.rules[].backendRefs", rule.get("backendRefs") or [])
+        for match in rule.get("matches") or []:
+            bound("spec.rules[].matches[].headers", match.get("headers") or [])
+            value = (match.get("path") or {}).get("value", "")
+            if len(value) > PATH_VALUE_MAX:
+                found.append(("spec.rules[].matches[].path", f"a path of {len(value)} characters, where Gateway API "
+                                                             f"allows {PATH_VALUE_MAX}"))
+            for header in match.get("headers") or []:
+                if len(header.get("value", "")) > HEADER_VALUE_MAX:
+                    found.append(("spec.rules[].matches[].headers", f"a header match of {len(header['value'])} "
+                                                                    f"characters, where Gateway API allows "
+                                                                    f"{HEADER_VALUE_MAX}"))
+        for modifier in ("requestHeaderModifier", "responseHeaderModifier"):
+            for rule_filter in rule.get("filters") or []:
+                bound(f"spec.rules[].filters[].{modifier}.set", (rule_filter.get(modifier) or {}).get("set") or [])
+    matches = sum(len(rule.get("matches") or []) for rule in rules)
+    if matches > ROUTE_MATCHES_MAX:
+        found.append(("spec.rules[].matches", f"{matches} matches in its {len(rules)} rules, where Gateway API allows "
+                                              f"{ROUTE_MATCHES_MAX} a route"))
+    return list(dict.fromkeys(found))
 
 
 def request_headers_filter(headers: Sequence[Header]) -> dict[str, Any]:
@@ -274,17 +359,20 @@ FORWARDED_HTTPS = (Header("X-Forwarded-Proto", "https"), Header("X-Forwarded-Por
 """What apps are told on the apps listener: the client's connection was HTTPS on 443 (module docstring)."""
 
 
-def forwarded_https_filter() -> dict[str, Any]:
-    """Every app rule tells the app the scheme and port the client used: https on 443.
+def forwarded_https_filter(client_address: Sequence[Header] = ()) -> dict[str, Any]:
+    """Every app rule tells the app the scheme and port the client used: https on 443, and (`client_address`, the
+    flavor's `client_address_headers`) who the client is.
 
     The proxy sees plain HTTP from the NLB, so left to itself it says `http` (Envoy: x-forwarded-proto is the
     downstream connection's scheme unless xff_num_trusted_hops is set, envoy docs/root/configuration/http/
     http_conn_man/headers.rst, "x-forwarded-proto"), and apps that redirect to https on `http` would loop.
     A route-level `set` is applied when the request is forwarded, after the connection manager's own
     header handling ("Custom request/response headers" in the same page), and replaces a value a client
-    forged. Setting the port too keeps frameworks that pair the two from building `https://host:80` links.
+    forged. Setting the port too keeps frameworks that pair the two from building `https://host:80` links. One
+    filter for all of them: a rule may hold one RequestHeaderModifier (the CRD's CEL rule "RequestHeaderModifier filter
+    cannot be repeated").
     """
-    return request_headers_filter(FORWARDED_HTTPS)
+    return request_headers_filter([*FORWARDED_HTTPS, *client_address])
 
 
 def backend_tls_policy_manifest(name: str, namespace: str, service: str, hostname: str,
@@ -332,6 +420,9 @@ class GatewayFlavor(Protocol):
     """Set when the product is retired upstream: planning a stack on it warns (as for `traffic.Flavor`)."""
     namespace_prefix: str
     """The edge's namespace and release are `<prefix>-<edge>`."""
+    client_address_headers: tuple[Header, ...]
+    """Headers every app rule sets to the client's address (replacing what a client sent under those names), so that
+    apps have one they can trust (`forwarded_https_filter`)."""
 
     def chart(self, version: str | None) -> ChartRef: ...
 

@@ -48,11 +48,16 @@ HTPASSWD = HtpasswdFormat(secret_type="Opaque", key="auth")
 POD_PORTS = PodPorts(traffic=(APP_PORT, REDIRECT_PORT), cluster=(PROMETHEUS_PORTS["ingress-nginx"],),
                      control_plane=(ADMISSION_WEBHOOK_PORT,))
 """The ingress-nginx pod's ports for its NetworkPolicy (the admission webhook is called by the API server)."""
-RETIREMENT = Retirement(announced="2025-11-11", last_fixes="March 2026",
-                        way_off="set gangplank:flavor to nginx-inc (the F5 NGINX Ingress Controller)")
+RETIREMENT = Retirement(announced="2025-11-11", last_fixes="March 2026", successors=("nginx-inc", "envoy-gateway"))
 """Kubernetes SIG Network and the Security Response Committee announced ingress-nginx's retirement on
 2025-11-11 (kubernetes.io blog, "Ingress NGINX Retirement: What You Need to Know"): best-effort maintenance until
 March 2026, then no further releases, bug fixes or security fixes, and the repository archived."""
+
+
+def backend_cluster_name(service: str | None, namespace: str) -> str:
+    """`<service>.<namespace>.svc`: the name a verified HTTPS backend's certificate is checked for when the app gives no
+    `serverName` (the Gateway flavor's default too: envoy_gateway.route_backend)."""
+    return f"{service}.{namespace}.svc"
 
 
 @dataclass(frozen=True)
@@ -185,8 +190,9 @@ class IngressNginxFlavor:
         tls = intent.backend_tls
         if tls is not None and tls.ca_secret is None and tls.server_name is not None:
             # proxyssl Parse returns at once when proxy-ssl-secret is missing, before it reads proxy-ssl-name.
-            found.append(("backend_tls", "ingress-nginx sends SNI to a backend (proxy-ssl-name) only together with "
-                                         "a CA Secret (proxy-ssl-secret): give caSecret too"))
+            found.append(("backend_tls.server_name",
+                          "ingress-nginx sends SNI to a backend (proxy-ssl-name) only together with "
+                          "a CA Secret (proxy-ssl-secret): give caSecret too"))
         if intent.merge_role is not None:
             found.append(("merge_role", "ingress-nginx merges Ingresses of one host natively (no master/minion)"))
         if intent.hsts != (intent.visibility == "public"):
@@ -225,8 +231,15 @@ class IngressNginxFlavor:
             # ca.crt becomes proxy_ssl_trusted_certificate.
             annotations[prefix + "proxy-ssl-secret"] = f"{tls.namespace}/{tls.ca_secret}"
             annotations[prefix + "proxy-ssl-verify"] = "on" if tls.verify else "off"
-            if tls.server_name is not None:
-                annotations[prefix + "proxy-ssl-name"] = tls.server_name
+            name = tls.server_name or (backend_cluster_name(intent.https_backend, tls.namespace) if tls.verify
+                                       else None)
+            if name is not None:
+                # Without proxy-ssl-name nginx checks the certificate against $proxy_host (proxy_ssl_name's default,
+                # nginx docs), which is `upstream_balancer` here (nginx.tmpl `proxy_pass https://upstream_balancer`,
+                # template.go buildProxyPass): no backend's certificate names it, so every request would get 502
+                # (kubernetes/ingress-nginx#4928, #12883). The Service's cluster name instead, as the Gateway flavor's
+                # BackendTLSPolicy, also sent as SNI.
+                annotations[prefix + "proxy-ssl-name"] = name
                 annotations[prefix + "proxy-ssl-server-name"] = "on"
         if intent.sticky is not None:
             annotations.update(ingress_nginx_sticky_annotations(intent.sticky))

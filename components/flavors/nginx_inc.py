@@ -229,7 +229,8 @@ class NginxIncFlavor:
         found = intent_problems(intent)
         tls = intent.backend_tls
         if tls is not None and (tls.verify or tls.ca_secret is not None):
-            found.append(("backend_tls", "F5 NGINX Ingress Controller 5.5.4 checks a backend's certificate only "
+            found.append(("backend_tls.verify" if tls.verify else "backend_tls.ca_secret",
+                          "F5 NGINX Ingress Controller 5.5.4 checks a backend's certificate only "
                                          "through an EgressMTLS Policy, a custom resource gangplank keeps off; "
                                          "serverName (SNI) alone is possible"))
         return found + nginx_inc_problems(intent.canary, intent.sticky, intent.external_auth)

@@ -146,16 +146,19 @@ def envoy_gateway_problems(canary: CanaryIntent | None, sticky: StickyIntent | N
     """
     found = []
     if canary is not None and sticky is not None and 0 < canary.weight < 100:
-        found.append(("canary", "Envoy Gateway picks between weighted backends request by request, so sticky sessions "
-                                "would not hold across a weighted canary: use canary.weight 0 (header or cookie only) "
-                                "or drop sticky"))
+        found.append(("canary.weight",
+                      "Envoy Gateway picks between weighted backends request by request, so sticky sessions "
+                      "would not hold across a weighted canary: use canary.weight 0 (header or cookie only) "
+                      "or drop sticky"))
     if external is not None and external.signin is not None:
-        found.append(("external_auth", "Envoy Gateway's extAuth has no sign-in redirect (auth.external.signin): it "
-                                       "passes the auth service's own answer on, so let the service redirect "
-                                       "unauthenticated requests itself, and remove signin"))
+        found.append(("external_auth.signin",
+                      "Envoy Gateway's extAuth has no sign-in redirect (auth.external.signin): it "
+                      "passes the auth service's own answer on, so let the service redirect "
+                      "unauthenticated requests itself, and remove signin"))
     if external is not None and _is_ip(urlsplit(external.url).hostname or ""):
-        found.append(("external_auth", "Envoy Gateway reaches the auth service through a Backend of a DNS name: give "
-                                       "auth.external.url a host name, not an address"))
+        found.append(("external_auth.url",
+                      "Envoy Gateway reaches the auth service through a Backend of a DNS name: give "
+                      "auth.external.url a host name, not an address"))
     return found
 
 

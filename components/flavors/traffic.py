@@ -25,9 +25,10 @@ told `X-Forwarded-Proto: https` and `X-Forwarded-Port: 443` (F5: ConfigMap `redi
 which hard-codes the scheme, and the pod port itself, which its template reports as the port;
 ingress-nginx: proxy protocol, which reports the NLB listener port 443 and makes it `https`).
 
-*Which header carries the client address.* `X-Real-IP` is the one apps can trust on both flavors: both
+*Which header carries the client address.* `X-Real-IP` is the one apps can trust on every flavor: both
 templates send `proxy_set_header X-Real-IP $remote_addr`, and `$remote_addr` is the address from the
-NLB's PROXY header (below). `X-Forwarded-For` differs: ingress-nginx (with `use-forwarded-headers`
+NLB's PROXY header (below); the Envoy Gateway flavor sets it on every app rule (envoy_gateway.py, "Which
+header carries the client"). `X-Forwarded-For` differs: ingress-nginx (with `use-forwarded-headers`
 off, its default, kept) sends `$remote_addr` alone (rootfs/etc/nginx/template/nginx.tmpl at
 controller-v1.15.1, `proxy_set_header X-Forwarded-For $remote_addr`); F5 sends
 `$proxy_add_x_forwarded_for` (internal/configs/version1/nginx.ingress.tmpl at v5.5.4), which is what the
@@ -88,8 +89,20 @@ from typing import Any, Literal, Protocol
 
 import pulumi
 
+from components.flavors.nlb import DEREGISTRATION_DELAY_SECONDS as DEREGISTRATION_DELAY_SECONDS
+from components.flavors.nlb import DEREGISTRATION_PROPAGATION_SECONDS as DEREGISTRATION_PROPAGATION_SECONDS
+from components.flavors.nlb import NGINX_SHUTDOWN_SECONDS as NGINX_SHUTDOWN_SECONDS
+from components.flavors.nlb import NLB_CLASS as NLB_CLASS
+from components.flavors.nlb import SSL_POLICY as SSL_POLICY
+from components.flavors.nlb import Drain as Drain
+from components.flavors.nlb import deregistration_delay as deregistration_delay
+from components.flavors.nlb import drain as drain
+from components.flavors.nlb import network_policy_manifest as network_policy_manifest
+from components.flavors.nlb import nlb_service_annotations as nlb_service_annotations
+from components.flavors.nlb import target_group_attributes as target_group_attributes
+from components.flavors.nlb import topology_spread as topology_spread
 from components.flavors.shaping import CanaryIntent, ExternalAuthIntent, StickyIntent
-from components.inputs.load_balancer import LoadBalancerSettings, with_load_balancer_settings
+from components.inputs.load_balancer import LoadBalancerSettings
 
 Visibility = Literal["public", "private"]
 MergeRole = Literal["master", "minion"]
@@ -116,9 +129,6 @@ READINESS_GATE_LABEL = {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"}
 group reports it healthy, so a rolling update never leaves the NLB with only initial or draining
 targets (ip targets: the NLB knows the pods, not the nodes)."""
 
-NLB_CLASS = "service.k8s.aws/nlb"
-SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-"""TLS 1.2+ on the NLB listener (the AWS Load Balancer Controller's default still allows TLS 1.0)."""
 HSTS_MAX_AGE = 31536000
 """One year, the usual HSTS max-age."""
 LIMIT_STATUS = 429
@@ -126,48 +136,6 @@ LIMIT_STATUS = 429
 BASIC_AUTH_REALM = "Restricted"
 CONN_ZONE = "gangplank_conn_per_client"
 """F5: shared-memory zone for per-client connection limits (declared once in `http-snippets`)."""
-
-DEREGISTRATION_DELAY_SECONDS = 150
-"""The NLB target groups' deregistration delay (`deregistration_delay.timeout_seconds`): how long a target that
-leaves (a controller pod shutting down) keeps its established connections. The controller pods keep serving for
-as long (`DRAIN`). It must exceed `DEREGISTRATION_PROPAGATION_SECONDS`. (One constant: issue 26 makes it per edge.)"""
-DEREGISTRATION_PROPAGATION_SECONDS = 120
-"""How long an NLB with `ip` targets may still open *new* connections to a target after the AWS Load Balancer
-Controller deregistered it: at least two minutes, whatever the deregistration delay, as measured in
-kubernetes-sigs/aws-load-balancer-controller#2366 ("deregistration takes at least 2 minutes regardless of the
-deregistration delay setting; during deregistration, the pod may still receive new requests/connections"; also
-#1719, #3270). A pod that stops listening earlier refuses those connections."""
-NGINX_SHUTDOWN_SECONDS = 60
-"""After the drain, how long nginx's graceful quit may wait for requests in flight (`worker-shutdown-timeout`
-of both controllers' ConfigMaps); connections still open then are closed."""
-
-
-@dataclass(frozen=True)
-class Drain:
-    """How a controller pod leaves without dropping connections (`drain()`)."""
-
-    listen_seconds: int
-    """Seconds the pod keeps listening after it is told to stop (F5: a preStop sleep; ingress-nginx: its own
-    `--shutdown-grace-period`, slept before `nginx -s quit`)."""
-    shutdown_seconds: int
-    """Then, nginx's graceful quit: at most this long for requests in flight (`worker-shutdown-timeout`)."""
-    grace_seconds: int
-    """`terminationGracePeriodSeconds`: both, with a margin, so the kubelet never kills a draining pod."""
-
-
-def drain(deregistration_delay: int = DEREGISTRATION_DELAY_SECONDS) -> Drain:
-    """The drain of a controller pod behind an NLB whose target groups have `deregistration_delay`.
-
-    The pod listens for the whole deregistration delay, which is longer than the NLB may take to stop opening
-    connections to it (`DEREGISTRATION_PROPAGATION_SECONDS`), then quits gracefully; the grace period covers both.
-    """
-    if not DEREGISTRATION_PROPAGATION_SECONDS < deregistration_delay <= 3600:
-        raise ValueError(f"the deregistration delay must be more than {DEREGISTRATION_PROPAGATION_SECONDS} s (the NLB "
-                         f"may open connections that long after deregistration) and at most 3600 s (ELB's limit), "
-                         f"not {deregistration_delay}")
-    return Drain(listen_seconds=deregistration_delay, shutdown_seconds=NGINX_SHUTDOWN_SECONDS,
-                 grace_seconds=deregistration_delay + NGINX_SHUTDOWN_SECONDS + 15)
-
 
 @dataclass(frozen=True)
 class Retirement:
@@ -177,8 +145,9 @@ class Retirement:
     """When the retirement was announced (ISO date)."""
     last_fixes: str
     """After when there are no more releases or security fixes."""
-    way_off: str
-    """What to do instead, in a few words."""
+    successors: tuple[str, ...]
+    """The maintained flavors to move its edges to, the closest first (the stack warning names one the edge neither
+    runs nor moves to: components/apps/preflight.py `retired_flavor_warnings`)."""
 
 
 PROMETHEUS_PORTS = {"nginx-inc": 9113, "ingress-nginx": 10254}
@@ -470,59 +439,6 @@ def private_source_ranges(allowed_cidrs: list[str]) -> list[str]:
     return ranges
 
 
-def deregistration_delay(spec: ControllerSpec) -> int:
-    """The edge's deregistration delay (`loadBalancer.deregistrationDelay`), else `DEREGISTRATION_DELAY_SECONDS`:
-    what the NLB's target groups get and what the controller pods' drain follows (`drain`)."""
-    return spec.load_balancer.deregistration_delay or DEREGISTRATION_DELAY_SECONDS
-
-
-def nlb_service_annotations(spec: ControllerSpec) -> dict[str, pulumi.Input[str]]:
-    """Annotations that make the AWS Load Balancer Controller build the NLB described above, with the edge's
-    own load balancer settings (components/inputs/load_balancer.py)."""
-    return with_load_balancer_settings(_nlb_design_annotations(spec), spec.load_balancer)  # type: ignore[return-value]
-
-
-def _nlb_design_annotations(spec: ControllerSpec) -> dict[str, pulumi.Input[str]]:
-    prefix = "service.beta.kubernetes.io/aws-load-balancer-"
-    return {
-        # Explicit both ways: the controller's default is `internal`, and a wrong guess is public.
-        f"{prefix}scheme": "internet-facing" if spec.visibility == "public" else "internal",
-        f"{prefix}nlb-target-type": "ip",
-        f"{prefix}ip-address-type": "dualstack" if spec.dualstack else "ipv4",
-        # Our own (frontend) security group: who may reach the listeners (ingress_controller.py). With
-        # it the LBC ignores loadBalancerSourceRanges, which it reads only for a group it manages itself
-        # or for a load balancer without groups (LBC pkg/service/model_build_managed_sg.go and
-        # model_build_target_group.go), so gangplank sets none. With manage-backend-security-group-
-        # rules (which must be explicit beside a frontend group) the LBC also attaches its shared
-        # backend group to the NLB and opens the pods' security group to that one; that needs the LBC
-        # flag --enable-backend-security-group=true, its default (model_build_load_balancer.go
-        # buildLoadBalancerSecurityGroups refuses the Service otherwise). The backend group keeps
-        # EC2's default allow-all egress, so what the NLB may send is not ours to restrict.
-        f"{prefix}security-groups": spec.security_group_id,
-        f"{prefix}manage-backend-security-group-rules": "true",
-        # TLS ends at the NLB with the ACM certificate, on 443 only (80 is the redirect listener).
-        f"{prefix}ssl-cert": spec.certificate_arn,
-        f"{prefix}ssl-ports": "443",
-        f"{prefix}ssl-negotiation-policy": SSL_POLICY,
-        f"{prefix}backend-protocol": "tcp",
-        # Client IP: proxy protocol v2 on every target group, and preserved client IP off, so the
-        # NLB and nginx agree on where the client address comes from.
-        f"{prefix}proxy-protocol": "*",
-        # The deregistration delay: how long a leaving controller pod keeps its connections (`drain`).
-        f"{prefix}target-group-attributes": target_group_attributes(deregistration_delay(spec)),
-        # TCP health checks on the traffic ports: an HTTP check would have to speak proxy protocol.
-        f"{prefix}healthcheck-protocol": "tcp",
-        f"{prefix}healthcheck-port": "traffic-port",
-        # Every NLB zone reaches every pod, so a zone without a controller pod still serves.
-        f"{prefix}attributes": "load_balancing.cross_zone.enabled=true",
-    }
-
-
-def target_group_attributes(deregistration_delay: int) -> str:
-    """The LBC annotation's `key=value,...` list (docs/guide/service/annotations.md, "target-group-attributes")."""
-    return f"preserve_client_ip.enabled=false,deregistration_delay.timeout_seconds={deregistration_delay}"
-
-
 def redirect_server_snippet() -> str:
     """The nginx server on the redirect port: answer every request with a 308 to HTTPS.
 
@@ -538,50 +454,6 @@ def redirect_server_snippet() -> str:
     )
 
 
-def network_policy_manifest(spec: ControllerSpec, selector_labels: dict[str, str], ports: PodPorts,
-                            name: str = "gangplank-controller") -> dict[str, Any]:
-    """The controller namespace's NetworkPolicy: the traffic ports only from the NLB's subnets.
-
-    The same CIDRs as nginx's PROXY-header trust (`spec.trusted_proxy_cidrs`; why the two must
-    agree: module docstring). Metrics stay open to every pod of the cluster (`namespaceSelector:
-    {}`), an admission webhook to the VPC (the EKS control plane calls it from there). The kubelet's
-    probes need no rule: traffic from a pod's own node is always allowed. Only Ingress is isolated:
-    the controller's own connections (API server, backends) are not restricted here.
-    """
-    def tcp(port_numbers: tuple[int, ...]) -> list[dict[str, Any]]:
-        return [{"protocol": "TCP", "port": port} for port in port_numbers]
-
-    rules: list[dict[str, Any]] = [
-        {"from": [{"ipBlock": {"cidr": cidr}} for cidr in spec.trusted_proxy_cidrs], "ports": tcp(ports.traffic)},
-        {"from": [{"namespaceSelector": {}}], "ports": tcp(ports.cluster)},
-    ]
-    if ports.control_plane:
-        rules.append({"from": [{"ipBlock": {"cidr": cidr}} for cidr in spec.control_plane_cidrs],
-                      "ports": tcp(ports.control_plane)})
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": name, "namespace": spec.namespace,
-                     "labels": {"app.kubernetes.io/managed-by": "gangplank"}},
-        "spec": {"podSelector": {"matchLabels": dict(selector_labels)}, "policyTypes": ["Ingress"], "ingress": rules},
-    }
-
-
-def topology_spread(selector_labels: dict[str, str]) -> list[dict[str, Any]]:
-    """Spread the controller pods across zones (hard) and nodes (soft).
-
-    `matchLabelKeys: [pod-template-hash]` counts only pods of the same revision, so a rolling
-    update is never blocked by the skew of the pods it is replacing.
-    """
-    def constraint(key: str, when: str) -> dict[str, Any]:
-        return {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": when,
-                "labelSelector": {"matchLabels": dict(selector_labels)},
-                "matchLabelKeys": ["pod-template-hash"]}
-
-    return [constraint("topology.kubernetes.io/zone", "DoNotSchedule"),
-            constraint("kubernetes.io/hostname", "ScheduleAnyway")]
-
-
 def intent_problems(intent: AppIntent) -> list[tuple[str, str]]:
     """What no flavor can express, whatever the product (`Flavor.unsupported` starts from this)."""
     found = []
@@ -590,7 +462,7 @@ def intent_problems(intent: AppIntent) -> list[tuple[str, str]]:
         # never served, so there is nothing to turn off per app.
         found.append(("https_redirect", "gangplank never serves apps over plain HTTP"))
     if intent.rate_limit is not None and intent.rate_limit.rps < 1:
-        found.append(("rate_limit", f"rps must be at least 1, not {intent.rate_limit.rps}"))
+        found.append(("rate_limit.rps", f"rps must be at least 1, not {intent.rate_limit.rps}"))
     for cidr in intent.allow_cidrs:
         try:
             ipaddress.ip_network(cidr, strict=True)
@@ -602,7 +474,7 @@ def intent_problems(intent: AppIntent) -> list[tuple[str, str]]:
     if tls is not None and tls.verify and tls.ca_secret is None:
         # nginx checks an upstream certificate only against proxy_ssl_trusted_certificate, which has no default
         # (nginx docs, ngx_http_proxy_module): without a CA every check fails.
-        found.append(("backend_tls", "verify needs caSecret, the CA certificates to check the backend against"))
+        found.append(("backend_tls.verify", "verify needs caSecret, the CA certificates to check the backend against"))
     return found
 
 

@@ -27,6 +27,7 @@ from planner.diff.model import (
     AppDiff,
     FieldChange,
     PlanDiff,
+    PlanWarning,
     ResourceDiff,
     Risk,
     Route,
@@ -49,6 +50,7 @@ __all__ = [
     "AppDiff",
     "FieldChange",
     "PlanDiff",
+    "PlanWarning",
     "ResourceDiff",
     "Risk",
     "Route",
@@ -87,15 +89,17 @@ def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any], config: Mapping
                  "(allow-lists, what values come from outputs) are taken from this plan.",)
     return PlanDiff(
         stack=stack, base_stack=str(base.get("stack") or stack), apps=apps, resources=steps, risks=risks,
-        routes=routes_of(apps), warnings=plan_warning_messages(head), moves=tuple(move_lines(head)),
+        routes=routes_of(apps), warnings=plan_warnings_of(head), moves=tuple(move_lines(head)),
         base_version=version if isinstance(version, int) else LEGACY_VERSION, notes=notes,
         state_commands=tuple((app, tuple(lines)) for app, lines in sorted(commands.items())),
         blockers=tuple(blockers))
 
 
-def plan_warning_messages(plan: Mapping[str, Any]) -> tuple[str, ...]:
-    """The messages of a plan's top-level `warnings` (absent in plans without any, and in older plans)."""
-    return tuple(str(entry.get("message", entry)) if isinstance(entry, Mapping) else str(entry)
+def plan_warnings_of(plan: Mapping[str, Any]) -> tuple[PlanWarning, ...]:
+    """A plan's top-level `warnings` (absent in plans without any, and in older plans); an entry without a
+    `kind` (a plan from before warnings had one: they were all capacity findings) is a `capacity` one."""
+    return tuple(PlanWarning(str(entry.get("kind") or "capacity"), str(entry.get("message", entry)))
+                 if isinstance(entry, Mapping) else PlanWarning("capacity", str(entry))
                  for entry in plan.get("warnings") or [])
 
 

@@ -40,6 +40,35 @@ def tokens(text: str) -> list[str]:
     return found
 
 
+def escape_prose(text: str) -> str:
+    """`<`, `>` and `&` escaped as HTML entities outside code spans, and left alone inside them: GitHub reads
+    HTML in prose, while inside a code span an entity shows literally (CommonMark 0.31.2, "Code spans":
+    "entity and numeric character references are not recognized" there). A backtick run that no run of
+    the same length closes is literal text (CommonMark, same section), so what follows it is prose."""
+    out: list[str] = []
+    position = 0
+    while position < len(text):
+        char = text[position]
+        if char == "`":
+            fence = re.match(r"`+", text[position:]).group(0)  # type: ignore[union-attr]
+            close = _closing(text, fence, position + len(fence))
+            end = position + len(fence) if close == -1 else close + len(fence)
+            out.append(text[position:end])
+            position = end
+            continue
+        out.append({"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(char, char))
+        position += 1
+    return "".join(out)
+
+
+def _closing(text: str, fence: str, start: int) -> int:
+    """Where a backtick run of exactly `fence`'s length starts at or after `start` (-1: none)."""
+    for found in re.finditer(r"`+", text[start:]):
+        if len(found.group(0)) == len(fence):
+            return start + found.start()
+    return -1
+
+
 def wrap(text: str, first: str = "", rest: str | None = None, width: int = WIDTH) -> list[str]:
     """`text` as lines of at most `width` columns, the first starting `first`, the others `rest`."""
     rest = " " * len(first) if rest is None else rest

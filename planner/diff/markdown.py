@@ -9,11 +9,10 @@ with its changed paths, and the chart of the affected routes. Every line fits in
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from planner.diff.layout import WIDTH, around_difference, shown, wrap
+from planner.diff.layout import WIDTH, around_difference, escape_prose, shown, wrap
 from planner.diff.mermaid import mermaid_flowchart
 from planner.diff.model import KIND_ORDER, OP_WORDS, OPS, AppDiff, FieldChange, PlanDiff, ResourceDiff
 from planner.markdown import code, plain
@@ -33,7 +32,7 @@ STEP_WORDS = {"create": "create", "import": "import", "update": "update", "delet
 
 
 def render_diff_markdown(diff: PlanDiff, width: int | None = WIDTH, blocked: int | None = None) -> str:
-    """The diff as a PR comment section; an empty diff is one line (with the plan's capacity warnings).
+    """The diff as a PR comment section; an empty diff is one line (with the head plan's warnings).
 
     `blocked`: how many blockers the change's rollout has (None: the diff's own); the heading says BLOCKED.
     """
@@ -45,12 +44,12 @@ def render_diff_markdown(diff: PlanDiff, width: int | None = WIDTH, blocked: int
         if noops:
             lines += ["", *noops]
         if diff.warnings:
-            lines += ["", *_capacity(diff, limit)]
+            lines += ["", *_plan_warnings(diff, limit)]
         while lines[-1] == "":
             lines.pop()
         return "\n".join(lines) + "\n"
     sections: list[Callable[[PlanDiff, int], list[str]]] = [
-        _heading, _risk_blocks, _state_commands, _capacity, _moves, _apps, _resources, _chart]
+        _heading, _risk_blocks, _state_commands, _plan_warnings, _moves, _apps, _resources, _chart]
     lines: list[str] = []
     for section in sections:
         lines += section(diff, limit)
@@ -99,7 +98,7 @@ def _moves(diff: PlanDiff, width: int) -> list[str]:
         return []
     lines = ["**Edges moving to another flavor:**", ""]
     for line in diff.moves:
-        lines += wrap(html.escape(line, quote=False), first="- ", rest="  ", width=width)
+        lines += wrap(escape_prose(line), first="- ", rest="  ", width=width)
     return [*lines, ""]
 
 
@@ -134,17 +133,32 @@ def _quoted_lines(quoted: str, width: int) -> list[str]:
     return [f"  '{pieces[0]}'\\", *(f"'{piece}'\\" for piece in pieces[1:-1]), f"'{pieces[-1]}' \\"]
 
 
-def _capacity(diff: PlanDiff, width: int) -> list[str]:
-    """The head plan's own warnings (capacity limits), apart from the risks of the change itself."""
-    if not diff.warnings:
-        return []
-    lines = ["> [!CAUTION]", "> **The stack is near or past a capacity limit (`gangplank:limits`):**", ">"]
-    # Our own words, built from validated config (zone and edge names): only HTML is escaped.
-    for message in diff.warnings[:MAX_RISK_LINES]:
-        lines += wrap(html.escape(message, quote=False), first="> - ", rest=">   ", width=width)
-    if len(diff.warnings) > MAX_RISK_LINES:
-        lines.append(f"> - … and {len(diff.warnings) - MAX_RISK_LINES} more.")
-    return [*lines, ""]
+WARNING_KINDS: dict[str, tuple[str, str]] = {
+    "capacity": ("CAUTION", "The stack is near or past a capacity limit (`gangplank:limits`)"),
+    "retirement": ("WARNING", "The stack runs a controller flavor that is retired upstream"),
+    "chartVersion": ("WARNING", "A controller chart version other than the one gangplank checks"),
+    "uptimerobotApiKey": ("WARNING", "`pulumi up` will need an UptimeRobot API key"),
+}
+"""Each kind of the head plan's warnings (`planner.run.build_plan`): the alert and heading of its block."""
+
+
+def _plan_warnings(diff: PlanDiff, width: int) -> list[str]:
+    """The head plan's own warnings, apart from the risks of the change itself: one block per kind."""
+    kinds = list(dict.fromkeys([*(k for k in WARNING_KINDS if any(w.kind == k for w in diff.warnings)),
+                                *(w.kind for w in diff.warnings)]))
+    lines: list[str] = []
+    for kind in kinds:
+        alert, title = WARNING_KINDS.get(kind, ("WARNING", f"The stack passes with a warning ({code(kind)})"))
+        found = [w.message for w in diff.warnings if w.kind == kind]
+        lines += [f"> [!{alert}]", f"> **{title}:**", ">"]
+        # Our own words, built from validated config (zone and edge names): HTML is escaped in the prose, not
+        # inside the code spans, where GitHub would show an entity as it is written.
+        for message in found[:MAX_RISK_LINES]:
+            lines += wrap(escape_prose(message), first="> - ", rest=">   ", width=width)
+        if len(found) > MAX_RISK_LINES:
+            lines.append(f"> - … and {len(found) - MAX_RISK_LINES} more.")
+        lines.append("")
+    return lines
 
 
 # -- apps ------------------------------------------------------------------------------------
@@ -193,8 +207,19 @@ def field_lines(change: FieldChange, indent: str, width: int, prefix: str = "") 
     one = f"{indent}- {code(prefix + change.field, None)}: {shown(old, limit)} → {shown(new, limit)}{mark}"
     if len(one) <= width:
         return [one]
-    return [f"{indent}- {code(prefix + change.field, None)}{mark}:", f"{indent}  {shown(old, limit)} →",
-            f"{indent}  {shown(new, limit)}"]
+    return [f"{indent}- {code(short_path(prefix + change.field, width - len(indent) - len(mark) - 7), None)}{mark}:",
+            f"{indent}  {shown(old, limit)} →", f"{indent}  {shown(new, limit)}"]
+
+
+def short_path(path: str, limit: int) -> str:
+    """`path` in at most `limit` characters: its end (where it says what changed) kept, its middle elided, as
+    `values.controller…["service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-80"]`; the
+    whole path is in `--wide` and in the JSON diff."""
+    if len(path) <= limit:
+        return path
+    keep = max(limit - 1, 8)
+    head = min(len(path) // 4, keep // 3)
+    return path[:head] + "…" + path[len(path) - (keep - head):]
 
 
 def _apps(diff: PlanDiff, width: int) -> list[str]:

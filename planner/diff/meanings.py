@@ -1,48 +1,25 @@
 """What a replacement or a deletion means for the people who use what it replaces or deletes.
 
 One sentence per resource type (a generic one for the others), from the resource's inputs in the
-plans and the step the engine takes (create first, or delete first). The Ingress sentences follow
-the two controllers' own rules for two Ingresses that claim one host and path:
-
-- ingress-nginx refuses the second one at admission: its webhook answers `host "..." and path "..." is
-  already defined in ingress ns/name` (kubernetes/ingress-nginx at dbb11b92, internal/ingress/
-  controller/controller.go `checkOverlap`, called by `CheckIngress`), so the create fails and
-  `pulumi up` stops with the old Ingress still in place;
-- the F5 NGINX Ingress Controller admits it but serves the older one: the newer Ingress's hosts are
-  "taken by other resources" and it is rejected until the older one is gone (nginx/kubernetes-
-  ingress at 0eb3072d, internal/k8s/configuration.go `chooseObjectMetaWinner`: the older creation
-  timestamp wins; `addProblemsForResourcesWithoutActiveHost`: "All hosts are taken by other
-  resources"), while pulumi-kubernetes waits for the new Ingress's load balancer status
-  (provider/pkg/await/ingress.go), up to 10 minutes.
-
-Two HTTPRoutes that match one host and path are no conflict in the Gateway API: "If ties still exist
-across multiple Routes, matching precedence MUST be determined in order of ...: The oldest Route
-based on creation timestamp" (Gateway API v1.6.1, HTTPRoute CRD, `spec.rules.matches`), so the old
-Route keeps serving until it is deleted, and the new one takes over then.
+plans and the step the engine takes (create first, or delete first). An Ingress or HTTPRoute is said
+as its controller treats it (`planner.diff.routing`, with the upstream rules): a new one created while
+the old one still claims its host and path is refused (ingress-nginx), left without a status until
+`pulumi up` fails (F5, a regular or master Ingress all of whose hosts are taken), or waits its turn
+(an F5 minion, an HTTPRoute); a deleted one's paths stay answered where another route of its class
+covers them, as the controller matches paths.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from planner.diff.model import ResourceDiff
+from planner.diff.routing import GATEWAY_API, INGRESS_AWAIT_S, Admission, Claim, Route, answering, route_of
 from planner.markdown import code
 from planner.resource_types import CERTIFICATE, HELM_RELEASE, MONITOR, RECORD, SECURITY_GROUP, VALIDATION, ZONE
 
 PASSWORD = "random:index/randomPassword:RandomPassword"
-FLAVOR_REFUSES = {"ingress-nginx": "refused", "nginx-inc": "ignored"}
-
-
-def claims(ingress: Mapping[str, Any] | None) -> list[str]:
-    """`host/path` for each path an Ingress routes (a master's hosts without paths: `host`)."""
-    spec = (ingress or {}).get("spec") or {}
-    found = []
-    for rule in spec.get("rules") or []:
-        host = rule.get("host") or "*"
-        paths = ((rule.get("http") or {}).get("paths") or [])
-        found += [f"{host}{path.get('path') or '/'}" for path in paths] or [host]
-    return found
 
 
 def answered_by_wildcard(name: str, wildcards: set[str]) -> str | None:
@@ -54,88 +31,100 @@ def answered_by_wildcard(name: str, wildcards: set[str]) -> str | None:
     return None
 
 
-def route_claims(route: Mapping[str, Any] | None) -> list[str]:
-    """`host/path` for each path an HTTPRoute matches (no `matches`: a prefix match on `/`)."""
-    spec = (route or {}).get("spec") or {}
-    paths = [str(((match or {}).get("path") or {}).get("value") or "/") for rule in spec.get("rules") or []
-             for match in (rule.get("matches") or [{}])]
-    return [f"{host}{path}" for host in spec.get("hostnames") or ["*"] for path in paths or ["/"]]
-
-
-def route_meaning(step: ResourceDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> str | None:
-    """A Gateway API HTTPRoute replaced with the new one first: the older one keeps precedence meanwhile."""
-    if step.op != "replace" or step.delete_first:
-        return None
-    old_inputs, new_inputs = (old or {}).get("inputs") or {}, (new or {}).get("inputs") or {}
-    both = [claim for claim in route_claims(new_inputs) if claim in route_claims(old_inputs)]
-    if not both:
-        return None
-    return (f"the new HTTPRoute {code(_ingress_name(new_inputs))} is created while the old "
-            f"{code(_ingress_name(old_inputs))} still exists: both match {_listed(both)}, and the Gateway API "
-            "gives the older Route precedence, so the old one serves until it is deleted; no gap.")
-
-
-def _ingress_name(inputs: Mapping[str, Any] | None) -> str:
-    metadata = (inputs or {}).get("metadata") or {}
-    return f"{metadata.get('namespace') or 'default'}/{metadata.get('name')}"
-
-
-def _listed(items: list[str], limit: int = 3) -> str:
+def _listed(items: Sequence[str], limit: int = 3) -> str:
     shown = ", ".join(code(item) for item in items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
-def context_claims(context: Mapping[str, Any], ingress_class: Any) -> set[str]:
-    """What the head plan's Ingresses on a class route (`host/path`, and `host` for every host); worked out
-    once per class and kept in the context."""
-    cache = context.get("claims_by_class")
-    if isinstance(cache, dict) and ingress_class in cache:
-        return cache[ingress_class]
-    found: set[str] = set()
-    for resource in context.get("head_ingresses") or []:
-        inputs = resource.get("inputs") or {}
-        if (inputs.get("spec") or {}).get("ingressClassName") == ingress_class:
-            for claim in claims(inputs):
-                found |= {claim, claim.split("/", 1)[0]}
-    if isinstance(cache, dict):
-        cache[ingress_class] = found
-    return found
+def _kind(route: Route) -> str:
+    return "HTTPRoute" if route.label.startswith("kubernetes:gateway.networking.k8s.io/") else "Ingress"
 
 
-def _still_served(claim: str, kept: set[str]) -> bool:
-    return claim in kept if "/" in claim else claim.split("/", 1)[0] in kept
+def _plural(kind: str) -> str:
+    return kind + ("es" if kind.endswith("s") else "s")
 
 
-def ingress_meaning(step: ResourceDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None,
-                    flavor: str | None, context: Mapping[str, Any] | None = None) -> str:
-    """A replaced or deleted Ingress: who loses what, and for how long."""
-    old_inputs, new_inputs = (old or {}).get("inputs") or {}, (new or {}).get("inputs") or {}
-    served = claims(old_inputs)
-    cls = ((new_inputs or old_inputs).get("spec") or {}).get("ingressClassName")
-    if step.op == "delete":
-        kept = context_claims(context or {}, cls)
-        lost = [claim for claim in served if not _still_served(claim, kept)]
-        if not lost:
-            return f"what it routes stays served by other Ingresses on class {code(cls)}."
-        return f"{_listed(lost)} stop being served (class {code(cls)})."
-    if step.delete_first:
-        return (f"deleted before it is created again: {_listed(served)} answer 404 from the delete until the "
-                "controller has the new Ingress (downtime).")
-    both = [claim for claim in claims(new_inputs) if claim in served]
-    if not both or (old_inputs.get("spec") or {}).get("ingressClassName") != cls:
-        return (f"the new Ingress {code(_ingress_name(new_inputs))} is created before the old "
-                f"{code(_ingress_name(old_inputs))} is deleted.")
-    moment = (f"the new Ingress {code(_ingress_name(new_inputs))} is created while the old "
-              f"{code(_ingress_name(old_inputs))} still exists: until the old one is deleted, two Ingresses "
-              f"claim {_listed(both)} on class {code(cls)}")
-    if flavor == "ingress-nginx":
+def _where(route: Route, flavor: str | None) -> str:
+    return f"Gateway {code(route.attached.split('#')[0])}" if flavor == GATEWAY_API else f"class {code(route.attached)}"
+
+
+def lost_claims(flavor: str | None, route: Route, kept: Sequence[Route]) -> tuple[list[Claim], list[str]]:
+    """What a deleted route answered that no route of `kept` (its class's or Gateway's, after the change) answers,
+    and how the rest is answered (`host/path` by `ns/name` at its path)."""
+    lost, taken = [], []
+    for claim in route.claims:
+        found = answering(flavor, [r for r in kept if r.key != route.key], claim)
+        if found is None:
+            lost.append(claim)
+        elif claim.path is not None and found[1].path != claim.path:
+            taken.append(f"{code(str(claim))} by {code(found[0].key)} (at {code(found[1].path)})")
+    return lost, taken
+
+
+def deleted_route_meaning(flavor: str | None, route: Route, kept: Sequence[Route]) -> str:
+    """A deleted Ingress or HTTPRoute: what stops being served, or what answers instead."""
+    lost, taken = lost_claims(flavor, route, [r for r in kept if r.attached == route.attached])
+    where = _where(route, flavor)
+    if lost:
+        verb = "stops" if len(lost) == 1 else "stop"
+        return f"{_listed([str(c) for c in lost])} {verb} being served ({where})."
+    if taken:
+        return (f"what it routes stays served on {where}: " + "; ".join(taken[:3])
+                + (f" and {len(taken) - 3} more" if len(taken) > 3 else "") + ".")
+    return f"what it routes stays served by other {_plural(_kind(route))} on {where}."
+
+
+def created_route_meaning(step: ResourceDiff, old: Route | None, new: Route, found: Admission | None) -> str:
+    """A route replaced new-one-first (`old` is the old one), or created while older routes claim what it claims:
+    the moment two routes claim one host (and path), and what the controller does about it."""
+    kind = _kind(new)
+    if found is None:
+        if old is None:
+            return f"the new {kind} {code(new.key)} is created."
+        return f"the new {kind} {code(new.key)} is created before the old {code(old.key)} is deleted."
+    holder = found.holder
+    which = "the old" if holder == old else "the older"
+    moment = (f"the new {kind} {code(new.key)} is created while {which} {code(holder.key)} still exists: until it "
+              f"is deleted, two {_plural(kind)} claim {_listed(found.shared)} on {_where(new, found.flavor)}")
+    if found.outcome == "refused":
         return (moment + "; ingress-nginx's admission webhook refuses the new one (`host ... and path ... is "
                 "already defined`), so `pulumi up` stops here with the old one in place.")
-    if flavor == "nginx-inc":
-        return (moment + "; the F5 controller keeps serving the older one and rejects the new one (\"All hosts "
-                "are taken by other resources\") until the old one is gone, while Pulumi waits up to 10 minutes "
-                "for the new one's status.")
-    return moment + "; the controller may refuse the new one."
+    if found.outcome == "unserved":
+        return (moment + "; the F5 controller gives each host to the oldest Ingress that names it and rejects the "
+                "new one (\"All hosts are taken by other resources\") without ever setting its status, so Pulumi "
+                f"waits {INGRESS_AWAIT_S // 60} minutes for that status and fails: `pulumi up` stops with the old "
+                "one serving, and never deletes it.")
+    if found.flavor == "nginx-inc" and new.role == "minion":
+        return (moment + "; the F5 controller keeps the older minion's path (\"path ... is taken by another "
+                "resource\") and gives the new one its status with the host's master, so the old one serves until "
+                "it is deleted, then the new one: no gap.")
+    if found.flavor == "nginx-inc":
+        return (moment + "; the F5 controller keeps those hosts with the older Ingress until it is deleted, and "
+                "serves the new one's other hosts meanwhile.")
+    return (moment + "; the Gateway API gives the older Route precedence, so the old one serves until it is "
+            "deleted, then the new one: no gap.")
+
+
+def route_meaning(step: ResourceDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None,
+                  context: Mapping[str, Any]) -> str:
+    """A replaced or deleted Ingress or HTTPRoute: who loses what, and for how long."""
+    old_route, new_route = route_of(old), route_of(new)
+    if step.op == "delete" and old_route is not None:
+        return deleted_route_meaning(flavor_of_route(old_route, context), old_route, context.get("kept") or [])
+    if step.delete_first and old_route is not None:
+        return (f"deleted before it is created again: {_listed([str(c) for c in old_route.claims])} answer 404 from "
+                f"the delete until the controller has the new {_kind(old_route)} (downtime).")
+    if new_route is None:
+        return "the new one is created, then the old one deleted."
+    return created_route_meaning(step, old_route, new_route, (context.get("admissions") or {}).get(step.label))
+
+
+def flavor_of_route(route: Route, context: Mapping[str, Any]) -> str | None:
+    """The flavor of the controller that serves `route`: the Gateway API's for an HTTPRoute; for an Ingress, its
+    class's edge's (`outputs.platform.edges`), else the stack's."""
+    if _kind(route) == "HTTPRoute":
+        return GATEWAY_API
+    return (context.get("flavor_of_class") or {}).get(route.attached) or context.get("flavor")
 
 
 def meaning(step: ResourceDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None,
@@ -144,12 +133,8 @@ def meaning(step: ResourceDiff, old: Mapping[str, Any] | None, new: Mapping[str,
     type_ = step.type
     inputs = (new or old or {}).get("inputs") or {}
     deleted = step.op == "delete"
-    if type_.endswith(":Ingress") and type_.startswith("kubernetes:"):
-        return ingress_meaning(step, old, new, context.get("flavor"), context)
-    if type_.startswith("kubernetes:gateway.networking.k8s.io/") and type_.endswith(":HTTPRoute"):
-        said = route_meaning(step, old, new)
-        if said is not None:
-            return said
+    if route_of(new or old) is not None:
+        return route_meaning(step, old, new, context)
     if type_ == MONITOR:
         return ("its history (uptime, response times, incidents) is lost" + ("." if deleted else
                 ", and the new monitor gets a new id."))

@@ -163,6 +163,16 @@ class Route:
 
 
 @dataclass(frozen=True)
+class PlanWarning:
+    """One of the head plan's top-level `warnings`: what the stack passes with, apart from the change."""
+
+    kind: str
+    """What it is about (`capacity`, `retirement`, `chartVersion`, `uptimerobotApiKey`, ...)."""
+    message: str
+    """One line for people (Markdown: config keys and commands in code spans)."""
+
+
+@dataclass(frozen=True)
 class PlanDiff:
     """Everything the renderers show, computed by `diff_plans`."""
 
@@ -172,8 +182,9 @@ class PlanDiff:
     resources: tuple[ResourceDiff, ...]
     risks: tuple[Risk, ...]
     routes: tuple[Route, ...]
-    warnings: tuple[str, ...] = ()
-    """The head plan's top-level `warnings` (capacity limits it is near or past), as their messages."""
+    warnings: tuple[PlanWarning, ...] = ()
+    """The head plan's top-level `warnings`: capacity limits it is near or past, a retired flavor, a chart
+    version gangplank does not check, a key `pulumi up` will need."""
     moves: tuple[str, ...] = ()
     """Each edge that is moving to another flavor after the change: where it is, and what its next step changes
     (`planner.edge_moves.move_lines`)."""
@@ -183,8 +194,9 @@ class PlanDiff:
     """What the reader should know about the comparison itself (Markdown)."""
     state_commands: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """(new app, `pulumi state rename` commands) for each likely rename: what keeps its monitor."""
-    blockers: tuple[Mapping[str, str], ...] = ()
-    """`{resource, reason}`: steps `pulumi up` cannot take as planned (the engine or a controller refuses)."""
+    blockers: tuple[Mapping[str, Any], ...] = ()
+    """`{resource, reason, blocks, failsAfterSeconds}` (as `planner.rollout.blocker_json`): steps `pulumi up`
+    cannot take as planned (the engine or a controller refuses them, or never lets them complete)."""
 
     @property
     def steps(self) -> tuple[ResourceDiff, ...]:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.diff.apps import app_of
-from planner.diff.meanings import claims
 from planner.diff.model import AppDiff, Risk
+from planner.diff.routing import Admission
 from planner.diff.steps import type_chains
 from planner.markdown import code
 from planner.resource_types import MONITOR
@@ -74,11 +74,18 @@ def likely_renames(apps: Sequence[AppDiff]) -> list[Rename]:
     return found
 
 
-def _ingress_claims(plan: Mapping[str, Any], app: str) -> set[str]:
-    resources = plan.get("resources") or []
-    parents = {f"{r.get('type')}::{r.get('name')}": r.get("parent") for r in resources}
-    return {claim for r in resources if str(r.get("type")).endswith(":Ingress")
-            and app_of(f"{r.get('type')}::{r.get('name')}", parents) == app for claim in claims(r.get("inputs"))}
+def _overlaps(head: Mapping[str, Any], app: str, found: Mapping[str, Admission]) -> list[Admission]:
+    """What the controllers do with the new app's routes, created while the old app's still claim their host."""
+    parents = {f"{r.get('type')}::{r.get('name')}": r.get("parent") for r in head.get("resources") or []}
+    return [said for name, said in sorted(found.items()) if app_of(name, parents) == app]
+
+
+OVERLAP_WORDS = {
+    "refused": "; ingress-nginx's admission webhook refuses the new one, and `pulumi up` stops.",
+    "unserved": "; the F5 controller keeps the host with the older Ingress and never sets the new one's status, "
+                "so `pulumi up` fails when Pulumi stops waiting for it (10 minutes) and never deletes the old one.",
+    "waits": "; the older one serves until it is deleted, then the new one.",
+}
 
 
 def state_renames(rename: Rename, base: Mapping[str, Any], head: Mapping[str, Any]) -> list[str]:
@@ -102,8 +109,11 @@ def state_renames(rename: Rename, base: Mapping[str, Any], head: Mapping[str, An
 
 
 def rename_risks(apps: Sequence[AppDiff], base: Mapping[str, Any], head: Mapping[str, Any],
-                 flavor: str | None) -> tuple[list[Risk], dict[str, list[str]]]:
-    """A risk per likely rename with its consequences, and the state commands that keep what can be kept."""
+                 context: Mapping[str, Any]) -> tuple[list[Risk], dict[str, list[str]]]:
+    """A risk per likely rename with its consequences, and the state commands that keep what can be kept.
+
+    `context`: `planner.diff.risks.context_of`, whose `admissions` say what the controllers do with the new
+    app's routes while the old app's still exist (the engine deletes those last)."""
     by_name = {app.name: app for app in apps}
     risks, commands = [], {}
     for rename in likely_renames(apps):
@@ -124,14 +134,11 @@ def rename_risks(apps: Sequence[AppDiff], base: Mapping[str, Any], head: Mapping
                 "Ingress moves"
             said.append(f"Its {what} to namespace {code(new.get('namespace'))}, which must exist (gangplank "
                         "does not create app namespaces).")
-        both = sorted(_ingress_claims(base, rename.old) & _ingress_claims(head, rename.new))
-        if both:
-            shown = ", ".join(code(c) for c in both[:3])
-            said.append(f"The new Ingress is created before the old one is deleted: both claim {shown} meanwhile"
-                        + ("; ingress-nginx's admission webhook refuses the new one, and `pulumi up` stops."
-                           if flavor == "ingress-nginx" else
-                           "; the F5 controller keeps the older one and rejects the new one until it is gone."
-                           if flavor == "nginx-inc" else "; the controller may refuse the new one."))
+        for overlap in _overlaps(head, rename.new, context.get("admissions") or {}):
+            kind = "HTTPRoute" if overlap.route.label.endswith(":HTTPRoute") else "Ingress"
+            said.append(f"The new {kind} {code(overlap.route.key)} is created before the old "
+                        f"{code(overlap.holder.key)} is deleted: both claim "
+                        f"{', '.join(code(c) for c in overlap.shared[:3])} meanwhile{OVERLAP_WORDS[overlap.outcome]}")
         keep = state_renames(rename, base, head)
         if keep:
             said.append(f"To keep the monitor and passwords, rename them in the state before `pulumi up` "

@@ -15,9 +15,10 @@ from typing import Any
 
 from planner.diff.apps import app_of
 from planner.diff.exposure import exposure_risks
-from planner.diff.meanings import meaning
+from planner.diff.meanings import flavor_of_route, meaning
 from planner.diff.model import AppDiff, ResourceDiff, Risk
 from planner.diff.renames import rename_risks
+from planner.diff.routing import INGRESS_AWAIT_S, Admission, Route, admission, route_of
 from planner.diff.steps import label
 from planner.markdown import code
 from planner.resource_types import HELM_RELEASE, MONITOR, RECORD, ZONE
@@ -33,8 +34,11 @@ def flavor_of(plan: Mapping[str, Any]) -> str | None:
     return str(flavor) if flavor else None
 
 
-def context_of(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, Any]:
-    """What the meanings need besides a resource: the flavor, each release's edge, each edge's apps."""
+def context_of(base: Mapping[str, Any], head: Mapping[str, Any],
+               steps: Sequence[ResourceDiff] = ()) -> dict[str, Any]:
+    """What the meanings need besides a resource: the flavor (the stack's, and each Ingress class's), each
+    release's edge, each edge's apps, the routes after the change (`kept`), the routes that exist while
+    `pulumi up` creates new ones (`standing`), and what each controller does with those it creates."""
     edge_of = {}
     for plan in (base, head):
         for resource in plan.get("resources") or []:
@@ -47,12 +51,64 @@ def context_of(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, An
     for app in head.get("apps") or base.get("apps") or []:
         for edge in app.get("edges") or [app.get("visibility")]:
             apps_on_edge.setdefault(str(edge), []).append(str(app.get("name")))
-    ingresses = [r for r in head.get("resources") or [] if str(r.get("type")).endswith(":Ingress")]
     wildcards = {str((r.get("inputs") or {}).get("name")) for r in head.get("resources") or []
                  if r.get("type") == RECORD and str((r.get("inputs") or {}).get("name") or "").startswith("*.")}
-    return {"flavor": flavor_of(head) or flavor_of(base), "base_flavor": flavor_of(base),
-            "edge_of": edge_of, "apps_on_edge": apps_on_edge, "head_ingresses": ingresses,
-            "wildcards": wildcards, "claims_by_class": {}}
+    context: dict[str, Any] = {
+        "flavor": flavor_of(head) or flavor_of(base), "base_flavor": flavor_of(base),
+        "flavor_of_class": {**classes_of(base), **classes_of(head)}, "edge_of": edge_of,
+        "apps_on_edge": apps_on_edge, "wildcards": wildcards,
+        "kept": [route for r in head.get("resources") or [] if (route := route_of(r)) is not None]}
+    context["standing"] = standing_routes(base, head, steps)
+    context["admissions"] = admissions(steps, head, context)
+    return context
+
+
+def classes_of(plan: Mapping[str, Any]) -> dict[str, str]:
+    """Ingress class -> the flavor of the controller that serves it (an edge's own, and the one it moves to)."""
+    found = {}
+    for edge in (((plan.get("outputs") or {}).get("platform") or {}).get("edges") or {}).values():
+        if isinstance(edge, Mapping) and edge.get("ingressClass") and edge.get("flavor"):
+            found[str(edge["ingressClass"])] = str(edge["flavor"])
+        move = edge.get("move") if isinstance(edge, Mapping) else None
+        if isinstance(move, Mapping) and move.get("ingressClass") and move.get("to"):
+            found[str(move["ingressClass"])] = str(move["to"])
+    return found
+
+
+def standing_routes(base: Mapping[str, Any], head: Mapping[str, Any], steps: Sequence[ResourceDiff]) -> list[Route]:
+    """The routes that exist while `pulumi up` creates the new ones: each of base's as it is after its update,
+    and those deleted or replaced new-one-first as they were (the engine deletes them last); not those deleted
+    before they are created again."""
+    step_of = {step.label: step for step in steps}
+    after = {label(r): r for r in head.get("resources") or []}
+    found = []
+    for resource in base.get("resources") or []:
+        step = step_of.get(label(resource))
+        if step is not None and step.op == "replace" and step.delete_first:
+            continue
+        kept = after.get(label(resource)) if step is None or step.op in ("update", "same") else None
+        route = route_of(kept if kept is not None else resource)
+        if route is not None:
+            found.append(route)
+    return found
+
+
+def admissions(steps: Sequence[ResourceDiff], head: Mapping[str, Any], context: Mapping[str, Any]
+               ) -> dict[str, Admission]:
+    """Label -> what the controller does with each route `pulumi up` creates while older ones claim what it
+    claims (a create, or a replacement that creates the new one first)."""
+    after = {label(r): r for r in head.get("resources") or []}
+    found = {}
+    for step in steps:
+        if step.op not in ("create", "replace") or step.delete_first:
+            continue
+        route = route_of(after.get(step.label))
+        if route is None:
+            continue
+        said = admission(flavor_of_route(route, context), route, context.get("standing") or [])
+        if said is not None:
+            found[step.label] = said
+    return found
 
 
 def _what(step: ResourceDiff) -> str:
@@ -183,28 +239,49 @@ ORDER = {kind: i for i, kind in enumerate(("refused", "replace", "delete", "expo
                                            "rules"))}
 
 
-def blockers_of(steps: Sequence[ResourceDiff], risks: Sequence[Risk],
-                context: Mapping[str, Any]) -> list[dict[str, str]]:
-    """What stops `pulumi up` part-way: steps the engine refuses, Ingresses ingress-nginx's webhook refuses."""
-    found = [{"resource": step.label, "reason": step.refused} for step in steps if step.refused]
-    if context.get("flavor") == "ingress-nginx":
-        found += [{"resource": f"kubernetes:networking.k8s.io/v1:Ingress::{risk.subject}" if risk.kind == "replace"
-                   else f"gangplank:apps:ExposedApp::{risk.subject}",
-                   "reason": "ingress-nginx's admission webhook refuses an Ingress whose host and path another "
-                             "Ingress has (controller.go `checkOverlap`), and the old one is deleted only after "
-                             "the new one is created; delete the old one first (apply the change in two steps)."}
-                  for risk in risks if risk.kind in ("replace", "rename") and "refuses the new one" in risk.message]
+def blockers_of(steps: Sequence[ResourceDiff], context: Mapping[str, Any],
+                head: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What stops `pulumi up` part-way: steps the engine refuses; Ingresses that ingress-nginx's webhook refuses
+    at once, and those the F5 controller never gives a status, whose create fails when Pulumi stops waiting."""
+    found: list[dict[str, Any]] = [{"resource": step.label, "reason": step.refused, "blocks": [step.label]}
+                                   for step in steps if step.refused]
+    resources = {label(r): r for r in head.get("resources") or []}
+    for name, said in sorted(context.get("admissions", {}).items()):
+        holder, shared = code(said.holder.key), ", ".join(code(s) for s in said.shared[:3])
+        if said.outcome == "refused":
+            found.append({"resource": name, "reason": (
+                f"ingress-nginx's admission webhook refuses an Ingress whose host and path ({shared}) another "
+                f"Ingress ({holder}) has (controller.go `checkOverlap`), and the old one is deleted only after the "
+                "new one is created; delete the old one first (apply the change in two steps)."), "blocks": [name]})
+        elif said.outcome == "unserved":
+            timeout = _await_seconds(resources.get(name))
+            found.append({"resource": name, "reason": (
+                f"the F5 controller keeps {shared} with the older Ingress {holder} and never sets the new one's "
+                "status (configuration.go `chooseObjectMetaWinner`, \"All hosts are taken by other resources\"); "
+                f"Pulumi waits {timeout // 60} minutes for it (pulumi-kubernetes await/ingress.go), then fails, "
+                f"before deleting the old one. Delete {holder} by hand once `pulumi up` has created the new one "
+                "(the controller then gives it the host, and Pulumi goes on), or apply the change in two steps."),
+                "blocks": [name], "failsAfterSeconds": timeout})
     return found
 
 
+def _await_seconds(resource: Mapping[str, Any] | None) -> int:
+    """How long pulumi-kubernetes waits for an Ingress's status: the resource's `customTimeouts.create` when set,
+    else its default (await.go `Creation`: `metadata.TimeoutDuration`, else 10 minutes)."""
+    from planner.rollout import duration_seconds
+
+    raw = str((((resource or {}).get("options") or {}).get("customTimeouts") or {}).get("create") or "")
+    return round(duration_seconds(raw) or INGRESS_AWAIT_S)
+
+
 def collect(apps: Sequence[AppDiff], steps: Sequence[ResourceDiff], base: Mapping[str, Any],
-            head: Mapping[str, Any]) -> tuple[tuple[Risk, ...], dict[str, list[str]], list[dict[str, str]]]:
+            head: Mapping[str, Any]) -> tuple[tuple[Risk, ...], dict[str, list[str]], list[dict[str, Any]]]:
     """Every risk of the change (sorted by group, kind and subject), the state commands of renames, and the
     blockers the diff finds (beside the rollout's own)."""
-    context = context_of(base, head)
-    renames, commands = rename_risks(apps, base, head, context.get("flavor"))
+    context = context_of(base, head, steps)
+    renames, commands = rename_risks(apps, base, head, context)
     risks = [*step_risks(steps, base, head, context), *exposure_risks(apps, steps, base, head), *renames,
              *app_review_risks(apps, steps), *resource_review_risks(steps, context)]
     groups = {"replace": 0, "exposure": 1, "rename": 2, "review": 3}
     ordered = tuple(sorted(risks, key=lambda r: (groups[r.group], ORDER.get(r.kind, 99), r.subject, r.message)))
-    return ordered, commands, blockers_of(steps, ordered, context)
+    return ordered, commands, blockers_of(steps, context, head)

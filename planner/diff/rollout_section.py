@@ -2,7 +2,7 @@
 
 `change` is `planner.rollout.change_rollout(base, head, ..., steps=...)`, given the diff's own steps, so
 the counts here are the heading's. A change with a blocker says BLOCKED first and lists the blockers
-before the time of what does complete.
+before the time of what does complete, and when `pulumi up` fails.
 """
 
 from __future__ import annotations
@@ -46,8 +46,12 @@ def render_rollout_section(change: Mapping[str, Any], width: int = WIDTH) -> str
         if len(blockers) > MAX_BLOCKERS:
             lines.append(f"> - … and {len(blockers) - MAX_BLOCKERS} more.")
         lines += [""]
-        lines += wrap(f"What does complete of `pulumi up` ({counts_text(change)}) takes about "
-                      f"**{duration_text(change['seconds'])}**.{chain}", width=width)
+        fails = change.get("failsAfterSeconds")
+        when = "as soon as it gets there" if fails is not None and fails < 1 else \
+            f"after about **{duration_text(fails or 0)}**"
+        failing = f"; `pulumi up` fails {when}, and never makes the deletes it makes last" if fails is not None else ""
+        lines += wrap(f"Of this change's steps ({counts_text(change)}), what does complete takes about "
+                      f"**{duration_text(change['seconds'])}**{failing}.{chain}", width=width)
     else:
         lines += ["#### Rollout (modeled)", ""]
         lines += wrap(f"`pulumi up` of this change ({counts_text(change)}): about "

@@ -83,22 +83,27 @@ def same(old: Any, new: Any) -> bool:
 
 
 def changed_leaves(old: Any, new: Any, path: str = "") -> list[tuple[str, Any, Any]]:
-    """Sorted `(path, old, new)` for every leaf that differs (`spec.rules[0].host`, `a["b/c"]`).
+    """Sorted `(path, old, new)` for every leaf that differs (`spec.rules[1].host`, `a["b/c"]`).
 
-    Mappings are followed to their leaves, lists index by index when both sides have the same length;
-    a list that grows or shrinks is one change of the whole list (its shown values are cut around
-    the difference). A side that lacks the path has None.
+    Mappings are followed to their leaves, lists index by index, as `pulumi preview --diff` shows a
+    list (pulumi sdk/go/common/resource/properties_diff.go `ArrayDiff`: Adds, Deletes and Updates by
+    index) and as `kubectl diff` shows the nested fields: an item a list gains or loses shows each
+    of its leaves, with `(none)` on the side that lacks it (`spec.rules[1].host: (none) → ...`). An
+    empty mapping or list that appears or goes is a leaf itself. A side that lacks the path has None.
     """
     if same(old, new):
         return []
-    if isinstance(old, dict) and isinstance(new, dict):
+    if isinstance(old, dict | None) and isinstance(new, dict | None) and (old or new):
         found: list[tuple[str, Any, Any]] = []
-        for key in sorted(old.keys() | new.keys()):
-            found += changed_leaves(old.get(key), new.get(key), join(path, str(key)))
+        before, after = old or {}, new or {}
+        for key in sorted(before.keys() | after.keys()):
+            found += changed_leaves(before.get(key), after.get(key), join(path, str(key)))
         return found
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and old:
+    if isinstance(old, list | None) and isinstance(new, list | None) and (old or new):
         found = []
-        for index, (before, after) in enumerate(zip(old, new, strict=True)):
-            found += changed_leaves(before, after, join(path, index))
+        before, after = old or [], new or []
+        for index in range(max(len(before), len(after))):
+            found += changed_leaves(before[index] if index < len(before) else None,
+                                    after[index] if index < len(after) else None, join(path, index))
         return found
     return [(path or "(all)", old, new)]

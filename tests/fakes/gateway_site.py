@@ -40,7 +40,9 @@ Envoy's filter order. Only what decides whether a request is answered is modelle
   neither verified nor skipped is invalid (backendtlspolicy.go `applyBackendTLSSetting`: "CACertificate must
   be specified when InsecureSkipVerify is false"). A request to an invalid backend gets 500 (Gateway API,
   HTTPRouteRule `backendRefs`: "requests that would have otherwise been routed to an invalid backend ...
-  500"). A BackendTLSPolicy that targets a Backend is not modelled (gangplank writes none).
+  500"). A BackendTLSPolicy that targets a Backend is not modelled (gangplank writes none);
+- what the app is told of the client (`forwarded_headers`): the connection manager's `X-Forwarded-For`, then the
+  ClientTrafficPolicy's early header changes and the rule's header modifiers.
 """
 
 from __future__ import annotations
@@ -125,6 +127,8 @@ class GatewaySite:
     secrets: list[Mapping[str, Any]]
     backends: list[Mapping[str, Any]] = field(default_factory=list)
     """Envoy Gateway `Backend`s and Gateway API `BackendTLSPolicy`s."""
+    client_traffic: list[Mapping[str, Any]] = field(default_factory=list)
+    """Envoy Gateway `ClientTrafficPolicy`s (how the edge's listeners read the client: `forwarded_headers`)."""
     backend_api: frozenset[str] = frozenset()
     """Namespaces of the Gateways whose controller has `extensionApis.enableBackend`."""
     auth_service: AuthService | None = None
@@ -144,6 +148,7 @@ class GatewaySite:
                    policies=[m for m in manifests if m.get("kind") in ("SecurityPolicy", "BackendTrafficPolicy")],
                    secrets=[m for m in manifests if m.get("kind") == "Secret" or "stringData" in m],
                    backends=[m for m in manifests if m.get("kind") in ("Backend", "BackendTLSPolicy")],
+                   client_traffic=[m for m in manifests if m.get("kind") == "ClientTrafficPolicy"],
                    backend_api=frozenset(backend_api), **options)
 
     # -- routing ----------------------------------------------------------------------------
@@ -273,6 +278,53 @@ class GatewaySite:
         return Connection(address, tls=True, verify=not tls.get("insecureSkipVerify", False), sni=tls.get("sni"),
                           ca=ca)
 
+    # -- what reaches the app ------------------------------------------------------------------
+
+    def forwarded_headers(self, client_ip: str, headers: Mapping[str, str], nlb: str, path: str = "/"
+                          ) -> dict[str, str | None]:
+        """The client-address and scheme headers the app receives for a request from `client_ip` through the NLB (at
+        its address `nlb`), from the edge's ClientTrafficPolicy and the rule the request reaches.
+
+        The connection's remote address is the PROXY header's when the policy requires proxy protocol (Envoy's
+        proxy_protocol listener filter replaces it), else the NLB's. Envoy Gateway sets the connection manager's
+        `use_remote_address` unless the policy has `clientIPDetection` (EG internal/xds/translator/listener.go,
+        v1.9.0); with it, Envoy appends that address to `X-Forwarded-For` (unless `disableXForwardedForAppend`) and
+        sets `X-Forwarded-Proto` to the connection's scheme, plain HTTP here (Envoy docs, http_conn_man/headers.rst).
+        Then `headers.earlyRequestHeaders` (before routing), then the rule's RequestHeaderModifier (route level,
+        after the connection manager's own): `remove`, `set` (replacing), `add`, with Envoy's
+        `%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%` substituted (any other operator: not modelled). Headers no one
+        sets (`X-Real-IP` unless a rule does) reach the app as the client sent them."""
+        policies = self.client_traffic
+        spec = policies[0]["spec"] if policies else {}
+        remote = client_ip if "proxyProtocol" in spec else nlb
+        sent = {name.lower(): (name, value) for name, value in headers.items()}
+        detection = spec.get("clientIPDetection")
+        if detection is None:
+            previous = sent.get("x-forwarded-for", ("", ""))[1]
+            sent["x-forwarded-for"] = ("X-Forwarded-For", f"{previous}, {remote}" if previous else remote)
+            sent["x-forwarded-proto"] = ("X-Forwarded-Proto", "http")
+        else:
+            raise NotImplementedError("the model has no clientIPDetection (gangplank sets none)")
+
+        def modify(modifier: Mapping[str, Any]) -> None:
+            for name in modifier.get("remove") or []:
+                sent.pop(name.lower(), None)
+            for entry in modifier.get("set") or []:
+                sent[entry["name"].lower()] = (entry["name"], _substitute(entry["value"], remote))
+            for entry in modifier.get("add") or []:
+                before = sent.get(entry["name"].lower(), ("", ""))[1]
+                value = _substitute(entry["value"], remote)
+                sent[entry["name"].lower()] = (entry["name"], f"{before},{value}" if before else value)
+
+        modify((spec.get("headers") or {}).get("earlyRequestHeaders") or {})
+        rule = self.rule(headers["Host"], path, headers)
+        assert rule is not None, (headers["Host"], path)
+        for rule_filter in rule.route["spec"]["rules"][rule.index].get("filters") or []:
+            if rule_filter.get("type") == "RequestHeaderModifier":
+                modify(rule_filter["requestHeaderModifier"])
+        return {name: sent.get(name.lower(), ("", None))[1]
+                for name in ("X-Real-IP", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Port")}
+
     def _authenticated(self, policy: Mapping[str, Any], headers: Mapping[str, str]) -> bool:
         users = self._htpasswd(policy["metadata"]["namespace"], policy["spec"]["basicAuth"]["users"]["name"])
         scheme, _, token = headers.get("Authorization", "").partition(" ")
@@ -346,6 +398,19 @@ class GatewaySite:
         service, pod, cookies, attributes = self._backend(rule, parse_cookies(headers.get("Cookie", "")))
         return Answer(OK, backend=f"{rule.route['metadata']['namespace']}/{service}", pod=pod, to_app=to_app,
                       cookies=cookies, cookie_attributes=attributes)
+
+
+def _substitute(value: str, remote: str) -> str:
+    """A route-level header value as Envoy formats it: `%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%` is the connection's
+    remote address, `%%` a literal `%` (Envoy docs, http_conn_man/headers.rst "Custom request/response headers")."""
+    def operator(found: re.Match[str]) -> str:
+        if found.group(0) == "%%":
+            return "%"
+        if found.group(1) == "DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT":
+            return remote
+        raise NotImplementedError(f"the model has no header operator {found.group(0)}")
+
+    return re.sub(r"%%|%([A-Z_]+(?:\([^)]*\))?)%", operator, value)
 
 
 def _seconds(duration: str) -> int:

@@ -4,7 +4,8 @@
 path, headers) it builds the nginx configuration the flavor's controller would build from the
 Ingresses and Secrets, picks the location nginx would pick, and applies what is in it in nginx's
 order (access phase: `allow`/`deny`, then `auth_basic`; `satisfy all`, nginx's default). It also
-says which headers reach the app (`forwarded_headers`) and which controller ports speak TLS
+says which headers reach the app (`forwarded_headers`, from the controller's Helm values), how it connects to a
+backend (`connection`) and which controller ports speak TLS
 (`tls_ports`). Each rule cites the upstream source it mirrors: nginx/kubernetes-ingress at tag v5.5.4
 (`nginx-inc`), kubernetes/ingress-nginx at controller-v1.15.1 (`ingress-nginx`), and nginx itself.
 
@@ -85,11 +86,14 @@ def find_location(locations: Iterable[Location], uri: str) -> Location | None:
     return best
 
 
-def ingress_class(ingress: Mapping[str, Any]) -> str:
-    """The class a controller sees: the annotation when set and not empty, else `spec.ingressClassName` (F5
-    internal/k8s/controller.go HasCorrectIngressClass; ingress-nginx reads the two alike)."""
+def ingress_class(ingress: Mapping[str, Any], flavor: str = "nginx-inc") -> str:
+    """The class a controller sees. F5: the annotation when set and not empty, else `spec.ingressClassName`
+    (internal/k8s/controller.go HasCorrectIngressClass: "the annotation takes precedence"). ingress-nginx the other
+    way round: `spec.ingressClassName` when set, else the annotation (internal/ingress/controller/store/store.go
+    GetIngressClass at controller-v1.15.1)."""
     annotation = (_annotations(ingress)).get(CLASS_ANNOTATION, "")
-    return annotation or str(ingress["spec"].get("ingressClassName") or "")
+    name = str(ingress["spec"].get("ingressClassName") or "")
+    return (name or annotation) if flavor == "ingress-nginx" else (annotation or name)
 
 
 def _annotations(ingress: Mapping[str, Any]) -> Mapping[str, str]:
@@ -179,6 +183,38 @@ def f5_servers(ingresses: list[Mapping[str, Any]], conflicts: list[str]) -> dict
     return servers
 
 
+def f5_with_status(ingresses: list[Mapping[str, Any]]) -> set[str]:
+    """The Ingresses of one class (in creation order) that F5 gives a load-balancer status, as `namespace/name`.
+
+    F5 writes a status only for what it configures: a regular or master Ingress that holds at least one of its
+    hosts (internal/k8s/controller.go `updateRegularIngressStatusAndEvents`, called for the changes
+    configuration.go `createResourceChangesForHosts` makes per held host), and with a master every minion of its
+    host, whether a path of it is taken or not (`updateMergeableIngressStatusAndEvents`: the master and all its
+    minions, `BulkUpdateIngressStatus`). One all of whose hosts are taken ("All hosts are taken by other
+    resources") gets none, and so does a minion without a master ("Ingress master is invalid or doesn't exist"):
+    `processProblems` clears theirs (`ClearIngressStatus`).
+    """
+    holders: dict[str, Mapping[str, Any]] = {}
+    minions: dict[str, list[Mapping[str, Any]]] = {}
+    for ingress in ingresses:
+        rules = ingress["spec"].get("rules") or []
+        if _annotations(ingress).get(MERGEABLE) == "minion":
+            minions.setdefault(rules[0]["host"], []).append(ingress)
+            continue
+        for rule in rules:
+            holders.setdefault(rule["host"], ingress)
+    found = set()
+    for host, holder in holders.items():
+        found.add(_key(holder))
+        if _annotations(holder).get(MERGEABLE) == "master":
+            found |= {_key(minion) for minion in minions.get(host, [])}
+    return found
+
+
+def _key(ingress: Mapping[str, Any]) -> str:
+    return f"{ingress['metadata'].get('namespace') or 'default'}/{ingress['metadata']['name']}"
+
+
 def _f5_auth(ingress: Mapping[str, Any]) -> tuple[str, str] | None:
     secret = _annotations(ingress).get("nginx.org/basic-auth-secret")
     return (str(ingress["metadata"]["namespace"]), secret) if secret else None
@@ -244,9 +280,35 @@ FLAVOR_SECRETS = {"nginx-inc": ("nginx.org/htpasswd", "htpasswd"), "ingress-ngin
 """The htpasswd Secret each controller reads: F5 refuses another type (internal/k8s/secrets/validation.go
 ValidateHtpasswdSecret, key `htpasswd`); ingress-nginx's `auth-file` reads key `auth`
 (internal/ingress/annotations/auth/main.go dumpSecretAuthFile)."""
-BROKEN_AUTH = {"nginx-inc": INTERNAL_ERROR, "ingress-nginx": UNAVAILABLE}
-"""A location whose htpasswd Secret is missing or unreadable: F5 points auth_basic_user_file at a file it could
-not write (500); ingress-nginx denies the location (`return 503`, nginx.tmpl "Location denied")."""
+BROKEN_AUTH = {"nginx-inc": NOT_FOUND, "ingress-nginx": UNAVAILABLE}
+"""A location whose htpasswd Secret is missing or unreadable. F5 (v5.5.4): its secret store clears the path of a
+missing or invalid Secret (internal/k8s/secrets/store.go), `generateBasicAuthConfig` (internal/configs/ingress.go)
+only warns, and the template writes `auth_basic_user_file {{ .Secret }};` unguarded (nginx.ingress.tmpl), so nginx
+refuses the configuration (the directive takes one argument), the reload fails and the Ingress never takes effect:
+its host is answered by the default server, 404. ingress-nginx denies the location: auth/main.go Parse returns a
+LocationDeniedError, and the template answers `return 503` ("Location denied", nginx.tmpl)."""
+
+
+PROXY_HOST = "upstream_balancer"
+"""ingress-nginx's `$proxy_host`: every location proxies to `upstream_balancer` (nginx.tmpl, template.go
+buildProxyPass), which is then the name nginx checks an upstream certificate for unless `proxy-ssl-name` says."""
+
+
+@dataclass(frozen=True)
+class BackendConnection:
+    """How a controller connects to an app's backend."""
+
+    address: str
+    """`<service>.<namespace>.svc:<port>` (the Service; nginx picks the pod)."""
+    tls: bool
+    verify: bool
+    """The backend's certificate is checked (against `ca`, for `name`)."""
+    name: str | None
+    """The name the certificate is checked for (`proxy_ssl_name`)."""
+    sni: str | None
+    """The server name sent in the TLS handshake, if any."""
+    ca: str | None
+    """`namespace/name` of the Secret whose `ca.crt` it is checked against."""
 
 
 class IngressSite:
@@ -264,7 +326,14 @@ class IngressSite:
         self.ingresses = list(ingresses)
         by_class: dict[str, list[Mapping[str, Any]]] = {}
         for ingress in self.ingresses:
-            by_class.setdefault(ingress_class(ingress), []).append(ingress)
+            by_class.setdefault(ingress_class(ingress, flavor), []).append(ingress)
+        self.with_status: set[str] = set()
+        """`namespace/name` of the Ingresses the controller gives a load-balancer status (what pulumi-kubernetes
+        waits for): on F5 `f5_with_status`; ingress-nginx writes it into every Ingress of its class
+        (internal/ingress/status/status.go `updateStatus`, over `IngressLister.ListIngresses`)."""
+        for klass in sorted(by_class):
+            self.with_status |= (f5_with_status(by_class[klass]) if flavor == "nginx-inc"
+                                 else {_key(ingress) for ingress in by_class[klass]})
         build = f5_servers if flavor == "nginx-inc" else ingress_nginx_servers
         self.servers: dict[str, Server] = {}
         for klass in sorted(by_class):
@@ -295,6 +364,10 @@ class IngressSite:
         if location is None:
             return NOT_FOUND
         client = ipaddress.ip_address(source_ip)
+        # The access phase, `satisfy all` (nginx's default): the first handler that refuses answers. allow/deny runs
+        # before auth_basic, so a stranger gets 403, not 401: ngx_http_init_phase_handlers (src/http/ngx_http.c)
+        # runs a phase's handlers in the reverse order of their modules' registration, and auto/modules registers
+        # ngx_http_auth_basic_module before ngx_http_access_module.
         if location.allow is not None and not any(client in ipaddress.ip_network(c) for c in location.allow):
             return FORBIDDEN
         if location.auth is not None:
@@ -309,28 +382,96 @@ class IngressSite:
                 return UNAUTHORIZED
         return OK
 
+    # -- the connection to the backend ---------------------------------------------------------
+
+    def connection(self, host: str, path: str) -> BackendConnection:
+        """How the controller connects to the backend of the location a request reaches.
+
+        ingress-nginx: `backend-protocol: HTTPS` makes `proxy_pass https://upstream_balancer` (template.go
+        buildProxyPass); the proxy-ssl-* annotations are read only beside `proxy-ssl-secret` (proxyssl/main.go Parse
+        returns at its error) and emitted per location (nginx.tmpl: `proxy_ssl_verify`, `proxy_ssl_name` when set,
+        `proxy_ssl_server_name`); nginx's defaults are `proxy_ssl_verify off`, `proxy_ssl_server_name off` and
+        `proxy_ssl_name $proxy_host`, the host of proxy_pass: `upstream_balancer` (nginx docs,
+        ngx_http_proxy_module). F5: `nginx.org/ssl-services` names the Services reached with TLS; it never verifies
+        (no CA without an EgressMTLS Policy), and the name comes only from a location snippet."""
+        location = self.location(host, path)
+        assert location is not None, (host, path)
+        annotations = _annotations(location.ingress)
+        [backend] = {(entry["backend"]["service"]["name"], str(entry["backend"]["service"]["port"].get(
+            "number", entry["backend"]["service"]["port"].get("name"))))
+            for rule in location.ingress["spec"]["rules"] if rule["host"] == host for entry in _paths(rule)}
+        address = f"{backend[0]}.{location.ingress['metadata']['namespace']}.svc:{backend[1]}"
+        if self.flavor == "nginx-inc":
+            services = [s.strip() for s in annotations.get("nginx.org/ssl-services", "").split(",") if s.strip()]
+            snippets = annotations.get("nginx.org/location-snippets", "")
+            name = re.search(r"^proxy_ssl_name (\S+);$", snippets, re.M)
+            sni = re.search(r"^proxy_ssl_server_name on;$", snippets, re.M) is not None
+            return BackendConnection(address, backend[0] in services, False, name.group(1) if name else None,
+                                     name.group(1) if name and sni else None, None)
+        prefix = "nginx.ingress.kubernetes.io/"
+        tls = annotations.get(prefix + "backend-protocol", "HTTP").upper() == "HTTPS"
+        if prefix + "proxy-ssl-secret" not in annotations:
+            return BackendConnection(address, tls, False, PROXY_HOST, None, None)
+        name = annotations.get(prefix + "proxy-ssl-name") or PROXY_HOST
+        server_name = annotations.get(prefix + "proxy-ssl-server-name", "off") == "on"
+        return BackendConnection(address, tls, annotations.get(prefix + "proxy-ssl-verify", "off") == "on", name,
+                                 name if server_name else None, annotations[prefix + "proxy-ssl-secret"])
+
     # -- what reaches the app ----------------------------------------------------------------
 
-    def forwarded_headers(self, client_ip: str, headers: Mapping[str, str]) -> dict[str, str]:
-        """The client-address and scheme headers the app receives for a request from `client_ip` through the NLB.
+    def forwarded_headers(self, client_ip: str, headers: Mapping[str, str], nlb: str) -> dict[str, str]:
+        """The client-address and scheme headers the app receives for a request from `client_ip` that the NLB, from
+        its address `nlb`, passes on with a PROXY header naming `client_ip`, as the controller's Helm values configure
+        nginx (its ConfigMap entries, each with the controller's default when absent).
 
-        `$remote_addr` is the client, from the NLB's PROXY header (both flavors trust the NLB's subnets).
-        F5: `X-Forwarded-For $proxy_add_x_forwarded_for` (the client's own header, then `$remote_addr`),
-        `X-Forwarded-Port $server_port`, `X-Forwarded-Proto https` under `redirect-to-https`
-        (nginx.ingress.tmpl). ingress-nginx with `use-forwarded-headers` off: `X-Forwarded-For $remote_addr`,
-        `X-Forwarded-Port $proxy_protocol_server_port` (the NLB listener, 443), scheme `https` on 443
-        (nginx.tmpl and lua/lua_ingress.lua).
-        """
+        Both templates send `X-Real-IP $remote_addr`. ingress-nginx (nginx.tmpl at controller-v1.15.1): the realip
+        module is on with `use-forwarded-headers`, `use-proxy-protocol` or `enable-real-ip`; its header is
+        `proxy_protocol` with proxy protocol alone, the custom `X-Forwarded-For-Proxy-Protocol` with both (the
+        client's `X-Forwarded-For` when the PROXY address is in `proxy-real-ip-cidr`, else the PROXY address: the
+        `geo`/`map`/`more_set_input_headers` block), else `forwarded-for-header`; `real_ip_recursive on`;
+        `set_real_ip_from` each of `proxy-real-ip-cidr` (default 0.0.0.0/0, config.go defIPCIDR). `X-Forwarded-For` is
+        `$full_x_forwarded_for` (the client's header, then the PROXY address) with `use-forwarded-headers` and
+        `compute-full-forwarded-for`, else `$remote_addr`; `X-Forwarded-Port` the PROXY header's port (443) with
+        proxy protocol, which makes the scheme `https` (lua_ingress.lua). F5 (nginx.ingress.tmpl at v5.5.4, ConfigMap
+        keys of internal/configs/configmaps.go): `set_real_ip_from` per `set-real-ip-from`, `real_ip_header` only
+        when `real-ip-header` is set (else nginx's default, `X-Real-IP`), `real_ip_recursive` with
+        `real-ip-recursive`; `X-Forwarded-For $proxy_add_x_forwarded_for` (the client's header, then
+        `$remote_addr`), `X-Forwarded-Port $server_port`, `X-Forwarded-Proto` https under `redirect-to-https`."""
         sent = {name.lower(): value for name, value in headers.items()}
-        forwarded = {"X-Real-IP": client_ip, "X-Forwarded-Proto": "https"}
+        controller = self.values["controller"]
         if self.flavor == "nginx-inc":
+            entries = controller["config"]["entries"]
+            proxy_protocol = client_ip if _on(entries.get("proxy-protocol")) else None
+            trusted = _list(entries.get("set-real-ip-from"))
+            remote = _real_ip(nlb, entries.get("real-ip-header") or "X-Real-IP", sent, proxy_protocol, trusted,
+                              _on(entries.get("real-ip-recursive")))
             previous = sent.get("x-forwarded-for")
-            forwarded["X-Forwarded-For"] = f"{previous}, {client_ip}" if previous else client_ip
-            forwarded["X-Forwarded-Port"] = str(self.app_port())
+            return {"X-Real-IP": remote, "X-Forwarded-For": f"{previous}, {remote}" if previous else remote,
+                    "X-Forwarded-Port": str(self.app_port()),
+                    "X-Forwarded-Proto": "https" if _on(entries.get("redirect-to-https")) else "http"}
+        config = controller.get("config") or {}
+        forwarded, use_proxy = _on(config.get("use-forwarded-headers")), _on(config.get("use-proxy-protocol"))
+        proxy_protocol = client_ip if use_proxy else None
+        trusted = _list(config.get("proxy-real-ip-cidr", "0.0.0.0/0"))
+        header = config.get("forwarded-for-header", "X-Forwarded-For")
+        remote = nlb
+        if forwarded or use_proxy or _on(config.get("enable-real-ip")):
+            if forwarded and use_proxy:
+                chosen = sent.get(header.lower(), "") if _within(client_ip, trusted) else client_ip
+                sent = {**sent, "x-forwarded-for-proxy-protocol": chosen}
+                header = "X-Forwarded-For-Proxy-Protocol"
+            elif use_proxy:
+                header = "proxy_protocol"
+            remote = _real_ip(nlb, header, sent, proxy_protocol, trusted, recursive=True)
+        previous = sent.get("x-forwarded-for")
+        if forwarded and _on(config.get("compute-full-forwarded-for")):
+            last = proxy_protocol if use_proxy else nlb
+            forwarded_for = f"{previous}, {last}" if previous else str(last)
         else:
-            forwarded["X-Forwarded-For"] = client_ip
-            forwarded["X-Forwarded-Port"] = "443"
-        return forwarded
+            forwarded_for = remote
+        return {"X-Real-IP": remote, "X-Forwarded-For": forwarded_for,
+                "X-Forwarded-Port": "443" if use_proxy else str(self.app_port()),
+                "X-Forwarded-Proto": "https" if use_proxy else "http"}
 
     # -- ports ---------------------------------------------------------------------------------
 
@@ -369,7 +510,7 @@ class IngressSite:
                         re.findall(r"^\s*listen (?:\[::\]:)?(\d+)([^;]*);", snippet, re.M)]
         for host in self.servers:
             holder = self._holder(host)
-            if holder is None or ingress_class(holder) != self.edge_class():
+            if holder is None or ingress_class(holder, self.flavor) != self.edge_class():
                 continue
             annotations = _annotations(holder)
             ports = _port_list(annotations.get("nginx.org/listen-ports")) or [80]
@@ -390,6 +531,47 @@ class IngressSite:
             if any(rule["host"] == host for rule in ingress["spec"].get("rules") or []):
                 return ingress
         return None
+
+
+def _on(value: Any) -> bool:
+    """A ConfigMap boolean (both controllers parse with strconv.ParseBool: `true`, `1`, `t`...)."""
+    return str(value).strip().lower() in ("1", "t", "true")
+
+
+def _list(value: Any) -> list[str]:
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def _within(address: str, cidrs: Iterable[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip.version == ipaddress.ip_network(cidr).version and ip in ipaddress.ip_network(cidr) for cidr in cidrs)
+
+
+def _real_ip(peer: str, header: str, sent: Mapping[str, str], proxy_protocol: str | None, trusted: list[str],
+             recursive: bool) -> str:
+    """`$remote_addr` after nginx's realip module (src/http/modules/ngx_http_realip_module.c
+    `ngx_http_realip_handler`): unchanged unless the connection's address is in `set_real_ip_from`; then the PROXY
+    header's address for `proxy_protocol`, else the header's value read as a list (`X-Real-IP` and any other header
+    as `X-Forwarded-For`): its last address, or with `real_ip_recursive` the last one not itself trusted
+    (src/http/ngx_http_core_module.c `ngx_http_get_forwarded_addr`). A missing or unparsable value changes nothing."""
+    if not _within(peer, trusted):
+        return peer
+    if header == "proxy_protocol":
+        return proxy_protocol or peer
+    value = sent.get(header.lower())
+    if not value:
+        return peer
+    addresses = [part.strip() for part in value.split(",")]
+    chosen = addresses[-1]
+    if recursive:
+        for address in reversed(addresses):
+            chosen = address
+            if not _within(address, trusted):
+                break
+    return chosen if _within(chosen, ["0.0.0.0/0", "::/0"]) else peer
 
 
 def _port_list(text: str | None) -> list[int]:

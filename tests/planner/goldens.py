@@ -40,8 +40,7 @@ def render_goldens() -> dict[str, str]:
     """File name -> the text the planner renders for it today."""
     base, head = load_plan("base.json"), load_plan("head.json")
     diff = diff_plans(base, head, CONFIG)
-    rollout = change_rollout(base, head, CONFIG, {}, diff_steps(diff))
-    rollout["blockers"] = [*diff.blockers, *rollout["blockers"]]
+    rollout = change_rollout(base, head, CONFIG, {}, diff_steps(diff), diff.blockers)
     return {
         "diff.md": render_diff_markdown(diff, blocked=len(rollout["blockers"])) + render_rollout_section(rollout),
         "diff.json": render_json({**diff_as_json(diff), "rollout": rollout}),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from planner.diff import diff_as_json, diff_plans, render_diff_markdown
-from planner.edge_moves import edge_moves, move_risks, moving
+from planner.edge_moves import edge_moves, move_risks, moving, unsafe_move_changes
 from planner.render import render_markdown, render_table
 from planner.rollout import render_rollout_table, rollout_report
 from planner.run import build_plan
@@ -76,7 +77,8 @@ def test_the_table_shows_the_step_and_the_next_one_in_100_columns(plans):
     assert "weight 50: 50% of new connections go to nginx-inc's" in table
     assert "next: raise gangplank:edges.public.move.weight towards 100" in table
     assert max(len(line) for line in table.splitlines()) <= 100
-    assert "moving" not in render_table(plans["before"]) and "moving" not in render_table(plans["done"])
+    # (The retired flavor's warning points to the guide, docs/moving-an-edge.md: no edge reads as moving.)
+    assert "moving to" not in render_table(plans["before"]) and "moving to" not in render_table(plans["done"])
     # An edge whose flavor is not the stack's says so beside its class.
     assert "  public   class nginx-public-nginx-inc (nginx-inc), public zone" in render_table(plans["done"])
     assert "class nginx-private, private zone" in render_table(plans["done"])
@@ -91,3 +93,115 @@ def test_rollout_reports_each_moving_edge(plans):
     assert "Edges moving to another flavor (each step is one `pulumi up`):" in table
     assert max(len(line) for line in table[table.index("Edges moving"):].split("\n\n")[0].splitlines()) <= 100
     assert "edgeMoves" not in rollout_report(plans["done"], {}, {})
+
+
+def moved(to: str | None, weight: int | None = None, flavor: str = "nginx-inc") -> dict[str, Any]:
+    """A plan's outputs as far as `edge_moves` reads them: the public edge on `flavor`, moving to `to` at `weight`."""
+    move = {"move": {"to": to, "weight": weight}} if to is not None else {}
+    return {"outputs": {"platform": {"edges": {"public": {"flavor": flavor, **move}}}}}
+
+
+@pytest.mark.parametrize("base, head, refused", [
+    (moved("ingress-nginx", 50), moved("envoy-gateway", 50), "would change where it moves"),
+    (moved("ingress-nginx", 0), moved("envoy-gateway", 50), "would change where it moves"),
+    (moved("ingress-nginx", 50), moved("envoy-gateway", 0), "would change where it moves"),
+    (moved("ingress-nginx", 0), moved("envoy-gateway", 0), None),
+    (moved(None), moved("envoy-gateway", 30), "would start moving to envoy-gateway at weight 30"),
+    (moved(None), moved("envoy-gateway", 0), None),
+    (moved("envoy-gateway", 0), moved("envoy-gateway", 30), None),  # a shift: its routes exist and serve
+    (moved(None), moved("ingress-nginx", 30), None),  # Ingresses: created once the controller took them
+])
+def test_a_change_of_where_an_edge_moves_is_refused_unless_both_weights_are_0(base, head, refused):
+    """Before, a new `move.to` mid-move read as a neutral line in the diff and planned: the controller the edge was
+    moving to is deleted while resolvers still send clients to it, and the new one takes traffic at once."""
+    found = unsafe_move_changes(base, head)
+    assert [why.split(":")[0].split(" in one step")[0] for _, why in found] == \
+        ([] if refused is None else [next(why for _, why in found).split(":")[0].split(" in one step")[0]])
+    if refused is None:
+        assert found == []
+        return
+    [(edge, why)] = found
+    assert edge == "public" and refused in why
+    if "where it moves" in refused:
+        # The safe sequence, in the order to run it.
+        steps = why[why.index("The safe sequence"):]
+        assert steps.index("weight to 0 (to: ingress-nginx)") < steps.index("to envoy-gateway at weight 0") < \
+            steps.index("raise the weight")
+    [risk] = move_risks(base, head)
+    assert "refused" in risk[1]
+
+
+def test_the_diff_names_a_change_of_target_at_weight_0_without_refusing_it():
+    [(_, message)] = move_risks(moved("ingress-nginx", 0), moved("envoy-gateway", 0))
+    assert message.startswith("Edge `public` changes where it moves, `ingress-nginx` (weight 0) → `envoy-gateway`")
+    assert "neither takes traffic" in message and "refused" not in message
+
+
+MOVING_CATALOGUE = """\
+apps:
+  - name: wiki
+    visibility: public
+    service: {name: wiki, port: 80}
+    healthPath: /healthz
+  - name: blog
+    visibility: public
+    service: {name: blog, port: 80}
+"""
+
+
+@pytest.fixture
+def moving_dev(tmp_path, monkeypatch) -> Any:
+    """A copy of the project whose dev stack's public edge moves (`write(to, weight)` writes the move; returns the
+    file's name)."""
+    import shutil
+
+    from tests.conftest import ROOT
+
+    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / "apps.yaml").write_text(MOVING_CATALOGUE, encoding="utf-8")
+    dev = (ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    def write(to: str, weight: int, path: str = "Pulumi.dev.yaml") -> str:
+        move = f"  gangplank:edges:\n    public:\n      move: {{to: {to}, weight: {weight}}}\n"
+        (tmp_path / path).write_text(dev + move, encoding="utf-8")
+        return path
+
+    return write
+
+
+def test_the_pr_diff_and_the_rehearsal_refuse_a_new_target_mid_move(moving_dev, capsys):
+    from planner.__main__ import main
+
+    moving_dev("ingress-nginx", 50)
+    assert main(["--stack", "dev", "--format", "json"]) == 0
+    (Path("base.json")).write_text(capsys.readouterr().out, encoding="utf-8")
+    before = moving_dev("ingress-nginx", 50, "before.yaml")
+    moving_dev("envoy-gateway", 50)
+    assert main(["--stack", "dev", "--diff", "base.json"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("Pulumi.dev.yaml:20: config 'gangplank:edges' field 'public.move': edge 'public' would "
+                             "change where it moves from ingress-nginx (weight 50) to envoy-gateway (weight 50)")
+    assert err[-1] == "1 problem(s); nothing was planned."
+    assert main(["--stack", "dev", "--rehearse", "--since", before]) == 1
+    out = capsys.readouterr().out
+    verdict = out[out.index("\n\n", out.rindex("== ")):]
+    assert "gangplank:edges.public.move: edge 'public' would change where it moves" in " ".join(verdict.split())
+    # Besides the rule, the replay itself sees clients sent to ingress-nginx's deleted NLB and Ingresses.
+    assert "clients whose resolvers cached wiki.dev.example.com before this change" in out
+    assert max(len(line) for line in verdict.splitlines()) <= 100
+    # The safe way: weight 0, then the new target at 0.
+    moving_dev("ingress-nginx", 0)
+    assert main(["--stack", "dev", "--rehearse", "--since", before]) == 0
+    zero = moving_dev("ingress-nginx", 0, "zero.yaml")
+    moving_dev("envoy-gateway", 0)
+    assert main(["--stack", "dev", "--rehearse", "--since", zero]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("every host stays answered and served at every call.")
+
+
+def test_the_planners_gateway_api_flavors_are_the_programs():
+    from components.flavors import FLAVORS, is_gateway
+    from planner.edge_moves import GATEWAY_API_FLAVORS
+
+    assert set(GATEWAY_API_FLAVORS) == {name for name, flavor in FLAVORS.items() if is_gateway(flavor)}

@@ -37,7 +37,16 @@ def test_a_new_stack_without_a_key_plans_diffs_and_rehearses(keyless_stack, caps
     assert any(warning["message"] in record.getMessage() for record in caplog.records), "not logged as pulumi up would"
     Path("base.json").write_text(json.dumps(plan), encoding="utf-8")
     assert main(["--stack", keyless_stack, "--diff", "base.json"]) == 0
-    assert "`pulumi up` will" in capsys.readouterr().out  # the PR comment says so too
+    # The PR comment says so too, under a heading of its own, the command as it is to be typed.
+    assert capsys.readouterr().out == (
+        "No changes to stack `qa`.\n\n"
+        "> [!WARNING]\n"
+        "> **`pulumi up` will need an UptimeRobot API key:**\n"
+        ">\n"
+        "> - config 'gangplank:uptimerobotApiKey': 4 app(s) get an uptime monitor and there is no UptimeRobot\n"
+        ">   API key: plans, diffs and previews need none, `pulumi up` will\n"
+        ">   (`pulumi config set --secret gangplank:uptimerobotApiKey <key>`, or the UPTIMEROBOT_API_KEY\n"
+        ">   environment variable)\n")
     assert main(["--stack", keyless_stack, "--rehearse"]) == 0
 
 

@@ -38,7 +38,7 @@ class Change:
     new: Mapping[str, Any]
     """The new inputs, with values only the engine will know as `KNOWN_AFTER_APPLY`."""
     paths: tuple[str, ...]
-    """The leaf paths whose values differ (a list of another length is one path)."""
+    """The leaf paths whose values differ (an item a list gains or loses: each of its leaves)."""
     config: Mapping[str, str]
     """The stack config (provider settings such as `kubernetes:enableSecretMutable`)."""
 

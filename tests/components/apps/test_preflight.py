@@ -199,8 +199,8 @@ apps:
     assert preflight.flavor_problems(load_catalogue(path, steady, "dev", STACKS), steady) == []
     problems = [str(p) for p in preflight.flavor_problems(load_catalogue(path, moving, "dev", STACKS), moving)]
     assert [p.split(" cannot express")[0] for p in problems] == [
-        f"{path}:8: app 'ledger' field 'service.tls': the nginx-inc flavor (gangplank:edges.public.move.to)",
-        f"{path}:15: app 'billing' field 'deploy.tls': the nginx-inc flavor (gangplank:edges.public.move.to)"]
+        f"{path}:8: app 'ledger' field 'service.tls.verify': the nginx-inc flavor (gangplank:edges.public.move.to)",
+        f"{path}:15: app 'billing' field 'deploy.tls.verify': the nginx-inc flavor (gangplank:edges.public.move.to)"]
 
 
 def test_a_move_onto_the_retired_flavor_is_warned_like_an_edge_that_runs_it(write_apps):
@@ -214,3 +214,29 @@ def test_a_move_onto_the_retired_flavor_is_warned_like_an_edge_that_runs_it(writ
     assert retired(edges={"private": {"move": {"to": "ingress-nginx", "weight": 0}}}) == ["ingress-nginx"]
     assert retired(flavor="ingress-nginx", edges={"public": {"move": {"to": "nginx-inc", "weight": 0}}}) == \
         ["ingress-nginx"]
+
+
+@pytest.mark.parametrize("settings, subject, says, never", [
+    ({"flavor": "ingress-nginx"}, "gangplank:flavor",
+     "edge public (gangplank:flavor): set gangplank:edges.public.move to {to: nginx-inc, weight: 0}",
+     "set gangplank:flavor"),
+    ({"edges": {"public": {"flavor": "ingress-nginx"}}}, "gangplank:edges.public.flavor",
+     "edge public (gangplank:edges.public.flavor): set gangplank:edges.public.move to {to: nginx-inc, weight: 0}",
+     "set gangplank:flavor to nginx-inc"),  # already its value
+    ({"edges": {"public": {"move": {"to": "ingress-nginx", "weight": 0}}}}, "gangplank:edges.public.move.to",
+     "abandon that move (weight 0, then remove `move`), or aim it at envoy-gateway", "to: nginx-inc"),
+    ({"flavor": "ingress-nginx", "edges": {"public": {"move": {"to": "nginx-inc", "weight": 50}}}},
+     "gangplank:flavor", "edge public is moving off it to nginx-inc: finish that move",
+     "set gangplank:edges.public.move"),
+])
+def test_the_way_off_the_retired_flavor_is_a_move_through_the_key_that_put_the_edge_there(settings, subject, says,
+                                                                                          never):
+    """The old advice, "set gangplank:flavor to nginx-inc", switches the controller in one step (the rehearsal refuses
+    it: hosts unanswered), names gangplank:flavor for an edge put there by its own key, and repeats values already
+    set."""
+    from components.apps import preflight
+
+    [warning] = preflight.retired_flavor_warnings(make_settings(**settings))
+    assert warning.subject == f"config '{subject}'"
+    assert says in warning.message and never not in warning.message
+    assert "docs/moving-an-edge.md" in warning.message and "not by changing the flavor in one step" in warning.message

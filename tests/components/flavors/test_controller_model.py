@@ -83,6 +83,24 @@ def test_f5_keeps_one_minion_per_path_and_one_ingress_per_host() -> None:
                                       "path / is taken by another resource (second)"]
 
 
+def test_f5_gives_no_status_to_an_ingress_all_of_whose_hosts_are_taken() -> None:
+    """What pulumi-kubernetes waits for: F5 sets a status only on what it configures, and on every minion of a
+    master (a path taken or not); ingress-nginx on every Ingress of its class."""
+    minion = {"nginx.org/mergeable-ingress-type": "minion"}
+    master = ingress("m", "a.example.com", [], annotations={"nginx.org/mergeable-ingress-type": "master"})
+    old, new = ingress("old", "b.example.com", [("/", "Prefix")]), ingress("new", "b.example.com", [("/", "Prefix")])
+    both = dict(new, spec={**new["spec"], "rules": [*new["spec"]["rules"], {"host": "c.example.com"}]})
+    manifests = [master, ingress("first", "a.example.com", [("/", "Prefix")], annotations=minion),
+                 ingress("second", "a.example.com", [("/", "Prefix")], annotations=minion), old, new,
+                 ingress("orphan", "d.example.com", [("/", "Prefix")], annotations=minion)]
+    f5 = IngressSite(manifests, [], "nginx-inc")
+    assert f5.with_status == {"team/m", "team/first", "team/second", "team/old"}
+    assert f5.location("b.example.com", "/").ingress_name == "old"
+    assert "team/new" in IngressSite([old, both], [], "nginx-inc").with_status  # it holds c.example.com
+    assert IngressSite(manifests, [], "ingress-nginx").with_status == {
+        f"team/{m['metadata']['name']}" for m in manifests}
+
+
 # -- the port TLS can reach ------------------------------------------------------------------
 
 
@@ -131,15 +149,51 @@ def test_no_teams_ingress_can_turn_the_port_the_apps_are_served_on_to_tls(flavor
 # -- the header that carries the client ------------------------------------------------------
 
 
+NLB_ADDRESS = "10.0.0.10"
+"""A network interface of the public NLB: in the mocked VPC's first public subnet, 10.0.0.0/20 (planner/mocks.py)."""
+FORGED = {"X-Forwarded-For": "10.0.0.1", "X-Real-IP": "203.0.113.66"}
+
+
 @pytest.mark.parametrize("flavor", FLAVORS)
 def test_x_real_ip_carries_the_client_on_both_flavors_and_x_forwarded_for_only_on_ingress_nginx(flavor: str,
                                                                                             cached_run) -> None:
     site = controller_site(cached_run("dev", flavor), flavor)
-    forged = site.forwarded_headers(CLIENT, {"X-Forwarded-For": "10.0.0.1"})
+    forged = site.forwarded_headers(CLIENT, FORGED, nlb=NLB_ADDRESS)
     assert forged["X-Real-IP"] == CLIENT
     assert forged["X-Forwarded-For"] == ("10.0.0.1, " + CLIENT if flavor == "nginx-inc" else CLIENT)
     assert forged["X-Forwarded-For"].split(", ")[-1] == CLIENT  # the last element is the client on both
     assert (forged["X-Forwarded-Proto"], forged["X-Forwarded-Port"]) == ("https", "443")
+
+
+def edited(values: dict[str, Any], flavor: str, **changes: str | None) -> dict[str, Any]:
+    """The controller's values with ConfigMap entries changed (None: removed)."""
+    import copy
+
+    values = copy.deepcopy(values)
+    config = values["controller"]["config"]["entries"] if flavor == "nginx-inc" else values["controller"]["config"]
+    for key, value in changes.items():
+        if value is None:
+            config.pop(key.replace("_", "-"), None)
+        else:
+            config[key.replace("_", "-")] = value
+    return values
+
+
+@pytest.mark.parametrize("flavor, changes, real_ip", [
+    # F5 without `real-ip-header`: nginx's default header, X-Real-IP, which the client sent.
+    ("nginx-inc", {"real_ip_header": None}, FORGED["X-Real-IP"]),
+    # Without `set-real-ip-from` nothing is trusted: every client is the NLB.
+    ("nginx-inc", {"set_real_ip_from": None}, NLB_ADDRESS),
+    ("ingress-nginx", {"proxy_real_ip_cidr": None, "use_forwarded_headers": "true"}, FORGED["X-Forwarded-For"]),
+    ("ingress-nginx", {"use_proxy_protocol": None}, NLB_ADDRESS),
+])
+def test_the_header_model_reads_the_values_the_plan_declares(flavor: str, changes: dict[str, str | None],
+                                                             real_ip: str, cached_run) -> None:
+    """The model used to hard-code each flavor's headers: these edits of the values, each a misconfiguration that
+    would let a client choose its address (or hide every client behind the NLB), left the test above green."""
+    site = controller_site(cached_run("dev", flavor), flavor)
+    broken = IngressSite(site.ingresses, [], flavor, edited(dict(site.values), flavor, **changes))
+    assert broken.forwarded_headers(CLIENT, FORGED, nlb=NLB_ADDRESS)["X-Real-IP"] == real_ip != CLIENT
 
 
 # -- drain -----------------------------------------------------------------------------------
@@ -181,6 +235,29 @@ def test_a_drain_shorter_than_the_nlbs_propagation_is_refused() -> None:
 # -- TLS towards the backend -------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("server_name, checked", [(None, "gw.partners.svc"), ("api.partners.example", None)])
+def test_a_verified_backend_is_checked_for_its_services_name_on_ingress_nginx(server_name, checked) -> None:
+    """`verify: true` without `serverName` once left nginx checking the certificate for `upstream_balancer` (its
+    $proxy_host), which no certificate names: 502 on every request. It is checked, and sent as SNI, for the Service's
+    cluster name now, as on envoy-gateway; a `serverName` still wins."""
+    flavor = get_flavor("ingress-nginx")
+    tls = BackendTLSIntent(namespace="partners", verify=True, server_name=server_name, ca_secret="gw-ca")
+    app = ingress("gw", "gw.dev.example.com", [("/", "Prefix")],
+                  annotations=flavor.ingress_annotations(intent(https_backend="gw", backend_tls=tls)))
+    app["metadata"]["namespace"] = "partners"
+    connection = IngressSite([app], [], "ingress-nginx").connection("gw.dev.example.com", "/")
+    assert (connection.address, connection.tls, connection.verify, connection.ca) == (
+        "gw.partners.svc:80", True, True, "partners/gw-ca")
+    assert connection.name == connection.sni == (checked or server_name)
+    assert connection.name != "upstream_balancer"
+    # Unverified TLS names nothing and checks nothing, as before.
+    plain = ingress("gw", "gw.dev.example.com", [("/", "Prefix")], annotations=flavor.ingress_annotations(
+        intent(https_backend="gw", backend_tls=BackendTLSIntent(namespace="partners", ca_secret="gw-ca"))))
+    unverified = IngressSite([plain], [], "ingress-nginx").connection("gw.dev.example.com", "/")
+    assert (unverified.tls, unverified.verify, unverified.name, unverified.sni) == (True, False, "upstream_balancer",
+                                                                                   None)
+
+
 def test_backend_tls_maps_to_ingress_nginx_proxy_ssl_annotations() -> None:
     flavor = get_flavor("ingress-nginx")
     tls = BackendTLSIntent(namespace="partners", verify=True, server_name="gw.partners.svc", ca_secret="gw-ca")
@@ -190,7 +267,8 @@ def test_backend_tls_maps_to_ingress_nginx_proxy_ssl_annotations() -> None:
         "backend-protocol": "HTTPS", "proxy-ssl-secret": "partners/gw-ca", "proxy-ssl-verify": "on",
         "proxy-ssl-name": "gw.partners.svc", "proxy-ssl-server-name": "on"}
     no_ca = BackendTLSIntent(namespace="partners", server_name="gw.partners.svc")
-    assert [field for field, _ in flavor.unsupported(intent(https_backend="gw", backend_tls=no_ca))] == ["backend_tls"]
+    assert [field for field, _ in flavor.unsupported(intent(https_backend="gw", backend_tls=no_ca))] == [
+        "backend_tls.server_name"]
 
 
 def test_f5_sends_sni_but_refuses_to_verify_naming_itself() -> None:
@@ -199,7 +277,7 @@ def test_f5_sends_sni_but_refuses_to_verify_naming_itself() -> None:
     snippets = flavor.ingress_annotations(intent(https_backend="gw", backend_tls=sni))["nginx.org/location-snippets"]
     assert snippets.splitlines() == ["proxy_ssl_server_name on;", "proxy_ssl_name gw.partners.svc;"]
     verify = BackendTLSIntent(namespace="partners", verify=True, server_name="gw", ca_secret="gw-ca")
-    with pytest.raises(ValueError, match="the nginx-inc flavor cannot express this intent: backend_tls: F5 NGINX"):
+    with pytest.raises(ValueError, match=r"cannot express this intent: backend_tls\.verify: F5 NGINX"):
         flavor.ingress_annotations(intent(https_backend="gw", backend_tls=verify))
     for name in FLAVORS:  # TLS settings on a plain-HTTP backend mean nothing on any flavor
         assert "backend_tls" in dict(get_flavor(name).unsupported(intent(backend_tls=sni)))

@@ -153,7 +153,9 @@ def test_the_example_catalogue_plans_but_for_one_app_refused_with_its_reason() -
     with pytest.raises(InputError) as refused:
         build_plan(run_program("dev", None, ROOT, FLAVOR))
     [problem] = refused.value.problems
-    assert str(problem).startswith("apps.yaml:22: app 'shop-api' field 'rateLimit': the envoy-gateway flavor")
+    # At the field's own line (`rateLimit: {rps: 20, burst: 40, connections: 50}`), named down to the sub-field.
+    assert str(problem).startswith("apps.yaml:22: app 'shop-api' field 'rateLimit.connections': the envoy-gateway "
+                                   "flavor")
     assert "per client" in str(problem) and "rateLimit.connections" in str(problem)
 
 
@@ -245,7 +247,8 @@ def test_the_redirect_listener_redirects_and_app_rules_say_https(runs) -> None:
         assert [p["sectionName"] for p in route["spec"]["parentRefs"]] == ["apps"]
         for rule in route["spec"]["rules"]:
             headers = {h["name"]: h["value"] for h in rule["filters"][0]["requestHeaderModifier"]["set"]}
-            assert headers == {"X-Forwarded-Proto": "https", "X-Forwarded-Port": "443"}
+            assert headers == {"X-Forwarded-Proto": "https", "X-Forwarded-Port": "443",
+                               "X-Real-IP": "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%"}
             hsts = [f for f in rule["filters"] if f["type"] == "ResponseHeaderModifier"]
             public = route["metadata"]["labels"]["gangplank/edge"] == "public"
             assert bool(hsts) == public
@@ -385,7 +388,7 @@ apps:
     with pytest.raises(InputError) as refused:
         build_plan(run_stack("dev", write_apps(catalogue), flavor="envoy-gateway"))
     [problem] = refused.value.problems
-    assert "app 'legacy' field 'service.tls': the envoy-gateway flavor" in str(problem)
+    assert "apps.yaml:4: app 'legacy' field 'service.tls.caSecret': the envoy-gateway flavor" in str(problem)
     assert "verify: true" in str(problem)
 
 
@@ -495,3 +498,37 @@ def test_a_gateway_edge_shares_no_object_or_name_with_an_ingress_edge(runs, cach
     gateway_urns = {r.urn.split("::")[-1] for r in runs["dev"].monitor.registrations if "Controller" in r.urn}
     ingress_urns = {r.urn.split("::")[-1] for r in cached_run("dev").monitor.registrations if "Controller" in r.urn}
     assert not gateway_urns & ingress_urns
+
+
+# -- what the app is told of the client ---------------------------------------------------------
+
+
+CLIENT, NLB_ADDRESS = "198.51.100.7", "10.0.0.10"
+
+
+def test_x_real_ip_is_the_client_on_envoy_gateway_whatever_the_client_sends(runs) -> None:
+    """Envoy neither sets nor strips X-Real-IP: before, a client's own reached the app on an envoy-gateway edge, where
+    the docs said apps could trust it. Every app rule now sets it to the PROXY header's address; X-Forwarded-For, as
+    on F5, ends with the client."""
+    from tests.conftest import gateway_site
+
+    site = gateway_site(runs["dev"])
+    forged = {"Host": "shop.dev.example.com", "X-Real-IP": "203.0.113.66", "X-Forwarded-For": "10.0.0.1"}
+    told = site.forwarded_headers(CLIENT, forged, nlb=NLB_ADDRESS)
+    assert told == {"X-Real-IP": CLIENT, "X-Forwarded-For": f"10.0.0.1, {CLIENT}", "X-Forwarded-Proto": "https",
+                    "X-Forwarded-Port": "443"}
+    # The same for the monitor's health route and for an app of the private edge.
+    assert site.forwarded_headers(CLIENT, {"Host": "partner-api.dev.example.com", "X-Real-IP": "1.2.3.4"},
+                                  nlb=NLB_ADDRESS, path="/status")["X-Real-IP"] == CLIENT
+    assert site.forwarded_headers("10.10.0.5", {"Host": "grafana.internal.dev.example.com"},
+                                  nlb="10.0.64.10")["X-Real-IP"] == "10.10.0.5"
+    # Without the rule's X-Real-IP (the flavor before), the client's own reaches the app.
+    stripped = copy.deepcopy(site.routes)
+    for route in stripped:
+        for rule in route["spec"].get("rules") or []:
+            for rule_filter in rule.get("filters") or []:
+                if rule_filter["type"] == "RequestHeaderModifier":
+                    rule_filter["requestHeaderModifier"]["set"] = [
+                        h for h in rule_filter["requestHeaderModifier"]["set"] if h["name"] != "X-Real-IP"]
+    before = dataclasses.replace(site, routes=stripped)
+    assert before.forwarded_headers(CLIENT, forged, nlb=NLB_ADDRESS)["X-Real-IP"] == "203.0.113.66"

@@ -26,16 +26,11 @@ from components.flavors.ingress_nginx import IngressNginxFlavor
 from components.flavors.nginx_inc import NginxIncFlavor
 from components.flavors.traffic import (
     INGRESS_EDGE_LABEL,
-    LB_PORTS,
-    PROMETHEUS_PORTS,
-    REDIRECT_PORT,
-    REDIRECT_PORT_NAME,
     AppIntent,
     ControllerSpec,
     Flavor,
     RateLimitIntent,
     controller_spec,
-    network_policy_manifest,
 )
 from tests.conftest import FLAVORS as FLAVOR_NAMES
 from tests.conftest import GATEWAY_FLAVORS, validate_kubernetes
@@ -103,11 +98,6 @@ def intent(**overrides: Any) -> AppIntent:
                               "merge_role": None}
     values.update(overrides)
     return AppIntent(**values)
-
-
-@pytest.fixture(params=FLAVOR_NAMES)
-def flavor(request: pytest.FixtureRequest) -> Flavor:
-    return get_flavor(request.param)
 
 
 def twins(flavor: Flavor) -> dict[str, dict[str, Any]]:
@@ -356,254 +346,6 @@ def test_service_names_follow_the_charts_helpers(flavor: Flavor) -> None:
     assert flavor.controller_service_name(spec("public")) == expected[flavor.name]
 
 
-# -- the load balancer -------------------------------------------------------------------
-
-
-def rendered_service_ports(flavor: Flavor, values: dict[str, Any]) -> list[dict[str, Any]]:
-    """The controller Service's ports as the chart's template renders them from our values.
-
-    F5: templates/controller-service.yaml at v5.5.4 (`customPorts` verbatim, then `httpPort` and
-    `httpsPort` when enabled). ingress-nginx: templates/controller-service.yaml at helm-chart-4.15.1
-    (`ports.<name>` with `targetPorts.<name>`).
-    """
-    svc = service(values)
-    if isinstance(flavor, NginxIncFlavor):
-        ports = [dict(port) for port in svc.get("customPorts", [])]
-        for name in ("httpPort", "httpsPort"):
-            if svc[name].get("enable"):
-                ports.append({"name": svc[name].get("name", name.removesuffix("Port")), "port": svc[name]["port"],
-                              "targetPort": svc[name]["targetPort"], "protocol": "TCP"})
-        return ports
-    return [{"name": name, "port": svc["ports"][name], "targetPort": svc["targetPorts"][name], "protocol": "TCP"}
-            for name in ("http", "https")]
-
-
-def pod_port(values: dict[str, Any], target: int | str) -> int:
-    """The container port a Service targetPort reaches on a pod made from these values (names resolve per pod)."""
-    return target if isinstance(target, int) else controller(values)["containerPort"][target]
-
-
-def listener_target(flavor: Flavor, values: dict[str, Any], lb_port: int) -> int | str:
-    [port] = [p for p in rendered_service_ports(flavor, values) if p["port"] == lb_port]
-    return port["targetPort"]
-
-
-@pytest.mark.parametrize("dualstack", [False, True])
-def test_nlb_annotations_per_visibility(flavor: Flavor, dualstack: bool) -> None:
-    for visibility, scheme in (("public", "internet-facing"), ("private", "internal")):
-        svc = service(flavor.controller_values(spec(visibility, dualstack)))
-        annotations = svc["annotations"]
-        assert svc["type"] == "LoadBalancer"
-        assert svc["loadBalancerClass"] == "service.k8s.aws/nlb"
-        assert svc["externalTrafficPolicy"] == "Cluster"
-        assert annotations[ANN + "scheme"] == scheme
-        assert annotations[ANN + "nlb-target-type"] == "ip"
-        assert annotations[ANN + "security-groups"] == SG
-        assert annotations[ANN + "manage-backend-security-group-rules"] == "true"
-        assert annotations[ANN + "ssl-cert"] == CERT
-        assert annotations[ANN + "ssl-ports"] == "443"
-        assert annotations[ANN + "ip-address-type"] == ("dualstack" if dualstack else "ipv4")
-
-
-def test_no_setting_the_load_balancer_controller_ignores(flavor: Flavor) -> None:
-    """With our own security group the LBC ignores loadBalancerSourceRanges and its annotation (LBC
-    docs/guide/service/annotations.md, pkg/service/model_build_managed_sg.go): the group is the gate."""
-    for visibility in ("public", "private"):
-        svc = service(flavor.controller_values(spec(visibility)))
-        assert svc["annotations"][ANN + "security-groups"] == SG
-        assert "loadBalancerSourceRanges" not in svc
-        assert "service.beta.kubernetes.io/load-balancer-source-ranges" not in svc["annotations"]
-
-
-def test_client_ip_is_proxy_protocol_on_both_sides(flavor: Flavor) -> None:
-    for values in twins(flavor).values():
-        annotations, entries = service(values)["annotations"], config(flavor, values)
-        assert annotations[ANN + "proxy-protocol"] == "*"
-        assert "preserve_client_ip.enabled=false" in annotations[ANN + "target-group-attributes"]
-        if isinstance(flavor, NginxIncFlavor):
-            assert entries["proxy-protocol"] == "true"
-            assert entries["real-ip-header"] == "proxy_protocol"
-        else:
-            assert entries["use-proxy-protocol"] == "true"
-        # The redirect server sits behind the same NLB, so it must read the PROXY header too.
-        assert f"listen {REDIRECT_PORT} proxy_protocol;" in redirect_snippet(flavor, values)
-
-
-def trusted_proxies(flavor: Flavor, values: dict[str, Any]) -> list[str]:
-    """Whose PROXY header nginx believes: F5 `set-real-ip-from`, ingress-nginx `proxy-real-ip-cidr`."""
-    key = "set-real-ip-from" if isinstance(flavor, NginxIncFlavor) else "proxy-real-ip-cidr"
-    return config(flavor, values)[key].split(",")
-
-
-def test_proxy_headers_are_trusted_from_the_load_balancers_subnets_only(flavor: Flavor) -> None:
-    """Not from the VPC, where every pod lives and could claim any client address."""
-    for visibility in ("public", "private"):
-        values = flavor.controller_values(spec(visibility))
-        assert trusted_proxies(flavor, values) == list(NLB_SUBNETS)
-        assert not set(trusted_proxies(flavor, values)) & set(VPC_CIDRS)
-
-
-@pytest.mark.parametrize("cidrs", [(), ("0.0.0.0/0",), ("10.0.0.0/20", "2001:db8::/64"), ("10.0.0.1/20",)])
-def test_a_spec_refuses_a_trust_list_wider_than_subnets(cidrs: tuple[str, ...]) -> None:
-    with pytest.raises(ValueError, match="trusted_proxy_cidrs"):
-        controller_spec("public", "public", replicas=2, certificate_arn=CERT, security_group_id=SG, allowed_cidrs=[],
-                        dualstack=False, trusted_proxy_cidrs=cidrs, control_plane_cidrs=VPC_CIDRS)
-
-
-def redirect_snippet(flavor: Flavor, values: dict[str, Any]) -> str:
-    return config(flavor, values)["http-snippets" if flavor.name == "nginx-inc" else "http-snippet"]
-
-
-def test_redirect_port_split(flavor: Flavor) -> None:
-    """NLB 80 -> the redirect-only server; NLB 443 (TLS) -> the app listener; no $scheme redirect."""
-    for values in twins(flavor).values():
-        assert controller(values)["containerPort"][REDIRECT_PORT_NAME] == REDIRECT_PORT
-        assert pod_port(values, listener_target(flavor, values, 80)) == REDIRECT_PORT
-        assert pod_port(values, listener_target(flavor, values, 443)) == APP_PORTS[flavor.name]
-        if isinstance(flavor, NginxIncFlavor):
-            assert config(flavor, values)["redirect-to-https"] == "true"  # X-Forwarded-Proto: https
-        else:
-            assert service(values)["ports"] == {"http": 80, "https": 443}
-            assert config(flavor, values)["ssl-redirect"] == "false"
-        snippet = redirect_snippet(flavor, values)
-        assert re.search(r"server \{\s*listen 8090 proxy_protocol;.*return 308 https://\$host\$request_uri;\s*\}",
-                         snippet, re.S)
-        assert "$scheme" not in snippet
-
-
-def forwarded_port_seen_by_apps(flavor: Flavor, values: dict[str, Any]) -> int:
-    """`X-Forwarded-Port` of a request that came in on the NLB's TLS listener (443), per each template.
-
-    F5 (internal/configs/version1/nginx.ingress.tmpl at v5.5.4): `$server_port`, the pod port the
-    connection arrived on, i.e. where the Service's 443 port targets. ingress-nginx
-    (rootfs/etc/nginx/template/nginx.tmpl at controller-v1.15.1): with proxy protocol,
-    `$proxy_protocol_server_port`, the NLB listener port in the PROXY header.
-    """
-    if isinstance(flavor, NginxIncFlavor):
-        return pod_port(values, listener_target(flavor, values, 443))
-    assert config(flavor, values)["use-proxy-protocol"] == "true"
-    return 443
-
-
-def test_apps_are_told_the_port_the_client_used(flavor: Flavor) -> None:
-    """`X-Forwarded-Proto: https` with `X-Forwarded-Port: 80` makes frameworks build https://host:80/ links."""
-    for values in twins(flavor).values():
-        assert forwarded_port_seen_by_apps(flavor, values) == 443
-
-
-def test_f5_serves_the_apps_on_pod_port_443() -> None:
-    """What makes `$server_port` 443: every server of the F5 config listens on the port the NLB targets."""
-    values = NginxIncFlavor().controller_values(spec("public"))
-    ctrl, entries = controller(values), config(NginxIncFlavor(), values)
-    app_port = pod_port(values, listener_target(NginxIncFlavor(), values, 443))
-    # The catch-all server (unknown hosts) on the app port, plain; its TLS listener somewhere nothing targets.
-    assert ctrl["defaultHTTPListenerPort"] == app_port == nginx_inc.APP_PORT
-    assert ctrl["defaultHTTPSListenerPort"] not in (app_port, REDIRECT_PORT, *LB_PORTS)
-    assert ctrl["containerPort"]["https"] == ctrl["defaultHTTPSListenerPort"]
-    assert ctrl["disableIPV6"] is False
-    # Every Ingress's server listens there too, with proxy protocol, in both address families.
-    assert entries["server-snippets"].splitlines() == [f"listen {app_port} proxy_protocol;",
-                                                       f"listen [::]:{app_port} proxy_protocol;"]
-    # Nothing else of F5's may listen on 443 (TLS passthrough and the service-mesh server are off).
-    assert ctrl["enableCustomResources"] is False and "enableTLSPassthrough" not in ctrl
-    # An Ingress's own server-snippets would replace the ConfigMap's; listen-ports would listen twice.
-    intents = [intent(merge_role=role, **FULL) for role in ("master", "minion", None)]
-    forbidden = {"nginx.org/server-snippets", "nginx.org/listen-ports", "nginx.org/listen-ports-ssl"}
-    for written in (NginxIncFlavor().ingress_annotations(i) for i in intents):
-        assert not forbidden & set(written)
-
-
-def test_f5_moves_the_app_port_without_a_gap() -> None:
-    """The Service targets the app listener by name, so during the rollout from pod port 80 each pod is
-    registered at its own port (LBC model_build_target_group.go buildTargetGroupPort), and the old pods'
-    port stays admitted by the NetworkPolicy until they are gone."""
-    values = NginxIncFlavor().controller_values(spec("private"))
-    target = listener_target(NginxIncFlavor(), values, 443)
-    assert target == "http"
-    before = {**controller(values)["containerPort"], "http": 80}  # the pods of the earlier release
-    assert pod_port({"controller": {"containerPort": before}}, target) == 80
-    assert {80, nginx_inc.APP_PORT, REDIRECT_PORT} <= set(NginxIncFlavor().pod_ports.traffic)
-
-
-def test_rendered_service_ports_are_valid_kubernetes(flavor: Flavor) -> None:
-    """The Service and container ports as each chart's templates render them from our values."""
-    values = flavor.controller_values(spec("private"))
-    svc, ports = service(values), controller(values)["containerPort"]
-    service_ports = rendered_service_ports(flavor, values)
-    assert sorted(p["port"] for p in service_ports) == sorted(LB_PORTS)
-    manifest = {"apiVersion": "v1", "kind": "Service",
-                "metadata": {"name": flavor.controller_service_name(spec("private")), "namespace": "ingress-private",
-                             "annotations": {k: str(v) for k, v in svc["annotations"].items()}},
-                "spec": {"type": svc["type"], "loadBalancerClass": svc["loadBalancerClass"],
-                         "externalTrafficPolicy": svc["externalTrafficPolicy"],
-                         "allocateLoadBalancerNodePorts": svc["allocateLoadBalancerNodePorts"],
-                         "ports": service_ports,
-                         "selector": {"app.kubernetes.io/instance": "ingress-private"}}}
-    validate_kubernetes(manifest)
-    # Every Service target is a container port: by number or by name.
-    for target in (p["targetPort"] for p in service_ports):
-        assert target in (set(ports.values()) if isinstance(target, int) else set(ports))
-    # The NLB connects only to ports its NetworkPolicy admits (traffic and TCP health checks alike).
-    assert {pod_port(values, p["targetPort"]) for p in service_ports} <= set(flavor.pod_ports.traffic)
-
-
-# -- who may reach the controller pods ---------------------------------------------------
-
-
-def admitted(policy: dict[str, Any], source: str, port: int, from_a_pod: bool) -> bool:
-    """NetworkPolicy semantics for one TCP connection to a selected pod: any rule admitting source and port.
-
-    `from_a_pod`: the source is a pod of the cluster (matched by `namespaceSelector: {}`); an `ipBlock`
-    matches it by address too, as Calico and the VPC CNI's policy agent do.
-    """
-    for rule in policy["spec"]["ingress"]:
-        if not any(p["port"] == port and p["protocol"] == "TCP" for p in rule["ports"]):
-            continue
-        for peer in rule["from"]:
-            if "ipBlock" in peer and ipaddress.ip_address(source) in ipaddress.ip_network(peer["ipBlock"]["cidr"]):
-                return True
-            if peer.get("namespaceSelector") == {} and "podSelector" not in peer and from_a_pod:
-                return True
-    return False
-
-
-def test_network_policy_admits_the_traffic_ports_from_the_load_balancer_only(flavor: Flavor) -> None:
-    controller_spec_ = spec("private")
-    policy = network_policy_manifest(controller_spec_, flavor.selector_labels(controller_spec_), flavor.pod_ports)
-    validate_kubernetes(policy)
-    assert policy["metadata"]["namespace"] == "ingress-private"
-    assert policy["spec"]["podSelector"]["matchLabels"] == flavor.selector_labels(controller_spec_)
-    assert policy["spec"]["policyTypes"] == ["Ingress"]
-    nlb, pod_elsewhere = "10.0.16.25", "10.0.200.7"  # in an NLB subnet; in the VPC, outside them
-    for port in flavor.pod_ports.traffic:
-        assert admitted(policy, nlb, port, from_a_pod=False)
-        assert not admitted(policy, pod_elsewhere, port, from_a_pod=True)
-        assert not admitted(policy, "203.0.113.9", port, from_a_pod=False)
-    metrics = PROMETHEUS_PORTS[flavor.name]
-    assert admitted(policy, pod_elsewhere, metrics, from_a_pod=True)
-    assert not admitted(policy, "203.0.113.9", metrics, from_a_pod=False)
-
-
-def test_network_policy_and_nginx_trust_the_same_addresses(flavor: Flavor) -> None:
-    """Why they must agree: traffic.py. Admitted-but-untrusted breaks every allow-list, trusted-but-admitted-
-    from-elsewhere lets pods forge client addresses."""
-    controller_spec_ = spec("public")
-    policy = network_policy_manifest(controller_spec_, flavor.selector_labels(controller_spec_), flavor.pod_ports)
-    [traffic_rule] = [r for r in policy["spec"]["ingress"] if {p["port"] for p in r["ports"]} ==
-                      set(flavor.pod_ports.traffic)]
-    admitted_cidrs = [peer["ipBlock"]["cidr"] for peer in traffic_rule["from"]]
-    assert admitted_cidrs == trusted_proxies(flavor, flavor.controller_values(controller_spec_)) == list(NLB_SUBNETS)
-
-
-def test_the_admission_webhook_stays_reachable_for_the_api_server() -> None:
-    flavor = IngressNginxFlavor()
-    policy = network_policy_manifest(spec("private"), flavor.selector_labels(spec("private")), flavor.pod_ports)
-    control_plane_eni = "100.64.3.4"  # an EKS control-plane interface in the VPC
-    assert admitted(policy, control_plane_eni, ingress_nginx.ADMISSION_WEBHOOK_PORT, from_a_pod=False)
-    assert not admitted(policy, control_plane_eni, ingress_nginx.APP_PORT, from_a_pod=False)
-    assert NginxIncFlavor().pod_ports.control_plane == ()  # F5 runs no admission webhook here
-
-
 # -- availability ------------------------------------------------------------------------
 
 
@@ -661,132 +403,32 @@ def test_private_spec_needs_a_real_allow_list(cidrs: list[str]) -> None:
                         allowed_cidrs=cidrs, dualstack=False, trusted_proxy_cidrs=NLB_SUBNETS,
                         control_plane_cidrs=VPC_CIDRS)
 
-
-# -- annotations per intent --------------------------------------------------------------
-
-
-def ingress_with(annotations: dict[str, str]) -> dict[str, Any]:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-            "metadata": {"name": "shop", "namespace": "shop", "annotations": annotations},
-            "spec": {"ingressClassName": "nginx-public", "rules": [{"host": "shop.dev.example.com"}]}}
-
-
 FULL = {"rate_limit": RateLimitIntent(20, 30, 50), "basic_auth_secret": "shop-basic-auth",
         "allow_cidrs": ["203.0.113.0/24", "2001:db8::/48"], "max_body_size": "8m"}
+"""An intent with every protection, for the annotation and port tests."""
 
 
-def test_f5_standalone_annotations() -> None:
-    annotations = NginxIncFlavor().ingress_annotations(intent(**FULL))
-    snippets = annotations.pop("nginx.org/location-snippets").splitlines()
-    assert annotations == {
-        "nginx.org/add-header": "Strict-Transport-Security:max-age=31536000:always",
-        "nginx.org/limit-req-rate": "20r/s",
-        "nginx.org/limit-req-burst": "30",
-        "nginx.org/limit-req-no-delay": "true",
-        "nginx.org/limit-req-reject-code": "429",
-        "nginx.org/basic-auth-secret": "shop-basic-auth",
-        "nginx.org/basic-auth-realm": "Restricted",
-        "nginx.org/client-max-body-size": "8m",
-    }
-    assert snippets == ["limit_conn gangplank_conn_per_client 50;", "limit_conn_status 429;",
-                        "allow 203.0.113.0/24;", "allow 2001:db8::/48;", "deny all;"]
+# -- shared with other test modules -------------------------------------------------------
 
 
-def test_f5_snippets_are_enabled_and_declared() -> None:
-    values = NginxIncFlavor().controller_values(spec("public"))
-    # F5 rejects a whole Ingress with a snippet annotation when snippets are off.
-    assert controller(values)["enableSnippets"] is True
-    assert "limit_conn_zone $binary_remote_addr$host zone=gangplank_conn_per_client:10m;" in \
-        config(NginxIncFlavor(), values)["http-snippets"]
+def trusted_proxies(flavor: Flavor, values: dict[str, Any]) -> list[str]:
+    """Whose PROXY header nginx believes: F5 `set-real-ip-from`, ingress-nginx `proxy-real-ip-cidr`."""
+    key = "set-real-ip-from" if isinstance(flavor, NginxIncFlavor) else "proxy-real-ip-cidr"
+    return config(flavor, values)[key].split(",")
 
 
-def test_f5_master_and_minion() -> None:
-    flavor = NginxIncFlavor()
-    master = flavor.ingress_annotations(intent(merge_role="master", **FULL))
-    minion = flavor.ingress_annotations(intent(merge_role="minion", **FULL))
-    # internal/configs/annotations.go: masterDenylist / minionDenylist at v5.5.4.
-    master_denied = {"nginx.org/rewrites", "nginx.org/ssl-services", "nginx.org/grpc-services",
-                     "nginx.org/websocket-services", "nginx.org/sticky-cookie-services", "nginx.com/health-checks",
-                     "nginx.org/use-cluster-ip"}
-    minion_denied = {"nginx.org/proxy-hide-headers", "nginx.org/proxy-pass-headers", "nginx.org/redirect-to-https",
-                     "ingress.kubernetes.io/ssl-redirect", "nginx.org/ssl-redirect", "nginx.org/http-redirect-code",
-                     "nginx.org/hsts", "nginx.org/hsts-max-age", "nginx.org/hsts-include-subdomains",
-                     "nginx.org/server-tokens", "nginx.org/listen-ports", "nginx.org/listen-ports-ssl",
-                     "nginx.org/server-snippets", "nginx.org/ssl-ciphers", "nginx.org/app-root"}
-    assert master == {"nginx.org/mergeable-ingress-type": "master",
-                      "nginx.org/add-header": "Strict-Transport-Security:max-age=31536000:always"}
-    assert not set(master) & master_denied
-    assert minion["nginx.org/mergeable-ingress-type"] == "minion"
-    assert not set(minion) & minion_denied
-    # Host-level HSTS is the master's; app-level settings are the minion's.
-    assert "nginx.org/add-header" not in minion
-    assert {"nginx.org/limit-req-rate", "nginx.org/basic-auth-secret", "nginx.org/location-snippets",
-            "nginx.org/client-max-body-size"} <= set(minion)
+def admitted(policy: dict[str, Any], source: str, port: int, from_a_pod: bool) -> bool:
+    """NetworkPolicy semantics for one TCP connection to a selected pod: any rule admitting source and port.
 
-
-def test_ingress_nginx_annotations() -> None:
-    annotations = IngressNginxFlavor().ingress_annotations(intent(**FULL))
-    prefix = "nginx.ingress.kubernetes.io/"
-    assert annotations == {
-        prefix + "limit-rps": "20",
-        prefix + "limit-burst-multiplier": "2",  # burst 30 over 20 rps, rounded up
-        prefix + "limit-connections": "50",
-        prefix + "auth-type": "basic",
-        prefix + "auth-secret": "shop-basic-auth",
-        prefix + "auth-secret-type": "auth-file",
-        prefix + "auth-realm": "Restricted",
-        prefix + "allowlist-source-range": "203.0.113.0/24,2001:db8::/48",
-        prefix + "proxy-body-size": "8m",
-    }
-
-
-def test_ingress_nginx_hsts_is_per_controller() -> None:
-    flavor = IngressNginxFlavor()
-    assert "addHeaders" not in controller(flavor.controller_values(spec("private")))
-    assert controller(flavor.controller_values(spec("public")))["addHeaders"] == {
-        "Strict-Transport-Security": "max-age=31536000"}
-    assert flavor.ingress_annotations(intent(visibility="private", hsts=False)) == {}
-    for wrong in (intent(visibility="private", hsts=True), intent(visibility="public", hsts=False)):
-        with pytest.raises(ValueError, match="per controller"):
-            flavor.ingress_annotations(wrong)
-    with pytest.raises(ValueError, match="natively"):
-        flavor.ingress_annotations(intent(merge_role="minion"))
-
-
-@pytest.mark.parametrize("rps, burst, multiplier, f5_burst", [(10, None, "1", "10"), (20, 40, "2", "40"),
-                                                              (20, 0, "0", "0"), (20, 5, "1", "5")])
-def test_burst(rps: int, burst: int | None, multiplier: str, f5_burst: str) -> None:
-    limit = RateLimitIntent(rps, burst, None)
-    nginx_inc = NginxIncFlavor().ingress_annotations(intent(rate_limit=limit))
-    ingress_nginx = IngressNginxFlavor().ingress_annotations(intent(rate_limit=limit))
-    assert nginx_inc["nginx.org/limit-req-burst"] == f5_burst
-    assert "nginx.org/location-snippets" not in nginx_inc  # no connection limit asked
-    assert ingress_nginx["nginx.ingress.kubernetes.io/limit-burst-multiplier"] == multiplier
-    assert "nginx.ingress.kubernetes.io/limit-connections" not in ingress_nginx
-
-
-def test_redirect_intent_adds_no_scheme_redirect(flavor: Flavor) -> None:
-    annotations = flavor.ingress_annotations(intent(visibility="private", hsts=False))
-    assert not any("redirect" in key for key in annotations)
-    with pytest.raises(ValueError, match="plain HTTP"):
-        flavor.ingress_annotations(intent(https_redirect=False))
-
-
-def test_annotations_are_valid_kubernetes(flavor: Flavor) -> None:
-    roles = ("master", "minion", None) if flavor.shared_host_mode == "mergeable" else (None,)
-    for role in roles:
-        for visibility in ("public", "private"):
-            annotations = flavor.ingress_annotations(intent(visibility=visibility, hsts=visibility == "public",
-                                                            merge_role=role, **FULL))
-            assert all(isinstance(v, str) for v in annotations.values())
-            validate_kubernetes(ingress_with(annotations))
-
-
-def test_htpasswd(flavor: Flavor) -> None:
-    digest = "$2b$04$" + "A" * 53
-    assert flavor.htpasswd_line("alice", digest) == f"alice:{digest}"
-    expected = {"nginx-inc": ("nginx.org/htpasswd", "htpasswd"), "ingress-nginx": ("Opaque", "auth")}
-    assert (flavor.htpasswd.secret_type, flavor.htpasswd.key) == expected[flavor.name]
-    for user, hashed in (("al:ice", digest), ("", digest), ("alice", "{SHA}abc"), ("alice", "plain")):
-        with pytest.raises(ValueError):
-            flavor.htpasswd_line(user, hashed)
+    `from_a_pod`: the source is a pod of the cluster (matched by `namespaceSelector: {}`); an `ipBlock`
+    matches it by address too, as Calico and the VPC CNI's policy agent do.
+    """
+    for rule in policy["spec"]["ingress"]:
+        if not any(p["port"] == port and p["protocol"] == "TCP" for p in rule["ports"]):
+            continue
+        for peer in rule["from"]:
+            if "ipBlock" in peer and ipaddress.ip_address(source) in ipaddress.ip_network(peer["ipBlock"]["cidr"]):
+                return True
+            if peer.get("namespaceSelector") == {} and "podSelector" not in peer and from_a_pod:
+                return True
+    return False

@@ -294,7 +294,7 @@ def test_each_flavor_says_what_it_lacks() -> None:
         CanaryIntent("next", 80, 10), STICKY) == []
     assert "sticky cookie to the canary" in dict(ingress_nginx_problems(CANARY, STICKY))["canary"]
     assert [f for f, _ in envoy_gateway_problems(CanaryIntent("next", 80, 10), STICKY, SIGN_IN)] == [
-        "canary", "external_auth"]
+        "canary.weight", "external_auth.signin"]
     assert envoy_gateway_problems(CanaryIntent("next", 80, 0, cookie="c"), STICKY,
                                   ExternalAuthIntent("https://auth.example.com/check")) == []
 
@@ -313,10 +313,11 @@ def test_refusals_name_the_file_line_app_field_and_flavor(write_apps, flavor) ->
     canary, external, sticky = (f"{path}:{line_of(text, 'canary:', 0)}: app 'shop' field 'canary'",
                                 f"{path}:{line_of(text, 'external:')}: app 'wiki' field 'auth.external'",
                                 f"{path}:{line_of(text, 'sticky:')}: app 'wiki' field 'sticky'")
+    signin = f"{path}:{line_of(text, 'signin:')}: app 'wiki' field 'auth.external.signin'"  # the field's own line
     expected = {
         "nginx-inc": [canary, f"{path}:{line_of(text, 'canary:', 1)}: app 'beta' field 'canary'", sticky, external],
         "ingress-nginx": [],
-        "envoy-gateway": [external],
+        "envoy-gateway": [signin],
     }[flavor]
     assert [p.split(": the ")[0] for p in problems] == expected
     assert all(f"the {flavor} flavor (gangplank:flavor) cannot express this" in p for p in problems)
@@ -348,6 +349,7 @@ def test_a_canary_route_within_gateway_apis_bounds(write_apps) -> None:
     path = write_apps(text)
     apps = load_catalogue(path, make_settings(flavor="envoy-gateway"), "dev", STACKS)
     [problem] = route_size_problems(apps, make_settings(flavor="envoy-gateway"))
-    assert str(problem).startswith(f"{path}:{line_of(text, 'paths:')}: app 'shop' field 'paths': its HTTPRoute would "
-                                   "hold 40 paths in each of its 4 rules")
+    assert str(problem).startswith(f"{path}:{line_of(text, 'paths:')}: app 'shop' field 'paths': the envoy-gateway "
+                                   "flavor (gangplank:flavor) cannot express this: its HTTPRoute on edge 'public' "
+                                   "would hold 160 matches in its 4 rules, where Gateway API allows 128 a route")
     assert route_size_problems(apps, make_settings(flavor="ingress-nginx")) == []

@@ -7,6 +7,7 @@ session (`move_runs`).
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -21,6 +22,7 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 SECRET = "kubernetes:core/v1:Secret"
 MONITOR = "pulumi-python:dynamic/uptimerobot:Monitor"
+ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 EDGE_RECORD = "_edge-public.dev.example.com"
 PUBLIC_HOSTS = ("docs.dev.example.com", "partner-api.dev.example.com", "preview.dev.example.com",
@@ -288,9 +290,10 @@ def test_edges_of_different_flavors_run_side_by_side(run_stack, write_apps):
 
 def test_an_edge_moves_to_gateway_api_the_same_way(run_stack, write_apps):
     """ingress-nginx -> envoy-gateway: a GatewayController and an HTTPRoute per app beside the Ingresses, named with
-    the flavor; the hosts wait for the routes; each step accepted by the rehearsal against the one before."""
+    the flavor; the hosts wait for the routes, each of which counts as created once its Gateway accepted it; each step
+    accepted by the rehearsal against the one before, which checks the new NLB's routes as it checks Ingresses."""
     from planner.mocks import MOCK_VPC_CIDR
-    from planner.transition import Step, rehearse_steps
+    from planner.transition import Step, rehearse_steps, waits_for_acceptance
 
     path = write_apps("""
         apps:
@@ -333,10 +336,34 @@ def test_an_edge_moves_to_gateway_api_the_same_way(run_stack, write_apps):
     record = by_name(start, RECORD)["wiki.dev.example.com-a"]
     assert record["inputs"]["aliases"][0]["name"] == EDGE_RECORD
     assert "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::wiki-route-envoy-gateway" in record["dependencies"]
-    reports = rehearse_steps([Step(name, [*run.monitor.registrations, *run.monitor.read_registrations])
-                              for name, run in runs.items()], "eu-west-1", MOCK_VPC_CIDR)
-    assert [(name, [str(line) for line in lines if line.outcome == "rejected"]) for name, lines in reports] == \
-        [(name, []) for name in steps]
+    def regs(name: str, drop: str = "", wait: bool = True) -> list[Any]:
+        found = copy.deepcopy([*runs[name].monitor.registrations, *runs[name].monitor.read_registrations])
+        for reg in found:
+            if not wait and reg.type == ROUTE:
+                reg.inputs["metadata"].pop("annotations", None)
+        return [reg for reg in found if reg.name != drop]
+
+    def rejected(*named: tuple[str, list[Any]]) -> list[list[str]]:
+        reports = rehearse_steps([Step(name, found) for name, found in named], "eu-west-1", MOCK_VPC_CIDR)
+        return [[str(line) for line in lines if line.outcome == "rejected"] for _, lines in reports]
+
+    assert rejected(*((name, regs(name)) for name in steps)) == [[] for _ in steps]
+    # The rehearsal reads the routes: the same move with billing's route left out of the new Gateway is refused once
+    # the new NLB takes traffic (the old replay knew Ingress classes only, and accepted it).
+    [*_, at_100] = rejected(("before", regs("before")), ("start", regs("start", "billing-route-envoy-gateway")),
+                            ("all", regs("all", "billing-route-envoy-gateway")))
+    assert at_100 == [
+        "rejected  clients of billing.dev.example.com: after aws:route53/record:Record::platform-public-traffic-a-"
+        "ingress-public-envoy-gateway, A billing.dev.example.com may resolve to the NLB of gateway-public-envoy-"
+        "gateway, whose controller serves no route for it on its Gateway yet (it would answer 404)"]
+    # Each route counts as created once its Gateway accepted it (`pulumi.com/waitFor`); without that wait, a move
+    # that sends traffic in the step that creates the routes points hosts at an NLB whose proxies may not have them.
+    app_routes = [reg for reg in regs("start") if reg.type == ROUTE and "ExposedApp" in reg.urn]
+    assert app_routes and all(waits_for_acceptance(reg) for reg in app_routes)
+    assert rejected(("before", regs("before")), ("all at once", regs("all"))) == [[], []]
+    [_, unwaited] = rejected(("before", regs("before")), ("all at once", regs("all", wait=False)))
+    assert any("wiki.dev.example.com may resolve to the NLB of gateway-public-envoy-gateway, whose controller serves "
+               "no route for it on its Gateway yet" in line for line in unwaited), unwaited
     done = build_plan(runs["done"])
     assert edge(done)["flavor"] == "envoy-gateway" and "wiki-ingress" not in by_name(done, INGRESS)
     assert "wiki-route-envoy-gateway" in by_name(done, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")

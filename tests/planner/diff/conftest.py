@@ -2,7 +2,8 @@
 
 `plan_pair(scenario, flavor)` plans the `dev` stack twice under the planner's mocks, once as it is and
 once with the scenario's edit of apps.yaml (or of the stack config), on either controller flavor, and
-returns `(base, head, config)`. Runs are cached for the session: each (scenario, flavor) is planned once.
+returns `(base, head, config)`. Runs are cached for the session: each (scenario, flavor) is planned once,
+and the unedited catalogue once per flavor and config.
 """
 
 from __future__ import annotations
@@ -64,6 +65,14 @@ def _health_path(c: Catalogue) -> None:
     app(c, "partner-api")["healthPath"] = "/ready"
 
 
+def _rename_keeping_the_host(c: Catalogue) -> None:
+    app(c, "argocd")["name"] = "argo"  # its host (`deploy`) and namespace (`argocd`) are its own fields
+
+
+def _alias(c: Catalogue) -> None:
+    app(c, "docs")["aliases"] = ["manual"]
+
+
 PARTNERS = json.dumps({"partners": {"visibility": "public", "allowedCidrs": ["203.0.113.0/24"]}})
 SCENARIOS: dict[str, tuple[Callable[[Catalogue], None] | None, dict[str, str], dict[str, str]]] = {
     # name: (catalogue edit, config of base and head, config of head only)
@@ -75,6 +84,8 @@ SCENARIOS: dict[str, tuple[Callable[[Catalogue], None] | None, dict[str, str], d
     "edge-move": (_to_partners, {"gangplank:edges": PARTNERS}, {}),
     "wildcard": (None, {}, {"gangplank:dnsRecords": "wildcard"}),
     "rename": (_rename, {}, {}),
+    "rename-same-host": (_rename_keeping_the_host, {}, {}),
+    "alias": (_alias, {}, {}),
     "auth-added": (_auth_added, {}, {}),
     "health-path": (_health_path, {}, {}),
     "flavor-switch": (None, {}, {}),
@@ -85,7 +96,17 @@ SCENARIOS: dict[str, tuple[Callable[[Catalogue], None] | None, dict[str, str], d
 def plan_pair(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], tuple[dict, dict, dict]]:
     """plan_pair(scenario, flavor) -> (base plan, head plan, head's stack config overrides)."""
     cache: dict[tuple[str, str], tuple[dict, dict, dict]] = {}
+    bases: dict[tuple[str, str], dict] = {}
+    """The unedited catalogue's plan per (flavor, config of both): shared by the scenarios that start from it."""
     original = yaml.safe_load((ROOT / "apps.yaml").read_text(encoding="utf-8"))
+
+    def planned(apps: Path, config: dict[str, str]) -> dict:
+        cwd = os.getcwd()
+        os.chdir(ROOT)
+        try:
+            return json.loads(json.dumps(plan("dev", str(apps), ROOT, config)))
+        finally:
+            os.chdir(cwd)
 
     def pair(scenario: str, flavor: str) -> tuple[dict, dict, dict]:
         if (scenario, flavor) not in cache:
@@ -104,14 +125,10 @@ def plan_pair(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], 
             if scenario == "flavor-switch":  # to the other Ingress flavor
                 head_only = {"gangplank:flavor": next(f for f in ("nginx-inc", "ingress-nginx") if f != flavor)}
             config = {"gangplank:flavor": flavor, **both}
-            cwd = os.getcwd()
-            os.chdir(ROOT)
-            try:
-                base = plan("dev", str(base_apps), ROOT, config)
-                head = plan("dev", str(head_apps), ROOT, {**config, **head_only})
-            finally:
-                os.chdir(cwd)
-            cache[(scenario, flavor)] = (json.loads(json.dumps(base)), json.loads(json.dumps(head)),
+            key = (flavor, json.dumps(both, sort_keys=True))
+            if key not in bases:
+                bases[key] = planned(base_apps, config)
+            cache[(scenario, flavor)] = (bases[key], planned(head_apps, {**config, **head_only}),
                                          {**config, **head_only})
         base, head, config = cache[(scenario, flavor)]
         return copy.deepcopy(base), copy.deepcopy(head), dict(config)

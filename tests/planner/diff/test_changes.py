@@ -10,9 +10,18 @@ from typing import Any
 
 import pytest
 
-from planner.diff import KNOWN_AFTER_APPLY, SECRET, PlanDiff, diff_as_json, diff_plans, render_diff_markdown
+from planner.diff import (
+    KNOWN_AFTER_APPLY,
+    SECRET,
+    PlanDiff,
+    diff_as_json,
+    diff_plans,
+    render_diff_markdown,
+    render_rollout_section,
+)
 from planner.rollout import change_rollout, diff_steps
 from tests.conftest import FLAVORS, GATEWAY_FLAVORS
+from tests.fakes.site import IngressSite
 from tests.planner.diff.conftest import width_problems
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
@@ -34,8 +43,17 @@ def risks(diff: PlanDiff, kind: str) -> list[str]:
     return [r.message for r in diff.risks if r.kind == kind]
 
 
+def rollout_of(plan_pair: Any, scenario: str, flavor: str, diff: PlanDiff) -> dict[str, Any]:
+    """The change's modeled rollout, as `python -m planner --diff` makes it: with the diff's blockers."""
+    base, head, config = plan_pair(scenario, flavor)
+    return change_rollout(base, head, config, {}, diff_steps(diff), diff.blockers)
+
+
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_a_namespace_change_replaces_the_ingress_new_one_first(plan_pair, flavor):
+def test_a_namespace_change_replaces_the_ingress_new_one_first_and_blocks(plan_pair, flavor):
+    """Both flavors stop `pulumi up` with the old Ingress serving: ingress-nginx refuses the new one at admission;
+    F5 admits it but gives the host to the older one and never sets the new one's status, which pulumi-kubernetes
+    waits 10 minutes for (the site model agrees: the new one gets no status)."""
     diff, markdown = diffed(plan_pair, "namespace", flavor)
     ingress = step(diff, "grafana-ingress")
     assert (ingress.op, ingress.delete_first) == ("replace", False)
@@ -43,15 +61,49 @@ def test_a_namespace_change_replaces_the_ingress_new_one_first(plan_pair, flavor
         ("metadata.namespace", "monitoring", "observability", True)]
     assert diff.op_counts()["replace"] == 1 and "1 to replace" in markdown
     [replaced] = risks(diff, "replace")
-    # The moment two Ingresses claim one host and path, and what the flavor's controller does about it.
+    # The moment two Ingresses claim one host (and path), and what the flavor's controller does about it.
     assert "`observability/grafana` is created while the old `monitoring/grafana` still exists" in replaced
-    assert "two Ingresses claim `grafana.internal.dev.example.com/` on class `nginx-private`" in replaced
+    claimed = "grafana.internal.dev.example.com" + ("/" if flavor == "ingress-nginx" else "")
+    assert f"two Ingresses claim `{claimed}` on class `nginx-private`" in replaced
+    [blocker] = diff.blockers
+    assert blocker["resource"] == f"{INGRESS}::grafana-ingress" and blocker["blocks"] == [blocker["resource"]]
+    assert "**BLOCKED**" in render_diff_markdown(diff)
+    rollout = rollout_of(plan_pair, "namespace", flavor, diff)
+    assert rollout["blockers"][0] == blocker and rollout["blocked"] == [f"{INGRESS}::grafana-ingress"]
+    section = render_rollout_section(rollout)
+    assert section.startswith("\n#### Rollout (modeled): BLOCKED\n")
+    assert f"{INGRESS}::grafana-ingress" not in rollout["criticalPath"]
     if flavor == "ingress-nginx":
-        assert "admission webhook refuses the new one" in replaced
-        assert [b["resource"] for b in diff.blockers] == [f"{INGRESS}::grafana-ingress"]
-        assert "**BLOCKED**" in render_diff_markdown(diff)
+        assert "admission webhook refuses the new one" in replaced and "failsAfterSeconds" not in blocker
+        assert rollout["failsAfterSeconds"] == 0 and "`pulumi up` fails as soon as it gets there" in section
     else:
-        assert "F5 controller keeps serving the older one" in replaced and diff.blockers == ()
+        assert "rejects the new one (\"All hosts are taken by other resources\") without ever setting its status" \
+            in replaced and "Pulumi waits 10 minutes for that status and fails" in replaced
+        assert blocker["failsAfterSeconds"] == 600 and rollout["failsAfterSeconds"] >= 600
+        assert "`pulumi up` fails after about **10 min" in " ".join(section.split())
+        base, head, _ = plan_pair("namespace", flavor)
+        old, new = (next(r["inputs"] for r in plan["resources"] if r["name"] == "grafana-ingress")
+                    for plan in (base, head))
+        site = IngressSite([old, new], [], flavor)  # in creation order
+        assert "observability/grafana" not in site.with_status
+        assert site.location("grafana.internal.dev.example.com", "/").ingress["metadata"]["namespace"] == "monitoring"
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_a_rename_that_keeps_the_host_blocks_too(plan_pair, flavor):
+    """argocd renamed argo keeps its host (`host: deploy`) and namespace: the new app's Ingress is created before the
+    old app's is deleted (the engine deletes last), and the controllers treat it as a namespace change's."""
+    diff, _ = diffed(plan_pair, "rename-same-host", flavor)
+    [rename] = risks(diff, "rename")
+    assert "The new Ingress `argocd/argo` is created before the old `argocd/argocd` is deleted" in rename
+    [blocker] = diff.blockers
+    assert blocker["resource"] == f"{INGRESS}::argo-ingress"
+    if flavor == "ingress-nginx":
+        assert "ingress-nginx's admission webhook refuses the new one, and `pulumi up` stops." in rename
+    else:
+        assert "never sets the new one's status, so `pulumi up` fails" in rename
+        assert blocker["failsAfterSeconds"] == 600
+    assert rollout_of(plan_pair, "rename-same-host", flavor, diff)["blocked"] == [f"{INGRESS}::argo-ingress"]
 
 
 @pytest.mark.parametrize("flavor", GATEWAY_FLAVORS)
@@ -61,8 +113,9 @@ def test_a_namespace_change_on_a_gateway_flavor_replaces_the_route_older_one_ser
     route = step(diff, "grafana-route")
     assert (route.op, route.delete_first) == ("replace", False)
     replaced = next(m for m in risks(diff, "replace") if "`grafana-route`" in m)
-    assert "both match `grafana.internal.dev.example.com/`" in replaced
+    assert "two HTTPRoutes claim `grafana.internal.dev.example.com/` on Gateway `gateway-private/private`" in replaced
     assert "the Gateway API gives the older Route precedence" in replaced and diff.blockers == ()
+    assert "blocked" not in rollout_of(plan_pair, "namespace", flavor, diff)
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
@@ -95,6 +148,13 @@ def test_an_allow_list_removed_is_an_exposure(plan_pair, flavor):
     assert opened.startswith("App `partner-api` is open to more clients")
     assert "its allow-list (`198.51.100.16/28`, `203.0.113.0/24`) is removed" in opened
     assert "it now admits everyone through `public`" in opened
+    # Its health route goes, but `/status` is still answered: by the app's main Ingress, at `/` (a prefix).
+    [health] = [m for m in risks(diff, "delete") if m.startswith("`partner-api-health`")]
+    assert health == ("`partner-api-health` (`Ingress`) is deleted: what it routes stays served on class "
+                      "`nginx-public`: `partner-api.dev.example.com/status` by `partners/partner-api` (at `/`).")
+    _base, head, _ = plan_pair("no-allow-list", flavor)
+    site = IngressSite([r["inputs"] for r in head["resources"] if r["type"] == INGRESS], [], flavor)
+    assert site.location("partner-api.dev.example.com", "/status").ingress_name == "partner-api"
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
@@ -183,6 +243,24 @@ def test_changed_nested_paths_show_old_and_new(plan_pair, flavor):
     assert "  - `spec.rules[0].http.paths[0].path`: `/status` → `/ready`" in markdown
 
 
+def test_an_item_a_list_gains_shows_each_of_its_paths(plan_pair):
+    """An alias for docs adds a rule to its Ingress: each of the rule's leaves, with its index, not a cut blob."""
+    diff, markdown = diffed(plan_pair, "alias", "nginx-inc")
+    ingress = step(diff, "docs-ingress")
+    assert [(c.field, c.old, c.new) for c in ingress.input_changes] == [
+        ("spec.rules[1].host", None, "manual.dev.example.com"),
+        ("spec.rules[1].http.paths[0].backend.service.name", None, "docs"),
+        ("spec.rules[1].http.paths[0].backend.service.port.number", None, 8080),
+        ("spec.rules[1].http.paths[0].path", None, "/"),
+        ("spec.rules[1].http.paths[0].pathType", None, "Prefix")]
+    section = markdown[markdown.index("- `docs-ingress`"):]
+    assert section.splitlines()[1:4] == [
+        "  - `spec.rules[1].host`: _(none)_ → `manual.dev.example.com`",
+        "  - `spec.rules[1].http.paths[0].backend.service.name`: _(none)_ → `docs`",
+        "  - `spec.rules[1].http.paths[0].backend.service.port.number`: _(none)_ → `8080`"]
+    assert "…" not in section.split("</details>")[0]
+
+
 @pytest.mark.parametrize("flavor", FLAVORS)
 def test_monitor_ids_are_never_mock_values(plan_pair, flavor):
     diff, _ = diffed(plan_pair, "public", flavor)
@@ -202,6 +280,10 @@ def test_a_flavor_switch_says_every_host_moves_to_new_load_balancers(plan_pair, 
     assert all(r.delete_first for r in releases)
     [switch] = [r.message for r in diff.risks if r.subject == "flavor"]
     assert "every app (8 app-edge routes) moves to a new load balancer" in switch
+    # The controllers' NetworkPolicy gains a rule (the admission webhook's port): each leaf with its index.
+    fields = {c.field: (c.old, c.new) for c in step(diff, "platform-public-network-policy").input_changes}
+    metrics = (9113, 10254) if flavor == "nginx-inc" else (10254, 9113)
+    assert "spec.ingress" not in fields and fields["spec.ingress[1].ports[0].port"] == metrics
     # The NLB host names are the new load balancers': known only after the apply, never the mocks'.
     records = [r for r in diff.resources if r.name.endswith(".dev.example.com-a")]
     assert records and all(r.op == "update" for r in records)
