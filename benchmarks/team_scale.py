@@ -12,8 +12,10 @@ one app stack per team. Then, each in a fresh process (peak memory is per run):
 - **team +1**: the same after one more app in that team's file, and the stacks that change affects
   (`python -m planner --affected-stacks`): what a one-app pull request plans and touches.
 
-Figures only: time (wall clock, from the start of the plan to its end, imports excluded), peak memory
-(the process's max RSS, imports included) and resources declared. Exit 1 only if a run failed.
+Figures only: time (wall clock, from the start of the plan to its end, imports excluded; and the process's CPU
+time over the same span, which a machine shared with other work changes less), peak memory (the process's max
+RSS, imports included) and resources declared; for the team stack's plans, where the time goes (`PHASES`).
+Exit 1 only if a run failed.
 
     .venv/bin/python benchmarks/team_scale.py              # N = 5000
     .venv/bin/python benchmarks/team_scale.py --quick      # N = 80, in one process (CI)
@@ -87,10 +89,62 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+PHASES = (
+    ("platform", "planner.run", "platform_references",
+     "the platform stack planned for the StackReference"),
+    ("catalogue", "components.roles", "app_stack_catalogue",
+     "the whole catalogue read, checked and resolved; hosts' owners; the other app stacks' files"),
+    ("checks", "components.roles", "check_before_declaring",
+     "checks before declaring: names and limits of the environment, its own apps' flavors"),
+    ("declaring", "components.roles", "expose_apps",
+     "the team's apps and hosts declared (component code, and the SDK's constructors)"),
+    ("plan JSON", "planner.run", "build_plan",
+     "the plan built from the recorded registrations (the team's apps left out by `stacks:`)"),
+)
+"""The phases of a team stack's plan, each timed around one function (module, name, what it does); the rest is the
+SDK registering the declared resources with the planner's mock engine."""
+
+
+class _Phases:
+    """Wall time spent in each phase's function (in this process: the functions are wrapped, not the program)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = dict.fromkeys((phase for phase, *_ in PHASES), 0.0)
+        self.active = False
+
+    def install(self) -> None:
+        import importlib
+
+        for phase, module_name, function_name, _ in PHASES:
+            module = importlib.import_module(module_name)
+            setattr(module, function_name, self._timed(phase, getattr(module, function_name)))
+
+    def _timed(self, phase: str, function: Any) -> Any:
+        phases = self
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if phases.active:  # inside another phase (the platform's own checks and dashboard): counted there
+                return function(*args, **kwargs)
+            phases.active, started = True, time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                phases.active = False
+                phases.seconds[phase] += time.perf_counter() - started
+
+        return timed
+
+    def reset(self) -> None:
+        for phase in self.seconds:
+            self.seconds[phase] = 0.0
+
+
 def _worker(project: str, stack: str, role_all: bool) -> dict[str, Any]:
     """Plan one stack of the scratch project, timed from the start of the plan to its end."""
     os.chdir(project)
     os.environ.setdefault("UPTIMEROBOT_API_KEY", "benchmark")  # the `all` form deploys monitors: it has a key
+    phases = _Phases()
+    phases.install()
     from planner.run import build_plan, run_program
 
     # Imports are not planning: the providers' modules load on first use, so a warm-up plan of the platform
@@ -99,12 +153,13 @@ def _worker(project: str, stack: str, role_all: bool) -> dict[str, Any]:
     run_program(PLATFORM, None, project)
     startup = time.perf_counter() - started
     overrides = {"gangplank:role": "all", "gangplank:appsFile": CATALOGUE} if role_all else None
-    started = time.perf_counter()
+    phases.reset()
+    started, cpu = time.perf_counter(), time.process_time()
     plan = build_plan(run_program(stack, None, project, overrides))
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     managed = [r for r in plan["resources"] if not (r.get("options") or {}).get("read")]
-    return {"seconds": seconds, "startup": startup, "peak_mib": _peak_mib(), "resources": len(managed),
-            "apps": len(plan["apps"])}
+    return {"seconds": seconds, "cpu": cpu, "startup": startup, "peak_mib": _peak_mib(), "resources": len(managed),
+            "apps": len(plan["apps"]), "phases": dict(phases.seconds)}
 
 
 IN_PROCESS = False
@@ -149,11 +204,12 @@ def measure(n: int, scratch: Path) -> list[str]:
     from planner.stacks import affected_stacks
 
     touched = affected_stacks([changed], scratch)
-    header = f"{'plan':<24} {'apps':>5} {'resources':>9} {'seconds':>8} {'peak MiB':>9}"
+    header = f"{'plan':<24} {'apps':>5} {'resources':>9} {'seconds':>8} {'CPU s':>6} {'peak MiB':>9}"
     lines += ["", header, "-" * len(header)]
     for label, row in rows:
-        lines.append(f"{label:<24} {row['apps']:>5} {row['resources']:>9} {row['seconds']:>8.1f} "
+        lines.append(f"{label:<24} {row['apps']:>5} {row['resources']:>9} {row['seconds']:>8.1f} {row['cpu']:>6.1f} "
                      f"{row['peak_mib']:>9.0f}")
+    lines += ["", *phase_lines([("team", rows[2][1]), ("team +1 app", rows[3][1])])]
     single, one = rows[0][1], rows[3][1]
     lines.append("")
     lines += textwrap.wrap("start-up of a planner process (imports, the providers' modules loaded on first use), not "
@@ -164,6 +220,20 @@ def measure(n: int, scratch: Path) -> list[str]:
                            f"({single['seconds'] / one['seconds']:.1f}x faster, "
                            f"{single['peak_mib'] / one['peak_mib']:.1f}x less memory); stacks it affects: "
                            f"{', '.join(touched)} ({len(touched)})", WIDTH)
+    return lines
+
+
+def phase_lines(rows: Sequence[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Where the time of the team stack's plans goes, in seconds (wall clock) per phase and plan."""
+    header = f"{'where a team plan goes':<30}" + "".join(f" {label:>14}" for label, _ in rows)
+    lines = [header, "-" * len(header)]
+    for phase, *_ in PHASES:
+        lines.append(f"{phase:<30}" + "".join(f" {row['phases'][phase]:>14.2f}" for _, row in rows))
+    lines.append(f"{'the rest (SDK registration)':<30}"
+                 + "".join(f" {row['seconds'] - sum(row['phases'].values()):>14.2f}" for _, row in rows))
+    lines.append(f"{'the whole plan':<30}" + "".join(f" {row['seconds']:>14.2f}" for _, row in rows))
+    for phase, *_, what in PHASES:
+        lines += textwrap.wrap(f"{phase}: {what}", WIDTH, subsequent_indent="  ")
     return lines
 
 

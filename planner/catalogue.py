@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from components.inputs.catalog import in_stack
+from components.inputs.catalog import entry_stacks
 from components.inputs.settings import Settings
-from components.inputs.teams import read_catalogue
+from components.inputs.teams import catalogue_files
 
 DEFAULT_APPS_FILE: str = Settings.model_fields["apps_file"].default
 
@@ -21,9 +21,10 @@ def apps_left_out(apps_file: str, environment: str, teams: Collection[str] | Non
     """`[{"name", "stacks"}]` of the apps whose `stacks` leave `environment` out, in catalogue order (of `teams`
     alone, for an app stack of some teams).
 
-    Called after the program has planned with this catalogue, so the files are known to be valid.
+    Called after the program has planned with this catalogue, so the files are known to be valid (and what it needs
+    of them is known from the program's reading: `entry_stacks`).
     """
-    read = read_catalogue(apps_file)
-    return [{"name": app.name, "stacks": list(app.stacks or [])}
-            for index, app in sorted(read.apps.items())
-            if not in_stack(app, environment) and (teams is None or read.entry_teams[index] in teams)]
+    files, _ = catalogue_files(apps_file)
+    return [{"name": name, "stacks": list(stacks or [])}
+            for file in files if teams is None or file.team in teams
+            for _, name, stacks in entry_stacks(file.path) if stacks is not None and environment not in stacks]

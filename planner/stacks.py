@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
-from components.inputs.catalog import load_catalogue
+from components.apps.preflight import environment_problems
+from components.inputs.catalog import ResolvedApp, load_catalogue
 from components.inputs.problems import InputError
 from components.inputs.settings import Settings, known_stacks, parse_settings, stack_file_name
 from components.inputs.stackfiles import StackFile, app_stacks_of, read_stack_files
-from components.inputs.teams import TEAM_FILE_SUFFIX, read_catalogue
+from components.inputs.teams import OTHER_YAML_SUFFIXES, TEAM_FILE_SUFFIX, read_catalogue
 from components.inputs.yamlfile import YamlFileError
 from planner.stackconfig import read_stack_config
 
@@ -43,55 +44,110 @@ def _under(path: str, directory: str) -> bool:
     return PurePosixPath(path).parent == PurePosixPath(directory.rstrip("/"))
 
 
-def _platform_settings(stack: StackFile, stacks: Sequence[StackFile], project_dir: Path) -> tuple[Settings, str] | None:
-    """The settings an app or `all` stack's catalogue is read with, and its environment; None when unreadable."""
-    name = stack.platform_name if stack.role == "apps" else stack.name
-    platform = next((s for s in stacks if s.name == name), None)
+def environment_settings(environment: str, stacks: Sequence[StackFile], project_dir: Path) -> Settings | None:
+    """The settings the catalogue is read with in an environment (its platform or `all` stack, as `all`); None when
+    unreadable."""
+    platform = next((s for s in stacks if s.name == environment), None)
     if platform is None:
         return None
     try:
         config = read_stack_config(platform.name, project_dir)
         values = {**config.values, "gangplank:role": "all"}
         values.pop("gangplank:appsFile", None)
-        return parse_settings(values, stack_file_name(platform.name), secret_keys=config.secret_keys), platform.name
+        return parse_settings(values, stack_file_name(platform.name), secret_keys=config.secret_keys)
     except InputError:
         return None
 
 
-def host_sharing_teams(catalogue: str, team: str, stacks: Sequence[StackFile], project_dir: Path) -> set[str] | None:
-    """The teams whose apps share a host with `team`'s in the catalogue directory of `project_dir` (None when the
-    catalogue does not resolve: every team may then be affected)."""
-    reader = next((s for s in stacks if s.apps_file.rstrip("/") == catalogue.rstrip("/") and s.role != "platform"),
-                  None)
-    found = _platform_settings(reader, stacks, project_dir) if reader is not None else None
-    if found is None:
+def environment_of(stack: StackFile) -> str:
+    """The environment a stack's catalogue is read for: its platform stack (an app stack), or the stack itself."""
+    return (stack.platform_name or stack.name) if stack.role == "apps" else stack.name
+
+
+Apps = list[ResolvedApp] | None
+
+
+def environment_apps(catalogue: str, environment: str, stacks: Sequence[StackFile], project_dir: Path) -> Apps:
+    """The environment's apps of the catalogue directory in `project_dir`, checked as every stack that reads it in
+    that environment checks them (the catalogue's rules across files and hosts' owners, names and capacity across
+    apps: `preflight.environment_problems`); None when those stacks would refuse them, or they cannot be read."""
+    settings = environment_settings(environment, stacks, project_dir)
+    if settings is None:
         return None
-    settings, environment = found
     try:
         apps = load_catalogue(str(project_dir / catalogue), settings, environment, known_stacks(project_dir))
     except (InputError, YamlFileError, OSError):
         return None
+    return None if environment_problems(settings, apps, environment) else apps
+
+
+def host_sharing_teams(apps: Sequence[ResolvedApp], team: str) -> set[str]:
+    """The teams whose apps share a host with `team`'s."""
     hosts_of_team = {host for app in apps if app.team == team for route in app.routes for host in route.hosts}
     return {app.team for app in apps if app.team is not None and app.team != team
             and hosts_of_team & {host for route in app.routes for host in route.hosts}}
 
 
+def team_file_affects(path: str, readers: Sequence[StackFile], stacks: Sequence[StackFile], project: Path,
+                      base: Path | None, read: Callable[[str, str, Path], Apps]) -> set[str]:
+    """The stacks among `readers` (those that read the directory of `path`) that a change to the team file `path`
+    affects. Every app stack checks the whole catalogue, so, per environment:
+
+    - when the changed catalogue fails the checks every stack of the environment runs on it (a duplicate name, a
+      host with no owner, a `.yml` file, capacity), every stack of the environment that reads it, which would all
+      refuse it (also when the base is unreadable: their base plans failed);
+    - otherwise the `all` stacks, the app stacks without `teams` (every team), the app stacks of the file's team,
+      and those of every team whose apps share a host with it, before or after the change (a host's owner declares
+      it, and its master Ingress joins the others' Ingresses). No other app stack's plan depends on another team's
+      file: a new file of a team no stack lists, valid and sharing no host, affects none.
+    """
+    pure = PurePosixPath(path)
+    if pure.name.startswith(".") or pure.suffix not in (TEAM_FILE_SUFFIX, *OTHER_YAML_SUFFIXES):
+        return set()  # not a team file: the catalogue never reads it
+    team = pure.stem
+    affected: set[str] = set()
+    environments: dict[tuple[str, str], list[StackFile]] = {}
+    for stack in readers:
+        environments.setdefault((stack.apps_file.rstrip("/"), environment_of(stack)), []).append(stack)
+    for (catalogue, environment), group in environments.items():
+        after = read(catalogue, environment, project)
+        before = read(catalogue, environment, base) if base is not None else after
+        if after is None or before is None:
+            affected.update(stack.name for stack in group)
+            continue
+        sharing = host_sharing_teams(after, team) | host_sharing_teams(before, team)
+        for stack in group:
+            teams = set(stack.teams) if stack.teams is not None else None
+            if stack.role != "apps" or teams is None or team in teams or teams & sharing:
+                affected.add(stack.name)
+    return affected
+
+
 def affected_stacks(changed: Iterable[str], project_dir: str | Path = ".",
                     base_dir: str | Path | None = None) -> list[str]:
-    """The stacks whose plan a change to these paths (relative to the checkout) may change, in deploy order.
+    """The stacks whose plan a change to these paths (relative to the checkout) may change or make fail, in deploy
+    order.
 
     - `Pulumi.<stack>.yaml`: that stack, and a platform's app stacks (they read its contract);
     - a catalogue file (`apps.yaml`): every stack that reads it;
-    - a team file (`apps.d/<team>.yaml`): the `all` stacks that read the directory, the app stacks of that team,
-      and those of every team whose apps share a host with the team's, before (`base_dir`, the base checkout) or
-      after the change (a shared host's owner, master Ingress and records depend on both teams' apps);
+    - a file of a catalogue directory (`apps.d/<team>.yaml`): see `team_file_affects`; `base_dir` is the base
+      checkout (teams that shared a host before the change);
     - documentation, tests, benchmarks (`PLAN_NEUTRAL`): none;
     - anything else (the program, requirements, workflows): every stack.
     """
     project = Path(project_dir)
+    base = Path(base_dir) if base_dir is not None else None
     stacks = read_stack_files(project)
     names = {stack.name for stack in stacks}
     affected: set[str] = set()
+    known: dict[tuple[str, str, Path], Apps] = {}
+
+    def read(catalogue: str, environment: str, checkout: Path) -> Apps:  # each catalogue once per checkout
+        key = (catalogue, environment, checkout)
+        if key not in known:
+            known[key] = environment_apps(catalogue, environment, stacks, checkout)
+        return known[key]
+
     for path in (p.strip() for p in changed):
         if not path:
             continue
@@ -109,18 +165,7 @@ def affected_stacks(changed: Iterable[str], project_dir: str | Path = ".",
             continue
         in_directory = [s for s in stacks if s.role != "platform" and _under(path, s.apps_file)]
         if in_directory:
-            if pure.suffix != TEAM_FILE_SUFFIX:
-                continue  # not a team file: no stack reads it
-            team = pure.stem
-            sharing: set[str] | None = set()
-            for directory in {s.apps_file for s in in_directory}:
-                for checkout in [project, *([Path(base_dir)] if base_dir is not None else [])]:
-                    found = host_sharing_teams(directory, team, stacks, checkout)
-                    sharing = None if found is None or sharing is None else sharing | found
-            for stack in in_directory:
-                teams = set(stack.teams) if stack.teams is not None else None
-                if stack.role != "apps" or teams is None or team in teams or sharing is None or teams & sharing:
-                    affected.add(stack.name)
+            affected |= team_file_affects(path, in_directory, stacks, project, base, read)
             continue
         if any(fnmatch.fnmatchcase(path, pattern) for pattern in PLAN_NEUTRAL):
             continue

@@ -48,10 +48,11 @@ def legacy_host(share: HostShare, apps: Mapping[str, ResolvedApp]) -> bool:
 
 
 def host_team(share: HostShare, apps: Mapping[str, ResolvedApp]) -> str | None:
-    """The team whose stack declares a host (its records, its master Ingress): the team of the host's first app in
-    catalogue order (team files by name, then each file's order), the app whose namespace holds its master and
-    whose Ingress its ownership marker names. So a host shared by the apps of two teams has one owner, and the
-    split stacks declare exactly what one stack of the environment would."""
+    """The team whose stack declares a host (its records, its master Ingress): the team of its owning member's app
+    (`HostShare.owner`: the first app on the host of the team that owns it, `ownsHosts`, else of its only team),
+    whose namespace holds its master and whose Ingress its ownership marker names. So a host shared by the apps of
+    two teams has one owner, the split stacks declare exactly what one stack of the environment would, and no
+    file's name decides it."""
     return apps[share.owner.app].team
 
 
@@ -121,6 +122,11 @@ def expose_apps(
         for app in apps if teams is None or app.team in teams
     }
     hosts = {}
+    # On a moving edge, the records point at the weighted records only once the new controller serves the host.
+    ready: dict[str, list[pulumi.Resource]] = {}
+    for app in exposed.values():
+        for host, ingresses in app.next_ingresses.items():
+            ready.setdefault(host, []).extend(ingresses)
     for host, share in shares.items():
         own_records, master = needs_host(share, targets[share.edge])
         if not (own_records or master):
@@ -129,10 +135,9 @@ def expose_apps(
             continue  # another team's stack declares it
         legacy = pulumi.create_urn(share.owner.app, LEGACY_PARENT_TYPE, parent=parent) \
             if legacy_host(share, by_name) else None
-        # On a moving edge, the records point at the weighted records only once the new controller serves the host.
-        ready = tuple(ingress for app in exposed.values() for ingress in app.next_ingresses.get(host, ()))
         hosts[host] = Host(host, HostArgs(share=share, target=targets[share.edge], visibility=visibility[share.edge],
-                                          stack=stack, own_records=own_records, legacy_parent=legacy, ready=ready),
+                                          stack=stack, own_records=own_records, legacy_parent=legacy,
+                                          ready=tuple(ready.get(host, ()))),
                            pulumi.ResourceOptions(parent=parent))
     for app in exposed.values():
         app.watch(hosts)

@@ -204,19 +204,22 @@ def flavor_key(settings: Settings, edge: str, moving_to: bool) -> str:
     return f"{CONFIG_NAMESPACE}:flavor"
 
 
-def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list[Problem]:
+def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings,
+                    checked: Sequence[ResolvedApp] | None = None) -> list[Problem]:
     """What an app asks for that its edge's flavor cannot express: an input error naming the flavor,
     never a part of the intent silently dropped. During a move, the flavor the edge moves to must express
-    it too (its controller serves the app as well)."""
+    it too (its controller serves the app as well). `checked`: the apps to check (default all); `apps` decide
+    which hosts are shared (an app's Ingress on a shared host is a minion)."""
     from components.apps.exposed_app import app_intent, merge_role
 
     controllers = stack_controllers(settings)
     shared = shared_hosts(apps)
     problems: dict[tuple[str, str], Problem] = {}
-    for position in (0, -1):
+    moving = any(len(plans) > 1 for plans in controllers.values())
+    for position in (0, -1) if moving else (0,):  # the controllers now, and those the edges move to
         flavors = {edge: get_flavor(plans[position].flavor) for edge, plans in controllers.items()}
         shares = host_shares(apps, flavors)
-        for app in apps:
+        for app in apps if checked is None else checked:
             visibility = {route.edge.name: route.edge.visibility for route in app.routes}
             for unit in ingress_units(app, flavors, shared):
                 plan = controllers[unit.edge][position]
@@ -391,6 +394,22 @@ def stack_warnings(settings: Settings, monitors: int, environ: Mapping[str, str]
     return [warning for warning in found if warning is not None]
 
 
+def environment_problems(settings: Settings, apps: Sequence[ResolvedApp], stack: str) -> list[Problem]:
+    """The checks across an environment's apps that every stack of it runs, whatever apps it declares: resources
+    that two apps would name alike (the Kubernetes objects of two stacks live in one cluster), and the quotas
+    the environment would pass (`capacity_findings`). With the catalogue's own rules, what makes every stack of
+    the environment refuse a change (`planner.stacks.affected_stacks`)."""
+    return [*resource_name_problems(apps, settings), *capacity_findings(settings, apps, stack)[0]]
+
+
+def app_problems(settings: Settings, apps: Sequence[ResolvedApp], checked: Sequence[ResolvedApp]) -> list[Problem]:
+    """What each of the `checked` apps asks for that its edges cannot give it (its flavor, its monitor's route, its
+    HTTPRoute's size): a problem of the app alone, so a stack checks the apps it declares (`apps`, the whole
+    environment, decide which hosts are shared). Every app is checked by the stack that declares it."""
+    return [*flavor_problems(apps, settings, checked), *canary_monitor_problems(checked, settings),
+            *route_size_problems(checked, settings)]
+
+
 def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stack: str,
                            subnets: Mapping[str, Sequence[Subnet]] | None, dry_run: bool,
                            environ: Mapping[str, str] | None = None,
@@ -408,15 +427,13 @@ def check_before_declaring(settings: Settings, apps: Sequence[ResolvedApp], stac
     needs.
     """
     environ = os.environ if environ is None else environ
-    problems = [*(edge_subnet_problems(settings, subnets, stack) if subnets is not None else []),
-                *resource_name_problems(apps, settings), *flavor_problems(apps, settings),
-                *canary_monitor_problems(apps, settings), *route_size_problems(apps, settings)]
     own = apps if declared is None else declared
+    capacity_problems, capacity_warnings = capacity_findings(settings, apps, stack)
+    problems = [*(edge_subnet_problems(settings, subnets, stack) if subnets is not None else []),
+                *resource_name_problems(apps, settings), *capacity_problems, *app_problems(settings, apps, own)]
     deploying = is_deployment(dry_run)
     if deploying and (missing := missing_monitor_key(settings, own, own_stack or stack, environ)) is not None:
         problems.append(missing)
-    capacity_problems, capacity_warnings = capacity_findings(settings, apps, stack)
-    problems += capacity_problems
     if problems:
         raise InputError(problems)
     return [*capacity_warnings, *stack_warnings(settings, sum(app.monitored for app in own), environ, deploying)]

@@ -64,11 +64,15 @@ class HostShare:
     edge: str
     zone_domain: str
     members: tuple[HostMember, ...]
+    owner_index: int = 0
+    """Which member owns the host: the first Ingress of the app whose team owns it (`ResolvedApp.owns_hosts`, a
+    team file's `ownsHosts`), else the first."""
 
     @property
     def owner(self) -> HostMember:
-        """The first member: its namespace holds a master Ingress; the ownership marker names it."""
-        return self.members[0]
+        """The owning member (the first, unless a team owns the host): its namespace holds a master Ingress; the
+        ownership marker names it; its app's team's stack declares the host."""
+        return self.members[self.owner_index]
 
     @property
     def apps(self) -> tuple[str, ...]:
@@ -158,10 +162,14 @@ def host_shares(apps: Sequence[ResolvedApp], flavors: Flavors) -> dict[str, Host
     number of apps. (During a move, the members are the Ingresses on the edge's current controller.)"""
     shared = shared_hosts(apps)
     grouped: dict[str, tuple[str, str, list[HostMember]]] = {}
+    owners: dict[str, int] = {}  # host -> the index of its owning member, where a team owns it
     for app in apps:
         zones = {route.edge.name: route.zone_domain for route in app.routes}
         for unit in ingress_units(app, flavors, shared):
             for host in unit.hosts:
                 entry = grouped.setdefault(host, (unit.edge, zones[unit.edge], []))
+                if host in app.owns_hosts:
+                    owners.setdefault(host, len(entry[2]))
                 entry[2].append(HostMember(app.name, app.namespace, unit.name))
-    return {host: HostShare(host, edge, zone, tuple(members)) for host, (edge, zone, members) in grouped.items()}
+    return {host: HostShare(host, edge, zone, tuple(members), owners.get(host, 0))
+            for host, (edge, zone, members) in grouped.items()}

@@ -41,7 +41,16 @@ from components.inputs.problems import InputError, Problem, app_subject, shown
 from components.inputs.salvage import Salvage, validate_salvaging
 from components.inputs.settings import MONITOR_INTERVAL_MAX, MONITOR_INTERVAL_MIN, Edge, Settings, Visibility
 from components.inputs.shaping import CanaryCookie, CanaryHeader, ExternalAuth, Sticky, shaping_problems
-from components.inputs.yamlfile import LineDict, YamlFileError, YamlIssue, line_of, load_yaml, plain, start_line
+from components.inputs.yamlfile import (
+    LineDict,
+    YamlFileError,
+    YamlIssue,
+    line_of,
+    parse_yaml,
+    plain,
+    read_text,
+    start_line,
+)
 
 Protocol = Literal["HTTP", "HTTPS"]
 SCHEMA_FILE = "apps.schema.json"
@@ -51,6 +60,8 @@ DASHBOARD_APP_NAME = "forecastle"  # the dashboard is exposed as an app of this 
 MONITOR_USER = "uptimerobot"
 """The basic-auth user a monitored app's uptime monitor logs in as, with a password of its own."""
 SCHEMA_ID = "https://gangplank.dev/apps.schema.json"
+CACHED_FILES = 64
+"""Catalogue files whose entries' names and stacks are kept after a reading (`entry_stacks`)."""
 
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -318,6 +329,8 @@ class App(_Strict):
 
 Owners = Annotated[list[CodeOwner],
                    Field(min_length=1, max_length=LIST_MAX, json_schema_extra={"uniqueItems": True})]
+OwnedHosts = Annotated[list[HostName],
+                       Field(min_length=1, max_length=LIST_MAX, json_schema_extra={"uniqueItems": True})]
 
 
 class Catalogue(_Strict):
@@ -332,10 +345,16 @@ class Catalogue(_Strict):
     """Who owns the file, as CODEOWNERS names owners (`@org/team`, `@user`, an email): `python -m planner
     --codeowners` makes them the file's code owners, so changes to it need their review. Default: the
     platform's owners (`gangplank:platformOwners`)."""
+    owns_hosts: OwnedHosts | None = None
+    """A team file only: hosts this team owns where other teams' apps share them, written as an app's `host`
+    (`shop` -> `shop.<zone>`, or an FQDN). A host that the apps of several teams serve has its DNS records and
+    (F5 flavor) master Ingress declared once, by its owner's stack: exactly one of those teams names it here, or
+    the catalogue is refused. A host of one team's apps alone is that team's without it (docs/teams.md)."""
 
 
-TOP_LEVEL_FIELDS = ("apps", "owners")
+TOP_LEVEL_FIELDS = ("apps", "owners", "ownsHosts")
 _OWNERS: TypeAdapter[list[str]] = TypeAdapter(Owners)
+_OWNED_HOSTS: TypeAdapter[list[str]] = TypeAdapter(OwnedHosts)
 
 
 def _owner_message(error: Any) -> str:
@@ -390,6 +409,9 @@ class ResolvedApp:
     """The catalogue file and the line the entry starts on, for problems found after loading."""
     team: str | None = None
     """The team whose file holds the entry (a catalogue directory: the file's stem); None in a single file."""
+    owns_hosts: tuple[str, ...] = ()
+    """Hosts of the app that its team owns (`ownsHosts` in its file): where apps of other teams share them, this
+    app's team's stack declares them (`components.inputs.teams.host_ownership`)."""
     node: Any = dataclass_field(default=None, compare=False, repr=False)
     """The entry as read (with the line of every field), for problems found after loading."""
 
@@ -451,6 +473,10 @@ def load_catalogue(
     root, parsed, problems = read_catalogue_file(path)
     if root is None:
         raise InputError(problems)
+    if isinstance(root, dict) and "ownsHosts" in root:
+        problems.append(Problem(path, line_of(root, ["ownsHosts"]), app_subject(None, "ownsHosts"),
+                                "applies to team files only (a directory of them in gangplank:appsFile): in a "
+                                "catalogue of one file, every host has one owner, the stack; remove it"))
     problems += check_catalogue(path, root, parsed, settings, stack, set(known_stacks))
     if problems:
         raise InputError(problems)
@@ -461,9 +487,43 @@ def load_catalogue(
 def read_catalogue_file(path: str) -> tuple[Any, dict[int, App], list[Problem]]:
     """One catalogue file read and its structure checked: (its data, None when it could not be read at all; its
     apps that can be read, by position; its problems). Values the YAML reader refused are set aside, with a
-    problem each, and the rest is read (`parse_catalogue`)."""
+    problem each, and the rest is read (`parse_catalogue`).
+
+    Each reading leaves the file's entries' names and stacks (`entry_stacks`), by path and text, for the offline
+    planner, which needs them once more for the plan (`planner.catalogue.apps_left_out`) without reading again
+    what the program has just read (at 5,000 apps, a second)."""
     try:
-        root = load_yaml(path)
+        text = read_text(path)
+    except YamlFileError as err:
+        return None, {}, [_yaml_problem(path, issue, None) for issue in err.issues]
+    root, parsed, problems = _parse_catalogue_text(path, text)
+    _ENTRY_STACKS[(path, text)] = [(index, app.name, app.stacks) for index, app in sorted(parsed.items())]
+    while len(_ENTRY_STACKS) > CACHED_FILES:
+        del _ENTRY_STACKS[next(iter(_ENTRY_STACKS))]
+    return root, parsed, problems
+
+
+EntryStacks = list[tuple[int, str, list[str] | None]]
+_ENTRY_STACKS: dict[tuple[str, str], EntryStacks] = {}
+"""(path, text) -> (position, name, stacks) of each well-formed entry, for the last `CACHED_FILES` readings."""
+
+
+def entry_stacks(path: str) -> EntryStacks:
+    """(position, name, `stacks`) of each well-formed entry of a catalogue file, in the file's order: from the last
+    reading of the same text if there was one, else read now."""
+    try:
+        known = _ENTRY_STACKS.get((path, read_text(path)))
+    except YamlFileError:
+        known = None
+    if known is not None:
+        return known
+    _, parsed, _ = read_catalogue_file(path)
+    return [(index, app.name, app.stacks) for index, app in sorted(parsed.items())]
+
+
+def _parse_catalogue_text(path: str, text: str) -> tuple[Any, dict[int, App], list[Problem]]:
+    try:
+        root = parse_yaml(text, path)
     except YamlFileError as err:
         unread = [_yaml_problem(path, issue, err.document) for issue in err.issues]
         if err.document is None:
@@ -504,7 +564,7 @@ def parse_catalogue(path: str, root: Any, refused: Iterable[Sequence[str | int]]
         return top(f"expected a mapping with a list under 'apps:', found {_kind(root)}", start_line(root) or 1)
     problems = [
         Problem(path, line_of(root, [key]), app_subject(None, str(key)), f"unknown top-level field '{key}'; "
-                "the file's fields are 'apps' and 'owners' (and 'x-' fields to hold YAML anchors)")
+                "the file's fields are 'apps', 'owners' and 'ownsHosts' (and 'x-' fields to hold YAML anchors)")
         for key in root if key not in TOP_LEVEL_FIELDS and not str(key).startswith(EXTENSION_PREFIX)
     ]
     if "owners" in root:
@@ -520,6 +580,8 @@ def parse_catalogue(path: str, root: Any, refused: Iterable[Sequence[str | int]]
             problems += [Problem(path, line_of(root, ["owners", i]), app_subject(None, f"owners[{i}]"),
                                  f"'{shown(owner)}' is listed twice") for i, owner in enumerate(owners)
                          if owner in owners[:i]]
+    if "ownsHosts" in root:
+        problems += owned_host_problems(path, root)
     if "apps" not in root:
         return {}, [*problems, *top("required field 'apps' is missing", start_line(root))[1]]
     if not isinstance(root["apps"], list):
@@ -541,6 +603,23 @@ def parse_catalogue(path: str, root: Any, refused: Iterable[Sequence[str | int]]
             problems.append(Problem(path, line_of(root, ["apps", index, *loc], start_line(entry)),
                                     app_subject(_app_name_at(root, index), _dotted(loc)), message))
     return parsed, problems
+
+
+def owned_host_problems(path: str, root: Any) -> list[Problem]:
+    """What is wrong with a file's `ownsHosts` as written: its shape and each host's grammar, a host listed twice."""
+    try:
+        _OWNED_HOSTS.validate_python(plain(root["ownsHosts"]))
+    except ValidationError as err:
+        found = []
+        for error in err.errors():
+            loc: list[str | int] = ["ownsHosts", *error["loc"]]
+            message = ("an empty list: name at least one host, or remove 'ownsHosts'" if error["type"] == "too_short"
+                       else error["msg"].removeprefix("Value error, "))
+            found.append(Problem(path, line_of(root, loc, start_line(root)), app_subject(None, _dotted(loc)), message))
+        return found
+    hosts = [host.rstrip(".").lower() for host in root["ownsHosts"]]
+    return [Problem(path, line_of(root, ["ownsHosts", i]), app_subject(None, f"ownsHosts[{i}]"),
+                    f"'{shown(host)}' is listed twice") for i, host in enumerate(hosts) if host in hosts[:i]]
 
 
 def entry_problems(app: App) -> list[tuple[list[str | int], str]]:

@@ -118,3 +118,13 @@ def sibling_problems(me: StackFile, stacks: list[StackFile], every_team: list[st
                             f"{', '.join(shared)} too: every app would be declared by two stacks; give each team "
                             "to one app stack (gangplank:teams)")
     return problems
+
+
+def declaring_stack(team: str | None, me: StackFile, stacks: list[StackFile]) -> StackFile | None:
+    """The app stack of `me`'s platform (`me` as it runs first, then the others as their files say) that declares
+    `team`'s apps: one that names the team in `teams`, or has no `teams` (every team); None when none does."""
+    others = [stack for stack in app_stacks_of(me.platform_name or "", stacks) if stack.name != me.name]
+    for stack in (me, *others):
+        if stack.apps_file.rstrip("/") == me.apps_file.rstrip("/") and (stack.teams is None or team in stack.teams):
+            return stack
+    return None

@@ -37,6 +37,7 @@ from planner.diff.rollout_section import render_rollout_section
 from planner.diff.steps import resource_steps
 from planner.diff.values import changed_leaves
 from planner.edge_moves import move_lines, move_risks
+from planner.host_moves import host_move_risks
 from planner.plan_format import LEGACY_VERSION, version_of
 from planner.resource_types import MONITOR as MONITOR_TYPE
 
@@ -78,7 +79,8 @@ def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any], config: Mapping
     apps = diff_apps(base.get("apps") or [], head.get("apps") or [], steps, parents)
     risks, commands, blockers = collect(apps, steps, base, head)
     # An edge's move step heads the review list: it decides where every app of the edge is served.
-    risks = (*(Risk("move", edge, message) for edge, message in move_risks(base, head)), *risks)
+    risks = (*(Risk("move", edge, message) for edge, message in move_risks(base, head)),
+             *host_move_risks(base, head), *risks)
     stack = str(head.get("stack") or base.get("stack") or "?")
     version = version_of(base)
     notes = ()

@@ -167,6 +167,12 @@ def test_team_scale_quick() -> None:
     assert rows[f"{team} +1 app"][0] == rows[team][0] + 1
     assert rows[team][1] < rows["all (one stack)"][1]
     assert re.search(r"stacks it affects: bench-\w+ \(1\)", " ".join(done.stdout.split())), done.stdout
+    # Where the team plan's time goes: each phase, the SDK's rest, and the whole, which the phases add up to.
+    phases = {m.group(1).strip(): float(m.group(2)) for m in re.finditer(
+        r"^(platform|catalogue|checks|declaring|plan JSON|the rest \(SDK registration\)|the whole plan)\s+"
+        r"(-?[0-9.]+)\s+-?[0-9.]+$", done.stdout, re.M)}
+    assert len(phases) == 7, done.stdout
+    assert abs(sum(v for k, v in phases.items() if k != "the whole plan") - phases["the whole plan"]) < 0.05
 
 
 def test_checkpoint_model_quick() -> None:

@@ -58,9 +58,10 @@ def test_each_stack_declares_its_own_part(split_plans):
                        for r in app_stack["resources"])
 
 
-def test_a_host_two_teams_share_is_declared_once_by_the_team_that_comes_first(split_plans):
-    """shop.<zone>: `shop-api` (api.yaml) and `shop` (web.yaml) serve it; api.yaml sorts first, so the api
-    team's stack declares the host: its records and the F5 master Ingress, which the ownership marker names."""
+def test_a_host_two_teams_share_is_declared_once_by_the_team_that_owns_it(split_plans):
+    """shop.<zone>: `shop-api` (api.yaml) and `shop` (web.yaml) serve it; api.yaml owns it (`ownsHosts`), so the
+    api team's stack declares the host: its records and the F5 master Ingress, which the ownership marker names;
+    the web team's stack says where the host lives."""
     host = "shop.shop.example.com"
     services, web = split_plans["prod-services"], split_plans["prod-web"]
     assert f"gangplank:apps:Host::{host}" in {f"{r['type']}::{r['name']}" for r in services["resources"]}
@@ -72,6 +73,8 @@ def test_a_host_two_teams_share_is_declared_once_by_the_team_that_comes_first(sp
     # The dashboard is the platform's; each app's bookmark stays on its own Ingress.
     assert shop["inputs"]["metadata"]["annotations"]["forecastle.stakater.com/instance"] == \
         f"gangplank-{SPLIT_PLATFORM}"
+    assert web["outputs"]["hostOwners"] == {host: "acme/gangplank/prod-services"}
+    assert "hostOwners" not in services["outputs"]
 
 
 def test_the_table_shows_each_apps_team(split_plans):
@@ -115,6 +118,74 @@ def problems_of(stack: str, project: Path) -> list[str]:
     with pytest.raises(InputError) as caught:
         run_program(stack, None, project)
     return [str(problem) for problem in caught.value.problems]
+
+
+BLOG = """\
+apps:
+  - name: blog
+    visibility: public
+    host: shop
+    paths: [/blog]
+    service: {name: blog, port: 80}
+"""
+"""A new team whose app joins the host `shop` (owned by api, served by web too); its file sorts first."""
+
+
+def test_a_new_team_on_a_shared_host_changes_no_other_stack(project, split_plans):
+    """Before hosts had stated owners, `a-blog.yaml` (sorting first) took `shop`: no stack declared team a-blog, so
+    prod-services planned the host's records and master deleted, and no plan failed."""
+    (project / "apps.d" / "a-blog.yaml").write_text(BLOG, encoding="utf-8")
+    for stack in SPLIT_APP_STACKS:
+        assert render_json(plan(stack, None, project)) == render_json(split_plans[stack]), stack
+
+
+def test_a_host_whose_owner_no_app_stack_declares_is_refused(project):
+    (project / "apps.d" / "a-blog.yaml").write_text(BLOG + "ownsHosts: [shop]\n", encoding="utf-8")
+    api = project / "apps.d" / "api.yaml"
+    api.write_text(api.read_text(encoding="utf-8").replace("ownsHosts: [shop]\n", ""), encoding="utf-8")
+    assert problems_of("prod-web", project) == [
+        "apps.d/web.yaml:9: app 'shop' field 'host': 'shop.shop.example.com' is owned by team 'a-blog' "
+        "(apps.d/a-blog.yaml:7, ownsHosts), and no app stack of the platform 'prod-platform' declares that team "
+        "(Pulumi.prod-web.yaml:8 declares web; Pulumi.prod-services.yaml:8 declares api, ops): no stack would declare "
+        "the host's DNS records and master Ingress, and the app would not be served; give team 'a-blog' to an app "
+        "stack (gangplank:teams), or let a team that has one own the host (ownsHosts)"]
+    [problem] = problems_of("prod-services", project)
+    assert problem.startswith("apps.d/api.yaml:13: app 'shop-api' field 'host': 'shop.shop.example.com' is owned by "
+                              "team 'a-blog' (apps.d/a-blog.yaml:7, ownsHosts)"), problem
+
+
+def test_a_host_that_changes_stacks_is_named_in_both_diffs(project):
+    """The owner moves from api (prod-services) to a-blog (prod-blog): each stack's diff says where the host goes,
+    and how to move its state instead of deleting and creating its records in two racing deploys."""
+    from planner.diff import diff_plans
+
+    (project / "apps.d" / "a-blog.yaml").write_text(BLOG, encoding="utf-8")
+    add_stack(project, "prod-blog", "gangplank:appsFile: apps.d\ngangplank:teams: [a-blog]\n")
+    base = {stack: plan(stack, None, project) for stack in ("prod-services", "prod-blog")}
+    (project / "apps.d" / "a-blog.yaml").write_text(BLOG + "ownsHosts: [shop]\n", encoding="utf-8")
+    api = project / "apps.d" / "api.yaml"
+    api.write_text(api.read_text(encoding="utf-8").replace("ownsHosts: [shop]\n", ""), encoding="utf-8")
+    command = ("`pulumi state move --source acme/gangplank/prod-services` `--dest acme/gangplank/prod-blog` "
+               "`urn:pulumi:prod-services::gangplank::gangplank:apps:Host::shop.shop.example.com`")
+    for stack, says in (("prod-services", "moves to stack `acme/gangplank/prod-blog`"),
+                        ("prod-blog", "moves here from stack `acme/gangplank/prod-services`")):
+        diff = diff_plans(base[stack], plan(stack, None, project))
+        [risk] = [risk for risk in diff.risks if risk.kind == "move"]
+        assert (risk.subject, risk.group) == ("shop.shop.example.com", "replace")
+        assert says in risk.message and command in risk.message, risk.message
+
+
+def test_an_app_its_flavor_cannot_express_stops_its_own_stack_only(project, split_plans):
+    """Each app is checked against its edge's flavor by the stack that declares it: another team's app does not
+    stop this team's stack (the catalogue's rules, names and limits are still checked as a whole)."""
+    ops = project / "apps.d" / "ops.yaml"
+    ops.write_text(ops.read_text(encoding="utf-8").replace(
+        "    service: {name: argocd-server, port: 80}\n",
+        "    service: {name: argocd-server, port: 80}\n    sticky: {cookie: {name: route}}\n"), encoding="utf-8")
+    [problem] = problems_of("prod-services", project)
+    assert problem.startswith("apps.d/ops.yaml:17: app 'argocd' field 'sticky': the nginx-inc flavor "
+                              "(gangplank:flavor) cannot express this: "), problem
+    assert render_json(plan("prod-web", None, project)) == render_json(split_plans["prod-web"])
 
 
 def test_two_app_stacks_never_declare_one_team(project):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -239,3 +240,20 @@ def test_the_split_stickiness_and_external_auth_show_in_100_columns(plan_stack: 
     [shop] = [app for app in plan["apps"] if app["name"] == "shop"]
     assert shop["canary"] == {"backend": "shop-canary:8080", "weight": 10, "header": "X-Canary", "headerValue": None,
                               "headerPattern": "^(beta|qa)$", "cookie": "canary"}
+
+
+def test_apps_left_out_follow_the_files_as_they_are_now(tmp_path: Path) -> None:
+    """The plan's `appsLeftOut` reuses the program's reading of the catalogue, never an older text of a file."""
+    from components.inputs.catalog import read_catalogue_file
+    from planner.catalogue import apps_left_out
+
+    team = tmp_path / "apps.d"
+    team.mkdir()
+    entry = "apps:\n  - name: blog\n    visibility: public\n    service: {name: blog, port: 80}\n"
+    (team / "web.yaml").write_text(entry + "    stacks: [prod]\n", encoding="utf-8")
+    read_catalogue_file(str(team / "web.yaml"))
+    assert apps_left_out(str(team), "dev") == [{"name": "blog", "stacks": ["prod"]}]
+    (team / "web.yaml").write_text(entry + "    stacks: [dev]\n", encoding="utf-8")
+    assert apps_left_out(str(team), "dev") == []
+    assert apps_left_out(str(team), "prod") == [{"name": "blog", "stacks": ["dev"]}]
+    assert apps_left_out(str(team), "prod", teams=["api"]) == []

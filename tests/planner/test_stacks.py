@@ -86,6 +86,62 @@ def test_an_unreadable_catalogue_affects_every_stack_of_it(project):
     assert affected_stacks(["apps.d/ops.yaml"], project) == ["prod-services", "prod-web"]
 
 
+NEW_TEAM = """\
+apps:
+  - name: blog
+    visibility: public
+    host: blog
+    service: {name: blog, port: 80}
+"""
+"""A new team's file that no app stack lists: its own app, on a host of its own."""
+
+
+@pytest.mark.parametrize(("name", "edit", "expected"), [
+    # Valid, sharing no host: no stack's plan changes, none would refuse it.
+    ("blog.yaml", lambda text: text, []),
+    # Every app stack checks the whole catalogue, so a rule across files fails them all.
+    ("blog.yaml", lambda text: text.replace("name: blog", "name: shop"), ["prod-services", "prod-web"]),
+    # A path on ops's host `deploy` makes it shared with no owning team: refused by every stack of the environment.
+    ("blog.yaml", lambda text: text.replace("public\n    host: blog", "private\n    host: deploy\n    paths: [/blog]"),
+     ["prod-services", "prod-web"]),
+    # Owning it instead: ops's stack (prod-services) refuses a host whose owner no app stack declares.
+    ("blog.yaml", lambda text: "ownsHosts: [deploy]\n" + text.replace("public\n    host: blog",
+                                                                       "private\n    host: deploy\n    paths: [/b]"),
+     ["prod-services"]),
+    # A path on `shop`, which api owns: the stacks of both teams on the host (the owner's master joins it).
+    ("blog.yaml", lambda text: text.replace("host: blog", "host: shop\n    paths: [/blog]"),
+     ["prod-services", "prod-web"]),
+    # Files the catalogue refuses, and files it never reads.
+    ("blog.yml", lambda text: text, ["prod-services", "prod-web"]),
+    ("Blog.yaml", lambda text: text, ["prod-services", "prod-web"]),
+    (".blog.yaml.swp", lambda text: text, []),
+    ("README.txt", lambda text: text, []),
+])
+def test_a_new_team_file_affects_the_stacks_it_changes_or_fails(project, name, edit, expected):
+    (project / "apps.d" / name).write_text(edit(NEW_TEAM), encoding="utf-8")
+    assert affected_stacks([f"apps.d/{name}"], project, ROOT) == expected
+
+
+def test_a_new_team_file_past_the_environments_quota_affects_every_app_stack(project):
+    """Limits are the environment's: a new team's records past the zone's quota make every app stack refuse."""
+    from components.apps.capacity import stack_usage
+    from components.apps.dashboard import dashboard_app
+    from components.inputs.stackfiles import read_stack_files
+    from planner.stacks import environment_apps, environment_settings
+
+    settings = environment_settings("prod-platform", read_stack_files(project), project)
+    apps = environment_apps("apps.d", "prod-platform", read_stack_files(project), project)
+    assert settings is not None and apps is not None
+    [records] = [usage.count for usage in stack_usage(settings, apps, dashboard_app(settings, "prod-platform"))
+                 if usage.subject == "zone shop.example.com"]
+    platform = project / "Pulumi.prod-platform.yaml"
+    platform.write_text(platform.read_text(encoding="utf-8") + f"  gangplank:limits:\n    recordsPerZone: {records}\n",
+                        encoding="utf-8")
+    assert affected_stacks(["apps.d/ops.yaml"], project) == ["prod-services"]  # at the quota, not past it
+    (project / "apps.d" / "blog.yaml").write_text(NEW_TEAM, encoding="utf-8")
+    assert affected_stacks(["apps.d/blog.yaml"], project) == ["prod-services", "prod-web"]
+
+
 def test_the_planner_lists_affected_and_app_stacks(tmp_path, capsys):
     changed = tmp_path / "changed.txt"
     changed.write_text("apps.d/ops.yaml\n\n", encoding="utf-8")

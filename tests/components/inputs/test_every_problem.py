@@ -188,7 +188,7 @@ def test_top_level_x_keys_hold_anchors_without_being_apps(write_apps):
 def test_other_top_level_keys_are_still_refused(write_apps):
     [problem] = problems_of(write_apps, "xdefaults: 1\napps: []\n")
     assert problem == "1: catalogue field 'xdefaults': unknown top-level field 'xdefaults'; the file's fields are " \
-                      "'apps' and 'owners' (and 'x-' fields to hold YAML anchors)"
+                      "'apps', 'owners' and 'ownsHosts' (and 'x-' fields to hold YAML anchors)"
 
 
 def test_a_value_the_yaml_reader_refuses_does_not_hide_the_rest(write_apps):
