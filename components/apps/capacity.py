@@ -24,7 +24,7 @@ from typing import Any
 
 from components.apps.host import host_record_count, served_by_wildcard, wildcard_edges
 from components.apps.routing import host_shares, ingress_units, shared_hosts
-from components.flavors import get_flavor
+from components.flavors import AnyFlavor, get_flavor, is_gateway
 from components.flavors.traffic import Flavor
 from components.inputs.catalog import ResolvedApp
 from components.inputs.settings import BUILT_IN_EDGES, Limits, Settings
@@ -66,6 +66,9 @@ class Usage:
     """What is counted, in words: `zone dev.example.com`, `edge public`, ..."""
     count: int
     """How many it holds, as planned."""
+    unit: str | None = None
+    """What is counted, where the limit's own word (`UNITS`) would be wrong: a Gateway API edge's controller
+    serves HTTPRoutes, which `ingressesPerEdge` counts alike."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,10 @@ def stack_usage(settings: Settings, apps: Sequence[ResolvedApp],
         records[settings.domain_for(edges[edge].visibility)] += record_cost[edge]
 
     usage = [Usage(RECORDS_PER_ZONE, f"zone {zone}", count) for zone, count in records.items()]
-    usage += [Usage(INGRESSES_PER_EDGE, subject, count) for subject, count in ingresses.items()]
+    routes = {subject: _route_word(flavor) for subject, flavor in
+              [*((subjects[edge], flavor) for edge, flavor in current.items()),
+               *((next_subjects[edge], flavor) for edge, flavor in moving.items())]}
+    usage += [Usage(INGRESSES_PER_EDGE, subject, count, routes.get(subject)) for subject, count in ingresses.items()]
     for visibility in BUILT_IN_EDGES:
         apex, alternatives = certificate_names(settings.domain_for(visibility))
         usage.append(Usage(NAMES_PER_CERTIFICATE, f"certificate for {apex}", 1 + len(alternatives)))
@@ -186,14 +192,19 @@ def judge(usage: Iterable[Usage], limits: Limits, dns_records: str) -> tuple[lis
     return sorted(errors, key=order), sorted(warnings, key=order)
 
 
+def _route_word(flavor: AnyFlavor) -> str:
+    """What a controller of this flavor counts per app: Ingresses, or a Gateway API flavor's HTTPRoutes."""
+    return "HTTPRoutes" if is_gateway(flavor) else "Ingresses"
+
+
 def _message(item: Usage, value: int, dns_records: str) -> str:
     where = "past" if item.count > value else "near"
-    head = (f"{item.subject}: {item.count:,} {UNITS[item.limit]}, {where} gangplank:limits.{item.limit} = "
+    head = (f"{item.subject}: {item.count:,} {item.unit or UNITS[item.limit]}, {where} gangplank:limits.{item.limit} = "
             f"{value:,} ({SOURCES[item.limit]})")
-    return f"{head}. {_advice(item.limit, item.count > value, dns_records)}"
+    return f"{head}. {_advice(item.limit, item.count > value, dns_records, item.unit or UNITS[item.limit])}"
 
 
-def _advice(limit: str, past: bool, dns_records: str) -> str:
+def _advice(limit: str, past: bool, dns_records: str, unit: str) -> str:
     if limit == RECORDS_PER_ZONE:
         refusal = "Route53 refuses record sets past the quota, so `pulumi up` would stop part-way. " if past else ""
         wildcard = ("" if dns_records == "wildcard" else
@@ -201,7 +212,7 @@ def _advice(limit: str, past: bool, dns_records: str) -> str:
         return (f"{refusal}Request a higher quota (Service Quotas: Route 53, \"Records per hosted zone\") and set "
                 f"gangplank:limits.{limit} to it,{wildcard}, or move apps to an edge of the other zone.")
     if limit == INGRESSES_PER_EDGE:
-        return ("A controller with this many Ingresses takes minutes to reload and to start a new pod: move "
+        return (f"A controller with this many {unit} takes minutes to reload and to start a new pod: move "
                 "some apps to another edge (gangplank:edges, then `edges:` in apps.yaml), or raise the limit "
                 "once the controller has been load-tested with this many.")
     if limit == NAMES_PER_CERTIFICATE:

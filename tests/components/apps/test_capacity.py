@@ -149,3 +149,16 @@ def test_a_stack_past_a_quota_is_an_input_error_before_anything_is_declared(run_
     assert problem.file == "Pulumi.dev.yaml"
     assert problem.subject == f"config 'gangplank:limits' field '{limit}'"
     assert "Service Quotas" in problem.message
+
+
+def test_a_gateway_edge_is_warned_of_in_httproutes_and_an_ingress_edge_in_ingresses():
+    settings = make_settings(**DEV, limits={"ingressesPerEdge": 5})
+    found = {item.subject: item for item in
+             stack_usage(settings, load_catalogue(str(ROOT / "apps.yaml"), settings, "dev", known_stacks(ROOT)),
+                         dashboard_app(settings, "dev")) if item.limit == INGRESSES_PER_EDGE}
+    _, warnings = judge(found.values(), settings.limits, settings.dns_records)
+    messages = {warning.subject: warning.message for warning in warnings}
+    # labs (Envoy Gateway) serves HTTPRoutes: its users would look for no Ingress; public (F5) serves Ingresses.
+    assert messages["edge labs"].startswith("edge labs: 5 HTTPRoutes, near")
+    assert "with this many HTTPRoutes" in messages["edge labs"] and "Ingress" not in messages["edge labs"]
+    assert messages["edge public"].startswith("edge public: 8 Ingresses, past")
