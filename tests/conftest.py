@@ -217,7 +217,7 @@ def controller_site(run: ProgramRun, flavor: str, extra_ingresses: list[dict[str
     return IngressSite([*ingresses, *(extra_ingresses or [])], secrets, flavor, values)
 
 
-GATEWAY_SITE_KINDS = ("HTTPRoute", "SecurityPolicy", "BackendTrafficPolicy", "Backend", "BackendTLSPolicy",
+GATEWAY_SITE_KINDS = ("Gateway", "HTTPRoute", "SecurityPolicy", "BackendTrafficPolicy", "Backend", "BackendTLSPolicy",
                       "ClientTrafficPolicy")
 
 

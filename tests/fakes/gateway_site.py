@@ -7,6 +7,14 @@ Envoy's filter order. Only what decides whether a request is answered is modelle
 
 - the listener: port 80 is the Gateway's redirect listener (its platform route answers 308), port 443
   its apps listener (TLS ended at the NLB);
+- attachment (`_attached`): a route serves on a listener only where one of its `parentRefs` names that Gateway
+  (group and kind default to gateway.networking.k8s.io/Gateway, the namespace to the route's own) and either
+  names the listener (`sectionName`) or names none (the whole Gateway), with no other `port`; and the listener
+  admits it: `allowedRoutes.namespaces.from` `All`, or `Same` (the CRD's default) for a route in the Gateway's
+  namespace (`Selector` is not modelled: gangplank writes none), `allowedRoutes.kinds` (default: the HTTP
+  protocol's, HTTPRoute) naming HTTPRoute, and a listener `hostname` (none: any host) matching one of the route's
+  `hostnames` (gateway.networking.k8s.io_httproutes.yaml and _gateways.yaml v1.6.1: `ParentReference`,
+  `AllowedRoutes`, `Listener.hostname`);
 - the rule: among the rules of every route attached to the apps listener whose `hostnames` include the
   host, and whose match's path and headers (all of them) the request has, Gateway API's precedence
   (kubernetes-sigs/gateway-api apis/v1/httproute_types.go, `Matches`): an Exact path match, then the
@@ -66,6 +74,7 @@ OK, REDIRECT, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, TOO_MANY, INVALID_BACKEND = 20
 AuthService = Callable[[str, Mapping[str, str]], tuple[int, Mapping[str, str]]]
 """An external auth service: (`https://<backend host>:<port><path>`, the client's request headers) -> (status,
 response headers)."""
+GATEWAY_GROUP = "gateway.networking.k8s.io"
 UNIT_SECONDS = {"Second": 1, "Minute": 60, "Hour": 3600, "Day": 86400}
 
 
@@ -127,6 +136,8 @@ class GatewaySite:
     secrets: list[Mapping[str, Any]]
     backends: list[Mapping[str, Any]] = field(default_factory=list)
     """Envoy Gateway `Backend`s and Gateway API `BackendTLSPolicy`s."""
+    gateways: list[Mapping[str, Any]] = field(default_factory=list)
+    """The edges' `Gateway`s: the listeners routes attach to (`_attached`)."""
     client_traffic: list[Mapping[str, Any]] = field(default_factory=list)
     """Envoy Gateway `ClientTrafficPolicy`s (how the edge's listeners read the client: `forwarded_headers`)."""
     backend_api: frozenset[str] = frozenset()
@@ -149,13 +160,37 @@ class GatewaySite:
                    secrets=[m for m in manifests if m.get("kind") == "Secret" or "stringData" in m],
                    backends=[m for m in manifests if m.get("kind") in ("Backend", "BackendTLSPolicy")],
                    client_traffic=[m for m in manifests if m.get("kind") == "ClientTrafficPolicy"],
+                   gateways=[m for m in manifests if m.get("kind") == "Gateway"],
                    backend_api=frozenset(backend_api), **options)
 
     # -- routing ----------------------------------------------------------------------------
 
     def _attached(self, listener: str) -> list[Mapping[str, Any]]:
+        """The routes that serve on the Gateways' listener of that name (module docstring: attachment)."""
         return [route for route in self.routes
-                if any(ref.get("sectionName") == listener for ref in route["spec"].get("parentRefs") or [])]
+                if any(self._admits(gateway, spec, route) for gateway in self.gateways
+                       for spec in gateway["spec"]["listeners"] if spec["name"] == listener)]
+
+    @staticmethod
+    def _admits(gateway: Mapping[str, Any], listener: Mapping[str, Any], route: Mapping[str, Any]) -> bool:
+        namespace = route["metadata"]["namespace"]
+        gateway_namespace = gateway["metadata"]["namespace"]
+        referenced = any(ref.get("group", GATEWAY_GROUP) == GATEWAY_GROUP and ref.get("kind", "Gateway") == "Gateway"
+                         and ref["name"] == gateway["metadata"]["name"]
+                         and ref.get("namespace", namespace) == gateway_namespace
+                         and ref.get("sectionName", listener["name"]) == listener["name"]
+                         and ref.get("port", listener["port"]) == listener["port"]
+                         for ref in route["spec"].get("parentRefs") or [])
+        allowed = listener.get("allowedRoutes") or {}
+        origin = (allowed.get("namespaces") or {}).get("from", "Same")
+        assert origin in ("All", "Same"), f"allowedRoutes.namespaces.from {origin} is not modelled"
+        kinds = allowed.get("kinds") or [{"group": GATEWAY_GROUP, "kind": "HTTPRoute"}]
+        hostname = listener.get("hostname")
+        return (referenced and (origin == "All" or namespace == gateway_namespace)
+                and any(kind.get("group", GATEWAY_GROUP) == GATEWAY_GROUP and kind["kind"] == "HTTPRoute"
+                        for kind in kinds)
+                and (hostname is None or any(_host_matches(hostname, host)
+                                             for host in route["spec"].get("hostnames") or [hostname])))
 
     def rule(self, host: str, path: str, headers: Mapping[str, str] | None = None) -> Rule | None:
         """The rule a request for `host` and `path` (with `headers`) reaches on the apps listener (module docstring)."""
@@ -398,6 +433,14 @@ class GatewaySite:
         service, pod, cookies, attributes = self._backend(rule, parse_cookies(headers.get("Cookie", "")))
         return Answer(OK, backend=f"{rule.route['metadata']['namespace']}/{service}", pod=pod, to_app=to_app,
                       cookies=cookies, cookie_attributes=attributes)
+
+
+def _host_matches(listener_hostname: str, host: str) -> bool:
+    """A listener hostname `*.example.com` takes hosts of one or more labels more (not the apex); others, exactly
+    itself (Listener.hostname, gateway.networking.k8s.io_gateways.yaml v1.6.1)."""
+    if listener_hostname.startswith("*."):
+        return host.endswith(listener_hostname[1:]) and len(host) > len(listener_hostname) - 1
+    return host == listener_hostname
 
 
 def _substitute(value: str, remote: str) -> str:

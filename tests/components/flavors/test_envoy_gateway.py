@@ -24,6 +24,7 @@ from components.flavors.envoy_gateway import (
     rate_limit_rules,
     sha_htpasswd_line,
 )
+from components.flavors.gateway_api import gateway_manifest
 from components.flavors.traffic import (
     DEREGISTRATION_DELAY_SECONDS,
     DEREGISTRATION_PROPAGATION_SECONDS,
@@ -274,9 +275,10 @@ def test_rate_limits_admit_what_nginx_admits_and_hold_the_rate_over_a_minute() -
               "spec": {"targetRefs": [{"kind": "HTTPRoute", "name": "r"}],
                        "rateLimit": {"local": {"rules": rate_limit_rules(rps, burst)}}}}
     route = {"kind": "HTTPRoute", "metadata": {"name": "r", "namespace": "n"},
-             "spec": {"parentRefs": [{"sectionName": "apps"}], "hostnames": ["h"],
+             "spec": {"parentRefs": [{"name": "edge", "namespace": "gw", "sectionName": "apps"}], "hostnames": ["h"],
                       "rules": [{"backendRefs": [{"name": "s", "port": 80}]}]}}
-    site = GatewaySite([route], [policy], [])
+    gateways = [gateway_manifest("edge", "gw", "gangplank-edge")]
+    site = GatewaySite([route], [policy], [], gateways=gateways)
     # nginx `rate=10r/s burst=20 nodelay` admits 21 at once, then 10 a second: so does this.
     answers = [site("192.0.2.1", "/", {"Host": "h"}) for _ in range(burst + 1)]
     for second in range(1, 50):
@@ -284,7 +286,7 @@ def test_rate_limits_admit_what_nginx_admits_and_hold_the_rate_over_a_minute() -
         answers += [site("192.0.2.1", "/", {"Host": "h"}) for _ in range(rps)]
     assert set(answers) == {OK}
     # A client that sends as fast as it can gets at most rps + burst a second, and 60 x rps + burst a minute.
-    flood = GatewaySite([route], [policy], [])
+    flood = GatewaySite([route], [policy], [], gateways=gateways)
     passed = 0
     for second in range(60):
         flood.clock = second
@@ -536,3 +538,30 @@ def test_x_real_ip_is_the_client_on_envoy_gateway_whatever_the_client_sends(runs
                         h for h in rule_filter["requestHeaderModifier"]["set"] if h["name"] != "X-Real-IP"]
     before = dataclasses.replace(site, routes=stripped)
     assert before.forwarded_headers(CLIENT, forged, nlb=NLB_ADDRESS)["X-Real-IP"] == "203.0.113.66"
+
+
+def test_a_route_serves_only_on_the_listener_of_the_gateway_it_names_and_that_admits_it() -> None:
+    # The old model attached every route that named a listener `apps`, of any Gateway, in any namespace.
+    def route(route_name: str, route_namespace: str, **parent: Any) -> dict[str, Any]:
+        return {"kind": "HTTPRoute", "metadata": {"name": route_name, "namespace": route_namespace},
+                "spec": {"parentRefs": [parent], "hostnames": [route_name],
+                         "rules": [{"backendRefs": [{"name": "s", "port": 80}]}]}}
+
+    gateway = gateway_manifest("edge", "gw", "gangplank-edge")
+    routes = [route("ours", "team", name="edge", namespace="gw", sectionName="apps"),
+              route("other-gateway", "team", name="elsewhere", namespace="gw", sectionName="apps"),
+              route("local-namespace", "team", name="edge", sectionName="apps"),  # the namespace defaults to team
+              route("whole-gateway", "team", name="edge", namespace="gw"),
+              route("wrong-port", "team", name="edge", namespace="gw", sectionName="apps", port=80)]
+    site = GatewaySite(routes, [], [], gateways=[gateway])
+    assert {name: site("192.0.2.1", "/", {"Host": name}) for name in [r["metadata"]["name"] for r in routes]} == {
+        "ours": OK, "other-gateway": 404, "local-namespace": 404, "whole-gateway": OK, "wrong-port": 404}
+    # The redirect listener admits routes of the Gateway's own namespace only (`from: Same`): a team's route that
+    # names the whole Gateway attaches to the apps listener, not to port 80.
+    assert site("192.0.2.1", "/", {"Host": "whole-gateway"}, port=80) == 404
+    platform = route("redirect", "gw", name="edge", sectionName="redirect")
+    platform["spec"]["rules"][0]["filters"] = [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https"}}]
+    assert GatewaySite([platform], [], [], gateways=[gateway])("192.0.2.1", "/", {"Host": "x"}, port=80) == 308
+    foreign = route("redirect", "team", name="edge", namespace="gw", sectionName="redirect")
+    foreign["spec"]["rules"][0]["filters"] = platform["spec"]["rules"][0]["filters"]
+    assert GatewaySite([foreign], [], [], gateways=[gateway])("192.0.2.1", "/", {"Host": "x"}, port=80) == 404

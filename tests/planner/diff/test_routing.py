@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from components.flavors.gateway_api import gateway_manifest
 from planner.diff.meanings import deleted_route_meaning
 from planner.diff.routing import HTTP_ROUTE, Claim, admission, answering, route_of
 from tests.conftest import FLAVORS
@@ -76,7 +77,7 @@ def test_who_answers_a_path_on_a_gateway_is_who_the_gateway_model_picks():
     manifests = [route("root", "PathPrefix", "/"), route("api", "PathPrefix", "/api/"),
                  route("status", "Exact", "/status")]
     for chosen in (manifests, manifests[1:]):
-        site = GatewaySite.from_manifests(chosen)
+        site = GatewaySite.from_manifests([*chosen, gateway_manifest("public", "gw", "gangplank-public")])
         for path in REQUESTS:
             found = answering("gateway-api", routes(*chosen, type_=HTTP_ROUTE), Claim(HOST, path, exact=True))
             rule = site.rule(HOST, path)
