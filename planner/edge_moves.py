@@ -214,8 +214,72 @@ def move_risks(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[tuple[s
                 and "refused" not in message:
             message += (f" A move onto `{now.to}` starts at weight 0: Envoy Gateway may report a route Accepted "
                         "before its proxies serve it; refused.")
+        serving = (now.flavor, now.to) if now.to is not None else (was.flavor, now.flavor)
+        if serving[0] != serving[1] and (was.to is None or now.to is None):  # a move starts, ends, or a switch
+            message += _matching_sentence(prefix_differences(head, now.edge, *serving), *serving,
+                                          both_serve=now.to is not None)
         risks.append((now.edge, message))
     return risks
+
+
+@dataclass(frozen=True)
+class PrefixDifference:
+    """A prefix path of an app on a moving edge that the edge's two controllers match differently."""
+
+    app: str
+    route: str
+    """`host/path` as the app declares it."""
+    request: str
+    """A request path that one controller sends to the app and the other does not."""
+    answered_by: str
+    """The flavor that sends `request` to the app."""
+
+
+MATCHING_WORDS = {"nginx-inc": "a prefix compared as plain text"}
+"""How a flavor matches a prefix path, where it is not by whole path elements (planner/diff/routing.py, `covers`)."""
+
+
+def prefix_differences(plan: Mapping[str, Any], edge: str, flavor: str, other: str) -> list[PrefixDifference]:
+    """The prefix paths of the plan's apps on `edge` that `flavor` and `other` match differently: while both serve
+    (a move at a weight between 0 and 100), the same URL reaches the app through one NLB and not through the other;
+    after a switch, such URLs change app. F5 compares a prefix as plain text (`/api` takes `/apix`); ingress-nginx and
+    Gateway API compare whole path elements (planner/diff/routing.py, `covers`, and the sources it cites)."""
+    from planner.diff.routing import GATEWAY_API, Claim, covers  # planner.diff imports this module
+
+    def matching(name: str) -> str:
+        return GATEWAY_API if name in GATEWAY_API_FLAVORS else name
+
+    found = []
+    for app in plan.get("apps") or []:
+        if edge not in (app.get("edges") or []):
+            continue
+        for host in app.get("hosts") or []:
+            for path in app.get("paths") or []:
+                stem = path.rstrip("/")
+                if not stem:
+                    continue
+                claim = Claim(host, path)
+                for request in dict.fromkeys((stem + "x", stem, stem + "/")):
+                    takes = covers(matching(flavor), claim, request), covers(matching(other), claim, request)
+                    if takes[0] != takes[1]:
+                        found.append(PrefixDifference(app["name"], host + path, request,
+                                                      flavor if takes[0] else other))
+                        break
+    return found
+
+
+def _matching_sentence(found: list[PrefixDifference], flavor: str, other: str, both_serve: bool,
+                       shown: int = 3) -> str:
+    if not found:
+        return ""
+    examples = "; ".join(
+        f"`{item.route}` (`{item.app}`) takes `{item.request}` on `{item.answered_by}` only" for item in found[:shown])
+    more = f"; and {len(found) - shown} more" if len(found) > shown else ""
+    words = {name: MATCHING_WORDS.get(name, "whole path elements") for name in (flavor, other)}
+    effect = ("while both serve, such a request reaches the app through one NLB and not through the other" if both_serve
+              else "such a request now goes elsewhere (another app's path, or 404), or newly to the app")
+    return (f" {len(found)} prefix path(s) match differently on `{flavor}` ({words[flavor]}) and `{other}` "
+            f"({words[other]}): {effect}: {examples}{more}.")
 
 
 def move_rollout(plan: Mapping[str, Any]) -> list[dict[str, Any]]:

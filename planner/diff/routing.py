@@ -8,9 +8,10 @@ tests probe, tests/fakes/site.py):
   - `nginx-inc`: the path as it is, an nginx prefix location compared as plain strings, so `/api` also
     answers `/apiary` (nginx/kubernetes-ingress v5.5.4, internal/configs/ingress.go `generateIngressPath`:
     only `Exact` becomes `= <path>`; nginx docs, "location");
-  - `ingress-nginx`: whole path elements: `/api` becomes `location /api/` plus an exact `/api`, and `/`
-    stays `/` (kubernetes/ingress-nginx controller-v1.15.1, internal/ingress/controller/location.go
-    `updateServerLocations`);
+  - `ingress-nginx`: whole path elements: `/api` becomes `location /api/` plus an exact `/api`, a path that
+    ends in `/` stays as it is (`/docs/` takes `/docs/` and below, not `/docs`), and `/` stays `/`
+    (kubernetes/ingress-nginx controller-v1.15.1, internal/ingress/controller/location.go
+    `updateServerLocations`, `normalizePrefixPath`);
   - Gateway API `PathPrefix`: whole path elements, a trailing `/` ignored ("the paths `/abc`, `/abc/`,
     and `/abc/def` would all match the prefix `/abc`, but the path `/abcd` would not": Gateway API
     v1.6.1, HTTPRoute CRD). nginx and the Gateway API pick the exact match first, else the longest prefix.
@@ -147,6 +148,11 @@ def covers(flavor: str | None, claim: Claim, path: str) -> bool:
         return path == claim.path
     if flavor == "nginx-inc":
         return path.startswith(claim.path)
+    if flavor == "ingress-nginx" and claim.path != "/":
+        # `location <path>/` (a path ending in `/` kept as it is) and an exact `= <path>`: `/docs/` takes `/docs/`
+        # and below, never `/docs` (location.go `updateServerLocations`, `normalizePrefixPath`).
+        stem = claim.path if claim.path.endswith("/") else claim.path + "/"
+        return path == claim.path or path.startswith(stem)
     prefix = claim.path.rstrip("/")
     return not prefix or path == prefix or path.startswith(prefix + "/")
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from planner.diff import diff_as_json, diff_plans, render_diff_markdown
-from planner.edge_moves import edge_moves, move_risks, moving, unsafe_move_changes
+from planner.edge_moves import edge_moves, move_risks, moving, prefix_differences, unsafe_move_changes
 from planner.render import render_markdown, render_table
 from planner.rollout import render_rollout_table, rollout_report
 from planner.run import build_plan
@@ -51,6 +51,10 @@ def test_old_plans_without_per_edge_flavors_have_no_moves():
     ("half", "before", "abandons its move to `nginx-inc`"),
     ("before", "done", "switches `ingress-nginx` → `nginx-inc` in one step"),
     ("before", "half", "The new NLB takes 50% of new connections at once: start at 0"),
+    # dev's shop-api serves `/api`: F5 (the target) also sends it `/apix`, ingress-nginx does not.
+    ("before", "start", "while both serve, such a request reaches the app through one NLB and not through the other: "
+                        "`shop.dev.example.com/api` (`shop-api`) takes `/apix` on `nginx-inc` only"),
+    ("all", "done", "such a request now goes elsewhere"),
 ])
 def test_the_diff_says_what_a_step_of_the_move_does(plans, base, head, says):
     diff = diff_plans(plans[base], plans[head])
@@ -210,3 +214,19 @@ def test_the_planners_gateway_api_flavors_are_the_programs():
     from planner.edge_moves import GATEWAY_API_FLAVORS
 
     assert set(GATEWAY_API_FLAVORS) == {name for name, flavor in FLAVORS.items() if is_gateway(flavor)}
+
+
+def test_the_prefix_paths_two_controllers_match_differently_are_found():
+    plan = {"apps": [{"name": "api", "edges": ["public"], "hosts": ["a.example.com"], "paths": ["/api", "/docs/", "/"]},
+                     {"name": "elsewhere", "edges": ["private"], "hosts": ["b.example.com"], "paths": ["/x"]}]}
+
+    def found(flavor: str, other: str) -> list[tuple[str, str, str]]:
+        return [(d.route, d.request, d.answered_by) for d in prefix_differences(plan, "public", flavor, other)]
+
+    # F5 compares plain text (`/api` takes `/apix`; `/docs/` not `/docs`); Gateway API whole elements, a trailing `/`
+    # ignored; ingress-nginx whole elements, a trailing `/` kept. `/` matches everything everywhere.
+    assert found("nginx-inc", "envoy-gateway") == [("a.example.com/api", "/apix", "nginx-inc"),
+                                                   ("a.example.com/docs/", "/docs", "envoy-gateway")]
+    assert found("ingress-nginx", "envoy-gateway") == [("a.example.com/docs/", "/docs", "envoy-gateway")]
+    assert found("ingress-nginx", "nginx-inc") == [("a.example.com/api", "/apix", "nginx-inc")]
+    assert found("nginx-inc", "nginx-inc") == []

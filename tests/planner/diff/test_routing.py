@@ -16,7 +16,8 @@ from tests.fakes.site import IngressSite
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 HOST = "a.example.com"
-REQUESTS = ("/", "/api", "/api/", "/api/v1", "/apiary", "/status", "/status/x", "/statusy", "/x")
+REQUESTS = ("/", "/api", "/api/", "/api/v1", "/apiary", "/status", "/status/x", "/statusy", "/x", "/docs", "/docs/",
+            "/docs/x", "/docsy")
 
 
 def ingress(name: str, paths: list[tuple[str, str]], role: str | None = None, hosts: tuple[str, ...] = (HOST,),
@@ -38,7 +39,9 @@ def routes(*manifests: dict[str, Any], type_: str = INGRESS) -> list[Any]:
 
 
 ROUTES = [ingress("root", [("/", "Prefix")]), ingress("api", [("/api", "Prefix")]),
-          ingress("status", [("/status", "Exact")])]
+          ingress("status", [("/status", "Exact")]), ingress("docs", [("/docs/", "Prefix")])]
+"""A prefix with a trailing `/`: ingress-nginx serves `/docs/` and `/docs/...` but not `/docs`; Gateway API ignores
+the trailing `/`; F5 compares plain text."""
 
 
 def shared_host(flavor: str, manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -75,7 +78,7 @@ def test_who_answers_a_path_on_a_gateway_is_who_the_gateway_model_picks():
                          "rules": [{"matches": [{"path": {"type": kind, "value": value}}]}]}}
 
     manifests = [route("root", "PathPrefix", "/"), route("api", "PathPrefix", "/api/"),
-                 route("status", "Exact", "/status")]
+                 route("status", "Exact", "/status"), route("docs", "PathPrefix", "/docs/")]
     for chosen in (manifests, manifests[1:]):
         site = GatewaySite.from_manifests([*chosen, gateway_manifest("public", "gw", "gangplank-public")])
         for path in REQUESTS:
