@@ -25,7 +25,8 @@ from components.apps.dashboard import Dashboard, DashboardArgs, instance_name
 from components.apps.exposure import Exposure, declare_zone_wildcards, expose_apps
 from components.apps.preflight import check_before_declaring
 from components.inputs.appstack import AppStackSettings
-from components.inputs.catalog import ResolvedApp, load_catalogue
+from components.inputs.catalog.loading import load_catalogue
+from components.inputs.catalog.resolved import ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
 from components.inputs.settings import CONFIG_NAMESPACE, Settings, known_stacks, stack_file_name
 from components.inputs.stackfiles import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from components.inputs.catalog import entry_stacks
+from components.inputs.catalog.loading import entry_stacks
 from components.inputs.settings import Settings
 from components.inputs.teams import catalogue_files
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from components.apps.preflight import environment_problems
-from components.inputs.catalog import ResolvedApp, load_catalogue
+from components.inputs.catalog.loading import load_catalogue
+from components.inputs.catalog.resolved import ResolvedApp
 from components.inputs.problems import InputError
 from components.inputs.settings import Settings, known_stacks, parse_settings, stack_file_name
 from components.inputs.stackfiles import StackFile, app_stacks_of, read_stack_files

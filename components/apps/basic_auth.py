@@ -34,7 +34,8 @@ from typing import Literal
 
 from components.apps.routing import needs_health_route
 from components.flavors import AnyFlavor
-from components.inputs.catalog import MONITOR_USER, ResolvedApp
+from components.inputs.catalog.models import MONITOR_USER
+from components.inputs.catalog.resolved import ResolvedApp
 
 FlavorKind = Literal["ingress", "gateway"]
 _PREFIX: dict[str, str] = {"ingress": "", "gateway": "route-"}

@@ -26,7 +26,7 @@ from components.apps.host import host_record_count, served_by_wildcard, wildcard
 from components.apps.routing import host_shares, ingress_units, shared_hosts
 from components.flavors import AnyFlavor, get_flavor, is_gateway
 from components.flavors.traffic import Flavor
-from components.inputs.catalog import ResolvedApp
+from components.inputs.catalog.resolved import ResolvedApp
 from components.inputs.settings import BUILT_IN_EDGES, Limits, Settings
 from components.platform.certificates import certificate_names
 from components.platform.controllers import stack_controllers

@@ -15,7 +15,8 @@ import pulumi_kubernetes as k8s
 
 from components.apps.exposure import expose_apps
 from components.flavors import get_flavor, is_gateway
-from components.inputs.catalog import DASHBOARD_APP_NAME, App, ResolvedApp, resolve_app
+from components.inputs.catalog.models import DASHBOARD_APP_NAME, App
+from components.inputs.catalog.resolved import ResolvedApp, resolve_app
 from components.inputs.settings import Settings
 from components.platform.platform import EdgeTarget
 

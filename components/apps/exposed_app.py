@@ -52,7 +52,8 @@ from components.apps.shaping import (
 from components.flavors import AnyFlavor, is_gateway
 from components.flavors.gateway_api import BackendRef
 from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent, BackendTLSIntent, RateLimitIntent
-from components.inputs.catalog import MONITOR_USER, Deploy, ResolvedApp
+from components.inputs.catalog.models import MONITOR_USER, Deploy
+from components.inputs.catalog.resolved import ResolvedApp
 from components.inputs.shaping import CANARY_SUFFIX
 from components.platform.gateway_controller import custom_resource
 from components.platform.platform import EdgeTarget

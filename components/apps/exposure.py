@@ -27,7 +27,7 @@ from components.apps.host import (
 )
 from components.apps.routing import HostShare, host_shares, ingress_units, shared_hosts
 from components.flavors.traffic import Flavor
-from components.inputs.catalog import ResolvedApp
+from components.inputs.catalog.resolved import ResolvedApp
 from components.inputs.settings import Settings
 from components.platform.platform import EdgeTarget, serving
 

@@ -20,7 +20,8 @@ from components.apps.dashboard import dashboard_app
 from components.apps.exposed_app import BACKEND_ROLES, ROUTE_ROLES
 from components.apps.routing import host_shares, ingress_units, placed_units, shared_hosts
 from components.flavors import get_flavor, is_gateway
-from components.inputs.catalog import MONITOR_USER, ResolvedApp
+from components.inputs.catalog.models import MONITOR_USER
+from components.inputs.catalog.resolved import ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
 from components.inputs.settings import CONFIG_NAMESPACE, Settings, read_stack_yaml, stack_file_name
 from components.inputs.yamlfile import line_of

@@ -39,7 +39,7 @@ from components.flavors.gateway_api import (
 )
 from components.flavors.shaping import CANARY_ALWAYS, CANARY_NEVER, CanaryIntent, cookie_pattern, full_match_pattern
 from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent
-from components.inputs.catalog import ResolvedApp
+from components.inputs.catalog.resolved import ResolvedApp
 
 FORECASTLE_API_VERSION = "forecastle.stakater.com/v1alpha1"
 """The ForecastleApp CRD of the Forecastle chart gangplank installs (deployments/kubernetes/chart/forecastle/crds/

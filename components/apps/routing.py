@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from components.flavors import AnyFlavor, get_flavor, is_gateway
-from components.inputs.catalog import ResolvedApp
+from components.inputs.catalog.resolved import ResolvedApp
 from components.platform.controllers import ControllerPlan
 
 

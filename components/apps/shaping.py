@@ -9,7 +9,7 @@ from typing import Any
 from components.apps.routing import canary_takes_a_share
 from components.flavors import AnyFlavor
 from components.flavors.shaping import CanaryIntent, ExternalAuthIntent, StickyIntent
-from components.inputs.catalog import ResolvedApp
+from components.inputs.catalog.resolved import ResolvedApp
 from components.inputs.shaping import CANARY_SUFFIX
 
 

@@ -1,6 +1,6 @@
 """apps.yaml fields that shape an app's traffic beyond plain routing: `canary`, `sticky` and `auth.external`.
 
-Their models are here, apart from the catalogue's core (`catalog.py`), with the rules across their fields
+Their models are here, apart from the catalogue's core (`catalog/models.py`), with the rules across their fields
 (`shaping_problems`). What each value may hold is the intersection of what every flavor that expresses the
 feature accepts, so that a value valid here is never refused by a controller later:
 
@@ -25,7 +25,7 @@ from pydantic.alias_generators import to_camel
 from components.inputs.problems import shown
 
 if TYPE_CHECKING:
-    from components.inputs.catalog import App
+    from components.inputs.catalog.models import App
 
 HEADER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
 """A request header's name: letters, digits and `-` (what ingress-nginx's `BasicCharsRegex` and Gateway API's
@@ -122,7 +122,7 @@ Url = Annotated[str, AfterValidator(_url), Field(max_length=URL_MAX),
 
 
 class _Strict(BaseModel):
-    # As the catalogue's models (catalog._Strict): unknown keys are errors, nothing is coerced.
+    # As the catalogue's models (catalog.models._Strict): unknown keys are errors, nothing is coerced.
     model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True, use_attribute_docstrings=True,
                               strict=True)
 

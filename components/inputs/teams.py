@@ -13,7 +13,7 @@ team file never moves a host, and a change of owner is a visible edit of two tea
 
 Rules that span the catalogue (unique names, hosts, host + path routes, aliases) hold across
 files: the files are read as one catalogue, and a problem about two entries names the file and
-line of each (`components.inputs.catalog.check_catalogue`, `files`).
+line of each (`components.inputs.catalog.rules.check_catalogue`, `files`).
 """
 
 from __future__ import annotations
@@ -25,15 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.inputs.catalog import (
-    App,
-    ResolvedApp,
-    check_catalogue,
-    in_stack,
-    read_catalogue_file,
-    resolve_app,
-    resolve_name,
-)
+from components.inputs.catalog.loading import read_catalogue_file
+from components.inputs.catalog.models import App
+from components.inputs.catalog.resolved import ResolvedApp, in_stack, resolve_app, resolve_name
+from components.inputs.catalog.rules import check_catalogue
 from components.inputs.fieldtypes import LABEL_RE
 from components.inputs.problems import InputError, Problem, app_subject, shown
 from components.inputs.settings import Settings

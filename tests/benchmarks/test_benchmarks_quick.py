@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.catalogue import generate_apps, stats, write_catalogue
-from components.inputs.catalog import load_catalogue
+from components.inputs.catalog.loading import load_catalogue
 from components.inputs.settings import parse_settings
 from planner.stackconfig import known_stacks, read_stack_config
 from tests.conftest import ROOT, STACKS

@@ -244,7 +244,7 @@ def test_the_split_stickiness_and_external_auth_show_in_100_columns(plan_stack: 
 
 def test_apps_left_out_follow_the_files_as_they_are_now(tmp_path: Path) -> None:
     """The plan's `appsLeftOut` reuses the program's reading of the catalogue, never an older text of a file."""
-    from components.inputs.catalog import read_catalogue_file
+    from components.inputs.catalog.loading import read_catalogue_file
     from planner.catalogue import apps_left_out
 
     team = tmp_path / "apps.d"

@@ -11,7 +11,8 @@ from components.apps.basic_auth import Placement, htpasswd_secrets
 from components.apps.exposed_app import app_intent
 from components.apps.routing import needs_health_route, placed_units, shared_hosts
 from components.flavors import get_flavor
-from components.inputs.catalog import MONITOR_USER, App, ResolvedApp, resolve_app
+from components.inputs.catalog.models import MONITOR_USER, App
+from components.inputs.catalog.resolved import ResolvedApp, resolve_app
 from components.platform.controllers import stack_controllers
 from tests.conftest import make_settings
 

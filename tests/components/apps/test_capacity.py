@@ -17,7 +17,7 @@ from components.apps.capacity import (
     stack_usage,
 )
 from components.apps.dashboard import dashboard_app
-from components.inputs.catalog import load_catalogue
+from components.inputs.catalog.loading import load_catalogue
 from components.inputs.problems import InputError
 from components.inputs.settings import Limits, known_stacks
 from tests.conftest import ROOT, make_settings

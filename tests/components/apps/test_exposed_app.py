@@ -12,7 +12,8 @@ from components.apps.host import ownership_record_name
 from components.apps.routing import host_shares, ingress_units
 from components.flavors import get_flavor
 from components.flavors.traffic import INGRESS_EDGE_LABEL
-from components.inputs.catalog import App, resolve_app
+from components.inputs.catalog.models import App
+from components.inputs.catalog.resolved import resolve_app
 from components.platform.platform import EdgeTarget
 from planner.mocks import digest
 from planner.run import ProgramRun, build_plan

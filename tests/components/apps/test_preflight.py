@@ -18,7 +18,7 @@ from components.apps.preflight import (
     resource_name_problems,
 )
 from components.flavors import FLAVORS, get_flavor
-from components.inputs.catalog import load_catalogue
+from components.inputs.catalog.loading import load_catalogue
 from components.inputs.problems import InputError
 from components.platform.ingress_controller import Subnet
 from planner.run import mocked_runtime

@@ -17,7 +17,7 @@ from components.flavors.gateway_api import (
     ROUTE_MATCHES_MAX,
     route_bound_problems,
 )
-from components.inputs.catalog import load_catalogue
+from components.inputs.catalog.loading import load_catalogue
 from tests.conftest import STACKS, make_settings
 from tests.reference import GATEWAY_API_CRDS
 

@@ -28,7 +28,7 @@ from components.flavors.shaping import (
     ingress_nginx_problems,
     nginx_inc_problems,
 )
-from components.inputs.catalog import load_catalogue
+from components.inputs.catalog.loading import load_catalogue
 from components.uptimerobot.probes import probe_addresses
 from planner.run import ProgramRun, build_plan, run_program
 from tests.components.flavors.test_envoy_gateway import manifests

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from components.inputs.catalog import SCHEMA_FILE, load_catalogue, render_json_schema, resolve_host
+from components.inputs.catalog.loading import load_catalogue
+from components.inputs.catalog.resolved import resolve_host
+from components.inputs.catalog.schema import SCHEMA_FILE, render_json_schema
 from components.inputs.problems import InputError
 from tests.conftest import ROOT, STACKS, make_settings, read_doc
 
@@ -281,7 +283,7 @@ def test_example_catalogue_references_its_schema():
 
 
 def test_every_field_is_documented_in_the_reference():
-    from components.inputs.catalog import App
+    from components.inputs.catalog.models import App
 
     reference = read_doc("apps-yaml.md")
     for name, field in App.model_fields.items():

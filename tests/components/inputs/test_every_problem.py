@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.inputs.catalog import App, load_catalogue, parse_catalogue
+from components.inputs.catalog.loading import load_catalogue
+from components.inputs.catalog.models import App
+from components.inputs.catalog.structure import parse_catalogue
 from components.inputs.problems import InputError
 from components.inputs.salvage import validate_salvaging
 from components.inputs.yamlfile import parse_yaml

@@ -25,7 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.inputs import fieldtypes
-from components.inputs.catalog import json_schema, parse_catalogue
+from components.inputs.catalog.schema import json_schema
+from components.inputs.catalog.structure import parse_catalogue
 from components.inputs.yamlfile import _NOT_PRINTABLE as NOT_PRINTABLE
 from components.inputs.yamlfile import parse_yaml
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.inputs.catalog import load_catalogue
+from components.inputs.catalog.loading import load_catalogue
 from components.inputs.problems import InputError
 from tests.conftest import STACKS, make_settings
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from components.inputs.catalog import json_schema, load_catalogue
+from components.inputs.catalog.loading import load_catalogue
+from components.inputs.catalog.schema import json_schema
 from components.inputs.problems import InputError
 from components.inputs.teams import read_catalogue, team_problems
 from components.inputs.yamlfile import load_yaml

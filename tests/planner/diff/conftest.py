@@ -56,7 +56,7 @@ def _to_partners(c: Catalogue) -> None:
 
 def _auth_added(c: Catalogue) -> None:
     # A monitored app behind basic auth needs a health path of its own, where its monitor's own login is taken
-    # (catalog.probe_path_problem): docs' default `/` is one of its paths.
+    # (catalog.rules.probe_path_problem): docs' default `/` is one of its paths.
     app(c, "docs")["auth"] = {"basic": {"users": ["reader"]}}
     app(c, "docs")["healthPath"] = "/healthz"
 
