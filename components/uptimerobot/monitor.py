@@ -30,7 +30,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi.dynamic
 
-from .provider import DEFAULTS, OWNERSHIP_TAG, SECRET_INPUTS, STACK_TAG_PREFIX, MonitorProvider
+from .input_schema import DEFAULTS, SECRET_INPUTS
+from .listings import OWNERSHIP_TAG, STACK_TAG_PREFIX
+from .provider import MonitorProvider
 
 __all__ = ["Monitor", "MonitorArgs", "ownership_tags"]
 

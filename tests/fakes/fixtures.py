@@ -15,7 +15,8 @@ from components.uptimerobot import client as client_module
 from components.uptimerobot import provider as provider_module
 from components.uptimerobot.client import ClientSettings, UptimeRobotClient
 from components.uptimerobot.provider import API_KEY_CONFIG, API_URL_CONFIG, MonitorProvider
-from tests.fakes.uptimerobot import FakeUptimeRobot, Spec, load_spec
+from tests.fakes.uptimerobot.server import FakeUptimeRobot
+from tests.fakes.uptimerobot.spec import Spec, load_spec
 
 # Only the fixtures: tests/conftest.py star-imports this module.
 __all__ = ["fake_uptimerobot", "monitor_provider", "uptimerobot_client", "uptimerobot_spec"]

@@ -23,7 +23,7 @@ from components.uptimerobot.client import (
 )
 from tests.fakes.clock import EPOCH, FakeClock
 from tests.fakes.fixtures import FAST_SETTINGS, TEST_API_KEY
-from tests.fakes.uptimerobot import FakeUptimeRobot
+from tests.fakes.uptimerobot.server import FakeUptimeRobot
 
 HTTP_BODY = {
     "friendlyName": "shop (dev)",

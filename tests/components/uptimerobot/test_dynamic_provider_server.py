@@ -35,7 +35,8 @@ from pulumi.runtime.proto import provider_pb2_grpc
 
 from components.uptimerobot.provider import MonitorProvider
 from tests.fakes.fixtures import TEST_API_KEY
-from tests.fakes.uptimerobot import FakeUptimeRobot, Spec
+from tests.fakes.uptimerobot.server import FakeUptimeRobot
+from tests.fakes.uptimerobot.spec import Spec
 
 ROOT = Path(__file__).resolve().parents[3]
 MONITOR_TYPE = "pulumi-python:dynamic/uptimerobot:Monitor"

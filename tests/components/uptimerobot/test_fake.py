@@ -18,7 +18,8 @@ import requests
 from components.uptimerobot.probes import probe_addresses
 from tests.fakes.clock import EPOCH, FakeClock
 from tests.fakes.fixtures import TEST_API_KEY
-from tests.fakes.uptimerobot import FakeUptimeRobot, Spec
+from tests.fakes.uptimerobot.server import FakeUptimeRobot
+from tests.fakes.uptimerobot.spec import Spec
 
 AUTH = {"Authorization": f"Bearer {TEST_API_KEY}"}
 VALID = {"friendlyName": "x", "type": "HTTP", "url": "https://x.example.com", "interval": 300, "timeout": 30}

@@ -11,10 +11,11 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.output import Unknown
 
 from components.uptimerobot.client import DEFAULT_BASE_URL, UptimeRobotError
-from components.uptimerobot.provider import INPUT_FIELDS, MonitorProvider
+from components.uptimerobot.input_schema import INPUT_FIELDS
+from components.uptimerobot.provider import MonitorProvider
 from tests.components.uptimerobot.inputs import PROVIDER_BLOB, checked, sent
 from tests.fakes.fixtures import FAST_SETTINGS, configured_provider
-from tests.fakes.uptimerobot import FakeUptimeRobot
+from tests.fakes.uptimerobot.server import FakeUptimeRobot
 
 
 @pytest.fixture

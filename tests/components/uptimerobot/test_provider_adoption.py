@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from components.uptimerobot.provider import MonitorProvider
 from tests.components.uptimerobot.inputs import checked
 from tests.fakes.fixtures import configured_provider
-from tests.fakes.uptimerobot import FakeUptimeRobot
+from tests.fakes.uptimerobot.server import FakeUptimeRobot
 
 
 def interrupted_up(fake: FakeUptimeRobot, **inputs: object) -> int:

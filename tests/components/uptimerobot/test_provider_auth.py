@@ -14,7 +14,7 @@ from pulumi.runtime import rpc
 from components.uptimerobot.provider import MonitorProvider
 from tests.components.uptimerobot.inputs import PROVIDER_BLOB, checked, sent
 from tests.fakes.fixtures import configured_provider
-from tests.fakes.uptimerobot import FakeUptimeRobot
+from tests.fakes.uptimerobot.server import FakeUptimeRobot
 
 PASSWORD = "Zq8-unique-probe-password-41"
 AUTH = {"http_username": "uptime-probe", "http_password": PASSWORD}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from components.uptimerobot.provider import MonitorProvider
 from tests.components.uptimerobot.inputs import PROVIDER_BLOB, checked
 from tests.fakes.fixtures import configured_provider
-from tests.fakes.uptimerobot import FakeUptimeRobot
+from tests.fakes.uptimerobot.server import FakeUptimeRobot
 
 
 def refresh(fake: FakeUptimeRobot, monitor_id: str, state: dict[str, object]) -> dict[str, object]:

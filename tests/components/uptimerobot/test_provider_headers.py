@@ -8,7 +8,7 @@ import pytest
 from components.uptimerobot.provider import MonitorProvider
 from tests.components.uptimerobot.inputs import checked, sent
 from tests.fakes.fixtures import configured_provider
-from tests.fakes.uptimerobot import FakeUptimeRobot
+from tests.fakes.uptimerobot.server import FakeUptimeRobot
 
 NLB_URL = "https://k8s-ingressp-ingressp-4d747c131f.elb.eu-west-1.amazonaws.com/healthz"
 

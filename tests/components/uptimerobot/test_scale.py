@@ -19,7 +19,8 @@ from components.uptimerobot import provider as provider_module
 from components.uptimerobot.client import ClientSettings
 from components.uptimerobot.monitor import ownership_tags
 from tests.fakes.fixtures import TEST_API_KEY, configured_provider
-from tests.fakes.uptimerobot import FakeUptimeRobot, Spec
+from tests.fakes.uptimerobot.server import FakeUptimeRobot
+from tests.fakes.uptimerobot.spec import Spec
 
 N = 250
 LIMIT = 100

@@ -20,7 +20,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from components.uptimerobot.provider import MonitorProvider
 from tests.fakes.fixtures import FAST_SETTINGS, TEST_API_KEY, configured_provider
-from tests.fakes.uptimerobot import FakeUptimeRobot
+from tests.fakes.uptimerobot.server import FakeUptimeRobot
 
 ROOT = Path(__file__).resolve().parents[3]
 

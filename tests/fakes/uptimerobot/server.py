@@ -25,18 +25,17 @@ It serves ``http://127.0.0.1:<ephemeral port>/v3`` from a thread and:
 
 Where the spec is silent the fake follows the service's NestJS conventions: error
 bodies are ``{"statusCode", "message", "error"}``; they are checked against
-:data:`ERROR_BODY_SCHEMA`, since the monitor operations document no error responses.
-Where the spec constrains responses oddly, the fake sends values the spec accepts:
-``createDateTime`` as epoch seconds (its ``oneOf: [{}, {type: string}]`` matches any
-string twice, so no string is valid) and non-null ``postValueData`` / ``postValueType``
-/ ``keywordCaseType`` (``nullable`` does not reach into their ``oneOf`` / ``enum``).
+:data:`~tests.fakes.uptimerobot.spec.ERROR_BODY_SCHEMA`, since the monitor operations
+document no error responses.
+
+The fake is split by concern: this module serves, paces and checks; ``monitors.py`` is what
+the API does with monitors; ``faults.py`` the faults tests inject; ``spec.py`` the OpenAPI
+document.
 """
 
 from __future__ import annotations
 
 import base64
-import copy
-import functools
 import itertools
 import json
 import math
@@ -46,15 +45,11 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import jsonschema
-import yaml
-from openapi_core import OpenAPI
-from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -63,62 +58,18 @@ from werkzeug.wrappers import Request, Response
 
 from components.uptimerobot.pacing import SYSTEM_CLOCK, Clock
 from components.uptimerobot.probes import probe_addresses
-from tests.reference import UPTIMEROBOT_OPENAPI
 
-__all__ = ["ERROR_BODY_SCHEMA", "PROBE_USER_AGENT", "FakeUptimeRobot", "Site", "Spec", "load_spec", "spec_path"]
+from .faults import Fault, FaultInjection
+from .monitors import MonitorApi
+from .spec import CREATE_DTOS, ERROR_BODY_SCHEMA, Spec, SpecRequest, describe
 
-SPEC_HOST_URL = "https://api.uptimerobot.com/"  # the spec's server origin; its path is /v3
-
-ERROR_BODY_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["statusCode", "message"],
-    "properties": {
-        "statusCode": {"type": "integer"},
-        "message": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-        "error": {"type": "string"},
-    },
-}
-
-_REASONS = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"}
-_CREATE_DTOS = {"HTTP": "CreateHttpMonitorDto", "KEYWORD": "CreateKeywordMonitorDto"}
+__all__ = ["PROBE_USER_AGENT", "FakeUptimeRobot", "Site"]
 
 #: The User-Agent UptimeRobot's checkers send, as it appears in sites' access logs.
 PROBE_USER_AGENT = "Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)"
 
 #: A model of a monitored site for :meth:`FakeUptimeRobot.probe`: ``(source_ip, path, headers) -> status``.
 Site = Callable[[str, str, Mapping[str, str]], int]
-
-
-def spec_path() -> Path:
-    """``shared/uptimerobot/openapi-v3.yaml``: ``shared/`` sits beside the repository."""
-    return UPTIMEROBOT_OPENAPI
-
-
-@dataclass(frozen=True)
-class Spec:
-    """The OpenAPI document, parsed (``raw``) and ready to validate with (``openapi``)."""
-
-    raw: dict[str, Any]
-    openapi: OpenAPI
-
-    def properties_of(self, schema_name: str) -> set[str]:
-        return set(self.raw["components"]["schemas"][schema_name].get("properties", {}))
-
-
-@functools.cache
-def load_spec() -> Spec:
-    """Parse the spec once per process (about a second)."""
-    with spec_path().open(encoding="utf-8") as handle:
-        raw = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return Spec(raw=raw, openapi=OpenAPI.from_dict(raw))
-
-
-class _SpecRequest(WerkzeugOpenAPIRequest):
-    """Presents a request to the fake as if it had been sent to the spec's server."""
-
-    @property
-    def host_url(self) -> str:
-        return SPEC_HOST_URL
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -133,32 +84,7 @@ class _QuietHandler(WSGIRequestHandler):
         return super().date_time_string(clock() if timestamp is None and clock is not None else timestamp)
 
 
-@dataclass
-class _Fault:
-    method: str
-    path: str
-    kind: str  # "status" | "delay" | "lose_response" | "stale"
-    remaining: int
-    status: int = 503
-    headers: dict[str, str] = field(default_factory=dict)
-    message: str = "Service Unavailable"
-    delay_s: float = 0.0
-
-
-def _describe(error: BaseException) -> str:
-    """openapi-core errors nest their reasons; spell them all out."""
-    parts = [type(error).__name__ + (f": {error}" if str(error) else "")]
-    cause = error.__cause__
-    while cause is not None:
-        parts.append(f"{type(cause).__name__}: {str(cause)[:200]}")
-        for schema_error in getattr(cause, "schema_errors", None) or ():
-            where = "/".join(str(p) for p in schema_error.absolute_path)
-            parts.append(f"{schema_error.message[:200]} at /{where}")
-        cause = cause.__cause__
-    return "; ".join(parts)
-
-
-class FakeUptimeRobot:
+class FakeUptimeRobot(FaultInjection, MonitorApi):
     """The fake server. Use as a context manager, or ``start()`` / ``stop()``."""
 
     def __init__(
@@ -190,7 +116,7 @@ class FakeUptimeRobot:
         self._probe_rng = random.Random(probe_seed)
         # A replica that has not seen the latest write: the monitor before it (None: not created yet).
         self._replica: dict[int, dict[str, Any] | None] = {}
-        self._faults: deque[_Fault] = deque()
+        self._faults: deque[Fault] = deque()
         self._ids = itertools.count(800_000_001)
         self._tag_ids: dict[str, int] = {}
         self._window: tuple[int, int] = (-1, 0)  # (window number, requests counted in it)
@@ -257,44 +183,6 @@ class FakeUptimeRobot:
             self.throttled = 0
             self.faults_fired = 0
 
-    def fail(
-        self,
-        method: str,
-        path: str,
-        *,
-        status: int = 503,
-        times: int = 1,
-        headers: Mapping[str, str] | None = None,
-        message: str | None = None,
-    ) -> None:
-        """Answer the next ``times`` matching calls with ``status`` (not processed)."""
-        self._add_fault(
-            _Fault(method, path, "status", times, status, dict(headers or {}), message or f"injected {status}")
-        )
-
-    def delay(self, method: str, path: str, seconds: float, *, times: int = 1) -> None:
-        """Process the next ``times`` matching calls, then wait ``seconds`` before answering."""
-        self._add_fault(_Fault(method, path, "delay", times, delay_s=seconds))
-
-    def lose_response(self, method: str = "POST", path: str = "/monitors", *, times: int = 1) -> None:
-        """Process the next ``times`` matching calls, then close the connection unanswered."""
-        self._add_fault(_Fault(method, path, "lose_response", times))
-
-    def serve_stale(self, path: str = "/monitors/{id}", *, times: int = 1) -> None:
-        """Answer the next ``times`` GETs of ``path`` from a replica that missed the latest write.
-
-        UptimeRobot's reads can come from a replica that lags the writes (its Terraform
-        provider settles reads for this reason: CHANGELOG 1.4.0, "eventual-consistency waits
-        ... requiring consecutive matching reads"). The replica shows every monitor as it was
-        before its latest POST, PATCH or DELETE here: a just-created monitor is missing (404,
-        absent from listings), an updated one has its old values, a deleted one is still there.
-        """
-        self._add_fault(_Fault("GET", path, "stale", times))
-
-    def pending_faults(self) -> int:
-        with self._lock:
-            return sum(f.remaining for f in self._faults)
-
     def monitors_tagged(self, tag: str) -> list[dict[str, Any]]:
         """Stored monitors carrying ``tag``."""
         with self._lock:
@@ -358,24 +246,9 @@ class FakeUptimeRobot:
 
     # -- WSGI ----------------------------------------------------------------------------------
 
-    def _add_fault(self, fault: _Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
-
-    def _take_fault(self, method: str, path: str) -> _Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.method == method and fault.path == path and fault.remaining > 0:
-                    fault.remaining -= 1
-                    self.faults_fired += 1
-                    if fault.remaining == 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
-
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
-        spec_request = _SpecRequest(request)
+        spec_request = SpecRequest(request)
         adapter = self._routes.bind_to_environ(environ)
         try:
             template, args = adapter.match()
@@ -425,12 +298,12 @@ class FakeUptimeRobot:
     def _respond(
         self,
         request: Request,
-        spec_request: _SpecRequest,
+        spec_request: SpecRequest,
         method: str,
         template: str,
         args: dict[str, Any],
         limited: bool,
-    ) -> tuple[Response, _Fault | None]:
+    ) -> tuple[Response, Fault | None]:
         if limited:
             return self._error(429, "ThrottlerException: Too Many Requests"), None
         problems = self._check_request(spec_request, request, method, template)
@@ -448,12 +321,12 @@ class FakeUptimeRobot:
                 return self._handle_stale(request, template, args), None
             return self._handle(request, method, template, args), fault
 
-    def _check_request(self, spec_request: _SpecRequest, request: Request, method: str, template: str) -> list[str]:
-        problems = [_describe(e) for e in self.spec.openapi.iter_request_errors(spec_request)]
+    def _check_request(self, spec_request: SpecRequest, request: Request, method: str, template: str) -> list[str]:
+        problems = [describe(e) for e in self.spec.openapi.iter_request_errors(spec_request)]
         if not problems and method in ("POST", "PATCH"):
             body = request.get_json(silent=True)
             if isinstance(body, dict):
-                dto = "UpdateMonitorDto" if method == "PATCH" else _CREATE_DTOS.get(str(body.get("type")).upper())
+                dto = "UpdateMonitorDto" if method == "PATCH" else CREATE_DTOS.get(str(body.get("type")).upper())
                 if dto is not None:
                     unknown = sorted(set(body) - self.spec.properties_of(dto))
                     problems += [f"property {name} is not declared in {dto}" for name in unknown]
@@ -462,7 +335,7 @@ class FakeUptimeRobot:
                 self.violations += [f"request {method} {request.full_path}: {p}" for p in problems]
         return problems
 
-    def _check_response(self, spec_request: _SpecRequest, response: Response, method: str, template: str) -> None:
+    def _check_response(self, spec_request: SpecRequest, response: Response, method: str, template: str) -> None:
         problems: list[str] = []
         for error in self.spec.openapi.iter_response_errors(spec_request, WerkzeugOpenAPIResponse(response)):
             if isinstance(error, ResponseNotFound):
@@ -472,166 +345,7 @@ class FakeUptimeRobot:
                 except (ValueError, jsonschema.ValidationError) as exc:
                     problems.append(f"error body: {str(exc)[:300]}")
             else:
-                problems.append(_describe(error))
+                problems.append(describe(error))
         if problems:
             with self._lock:
                 self.violations += [f"response {response.status_code} to {method} {template}: {p}" for p in problems]
-
-    # -- the API's behaviour ---------------------------------------------------------------
-
-    def _handle(self, request: Request, method: str, template: str, args: dict[str, Any]) -> Response:
-        if template == "/monitors" and method == "POST":
-            monitor = self._store(request.get_json())
-            self._replica[monitor["id"]] = None
-            return self._json(self._dto(monitor), 201)
-        if template == "/monitors" and method == "GET":
-            return self._list(request)
-        monitor_id = int(float(args["monitor_id"]))
-        monitor = self.monitors.get(monitor_id)
-        if monitor is None:
-            return self._error(404, f"Monitor with id {monitor_id} not found")
-        if method == "GET":
-            return self._json(self._dto(monitor))
-        self._replica[monitor_id] = copy.deepcopy(monitor)
-        if method == "PATCH":
-            self._apply(monitor, request.get_json())
-            return self._json(self._dto(monitor))
-        del self.monitors[monitor_id]
-        return Response(status=200)
-
-    def _replica_view(self) -> dict[int, dict[str, Any]]:
-        view = {monitor_id: m for monitor_id, m in self.monitors.items() if monitor_id not in self._replica}
-        view.update({monitor_id: m for monitor_id, m in self._replica.items() if m is not None})
-        return dict(sorted(view.items()))
-
-    def _handle_stale(self, request: Request, template: str, args: dict[str, Any]) -> Response:
-        self.stale_served += 1
-        view = self._replica_view()
-        if template == "/monitors":
-            return self._list(request, view)
-        monitor_id = int(float(args["monitor_id"]))
-        if monitor_id not in view:
-            return self._error(404, f"Monitor with id {monitor_id} not found")
-        return self._json(self._dto(view[monitor_id]))
-
-    def _store(self, body: dict[str, Any]) -> dict[str, Any]:
-        monitor_id = next(self._ids)
-        monitor = {
-            "id": monitor_id,
-            "type": str(body["type"]).upper(),
-            "status": "STARTED",
-            "createDateTime": int(self.clock.time()),
-            "keywordCaseType": 1 if body.get("keywordCaseType") == "CaseSensitive" else 0,
-            # The real API returns these too; the provider must never copy them to outputs.
-            "apiKey": f"m{monitor_id}-fakemonitorkey",
-            "authType": None,
-            "httpUsername": "",
-            "httpPassword": "",
-            "tagNames": [],
-            "assignedAlertContacts": [],
-        }
-        self._apply(monitor, {k: v for k, v in body.items() if k not in ("type", "keywordCaseType")})
-        self.monitors[monitor_id] = monitor
-        return monitor
-
-    def _apply(self, monitor: dict[str, Any], changes: dict[str, Any]) -> None:
-        for name in ("friendlyName", "url", "interval", "timeout", "httpMethodType", "keywordType", "keywordValue",
-                     "authType", "httpUsername", "httpPassword"):
-            if name in changes:
-                monitor[name] = changes[name]
-        if "keywordValue" in changes and isinstance(changes["keywordValue"], str):
-            monitor["keywordValue"] = changes["keywordValue"].strip()  # as the API does
-        if "tagNames" in changes:
-            monitor["tagNames"] = list(dict.fromkeys(changes["tagNames"]))
-        if "assignedAlertContacts" in changes:
-            monitor["assignedAlertContacts"] = [dict(c) for c in changes["assignedAlertContacts"]]
-        if "customHttpHeaders" in changes:
-            monitor["customHttpHeaders"] = dict(changes["customHttpHeaders"] or {})
-        if "checkSSLErrors" in changes:
-            monitor["checkSSLErrors"] = bool(changes["checkSSLErrors"])
-
-    def _tag(self, name: str) -> dict[str, Any]:
-        tag_id = self._tag_ids.setdefault(name, len(self._tag_ids) + 1)
-        return {"id": tag_id, "name": name, "color": "#3BD671"}
-
-    def _dto(self, monitor: dict[str, Any]) -> dict[str, Any]:
-        """A MonitorDto as the spec describes it."""
-        return {
-            "id": monitor["id"],
-            "friendlyName": monitor["friendlyName"],
-            "url": monitor["url"],
-            "type": monitor["type"],
-            "status": monitor["status"],
-            "interval": monitor["interval"],
-            "timeout": monitor.get("timeout"),
-            "httpMethodType": monitor.get("httpMethodType"),
-            "keywordType": monitor.get("keywordType"),
-            "keywordValue": monitor.get("keywordValue"),
-            "keywordCaseType": monitor["keywordCaseType"],
-            "tags": [self._tag(name) for name in monitor["tagNames"]],
-            "assignedAlertContacts": monitor["assignedAlertContacts"],
-            "apiKey": monitor["apiKey"],
-            "httpUsername": monitor["httpUsername"],
-            "httpPassword": monitor["httpPassword"],
-            "createDateTime": monitor["createDateTime"],
-            "sslBrand": None,
-            "sslExpiryDateTime": None,
-            "domainExpireDate": None,
-            "checkSSLErrors": monitor.get("checkSSLErrors", False),
-            "sslExpirationReminder": False,
-            "domainExpirationReminder": False,
-            "followRedirections": True,
-            "authType": monitor["authType"],
-            "customHttpHeaders": monitor.get("customHttpHeaders") or None,
-            "successHttpResponseCodes": ["2xx", "3xx"],
-            "postValueData": {},
-            "postValueType": "KEY_VALUE",
-            "port": None,
-            "gracePeriod": None,
-            "responseTimeThreshold": 0,
-            "config": {},
-            "regionalData": {"REGION": ["na"]},
-            "maintenanceWindows": [],
-            "psps": [],
-            "currentStateDuration": 0,
-            "lastIncidentId": None,
-            "userId": 1,
-            "lastDayUptimes": {"bucketSize": 3600, "histogram": []},
-        }
-
-    def _list(self, request: Request, monitors: Mapping[int, dict[str, Any]] | None = None) -> Response:
-        monitors = self.monitors if monitors is None else monitors
-        query = request.args
-        limit = int(float(query.get("limit", 50)))
-        if not 1 <= limit <= 200:
-            return self._error(400, ["limit must not be less than 1", "limit must not be greater than 200"])
-        cursor = float(query.get("cursor", 0))
-        url = query.get("url", "").lower()
-        name = query.get("name", "").lower()
-        tags = {t for t in query.get("tags", "").split(",") if t}
-        statuses = {s.upper() for s in query.get("status", "").split(",") if s}
-        matching = [
-            m
-            for monitor_id, m in sorted(monitors.items())
-            if monitor_id > cursor
-            and url in m["url"].lower()
-            and name in m["friendlyName"].lower()
-            and (not tags or tags & set(m["tagNames"]))
-            and (not statuses or m["status"] in statuses)
-        ]
-        page = matching[:limit]
-        next_link = None
-        if len(matching) > limit:
-            params = {k: v for k, v in query.items() if k != "cursor"}
-            params["cursor"] = str(page[-1]["id"])
-            next_link = f"{request.host_url}v3/monitors?{urlencode(params)}"
-        return self._json({"nextLink": next_link, "data": [self._dto(m) for m in page]})
-
-    @staticmethod
-    def _json(payload: Any, status: int = 200) -> Response:
-        return Response(json.dumps(payload), status=status, mimetype="application/json")
-
-    def _error(self, status: int, message: str | list[str]) -> Response:
-        body = {"statusCode": status, "message": message, "error": _REASONS.get(status, "Error")}
-        return self._json(body, status)
-
