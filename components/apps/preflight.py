@@ -22,7 +22,7 @@ from components.apps.routing import host_shares, ingress_units, placed_units, sh
 from components.flavors import get_flavor, is_gateway
 from components.inputs.catalog.models import MONITOR_USER
 from components.inputs.catalog.resolved import ResolvedApp
-from components.inputs.problems import InputError, Problem, app_subject, config_subject
+from components.inputs.problems import InputError, Problem, app_subject, config_subject, dotted
 from components.inputs.settings import CONFIG_NAMESPACE, Settings, read_stack_yaml, stack_file_name
 from components.inputs.yamlfile import line_of
 from components.platform.controllers import stack_controllers
@@ -162,16 +162,12 @@ def resource_name_problems(apps: Sequence[ResolvedApp], settings: Settings) -> l
             if owner.name != app.name:
                 file = app.source[0] or settings.apps_file
                 owner_line = owner.line_of(owner_loc)
-                problems.append(Problem(file, app.line_of(loc), app_subject(app.name, _dotted(loc)),
+                problems.append(Problem(file, app.line_of(loc), app_subject(app.name, dotted(loc)),
                                         f"its {kind} would be named '{name}', like the one that app '{owner.name}' "
-                                        f"gets from its '{_dotted(owner_loc)}'"
+                                        f"gets from its '{dotted(owner_loc)}'"
                                         f"{f' (line {owner_line})' if owner_line else ''}; Pulumi refuses two "
                                         "resources of one name: rename one of the apps, users or edges"))
     return problems
-
-
-def _dotted(loc: Sequence[str | int]) -> str:
-    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in loc).lstrip(".")
 
 
 INTENT_FIELDS = {

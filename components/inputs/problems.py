@@ -11,7 +11,7 @@ character (`name: "shop\\n"`), so they are escaped when the problem is printed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -30,6 +30,17 @@ def shown(value: object, limit: int = MAX_SHOWN) -> str:
     """A value as a message quotes it: escaped onto one line and cut to `limit` characters."""
     text = one_line(str(value))
     return text if len(text) <= limit else f"{text[:limit]}… ({len(str(value)):,} characters)"
+
+
+def dotted(loc: Sequence[object]) -> str:
+    """A field's location as a problem names it: `auth.basic.users[1]` (pydantic's `[key]` marker, for a problem
+    with a map's key rather than its value, left out)."""
+    out = ""
+    for step in loc:
+        if step == "[key]":
+            continue
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
 
 
 @dataclass(frozen=True)

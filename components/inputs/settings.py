@@ -46,7 +46,7 @@ from components.inputs.edge_settings import (  # noqa: F401  (re-exported: the s
 )
 from components.inputs.fieldtypes import LABEL_RE, AllowList, CodeOwner, Domain, Label, text
 from components.inputs.load_balancer import TAGS_MAX, LoadBalancerSettings, effective
-from components.inputs.problems import InputError, Problem, config_subject, shown
+from components.inputs.problems import InputError, Problem, config_subject, dotted, shown
 from components.inputs.yamlfile import YamlFileError, line_of, load_yaml
 
 CONFIG_NAMESPACE = "gangplank"
@@ -470,13 +470,13 @@ def parse_settings(raw: Mapping[str, Any], stack_file: str, stack_yaml: Any = No
             edge_problems = (error.get("ctx") or {}).get("error")
             if isinstance(edge_problems, EdgeSettingProblems):
                 key = f"{CONFIG_NAMESPACE}:edges"
-                problems += [Problem(stack_file, where(key, *path), f"{config_subject(key)} field '{_dotted(path)}'",
+                problems += [Problem(stack_file, where(key, *path), f"{config_subject(key)} field '{dotted(path)}'",
                                      message) for path, message in edge_problems.problems]
                 continue
             key = f"{CONFIG_NAMESPACE}:{loc[0]}" if loc else f"{CONFIG_NAMESPACE}:*"
             inner = [step for step in loc[1:] if step != "[key]"]
             problems.append(Problem(stack_file, where(key, *inner), config_subject(key) + (
-                f" field '{_dotted(inner)}'" if inner else ""), _setting_message(error, key, key in secret)))
+                f" field '{dotted(inner)}'" if inner else ""), _setting_message(error, key, key in secret)))
         raise InputError(problems) from None
     if problems:
         raise InputError(problems)
@@ -506,15 +506,6 @@ def one_line_doc(doc: str) -> str:
 
 def _snake(camel: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", camel).lower()
-
-
-def _dotted(loc: list[Any]) -> str:
-    out = ""
-    for step in loc:
-        if step == "[key]":  # pydantic's marker for a problem with a map key rather than its value
-            continue
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out
 
 
 def stack_file_name(stack: str) -> str:

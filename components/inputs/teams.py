@@ -30,7 +30,7 @@ from components.inputs.catalog.models import App
 from components.inputs.catalog.resolved import ResolvedApp, in_stack, resolve_app, resolve_name
 from components.inputs.catalog.rules import check_catalogue
 from components.inputs.fieldtypes import LABEL_RE
-from components.inputs.problems import InputError, Problem, app_subject, shown
+from components.inputs.problems import InputError, Problem, app_subject, dotted, shown
 from components.inputs.settings import Settings
 from components.inputs.yamlfile import LineList, line_of
 
@@ -253,7 +253,7 @@ def host_ownership(claims: Sequence[HostClaim], apps: Sequence[ResolvedApp]) -> 
             continue
         joined = list(teams.values())[1]  # the second team's first app on the host, in catalogue order
         loc, written = _where(joined, host)
-        problems.append(Problem(joined.source[0], joined.line_of(loc), app_subject(joined.name, _dotted(loc)), (
+        problems.append(Problem(joined.source[0], joined.line_of(loc), app_subject(joined.name, dotted(loc)), (
             f"'{host}' is served by apps of {_team_apps(teams)}, and no team owns it: its DNS records and master "
             f"Ingress are declared once, by the stack of the team that owns it; add `ownsHosts: [{written}]` to "
             "that team's file (docs/teams.md, \"A host two teams share\")")))
@@ -283,7 +283,3 @@ def host_owner_teams(apps: Sequence[ResolvedApp]) -> dict[str, str | None]:
 def claim_of(claims: Sequence[HostClaim], team: str | None, host: str, zone: str) -> HostClaim | None:
     """The claim of `team` that names `host` (of `zone`), if any."""
     return next((claim for claim in claims if claim.team == team and resolve_name(claim.written, zone) == host), None)
-
-
-def _dotted(loc: Sequence[str | int]) -> str:
-    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in loc).lstrip(".")

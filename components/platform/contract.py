@@ -43,7 +43,7 @@ from pydantic.alias_generators import to_camel
 from components.flavors import FLAVORS, get_flavor
 from components.flavors.gateway_api import GatewayRef
 from components.inputs.appstack import APP_STACK_KEYS, settings_from_contract
-from components.inputs.problems import InputError, Problem, config_subject, shown
+from components.inputs.problems import InputError, Problem, config_subject, dotted, shown
 from components.inputs.settings import CONFIG_NAMESPACE, Edge, Settings
 from components.inputs.yamlfile import plain
 from components.platform.platform import EdgeTarget
@@ -209,13 +209,13 @@ def read_contract(value: Any, own: BaseModel, stack_file: str, line: int | None 
         contract = Contract.model_validate(value)
     except ValidationError as err:
         raise refuse(f"the contract of '{shown(platform)}' is not one this gangplank understands: "
-                     + "; ".join(f"'{_dotted(e['loc'])}': {e['msg']}" for e in err.errors()[:5])) from None
+                     + "; ".join(f"'{dotted(e['loc'])}': {e['msg']}" for e in err.errors()[:5])) from None
     try:
         settings = settings_from_contract(own, contract.settings)
     except ValidationError as err:
         raise refuse(f"the settings in the contract of '{shown(platform)}' do not validate here (a platform of "
                      "another gangplank version?): "
-                     + "; ".join(f"'{_dotted(e['loc'])}': {e['msg']}" for e in err.errors()[:5])) from None
+                     + "; ".join(f"'{dotted(e['loc'])}': {e['msg']}" for e in err.errors()[:5])) from None
     flavors = {edge.flavor for edge in contract.edges.values()}
     flavors |= {edge.move.flavor for edge in contract.edges.values() if edge.move is not None}
     unknown = sorted(flavors - set(FLAVORS))
@@ -264,7 +264,3 @@ def edge_targets(contract: Contract) -> dict[str, EdgeTarget]:
 
 def export_contract(contract: dict[str, Any]) -> None:
     pulumi.export(CONTRACT_OUTPUT, contract)
-
-
-def _dotted(loc: Any) -> str:
-    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in loc).lstrip(".")

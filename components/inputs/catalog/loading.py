@@ -11,8 +11,8 @@ from typing import Any
 from components.inputs.catalog.models import App
 from components.inputs.catalog.resolved import ResolvedApp, in_stack, resolve_app
 from components.inputs.catalog.rules import check_catalogue
-from components.inputs.catalog.structure import app_name_at, dotted, parse_catalogue
-from components.inputs.problems import InputError, Problem, app_subject
+from components.inputs.catalog.structure import app_name_at, parse_catalogue
+from components.inputs.problems import InputError, Problem, app_subject, dotted
 from components.inputs.settings import Settings
 from components.inputs.yamlfile import YamlFileError, YamlIssue, line_of, parse_yaml, read_text
 

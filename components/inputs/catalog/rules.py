@@ -18,9 +18,9 @@ from components.inputs.catalog.resolved import (
     resolve_name,
     unreachable_reason,
 )
-from components.inputs.catalog.structure import app_name_at, dotted
+from components.inputs.catalog.structure import app_name_at
 from components.inputs.fieldtypes import LABEL_RE
-from components.inputs.problems import Problem, app_subject
+from components.inputs.problems import Problem, app_subject, dotted
 from components.inputs.settings import Edge, Settings
 from components.inputs.yamlfile import line_of, start_line
 

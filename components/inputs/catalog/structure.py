@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from components.inputs.catalog.models import EXTENSION_PREFIX, MONITOR_USER, TOP_LEVEL_FIELDS, App, OwnedHosts, Owners
-from components.inputs.problems import Problem, app_subject, shown
+from components.inputs.problems import Problem, app_subject, dotted, shown
 from components.inputs.salvage import validate_salvaging
 from components.inputs.shaping import shaping_problems
 from components.inputs.yamlfile import line_of, plain, start_line
@@ -179,14 +179,6 @@ def _structure_problems(path: str, root: Any, index: int, errors: Sequence[dict[
         problems.append(Problem(path, line_of(root, loc, start_line(root)), app_subject(app, dotted(field_loc) or "*"),
                                 _message(error, field_loc)))
     return problems
-
-
-def dotted(loc: Sequence[str | int]) -> str:
-    """A location as a problem names the field: `auth.basic.users[1]`."""
-    out = ""
-    for step in loc:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out
 
 
 def _message(error: dict[str, Any], loc: list[str | int]) -> str:
