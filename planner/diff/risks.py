@@ -18,7 +18,7 @@ from planner.diff.exposure import exposure_risks
 from planner.diff.meanings import flavor_of_route, meaning
 from planner.diff.model import AppDiff, ResourceDiff, Risk
 from planner.diff.renames import rename_risks
-from planner.diff.routing import INGRESS_AWAIT_S, Admission, Route, admission, route_of
+from planner.diff.routing import INGRESS_AWAIT_S, Admission, Route, admission, master_left_standing, route_of
 from planner.diff.steps import label
 from planner.markdown import code
 from planner.resource_types import HELM_RELEASE, MONITOR, RECORD, ZONE
@@ -123,6 +123,31 @@ def admissions(steps: Sequence[ResourceDiff], head: Mapping[str, Any], context: 
         if said is not None:
             found[step.label] = said
     return found
+
+
+def role_change_risks(steps: Sequence[ResourceDiff], base: Mapping[str, Any], head: Mapping[str, Any],
+                      context: Mapping[str, Any]) -> list[Risk]:
+    """An F5 minion updated into a regular Ingress while its host's master stands (`master_left_standing`)."""
+    before = {label(r): r for r in base.get("resources") or []}
+    after = {label(r): r for r in head.get("resources") or []}
+    risks = []
+    for step in steps:
+        if step.op != "update":
+            continue
+        old, new = route_of(before.get(step.label)), route_of(after.get(step.label))
+        if old is None or new is None:
+            continue
+        master = master_left_standing(flavor_of_route(new, context), old, new, context.get("standing") or [])
+        if master is None:
+            continue
+        risks.append(Risk("route", step.name, (
+            f"{_what(step)} stops being a minion of {code(master.key)}, which is deleted only at the end of "
+            "`pulumi up`: until then the F5 controller gives the host to the older of the two "
+            "(configuration.go `chooseObjectMetaWinner`), which the plan cannot know. If the master is older, the "
+            f"app's paths answer 404 and Pulumi waits {INGRESS_AWAIT_S // 60} minutes for the Ingress's status, "
+            "then fails before deleting the master: delete it by hand while `pulumi up` waits (the controller then "
+            "gives the host to the Ingress), or run `pulumi up` again.")))
+    return risks
 
 
 def _what(step: ResourceDiff) -> str:
@@ -301,7 +326,8 @@ def collect(apps: Sequence[AppDiff], steps: Sequence[ResourceDiff], base: Mappin
     context = context_of(base, head, steps)
     renames, commands = rename_risks(apps, base, head, context)
     risks = [*step_risks(steps, base, head, context), *exposure_risks(apps, steps, base, head), *renames,
-             *app_review_risks(apps, steps), *resource_review_risks(steps, context)]
+             *app_review_risks(apps, steps), *resource_review_risks(steps, context),
+             *role_change_risks(steps, base, head, context)]
     groups = {"replace": 0, "exposure": 1, "rename": 2, "review": 3}
     ordered = tuple(sorted(risks, key=lambda r: (groups[r.group], ORDER.get(r.kind, 99), r.subject, r.message)))
     return ordered, commands, blockers_of(steps, context, head)

@@ -261,3 +261,17 @@ def _nginx_inc(new: Route, others: Sequence[Route]) -> Admission | None:
         return None
     outcome: Outcome = "unserved" if len(taken) == len(hosts) else "waits"
     return Admission(outcome, "nginx-inc", new, next(iter(taken.values())), tuple(taken))
+
+
+def master_left_standing(flavor: str | None, old: Route, new: Route, standing: Sequence[Route]) -> Route | None:
+    """The F5 master of one of `new`'s hosts that still stands when an update turns the minion `old` into the
+    regular Ingress `new` (its host no longer shared: a health route or a sharing app gone, whose master is
+    deleted last); None otherwise. The controller then gives the host to the older of the two by creation time,
+    a tie to the greater UID (internal/k8s/configuration.go `chooseObjectMetaWinner`, v5.5.4), which the plan
+    cannot know: when the master wins, the Ingress is rejected ("All hosts are taken by other resources"), gets no
+    status, and none of its paths is served while the master, left without this minion, answers the host."""
+    if flavor != "nginx-inc" or old.role != "minion" or new.role in ("minion", "master"):
+        return None
+    hosts = {claim.host for claim in new.claims}
+    return next((r for r in standing if r.role == "master" and r.key != new.key and r.attached == new.attached
+                 and any(claim.host in hosts for claim in r.claims)), None)

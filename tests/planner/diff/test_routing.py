@@ -9,7 +9,7 @@ import pytest
 
 from components.flavors.gateway_api import gateway_manifest
 from planner.diff.meanings import deleted_route_meaning
-from planner.diff.routing import HTTP_ROUTE, Claim, admission, answering, route_of
+from planner.diff.routing import HTTP_ROUTE, Claim, admission, answering, master_left_standing, route_of
 from tests.conftest import FLAVORS
 from tests.fakes.gateway_site import GatewaySite
 from tests.fakes.site import IngressSite
@@ -137,3 +137,19 @@ def test_ingress_nginx_refuses_the_same_host_and_path_unless_one_is_a_canary():
     assert admission("ingress-nginx", new, older) is None
     *older, new = routes(old, ingress("grafana", [("/api", "Prefix")], namespace="observability"))
     assert admission("ingress-nginx", new, older) is None  # another path of the host: no overlap
+
+
+def test_a_minion_turned_regular_beside_its_standing_master_is_named_as_the_f5_model_serves_it():
+    master = ingress("a-master", [], role="master")
+    health = ingress("health", [("/status", "Exact")], role="minion")
+    [old, new] = routes(ingress("api", [("/", "Prefix")], role="minion"), ingress("api", [("/", "Prefix")]))
+    standing = routes(master, health)
+    assert master_left_standing("nginx-inc", old, new, standing) == standing[0]
+    assert master_left_standing("ingress-nginx", old, new, standing) is None  # it has no masters
+    assert master_left_standing("nginx-inc", old, new, routes(health)) is None  # no master left: nothing to lose to
+    assert master_left_standing("nginx-inc", new, new, standing) is None  # was regular already
+    # Why the diff cannot say more: the F5 model serves the app only when its Ingress is the older of the two.
+    served = {order: IngressSite(manifests, [], "nginx-inc").location(HOST, "/x")
+              for order, manifests in {"master older": [master, health, ingress("api", [("/", "Prefix")])],
+                                       "ingress older": [ingress("api", [("/", "Prefix")]), master, health]}.items()}
+    assert served["master older"] is None and served["ingress older"].ingress_name == "api"
