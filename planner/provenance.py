@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from planner.mocks import Registration
+from planner.mocks.monitor import Registration
 from planner.paths import leaves, value_at
 
 MIN_COMPUTED_CHARS = 8

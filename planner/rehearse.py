@@ -20,13 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from planner.mocks import (
-    MOCK_AVAILABILITY_ZONES,
-    MOCK_SUBNET_LAYOUT,
-    UNKNOWN_SHOWN_AS,
-    Registration,
-    expand_record_name,
-)
+from planner.mocks.monitor import UNKNOWN_SHOWN_AS, Registration
+from planner.mocks.network import MOCK_AVAILABILITY_ZONES, MOCK_SUBNET_LAYOUT
+from planner.mocks.providers import expand_record_name
 from planner.rehearse_ec2 import Line, LoadBalancers, _aws_error, _Skip
 from planner.resource_types import (
     CERTIFICATE,
@@ -398,7 +394,7 @@ def rehearse_run(run: Any) -> list[Line]:
     An app stack's records go into its platform's zones: the platform's plan (`run.platform_run`) is replayed
     first, as it is deployed first, and only the app stack's own lines are reported (the platform stack's
     rehearsal reports its own)."""
-    from planner.mocks import MOCK_VPC_CIDR
+    from planner.mocks.network import MOCK_VPC_CIDR
     from planner.rollout import delegated_by_hand
 
     own = [*run.monitor.registrations, *run.monitor.read_registrations]

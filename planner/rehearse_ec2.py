@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from planner.elb_rules import Refused, check_load_balancer_attributes, listener_attributes, tags
-from planner.mocks import NLB_HOSTED_ZONE_IDS, Registration, digest, load_balancer_services, nlb_dns_name
+from planner.mocks.common import digest
+from planner.mocks.monitor import Registration
+from planner.mocks.network import NLB_HOSTED_ZONE_IDS
+from planner.mocks.providers import load_balancer_services, nlb_dns_name
 from planner.resource_types import GATEWAY, GATEWAY_CLASS, INGRESS_RULE
 from planner.route53_model import Alias, Rejected, dns
 
@@ -188,7 +191,7 @@ class LoadBalancers:
             if group not in self.security_groups:
                 raise Rejected(f"InvalidConfigurationRequest: One or more security groups are invalid ({group})")
         vpc_id = next(iter(self.subnets), None) or self.vpc("vpc-rehearsal")
-        # Named after the Service, as the controller names it (planner.mocks.nlb_dns_name); the Service
+        # Named after the Service, as the controller names it (planner.mocks.providers.nlb_dns_name); the Service
         # is the one the program reads back in this namespace, if it does.
         service_name = next((str(r.id).rpartition("/")[2] for r in self.reads
                              if str(r.id).startswith(namespace + "/")), "service")

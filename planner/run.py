@@ -45,15 +45,8 @@ from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, start_
 from components.platform.contract import CONTRACT_OUTPUT, PLATFORM_STACK_KEY
 from planner.capacity import plan_warnings
 from planner.catalogue import DEFAULT_APPS_FILE, apps_left_out
-from planner.mocks import (
-    UNKNOWN_SHOWN_AS,
-    CheckFailure,
-    GangplankMocks,
-    Mode,
-    RecordingMonitor,
-    StackOutputs,
-    plain_inputs,
-)
+from planner.mocks.monitor import UNKNOWN_SHOWN_AS, RecordingMonitor, plain_inputs
+from planner.mocks.serving import CheckFailure, GangplankMocks, Mode, StackOutputs
 from planner.plan_format import stamped
 from planner.process import freeze_declared_objects, tune_planner_process
 from planner.provenance import from_outputs
@@ -160,7 +153,7 @@ def mocked_runtime(
         # The engine's threads may still run a call a cancelled task made (a failed or interrupted run): wait
         # for them, so that none makes its thread's event loop after the loops are closed.
         loop.run_until_complete(loop.shutdown_default_executor())
-        if monitor is not None:  # the loops the engine's threads made (planner/mocks.py, LoopClosingMonitor)
+        if monitor is not None:  # the loops the engine's threads made (planner/mocks/monitor.py, LoopClosingMonitor)
             monitor.close_thread_loops(keep=loop)
         loop.close()
         asyncio.set_event_loop(None)

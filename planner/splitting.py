@@ -17,7 +17,7 @@ from pathlib import Path
 from components.inputs.settings import CONFIG_NAMESPACE, STACK_REFERENCE_RE
 from components.inputs.stackfiles import app_stacks_of, read_stack_files
 from components.uptimerobot.provider import API_KEY_ENV
-from planner.mocks import StackOutputs
+from planner.mocks.serving import StackOutputs
 from planner.run import PROJECT, build_plan, run_program
 from planner.statemove import full_urn, plan_state_moves, qualified, render_state_moves
 

@@ -155,7 +155,7 @@ def run_mocked() -> Iterator[Callable[..., tuple[Any, Any]]]:
     """
     from pulumi.runtime.stack import wait_for_rpcs
 
-    from planner.mocks import RecordingMonitor
+    from planner.mocks.monitor import RecordingMonitor
     from planner.run import mocked_runtime
 
     runtimes = ExitStack()
@@ -256,7 +256,7 @@ def split_plans() -> dict[str, dict[str, Any]]:
     the split), keyed by stack name and `all`."""
     import os
 
-    from planner.mocks import StackOutputs
+    from planner.mocks.serving import StackOutputs
     from planner.run import build_plan
 
     cwd, key = os.getcwd(), os.environ.get("UPTIMEROBOT_API_KEY")

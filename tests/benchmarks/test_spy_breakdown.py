@@ -6,15 +6,16 @@ from pathlib import Path
 
 from benchmarks.spy_breakdown import breakdown, main, read_raw
 
-MAIN = "<module> (benchmarks/plan_scale.py:500);_timed (benchmarks/plan_scale.py:120);run_program (planner/run.py:80)"
+MAIN = ("<module> (benchmarks/plan_scale.py:500);_timed (benchmarks/plan_scale_workers.py:120);"
+        "run_program (planner/run.py:80)")
 POOL = "Thread._bootstrap (threading.py:1002);_worker (concurrent/futures/thread.py:83)"
 RAW = f"""\
 {MAIN};load_catalogue (components/catalog.py:231);load_yaml (components/yamlfile.py:37) 30
 {MAIN};register_resource (pulumi/runtime/resource.py:1157);create_urn (pulumi/runtime/resource.py:553) 10
-{POOL};RecordingMonitor.RegisterResource (planner/mocks.py:229);MessageToDict (protobuf/json_format.py:128) 5
-{POOL};RecordingMonitor.RegisterResource (planner/mocks.py:229);MockMonitor.RegisterResource (mocks.py:330) 5
+{POOL};RecordingMonitor.RegisterResource (planner/mocks/monitor.py:229);MessageToDict (protobuf/json_format.py:128) 5
+{POOL};RecordingMonitor.RegisterResource (planner/mocks/monitor.py:229);MockMonitor.RegisterResource (mocks.py:330) 5
 {POOL} 40
-<module> (benchmarks/plan_scale.py:500);_program_worker (benchmarks/plan_scale.py:200);load_yaml (x.py:1) 99
+<module> (benchmarks/plan_scale.py:500);program_worker (benchmarks/plan_scale_workers.py:200);load_yaml (x.py:1) 99
 """
 
 

@@ -247,7 +247,7 @@ def test_the_split_declares_what_all_does_on_any_edge(project, monkeypatch, scen
     """The contract states what the app stacks need of any edge: a Gateway API edge's Gateway (their routes attach
     to it); a moving edge's next controller, its weight and weighted records (their Ingresses, second monitors and
     records follow it), as one stack of the environment would declare them."""
-    from planner.mocks import StackOutputs
+    from planner.mocks.serving import StackOutputs
     from planner.statemove import plan_state_moves
 
     monkeypatch.setenv("UPTIMEROBOT_API_KEY", "test-key")  # the `all` form deploys monitors

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from planner.__main__ import main
-from planner.mocks import digest
+from planner.mocks.common import digest
 from planner.stackconfig import SECRET_PLACEHOLDER
 from tests.conftest import ROOT, STACKS
 

@@ -11,7 +11,7 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
-from planner.mocks import RecordingMonitor
+from planner.mocks.monitor import RecordingMonitor
 from planner.process import (
     SDK_ALL_ALIASES,
     SDK_COLLAPSE_ALIAS_TO_URN,

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from planner.__main__ import main
-from planner.mocks import MOCK_VPC_CIDR, Registration
+from planner.mocks.monitor import Registration
+from planner.mocks.network import MOCK_VPC_CIDR
 from planner.rehearse import Line, rehearse, rehearse_run
 from tests.conftest import FLAVORS, STACKS
 

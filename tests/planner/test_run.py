@@ -12,7 +12,7 @@ import pytest
 from pulumi.runtime.stack import wait_for_rpcs
 
 import planner.run as planner_run
-from planner.mocks import RecordingMonitor
+from planner.mocks.monitor import RecordingMonitor
 from planner.run import _DeclarationWatch, mocked_runtime, plan
 from tests.conftest import FLAVORS, STACKS
 

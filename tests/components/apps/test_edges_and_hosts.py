@@ -56,7 +56,7 @@ def test_three_controllers_with_distinct_classes_releases_and_namespaces(three_e
     assert plan["outputs"]["platform"]["edges"]["partners"] == {
         "visibility": "public", "flavor": flavor, "ingressClass": "nginx-partners",
         "allowedCidrs": ["203.0.113.0/24", "198.51.100.16/28"],
-        # A public edge: its NLB sits in the subnets tagged kubernetes.io/role/elb (planner/mocks.py).
+        # A public edge: its NLB sits in the subnets tagged kubernetes.io/role/elb (planner/mocks/network.py).
         "trustedProxyCidrs": ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"], "ipv6Clients": False}
     partners = releases["platform-partners"]["values"]
     annotations = partners["controller"]["service"]["annotations"]

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from components.uptimerobot.probes import probe_addresses
-from planner.mocks import digest
+from planner.mocks.common import digest
 from planner.run import ProgramRun, run_program
 from tests.conftest import FLAVORS, GATEWAY_FLAVORS, ROOT, controller_site, edge_site, gateway_site
 from tests.fakes.site import FORBIDDEN, NOT_FOUND, OK, UNAUTHORIZED, IngressSite
@@ -74,7 +74,7 @@ def login(user: str, password: str, host: str) -> dict[str, str]:
 
 
 def app_password(resource: str) -> str:
-    """The password the planner's mocks give a RandomPassword (planner/mocks.py `password`)."""
+    """The password the planner's mocks give a RandomPassword (planner/mocks/providers.py `password`)."""
     return (digest(resource, "password", length=64) * 2)[:24]
 
 

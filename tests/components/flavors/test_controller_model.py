@@ -150,7 +150,8 @@ def test_no_teams_ingress_can_turn_the_port_the_apps_are_served_on_to_tls(flavor
 
 
 NLB_ADDRESS = "10.0.0.10"
-"""A network interface of the public NLB: in the mocked VPC's first public subnet, 10.0.0.0/20 (planner/mocks.py)."""
+"""A network interface of the public NLB: in the mocked VPC's first public subnet, 10.0.0.0/20
+(planner/mocks/network.py)."""
 FORGED = {"X-Forwarded-For": "10.0.0.1", "X-Real-IP": "203.0.113.66"}
 
 

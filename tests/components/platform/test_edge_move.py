@@ -164,7 +164,7 @@ def test_basic_auth_has_a_secret_in_each_controllers_format_with_the_same_logins
 VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 OTHER_CLUSTER_SUBNETS = {"10.0.48.0/22", "10.0.52.0/22", "10.0.56.0/22"}
-"""The mocked VPC's public subnets tagged for another cluster (planner/mocks.py `MOCK_SUBNET_LAYOUT`)."""
+"""The mocked VPC's public subnets tagged for another cluster (planner/mocks/network.py `MOCK_SUBNET_LAYOUT`)."""
 
 
 def test_the_new_controller_gets_what_its_flavor_needs_like_any_controller(plans):
@@ -293,7 +293,7 @@ def test_an_edge_moves_to_gateway_api_the_same_way(run_stack, write_apps):
     """ingress-nginx -> envoy-gateway: a GatewayController and an HTTPRoute per app beside the Ingresses, named with
     the flavor; the hosts wait for the routes, each of which counts as created once its Gateway accepted it; each step
     accepted by the rehearsal against the one before, which checks the new NLB's routes as it checks Ingresses."""
-    from planner.mocks import MOCK_VPC_CIDR
+    from planner.mocks.network import MOCK_VPC_CIDR
     from planner.transition import Step, rehearse_steps, waits_for_acceptance
 
     path = write_apps("""

@@ -32,7 +32,9 @@ from components.platform.ingress_controller import (
     vpc_ipv4_cidrs,
 )
 from components.platform.platform import Platform, PlatformArgs, read_edge_subnets
-from planner.mocks import MOCK_VPC_CIDR, NLB_HOSTED_ZONE_IDS, GangplankMocks, MockSubnet, RecordingMonitor, mock_subnets
+from planner.mocks.monitor import RecordingMonitor
+from planner.mocks.network import MOCK_VPC_CIDR, NLB_HOSTED_ZONE_IDS, MockSubnet, mock_subnets
+from planner.mocks.serving import GangplankMocks
 from tests.components.flavors.test_flavors import admitted, chart_checks, trusted_proxies
 from tests.conftest import FLAVORS, make_settings, resolve, validate_kubernetes
 

@@ -12,7 +12,7 @@ import pytest
 
 from components.uptimerobot.monitor import Monitor, MonitorArgs, ownership_tags
 from components.uptimerobot.provider import MonitorProvider
-from planner.mocks import LoopClosingMonitor
+from planner.mocks.monitor import LoopClosingMonitor
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -104,7 +104,7 @@ def test_the_password_is_a_secret_input_and_a_declared_secret_output(run_mocked)
     """Even a plain string password goes to the engine as a secret, and its output is declared secret."""
     import json
 
-    from planner.mocks import RecordingMonitor
+    from planner.mocks.monitor import RecordingMonitor
 
     class SecretOutputsMonitor(RecordingMonitor):
         def __init__(self, mocks: Any) -> None:
