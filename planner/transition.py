@@ -553,7 +553,7 @@ def rehearse_change(before: Any, after: Any, since: str = "before") -> list[tupl
     the change to `after`."""
     from planner.edge_moves import unsafe_move_changes
     from planner.mocks import MOCK_VPC_CIDR
-    from planner.rollout import delegated_by_hand
+    from planner.rollout.blockers import delegated_by_hand
 
     steps = [Step(name, [*run.monitor.registrations, *run.monitor.read_registrations])
              for name, run in ((since, before), (f"stack {after.stack}", after))]
