@@ -296,7 +296,7 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
                          else render_rollout_table(report))
     elif args.rehearse and args.since:
         from planner.stackconfig import read_stack_file
-        from planner.transition import rehearse_change, render_steps
+        from planner.transition.cli import rehearse_change, render_steps
 
         if not args.since.strip():
             raise _Invalid("--since: an empty value; give a file path")
