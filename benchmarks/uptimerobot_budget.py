@@ -63,7 +63,7 @@ from components.uptimerobot.client import ClientSettings
 from components.uptimerobot.monitor import ownership_tags
 from components.uptimerobot.pacing import RateBudget
 from components.uptimerobot.provider import API_KEY_CONFIG, API_URL_CONFIG, MonitorProvider
-from planner.rollout import FREE_PLAN_RATE_PER_MINUTE, PAID_PLAN_MAX_RATE_PER_MINUTE, PAID_PLAN_RATE_PER_MONITOR
+from planner.rollout.figures import FREE_PLAN_RATE_PER_MINUTE, PAID_PLAN_MAX_RATE_PER_MINUTE, PAID_PLAN_RATE_PER_MONITOR
 from tests.fakes.uptimerobot.server import FakeUptimeRobot
 from tests.fakes.uptimerobot.spec import load_spec
 

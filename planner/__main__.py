@@ -272,7 +272,7 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
         from components.inputs.settings import read_stack_yaml, stack_file_name
         from planner.diff import diff_as_json, diff_plans, render_diff_markdown, render_rollout_section
         from planner.edge_moves import move_change_problems
-        from planner.rollout import change_rollout, diff_steps
+        from planner.rollout.changes import change_rollout, diff_steps
 
         # A change of a move that cuts clients off is invalid input as a change (the program sees one step alone).
         if moves := move_change_problems(base, head, stack_file_name(args.stack), read_stack_yaml(
@@ -289,14 +289,14 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
             if rollout is not None:
                 sys.stdout.write(render_rollout_section(rollout, width or 10**6))
     elif args.rollout:
-        from planner.rollout import render_rollout_table, rollout_report
+        from planner.rollout.report import render_rollout_table, rollout_report
 
         report = rollout_report(head, run.config, os.environ)
         sys.stdout.write(RENDERERS["json"](stamped(report, "rollout")) if fmt == "json"
                          else render_rollout_table(report))
     elif args.rehearse and args.since:
         from planner.stackconfig import read_stack_file
-        from planner.transition import rehearse_change, render_steps
+        from planner.transition.cli import rehearse_change, render_steps
 
         if not args.since.strip():
             raise _Invalid("--since: an empty value; give a file path")

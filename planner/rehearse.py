@@ -395,7 +395,7 @@ def rehearse_run(run: Any) -> list[Line]:
     first, as it is deployed first, and only the app stack's own lines are reported (the platform stack's
     rehearsal reports its own)."""
     from planner.mocks.network import MOCK_VPC_CIDR
-    from planner.rollout import delegated_by_hand
+    from planner.rollout.blockers import delegated_by_hand
 
     own = [*run.monitor.registrations, *run.monitor.read_registrations]
     platform = getattr(run, "platform_run", None)

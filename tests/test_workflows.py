@@ -318,7 +318,7 @@ def deploy_job_of(stack: str) -> dict[str, Any]:
 @pytest.mark.parametrize("stack", [*DEPLOY_ORDER, "prod-platform", "prod-web"])
 def test_a_deploy_job_outlasts_the_longest_first_up_of_its_stack(plan_stack, stack: str) -> None:
     """A first deploy whose every timed wait runs to its limit still ends by itself, not by the job's time limit."""
-    from planner.rollout import longest_first_up_s
+    from planner.rollout.schedule import longest_first_up_s
 
     limit = deploy_job_of(stack)["timeout-minutes"]
     longest = longest_first_up_s(plan_stack(stack)) / 60

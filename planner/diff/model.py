@@ -195,7 +195,7 @@ class PlanDiff:
     state_commands: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """(new app, `pulumi state rename` commands) for each likely rename: what keeps its monitor."""
     blockers: tuple[Mapping[str, Any], ...] = ()
-    """`{resource, reason, blocks, failsAfterSeconds}` (as `planner.rollout.blocker_json`): steps `pulumi up`
+    """`{resource, reason, blocks, failsAfterSeconds}` (as `planner.rollout.blockers.blocker_json`): steps `pulumi up`
     cannot take as planned (the engine or a controller refuses them, or never lets them complete)."""
 
     @property

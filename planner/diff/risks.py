@@ -313,7 +313,7 @@ def blockers_of(steps: Sequence[ResourceDiff], context: Mapping[str, Any],
 def _await_seconds(resource: Mapping[str, Any] | None) -> int:
     """How long pulumi-kubernetes waits for an Ingress's status: the resource's `customTimeouts.create` when set,
     else its default (await.go `Creation`: `metadata.TimeoutDuration`, else 10 minutes)."""
-    from planner.rollout import duration_seconds
+    from planner.rollout.figures import duration_seconds
 
     raw = str((((resource or {}).get("options") or {}).get("customTimeouts") or {}).get("create") or "")
     return round(duration_seconds(raw) or INGRESS_AWAIT_S)

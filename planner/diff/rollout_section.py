@@ -1,6 +1,6 @@
 """The change's modeled `pulumi up`, after the diff: its time, its blockers, and the same counts as the diff.
 
-`change` is `planner.rollout.change_rollout(base, head, ..., steps=...)`, given the diff's own steps, so
+`change` is `planner.rollout.changes.change_rollout(base, head, ..., steps=...)`, given the diff's own steps, so
 the counts here are the heading's. A change with a blocker says BLOCKED first and lists the blockers
 before the time of what does complete, and when `pulumi up` fails.
 """
@@ -26,7 +26,7 @@ def counts_text(change: Mapping[str, Any]) -> str:
 
 def render_rollout_section(change: Mapping[str, Any], width: int = WIDTH) -> str:
     """The modeled `pulumi up` of a change, as a section after the diff ('' for a change with no step)."""
-    from planner.rollout import duration_text
+    from planner.rollout.report import duration_text
 
     if not any(change.get(key) for key, _ in LISTS):
         return ""

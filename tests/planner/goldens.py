@@ -24,7 +24,7 @@ from typing import Any
 
 from planner.diff import diff_as_json, diff_plans, render_diff_markdown, render_rollout_section
 from planner.render import render_json, render_markdown, render_table
-from planner.rollout import change_rollout, diff_steps
+from planner.rollout.changes import change_rollout, diff_steps
 
 GOLDEN = Path(__file__).parent / "golden"
 INPUTS = ("base.json", "head.json")

@@ -10,7 +10,7 @@ import pytest
 from planner.diff import diff_as_json, diff_plans, render_diff_markdown
 from planner.edge_moves import edge_moves, move_risks, moving, prefix_differences, unsafe_move_changes
 from planner.render import render_markdown, render_table
-from planner.rollout import render_rollout_table, rollout_report
+from planner.rollout.report import render_rollout_table, rollout_report
 from planner.run import build_plan
 from tests.conftest import MOVE_FROM, MOVE_STEPS, MOVE_TO
 

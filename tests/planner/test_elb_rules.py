@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from planner.transition import rehearse_change
+from planner.transition.cli import rehearse_change
 
 
 def test_removing_an_edge_whose_nlb_is_protected_is_refused(run_stack, write_apps) -> None:

@@ -11,20 +11,12 @@ import pytest
 
 from planner.__main__ import main
 from planner.diff import render_rollout_section
-from planner.rollout import (
-    DEFAULT_PARALLEL,
-    FIGURES,
-    MONITOR,
-    VALIDATION,
-    VALIDATION_TIMEOUT_S,
-    add_app_rollouts,
-    change_rollout,
-    find_blockers,
-    render_rollout_table,
-    rollout,
-    rollout_report,
-    simulate,
-)
+from planner.resource_types import MONITOR, VALIDATION
+from planner.rollout.blockers import find_blockers
+from planner.rollout.changes import add_app_rollouts, change_rollout
+from planner.rollout.figures import DEFAULT_PARALLEL, FIGURES, VALIDATION_TIMEOUT_S
+from planner.rollout.report import render_rollout_table, rollout_report
+from planner.rollout.schedule import rollout, simulate
 from planner.run import build_plan
 from tests.conftest import FLAVORS, STACKS
 
@@ -279,7 +271,7 @@ def test_cli_diff_shows_the_rollout_section(cached_run, tmp_path, capsys):
 @pytest.mark.parametrize("raw", ["fast", "0", "-5"])
 def test_a_rate_ceiling_the_provider_would_refuse_is_an_input_error_not_the_free_rate(raw):
     from components.inputs.problems import InputError
-    from planner.rollout import rate_per_minute
+    from planner.rollout.figures import rate_per_minute
 
     with pytest.raises(InputError, match="UPTIMEROBOT_RATE_PER_MINUTE"):
         rate_per_minute({"UPTIMEROBOT_RATE_PER_MINUTE": raw})

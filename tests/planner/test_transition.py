@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from planner.__main__ import main
-from planner.mocks import MOCK_VPC_CIDR, Registration
+from planner.mocks.monitor import Registration
+from planner.mocks.network import MOCK_VPC_CIDR
 from planner.rehearse import Line, rehearse_run
 from planner.run import run_program
-from planner.transition import Step, rehearse_steps
+from planner.transition.change import Step, rehearse_steps
 from tests.conftest import MOVE_FROM, MOVE_STEPS, ROOT, move_config, stack_edges
 
 RECORD = "aws:route53/record:Record"
@@ -203,7 +204,7 @@ def test_a_route_counts_as_created_only_once_its_own_gateway_accepted_it():
     """`pulumi.com/waitFor` as pulumi-kubernetes reads it (`wait_for_holds`): the route's create ends when the status
     of its own parentRef says Accepted, not on another parent's word nor on a refusal."""
     from components.flavors.gateway_api import GatewayRef, accepted_wait
-    from planner.transition import wait_for_holds
+    from planner.transition.wait_for import wait_for_holds
 
     public, partners = GatewayRef("public", "gateway-public"), GatewayRef("partners", "gateway-partners")
 

@@ -15,7 +15,7 @@ from components.flavors.traffic import INGRESS_EDGE_LABEL
 from components.inputs.catalog.models import App
 from components.inputs.catalog.resolved import resolve_app
 from components.platform.platform import EdgeTarget
-from planner.mocks import digest
+from planner.mocks.common import digest
 from planner.run import ProgramRun, build_plan
 from tests.conftest import FLAVORS, MIXED_CATALOGUE, make_settings, of_type, validate_kubernetes
 from tests.fakes.apiserver import CrdSchemas

@@ -294,7 +294,8 @@ def test_an_edge_moves_to_gateway_api_the_same_way(run_stack, write_apps):
     the flavor; the hosts wait for the routes, each of which counts as created once its Gateway accepted it; each step
     accepted by the rehearsal against the one before, which checks the new NLB's routes as it checks Ingresses."""
     from planner.mocks.network import MOCK_VPC_CIDR
-    from planner.transition import Step, rehearse_steps, waits_for_acceptance
+    from planner.transition.change import Step, rehearse_steps
+    from planner.transition.wait_for import waits_for_acceptance
 
     path = write_apps("""
         apps:

@@ -19,7 +19,7 @@ from planner.diff import (
     render_diff_markdown,
     render_rollout_section,
 )
-from planner.rollout import change_rollout, diff_steps
+from planner.rollout.changes import change_rollout, diff_steps
 from tests.conftest import FLAVORS, GATEWAY_FLAVORS
 from tests.fakes.site import IngressSite
 from tests.planner.diff.conftest import width_problems

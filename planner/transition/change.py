@@ -30,18 +30,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from planner.edge_moves import ALIAS_TTL_S
-from planner.mocks import UNKNOWN_SHOWN_AS, Registration, load_balancer_services
+from planner.mocks.monitor import UNKNOWN_SHOWN_AS, Registration
+from planner.mocks.providers import load_balancer_services
 from planner.rehearse import Line, _Replay, create, describe, emulator, outcome
 from planner.resource_types import (
     ENVOY_PROXY,
-    GATEWAY,
-    GATEWAY_CLASS,
     HELM_RELEASE,
     HTTP_ROUTE,
     INGRESS,
@@ -50,6 +47,8 @@ from planner.resource_types import (
     SECURITY_GROUP,
 )
 from planner.route53_model import RecordSet, dns
+from planner.transition.cluster import Cluster
+from planner.transition.wait_for import waits_for_acceptance
 
 EDGE_RECORD_PREFIX = "_edge-"
 """Names of a moving edge's weighted records (components/platform/edge_traffic.py): not a host of an app."""
@@ -63,224 +62,6 @@ class Step:
 
     name: str
     registrations: Sequence[Registration]
-
-
-@dataclass
-class _Route:
-    """An HTTPRoute as the rehearsal sees it: where it attaches, its hosts, and which of them the proxies serve yet."""
-
-    namespace: str
-    parents: list[Mapping[str, Any]]
-    hostnames: set[str]
-    serving: set[str]
-    """The hosts the proxies serve from it by now: all of them once it settled (`_Cluster.settle`)."""
-
-
-@dataclass
-class _Cluster:
-    """What decides whether a load balancer serves a host: the Ingresses by class, each NLB's controller class; on a
-    Gateway API edge, the Gateway behind the NLB (through its GatewayClass's EnvoyProxy), its listeners and the
-    HTTPRoutes attached to them."""
-
-    ingresses: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
-    """Ingress URN -> (its class, its rules' hosts)."""
-    classes: dict[str, str] = field(default_factory=dict)
-    """Namespace of a controller release -> its IngressClass."""
-    proxies: dict[str, str] = field(default_factory=dict)
-    """EnvoyProxy URN -> its namespace (where Envoy Gateway makes the NLB's Service)."""
-    proxy_names: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """EnvoyProxy URN -> (namespace, name)."""
-    gateway_classes: dict[str, tuple[str, str] | None] = field(default_factory=dict)
-    """GatewayClass name -> (namespace, name) of the EnvoyProxy its `parametersRef` names."""
-    gateways: dict[str, tuple[str, str, str, list[Mapping[str, Any]]]] = field(default_factory=dict)
-    """Gateway URN -> (namespace, name, class, listeners)."""
-    routes: dict[str, _Route] = field(default_factory=dict)
-    """HTTPRoute URN -> the route."""
-
-    def apply(self, reg: Registration, deleted: bool = False, waited: bool = True) -> None:
-        """`reg` created or updated (or `deleted`). `waited`: the change waited until the controller took the object
-        (an Ingress: pulumi-kubernetes' Ingress await; an HTTPRoute: its `pulumi.com/waitFor`, `waits_for_acceptance`);
-        a route that was not waited for serves new hosts only once the change is over (`settle`)."""
-        if reg.type == INGRESS:
-            if deleted:
-                self.ingresses.pop(reg.urn, None)
-            else:
-                spec = reg.inputs.get("spec") or {}
-                self.ingresses[reg.urn] = (str(spec.get("ingressClassName")),
-                                           {dns(rule.get("host")) for rule in spec.get("rules") or []})
-        elif reg.type == HELM_RELEASE:
-            namespace = str(reg.inputs.get("namespace") or "default")
-            klass = release_class(reg.inputs.get("values"))
-            if deleted or klass is None:
-                self.classes.pop(namespace, None)
-            else:
-                self.classes[namespace] = klass
-        elif reg.type in (ENVOY_PROXY, GATEWAY_CLASS, GATEWAY, HTTP_ROUTE):
-            self._apply_gateway_api(reg, deleted, waited)
-
-    def _apply_gateway_api(self, reg: Registration, deleted: bool, waited: bool) -> None:
-        metadata = reg.inputs.get("metadata") or {}
-        spec = reg.inputs.get("spec") or {}
-        namespace, name = str(metadata.get("namespace") or "default"), str(metadata.get("name"))
-        if deleted:
-            for table in (self.proxy_names, self.gateways, self.routes):
-                table.pop(reg.urn, None)  # type: ignore[attr-defined]
-            if reg.type == GATEWAY_CLASS:
-                self.gateway_classes.pop(name, None)
-        elif reg.type == ENVOY_PROXY:
-            self.proxy_names[reg.urn] = (namespace, name)
-        elif reg.type == GATEWAY_CLASS:
-            ref = spec.get("parametersRef") or {}
-            self.gateway_classes[name] = ((str(ref.get("namespace")), str(ref.get("name")))
-                                          if ref.get("kind") == "EnvoyProxy" else None)
-        elif reg.type == GATEWAY:
-            self.gateways[reg.urn] = (namespace, name, str(spec.get("gatewayClassName")),
-                                      list(spec.get("listeners") or []))
-        else:
-            hostnames = {dns(host) for host in spec.get("hostnames") or []}
-            before = self.routes.get(reg.urn)
-            # Updated without a wait: the proxies keep serving what they served (of the hosts it still names) until
-            # the change is over; created without one: nothing yet.
-            serving = hostnames if waited else (before.serving & hostnames if before is not None else set())
-            self.routes[reg.urn] = _Route(namespace, list(spec.get("parentRefs") or []), hostnames, serving)
-
-    def settle(self) -> None:
-        """The change is over: every route serves what it names (its controller had the time to program it)."""
-        for route in self.routes.values():
-            route.serving = set(route.hostnames)
-
-    def serves(self, namespace: str, host: str) -> bool | None:
-        """Whether the controller behind a namespace's NLB serves `host`: has an Ingress of its class for it, or (a
-        Gateway API edge) a route for it attached to the listener behind the NLB's TLS port; None if it is not a known
-        one."""
-        klass = self.classes.get(namespace)
-        if klass is not None:
-            return any(host in hosts for ingress_class, hosts in self.ingresses.values() if ingress_class == klass)
-        proxies = {ref for ref in self.proxy_names.values() if ref[0] == namespace}
-        gateways = [gateway for gateway in self.gateways.values() if self.gateway_classes.get(gateway[2]) in proxies]
-        if not gateways:
-            return None
-        return any(host in route.serving and _covers(route.hostnames, host) and _attached(route, gateway)
-                   for gateway in gateways for route in self.routes.values())
-
-
-def release_class(values: Any) -> str | None:
-    """The IngressClass a controller chart's values create: F5's `controller.ingressClass.name`, ingress-nginx's
-    `controller.ingressClassResource.name` (their values.yaml: the flavors set these, components/flavors)."""
-    controller = (values or {}).get("controller") if isinstance(values, Mapping) else None
-    if not isinstance(controller, Mapping):
-        return None
-    for key in ("ingressClassResource", "ingressClass"):
-        value = controller.get(key)
-        if isinstance(value, Mapping) and isinstance(value.get("name"), str):
-            return value["name"]
-    return None
-
-
-TLS_PORT = 443
-"""The NLB's TLS listener, whose port Envoy Gateway's Service takes from the Gateway listener of the same port
-(planner/rehearse_ec2.py `proxy_config`): the listener that serves apps."""
-
-
-def _covers(hostnames: set[str], host: str) -> bool:
-    """Gateway API `hostnames`: none means every host; `*.zone` one label or more under the zone (apis/v1/
-    httproute_types.go `Hostnames`)."""
-    return not hostnames or host in hostnames or any(
-        name.startswith("*.") and host.endswith(name[1:]) for name in hostnames)
-
-
-def _attached(route: _Route, gateway: tuple[str, str, str, list[Mapping[str, Any]]]) -> bool:
-    """Whether a route attaches to the gateway's TLS-port listener: a parentRef names the Gateway (its namespace
-    defaulting to the route's) and that listener or none (Gateway API ParentReference: no `sectionName` attaches to
-    every listener), and the listener admits the route's namespace (`allowedRoutes.namespaces.from`: `Same`, its
-    default, the Gateway's own; `All`; a `Selector` is not modelled: false) and kind (`allowedRoutes.kinds`, default
-    the listener protocol's: HTTPRoute for HTTP)."""
-    namespace, name, _, listeners = gateway
-    for listener in listeners:
-        if int(listener.get("port") or 0) != TLS_PORT:
-            continue
-        allowed = listener.get("allowedRoutes") or {}
-        source = (allowed.get("namespaces") or {}).get("from", "Same")
-        if not (source == "All" or (source == "Same" and route.namespace == namespace)):
-            continue
-        kinds = allowed.get("kinds")
-        if kinds is not None and not any(kind.get("kind") == "HTTPRoute" and kind.get("group", GATEWAY_GROUP)
-                                         == GATEWAY_GROUP for kind in kinds):
-            continue
-        for ref in route.parents:
-            if (ref.get("kind", "Gateway") == "Gateway" and ref.get("group", GATEWAY_GROUP) == GATEWAY_GROUP
-                    and ref.get("name") == name and ref.get("namespace", route.namespace) == namespace
-                    and ref.get("sectionName", listener.get("name")) == listener.get("name")
-                    and int(ref.get("port", TLS_PORT)) == TLS_PORT):
-                return True
-    return False
-
-
-GATEWAY_GROUP = "gateway.networking.k8s.io"
-
-
-def waits_for_acceptance(reg: Registration, accepted_by: str = "") -> bool:
-    """Whether pulumi-kubernetes ends the route's create only once its Gateway accepted it: its `pulumi.com/waitFor`
-    (components/flavors/gateway_api.py `accepted_wait`) holds for the status the controller writes when it accepts
-    the route on each parentRef, and does not for the route as just stored (no status)."""
-    manifest = {**reg.inputs, "status": None}
-    refs = (reg.inputs.get("spec") or {}).get("parentRefs") or []
-    accepted = {**reg.inputs, "status": {"parents": [
-        {"parentRef": dict(ref), "controllerName": accepted_by,
-         "conditions": [{"type": "Accepted", "status": "True"}, {"type": "ResolvedRefs", "status": "True"}]}
-        for ref in refs]}}
-    return wait_for_holds(manifest, accepted) and not wait_for_holds(manifest, manifest)
-
-
-def wait_for_holds(manifest: Mapping[str, Any], observed: Mapping[str, Any]) -> bool:
-    """Whether `observed` (the object as the API server holds it) satisfies the `pulumi.com/waitFor` annotation of
-    `manifest`, as pulumi-kubernetes v4.34 decides (provider/pkg/metadata/overrides.go `ReadyCondition`: a JSON array of
-    expressions, or one; each must hold. provider/pkg/jsonpath/jsonpath.go `Parse`: `jsonpath=` then `{path}` or
-    `{path}=value`, "==" kept whole, the path read as RFC 9535 JSONPath from `$`; `Matches`: the first value the path
-    selects, compared as text. provider/pkg/await/condition/custom.go `NewCustom`: `condition=Type[=value]`, the
-    value `True` by default, on `status.conditions`). No annotation: False (nothing is waited for)."""
-    import json
-
-    text = ((manifest.get("metadata") or {}).get("annotations") or {}).get("pulumi.com/waitFor")
-    if not text:
-        return False
-    try:
-        expressions = json.loads(text)
-    except json.JSONDecodeError:
-        expressions = [text]
-    if isinstance(expressions, str):
-        expressions = [expressions]
-    return bool(expressions) and all(_holds(str(expression), observed) for expression in expressions)
-
-
-def _holds(expression: str, observed: Mapping[str, Any]) -> bool:
-    import re
-
-    import jsonpath_rfc9535
-
-    if expression.startswith("condition="):
-        kind, _, value = expression.removeprefix("condition=").partition("=")
-        conditions = ((observed.get("status") or {}).get("conditions") or [])
-        return any(c.get("type") == kind and str(c.get("status")) == (value or "True") for c in conditions)
-    if not expression.startswith("jsonpath="):
-        return False
-    parts = expression.removeprefix("jsonpath=").replace("==", "\0").split("=")
-    if len(parts) > 2:
-        return False
-    path = parts[0].replace("\0", "==")
-    value = parts[1].replace("\0", "==") if len(parts) == 2 else ""
-    found = re.search(r"\{\s*(.*?)\s*\}", path)
-    if found is None:
-        return False
-    query = found.group(1) if found.group(1).startswith("$") else "$" + found.group(1)
-    selected = [node.value for node in jsonpath_rfc9535.compile(query).find(dict(observed))]
-    if not selected:
-        return False
-    first = selected[0]
-    if isinstance(first, (dict, list)):
-        return not value
-    shown = {True: "true", False: "false"}.get(first, first) if isinstance(first, bool) else first
-    return not value or str(shown) == value
 
 
 def _labels(regs: Sequence[Registration]) -> dict[str, Registration]:
@@ -326,7 +107,7 @@ def _is_aws_change(reg: Registration) -> bool:
 class _Transition:
     """One change from `before` to `after` in a replay that holds the state of `before`."""
 
-    def __init__(self, replay: _Replay, cluster: _Cluster, before: Sequence[Registration],
+    def __init__(self, replay: _Replay, cluster: Cluster, before: Sequence[Registration],
                  after: Sequence[Registration]) -> None:
         self.replay, self.cluster = replay, cluster
         self.before = {reg.urn: reg for reg in before}
@@ -533,7 +314,7 @@ def rehearse_steps(steps: Sequence[Step], region: str, vpc_cidr: str,
         first = steps[0].registrations
         replay = _Replay(region, vpc_cidr, [reg for reg in first if reg.read], delegated_by_hand,
                          [reg for reg in first if not reg.read])
-        cluster = _Cluster()
+        cluster = Cluster()
         lines: list[Line] = []
         for reg in _topological(list(first), {}):
             if _is_aws_change(reg):
@@ -546,56 +327,3 @@ def rehearse_steps(steps: Sequence[Step], region: str, vpc_cidr: str,
             replay.declared = [reg for reg in after.registrations if not reg.read]
             reports.append((after.name, _Transition(replay, cluster, before.registrations, after.registrations).run()))
     return reports
-
-
-def rehearse_change(before: Any, after: Any, since: str = "before") -> list[tuple[str, list[Line]]]:
-    """`rehearse_steps` for two `planner.run.ProgramRun`s in `plan` mode: the state of `before` (named `since`), then
-    the change to `after`."""
-    from planner.edge_moves import unsafe_move_changes
-    from planner.mocks import MOCK_VPC_CIDR
-    from planner.rollout import delegated_by_hand
-
-    steps = [Step(name, [*run.monitor.registrations, *run.monitor.read_registrations])
-             for name, run in ((since, before), (f"stack {after.stack}", after))]
-    reports = rehearse_steps(steps, after.config.get("aws:region") or "us-east-1", MOCK_VPC_CIDR,
-                             delegated_by_hand(after.config))
-    # What no order of the engine's makes safe, but the replay cannot see (planner/edge_moves.py: why).
-    name, lines = reports[-1]
-    moves = [Line("rejected", f"gangplank:edges.{edge}.move", why)
-             for edge, why in unsafe_move_changes({"outputs": before.outputs}, {"outputs": after.outputs})]
-    return [*reports[:-1], (name, [*lines, *moves])]
-
-
-
-
-def render_steps(steps: Sequence[tuple[str, Sequence[Line]]]) -> str:
-    """Each step's lines and counts, then one verdict: whether AWS accepts every call and every host stays served."""
-    out: list[str] = []
-    for position, (name, lines) in enumerate(steps):
-        counts = ", ".join(f"{sum(1 for line in lines if line.outcome == outcome)} {outcome}"
-                           for outcome in ("accepted", "rejected", "skipped"))
-        what = "as a first deploy" if position == 0 else "as the change from the step before"
-        out += [f"== {name} ({what}): {counts}", *(str(line) for line in lines), ""]
-    rejected = [line for _, lines in steps for line in lines if line.outcome == "rejected"]
-    unserved = sorted({line.resource for line in rejected if line.resource.startswith("clients of ")})
-    moves = [line for line in rejected if line.resource.startswith("gangplank:edges.")]
-    refused = [line for line in rejected if not line.resource.startswith(("clients of ", "gangplank:edges."))]
-    unchecked = sorted({line.resource.removeprefix("clients of ") for _, lines in steps for line in lines
-                        if line.outcome == "skipped" and line.resource.startswith("clients of ")})
-    if not rejected and unchecked:
-        out += textwrap.wrap(f"AWS would accept every call, and every host stays answered at every call; whether "
-                             f"its controller serves it was not checked for {len(unchecked)} host(s): "
-                             + ", ".join(unchecked) + ".", width=100, break_long_words=False, break_on_hyphens=False)
-    elif not rejected:
-        out.append("AWS would accept every call, and every host stays answered and served at every call.")
-    else:
-        if refused:
-            out.append(f"AWS would refuse {len(refused)} call(s).")
-        for line in moves:
-            out += textwrap.wrap(f"{line.resource}: {line.detail}.", width=100, break_long_words=False,
-                                 break_on_hyphens=False)
-        if unserved:
-            out += textwrap.wrap(f"{len(unserved)} host(s) would go unanswered or unserved during a step: "
-                                 + ", ".join(name.removeprefix("clients of ") for name in unserved) + ".",
-                                 width=100, break_long_words=False, break_on_hyphens=False)
-    return "\n".join(out) + "\n"
