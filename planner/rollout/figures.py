@@ -44,6 +44,14 @@ R53_INSYNC = ("Route53 change INSYNC: terraform-provider-aws waits for it after 
               "(internal/service/route53/record.go, waitChangeInsync); AWS: changes generally reach all "
               "Route53 authoritative servers within 60 seconds (API reference, ChangeResourceRecordSets)")
 
+UNAWAITED_CUSTOM_RESOURCE = {
+    "create": Figure(1, "one API call: pulumi-kubernetes awaits a custom resource only when it carries "
+                        "pulumi.com/waitFor or PULUMI_K8S_AWAIT_ALL is set (provider/pkg/metadata/overrides.go "
+                        "`ReadyCondition`, at 94977969), and gangplank sets neither on these"),
+    "update": Figure(1, "one API call"),
+    "delete": Figure(1, "one API call")}
+"""The figures of a custom resource created without an await (the Gateway API edge's policies and classes)."""
+
 FIGURES: dict[str, dict[str, Figure]] = {
     ZONE: {
         "create": Figure(60, "CreateHostedZone, then INSYNC (terraform-provider-aws route53 zone.go waits for "
@@ -107,6 +115,19 @@ FIGURES: dict[str, dict[str, Figure]] = {
         "update": Figure(10, "the controller reprograms the proxies over xDS; awaited until Programmed again"),
         "delete": Figure(60, "the controller deletes the proxies and their Service; the NLB goes with it"),
     },
+    "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": {
+        "create": Figure(5, "awaited until its Gateway has Accepted it (pulumi.com/waitFor on status.parents[]."
+                            "conditions, components/flavors/gateway_api.py `accepted_wait`): Envoy Gateway writes the "
+                            "status on its next reconcile, beside the proxies' configuration (internal/gatewayapi/"
+                            "runner/runner.go, v1.9.0), seconds"),
+        "update": Figure(5, "the same await after a change"),
+        "delete": Figure(2, "delete, awaited until gone"),
+    },
+    **{f"kubernetes:{kind}": UNAWAITED_CUSTOM_RESOURCE for kind in (
+        "gateway.envoyproxy.io/v1alpha1:SecurityPolicy", "gateway.envoyproxy.io/v1alpha1:BackendTrafficPolicy",
+        "gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy", "gateway.envoyproxy.io/v1alpha1:Backend",
+        "gateway.envoyproxy.io/v1alpha1:EnvoyProxy", "gateway.networking.k8s.io/v1:BackendTLSPolicy",
+        "gateway.networking.k8s.io/v1:GatewayClass")},
     "kubernetes:apps/v1:Deployment": {
         "create": Figure(60, "pulumi-kubernetes awaits the rollout (provider/pkg/await/deployment.go): image pull, "
                              "then readiness (probe after 2 s, every 10 s)"),

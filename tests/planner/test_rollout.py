@@ -277,3 +277,16 @@ def test_a_rate_ceiling_the_provider_would_refuse_is_an_input_error_not_the_free
         rate_per_minute({"UPTIMEROBOT_RATE_PER_MINUTE": raw})
     assert rate_per_minute({"UPTIMEROBOT_RATE_PER_MINUTE": " 120 "}) == 120
     assert rate_per_minute({}) == 10
+
+
+def test_every_kind_a_gateway_api_edge_declares_has_a_figure_of_its_own(cached_run):
+    # An HTTPRoute is awaited until Accepted (its waitFor annotation); the policies are one API call. With no figure
+    # they were timed as "no figure for this type: a default".
+    plan, config = planned(cached_run)
+    kinds = {r["type"] for r in plan["resources"] if r["type"].startswith("kubernetes:gateway.")}
+    route_type = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
+    assert {route_type, "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy"} <= kinds
+    assert kinds <= set(FIGURES), kinds - set(FIGURES)
+    steps = rollout(plan, config, {}).steps
+    route = next(step for name, step in steps.items() if name.startswith(route_type + "::"))
+    assert "Accepted" in route.source and route.seconds == FIGURES[route_type]["create"].seconds
