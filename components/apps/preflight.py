@@ -61,9 +61,9 @@ class StackWarning:
 
 
 VALUES_CHECKED_AGAINST: dict[str, str] = {
-    # tests/components/flavors/test_flavors.py: validated against the chart's own schema; every key path known to it.
+    # tests/components/flavors/chart_values.py: validated against the chart's own schema; every key path known to it.
     "nginx-inc": "its values.schema.json, types and key names",
-    # tests/components/flavors/test_flavors.py INGRESS_NGINX_PATHS: the chart ships no values schema.
+    # tests/components/flavors/chart_values.py INGRESS_NGINX_PATHS: the chart ships no values schema.
     "ingress-nginx": "the key paths its values.yaml and templates read (it has no values schema): names, not types",
     # tests/components/flavors/test_envoy_gateway.py: the chart ships no values schema.
     "envoy-gateway": "the keys of its values template (it has no values schema): names, not types",

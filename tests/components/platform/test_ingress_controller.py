@@ -33,7 +33,7 @@ from components.platform.ingress_controller import (
 )
 from components.platform.platform import Platform, PlatformArgs, read_edge_subnets
 from planner.mocks import MOCK_VPC_CIDR, NLB_HOSTED_ZONE_IDS, GangplankMocks, MockSubnet, RecordingMonitor, mock_subnets
-from tests.components.flavors.test_flavors import admitted, chart_checks, trusted_proxies
+from tests.components.flavors.chart_values import admitted, chart_checks, trusted_proxies
 from tests.conftest import FLAVORS, make_settings, resolve, validate_kubernetes
 
 CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-0000-4000-8000-0123456789ab"
