@@ -210,7 +210,7 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings,
     never a part of the intent silently dropped. During a move, the flavor the edge moves to must express
     it too (its controller serves the app as well). `checked`: the apps to check (default all); `apps` decide
     which hosts are shared (an app's Ingress on a shared host is a minion)."""
-    from components.apps.exposed_app import app_intent, merge_role
+    from components.apps.intent import app_intent, merge_role
 
     controllers = stack_controllers(settings)
     shared = shared_hosts(apps)
@@ -276,7 +276,7 @@ def route_size_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list
     """An app whose HTTPRoute on a Gateway API controller (the one an edge moves to included) would pass one of
     Gateway API's bounds: the route is built as the program builds it (`routes.route_objects`) and measured against
     the CRD's limits, so the API server never refuses it part-way through `pulumi up`."""
-    from components.apps.exposed_app import app_intent
+    from components.apps.intent import app_intent
     from components.apps.routes import route_objects
     from components.apps.shaping import canary_backend
     from components.flavors.gateway_api import BackendRef, GatewayRef, route_bound_problems

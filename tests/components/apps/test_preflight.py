@@ -150,7 +150,7 @@ def test_an_intent_the_flavor_cannot_express_is_an_input_error_naming_the_flavor
                             "(gangplank:flavor) cannot express this: it has no rate limits")
     # And the annotations refuse rather than drop it.
     with pytest.raises(ValueError, match="no-rate-limits flavor cannot express"):
-        from components.apps.exposed_app import app_intent
+        from components.apps.intent import app_intent
 
         NoRateLimits().ingress_annotations(app_intent(apps[0], "public", None))
 
