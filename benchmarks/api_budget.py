@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from benchmarks.catalogue import dump_apps, generate_apps
-from benchmarks.report import human_duration
+from benchmarks.report import human_duration, keep_chart, pyplot, save_chart
 from planner.rollout.figures import FREE_PLAN_RATE_PER_MINUTE, PAID_PLAN_MAX_RATE_PER_MINUTE, PAID_PLAN_RATE_PER_MONITOR
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -374,10 +373,7 @@ def render_comparison(n: int, plan: Mapping[str, Any], ours: Sequence[Budget]) -
 
 
 def chart(rows: Sequence[Budget], comparisons: Mapping[int, Mapping[str, Any]], path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     sizes = sorted({b.n for b in rows})
     pick = {(b.n, b.mode, b.operation): b for b in rows}
@@ -404,10 +400,7 @@ def chart(rows: Sequence[Budget], comparisons: Mapping[int, Mapping[str, Any]], 
               title="UptimeRobot budget (free plan)")
     right.legend(fontsize=7)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_chart(fig, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -462,9 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         target = Path(scratch) / "api_budget.png" if args.quick else OUT / "api_budget.png"
         chart(rows, plans, target)
         if args.quick:
-            kept = Path(tempfile.gettempdir()) / "gangplank-api_budget.png"
-            shutil.copyfile(target, kept)
-            target = kept
+            target = keep_chart(target)
         print(f"\nchart: {target}")
     return 0
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 import textwrap
@@ -43,6 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from benchmarks.catalogue import TEAMS
+from benchmarks.report import keep_chart, pyplot, save_chart
 from benchmarks.team_scale import CATALOGUE, PLATFORM, add_one_app, team_stack, write_project
 
 DEFAULT_N = 5000
@@ -220,10 +220,7 @@ def render(result: dict[str, Any]) -> list[str]:
 def chart(result: dict[str, Any], path: Path) -> Path:
     """Bytes written (uploads and copies) by a first `up` and by adding one app, against N: one stack vs split,
     from the measured mean entry size and resources per app; the measured N marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     per_resource, per_app = result["per resource"], result["resources per app"]
     sizes = [100, 200, 500, 1000, 2000, 5000, 10000]
@@ -255,10 +252,7 @@ def chart(result: dict[str, Any], path: Path) -> Path:
     fig.suptitle("Self-managed backend (diy): the whole snapshot is written on every step "
                  "(pulumi/pulumi pkg/backend/snapshot.go)", fontsize=9)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_chart(fig, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -279,9 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         png = args.png or (Path(scratch) / "checkpoints.png" if args.quick else DEFAULT_PNG)
         chart(result, png)
         if args.quick and args.png is None:
-            kept = Path(tempfile.gettempdir()) / "gangplank-checkpoints.png"
-            shutil.copyfile(png, kept)
-            png = kept
+            png = keep_chart(png)
     print(f"chart: {png}")
     return 0
 

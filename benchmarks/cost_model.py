@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from benchmarks.catalogue import generate_apps, stats
+from benchmarks.report import pyplot, save_chart
 
 # -- prices and assumptions --------------------------------------------------------------
 # AWS list prices, on-demand, USD, region eu-west-1 (Europe, Ireland): the region of the example stacks
@@ -184,10 +185,7 @@ def render_table(rows: Sequence[Comparison]) -> str:
 
 def write_chart(rows: Sequence[Comparison], path: Path) -> None:
     """Monthly cost (log scale, so both designs stay readable) and load balancer counts vs N."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: CI has no display
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     sizes = [r.apps for r in rows]
     fig, (cost_ax, nlb_ax) = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
@@ -203,9 +201,7 @@ def write_chart(rows: Sequence[Comparison], path: Path) -> None:
                title="Load balancers")
     nlb_ax.grid(True, which="both", alpha=0.3)
     nlb_ax.legend()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_chart(fig, path)
 
 
 def _sizes(text: str) -> list[int]:

@@ -57,7 +57,7 @@ PROJECT = "gangplank"
 PREVIEWS = ("fresh", "update")
 
 # Where a dynamic resource's input comes from in apps.yaml, for naming the field of a check failure
-# (components/apps/exposed_app.py, monitor_args). Inputs not listed are named as `monitor`.
+# (components/apps/monitors.py, monitor_args). Inputs not listed are named as `monitor`.
 MONITOR_INPUT_FIELDS = {
     "keyword_value": "monitor.keyword",
     "keyword_type": "monitor.keyword",

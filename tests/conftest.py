@@ -247,6 +247,16 @@ def of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
 
 SPLIT_PLATFORM = "prod-platform"
 SPLIT_APP_STACKS = ("prod-services", "prod-web")
+BLOG_TEAM = """\
+apps:
+  - name: blog
+    visibility: public
+    host: shop
+    paths: [/blog]
+    service: {name: blog, port: 80}
+"""
+"""A new team's file, `apps.d/a-blog.yaml` (it sorts before the other teams' files): its app joins the host `shop`
+that two other teams' apps serve (in the split example, web's and api's, owned by api)."""
 
 
 @pytest.fixture(scope="session")

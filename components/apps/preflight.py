@@ -62,9 +62,9 @@ class StackWarning:
 
 
 VALUES_CHECKED_AGAINST: dict[str, str] = {
-    # tests/components/flavors/test_flavors.py: validated against the chart's own schema; every key path known to it.
+    # tests/components/flavors/chart_values.py: validated against the chart's own schema; every key path known to it.
     "nginx-inc": "its values.schema.json, types and key names",
-    # tests/components/flavors/test_flavors.py INGRESS_NGINX_PATHS: the chart ships no values schema.
+    # tests/components/flavors/chart_values.py INGRESS_NGINX_PATHS: the chart ships no values schema.
     "ingress-nginx": "the key paths its values.yaml and templates read (it has no values schema): names, not types",
     # tests/components/flavors/test_envoy_gateway.py: the chart ships no values schema.
     "envoy-gateway": "the keys of its values template (it has no values schema): names, not types",
@@ -207,7 +207,7 @@ def flavor_problems(apps: Sequence[ResolvedApp], settings: Settings,
     never a part of the intent silently dropped. During a move, the flavor the edge moves to must express
     it too (its controller serves the app as well). `checked`: the apps to check (default all); `apps` decide
     which hosts are shared (an app's Ingress on a shared host is a minion)."""
-    from components.apps.exposed_app import app_intent, merge_role
+    from components.apps.intent import app_intent, merge_role
 
     controllers = stack_controllers(settings)
     shared = shared_hosts(apps)
@@ -273,7 +273,7 @@ def route_size_problems(apps: Sequence[ResolvedApp], settings: Settings) -> list
     """An app whose HTTPRoute on a Gateway API controller (the one an edge moves to included) would pass one of
     Gateway API's bounds: the route is built as the program builds it (`routes.route_objects`) and measured against
     the CRD's limits, so the API server never refuses it part-way through `pulumi up`."""
-    from components.apps.exposed_app import app_intent
+    from components.apps.intent import app_intent
     from components.apps.routes import route_objects
     from components.apps.shaping import canary_backend
     from components.flavors.gateway_api import BackendRef, GatewayRef, route_bound_problems

@@ -10,7 +10,7 @@ Pure functions of the resolved app and its edge; `ExposedApp` declares what they
   longest prefix first), so path-based sharing needs no host-level object, and the host owns only its
   DNS records;
 - the implementation's policies, named after the route (`GatewayFlavor.route_policies`), from the same
-  intent as an Ingress's annotations (`exposed_app.app_intent`): basic auth reads the Secret
+  intent as an Ingress's annotations (`intent.app_intent`): basic auth reads the Secret
   `basic_auth.htpasswd_secrets` names for the route (the app's users; on the health route, the monitor's
   login alone), and the health route's allow-list adds UptimeRobot's addresses.
 

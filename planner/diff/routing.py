@@ -2,7 +2,7 @@
 
 The meanings of replaced and deleted Ingresses and HTTPRoutes, and the blockers the diff finds, rest on
 these rules, one set per flavor, each from the source it mirrors (the same sources as the site model the
-tests probe, tests/fakes/site.py):
+tests probe, tests/fakes/site.py and the servers it answers from, tests/fakes/ingress_servers.py):
 
 - Which path a route answers: an `Exact` path only itself. A prefix path, per flavor:
   - `nginx-inc`: the path as it is, an nginx prefix location compared as plain strings, so `/api` also

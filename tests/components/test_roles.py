@@ -15,7 +15,7 @@ from components.inputs.problems import InputError
 from planner.render import render_json, render_table
 from planner.run import build_plan, plan, run_program
 from planner.statemove import resource_urns
-from tests.conftest import ROOT, SPLIT_APP_STACKS, SPLIT_PLATFORM
+from tests.conftest import BLOG_TEAM, ROOT, SPLIT_APP_STACKS, SPLIT_PLATFORM
 
 
 def test_role_all_said_or_not_is_one_plan(cached_run):
@@ -120,27 +120,16 @@ def problems_of(stack: str, project: Path) -> list[str]:
     return [str(problem) for problem in caught.value.problems]
 
 
-BLOG = """\
-apps:
-  - name: blog
-    visibility: public
-    host: shop
-    paths: [/blog]
-    service: {name: blog, port: 80}
-"""
-"""A new team whose app joins the host `shop` (owned by api, served by web too); its file sorts first."""
-
-
 def test_a_new_team_on_a_shared_host_changes_no_other_stack(project, split_plans):
     """Before hosts had stated owners, `a-blog.yaml` (sorting first) took `shop`: no stack declared team a-blog, so
     prod-services planned the host's records and master deleted, and no plan failed."""
-    (project / "apps.d" / "a-blog.yaml").write_text(BLOG, encoding="utf-8")
+    (project / "apps.d" / "a-blog.yaml").write_text(BLOG_TEAM, encoding="utf-8")
     for stack in SPLIT_APP_STACKS:
         assert render_json(plan(stack, None, project)) == render_json(split_plans[stack]), stack
 
 
 def test_a_host_whose_owner_no_app_stack_declares_is_refused(project):
-    (project / "apps.d" / "a-blog.yaml").write_text(BLOG + "ownsHosts: [shop]\n", encoding="utf-8")
+    (project / "apps.d" / "a-blog.yaml").write_text(BLOG_TEAM + "ownsHosts: [shop]\n", encoding="utf-8")
     api = project / "apps.d" / "api.yaml"
     api.write_text(api.read_text(encoding="utf-8").replace("ownsHosts: [shop]\n", ""), encoding="utf-8")
     assert problems_of("prod-web", project) == [
@@ -159,10 +148,10 @@ def test_a_host_that_changes_stacks_is_named_in_both_diffs(project):
     and how to move its state instead of deleting and creating its records in two racing deploys."""
     from planner.diff import diff_plans
 
-    (project / "apps.d" / "a-blog.yaml").write_text(BLOG, encoding="utf-8")
+    (project / "apps.d" / "a-blog.yaml").write_text(BLOG_TEAM, encoding="utf-8")
     add_stack(project, "prod-blog", "gangplank:appsFile: apps.d\ngangplank:teams: [a-blog]\n")
     base = {stack: plan(stack, None, project) for stack in ("prod-services", "prod-blog")}
-    (project / "apps.d" / "a-blog.yaml").write_text(BLOG + "ownsHosts: [shop]\n", encoding="utf-8")
+    (project / "apps.d" / "a-blog.yaml").write_text(BLOG_TEAM + "ownsHosts: [shop]\n", encoding="utf-8")
     api = project / "apps.d" / "api.yaml"
     api.write_text(api.read_text(encoding="utf-8").replace("ownsHosts: [shop]\n", ""), encoding="utf-8")
     command = ("`pulumi state move --source acme/gangplank/prod-services` `--dest acme/gangplank/prod-blog` "

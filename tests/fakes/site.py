@@ -7,7 +7,9 @@ order (access phase: `allow`/`deny`, then `auth_basic`; `satisfy all`, nginx's d
 says which headers reach the app (`forwarded_headers`, from the controller's Helm values), how it connects to a
 backend (`connection`) and which controller ports speak TLS
 (`tls_ports`). Each rule cites the upstream source it mirrors: nginx/kubernetes-ingress at tag v5.5.4
-(`nginx-inc`), kubernetes/ingress-nginx at controller-v1.15.1 (`ingress-nginx`), and nginx itself.
+(`nginx-inc`), kubernetes/ingress-nginx at controller-v1.15.1 (`ingress-nginx`), and nginx itself. The servers and
+locations, as each controller builds them from the Ingresses, and nginx's choice of a location are in
+`tests/fakes/ingress_servers.py`.
 
 What it leaves out: regular-expression locations (neither flavor emits one for gangplank's paths:
 F5 only with `nginx.org/path-regex`, ingress-nginx only with `use-regex` or rewrites), rate limits,
@@ -20,257 +22,26 @@ import base64
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import bcrypt
 
+from tests.fakes.ingress_servers import (
+    MERGEABLE,
+    Location,
+    Server,
+    annotations_of,
+    f5_servers,
+    f5_with_status,
+    find_location,
+    ingress_class,
+    ingress_key,
+    ingress_nginx_servers,
+    rule_paths,
+)
+
 OK, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, INTERNAL_ERROR, UNAVAILABLE = 200, 401, 403, 404, 500, 503
-CLASS_ANNOTATION = "kubernetes.io/ingress.class"
-MERGEABLE = "nginx.org/mergeable-ingress-type"
-
-
-@dataclass(frozen=True)
-class Location:
-    """One `location` block: `= literal` (exact) or `literal` (prefix), and what guards it."""
-
-    modifier: str
-    """`=` for an exact match, `` for a prefix (nginx docs, "location")."""
-    literal: str
-    """The string nginx compares the request's URI with (quotes removed)."""
-    ingress: Mapping[str, Any]
-    """The Ingress it comes from (an F5 minion's own, not its master's)."""
-    allow: tuple[str, ...] | None = None
-    """`allow` CIDRs followed by `deny all`; None when the location has no access rules."""
-    auth: tuple[str, str] | None = None
-    """(namespace, name) of the htpasswd Secret `auth_basic_user_file` reads; None without basic auth."""
-
-    @property
-    def ingress_name(self) -> str:
-        return str(self.ingress["metadata"]["name"])
-
-
-@dataclass
-class Server:
-    """The `server` block of one host."""
-
-    host: str
-    locations: list[Location] = field(default_factory=list)
-
-
-def parse_location(text: str) -> tuple[str, str]:
-    """`= "/a"` -> ("=", "/a"); `/a` -> ("", "/a"): nginx reads the first word as a modifier when it is one,
-    and the rest as the location's string, unquoted (src/http/ngx_http_core_module.c ngx_http_core_location)."""
-    modifier, _, rest = text.partition(" ")
-    if modifier not in ("=", "^~", "~", "~*"):
-        modifier, rest = "", text
-    rest = rest.strip()
-    if len(rest) >= 2 and rest[0] == rest[-1] == '"':
-        rest = rest[1:-1]
-    if modifier in ("~", "~*"):
-        raise NotImplementedError("the model has no regular-expression locations")
-    return modifier, rest
-
-
-def find_location(locations: Iterable[Location], uri: str) -> Location | None:
-    """nginx's choice: an exact match wins at once; otherwise the longest prefix, compared as plain strings
-    (nginx docs, "location"; src/http/ngx_http_core_module.c ngx_http_core_find_static_location). A prefix
-    location `/api` therefore also matches `/apiary`."""
-    best: Location | None = None
-    for location in locations:
-        if location.modifier == "=" and uri == location.literal:
-            return location
-        prefix = location.modifier != "=" and uri.startswith(location.literal)
-        if prefix and (best is None or len(location.literal) > len(best.literal)):
-            best = location
-    return best
-
-
-def ingress_class(ingress: Mapping[str, Any], flavor: str = "nginx-inc") -> str:
-    """The class a controller sees. F5: the annotation when set and not empty, else `spec.ingressClassName`
-    (internal/k8s/controller.go HasCorrectIngressClass: "the annotation takes precedence"). ingress-nginx the other
-    way round: `spec.ingressClassName` when set, else the annotation (internal/ingress/controller/store/store.go
-    GetIngressClass at controller-v1.15.1)."""
-    annotation = (_annotations(ingress)).get(CLASS_ANNOTATION, "")
-    name = str(ingress["spec"].get("ingressClassName") or "")
-    return (name or annotation) if flavor == "ingress-nginx" else (annotation or name)
-
-
-def _annotations(ingress: Mapping[str, Any]) -> Mapping[str, str]:
-    return ingress["metadata"].get("annotations") or {}
-
-
-def _paths(rule: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return list((rule.get("http") or {}).get("paths") or [])
-
-
-def _snippet_allow_list(snippets: str) -> tuple[str, ...] | None:
-    """F5's allow-list: `allow <cidr>;` lines and `deny all;` in the location snippets (gangplank writes them,
-    nginx_inc.ingress_annotations; the template emits snippets inside the location, nginx.ingress.tmpl)."""
-    allowed = re.findall(r"^allow (\S+);$", snippets, re.M)
-    return tuple(allowed) if allowed or re.search(r"^deny all;$", snippets, re.M) else None
-
-
-# -- F5 NGINX Ingress Controller 5.5.4 -----------------------------------------------------
-
-
-def generate_ingress_path(path: str, path_type: str | None) -> str:
-    """internal/configs/ingress.go generateIngressPath: `pathType: Exact` becomes `= <path>`; Prefix stays as is."""
-    return f"= {path}" if path_type == "Exact" else path
-
-
-def make_location_path(path: str, regex_type: str | None) -> str:
-    """internal/configs/version1/template_helper.go makeLocationPath / makePathWithRegex: `nginx.org/path-regex`
-    is applied to the path *generateIngressPath made*, so Exact plus `exact` gives `= "= /p"`."""
-    if regex_type == "exact":
-        return f'= "{path}"'
-    if regex_type in ("case_sensitive", "case_insensitive"):
-        return f'{"~" if regex_type == "case_sensitive" else "~*"} "^{path}"'
-    return path
-
-
-# Annotations a minion takes from its master when it has none of its own (internal/configs/annotations.go
-# minionInheritanceList; only those this model reads).
-F5_INHERITED = ("nginx.org/location-snippets",)
-
-
-def f5_servers(ingresses: list[Mapping[str, Any]], conflicts: list[str]) -> dict[str, Server]:
-    """The servers F5 builds for one class, in the Ingresses' order (taken as their creation order).
-
-    Hosts: a regular or master Ingress holds each of its hosts; a later one that names a taken host is
-    left out ("host %s is taken by another resource", internal/k8s/configuration.go buildHostsAndResources).
-    Minions join their host's master; a path already held by an earlier minion of the host is left out of
-    the later one ("path %s is taken", buildMinionConfigs). Basic auth is server-wide for a regular or master
-    Ingress and per location for a minion (internal/configs/ingress.go generateNginxCfg).
-    """
-    servers: dict[str, Server] = {}
-    holders: dict[str, Mapping[str, Any]] = {}
-    minions: dict[str, list[Mapping[str, Any]]] = {}
-    for ingress in ingresses:
-        kind = _annotations(ingress).get(MERGEABLE)
-        rules = ingress["spec"].get("rules") or []
-        if kind == "minion":
-            minions.setdefault(rules[0]["host"], []).append(ingress)
-            continue
-        for rule in rules:
-            if rule["host"] in holders:
-                conflicts.append(f"host {rule['host']} is taken by another resource ({ingress['metadata']['name']})")
-                continue
-            holders[rule["host"]] = ingress
-    for host, holder in holders.items():
-        server = servers[host] = Server(host)
-        annotations = _annotations(holder)
-        server_auth = _f5_auth(holder)
-        if annotations.get(MERGEABLE) == "master":
-            taken: set[str] = set()
-            for minion in minions.get(host, []):
-                own = dict(_annotations(minion))
-                for key in F5_INHERITED:
-                    if key not in own and key in annotations:
-                        own[key] = annotations[key]
-                for entry in _paths(minion["spec"]["rules"][0]):
-                    if entry["path"] in taken:
-                        conflicts.append(f"path {entry['path']} is taken by another resource "
-                                         f"({minion['metadata']['name']})")
-                        continue
-                    taken.add(entry["path"])
-                    server.locations.append(_f5_location(entry, minion, own, _f5_auth(minion) or server_auth))
-            continue
-        for rule in holder["spec"].get("rules") or []:
-            if rule["host"] == host:
-                for entry in _paths(rule):
-                    server.locations.append(_f5_location(entry, holder, annotations, server_auth))
-    return servers
-
-
-def f5_with_status(ingresses: list[Mapping[str, Any]]) -> set[str]:
-    """The Ingresses of one class (in creation order) that F5 gives a load-balancer status, as `namespace/name`.
-
-    F5 writes a status only for what it configures: a regular or master Ingress that holds at least one of its
-    hosts (internal/k8s/controller.go `updateRegularIngressStatusAndEvents`, called for the changes
-    configuration.go `createResourceChangesForHosts` makes per held host), and with a master every minion of its
-    host, whether a path of it is taken or not (`updateMergeableIngressStatusAndEvents`: the master and all its
-    minions, `BulkUpdateIngressStatus`). One all of whose hosts are taken ("All hosts are taken by other
-    resources") gets none, and so does a minion without a master ("Ingress master is invalid or doesn't exist"):
-    `processProblems` clears theirs (`ClearIngressStatus`).
-    """
-    holders: dict[str, Mapping[str, Any]] = {}
-    minions: dict[str, list[Mapping[str, Any]]] = {}
-    for ingress in ingresses:
-        rules = ingress["spec"].get("rules") or []
-        if _annotations(ingress).get(MERGEABLE) == "minion":
-            minions.setdefault(rules[0]["host"], []).append(ingress)
-            continue
-        for rule in rules:
-            holders.setdefault(rule["host"], ingress)
-    found = set()
-    for host, holder in holders.items():
-        found.add(_key(holder))
-        if _annotations(holder).get(MERGEABLE) == "master":
-            found |= {_key(minion) for minion in minions.get(host, [])}
-    return found
-
-
-def _key(ingress: Mapping[str, Any]) -> str:
-    return f"{ingress['metadata'].get('namespace') or 'default'}/{ingress['metadata']['name']}"
-
-
-def _f5_auth(ingress: Mapping[str, Any]) -> tuple[str, str] | None:
-    secret = _annotations(ingress).get("nginx.org/basic-auth-secret")
-    return (str(ingress["metadata"]["namespace"]), secret) if secret else None
-
-
-def _f5_location(entry: Mapping[str, Any], ingress: Mapping[str, Any], annotations: Mapping[str, str],
-                 auth: tuple[str, str] | None) -> Location:
-    text = make_location_path(generate_ingress_path(entry["path"], entry.get("pathType")),
-                              annotations.get("nginx.org/path-regex"))
-    modifier, literal = parse_location(text)
-    return Location(modifier, literal, ingress, _snippet_allow_list(annotations.get("nginx.org/location-snippets", "")),
-                    auth)
-
-
-# -- ingress-nginx controller v1.15.1 ------------------------------------------------------
-
-
-def ingress_nginx_servers(ingresses: list[Mapping[str, Any]], conflicts: list[str]) -> dict[str, Server]:
-    """The servers ingress-nginx builds for one class: every Ingress of a host joins its server.
-
-    A path already there with the same pathType is left out of the later Ingress ("Location %q already
-    configured", internal/ingress/controller/controller.go getBackendServers); then each Prefix path
-    other than `/` becomes `<path>/` plus an exact `<path>` copy, unless an Exact location of that path
-    exists (internal/ingress/controller/location.go updateServerLocations); Exact is emitted as `= "<path>"`
-    (internal/ingress/controller/template/template.go buildLocation).
-    """
-    servers: dict[str, Server] = {}
-    for ingress in ingresses:
-        annotations = _annotations(ingress)
-        source_range = annotations.get("nginx.ingress.kubernetes.io/allowlist-source-range")
-        allow = tuple(c.strip() for c in source_range.split(",")) if source_range else None
-        auth = None
-        if annotations.get("nginx.ingress.kubernetes.io/auth-type") == "basic":
-            secret = annotations["nginx.ingress.kubernetes.io/auth-secret"]
-            namespace, _, name = secret.rpartition("/")
-            auth = (namespace or str(ingress["metadata"]["namespace"]), name)
-        for rule in ingress["spec"].get("rules") or []:
-            server = servers.setdefault(rule["host"], Server(rule["host"]))
-            for entry in _paths(rule):
-                exact = entry.get("pathType") == "Exact"
-                if any(loc.literal == entry["path"] and (loc.modifier == "=") == exact for loc in server.locations):
-                    conflicts.append(f"location {entry['path']} already configured ({ingress['metadata']['name']})")
-                    continue
-                server.locations.append(Location("=" if exact else "", entry["path"], ingress, allow, auth))
-    for server in servers.values():
-        exact = {loc.literal for loc in server.locations if loc.modifier == "="}
-        normalized: list[Location] = []
-        for loc in server.locations:
-            if loc.modifier == "=" or loc.literal == "/":
-                normalized.append(loc)
-                continue
-            normalized.append(Location("", loc.literal.rstrip("/") + "/", loc.ingress, loc.allow, loc.auth))
-            if loc.literal not in exact:
-                normalized.append(Location("=", loc.literal, loc.ingress, loc.allow, loc.auth))
-        server.locations = normalized
-    return servers
 
 
 # -- the site ------------------------------------------------------------------------------
@@ -333,7 +104,7 @@ class IngressSite:
         (internal/ingress/status/status.go `updateStatus`, over `IngressLister.ListIngresses`)."""
         for klass in sorted(by_class):
             self.with_status |= (f5_with_status(by_class[klass]) if flavor == "nginx-inc"
-                                 else {_key(ingress) for ingress in by_class[klass]})
+                                 else {ingress_key(ingress) for ingress in by_class[klass]})
         build = f5_servers if flavor == "nginx-inc" else ingress_nginx_servers
         self.servers: dict[str, Server] = {}
         for klass in sorted(by_class):
@@ -396,10 +167,10 @@ class IngressSite:
         (no CA without an EgressMTLS Policy), and the name comes only from a location snippet."""
         location = self.location(host, path)
         assert location is not None, (host, path)
-        annotations = _annotations(location.ingress)
+        annotations = annotations_of(location.ingress)
         [backend] = {(entry["backend"]["service"]["name"], str(entry["backend"]["service"]["port"].get(
             "number", entry["backend"]["service"]["port"].get("name"))))
-            for rule in location.ingress["spec"]["rules"] if rule["host"] == host for entry in _paths(rule)}
+            for rule in location.ingress["spec"]["rules"] if rule["host"] == host for entry in rule_paths(rule)}
         address = f"{backend[0]}.{location.ingress['metadata']['namespace']}.svc:{backend[1]}"
         if self.flavor == "nginx-inc":
             services = [s.strip() for s in annotations.get("nginx.org/ssl-services", "").split(",") if s.strip()]
@@ -512,7 +283,7 @@ class IngressSite:
             holder = self._holder(host)
             if holder is None or ingress_class(holder, self.flavor) != self.edge_class():
                 continue
-            annotations = _annotations(holder)
+            annotations = annotations_of(holder)
             ports = _port_list(annotations.get("nginx.org/listen-ports")) or [80]
             listens += [(port, False) for port in ports]
             # addSSLConfig (internal/configs/ingress.go): the server is SSL when spec.tls names its host; then it
@@ -526,7 +297,7 @@ class IngressSite:
     def _holder(self, host: str) -> Mapping[str, Any] | None:
         """The regular or master Ingress whose server `host` is (F5: minions add no server of their own)."""
         for ingress in self.ingresses:
-            if _annotations(ingress).get(MERGEABLE) == "minion":
+            if annotations_of(ingress).get(MERGEABLE) == "minion":
                 continue
             if any(rule["host"] == host for rule in ingress["spec"].get("rules") or []):
                 return ingress

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components.apps.basic_auth import Placement, htpasswd_secrets
-from components.apps.exposed_app import app_intent
+from components.apps.intent import app_intent
 from components.apps.routing import needs_health_route, placed_units, shared_hosts
 from components.flavors import get_flavor
 from components.inputs.catalog.models import MONITOR_USER, App

@@ -7,8 +7,9 @@ from typing import Any
 import bcrypt
 import pytest
 
-from components.apps.exposed_app import forecastle_annotations, ingress_manifest, monitor_args
 from components.apps.host import ownership_record_name
+from components.apps.manifests import forecastle_annotations, ingress_manifest
+from components.apps.monitors import monitor_args
 from components.apps.routing import host_shares, ingress_units
 from components.flavors import get_flavor
 from components.flavors.traffic import INGRESS_EDGE_LABEL

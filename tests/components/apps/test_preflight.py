@@ -150,7 +150,7 @@ def test_an_intent_the_flavor_cannot_express_is_an_input_error_naming_the_flavor
                             "(gangplank:flavor) cannot express this: it has no rate limits")
     # And the annotations refuse rather than drop it.
     with pytest.raises(ValueError, match="no-rate-limits flavor cannot express"):
-        from components.apps.exposed_app import app_intent
+        from components.apps.intent import app_intent
 
         NoRateLimits().ingress_annotations(app_intent(apps[0], "public", None))
 
@@ -241,7 +241,7 @@ def test_the_chart_version_warning_says_what_each_flavors_values_are_checked_aga
 
 def test_what_the_warning_says_is_checked_is_checked_at_the_pinned_versions():
     """Each flavor's claim names a reference the tests really read, at the flavor's pinned chart."""
-    from tests.components.flavors.test_flavors import INGRESS_NGINX_PATHS_CHART
+    from tests.components.flavors.chart_values import INGRESS_NGINX_PATHS_CHART
     from tests.reference import ENVOY_GATEWAY_VALUES_TEMPLATE, F5_VALUES_SCHEMA
 
     assert set(VALUES_CHECKED_AGAINST) == set(FLAVORS)

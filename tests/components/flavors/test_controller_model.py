@@ -18,7 +18,7 @@ from components.flavors.traffic import (
     BackendTLSIntent,
     drain,
 )
-from tests.components.flavors.test_flavors import intent, spec
+from tests.components.flavors.chart_values import intent, spec
 from tests.conftest import FLAVORS, controller_site, validate_kubernetes
 from tests.fakes.apiserver import admission_denials
 from tests.fakes.site import FORBIDDEN, NOT_FOUND, OK, IngressSite

@@ -13,28 +13,12 @@ from components.flavors.traffic import (
     Flavor,
     RateLimitIntent,
 )
-from tests.components.flavors.test_flavors import (  # noqa: F401 (fixtures)
-    ALLOWED,
-    ANN,
-    APP_PORTS,
-    CERT,
+from tests.components.flavors.chart_values import (
     FULL,
-    NLB_SUBNETS,
-    SG,
-    VPC_CIDRS,
-    admitted,
-    chart_checks,
     config,
     controller,
-    f5_unknown_paths,
-    ingress_nginx_unknown_paths,
     intent,
-    service,
     spec,
-    spec_for,
-    trusted_proxies,
-    twins,
-    validate_f5_values,
 )
 from tests.conftest import validate_kubernetes
 

@@ -20,8 +20,7 @@ from components.flavors.traffic import (
     controller_spec,
     network_policy_manifest,
 )
-from tests.components.flavors.test_flavors import (  # noqa: F401 (fixtures)
-    ALLOWED,
+from tests.components.flavors.chart_values import (
     ANN,
     APP_PORTS,
     CERT,
@@ -30,18 +29,13 @@ from tests.components.flavors.test_flavors import (  # noqa: F401 (fixtures)
     SG,
     VPC_CIDRS,
     admitted,
-    chart_checks,
     config,
     controller,
-    f5_unknown_paths,
-    ingress_nginx_unknown_paths,
     intent,
     service,
     spec,
-    spec_for,
     trusted_proxies,
     twins,
-    validate_f5_values,
 )
 from tests.conftest import validate_kubernetes
 

@@ -14,7 +14,7 @@ from components.inputs.catalog.schema import json_schema
 from components.inputs.problems import InputError
 from components.inputs.teams import read_catalogue, team_problems
 from components.inputs.yamlfile import load_yaml
-from tests.conftest import ROOT, STACKS, make_settings
+from tests.conftest import BLOG_TEAM, ROOT, STACKS, make_settings
 
 
 def write_teams(directory: Path, **files: str) -> str:
@@ -159,17 +159,6 @@ def test_the_schema_takes_team_files_with_owners():
 
 # -- who owns a host that several teams' apps serve -------------------------------------------------
 
-BLOG = """
-apps:
-  - name: blog
-    visibility: public
-    host: shop
-    paths: [/blog]
-    service: {name: blog, port: 80}
-"""
-"""A new team's app on the host web and api share; `a-blog.yaml` sorts before both."""
-
-
 def owner_of(apps: list, host: str) -> str:
     from components.apps.routing import host_shares
     from components.flavors import get_flavor
@@ -191,7 +180,7 @@ def test_a_new_team_file_never_moves_a_host(tmp_path):
     the host, its records and master Ingress, to a team no stack may declare)."""
     path = write_teams(tmp_path / "apps.d", **{"web.yaml": WEB, "api.yaml": API_OWNS})
     before = load_catalogue(path, make_settings(), "dev", STACKS)
-    write_teams(tmp_path / "apps.d", **{"a-blog.yaml": BLOG})
+    write_teams(tmp_path / "apps.d", **{"a-blog.yaml": BLOG_TEAM})
     after = load_catalogue(path, make_settings(), "dev", STACKS)
     assert owner_of(before, "shop.dev.example.com") == owner_of(after, "shop.dev.example.com") == "shop-api"
     assert [app.owns_hosts for app in after if app.name in ("blog", "shop-api")] == [(), ("shop.dev.example.com",)]

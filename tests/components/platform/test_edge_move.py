@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from planner.run import build_plan
-from tests.components.flavors.test_flavors import validate_f5_values
+from tests.components.flavors.chart_values import validate_f5_values
 from tests.conftest import MOVE_FROM, MOVE_STEPS, MOVE_TO, validate_kubernetes
 
 RECORD = "aws:route53/record:Record"

@@ -35,7 +35,7 @@ from components.platform.platform import Platform, PlatformArgs, read_edge_subne
 from planner.mocks.monitor import RecordingMonitor
 from planner.mocks.network import MOCK_VPC_CIDR, NLB_HOSTED_ZONE_IDS, MockSubnet, mock_subnets
 from planner.mocks.serving import GangplankMocks
-from tests.components.flavors.test_flavors import admitted, chart_checks, trusted_proxies
+from tests.components.flavors.chart_values import admitted, chart_checks, trusted_proxies
 from tests.conftest import FLAVORS, make_settings, resolve, validate_kubernetes
 
 CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-0000-4000-8000-0123456789ab"
