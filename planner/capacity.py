@@ -15,6 +15,7 @@ from typing import Any
 
 from components.apps.capacity import (
     CERTIFICATES_PER_LOAD_BALANCER,
+    GATEWAY_ROUTES,
     INGRESSES_PER_EDGE,
     NAMES_PER_CERTIFICATE,
     RECORDS_PER_ZONE,
@@ -66,7 +67,9 @@ def plan_usage(plan: Mapping[str, Any]) -> list[Usage]:
                     ingresses[subject_of_gateway[gateway]] += 1
 
     usage = [Usage(RECORDS_PER_ZONE, f"zone {zone}", count) for zone, count in records.items()]
-    usage += [Usage(INGRESSES_PER_EDGE, subject, count) for subject, count in ingresses.items()]
+    gateway_edges = set(subject_of_gateway.values())
+    usage += [Usage(INGRESSES_PER_EDGE, subject, count, GATEWAY_ROUTES if subject in gateway_edges else None)
+              for subject, count in ingresses.items()]
     usage += [Usage(NAMES_PER_CERTIFICATE, f"certificate for {r['inputs'].get('domainName')}",
                     1 + len(r["inputs"].get("subjectAlternativeNames") or []))
               for r in resources if r["type"] == CERTIFICATE]

@@ -24,7 +24,7 @@ from typing import Any
 
 from components.apps.host import host_record_count, served_by_wildcard, wildcard_edges
 from components.apps.routing import host_shares, ingress_units, shared_hosts
-from components.flavors import AnyFlavor, get_flavor, is_gateway
+from components.flavors import get_flavor, is_gateway
 from components.flavors.traffic import Flavor
 from components.inputs.catalog.resolved import ResolvedApp
 from components.inputs.settings import BUILT_IN_EDGES, Limits, Settings
@@ -154,10 +154,10 @@ def stack_usage(settings: Settings, apps: Sequence[ResolvedApp],
         records[settings.domain_for(edges[edge].visibility)] += record_cost[edge]
 
     usage = [Usage(RECORDS_PER_ZONE, f"zone {zone}", count) for zone, count in records.items()]
-    routes = {subject: _route_word(flavor) for subject, flavor in
-              [*((subjects[edge], flavor) for edge, flavor in current.items()),
-               *((next_subjects[edge], flavor) for edge, flavor in moving.items())]}
-    usage += [Usage(INGRESSES_PER_EDGE, subject, count, routes.get(subject)) for subject, count in ingresses.items()]
+    gateway_edges = {subjects[edge] for edge, flavor in current.items() if is_gateway(flavor)}
+    gateway_edges |= {next_subjects[edge] for edge, flavor in moving.items() if is_gateway(flavor)}
+    usage += [Usage(INGRESSES_PER_EDGE, subject, count, GATEWAY_ROUTES if subject in gateway_edges else None)
+              for subject, count in ingresses.items()]
     for visibility in BUILT_IN_EDGES:
         apex, alternatives = certificate_names(settings.domain_for(visibility))
         usage.append(Usage(NAMES_PER_CERTIFICATE, f"certificate for {apex}", 1 + len(alternatives)))
@@ -192,9 +192,8 @@ def judge(usage: Iterable[Usage], limits: Limits, dns_records: str) -> tuple[lis
     return sorted(errors, key=order), sorted(warnings, key=order)
 
 
-def _route_word(flavor: AnyFlavor) -> str:
-    """What a controller of this flavor counts per app: Ingresses, or a Gateway API flavor's HTTPRoutes."""
-    return "HTTPRoutes" if is_gateway(flavor) else "Ingresses"
+GATEWAY_ROUTES = "HTTPRoutes"
+"""What `ingressesPerEdge` counts on a Gateway API edge, in a warning's words."""
 
 
 def _message(item: Usage, value: int, dns_records: str) -> str:
