@@ -140,13 +140,16 @@ def role_change_risks(steps: Sequence[ResourceDiff], base: Mapping[str, Any], he
         master = master_left_standing(flavor_of_route(new, context), old, new, context.get("standing") or [])
         if master is None:
             continue
+        namespace, _, name = master.key.partition("/")
         risks.append(Risk("route", step.name, (
-            f"{_what(step)} stops being a minion of {code(master.key)}, which is deleted only at the end of "
-            "`pulumi up`: until then the F5 controller gives the host to the older of the two "
-            "(configuration.go `chooseObjectMetaWinner`), which the plan cannot know. If the master is older, the "
-            f"app's paths answer 404 and Pulumi waits {INGRESS_AWAIT_S // 60} minutes for the Ingress's status, "
-            "then fails before deleting the master: delete it by hand while `pulumi up` waits (the controller then "
-            "gives the host to the Ingress), or run `pulumi up` again.")))
+            f"{_what(step)} stops being a minion of {code(master.label.rpartition('::')[2])}, the host's master "
+            "Ingress, which is deleted only at the end of `pulumi up`: until then the F5 controller gives the host to "
+            "the older of the two (configuration.go `chooseObjectMetaWinner`), which the plan cannot know. If the "
+            f"master is older, the app's paths answer 404 and Pulumi waits {INGRESS_AWAIT_S // 60} minutes for the "
+            "Ingress's status, then fails before deleting the master. Delete it by hand while `pulumi up` waits "
+            f"(`kubectl -n {namespace} delete ingress {name}`): the controller then gives the host to the Ingress and "
+            "Pulumi goes on. Running `pulumi up` again does not help: the engine first awaits the failed Ingress "
+            "again, before any deletion.")))
     return risks
 
 

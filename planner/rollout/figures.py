@@ -51,6 +51,10 @@ UNAWAITED_CUSTOM_RESOURCE = {
     "update": Figure(1, "one API call"),
     "delete": Figure(1, "one API call")}
 """The figures of a custom resource created without an await (the Gateway API edge's policies and classes)."""
+AWAITED_BY_ANNOTATION = ("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",)
+"""Types whose figures assume the `pulumi.com/waitFor` annotation gangplank sets on them (an app's HTTPRoute); one
+declared without it is an unawaited custom resource."""
+WAIT_FOR = "pulumi.com/waitFor"
 
 FIGURES: dict[str, dict[str, Figure]] = {
     ZONE: {
@@ -207,6 +211,9 @@ def step_figure(resource: Mapping[str, Any], operation: str) -> Figure:
     if options_of(resource).get("read"):
         return READ
     figures = FIGURES.get(resource["type"], DEFAULT)
+    if resource["type"] in AWAITED_BY_ANNOTATION and not (
+            ((resource.get("inputs") or {}).get("metadata") or {}).get("annotations") or {}).get(WAIT_FOR):
+        figures = UNAWAITED_CUSTOM_RESOURCE  # the platform's redirect route: nothing waits for its status
     if operation == "import" or (operation == "create" and options_of(resource).get("import")):
         return figures.get("import", READ)
     if operation == "replace-delete-first":

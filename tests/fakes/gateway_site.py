@@ -11,10 +11,10 @@ Envoy's filter order. Only what decides whether a request is answered is modelle
   (group and kind default to gateway.networking.k8s.io/Gateway, the namespace to the route's own) and either
   names the listener (`sectionName`) or names none (the whole Gateway), with no other `port`; and the listener
   admits it: `allowedRoutes.namespaces.from` `All`, or `Same` (the CRD's default) for a route in the Gateway's
-  namespace (`Selector` is not modelled: gangplank writes none), `allowedRoutes.kinds` (default: the HTTP
-  protocol's, HTTPRoute) naming HTTPRoute, and a listener `hostname` (none: any host) matching one of the route's
-  `hostnames` (gateway.networking.k8s.io_httproutes.yaml and _gateways.yaml v1.6.1: `ParentReference`,
-  `AllowedRoutes`, `Listener.hostname`);
+  namespace (`Selector` is not modelled: gangplank writes none), and `allowedRoutes.kinds` (default: the HTTP
+  protocol's, HTTPRoute) naming HTTPRoute (gateway.networking.k8s.io_httproutes.yaml and _gateways.yaml v1.6.1:
+  `ParentReference`, `AllowedRoutes`). A listener `hostname` is not modelled either (gangplank writes none, so every
+  host of the route is served): a Gateway with one stops the model;
 - the rule: among the rules of every route attached to the apps listener whose `hostnames` include the
   host, and whose match's path and headers (all of them) the request has, Gateway API's precedence
   (kubernetes-sigs/gateway-api apis/v1/httproute_types.go, `Matches`): an Exact path match, then the
@@ -184,13 +184,11 @@ class GatewaySite:
         allowed = listener.get("allowedRoutes") or {}
         origin = (allowed.get("namespaces") or {}).get("from", "Same")
         assert origin in ("All", "Same"), f"allowedRoutes.namespaces.from {origin} is not modelled"
+        assert "hostname" not in listener, "a listener hostname is not modelled"
         kinds = allowed.get("kinds") or [{"group": GATEWAY_GROUP, "kind": "HTTPRoute"}]
-        hostname = listener.get("hostname")
         return (referenced and (origin == "All" or namespace == gateway_namespace)
                 and any(kind.get("group", GATEWAY_GROUP) == GATEWAY_GROUP and kind["kind"] == "HTTPRoute"
-                        for kind in kinds)
-                and (hostname is None or any(_host_matches(hostname, host)
-                                             for host in route["spec"].get("hostnames") or [hostname])))
+                        for kind in kinds))
 
     def rule(self, host: str, path: str, headers: Mapping[str, str] | None = None) -> Rule | None:
         """The rule a request for `host` and `path` (with `headers`) reaches on the apps listener (module docstring)."""
@@ -433,14 +431,6 @@ class GatewaySite:
         service, pod, cookies, attributes = self._backend(rule, parse_cookies(headers.get("Cookie", "")))
         return Answer(OK, backend=f"{rule.route['metadata']['namespace']}/{service}", pod=pod, to_app=to_app,
                       cookies=cookies, cookie_attributes=attributes)
-
-
-def _host_matches(listener_hostname: str, host: str) -> bool:
-    """A listener hostname `*.example.com` takes hosts of one or more labels more (not the apex); others, exactly
-    itself (Listener.hostname, gateway.networking.k8s.io_gateways.yaml v1.6.1)."""
-    if listener_hostname.startswith("*."):
-        return host.endswith(listener_hostname[1:]) and len(host) > len(listener_hostname) - 1
-    return host == listener_hostname
 
 
 def _substitute(value: str, remote: str) -> str:

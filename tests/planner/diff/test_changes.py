@@ -161,8 +161,9 @@ def test_an_allow_list_removed_is_an_exposure(plan_pair, flavor):
     if flavor == "nginx-inc":
         [risk] = turned
         assert risk.startswith("`partner-api-ingress` (`Ingress`) stops being a minion of "
-                               "`partners/partner-api.dev.example.com`")
+                               "`partner-api.dev.example.com-master`, the host's master Ingress")
         assert "If the master is older, the app's paths answer 404" in risk
+        assert "`kubectl -n partners delete ingress partner-api.dev.example.com`" in risk
     else:
         assert turned == []
 
