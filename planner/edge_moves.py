@@ -215,7 +215,9 @@ def move_risks(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[tuple[s
             message += (f" A move onto `{now.to}` starts at weight 0: Envoy Gateway may report a route Accepted "
                         "before its proxies serve it; refused.")
         serving = (now.flavor, now.to) if now.to is not None else (was.flavor, now.flavor)
-        if serving[0] != serving[1] and (was.to is None or now.to is None):  # a move starts, ends, or a switch
+        first_traffic = (was.to == now.to and was.flavor == now.flavor and not was.weight and bool(now.weight))
+        # Said when a move starts, when its new controller first takes traffic, when it ends, and on a switch.
+        if serving[0] != serving[1] and (was.to is None or now.to is None or first_traffic):
             message += _matching_sentence(prefix_differences(head, now.edge, *serving), *serving,
                                           both_serve=now.to is not None)
         risks.append((now.edge, message))
@@ -235,8 +237,10 @@ class PrefixDifference:
     """The flavor that sends `request` to the app."""
 
 
-MATCHING_WORDS = {"nginx-inc": "a prefix compared as plain text"}
-"""How a flavor matches a prefix path, where it is not by whole path elements (planner/diff/routing.py, `covers`)."""
+MATCHING_WORDS = {"nginx-inc": "compares a prefix as plain text",
+                  "ingress-nginx": "compares whole path elements, a trailing `/` kept"}
+"""How a flavor matches a prefix path (planner/diff/routing.py, `covers`); any other flavor is a Gateway API one."""
+GATEWAY_API_MATCHING = "compares whole path elements, a trailing `/` ignored"
 
 
 def prefix_differences(plan: Mapping[str, Any], edge: str, flavor: str, other: str) -> list[PrefixDifference]:
@@ -275,11 +279,11 @@ def _matching_sentence(found: list[PrefixDifference], flavor: str, other: str, b
     examples = "; ".join(
         f"`{item.route}` (`{item.app}`) takes `{item.request}` on `{item.answered_by}` only" for item in found[:shown])
     more = f"; and {len(found) - shown} more" if len(found) > shown else ""
-    words = {name: MATCHING_WORDS.get(name, "whole path elements") for name in (flavor, other)}
+    words = {name: MATCHING_WORDS.get(name, GATEWAY_API_MATCHING) for name in (flavor, other)}
     effect = ("while both serve, such a request reaches the app through one NLB and not through the other" if both_serve
               else "such a request now goes elsewhere (another app's path, or 404), or newly to the app")
-    return (f" {len(found)} prefix path(s) match differently on `{flavor}` ({words[flavor]}) and `{other}` "
-            f"({words[other]}): {effect}: {examples}{more}.")
+    return (f" Paths the two controllers match differently ({len(found)}): `{flavor}` {words[flavor]}, `{other}` "
+            f"{words[other]}; {effect}: {examples}{more}.")
 
 
 def move_rollout(plan: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -55,6 +55,8 @@ def test_old_plans_without_per_edge_flavors_have_no_moves():
     ("before", "start", "while both serve, such a request reaches the app through one NLB and not through the other: "
                         "`shop.dev.example.com/api` (`shop-api`) takes `/apix` on `nginx-inc` only"),
     ("all", "done", "such a request now goes elsewhere"),
+    ("start", "half", "Paths the two controllers match differently (1): `ingress-nginx` compares whole path "
+                      "elements, a trailing `/` kept, `nginx-inc` compares a prefix as plain text; while both serve"),
 ])
 def test_the_diff_says_what_a_step_of_the_move_does(plans, base, head, says):
     diff = diff_plans(plans[base], plans[head])
