@@ -41,7 +41,8 @@ from components.inputs.settings import (
     stack_file_name,
 )
 from components.inputs.stackfiles import read_stack_file
-from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, start_line
+from components.inputs.yamlfile import YamlFileError, load_yaml
+from components.inputs.yamllines import line_of, start_line
 from components.platform.contract import CONTRACT_OUTPUT, PLATFORM_STACK_KEY
 from planner.capacity import plan_warnings
 from planner.catalogue import DEFAULT_APPS_FILE, apps_left_out

@@ -47,7 +47,8 @@ from components.inputs.edge_settings import (  # noqa: F401  (re-exported: the s
 from components.inputs.fieldtypes import LABEL_RE, AllowList, CodeOwner, Domain, Label, text
 from components.inputs.load_balancer import TAGS_MAX, LoadBalancerSettings, effective
 from components.inputs.problems import InputError, Problem, config_subject, dotted, shown
-from components.inputs.yamlfile import YamlFileError, line_of, load_yaml
+from components.inputs.yamlfile import YamlFileError, load_yaml
+from components.inputs.yamllines import line_of
 
 CONFIG_NAMESPACE = "gangplank"
 KNOWN_NAMESPACES = (CONFIG_NAMESPACE, "aws", "kubernetes", "random", "pulumi")

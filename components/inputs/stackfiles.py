@@ -20,7 +20,8 @@ from components.inputs.settings import (
     known_stacks,
     stack_file_name,
 )
-from components.inputs.yamlfile import YamlFileError, line_of, load_yaml
+from components.inputs.yamlfile import YamlFileError, load_yaml
+from components.inputs.yamllines import line_of
 
 DEFAULT_APPS_FILE: str = Settings.model_fields["apps_file"].default
 
