@@ -28,7 +28,8 @@ from components.inputs.appstack import AppStackSettings
 from components.inputs.catalog.loading import load_catalogue
 from components.inputs.catalog.resolved import ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
-from components.inputs.settings import CONFIG_NAMESPACE, Settings, known_stacks, stack_file_name
+from components.inputs.settings import CONFIG_NAMESPACE, Settings
+from components.inputs.settings_parsing import known_stacks, stack_file_name
 from components.inputs.stackfiles import (
     StackFile,
     app_stacks_of,

@@ -269,7 +269,7 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
     run = run_program(args.stack, args.apps, mode=args.preview or "plan")
     head = build_plan(run)
     if base is not None:
-        from components.inputs.settings import read_stack_yaml, stack_file_name
+        from components.inputs.settings_parsing import read_stack_yaml, stack_file_name
         from planner.diff import diff_as_json, diff_plans, render_diff_markdown, render_rollout_section
         from planner.edge_moves import move_change_problems
         from planner.rollout.changes import change_rollout, diff_steps

@@ -146,7 +146,7 @@ def move_change_problems(base: Mapping[str, Any], head: Mapping[str, Any], stack
     """`unsafe_move_changes` as input problems: each names the stack file, the line of the edge's `move` (when
     `stack_yaml`, the parsed file, is given) and the key."""
     from components.inputs.problems import Problem, config_subject
-    from components.inputs.yamlfile import line_of
+    from components.inputs.yamllines import line_of
 
     key = "gangplank:edges"
     return [Problem(stack_file, line_of(stack_yaml, ["config", key, edge, "move", "to"]) if stack_yaml else None,

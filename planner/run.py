@@ -32,16 +32,11 @@ from pulumi.runtime.stack import Stack, wait_for_rpcs
 
 from components.apps.preflight import OFFLINE_PLAN, stack_warnings
 from components.inputs.problems import InputError, Problem, app_subject, config_subject
-from components.inputs.settings import (
-    CONFIG_NAMESPACE,
-    STACK_REFERENCE_RE,
-    known_stacks,
-    parse_settings,
-    read_stack_yaml,
-    stack_file_name,
-)
+from components.inputs.settings import CONFIG_NAMESPACE, STACK_REFERENCE_RE
+from components.inputs.settings_parsing import known_stacks, parse_settings, read_stack_yaml, stack_file_name
 from components.inputs.stackfiles import read_stack_file
-from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, start_line
+from components.inputs.yamlfile import YamlFileError, load_yaml
+from components.inputs.yamllines import line_of, start_line
 from components.platform.contract import CONTRACT_OUTPUT, PLATFORM_STACK_KEY
 from planner.capacity import plan_warnings
 from planner.catalogue import DEFAULT_APPS_FILE, apps_left_out

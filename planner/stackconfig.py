@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from components.inputs.problems import InputError, Problem, config_subject
-from components.inputs.settings import known_stacks, stack_file_name, stack_yaml_problems
-from components.inputs.yamlfile import YamlFileError, line_of, load_yaml, plain
+from components.inputs.settings_parsing import known_stacks, stack_file_name, stack_yaml_problems
+from components.inputs.yamlfile import YamlFileError, load_yaml
+from components.inputs.yamllines import line_of, plain
 
 SECRET_PLACEHOLDER = "offline-placeholder-secret"
 

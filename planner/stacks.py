@@ -17,7 +17,8 @@ from components.apps.preflight import environment_problems
 from components.inputs.catalog.loading import load_catalogue
 from components.inputs.catalog.resolved import ResolvedApp
 from components.inputs.problems import InputError
-from components.inputs.settings import Settings, known_stacks, parse_settings, stack_file_name
+from components.inputs.settings import Settings
+from components.inputs.settings_parsing import known_stacks, parse_settings, stack_file_name
 from components.inputs.stackfiles import StackFile, app_stacks_of, read_stack_files
 from components.inputs.teams import OTHER_YAML_SUFFIXES, TEAM_FILE_SUFFIX, read_catalogue
 from components.inputs.yamlfile import YamlFileError

@@ -38,7 +38,8 @@ import pulumi_kubernetes as k8s
 
 from components.apps.routing import HostShare
 from components.flavors import is_gateway
-from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent
+from components.flavors.app_intent import AppIntent
+from components.flavors.traffic import INGRESS_EDGE_LABEL
 from components.platform.edge_traffic import record_types
 from components.platform.platform import EdgeTarget, serving
 

@@ -9,7 +9,7 @@ from components.apps.basic_auth import FlavorKind, htpasswd_secret_name
 from components.apps.routing import HostShare, IngressUnit
 from components.apps.shaping import canary_intent, external_auth_intent, sticky_intent
 from components.flavors import AnyFlavor
-from components.flavors.traffic import AppIntent, BackendTLSIntent, RateLimitIntent
+from components.flavors.app_intent import AppIntent, BackendTLSIntent, RateLimitIntent
 from components.inputs.catalog.resolved import ResolvedApp
 from components.uptimerobot.probes import probe_cidrs
 

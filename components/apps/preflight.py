@@ -23,8 +23,9 @@ from components.flavors import get_flavor, is_gateway
 from components.inputs.catalog.models import MONITOR_USER
 from components.inputs.catalog.resolved import ResolvedApp
 from components.inputs.problems import InputError, Problem, app_subject, config_subject, dotted
-from components.inputs.settings import CONFIG_NAMESPACE, Settings, read_stack_yaml, stack_file_name
-from components.inputs.yamlfile import line_of
+from components.inputs.settings import CONFIG_NAMESPACE, Settings
+from components.inputs.settings_parsing import read_stack_yaml, stack_file_name
+from components.inputs.yamllines import line_of
 from components.platform.controllers import stack_controllers
 from components.platform.ingress_controller import Subnet
 from components.platform.platform import edge_subnet_problems

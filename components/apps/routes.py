@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from components.apps.routing import IngressUnit
+from components.flavors.app_intent import AppIntent
 from components.flavors.gateway_api import (
     BackendRef,
     GatewayFlavor,
@@ -38,7 +39,7 @@ from components.flavors.gateway_api import (
     http_route_manifest,
 )
 from components.flavors.shaping import CANARY_ALWAYS, CANARY_NEVER, CanaryIntent, cookie_pattern, full_match_pattern
-from components.flavors.traffic import INGRESS_EDGE_LABEL, AppIntent
+from components.flavors.traffic import INGRESS_EDGE_LABEL
 from components.inputs.catalog.resolved import ResolvedApp
 
 FORECASTLE_API_VERSION = "forecastle.stakater.com/v1alpha1"

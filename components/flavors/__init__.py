@@ -1,7 +1,7 @@
 """Controller flavors: one module per product, the shared traffic design in `traffic`.
 
 A flavor is of one of two kinds. An Ingress flavor (`traffic.Flavor`) turns an app's intent
-(`traffic.AppIntent`) into its product's annotations and Secret formats, and a controller's spec into
+(`app_intent.AppIntent`) into its product's annotations and Secret formats, and a controller's spec into
 Helm values. A Gateway API flavor (`gateway_api.GatewayFlavor`) installs a Gateway per edge and turns
 the same intent into HTTPRoute filters and its implementation's policies. A new flavor is one new
 module that implements either protocol, registered in `FLAVORS` below.

@@ -77,6 +77,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from components.flavors.app_intent import AppIntent, BackendTLSIntent, intent_problems, refuse_unsupported
 from components.flavors.gateway_api import (
     APPS_LISTENER,
     EDGE_LISTENERS,
@@ -104,8 +105,6 @@ from components.flavors.traffic import (
     CONTROLLER_RESOURCES,
     HSTS_MAX_AGE,
     NLB_CLASS,
-    AppIntent,
-    BackendTLSIntent,
     ChartRef,
     ControllerSpec,
     HtpasswdFormat,
@@ -113,9 +112,7 @@ from components.flavors.traffic import (
     Retirement,
     deregistration_delay,
     drain,
-    intent_problems,
     nlb_service_annotations,
-    refuse_unsupported,
     topology_spread,
 )
 

@@ -28,7 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from components.flavors.traffic import AppIntent, ChartRef, ControllerSpec, HtpasswdFormat, PodPorts, Retirement
+from components.flavors.app_intent import AppIntent
+from components.flavors.traffic import ChartRef, ControllerSpec, HtpasswdFormat, PodPorts, Retirement
 
 GROUP = "gateway.networking.k8s.io"
 API_VERSION = f"{GROUP}/v1"

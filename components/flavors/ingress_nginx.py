@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from components.flavors.app_intent import AppIntent, intent_problems, refuse_unsupported
 from components.flavors.shaping import (
     ingress_nginx_canary_annotations,
     ingress_nginx_external_auth_annotations,
@@ -24,7 +25,6 @@ from components.flavors.traffic import (
     PROMETHEUS_PORTS,
     REDIRECT_PORT,
     REDIRECT_PORT_NAME,
-    AppIntent,
     ChartRef,
     ControllerSpec,
     HtpasswdFormat,
@@ -33,10 +33,8 @@ from components.flavors.traffic import (
     bcrypt_line,
     deregistration_delay,
     drain,
-    intent_problems,
     nlb_service_annotations,
     redirect_server_snippet,
-    refuse_unsupported,
     topology_spread,
     with_version,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from components.flavors.app_intent import AppIntent, intent_problems, refuse_unsupported
 from components.flavors.shaping import nginx_inc_problems
 from components.flavors.traffic import (
     APP_PORT as FORMER_APP_PORT,
@@ -20,7 +21,6 @@ from components.flavors.traffic import (
     PROMETHEUS_PORTS,
     REDIRECT_PORT,
     REDIRECT_PORT_NAME,
-    AppIntent,
     ChartRef,
     ControllerSpec,
     HtpasswdFormat,
@@ -30,10 +30,8 @@ from components.flavors.traffic import (
     deregistration_delay,
     drain,
     helm_fullname,
-    intent_problems,
     nlb_service_annotations,
     redirect_server_snippet,
-    refuse_unsupported,
     topology_spread,
     with_version,
 )

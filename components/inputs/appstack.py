@@ -15,13 +15,8 @@ from typing import Any
 from pydantic import BaseModel, create_model
 
 from components.inputs.problems import Problem, config_subject
-from components.inputs.settings import (
-    CONFIG_NAMESPACE,
-    Settings,
-    parse_settings,
-    read_stack_yaml,
-    stack_file_name,
-)
+from components.inputs.settings import CONFIG_NAMESPACE, Settings
+from components.inputs.settings_parsing import parse_settings, read_stack_yaml, stack_file_name
 
 APP_STACK_KEYS = ("role", "platformStack", "teams", "appsFile", "uptimerobotApiKey", "uptimerobotApiUrl")
 """The keys an app stack (`gangplank:role: apps`) sets: which platform, which teams, the catalogue, and the

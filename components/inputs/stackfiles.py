@@ -13,14 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.inputs.settings import (
-    CONFIG_NAMESPACE,
-    STACK_REFERENCE_RE,
-    Settings,
-    known_stacks,
-    stack_file_name,
-)
-from components.inputs.yamlfile import YamlFileError, line_of, load_yaml
+from components.inputs.settings import CONFIG_NAMESPACE, STACK_REFERENCE_RE, Settings
+from components.inputs.settings_parsing import known_stacks, stack_file_name
+from components.inputs.yamlfile import YamlFileError, load_yaml
+from components.inputs.yamllines import line_of
 
 DEFAULT_APPS_FILE: str = Settings.model_fields["apps_file"].default
 

@@ -32,7 +32,7 @@ from components.inputs.catalog.rules import check_catalogue
 from components.inputs.fieldtypes import LABEL_RE
 from components.inputs.problems import InputError, Problem, app_subject, dotted, shown
 from components.inputs.settings import Settings
-from components.inputs.yamlfile import LineList, line_of
+from components.inputs.yamllines import LineList, line_of
 
 TEAM_FILE_SUFFIX = ".yaml"
 OTHER_YAML_SUFFIXES = (".yml",)

@@ -1,10 +1,10 @@
 """YAML reading that remembers where every value came from, and refuses what is dangerous or ambiguous.
 
 The data is built straight from PyYAML's event stream (the C parser's events, so a thousand-app
-catalogue still reads fast), keeping the line of every key and item, so a validation error can
-point at `apps.yaml:12` instead of "somewhere in app 3". Building from events rather than from
-PyYAML's composed node graph lets the loader bound what a hostile or careless file can cost
-before it is paid:
+catalogue still reads fast), keeping the line of every key and item (`yamllines.py`), so a
+validation error can point at `apps.yaml:12` instead of "somewhere in app 3". Building from events
+rather than from PyYAML's composed node graph lets the loader bound what a hostile or careless
+file can cost before it is paid:
 
 - nesting deeper than `MAX_DEPTH` is refused while the events stream by, before anything is
   composed (PyYAML's C composer recurses once per level and crashes the process at ~100,000);
@@ -18,7 +18,8 @@ before it is paid:
 PyYAML reads YAML 1.1, where `0120` is the octal 80, `1:20` is sexagesimal 80, `yes`/`off` are
 booleans and `2026-01-02` is a date. gangplank reads YAML 1.2 and refuses every plain value
 that the two versions read differently, with a hint to write it unambiguously (quote it for
-text). So a value means the same to the planner, to `pulumi up` and to the editor.
+text). So a value means the same to the planner, to `pulumi up` and to the editor (the rules:
+`yamlscalars.py`).
 
 Also refused, with the line: tags on anything but the standard ones for text (`!!str`, `!`),
 because a tag such as `!secret` silently did nothing; mapping keys that are not plain values
@@ -28,7 +29,6 @@ the mapping's own keys win over merged ones, earlier merged mappings over later 
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import stat
@@ -37,6 +37,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from components.inputs.yamllines import LineDict, LineList
+from components.inputs.yamlscalars import plain_scalar
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -61,21 +64,6 @@ _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BACKSPACE", 0x0B: "VERTICAL TAB", 0x0C
 _BOMS = ((b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"), (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
          (b"\xfe\xff", "UTF-16 (big-endian)"), (b"\xff\xfe", "UTF-16 (little-endian)"))
 
-# YAML 1.2 core schema (YAML 1.2.2 §10.3.2): what a plain scalar means to editors and JSON Schema users.
-_CORE_NULL = re.compile(r"(?:~|null|Null|NULL|)")
-_CORE_TRUE = re.compile(r"(?:true|True|TRUE)")
-_CORE_FALSE = re.compile(r"(?:false|False|FALSE)")
-_CORE_INT10 = re.compile(r"[-+]?[0-9]+")
-_CORE_INT8 = re.compile(r"0o[0-7]+")
-_CORE_INT16 = re.compile(r"0x[0-9a-fA-F]+")
-_CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
-_CORE_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
-_CORE_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
-_MAYBE_NOT_TEXT = frozenset("0123456789+-.~=<!&*yYnNoOtTfF")
-"""First characters of every plain scalar that YAML 1.1 or 1.2 may read as other than text (the YAML 1.1
-resolvers are keyed on the first character too: PyYAML's `Resolver.yaml_implicit_resolvers`)."""
-_YAML11 = yaml.resolver.Resolver()
-_YAML11_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _NO_VALUE = object()
 
 
@@ -99,25 +87,6 @@ class YamlFileError(Exception):
         self.issues: list[YamlIssue] = list(issues) or [YamlIssue(line, message)]
         self.document = document
         super().__init__(f"{path}:{line or 1}: {message}")
-
-
-class LineDict(dict):
-    """A mapping that knows its own line and the line of each of its keys."""
-
-    line: int
-    key_lines: dict[Any, int]
-    borrowed: dict[Any, int] = {}  # noqa: RUF012 (never changed: each mapping read gets its own)
-    """Keys whose value this mapping takes from an anchor (`key: *a`, or a key merged with `<<: *a`), with the
-    line where it takes it (the key's, or the merge key's): the value's own lines are the anchor's."""
-
-
-class LineList(list):
-    """A sequence that knows its own line and the line of each of its items."""
-
-    line: int
-    item_lines: list[int]
-    borrowed: frozenset[int] = frozenset()
-    """Items that are aliases (`- *a`): their `item_lines` are the alias's, their values' lines the anchor's."""
 
 
 def load_yaml(path: str) -> Any:
@@ -356,13 +325,10 @@ class _Builder:
         return self.plain(event, value)
 
     def plain(self, event: Any, text: str) -> Any:
-        if text and text[0] not in _MAYBE_NOT_TEXT:
-            return text  # text in both YAML 1.1 and 1.2: neither resolves a scalar starting so to anything else
-        core = core_value(text)
-        yaml11 = _yaml11_value(text)
-        if not _same(core, yaml11):
-            self.soft(event, ambiguity_message(text, core, yaml11))
-        return core
+        value, ambiguity = plain_scalar(text)
+        if ambiguity is not None:
+            self.soft(event, ambiguity)
+        return value
 
     def add(self, frame: _Frame, event: Any, value: Any, size: int, height: int, line: int,
             aliased: bool = False) -> None:
@@ -438,111 +404,3 @@ def _tag_message(tag: str, what: str) -> str:
             if "secret" in shown.lower() else "")
     return (f"the YAML tag '{shown}' on {what} is not supported; gangplank reads plain values only: remove the "
             f"tag{hint}")
-
-
-def core_value(text: str) -> Any:
-    """A plain scalar as the YAML 1.2 core schema reads it."""
-    if _CORE_NULL.fullmatch(text):
-        return None
-    if _CORE_TRUE.fullmatch(text):
-        return True
-    if _CORE_FALSE.fullmatch(text):
-        return False
-    if _CORE_INT10.fullmatch(text):
-        return int(text)
-    if _CORE_INT8.fullmatch(text):
-        return int(text[2:], 8)
-    if _CORE_INT16.fullmatch(text):
-        return int(text[2:], 16)
-    if _CORE_FLOAT.fullmatch(text):
-        return float(text)
-    if _CORE_INF.fullmatch(text):
-        return -math.inf if text.startswith("-") else math.inf
-    if _CORE_NAN.fullmatch(text):
-        return math.nan
-    return text
-
-
-def _yaml11_value(text: str) -> Any:
-    """The same plain scalar as YAML 1.1 (PyYAML's SafeLoader) reads it; _NO_VALUE if it cannot."""
-    tag = _YAML11.resolve(yaml.ScalarNode, text, (True, False))
-    if tag == "tag:yaml.org,2002:str":
-        return text
-    try:
-        return _YAML11_CONSTRUCTOR.construct_object(yaml.ScalarNode(tag, text))
-    except (yaml.YAMLError, ValueError, OverflowError):
-        return _NO_VALUE
-
-
-def _same(core: Any, yaml11: Any) -> bool:
-    if type(core) is not type(yaml11):
-        return False
-    if isinstance(core, float) and math.isnan(core):
-        return math.isnan(yaml11)
-    return bool(core == yaml11)
-
-
-def ambiguity_message(text: str, core: Any, yaml11: Any) -> str:
-    """Why a plain value is refused: YAML 1.1 and 1.2 read it differently."""
-    old = "unreadable" if yaml11 is _NO_VALUE else _shown(yaml11)
-    if isinstance(core, str) and isinstance(yaml11, bool):
-        hint = f"write true or false for a yes/no value, or quote '{text}' for text"
-    elif isinstance(core, int | float) and isinstance(yaml11, int | float) and not isinstance(yaml11, bool):
-        hint = f"write {_shown(core)} (as YAML 1.2 reads it), or quote '{text}' for text"
-    else:
-        hint = f"quote it ('{text}') for text"
-    return (f"'{text}' is {old} in YAML 1.1 but {_shown(core)} in YAML 1.2 (editors, apps.schema.json); "
-            f"gangplank refuses values the two read differently: {hint}")
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return "text"
-    return f"a {type(value).__name__}"
-
-
-def line_of(node: Any, location: Sequence[str | int], default: int | None = None, *,
-            where_used: bool = False) -> int | None:
-    """The 1-based line of the value at `location` under `node`, or of its nearest present parent.
-
-    A value copied from an anchor has two places: the anchor, where its content is written, and the
-    alias (`- *web`, `service: *svc`) or merge key (`<<: *web`) where this entry takes it. By default
-    the line is the content's (a bad port is fixed at the anchor); with `where_used` it is where the
-    entry takes the value (a second app made with `- *web` is a duplicate at the alias, not at the anchor).
-    """
-    line = default
-    for step in location:
-        if isinstance(node, LineDict) and step in node:
-            if where_used and step in node.borrowed:
-                return node.borrowed[step]
-            line = node.key_lines[step]
-            node = node[step]
-        elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
-            line = node.item_lines[step]
-            if where_used and step in node.borrowed:
-                return line
-            node = node[step]
-        else:
-            break
-    return line
-
-
-def start_line(node: Any) -> int | None:
-    """The 1-based line on which a mapping or sequence starts."""
-    return node.line if isinstance(node, LineDict | LineList) else None
-
-
-def plain(node: Any) -> Any:
-    """The same data as built-in dicts and lists, keys as strings, integral floats as ints (`2.0` is `2`,
-    as in JSON and JSON Schema)."""
-    if isinstance(node, dict):
-        return {k if isinstance(k, str) else str(k): plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [plain(v) for v in node]
-    if isinstance(node, float) and node.is_integer():
-        return int(node)
-    return node

@@ -45,7 +45,7 @@ from components.flavors.gateway_api import GatewayRef
 from components.inputs.appstack import APP_STACK_KEYS, settings_from_contract
 from components.inputs.problems import InputError, Problem, config_subject, dotted, shown
 from components.inputs.settings import CONFIG_NAMESPACE, Edge, Settings
-from components.inputs.yamlfile import plain
+from components.inputs.yamllines import plain
 from components.platform.platform import EdgeTarget
 
 CONTRACT_VERSION = 1

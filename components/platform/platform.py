@@ -19,7 +19,8 @@ import pulumi
 from components.flavors import AnyFlavor, get_flavor, is_gateway
 from components.flavors.gateway_api import GatewayRef
 from components.inputs.problems import Problem
-from components.inputs.settings import BUILT_IN_EDGES, Edge, Settings, stack_file_name
+from components.inputs.settings import BUILT_IN_EDGES, Edge, Settings
+from components.inputs.settings_parsing import stack_file_name
 from components.platform.certificates import Certificates, CertificatesArgs
 from components.platform.controllers import ControllerPlan, stack_controllers
 from components.platform.edge_traffic import EdgeTraffic, EdgeTrafficArgs, WeightedTarget, record_types

@@ -17,7 +17,7 @@ import pytest
 
 from benchmarks.catalogue import generate_apps, stats, write_catalogue
 from components.inputs.catalog.loading import load_catalogue
-from components.inputs.settings import parse_settings
+from components.inputs.settings_parsing import parse_settings
 from planner.stackconfig import known_stacks, read_stack_config
 from tests.conftest import ROOT, STACKS
 

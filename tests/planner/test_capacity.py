@@ -9,7 +9,7 @@ import pytest
 from components.apps.capacity import stack_usage
 from components.apps.dashboard import dashboard_app
 from components.inputs.catalog.loading import load_catalogue
-from components.inputs.settings import known_stacks, parse_settings
+from components.inputs.settings_parsing import known_stacks, parse_settings
 from planner.capacity import plan_usage
 from planner.diff import diff_plans, render_diff_markdown
 from planner.render import render_markdown, render_table

@@ -14,7 +14,8 @@ from components.inputs.catalog.rules import check_catalogue
 from components.inputs.catalog.structure import app_name_at, parse_catalogue
 from components.inputs.problems import InputError, Problem, app_subject, dotted
 from components.inputs.settings import Settings
-from components.inputs.yamlfile import YamlFileError, YamlIssue, line_of, parse_yaml, read_text
+from components.inputs.yamlfile import YamlFileError, YamlIssue, parse_yaml, read_text
+from components.inputs.yamllines import line_of
 
 CACHED_FILES = 64
 """Catalogue files whose entries' names and stacks are kept after a reading (`entry_stacks`)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from components.inputs.catalog.models import App
 from components.inputs.settings import Edge, Settings
-from components.inputs.yamlfile import LineDict, line_of
+from components.inputs.yamllines import LineDict, line_of
 
 
 @dataclass(frozen=True)

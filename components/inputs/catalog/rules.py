@@ -22,7 +22,7 @@ from components.inputs.catalog.structure import app_name_at
 from components.inputs.fieldtypes import LABEL_RE
 from components.inputs.problems import Problem, app_subject, dotted
 from components.inputs.settings import Edge, Settings
-from components.inputs.yamlfile import line_of, start_line
+from components.inputs.yamllines import line_of, start_line
 
 
 def host_problem(host: str, zone: str, other_zone: str | None = None) -> str | None:

@@ -15,7 +15,7 @@ from components.inputs.catalog.models import EXTENSION_PREFIX, MONITOR_USER, TOP
 from components.inputs.problems import Problem, app_subject, dotted, shown
 from components.inputs.salvage import validate_salvaging
 from components.inputs.shaping import shaping_problems
-from components.inputs.yamlfile import line_of, plain, start_line
+from components.inputs.yamllines import line_of, plain, start_line
 
 _OWNERS: TypeAdapter[list[str]] = TypeAdapter(Owners)
 _OWNED_HOSTS: TypeAdapter[list[str]] = TypeAdapter(OwnedHosts)

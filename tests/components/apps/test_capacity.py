@@ -19,7 +19,8 @@ from components.apps.capacity import (
 from components.apps.dashboard import dashboard_app
 from components.inputs.catalog.loading import load_catalogue
 from components.inputs.problems import InputError
-from components.inputs.settings import Limits, known_stacks
+from components.inputs.settings import Limits
+from components.inputs.settings_parsing import known_stacks
 from tests.conftest import ROOT, make_settings
 
 DEV = {"private_domain": "internal.dev.example.com", "private_allowed_cidrs": ["10.10.0.0/16", "172.20.0.0/22"],

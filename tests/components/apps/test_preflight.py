@@ -130,8 +130,8 @@ def test_an_intent_the_flavor_cannot_express_is_an_input_error_naming_the_flavor
     from dataclasses import dataclass
 
     from components.apps import preflight
+    from components.flavors.app_intent import AppIntent
     from components.flavors.nginx_inc import NginxIncFlavor
-    from components.flavors.traffic import AppIntent
 
     @dataclass(frozen=True)
     class NoRateLimits(NginxIncFlavor):
@@ -160,8 +160,8 @@ def test_the_flavor_an_edge_moves_to_must_express_every_app_on_it_too(write_apps
 
     from components.apps import preflight
     from components.flavors import get_flavor
+    from components.flavors.app_intent import AppIntent
     from components.flavors.ingress_nginx import IngressNginxFlavor
-    from components.flavors.traffic import AppIntent
 
     @dataclass(frozen=True)
     class NoRateLimits(IngressNginxFlavor):

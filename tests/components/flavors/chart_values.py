@@ -22,14 +22,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from components.flavors import ingress_nginx, nginx_inc
+from components.flavors.app_intent import AppIntent, RateLimitIntent
 from components.flavors.nginx_inc import NginxIncFlavor
-from components.flavors.traffic import (
-    AppIntent,
-    ControllerSpec,
-    Flavor,
-    RateLimitIntent,
-    controller_spec,
-)
+from components.flavors.traffic import ControllerSpec, Flavor, controller_spec
 from tests.reference import F5_VALUES_SCHEMA
 
 CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-0000-4000-8000-0123456789ab"

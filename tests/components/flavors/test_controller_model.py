@@ -12,12 +12,8 @@ from typing import Any
 import pytest
 
 from components.flavors import get_flavor
-from components.flavors.traffic import (
-    DEREGISTRATION_DELAY_SECONDS,
-    DEREGISTRATION_PROPAGATION_SECONDS,
-    BackendTLSIntent,
-    drain,
-)
+from components.flavors.app_intent import BackendTLSIntent
+from components.flavors.traffic import DEREGISTRATION_DELAY_SECONDS, DEREGISTRATION_PROPAGATION_SECONDS, drain
 from tests.components.flavors.chart_values import intent, spec
 from tests.conftest import FLAVORS, controller_site, validate_kubernetes
 from tests.fakes.apiserver import admission_denials

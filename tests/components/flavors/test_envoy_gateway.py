@@ -2,14 +2,14 @@
 
 The example stacks are planned once per module with `gangplank:flavor: envoy-gateway` and the example
 catalogue less the one thing this flavor refuses (`shop-api`'s per-client connection limit).
+The flavor with catalogues of its own: test_envoy_gateway_catalogues.py; the model of the Gateway API edges
+itself: test_gateway_site_model.py.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
 import dataclasses
-import hashlib
 import os
 import re
 from typing import Any
@@ -18,13 +18,7 @@ import pytest
 import yaml
 
 from components.flavors import get_flavor
-from components.flavors.envoy_gateway import (
-    POD_PORTS,
-    body_size_limit,
-    rate_limit_rules,
-    sha_htpasswd_line,
-)
-from components.flavors.gateway_api import gateway_manifest
+from components.flavors.envoy_gateway import POD_PORTS, body_size_limit
 from components.flavors.traffic import (
     DEREGISTRATION_DELAY_SECONDS,
     DEREGISTRATION_PROPAGATION_SECONDS,
@@ -36,9 +30,9 @@ from components.inputs.problems import InputError
 from planner.rehearse import rehearse_run
 from planner.run import ProgramRun, build_plan, run_program
 from tests.conftest import ROOT, STACKS, gateway_site, validate_kubernetes
-from tests.fakes.apiserver import CrdSchemas, admission_denials
+from tests.fakes.apiserver import admission_denials
 from tests.fakes.gateway_site import INVALID_BACKEND, OK, TOO_MANY, Connection, GatewaySite
-from tests.reference import ENVOY_GATEWAY_VALUES_TEMPLATE, FORECASTLE_CRD, crd_files, missing_optional
+from tests.reference import ENVOY_GATEWAY_VALUES_TEMPLATE, FORECASTLE_CRD, missing_optional
 
 FLAVOR = {"gangplank:flavor": "envoy-gateway"}
 SAMPLE_SPEC = controller_spec("public", "public", replicas=1, certificate_arn="arn", security_group_id="sg",
@@ -46,11 +40,6 @@ SAMPLE_SPEC = controller_spec("public", "public", replicas=1, certificate_arn="a
                               control_plane_cidrs=["10.0.0.0/16"])
 GATEWAY_KINDS = {"GatewayClass", "Gateway", "HTTPRoute", "Backend", "EnvoyProxy", "ClientTrafficPolicy",
                  "SecurityPolicy", "BackendTrafficPolicy"}
-
-
-@pytest.fixture(scope="module")
-def schemas() -> CrdSchemas:
-    return CrdSchemas(crd_files())
 
 
 @pytest.fixture(scope="module")
@@ -269,39 +258,6 @@ def test_shared_host_routes_by_path_and_each_app_keeps_its_protections(runs) -> 
     assert site("198.51.100.8", "/api/x", {"Host": host}) == OK
 
 
-def test_rate_limits_admit_what_nginx_admits_and_hold_the_rate_over_a_minute() -> None:
-    rps, burst = 10, 20
-    policy = {"kind": "BackendTrafficPolicy", "metadata": {"name": "p", "namespace": "n"},
-              "spec": {"targetRefs": [{"kind": "HTTPRoute", "name": "r"}],
-                       "rateLimit": {"local": {"rules": rate_limit_rules(rps, burst)}}}}
-    route = {"kind": "HTTPRoute", "metadata": {"name": "r", "namespace": "n"},
-             "spec": {"parentRefs": [{"name": "edge", "namespace": "gw", "sectionName": "apps"}], "hostnames": ["h"],
-                      "rules": [{"backendRefs": [{"name": "s", "port": 80}]}]}}
-    gateways = [gateway_manifest("edge", "gw", "gangplank-edge")]
-    site = GatewaySite([route], [policy], [], gateways=gateways)
-    # nginx `rate=10r/s burst=20 nodelay` admits 21 at once, then 10 a second: so does this.
-    answers = [site("192.0.2.1", "/", {"Host": "h"}) for _ in range(burst + 1)]
-    for second in range(1, 50):
-        site.clock = second
-        answers += [site("192.0.2.1", "/", {"Host": "h"}) for _ in range(rps)]
-    assert set(answers) == {OK}
-    # A client that sends as fast as it can gets at most rps + burst a second, and 60 x rps + burst a minute.
-    flood = GatewaySite([route], [policy], [], gateways=gateways)
-    passed = 0
-    for second in range(60):
-        flood.clock = second
-        passed += sum(flood("192.0.2.2", "/", {"Host": "h"}) == OK for _ in range(100))
-    assert passed == 60 * rps + burst
-
-
-def test_htpasswd_lines_are_what_envoy_reads() -> None:
-    line = sha_htpasswd_line("alice", "s3cret")
-    user, digest = line.split(":")
-    assert user == "alice" and digest == "{SHA}" + base64.b64encode(hashlib.sha1(b"s3cret").digest()).decode()
-    with pytest.raises(ValueError):
-        sha_htpasswd_line("al:ice", "x")
-
-
 def test_body_sizes_become_quantities_and_zero_means_no_limit() -> None:
     assert [body_size_limit(s) for s in ("8m", "512k", "1G", "1024", "0")] == ["8Mi", "512Ki", "1Gi", 1024, None]
 
@@ -351,51 +307,6 @@ def test_an_https_backend_without_tls_settings_gets_tls_unverified_as_on_the_ing
     assert closed.connection("partner-api.apps.example.com", "/") is None
     assert closed("203.0.113.9", "/", {"Host": "partner-api.apps.example.com"}) == INVALID_BACKEND
     assert site("203.0.113.9", "/", {"Host": "partner-api.apps.example.com"}) == OK
-
-
-TLS_CATALOGUE = """
-apps:
-  - name: ledger
-    visibility: public
-    service: {name: ledger, port: 8443, protocol: HTTPS, tls: {verify: true, serverName: ledger.example.internal,
-                                                               caSecret: ledger-ca}}
-  - name: billing
-    visibility: private
-    deploy: {image: ghcr.io/acme/billing:1, port: 8443, protocol: HTTPS, tls: {verify: true, caSecret: billing-ca}}
-  - name: legacy
-    visibility: private
-    service: {name: legacy, port: 443, protocol: HTTPS, tls: {serverName: legacy.example.internal}}
-"""
-
-
-def test_service_tls_maps_onto_backend_tls_policy_or_backend(run_stack, write_apps, schemas) -> None:
-    run = run_stack("dev", write_apps(TLS_CATALOGUE), flavor="envoy-gateway")
-    site = gateway_site(run)
-    # verify: a BackendTLSPolicy on the Service, the app's CA Secret, serverName as SNI and checked name (by default
-    # the Service's cluster name, as Gateway API requires one); the route keeps the Service (its endpoints).
-    assert site.connection("ledger.dev.example.com", "/") == Connection(
-        "ledger.ledger.svc:8443", tls=True, verify=True, sni="ledger.example.internal", ca=("Secret/ledger-ca",))
-    assert site.connection("billing.internal.dev.example.com", "/") == Connection(
-        "billing.billing.svc:8443", tls=True, verify=True, sni="billing.billing.svc", ca=("Secret/billing-ca",))
-    # serverName alone: SNI, no check, through a Backend.
-    assert site.connection("legacy.internal.dev.example.com", "/") == Connection(
-        "legacy.legacy.svc.cluster.local:443", tls=True, verify=False, sni="legacy.example.internal")
-    for manifest in [*of_kind(run, "BackendTLSPolicy"), *of_kind(run, "Backend"), *of_kind(run, "HTTPRoute")]:
-        assert schemas.violations(manifest) == [], manifest["metadata"]["name"]
-
-
-def test_a_ca_without_verify_is_refused_naming_the_flavor(run_stack, write_apps) -> None:
-    catalogue = """
-apps:
-  - name: legacy
-    visibility: private
-    service: {name: legacy, port: 443, protocol: HTTPS, tls: {caSecret: legacy-ca}}
-"""
-    with pytest.raises(InputError) as refused:
-        build_plan(run_stack("dev", write_apps(catalogue), flavor="envoy-gateway"))
-    [problem] = refused.value.problems
-    assert "apps.yaml:4: app 'legacy' field 'service.tls.caSecret': the envoy-gateway flavor" in str(problem)
-    assert "verify: true" in str(problem)
 
 
 # -- drain, the admission guard, the trusted subnets ----------------------------------------------
@@ -454,38 +365,6 @@ def test_envoy_gateway_is_not_retired() -> None:
     assert get_flavor("envoy-gateway").retirement is None
 
 
-CATALOGUE = """
-apps:
-  - name: www
-    visibility: public
-    host: dev.example.com
-    aliases: [www]
-    service: {name: www, port: 80}
-  - name: portal
-    edges: [public, private]
-    service: {name: portal, port: 80}
-    maxBodySize: 8m
-"""
-
-
-def test_apex_hosts_aliases_and_several_edges(run_stack, write_apps, schemas) -> None:
-    run = run_stack("dev", write_apps(CATALOGUE), flavor="envoy-gateway")
-    routes = {r["metadata"]["name"]: r for r in of_kind(run, "HTTPRoute") if r["metadata"]["name"] != "to-https"}
-    assert routes["www"]["spec"]["hostnames"] == ["dev.example.com", "www.dev.example.com"]
-    # One route per edge, each on its own edge's Gateway (the hosts of each edge's zone).
-    assert {name: [p["namespace"] for p in r["spec"]["parentRefs"]] for name, r in routes.items()
-            if name.startswith("portal")} == {"portal": ["gateway-public"], "portal-private": ["gateway-private"]}
-    assert routes["portal-private"]["spec"]["hostnames"] == ["portal.internal.dev.example.com"]
-    [traffic] = [p for p in of_kind(run, "BackendTrafficPolicy") if p["metadata"]["name"] == "portal"]
-    assert traffic["spec"]["requestBuffer"] == {"limit": "8Mi"}
-    for manifest in manifests(run):
-        if schemas.knows(manifest):
-            assert schemas.violations(manifest) == [], manifest["metadata"]["name"]
-    records = [r.inputs["name"] for r in run.monitor.registrations if r.type == "aws:route53/record:Record"
-               and r.inputs.get("type") == "A"]
-    assert {"dev.example.com", "www.dev.example.com", "portal.dev.example.com"} <= set(records)
-
-
 def platform_objects(run: ProgramRun) -> set[tuple[str, str, str]]:
     """(type, namespace, name) of the Kubernetes objects and releases the edges' controllers declare."""
     found = set()
@@ -540,28 +419,3 @@ def test_x_real_ip_is_the_client_on_envoy_gateway_whatever_the_client_sends(runs
     assert before.forwarded_headers(CLIENT, forged, nlb=NLB_ADDRESS)["X-Real-IP"] == "203.0.113.66"
 
 
-def test_a_route_serves_only_on_the_listener_of_the_gateway_it_names_and_that_admits_it() -> None:
-    # The old model attached every route that named a listener `apps`, of any Gateway, in any namespace.
-    def route(route_name: str, route_namespace: str, **parent: Any) -> dict[str, Any]:
-        return {"kind": "HTTPRoute", "metadata": {"name": route_name, "namespace": route_namespace},
-                "spec": {"parentRefs": [parent], "hostnames": [route_name],
-                         "rules": [{"backendRefs": [{"name": "s", "port": 80}]}]}}
-
-    gateway = gateway_manifest("edge", "gw", "gangplank-edge")
-    routes = [route("ours", "team", name="edge", namespace="gw", sectionName="apps"),
-              route("other-gateway", "team", name="elsewhere", namespace="gw", sectionName="apps"),
-              route("local-namespace", "team", name="edge", sectionName="apps"),  # the namespace defaults to team
-              route("whole-gateway", "team", name="edge", namespace="gw"),
-              route("wrong-port", "team", name="edge", namespace="gw", sectionName="apps", port=80)]
-    site = GatewaySite(routes, [], [], gateways=[gateway])
-    assert {name: site("192.0.2.1", "/", {"Host": name}) for name in [r["metadata"]["name"] for r in routes]} == {
-        "ours": OK, "other-gateway": 404, "local-namespace": 404, "whole-gateway": OK, "wrong-port": 404}
-    # The redirect listener admits routes of the Gateway's own namespace only (`from: Same`): a team's route that
-    # names the whole Gateway attaches to the apps listener, not to port 80.
-    assert site("192.0.2.1", "/", {"Host": "whole-gateway"}, port=80) == 404
-    platform = route("redirect", "gw", name="edge", sectionName="redirect")
-    platform["spec"]["rules"][0]["filters"] = [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https"}}]
-    assert GatewaySite([platform], [], [], gateways=[gateway])("192.0.2.1", "/", {"Host": "x"}, port=80) == 308
-    foreign = route("redirect", "team", name="edge", namespace="gw", sectionName="redirect")
-    foreign["spec"]["rules"][0]["filters"] = platform["spec"]["rules"][0]["filters"]
-    assert GatewaySite([foreign], [], [], gateways=[gateway])("192.0.2.1", "/", {"Host": "x"}, port=80) == 404

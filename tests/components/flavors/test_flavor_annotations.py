@@ -7,12 +7,10 @@ from typing import Any
 
 import pytest
 
+from components.flavors.app_intent import RateLimitIntent
 from components.flavors.ingress_nginx import IngressNginxFlavor
 from components.flavors.nginx_inc import NginxIncFlavor
-from components.flavors.traffic import (
-    Flavor,
-    RateLimitIntent,
-)
+from components.flavors.traffic import Flavor
 from tests.components.flavors.chart_values import (
     FULL,
     config,

@@ -6,7 +6,7 @@ import pytest
 
 from components.inputs.appstack import AppStackSettings, parse_stack_settings
 from components.inputs.problems import InputError
-from components.inputs.settings import parse_settings
+from components.inputs.settings_parsing import parse_settings
 from tests.conftest import ROOT
 
 REQUIRED = {"aws:region": "eu-west-1", "gangplank:publicDomain": "dev.example.com",
@@ -64,7 +64,7 @@ def test_the_role_is_one_of_three():
 
 def test_every_example_stack_file_validates():
     """Every Pulumi.<stack>.yaml of the checkout, whatever its role (an app stack: its own keys)."""
-    from components.inputs.settings import known_stacks, read_stack_yaml
+    from components.inputs.settings_parsing import known_stacks, read_stack_yaml
     from planner.stackconfig import read_stack_config
 
     for stack in known_stacks(ROOT):

@@ -9,7 +9,8 @@ import textwrap
 import pytest
 
 from components.inputs.problems import InputError
-from components.inputs.settings import edge_flavor, edge_move, parse_settings
+from components.inputs.settings import edge_flavor, edge_move
+from components.inputs.settings_parsing import parse_settings
 from components.inputs.yamlfile import load_yaml
 from components.platform.controllers import controller_suffix, edge_controllers, move_weights
 from tests.components.inputs.test_settings import REQUIRED

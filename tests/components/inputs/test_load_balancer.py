@@ -10,7 +10,7 @@ import pytest
 
 from components.flavors.traffic import controller_spec, nlb_service_annotations
 from components.inputs.load_balancer import LoadBalancerSettings
-from components.inputs.settings import parse_settings
+from components.inputs.settings_parsing import parse_settings
 from components.inputs.yamlfile import load_yaml
 from tests.components.inputs.test_settings import REQUIRED, problems
 

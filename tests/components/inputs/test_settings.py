@@ -7,7 +7,8 @@ import re
 import pytest
 
 from components.inputs.problems import InputError
-from components.inputs.settings import config_keys, parse_settings
+from components.inputs.settings import config_keys
+from components.inputs.settings_parsing import parse_settings
 from components.inputs.yamlfile import load_yaml
 from tests.conftest import ROOT, read_doc
 
@@ -198,7 +199,7 @@ def test_edge_names_are_full_matches():
 
 
 def test_pulumi_up_refuses_a_stack_file_the_planner_refuses(tmp_path, monkeypatch):
-    from components.inputs.settings import read_stack_yaml
+    from components.inputs.settings_parsing import read_stack_yaml
 
     monkeypatch.chdir(tmp_path)
     assert read_stack_yaml("Pulumi.dev.yaml") is None  # no file: Pulumi holds the config

@@ -9,16 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.inputs.yamlfile import (
-    MAX_ALIAS_VALUES,
-    MAX_DEPTH,
-    MAX_FILE_BYTES,
-    YamlFileError,
-    line_of,
-    load_yaml,
-    parse_yaml,
-    plain,
-)
+from components.inputs.yamlfile import MAX_ALIAS_VALUES, MAX_DEPTH, MAX_FILE_BYTES, YamlFileError, load_yaml, parse_yaml
+from components.inputs.yamllines import line_of, plain
 
 
 def issues(text: str) -> list[tuple[int | None, str]]:

@@ -9,7 +9,7 @@ import pytest
 
 from components.inputs.appstack import AppStackSettings
 from components.inputs.problems import InputError
-from components.inputs.settings import parse_settings
+from components.inputs.settings_parsing import parse_settings
 from components.platform.contract import (
     CONTRACT_VERSION,
     PLATFORM_ONLY_SETTINGS,
