@@ -235,7 +235,7 @@ class _PlainMocks:
         return {}, []
 
 
-def _run_bare(declare: Callable[[], None]) -> None:
+def run_bare(declare: Callable[[], None]) -> None:
     """Declare resources under the SDK's own MockMonitor and wait for every RPC, as planner/run.py does."""
     import pulumi
     from pulumi.runtime import settings as runtime_settings
@@ -259,7 +259,7 @@ def _run_bare(declare: Callable[[], None]) -> None:
         runtime_settings.ROOT.set(None)
 
 
-def _declare_replay(registrations: list[dict[str, Any]]) -> Callable[[], None]:
+def declare_replay(registrations: list[dict[str, Any]]) -> Callable[[], None]:
     def declare() -> None:
         import pulumi
 
@@ -301,15 +301,15 @@ def floor_worker(kind: str, replay_path: str, gc_threshold: list[int] | None, tu
 
     registrations = json.loads(Path(replay_path).read_text(encoding="utf-8"))
     if kind == "replay":
-        declare, warmup = _declare_replay(registrations), _declare_replay(registrations[: WARMUP_APPS * 5])
+        declare, warmup = declare_replay(registrations), declare_replay(registrations[: WARMUP_APPS * 5])
     else:
         declare, warmup = _declare_records(len(registrations)), _declare_records(WARMUP_APPS)
-    _run_bare(warmup)
+    run_bare(warmup)
     _set_gc(gc_threshold)
     if tuned:
         from planner.process import relax_garbage_collector, stop_sdk_reference_cycles
 
         relax_garbage_collector()
         stop_sdk_reference_cycles()
-    timing, _ = _timed(lambda: _run_bare(declare))
+    timing, _ = _timed(lambda: run_bare(declare))
     return {**asdict(timing), "peak_rss_mib": _peak_rss_mib(), "resources": len(registrations)}

@@ -11,6 +11,9 @@ one app stack per team. Then, each in a fresh process (peak memory is per run):
   first, then the whole catalogue checked, then that team's apps declared;
 - **team +1**: the same after one more app in that team's file, and the stacks that change affects
   (`python -m planner --affected-stacks`): what a one-app pull request plans and touches.
+- **SDK floor**: the team +1 plan's registrations declared again as plain resources under the SDK's own mocks
+  (no parents, options or outputs; benchmarks/plan_scale.py's floor): what the Pulumi SDK alone needs for that many
+  resources, which no change to gangplank can go below.
 
 Figures only: time (wall clock, from the start of the plan to its end, imports excluded; and the process's CPU
 time over the same span, which a machine shared with other work changes less), peak memory (the process's max
@@ -139,6 +142,27 @@ class _Phases:
             self.seconds[phase] = 0.0
 
 
+def _floor_worker(project: str, stack: str) -> dict[str, Any]:
+    """The Pulumi SDK's floor for a stack: its plan's registrations (types, names, inputs) declared again as plain
+    resources, without parents, options or outputs, under the SDK's own MockMonitor with trivial mocks
+    (`plan_scale_workers.run_bare`, the floor of benchmarks/plan_scale.py). The stack is planned first, untimed: it
+    gives the registrations, warms the SDK up and leaves the program's interpreter tuning in place (as
+    `plan_scale.py --tuned-floors`), so the floor differs from the plan only in what the SDK must do."""
+    os.chdir(project)
+    from benchmarks.plan_scale_workers import declare_replay, run_bare
+    from planner.run import run_program
+
+    run = run_program(stack, None, project)
+    registrations = [{"type": r.type, "name": r.name, "custom": r.custom, "inputs": r.inputs}
+                     for r in run.monitor.registrations]
+    run_bare(declare_replay(registrations[:20]))
+    started, cpu = time.perf_counter(), time.process_time()
+    run_bare(declare_replay(registrations))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"seconds": seconds, "cpu": cpu, "startup": 0.0, "peak_mib": _peak_mib(), "resources": len(registrations),
+            "apps": 0, "phases": {}}
+
+
 def _worker(project: str, stack: str, role_all: bool) -> dict[str, Any]:
     """Plan one stack of the scratch project, timed from the start of the plan to its end."""
     os.chdir(project)
@@ -166,15 +190,16 @@ IN_PROCESS = False
 """Quick mode: every plan in this process (one start-up instead of four; peak memory then is the run's so far)."""
 
 
-def run_worker(project: Path, stack: str, role_all: bool = False) -> dict[str, Any]:
+def run_worker(project: Path, stack: str, role_all: bool = False, floor: bool = False) -> dict[str, Any]:
     if IN_PROCESS:
         cwd = os.getcwd()
         try:
-            return _worker(str(project), stack, role_all)
+            return _floor_worker(str(project), stack) if floor else _worker(str(project), stack, role_all)
         finally:
             os.chdir(cwd)
     args = [sys.executable, str(Path(__file__).resolve()), "--worker", str(project), stack]
-    done = subprocess.run(args + (["--all"] if role_all else []), capture_output=True, text=True,
+    done = subprocess.run(args + (["--all"] if role_all else []) + (["--floor"] if floor else []),
+                          capture_output=True, text=True,
                           timeout=WORKER_TIMEOUT_S, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"worker {stack} failed ({done.returncode}):\n{done.stderr[-4000:]}")
@@ -201,25 +226,32 @@ def measure(n: int, scratch: Path) -> list[str]:
             (f"team {team}", run_worker(scratch, team_stack(team)))]
     changed = add_one_app(scratch, team)
     rows.append((f"team {team} +1 app", run_worker(scratch, team_stack(team))))
+    # Last: in quick mode it runs in this process, and it leaves the SDK's bare mocks set.
+    rows.append(("SDK floor, team +1", run_worker(scratch, team_stack(team), floor=True)))
     from planner.stacks import affected_stacks
 
     touched = affected_stacks([changed], scratch)
     header = f"{'plan':<24} {'apps':>5} {'resources':>9} {'seconds':>8} {'CPU s':>6} {'peak MiB':>9}"
     lines += ["", header, "-" * len(header)]
     for label, row in rows:
-        lines.append(f"{label:<24} {row['apps']:>5} {row['resources']:>9} {row['seconds']:>8.1f} {row['cpu']:>6.1f} "
+        apps = f"{row['apps']:>5}" if row["phases"] else f"{'-':>5}"
+        lines.append(f"{label:<24} {apps} {row['resources']:>9} {row['seconds']:>8.1f} {row['cpu']:>6.1f} "
                      f"{row['peak_mib']:>9.0f}")
     lines += ["", *phase_lines([("team", rows[2][1]), ("team +1 app", rows[3][1])])]
-    single, one = rows[0][1], rows[3][1]
+    single, one, floor = rows[0][1], rows[3][1], rows[4][1]
     lines.append("")
     lines += textwrap.wrap("start-up of a planner process (imports, the providers' modules loaded on first use), not "
-                           "in the table: " + ", ".join(f"{row['startup']:.1f} s" for _, row in rows), WIDTH)
+                           "in the table: " + ", ".join(f"{row['startup']:.1f} s" for _, row in rows
+                                                        if row["phases"]), WIDTH)
     lines += textwrap.wrap(f"a one-app change to {changed}: plans {one['seconds']:.1f} s and {one['resources']:,} "
                            f"resources in its team's stack, against {single['seconds']:.1f} s and "
                            f"{single['resources']:,} resources in one `all` stack "
                            f"({single['seconds'] / one['seconds']:.1f}x faster, "
                            f"{single['peak_mib'] / one['peak_mib']:.1f}x less memory); stacks it affects: "
                            f"{', '.join(touched)} ({len(touched)})", WIDTH)
+    lines += textwrap.wrap(f"the SDK's floor for the same {floor['resources']:,} resources (declared as plain "
+                           f"resources under its own mocks, no parents, options or outputs): {floor['seconds']:.1f} s; "
+                           f"the team's plan is {one['seconds'] / floor['seconds']:.1f}x that", WIDTH)
     return lines
 
 
@@ -243,9 +275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--apps", type=int, help=f"N (default {DEFAULT_N})")
     parser.add_argument("--worker", nargs=2, metavar=("PROJECT", "STACK"), help=argparse.SUPPRESS)
     parser.add_argument("--all", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(_worker(args.worker[0], args.worker[1], args.all)))
+        result = _floor_worker(*args.worker) if args.floor else _worker(args.worker[0], args.worker[1], args.all)
+        print(json.dumps(result))
         return 0
     n = args.apps or (QUICK_N if args.quick else DEFAULT_N)
     global IN_PROCESS

@@ -173,6 +173,11 @@ def test_team_scale_quick() -> None:
         r"(-?[0-9.]+)\s+-?[0-9.]+$", done.stdout, re.M)}
     assert len(phases) == 7, done.stdout
     assert abs(sum(v for k, v in phases.items() if k != "the whole plan") - phases["the whole plan"]) < 0.05
+    # The SDK's floor replays the team +1 plan's resources, every one of them.
+    floor = re.search(r"^SDK floor, team \+1\s+-\s+(\d+)\s+[0-9.]+", done.stdout, re.M)
+    assert floor and int(floor.group(1)) == rows[f"{team} +1 app"][1], done.stdout
+    assert re.search(r"the SDK's floor for the same [0-9,]+ resources .*: [0-9.]+ s; the team's plan is [0-9.]+x that",
+                     " ".join(done.stdout.split())), done.stdout
 
 
 def test_checkpoint_model_quick() -> None:
