@@ -18,7 +18,15 @@ from planner.diff.exposure import exposure_risks
 from planner.diff.meanings import flavor_of_route, meaning
 from planner.diff.model import AppDiff, ResourceDiff, Risk
 from planner.diff.renames import rename_risks
-from planner.diff.routing import INGRESS_AWAIT_S, Admission, Route, admission, master_left_standing, route_of
+from planner.diff.routing import (
+    INGRESS_AWAIT_S,
+    Admission,
+    Route,
+    admission,
+    joins_a_new_master,
+    master_left_standing,
+    route_of,
+)
 from planner.diff.steps import label
 from planner.markdown import code
 from planner.resource_types import HELM_RELEASE, MONITOR, RECORD, ZONE
@@ -127,7 +135,8 @@ def admissions(steps: Sequence[ResourceDiff], head: Mapping[str, Any], context: 
 
 def role_change_risks(steps: Sequence[ResourceDiff], base: Mapping[str, Any], head: Mapping[str, Any],
                       context: Mapping[str, Any]) -> list[Risk]:
-    """An F5 minion updated into a regular Ingress while its host's master stands (`master_left_standing`)."""
+    """An F5 minion updated into a regular Ingress while its host's master stands (`master_left_standing`); a regular
+    Ingress updated into a minion of a master this change creates (`joins_a_new_master`)."""
     before = {label(r): r for r in base.get("resources") or []}
     after = {label(r): r for r in head.get("resources") or []}
     risks = []
@@ -137,7 +146,15 @@ def role_change_risks(steps: Sequence[ResourceDiff], base: Mapping[str, Any], he
         old, new = route_of(before.get(step.label)), route_of(after.get(step.label))
         if old is None or new is None:
             continue
-        master = master_left_standing(flavor_of_route(new, context), old, new, context.get("standing") or [])
+        flavor = flavor_of_route(new, context)
+        if joins_a_new_master(flavor, old, new):
+            risks.append(Risk("route", step.name, (
+                f"{_what(step)} becomes a minion of its host's new master Ingress, created in the same `pulumi up` "
+                "with nothing ordering the two: for one sync of the F5 controller the app's paths may answer 404 (a "
+                "minion is served only with its master), or the master waits for the host until the Ingress is a "
+                "minion (configuration.go `buildHostsAndResources`). Seconds, not a failure.")))
+            continue
+        master = master_left_standing(flavor, old, new, context.get("standing") or [])
         if master is None:
             continue
         namespace, _, name = master.key.partition("/")

@@ -275,3 +275,12 @@ def master_left_standing(flavor: str | None, old: Route, new: Route, standing: S
     hosts = {claim.host for claim in new.claims}
     return next((r for r in standing if r.role == "master" and r.key != new.key and r.attached == new.attached
                  and any(claim.host in hosts for claim in r.claims)), None)
+
+
+def joins_a_new_master(flavor: str | None, old: Route, new: Route) -> bool:
+    """Whether an update turns the regular F5 Ingress `old` into the minion `new` (its host now shared: a health route
+    or a sharing app added, whose master this change creates). The master and the minion are not ordered, and F5
+    serves a minion only beside its host's master and gives a host to one regular or master Ingress
+    (internal/k8s/configuration.go `buildHostsAndResources`, v5.5.4): whichever comes first waits one sync for the
+    other."""
+    return flavor == "nginx-inc" and old.role is None and new.role == "minion"

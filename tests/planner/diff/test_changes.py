@@ -231,6 +231,14 @@ def test_an_added_secret_shows_as_none_to_secret(plan_pair, flavor):
         created = step(diff, name)
         assert created.op == "create", name
     assert step(diff, "docs-htpasswd-monitor").head_inputs["stringData"] == SECRET
+    # On F5 docs' host is now shared with its health route: its Ingress becomes a minion of a new master.
+    joined = [m for m in risks(diff, "route") if "becomes a minion" in m]
+    if flavor == "nginx-inc":
+        [risk] = joined
+        assert risk.startswith("`docs-ingress` (`Ingress`) becomes a minion of its host's new master Ingress")
+        assert "Seconds, not a failure." in risk
+    else:
+        assert joined == []
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)

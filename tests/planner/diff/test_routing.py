@@ -9,7 +9,15 @@ import pytest
 
 from components.flavors.gateway_api import gateway_manifest
 from planner.diff.meanings import deleted_route_meaning
-from planner.diff.routing import HTTP_ROUTE, Claim, admission, answering, master_left_standing, route_of
+from planner.diff.routing import (
+    HTTP_ROUTE,
+    Claim,
+    admission,
+    answering,
+    joins_a_new_master,
+    master_left_standing,
+    route_of,
+)
 from tests.conftest import FLAVORS
 from tests.fakes.gateway_site import GatewaySite
 from tests.fakes.site import IngressSite
@@ -153,3 +161,14 @@ def test_a_minion_turned_regular_beside_its_standing_master_is_named_as_the_f5_m
               for order, manifests in {"master older": [master, health, ingress("api", [("/", "Prefix")])],
                                        "ingress older": [ingress("api", [("/", "Prefix")]), master, health]}.items()}
     assert served["master older"] is None and served["ingress older"].ingress_name == "api"
+
+
+def test_a_regular_ingress_turned_minion_waits_for_its_new_master_as_the_f5_model_serves_it():
+    [old, new] = routes(ingress("api", [("/", "Prefix")]), ingress("api", [("/", "Prefix")], role="minion"))
+    assert joins_a_new_master("nginx-inc", old, new)
+    assert not joins_a_new_master("ingress-nginx", old, new) and not joins_a_new_master("nginx-inc", new, new)
+    minion = ingress("api", [("/", "Prefix")], role="minion")
+    # Before the master exists the minion answers nothing; once it does, the minion's paths are served.
+    assert IngressSite([minion], [], "nginx-inc").location(HOST, "/x") is None
+    assert IngressSite([ingress("a-master", [], role="master"), minion], [], "nginx-inc").location(
+        HOST, "/x").ingress_name == "api"
