@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.flavors.gateway_api import GatewayFlavor, GatewayRef
+from components.flavors.gateway_api import WAIT_FOR, GatewayFlavor, GatewayRef
 from components.flavors.traffic import ControllerSpec, controller_spec, network_policy_manifest
 from components.inputs.settings import Edge
 from components.platform.ingress_controller import (
@@ -34,7 +34,7 @@ from components.platform.ingress_controller import (
 )
 
 TYPE_TOKEN = "gangplank:platform:GatewayController"
-WAIT_FOR_PROGRAMMED = {"pulumi.com/waitFor": "condition=Programmed"}
+WAIT_FOR_PROGRAMMED = {WAIT_FOR: "condition=Programmed"}
 """pulumi-kubernetes waits for this condition on any object that carries the annotation (v4.18+, its docs
 "Waiting for custom resources"): a Gateway is `Programmed` once its proxies and their load balancer exist
 (Gateway API GatewayConditionProgrammed), so the Service read that follows finds the NLB's host name."""

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from components.flavors.gateway_api import WAIT_FOR
 from components.inputs.problems import InputError, Problem
 from components.uptimerobot.client import RATE_ENV_VAR, ceiling_from_env
 from planner.resource_types import CERTIFICATE, MONITOR, RECORD, VALIDATION, ZONE
@@ -54,7 +55,6 @@ UNAWAITED_CUSTOM_RESOURCE = {
 AWAITED_BY_ANNOTATION = ("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",)
 """Types whose figures assume the `pulumi.com/waitFor` annotation gangplank sets on them (an app's HTTPRoute); one
 declared without it is an unawaited custom resource."""
-WAIT_FOR = "pulumi.com/waitFor"
 
 FIGURES: dict[str, dict[str, Figure]] = {
     ZONE: {

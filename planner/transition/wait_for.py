@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from components.flavors.gateway_api import WAIT_FOR
 from planner.mocks.monitor import Registration
 
 
@@ -31,7 +32,7 @@ def wait_for_holds(manifest: Mapping[str, Any], observed: Mapping[str, Any]) -> 
     value `True` by default, on `status.conditions`). No annotation: False (nothing is waited for)."""
     import json
 
-    text = ((manifest.get("metadata") or {}).get("annotations") or {}).get("pulumi.com/waitFor")
+    text = ((manifest.get("metadata") or {}).get("annotations") or {}).get(WAIT_FOR)
     if not text:
         return False
     try:
