@@ -1,4 +1,5 @@
-"""Tuning of the planner's own Python process: how much garbage a program run makes and collects.
+"""Tuning of the planner's own Python process: how much garbage a program run makes and collects, and
+what the SDK works out for the engine that the planner's mock engine never reads (source positions).
 
 This is the planner's business, not the program's: `__main__.py` runs under `pulumi up` exactly
 as written, and a Pulumi program that swaps SDK internals or retunes the collector would surprise
@@ -21,6 +22,7 @@ import pulumi.resource as sdk_resource
 from pulumi.output import Output, _OutputData
 from pulumi.runtime import known_types, rpc
 from pulumi.runtime import resource as sdk_runtime_resource
+from pulumi.runtime.proto import source_pb2
 
 # Young-generation threshold while the program declares resources (Python's default: 700).
 YOUNG_THRESHOLD = 50_000
@@ -35,6 +37,8 @@ SDK_ALL_ALIASES = sdk_runtime_resource.all_aliases
 """The SDK's `all_aliases`, the one reader of the URNs `Resource.__init__` collapses."""
 SDK_CREATE_URN = sdk_runtime_resource.create_urn
 """The SDK's `create_urn`, as its own registration code calls it."""
+SDK_GET_STACK_TRACE = sdk_runtime_resource._get_stack_trace
+"""The SDK's `_get_stack_trace`, which its registration code calls for every resource (tests run with it)."""
 SDK_RESOURCE_TYPES = sdk_types.resource_types
 """The SDK's `resource_types`, which `resolve_outputs` calls for every resource it resolves."""
 
@@ -69,8 +73,11 @@ def contains_unknowns(value: Any) -> bool:
     """Whether `value` (nested dicts and lists) holds an unknown (preview) value anywhere.
 
     The SDK's answer, without the SDK's reference cycle: an explicit stack instead of a
-    recursive closure.
+    recursive closure. Most values are neither a dict nor a list (a string, a number): they are
+    answered at once, without the stack.
     """
+    if not isinstance(value, dict | list):
+        return known_types.is_unknown(value)
     seen: set[int] = set()
     pending = [value]
     while pending:
@@ -237,10 +244,31 @@ def defer_alias_urns() -> None:
     sdk_runtime_resource.all_aliases = all_aliases
 
 
+NO_STACK_TRACE = source_pb2.StackTrace()
+
+
+def no_stack_trace() -> source_pb2.StackTrace:
+    """An empty stack trace: what the SDK sends when it finds no user frame (`_get_stack_trace`)."""
+    return NO_STACK_TRACE
+
+
+def skip_source_positions() -> None:
+    """Swap the SDK's `_get_stack_trace` for :func:`no_stack_trace`.
+
+    pulumi 3.272 walks the whole Python stack on every declaration (`traceback.extract_stack`: a
+    line read and a `Path.as_uri` per frame) to send the engine where in the program each resource
+    was declared. The engine shows it in the Pulumi Cloud console; the planner's mock monitor, like
+    the SDK's, never reads it, and plans do not carry it. A tenth of a team stack's plan
+    (docs/performance.md, section 5). `register_resource` and `read_resource` call it by its global name.
+    """
+    sdk_runtime_resource._get_stack_trace = no_stack_trace
+
+
 def tune_planner_process() -> None:
     """What the planner does before a program run: collect less often, without the SDK's cycles, with
-    lighter output properties and alias URNs made only when needed."""
+    lighter output properties, alias URNs made only when needed and no source positions."""
     relax_garbage_collector()
     stop_sdk_reference_cycles()
     lighten_output_properties()
     defer_alias_urns()
+    skip_source_positions()

@@ -40,7 +40,7 @@ from components.inputs.yamllines import line_of, start_line
 from components.platform.contract import CONTRACT_OUTPUT, PLATFORM_STACK_KEY
 from planner.capacity import plan_warnings
 from planner.catalogue import DEFAULT_APPS_FILE, apps_left_out
-from planner.mocks.monitor import UNKNOWN_SHOWN_AS, RecordingMonitor, plain_inputs
+from planner.mocks.monitor import UNKNOWN_SHOWN_AS, InlineEngineCalls, RecordingMonitor, plain_inputs
 from planner.mocks.serving import CheckFailure, GangplankMocks, Mode, StackOutputs
 from planner.plan_format import stamped
 from planner.process import freeze_declared_objects, tune_planner_process
@@ -123,6 +123,7 @@ def mocked_runtime(
 
     `stack_references`: what a `StackReference` to each stack (by its fully qualified name) reads."""
     loop = asyncio.new_event_loop()
+    loop.set_default_executor(InlineEngineCalls())
     asyncio.set_event_loop(loop)
     monitor: RecordingMonitor | None = None
     try:

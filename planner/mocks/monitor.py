@@ -9,17 +9,19 @@ Each declared (or read) resource becomes a `Registration`, its inputs plain JSON
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import copy
 import json
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
+from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, _resolve_callbacks
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
@@ -111,6 +113,48 @@ def plain_inputs(value: Any, reveal: bool = False) -> Any:
     return value
 
 
+def struct_inputs(struct: struct_pb2.Struct) -> tuple[dict[str, Any], bool]:
+    """`plain_inputs` of a registration's inputs, read from their Struct in one pass; and whether they hold a secret.
+
+    The same as `plain_inputs(json_format.MessageToDict(struct))` and `_holds_secret` of that dict, without making
+    the dict first (at 5,000 apps, a twentieth of a team stack's plan went to the two passes). Module functions, not
+    closures: a recursive closure is a reference cycle per call (docs/sdk-contains-unknowns-cycle.md)."""
+    secrets: list[bool] = []
+    return _plain_struct(struct, secrets), bool(secrets)
+
+
+def _plain_struct(struct: struct_pb2.Struct, secrets: list[bool]) -> Any:
+    fields = struct.fields
+    signature = fields.get(_SIG_KEY)
+    if signature is not None and signature.WhichOneof("kind") == "string_value":
+        if signature.string_value == _SECRET_SIG:
+            secrets.append(True)
+            return SECRET_SHOWN_AS
+        if signature.string_value == _RESOURCE_SIG:  # as plain_inputs names a reference: its id, or its URN's
+            reference = json_format.MessageToDict(struct)
+            return reference.get("id") or urn_label(reference.get("urn", "::::?::?"))
+    return {sys.intern(key): _plain_value(value, secrets) for key, value in fields.items() if key != "__provider"}
+
+
+def _plain_value(value: struct_pb2.Value, secrets: list[bool]) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        text = value.string_value
+        if text == rpc.UNKNOWN:
+            return UNKNOWN_SHOWN_AS
+        return sys.intern(text) if len(text) <= SHARED_STRING_MAX else text
+    if kind == "number_value":
+        number = value.number_value
+        return int(number) if number.is_integer() else number
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "struct_value":
+        return _plain_struct(value.struct_value, secrets)
+    if kind == "list_value":
+        return [_plain_value(item, secrets) for item in value.list_value.values]
+    return None
+
+
 def shared_strings(value: Any) -> Any:
     """The same data with its keys and short strings interned (held once however often they repeat)."""
     if isinstance(value, dict):
@@ -162,6 +206,58 @@ def _state_as_json(state: dict[str, Any]) -> dict[str, Any]:
     return plain(state)
 
 
+def _is_plain(value: Any) -> bool:
+    """Whether `value` is JSON data of exactly the built-in types (no subclass, tuple, Output or resource)."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(key) is str and _is_plain(item) for key, item in value.items())
+    if kind is list:
+        return all(_is_plain(item) for item in value)
+    return value is None or kind in (str, bool, int, float)
+
+
+def answer_struct(state: dict[str, Any]) -> struct_pb2.Struct | None:
+    """The mocks' answer as the Struct a registration gets back, when it is plain data; None otherwise.
+
+    The SDK's MockMonitor makes it with `rpc.serialize_properties`, a coroutine it runs to the end by
+    pumping the event loop (pulumi/runtime/mocks.py `RegisterResource`, `_sync_await`). For plain data,
+    which is what the planner's mocks answer (deserialised inputs and computed values), that comes to
+    the Struct of the same data without its top-level `None`s (rpc.py `serialize_properties`: "We treat
+    properties that serialize to None as if they don't exist"; a nested `None` stays a null), built here
+    without the event loop: so the engine's calls can run on the loop's own thread (`InlineEngineCalls`).
+    Anything else (an Output, a resource, an asset, a tuple) goes to the SDK.
+    """
+    if not _is_plain(state):
+        return None
+    struct = struct_pb2.Struct()
+    struct.update({key: value for key, value in state.items() if value is not None})
+    return struct
+
+
+class InlineEngineCalls(concurrent.futures.ThreadPoolExecutor):
+    """An executor that runs each call where it is submitted: the mock engine answered on the loop's thread.
+
+    The SDK hands every call of the engine to the event loop's default executor (pulumi/runtime/
+    resource.py, `do_rpc_call` through `run_in_executor(None, ...)`), for an engine that is a gRPC
+    server in another process. The planner's engine is Python in this process: on a thread it only
+    takes turns with the loop for the interpreter lock, and every call costs two hand-offs between
+    threads; the order in which calls completed also depended on the threads' timing. Inline, a
+    registration's answer is there when `run_in_executor` returns, in the order the program's
+    coroutines reach the engine. asyncio accepts only a ThreadPoolExecutor as a loop's default
+    executor (`BaseEventLoop.set_default_executor`), hence the base class; it never starts a thread.
+    The engine must then never pump the loop for long: `RecordingMonitor` answers registrations
+    without the SDK's `_sync_await` (`answer_struct`).
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # as a pool's worker does: the caller's future carries it
+            future.set_exception(error)
+        return future
+
+
 class LoopClosingMonitor(MockMonitor):
     """The SDK's mock monitor, with a way to close the event loops it makes on the engine's threads.
 
@@ -194,8 +290,22 @@ class LoopClosingMonitor(MockMonitor):
                 loop.close()
 
     def RegisterResource(self, request: Any) -> Any:
+        """The SDK's MockMonitor.RegisterResource (pulumi 3.272, runtime/mocks.py), step for step, with a plain
+        answer made without pumping the event loop (`answer_struct`)."""
         self._note_thread_loop()
-        return super().RegisterResource(request)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        inputs = rpc.deserialize_properties(request.object)
+        resource_id, state = self.mocks.new_resource(MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+            resource_id=request.importId, custom=request.custom or False,
+            transforms=_resolve_callbacks(request.transforms)))
+        answer = answer_struct(state)
+        if answer is None:
+            answer = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=answer)
 
     def ReadResource(self, request: Any) -> Any:
         self._note_thread_loop()
@@ -265,7 +375,7 @@ class RecordingMonitor(LoopClosingMonitor):
         aliases = [_alias(alias) for alias in request.aliases] + list(request.aliasURNs)
         if aliases:
             options["aliases"] = aliases
-        sent = json_format.MessageToDict(request.object)
+        inputs, holds_secret = struct_inputs(request.object)
         self.registrations.append(Registration(
             urn=response.urn,
             type=request.type,
@@ -273,14 +383,14 @@ class RecordingMonitor(LoopClosingMonitor):
             id=self._shown_id(response.id, bool(request.custom)),
             custom=bool(request.custom),
             parent=_parent_label(request.parent),
-            inputs=plain_inputs(sent),
+            inputs=inputs,
             options=options,
             # Every URN the engine is told this resource waits for: explicit `depends_on` and the
             # implicit ones of its Output inputs (the SDK sends their union as `dependencies`).
             dependencies=sorted({urn_label(u) for u in request.dependencies}),
             property_dependencies={key: sorted({urn_label(u) for u in deps.urns})
                                    for key, deps in sorted(request.propertyDependencies.items()) if deps.urns},
-            secret_inputs=sent if _holds_secret(sent) else None,
+            secret_inputs=json_format.MessageToDict(request.object) if holds_secret else None,
             # A provider reference is `<urn>::<id>`; the SDK sends none for the default provider.
             provider=urn_label(request.provider.rsplit("::", 1)[0]) if request.provider else None,
             raw_state=self.resources[response.urn].state,

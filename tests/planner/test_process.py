@@ -17,6 +17,7 @@ from planner.process import (
     SDK_COLLAPSE_ALIAS_TO_URN,
     SDK_CONTAINS_UNKNOWNS,
     SDK_CREATE_URN,
+    SDK_GET_STACK_TRACE,
     SDK_TRANSFER_PROPERTIES,
     YOUNG_THRESHOLD,
     DeferredAliasUrn,
@@ -24,6 +25,7 @@ from planner.process import (
     collapse_alias_to_urn,
     contains_unknowns,
     create_urn,
+    no_stack_trace,
     relax_garbage_collector,
     stop_sdk_reference_cycles,
     transfer_properties,
@@ -262,11 +264,24 @@ def test_a_deferred_alias_makes_no_output_until_asked(loop):
 # -- the tuned planner plans what the SDK as released plans -----------------------------
 
 
+def test_the_planner_sends_no_source_positions(run_stack):
+    """The SDK's own answer when it finds no user frame; the plans stay the same bytes (below)."""
+    from pulumi.runtime import resource as sdk_runtime_resource
+
+    run_stack("dev")
+    assert sdk_runtime_resource._get_stack_trace is no_stack_trace
+    assert no_stack_trace() == SDK_GET_STACK_TRACE() and not no_stack_trace().frames
+
+
 def _untuned(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run the program with the SDK as released (the collector is still relaxed: it changes no result)."""
+    """Run the program with the SDK as released (the collector is still relaxed: it changes no result), its engine
+    called on the default executor's threads and answering through the SDK's own serialisation."""
+    import concurrent.futures
+
     import pulumi.resource as sdk_resource
     from pulumi.runtime import resource as sdk_runtime_resource
 
+    import planner.mocks.monitor
     import planner.run
 
     monkeypatch.setattr(planner.run, "tune_planner_process", relax_garbage_collector)
@@ -275,6 +290,9 @@ def _untuned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sdk_resource, "collapse_alias_to_urn", SDK_COLLAPSE_ALIAS_TO_URN)
     monkeypatch.setattr(sdk_runtime_resource, "all_aliases", SDK_ALL_ALIASES)
     monkeypatch.setattr(sdk_runtime_resource, "create_urn", SDK_CREATE_URN)
+    monkeypatch.setattr(sdk_runtime_resource, "_get_stack_trace", SDK_GET_STACK_TRACE)
+    monkeypatch.setattr(planner.run, "InlineEngineCalls", concurrent.futures.ThreadPoolExecutor)
+    monkeypatch.setattr(planner.mocks.monitor, "answer_struct", lambda state: None)
 
 
 @pytest.mark.parametrize("stack, config", [("dev", {}), ("prod", {}), ("dev", {"dnsRecords": "wildcard"}),

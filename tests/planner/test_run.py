@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import threading
 from typing import Any
@@ -108,7 +109,8 @@ def test_a_registration_waiting_for_something_not_declared_yet_stops_the_settlin
 
 
 class _GatedMonitor(RecordingMonitor):
-    """A monitor that answers a registration only when the test lets one through, as a slow engine might."""
+    """A monitor that answers a registration only when the test lets one through, as a slow engine might. Like the
+    real engine, it answers from elsewhere: called on the threads of a pool, not inline on the run's loop."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -135,6 +137,7 @@ def test_slow_registrations_that_progress_keep_the_settling(monkeypatch, capsys)
 
     with mocked_runtime("dev", monitor_class=_GatedMonitor) as (monitor, loop), \
             _DeclarationWatch(loop, window=one_at_a_time).installed() as watch:
+        loop.set_default_executor(concurrent.futures.ThreadPoolExecutor())
         for index in range(40):
             _bucket(f"bucket-{index}")
         assert watch.settles == 1 and watch.loop is not None and len(monitor.registrations) == 40
