@@ -13,7 +13,8 @@ one app stack per team. Then, each in a fresh process (peak memory is per run):
   (`python -m planner --affected-stacks`): what a one-app pull request plans and touches.
 - **SDK floor**: the team +1 plan's registrations declared again as plain resources under the SDK's own mocks
   (no parents, options or outputs; benchmarks/plan_scale.py's floor): what the Pulumi SDK alone needs for that many
-  resources, which no change to gangplank can go below.
+  resources with its own mock engine, which answers on the executor's threads (the planner's answers on the run's
+  own thread, planner/mocks/monitor.py: a plan's registrations can cost less than this floor's).
 
 Figures only: time (wall clock, from the start of the plan to its end, imports excluded; and the process's CPU
 time over the same span, which a machine shared with other work changes less), peak memory (the process's max

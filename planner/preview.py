@@ -15,7 +15,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from planner.mocks.monitor import UNKNOWN_SHOWN_AS
+from planner.mocks.wire import UNKNOWN_SHOWN_AS
 from planner.paths import join
 from planner.render import plural, render_table
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from planner.mocks.monitor import UNKNOWN_SHOWN_AS, Registration
+from planner.mocks.monitor import Registration
 from planner.mocks.network import MOCK_AVAILABILITY_ZONES, MOCK_SUBNET_LAYOUT
 from planner.mocks.providers import expand_record_name
+from planner.mocks.wire import UNKNOWN_SHOWN_AS
 from planner.rehearse_ec2 import Line, LoadBalancers, _aws_error, _Skip
 from planner.resource_types import (
     CERTIFICATE,

@@ -22,7 +22,7 @@ from typing import Any
 
 from planner.edge_moves import move_lines, moving
 from planner.markdown import code, plain, text
-from planner.mocks.monitor import UNKNOWN_SHOWN_AS as UNKNOWN
+from planner.mocks.wire import UNKNOWN_SHOWN_AS as UNKNOWN
 
 UNKNOWN_SHOWN = "(unknown)"
 WIDTH = 100

@@ -40,8 +40,9 @@ from components.inputs.yamllines import line_of, start_line
 from components.platform.contract import CONTRACT_OUTPUT, PLATFORM_STACK_KEY
 from planner.capacity import plan_warnings
 from planner.catalogue import DEFAULT_APPS_FILE, apps_left_out
-from planner.mocks.monitor import UNKNOWN_SHOWN_AS, InlineEngineCalls, RecordingMonitor, plain_inputs
+from planner.mocks.monitor import InlineEngineCalls, RecordingMonitor
 from planner.mocks.serving import CheckFailure, GangplankMocks, Mode, StackOutputs
+from planner.mocks.wire import UNKNOWN_SHOWN_AS, plain_inputs
 from planner.plan_format import stamped
 from planner.process import freeze_declared_objects, tune_planner_process
 from planner.provenance import from_outputs

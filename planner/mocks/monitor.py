@@ -12,14 +12,13 @@ import asyncio
 import concurrent.futures
 import copy
 import json
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import json_format
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, _resolve_callbacks
 from pulumi.runtime.proto import resource_pb2
@@ -27,12 +26,17 @@ from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from planner.mocks.common import is_unknown
 from planner.mocks.serving import GangplankMocks
-
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-_SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SHOWN_AS = "[secret]"
-UNKNOWN_SHOWN_AS = "[unknown]"
+from planner.mocks.wire import (
+    SECRET_SHOWN_AS,
+    UNKNOWN_SHOWN_AS,
+    answer_struct,
+    deserialized_inputs,
+    holds_secret,
+    plain_inputs,
+    shared_strings,
+    struct_inputs,
+    urn_label,
+)
 
 
 @dataclass
@@ -78,103 +82,6 @@ class Registration:
         return plain_inputs(self.secret_inputs, reveal=True)
 
 
-def urn_label(urn: str) -> str:
-    """`<type>::<name>` of a URN (or of a provider reference `URN::id`), the form plans use."""
-    qualified_type, name = urn.split("::")[2:4]
-    return f"{qualified_type.split('$')[-1]}::{name}"
-
-
-SHARED_STRING_MAX = 64
-"""Strings up to this length are kept once however many plans repeat them (keys, kinds, classes, zone ids)."""
-
-
-def plain_inputs(value: Any, reveal: bool = False) -> Any:
-    """Inputs as JSON data: secrets hidden, references named, the dynamic provider blob dropped.
-
-    `reveal=True` unwraps secrets instead: tests use it to check a Secret's format; plans never do.
-    Keys and short strings are interned: a plan of thousands of resources repeats the same few
-    thousand, and holding each once halves the memory the registrations take.
-    """
-    if isinstance(value, dict):
-        signature = value.get(_SIG_KEY)
-        if signature == _SECRET_SIG:
-            return plain_inputs(value.get("value"), reveal) if reveal else SECRET_SHOWN_AS
-        if signature == _RESOURCE_SIG:
-            return value.get("id") or urn_label(value.get("urn", "::::?::?"))
-        return {sys.intern(k): plain_inputs(v, reveal) for k, v in value.items() if k != "__provider"}
-    if isinstance(value, list):
-        return [plain_inputs(v, reveal) for v in value]
-    if isinstance(value, str):
-        if value == rpc.UNKNOWN:
-            return UNKNOWN_SHOWN_AS
-        return sys.intern(value) if len(value) <= SHARED_STRING_MAX else value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def struct_inputs(struct: struct_pb2.Struct) -> tuple[dict[str, Any], bool]:
-    """`plain_inputs` of a registration's inputs, read from their Struct in one pass; and whether they hold a secret.
-
-    The same as `plain_inputs(json_format.MessageToDict(struct))` and `_holds_secret` of that dict, without making
-    the dict first (at 5,000 apps, a twentieth of a team stack's plan went to the two passes). Module functions, not
-    closures: a recursive closure is a reference cycle per call (docs/sdk-contains-unknowns-cycle.md)."""
-    secrets: list[bool] = []
-    return _plain_struct(struct, secrets), bool(secrets)
-
-
-def _plain_struct(struct: struct_pb2.Struct, secrets: list[bool]) -> Any:
-    fields = struct.fields
-    signature = fields.get(_SIG_KEY)
-    if signature is not None and signature.WhichOneof("kind") == "string_value":
-        if signature.string_value == _SECRET_SIG:
-            secrets.append(True)
-            return SECRET_SHOWN_AS
-        if signature.string_value == _RESOURCE_SIG:  # as plain_inputs names a reference: its id, or its URN's
-            reference = json_format.MessageToDict(struct)
-            return reference.get("id") or urn_label(reference.get("urn", "::::?::?"))
-    return {sys.intern(key): _plain_value(value, secrets) for key, value in fields.items() if key != "__provider"}
-
-
-def _plain_value(value: struct_pb2.Value, secrets: list[bool]) -> Any:
-    kind = value.WhichOneof("kind")
-    if kind == "string_value":
-        text = value.string_value
-        if text == rpc.UNKNOWN:
-            return UNKNOWN_SHOWN_AS
-        return sys.intern(text) if len(text) <= SHARED_STRING_MAX else text
-    if kind == "number_value":
-        number = value.number_value
-        return int(number) if number.is_integer() else number
-    if kind == "bool_value":
-        return value.bool_value
-    if kind == "struct_value":
-        return _plain_struct(value.struct_value, secrets)
-    if kind == "list_value":
-        return [_plain_value(item, secrets) for item in value.list_value.values]
-    return None
-
-
-def shared_strings(value: Any) -> Any:
-    """The same data with its keys and short strings interned (held once however often they repeat)."""
-    if isinstance(value, dict):
-        return {sys.intern(k) if isinstance(k, str) else k: shared_strings(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [shared_strings(v) for v in value]
-    if isinstance(value, str) and len(value) <= SHARED_STRING_MAX:
-        return sys.intern(value)
-    return value
-
-
-def _holds_secret(value: Any) -> bool:
-    """Whether serialized inputs hold a secret anywhere."""
-    if isinstance(value, dict):
-        return value.get(_SIG_KEY) == _SECRET_SIG or any(_holds_secret(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_holds_secret(item) for item in value)
-    return False
-
-
 def _alias(alias: Any) -> Any:
     """An alias as the plan shows it: a URN, or the spec's set fields (`name`, `parentUrn`, `noParent`...)."""
     if alias.HasField("urn") or not alias.HasField("spec"):
@@ -204,34 +111,6 @@ def _state_as_json(state: dict[str, Any]) -> dict[str, Any]:
         return value if value is None or isinstance(value, str | int | float | bool) else json.dumps(value, default=str)
 
     return plain(state)
-
-
-def _is_plain(value: Any) -> bool:
-    """Whether `value` is JSON data of exactly the built-in types (no subclass, tuple, Output or resource)."""
-    kind = type(value)
-    if kind is dict:
-        return all(type(key) is str and _is_plain(item) for key, item in value.items())
-    if kind is list:
-        return all(_is_plain(item) for item in value)
-    return value is None or kind in (str, bool, int, float)
-
-
-def answer_struct(state: dict[str, Any]) -> struct_pb2.Struct | None:
-    """The mocks' answer as the Struct a registration gets back, when it is plain data; None otherwise.
-
-    The SDK's MockMonitor makes it with `rpc.serialize_properties`, a coroutine it runs to the end by
-    pumping the event loop (pulumi/runtime/mocks.py `RegisterResource`, `_sync_await`). For plain data,
-    which is what the planner's mocks answer (deserialised inputs and computed values), that comes to
-    the Struct of the same data without its top-level `None`s (rpc.py `serialize_properties`: "We treat
-    properties that serialize to None as if they don't exist"; a nested `None` stays a null), built here
-    without the event loop: so the engine's calls can run on the loop's own thread (`InlineEngineCalls`).
-    Anything else (an Output, a resource, an asset, a tuple) goes to the SDK.
-    """
-    if not _is_plain(state):
-        return None
-    struct = struct_pb2.Struct()
-    struct.update({key: value for key, value in state.items() if value is not None})
-    return struct
 
 
 class InlineEngineCalls(concurrent.futures.ThreadPoolExecutor):
@@ -291,12 +170,15 @@ class LoopClosingMonitor(MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         """The SDK's MockMonitor.RegisterResource (pulumi 3.272, runtime/mocks.py), step for step, with a plain
-        answer made without pumping the event loop (`answer_struct`)."""
+        answer made without pumping the event loop (`answer_struct`) and plain inputs read in one pass
+        (`deserialized_inputs`)."""
         self._note_thread_loop()
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        inputs = rpc.deserialize_properties(request.object)
+        inputs = deserialized_inputs(request.object)
+        if inputs is None:
+            inputs = rpc.deserialize_properties(request.object)
         resource_id, state = self.mocks.new_resource(MockResourceArgs(
             typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
             resource_id=request.importId, custom=request.custom or False,
@@ -375,7 +257,7 @@ class RecordingMonitor(LoopClosingMonitor):
         aliases = [_alias(alias) for alias in request.aliases] + list(request.aliasURNs)
         if aliases:
             options["aliases"] = aliases
-        inputs, holds_secret = struct_inputs(request.object)
+        inputs, has_secret = struct_inputs(request.object)
         self.registrations.append(Registration(
             urn=response.urn,
             type=request.type,
@@ -390,7 +272,7 @@ class RecordingMonitor(LoopClosingMonitor):
             dependencies=sorted({urn_label(u) for u in request.dependencies}),
             property_dependencies={key: sorted({urn_label(u) for u in deps.urns})
                                    for key, deps in sorted(request.propertyDependencies.items()) if deps.urns},
-            secret_inputs=json_format.MessageToDict(request.object) if holds_secret else None,
+            secret_inputs=json_format.MessageToDict(request.object) if has_secret else None,
             # A provider reference is `<urn>::<id>`; the SDK sends none for the default provider.
             provider=urn_label(request.provider.rsplit("::", 1)[0]) if request.provider else None,
             raw_state=self.resources[response.urn].state,
@@ -436,6 +318,6 @@ class RecordingMonitor(LoopClosingMonitor):
             provider=urn_label(request.provider.rsplit("::", 1)[0]) if request.provider else None,
             read=True,
             raw_state=state,
-            secret_inputs=read_inputs if _holds_secret(read_inputs) else None,
+            secret_inputs=read_inputs if holds_secret(read_inputs) else None,
         ))
         return resource_pb2.ReadResourceResponse(urn=urn, properties=properties, id=resource_id)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.uptimerobot.provider import API_KEY_CONFIG, API_KEY_ENV
-from planner.mocks.monitor import UNKNOWN_SHOWN_AS
+from planner.mocks.wire import UNKNOWN_SHOWN_AS
 from planner.resource_types import MONITOR, RECORD, VALIDATION, ZONE
 from planner.rollout.figures import create_timeout_s
 from planner.rollout.plan_reading import dns_name, label, options_of

@@ -34,8 +34,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from planner.edge_moves import ALIAS_TTL_S
-from planner.mocks.monitor import UNKNOWN_SHOWN_AS, Registration
+from planner.mocks.monitor import Registration
 from planner.mocks.providers import load_balancer_services
+from planner.mocks.wire import UNKNOWN_SHOWN_AS
 from planner.rehearse import Line, _Replay, create, describe, emulator, outcome
 from planner.resource_types import (
     ENVOY_PROXY,

@@ -11,7 +11,7 @@ import pytest
 from pulumi.runtime.stack import wait_for_rpcs
 
 from planner.__main__ import main
-from planner.mocks.monitor import UNKNOWN_SHOWN_AS
+from planner.mocks.wire import UNKNOWN_SHOWN_AS
 from planner.run import _DeclarationWatch, build_plan, mocked_runtime
 from tests.conftest import FLAVORS, STACKS
 

@@ -293,6 +293,7 @@ def _untuned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sdk_runtime_resource, "_get_stack_trace", SDK_GET_STACK_TRACE)
     monkeypatch.setattr(planner.run, "InlineEngineCalls", concurrent.futures.ThreadPoolExecutor)
     monkeypatch.setattr(planner.mocks.monitor, "answer_struct", lambda state: None)
+    monkeypatch.setattr(planner.mocks.monitor, "deserialized_inputs", lambda struct: None)
 
 
 @pytest.mark.parametrize("stack, config", [("dev", {}), ("prod", {}), ("dev", {"dnsRecords": "wildcard"}),

@@ -1,24 +1,20 @@
-"""planner/mocks/monitor.py: the mock engine leaves no event loop open, on the run's thread or any other."""
+"""planner/mocks/monitor.py: the mock engine answers on the run's own loop and leaves no event loop open."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 import pytest
-from google.protobuf import json_format, struct_pb2
-from hypothesis import given
-from hypothesis import strategies as st
-from pulumi.runtime import rpc
 
-from planner.mocks.monitor import _holds_secret, plain_inputs, struct_inputs
+from planner.mocks.monitor import InlineEngineCalls
 from planner.run import mocked_runtime
 
 
 @pytest.fixture
 def loops_made(monkeypatch) -> list[Any]:
     """Every event loop made from now on (the SDK's mock monitor makes one per engine thread)."""
-    import asyncio
-
     made: list[asyncio.AbstractEventLoop] = []
     new_event_loop = asyncio.new_event_loop
 
@@ -56,27 +52,20 @@ def test_a_read_alone_leaves_no_event_loop_open(loops_made):
     assert len(loops_made) == 2 and [loop for loop in loops_made if not loop.is_closed()] == []
 
 
-SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
-REFERENCE = {"4dabf18193072939515e22adb298388d": "5cf8f73096256a8f31e491e813e4eb8e"}
-_SCALARS = (st.none() | st.booleans() | st.integers(min_value=-(2 ** 53), max_value=2 ** 53)
-            | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=70) | st.just(rpc.UNKNOWN))
-_SENT = st.recursive(
-    _SCALARS,
-    lambda inner: (st.lists(inner, max_size=4)
-                   | st.dictionaries(st.sampled_from(["a", "b", "__provider", "metadata"]) | st.text(max_size=6),
-                                     inner, max_size=4)
-                   | inner.map(lambda value: {**SECRET, "value": value})
-                   | st.fixed_dictionaries({"urn": st.just("urn:pulumi:dev::gangplank::aws:route53/zone:Zone::public")},
-                                           optional={"id": st.sampled_from(["", "Z123", rpc.UNKNOWN])})
-                   .map(lambda ref: {**REFERENCE, **ref})),
-    max_leaves=20)
-"""Inputs as the SDK sends them: JSON data, secrets and resource references in their wire form, unknowns."""
+def test_engine_calls_run_in_the_callers_thread_and_carry_their_errors():
+    calls = InlineEngineCalls()
+    assert calls.submit(threading.get_ident).result() == threading.get_ident()
+    failed = calls.submit(int, "not a number")
+    assert isinstance(failed.exception(), ValueError)
+    calls.shutdown(wait=True)
 
 
-@given(st.dictionaries(st.text(max_size=8), _SENT, max_size=5))
-def test_inputs_are_read_from_their_struct_as_from_its_dict(sent):
-    """`struct_inputs` gives what the monitor used to make in two passes: plain_inputs of MessageToDict."""
-    struct = struct_pb2.Struct()
-    struct.update(sent)
-    as_dict = json_format.MessageToDict(struct)
-    assert struct_inputs(struct) == (plain_inputs(as_dict), _holds_secret(as_dict))
+def test_the_loop_hands_its_engine_calls_to_no_thread():
+    """`run_in_executor`, as the SDK's `do_rpc_call` uses it, on a loop whose default executor is InlineEngineCalls."""
+    loop = asyncio.new_event_loop()
+    try:
+        loop.set_default_executor(InlineEngineCalls())
+        assert loop.run_until_complete(loop.run_in_executor(None, threading.get_ident)) == threading.get_ident()
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        loop.close()
