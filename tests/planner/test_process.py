@@ -19,6 +19,8 @@ from planner.process import (
     SDK_CREATE_URN,
     SDK_GET_STACK_TRACE,
     SDK_TRANSFER_PROPERTIES,
+    SDK_UNWRAP_OPTIONAL_TYPE,
+    SDK_UNWRAP_TYPE,
     YOUNG_THRESHOLD,
     DeferredAliasUrn,
     all_aliases,
@@ -26,6 +28,7 @@ from planner.process import (
     contains_unknowns,
     create_urn,
     no_stack_trace,
+    once_per_type,
     relax_garbage_collector,
     stop_sdk_reference_cycles,
     transfer_properties,
@@ -273,11 +276,50 @@ def test_the_planner_sends_no_source_positions(run_stack):
     assert no_stack_trace() == SDK_GET_STACK_TRACE() and not no_stack_trace().frames
 
 
+def _annotations() -> list[Any]:
+    """The annotations of the typed inputs and outputs the program declares, nested types included."""
+    import pulumi._types as sdk_types
+    import pulumi_aws as aws
+    import pulumi_kubernetes as k8s
+
+    found: list[Any] = []
+    pending: list[type] = [k8s.networking.v1.IngressArgs, k8s.apps.v1.DeploymentArgs, aws.route53.RecordArgs,
+                           k8s.core.v1.ServiceArgs, k8s.networking.v1.outputs.Ingress]
+    seen: set[type] = set()
+    while pending:
+        cls = pending.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        types = (sdk_types.output_type_types(cls) if sdk_types.is_output_type(cls)
+                 else sdk_types.input_type_types(cls) if sdk_types.is_input_type(cls) else {})
+        for annotation in types.values():
+            found.append(annotation)
+            inner = SDK_UNWRAP_OPTIONAL_TYPE(SDK_UNWRAP_TYPE(annotation))
+            for candidate in (inner, *getattr(inner, "__args__", ())):
+                if isinstance(candidate, type) and (sdk_types.is_input_type(candidate)
+                                                    or sdk_types.is_output_type(candidate)):
+                    pending.append(candidate)
+    return found
+
+
+def test_types_unwrapped_once_are_unwrapped_as_the_sdk_unwraps_them():
+    annotations = _annotations()
+    assert len(annotations) > 100
+    unwrap, unwrap_optional = once_per_type(SDK_UNWRAP_TYPE), once_per_type(SDK_UNWRAP_OPTIONAL_TYPE)
+    for annotation in annotations * 2:  # the second time from the cache
+        assert unwrap(annotation) == SDK_UNWRAP_TYPE(annotation)
+        assert unwrap_optional(annotation) == SDK_UNWRAP_OPTIONAL_TYPE(annotation)
+    unhashable = [str]  # not an annotation the SDK expects, but it answers: so do we
+    assert unwrap(unhashable) == SDK_UNWRAP_TYPE(unhashable)
+
+
 def _untuned(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run the program with the SDK as released (the collector is still relaxed: it changes no result), its engine
     called on the default executor's threads and answering through the SDK's own serialisation."""
     import concurrent.futures
 
+    import pulumi._types as sdk_types
     import pulumi.resource as sdk_resource
     from pulumi.runtime import resource as sdk_runtime_resource
 
@@ -291,6 +333,8 @@ def _untuned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sdk_runtime_resource, "all_aliases", SDK_ALL_ALIASES)
     monkeypatch.setattr(sdk_runtime_resource, "create_urn", SDK_CREATE_URN)
     monkeypatch.setattr(sdk_runtime_resource, "_get_stack_trace", SDK_GET_STACK_TRACE)
+    monkeypatch.setattr(sdk_types, "unwrap_type", SDK_UNWRAP_TYPE)
+    monkeypatch.setattr(sdk_types, "unwrap_optional_type", SDK_UNWRAP_OPTIONAL_TYPE)
     monkeypatch.setattr(planner.run, "InlineEngineCalls", concurrent.futures.ThreadPoolExecutor)
     monkeypatch.setattr(planner.mocks.monitor, "answer_struct", lambda state: None)
     monkeypatch.setattr(planner.mocks.monitor, "deserialized_inputs", lambda struct: None)
