@@ -82,7 +82,8 @@ def validate_salvaging(model: type[BaseModel], data: Any, set_aside: Iterable[Se
         _put_aside(data, target, salvage)
     errors: list[dict[str, Any]] = []
     for _ in range(MAX_ROUNDS):
-        compact, kept = _without_set_aside(data)
+        # Nothing set aside yet (most entries): `data` itself, not a copy of it (validation does not change it).
+        compact, kept = _without_set_aside(data) if salvage.set_aside else (data, {})
         try:
             instance = model.model_validate(compact)
         except ValidationError as err:
