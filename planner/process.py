@@ -262,8 +262,8 @@ def skip_source_positions() -> None:
 
     pulumi 3.272 walks the whole Python stack on every declaration (`traceback.extract_stack`: a
     line read and a `Path.as_uri` per frame) to send the engine where in the program each resource
-    was declared. The engine shows it in the Pulumi Cloud console; the planner's mock monitor, like
-    the SDK's, never reads it, and plans do not carry it. A tenth of a team stack's plan
+    was declared (the request's `sourcePosition` and `stackTrace`). The planner's mock monitor, like
+    the SDK's, never reads them, and plans do not carry them. About a fifth of a team stack's plan
     (docs/performance.md, section 5). `register_resource` and `read_resource` call it by its global name.
     """
     sdk_runtime_resource._get_stack_trace = no_stack_trace
