@@ -124,8 +124,8 @@ class InlineEngineCalls(concurrent.futures.ThreadPoolExecutor):
     registration's answer is there when `run_in_executor` returns, in the order the program's
     coroutines reach the engine. asyncio accepts only a ThreadPoolExecutor as a loop's default
     executor (`BaseEventLoop.set_default_executor`), hence the base class; it never starts a thread.
-    The engine must then never pump the loop for long: `RecordingMonitor` answers registrations
-    without the SDK's `_sync_await` (`answer_struct`).
+    The engine must then never pump the loop for long: `LoopClosingMonitor.RegisterResource` answers
+    registrations without the SDK's `_sync_await` (`answer_struct`).
     """
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
