@@ -31,7 +31,6 @@ from planner.mocks.wire import (
     UNKNOWN_SHOWN_AS,
     answer_struct,
     deserialized_inputs,
-    holds_secret,
     plain_inputs,
     shared_strings,
     struct_inputs,
@@ -308,16 +307,17 @@ class RecordingMonitor(LoopClosingMonitor):
         options: dict[str, Any] = {"read": True}
         if request.dependencies:
             options["dependsOn"] = sorted(urn_label(u) for u in request.dependencies)
+        read_inputs, has_secret = struct_inputs(request.properties)
         self.read_registrations.append(Registration(
             urn=urn, type=request.type, name=request.name,
             id=resource_id or UNKNOWN_SHOWN_AS, custom=True,
             parent=_parent_label(request.parent),
-            inputs=plain_inputs(read_inputs := json_format.MessageToDict(request.properties)),
+            inputs=read_inputs,
             options=options,
             dependencies=sorted({urn_label(u) for u in request.dependencies}),
             provider=urn_label(request.provider.rsplit("::", 1)[0]) if request.provider else None,
             read=True,
             raw_state=state,
-            secret_inputs=read_inputs if holds_secret(read_inputs) else None,
+            secret_inputs=json_format.MessageToDict(request.properties) if has_secret else None,
         ))
         return resource_pb2.ReadResourceResponse(urn=urn, properties=properties, id=resource_id)

@@ -60,9 +60,9 @@ def plain_inputs(value: Any, reveal: bool = False) -> Any:
 def struct_inputs(struct: struct_pb2.Struct) -> tuple[dict[str, Any], bool]:
     """`plain_inputs` of a registration's inputs, read from their Struct in one pass; and whether they hold a secret.
 
-    The same as `plain_inputs(json_format.MessageToDict(struct))` and `holds_secret` of that dict, without making
-    the dict first (at 5,000 apps, a twentieth of a team stack's plan went to the two passes). Module functions, not
-    closures: a recursive closure is a reference cycle per call (docs/sdk-contains-unknowns-cycle.md)."""
+    The same as `plain_inputs(json_format.MessageToDict(struct))`, and whether that dict holds a secret anywhere,
+    without making the dict first (at 5,000 apps, a twentieth of a team stack's plan went to the two passes). Module
+    functions, not closures: a recursive closure is a reference cycle per call (docs/sdk-contains-unknowns-cycle.md)."""
     secrets: list[bool] = []
     return _plain_struct(struct, secrets), bool(secrets)
 
@@ -108,15 +108,6 @@ def shared_strings(value: Any) -> Any:
     if isinstance(value, str) and len(value) <= SHARED_STRING_MAX:
         return sys.intern(value)
     return value
-
-
-def holds_secret(value: Any) -> bool:
-    """Whether serialized inputs hold a secret anywhere."""
-    if isinstance(value, dict):
-        return value.get(_SIG_KEY) == _SECRET_SIG or any(holds_secret(item) for item in value.values())
-    if isinstance(value, list):
-        return any(holds_secret(item) for item in value)
-    return False
 
 
 def _is_plain(value: Any) -> bool:
