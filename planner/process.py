@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pulumi._types as sdk_types
@@ -63,15 +64,28 @@ def relax_garbage_collector() -> None:
         gc.set_threshold(YOUNG_THRESHOLD, 20, 100)
 
 
-def freeze_declared_objects() -> None:
-    """Take what the program has declared out of the collector's sight, once it is all declared.
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection while a program runs; what the run made is frozen when it ends.
 
-    Resources, their Outputs and pending registrations live until the process exits, so every
-    middle and full collection after the declarations would walk them again (about a million
-    objects at 1000 apps) to find nothing. Objects that die later are still freed by reference
-    counting; the collector keeps watching whatever is made from here on.
+    A run allocates and keeps: its resources, their Outputs and registrations live until its plan
+    is built, and once the SDK's own cycles are stopped (`stop_sdk_reference_cycles`) it leaves
+    little cyclic garbage. Measured with `gc.collect()` after runs with the collector off: 834
+    objects for a team stack of 5,103 resources, 6,590 for the `all` stack of 38,000 at 5,000
+    apps, and the same peak memory as with it on. Every young collection of a run (21 in that team
+    plan, 0.25 s of its 5 s) walked survivors to find nothing. At the end, what the run made is
+    frozen, so that the first collection after it does not walk it instead (it was frozen once
+    the program had declared everything, before this pause), and the collector is as it was:
+    one already off stays off, and a run inside a run (an app stack's platform) leaves it paused.
     """
-    gc.freeze()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 def contains_unknowns(value: Any) -> bool:

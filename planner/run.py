@@ -44,7 +44,7 @@ from planner.mocks.monitor import InlineEngineCalls, RecordingMonitor
 from planner.mocks.serving import CheckFailure, GangplankMocks, Mode, StackOutputs
 from planner.mocks.wire import UNKNOWN_SHOWN_AS, plain_inputs
 from planner.plan_format import stamped
-from planner.process import freeze_declared_objects, tune_planner_process
+from planner.process import collector_paused, tune_planner_process
 from planner.provenance import from_outputs
 from planner.resource_types import MONITOR
 from planner.stackconfig import StackConfig, read_stack_config
@@ -297,16 +297,16 @@ def run_program(
     else:
         references, platform_run = platform_references(stack, values, project_dir)
     offline = OFFLINE_PLAN.set(True)  # the program's checks: this run deploys nothing (no UptimeRobot key needed)
-    with mocked_runtime(stack, values, config.secret_keys, mode=mode, stack_references=references) \
-            as (monitor, loop), _DeclarationWatch(loop).installed() as watch:
+    # What a run makes lives until its plan is built: the collector would walk it to find nothing.
+    with collector_paused(), mocked_runtime(stack, values, config.secret_keys, mode=mode,
+                                            stack_references=references) as (monitor, loop), \
+            _DeclarationWatch(loop).installed() as watch:
         try:
             runpy.run_path(str(Path(project_dir) / "__main__.py"), run_name="__main__")
             run_async_program(loop)
         finally:
             OFFLINE_PLAN.reset(offline)
         watch.returned = True
-        # Everything the program declared lives until the run ends: later collections need not walk it.
-        freeze_declared_objects()
         loop.run_until_complete(wait_for_rpcs())
         outputs, secret_outputs = loop.run_until_complete(_resolve_outputs())
     run = ProgramRun(stack=stack, monitor=monitor, outputs=outputs, mode=mode, config=values, late=watch.late,

@@ -25,6 +25,7 @@ from planner.process import (
     DeferredAliasUrn,
     all_aliases,
     collapse_alias_to_urn,
+    collector_paused,
     contains_unknowns,
     create_urn,
     no_stack_trace,
@@ -111,6 +112,49 @@ def test_after_the_swap_the_sdks_callers_leave_no_cycles(monkeypatch):
 
 def _tracked_resources() -> int:
     return sum(isinstance(o, pulumi.Resource) for o in gc.get_objects())
+
+
+def _collections_during(action: Callable[[], Any]) -> tuple[int, Any]:
+    made: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            made.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        result = action()
+    finally:
+        gc.callbacks.remove(count)
+    return len(made), result
+
+
+def test_a_program_run_makes_no_collection_and_leaves_the_collector_on(run_stack):
+    gc.set_threshold(700, 10, 10)  # the interpreter's defaults: a run would collect over and over
+    collections, run = _collections_during(lambda: run_stack("prod"))
+    assert len(run.monitor.registrations) > 100
+    assert collections == 0
+    assert gc.isenabled()
+    # The first collection after the run does not walk what it made: that is frozen.
+    before = gc.get_freeze_count()
+    assert before > 0
+    gc.collect(0)
+    assert gc.get_freeze_count() == before
+
+
+def test_a_paused_collector_pauses_runs_inside_runs_and_one_off_stays_off():
+    with collector_paused():
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # an app stack's run goes on after its platform's run
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_a_program_run_leaves_the_collector_little_to_do(run_stack):
@@ -315,9 +359,11 @@ def test_types_unwrapped_once_are_unwrapped_as_the_sdk_unwraps_them():
 
 
 def _untuned(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run the program with the SDK as released (the collector is still relaxed: it changes no result), its engine
-    called on the default executor's threads and answering through the SDK's own serialisation."""
+    """Run the program with the SDK as released (the collector is still relaxed, and collects during the run: it
+    changes no result), its engine called on the default executor's threads and answering through the SDK's own
+    serialisation."""
     import concurrent.futures
+    import contextlib
 
     import pulumi._types as sdk_types
     import pulumi.resource as sdk_resource
@@ -327,6 +373,7 @@ def _untuned(monkeypatch: pytest.MonkeyPatch) -> None:
     import planner.run
 
     monkeypatch.setattr(planner.run, "tune_planner_process", relax_garbage_collector)
+    monkeypatch.setattr(planner.run, "collector_paused", contextlib.nullcontext)
     monkeypatch.setattr(rpc, "contains_unknowns", SDK_CONTAINS_UNKNOWNS)
     monkeypatch.setattr(rpc, "transfer_properties", SDK_TRANSFER_PROPERTIES)
     monkeypatch.setattr(sdk_resource, "collapse_alias_to_urn", SDK_COLLAPSE_ALIAS_TO_URN)
