@@ -8,6 +8,7 @@ versions read it differently, with a hint to write it unambiguously (quote it fo
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -37,6 +38,13 @@ def plain_scalar(text: str) -> tuple[Any, str | None]:
     it differently (None when the two agree)."""
     if text and text[0] not in _MAYBE_NOT_TEXT:
         return text, None  # text in both YAML 1.1 and 1.2: neither resolves a scalar starting so to anything else
+    return _both_readings(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _both_readings(text: str) -> tuple[Any, str | None]:
+    """`plain_scalar` of a value that may not be text. Catalogues repeat these (ports, replicas, booleans) thousands
+    of times, and the answer is the text's alone, immutable (a number, a boolean, None, text)."""
     core = core_value(text)
     yaml11 = _yaml11_value(text)
     if not _same(core, yaml11):
