@@ -120,15 +120,23 @@ class InlineEngineCalls(concurrent.futures.ThreadPoolExecutor):
     server in another process. The planner's engine is Python in this process: on a thread it only
     takes turns with the loop for the interpreter lock, and every call costs two hand-offs between
     threads; the order in which calls completed also depended on the threads' timing. Inline, a
-    registration's answer is there when `run_in_executor` returns, in the order the program's
-    coroutines reach the engine. asyncio accepts only a ThreadPoolExecutor as a loop's default
-    executor (`BaseEventLoop.set_default_executor`), hence the base class; it never starts a thread.
+    registration's answer is there when `run_in_executor` returns (a done asyncio future, on the
+    loop's thread), in the order the program's coroutines reach the engine. asyncio accepts only a
+    ThreadPoolExecutor as a loop's default executor (`BaseEventLoop.set_default_executor`), hence the
+    base class; it never starts a thread.
     The engine must then never pump the loop for long: `LoopClosingMonitor.RegisterResource` answers
     registrations without the SDK's `_sync_await` (`answer_struct`).
     """
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
-        future: concurrent.futures.Future = concurrent.futures.Future()
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        # On the loop's thread the answer is an asyncio future already done, which `run_in_executor` hands back
+        # as it is (asyncio `wrap_future`: "if isfuture(future): return future"). A concurrent future would be
+        # chained to one through the loop's self-pipe: a write and a wake-up of the selector per call.
+        future: Any = loop.create_future() if loop is not None else concurrent.futures.Future()
         try:
             future.set_result(fn(*args, **kwargs))
         except BaseException as error:  # as a pool's worker does: the caller's future carries it

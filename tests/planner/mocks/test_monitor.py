@@ -69,3 +69,28 @@ def test_the_loop_hands_its_engine_calls_to_no_thread():
         loop.run_until_complete(loop.shutdown_default_executor())
     finally:
         loop.close()
+
+
+def test_an_engine_call_on_the_loop_is_answered_without_waking_the_loop(monkeypatch):
+    """On the run's loop, `run_in_executor` hands back the answer already there: no write to the loop's self-pipe
+    and no turn of the loop per call (a concurrent future is chained through both), and a failure is carried."""
+    loop = asyncio.new_event_loop()
+    wakes: list[None] = []
+    monkeypatch.setattr(loop, "_write_to_self", lambda: wakes.append(None))
+
+    async def call_the_engine() -> tuple[bool, bool]:
+        answered = loop.run_in_executor(None, threading.get_ident)
+        failed = loop.run_in_executor(None, int, "not a number")
+        ready = answered.done() and failed.done()
+        assert await answered == threading.get_ident()
+        with pytest.raises(ValueError):
+            await failed
+        return ready, isinstance(answered, asyncio.Future)
+
+    try:
+        loop.set_default_executor(InlineEngineCalls())
+        assert loop.run_until_complete(call_the_engine()) == (True, True)
+        assert wakes == []
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        loop.close()
