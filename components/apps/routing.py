@@ -18,8 +18,10 @@ controller, each by that controller's flavor (`placed_units`): the same rule, th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
 
 from components.flavors import AnyFlavor, get_flavor, is_gateway
 from components.inputs.catalog.resolved import ResolvedApp
@@ -110,19 +112,54 @@ def needs_health_route(app: ResolvedApp) -> bool:
     return app.monitored and (bool(app.app.allow_cidrs) or app.app.auth is not None or canary_takes_a_share(app))
 
 
-def shared_hosts(apps: Iterable[ResolvedApp]) -> set[str]:
+def shared_hosts(apps: Iterable[ResolvedApp]) -> frozenset[str]:
     """Hosts that carry more than one Ingress: several apps (path-based routing), or an app and its
     health-path Ingress."""
+    group = tuple(apps)
+    return _RECENT.answer(("shared", _identities(group)), group, lambda: _shared_hosts(group))
+
+
+def _shared_hosts(apps: Sequence[ResolvedApp]) -> frozenset[str]:
     count: dict[str, int] = {}
     for app in apps:
         for host in dict.fromkeys(host for route in app.routes for host in route.hosts):
             count[host] = count.get(host, 0) + 1
         if needs_health_route(app) and app.monitor_route is not None:
             count[app.monitor_route.host] = count.get(app.monitor_route.host, 0) + 1
-    return {host for host, n in count.items() if n > 1}
+    return frozenset(host for host, n in count.items() if n > 1)
 
 
-def ingress_units(app: ResolvedApp, flavors: Flavors, shared: set[str]) -> list[IngressUnit]:
+class _RecentAnswers:
+    """The last few answers about a whole catalogue, by the identity of its apps.
+
+    One run asks the same of the same apps several times: the checks (names, flavors, limits) and the declarations
+    each need every host's sharing, at 5,000 apps 7 times over (`shared_hosts`) and 3 (`host_shares`, by the same
+    flavors). The apps are resolved once per run and never change (frozen dataclasses), and an entry holds them, so
+    the identities in its key stay theirs while it lives. The answers are read-only (a frozenset, a mapping proxy)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+    def answer(self, key: tuple[Any, ...], held: Any, work: Callable[[], Any]) -> Any:
+        found = self.entries.get(key)
+        if found is not None:
+            return found[1]
+        result = work()
+        if len(self.entries) >= self.size:
+            del self.entries[next(iter(self.entries))]  # the oldest
+        self.entries[key] = (held, result)
+        return result
+
+
+_RECENT = _RecentAnswers(size=8)
+
+
+def _identities(values: Iterable[Any]) -> tuple[int, ...]:
+    return tuple(map(id, values))
+
+
+def ingress_units(app: ResolvedApp, flavors: Flavors, shared: frozenset[str]) -> list[IngressUnit]:
     """The app's Ingresses (or HTTPRoutes, on a Gateway API edge): one per edge, split per host where a mergeable
     flavor needs minions."""
     units: list[IngressUnit] = []
@@ -145,7 +182,7 @@ def ingress_units(app: ResolvedApp, flavors: Flavors, shared: set[str]) -> list[
 
 
 def placed_units(app: ResolvedApp, controllers: Mapping[str, Sequence[ControllerPlan]],
-                 shared: set[str]) -> list[tuple[IngressUnit, ControllerPlan]]:
+                 shared: frozenset[str]) -> list[tuple[IngressUnit, ControllerPlan]]:
     """The app's units on every controller of its edges (`controllers.stack_controllers`): on each edge's current
     controller, and on the one a moving edge moves to, as that one's flavor makes them (a controller's names, the
     units' among them, carry its `suffix`)."""
@@ -157,9 +194,16 @@ def placed_units(app: ResolvedApp, controllers: Mapping[str, Sequence[Controller
     return placed
 
 
-def host_shares(apps: Sequence[ResolvedApp], flavors: Flavors) -> dict[str, HostShare]:
+def host_shares(apps: Sequence[ResolvedApp], flavors: Flavors) -> Mapping[str, HostShare]:
     """Every host of these apps with the Ingresses on it: one set of DNS records per host, whatever the
     number of apps. (During a move, the members are the Ingresses on the edge's current controller.)"""
+    group = tuple(apps)
+    by_edge = sorted(flavors.items()) if isinstance(flavors, Mapping) else [("", flavors)]
+    key = ("shares", _identities(group), tuple((edge, id(flavor)) for edge, flavor in by_edge))
+    return _RECENT.answer(key, (group, by_edge), lambda: MappingProxyType(_host_shares(group, flavors)))
+
+
+def _host_shares(apps: Sequence[ResolvedApp], flavors: Flavors) -> dict[str, HostShare]:
     shared = shared_hosts(apps)
     grouped: dict[str, tuple[str, str, list[HostMember]]] = {}
     owners: dict[str, int] = {}  # host -> the index of its owning member, where a team owns it
