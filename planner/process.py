@@ -76,7 +76,7 @@ def collector_paused() -> Iterator[None]:
     plan, 0.25 s of its 5 s) walked survivors to find nothing. At the end, what the run made is
     frozen, so that the first collection after it does not walk it instead (it was frozen once
     the program had declared everything, before this pause), and the collector is as it was:
-    one already off stays off, and a run inside a run (an app stack's platform) leaves it paused.
+    one already off stays off, and a pause inside a pause leaves it paused.
     """
     was_enabled = gc.isenabled()
     gc.disable()

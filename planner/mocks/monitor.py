@@ -125,7 +125,8 @@ class InlineEngineCalls(concurrent.futures.ThreadPoolExecutor):
     ThreadPoolExecutor as a loop's default executor (`BaseEventLoop.set_default_executor`), hence the
     base class; it never starts a thread.
     The engine must then never pump the loop for long: `LoopClosingMonitor.RegisterResource` answers
-    registrations without the SDK's `_sync_await` (`answer_struct`).
+    registrations without the SDK's `_sync_await` (`answer_struct`). Only `run_in_executor` calls it on
+    the loop's thread: an asyncio future's `result()` takes no timeout, and `map` would wait on one.
     """
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
