@@ -39,6 +39,7 @@ class is spelled out. `ParseNormalizedNamed` is stricter in what no pattern says
 image id), the digest algorithm (sha256, sha384, sha512) and its length, and a repository path over 255 characters."""
 _ANYWHERE = re.compile(r"[A-Za-z0-9._\-/:@\[\]+]")
 """Every character some part of a reference may hold (`[`, `]` around an IPv6 registry, `+` in a digest algorithm)."""
+_ONLY_THOSE = re.compile(_ANYWHERE.pattern + "+")
 EXAMPLE = "write [registry/]repository[:tag][@digest], e.g. 'ghcr.io/acme/shop:1.4'"
 
 
@@ -59,6 +60,8 @@ def image_problem(image: str) -> str | None:
 def _odd_characters(image: str) -> list[str]:
     if not image:
         return ["it is empty"]
+    if _ONLY_THOSE.fullmatch(image):
+        return []
     odd = list(dict.fromkeys(ch for ch in image if not _ANYWHERE.fullmatch(ch)))
     if not odd:
         return []
