@@ -110,14 +110,9 @@ def shared_strings(value: Any) -> Any:
     return value
 
 
-def _is_plain(value: Any) -> bool:
-    """Whether `value` is JSON data of exactly the built-in types (no subclass, tuple, Output or resource)."""
-    kind = type(value)
-    if kind is dict:
-        return all(type(key) is str and _is_plain(item) for key, item in value.items())
-    if kind is list:
-        return all(_is_plain(item) for item in value)
-    return value is None or kind in (str, bool, int, float)
+class _NotPlain(Exception):
+    """Not plain data: an answer holds more than JSON data of the built-in types, or a Struct holds a signature
+    (secret, resource, asset, output) or an unknown. The SDK's serialisation, or its reading, decides."""
 
 
 def answer_struct(state: dict[str, Any]) -> struct_pb2.Struct | None:
@@ -131,15 +126,49 @@ def answer_struct(state: dict[str, Any]) -> struct_pb2.Struct | None:
     without the event loop: so the engine's calls can run on the loop's own thread (`InlineEngineCalls`).
     Anything else (an Output, a resource, an asset, a tuple) goes to the SDK.
     """
-    if not _is_plain(state):
+    if type(state) is not dict:
         return None
     struct = struct_pb2.Struct()
-    struct.update({key: value for key, value in state.items() if value is not None})
+    try:
+        _fill_struct(struct, state, top=True)
+    except _NotPlain:
+        return None
     return struct
 
 
-class _NotPlain(Exception):
-    """A Struct holds a signature (secret, resource, asset, output) or an unknown: the SDK's reading decides."""
+def _fill_struct(struct: struct_pb2.Struct, mapping: dict[Any, Any], top: bool = False) -> None:
+    """Write plain data as protobuf's `Struct.update` does, in one pass that refuses anything else: JSON data of
+    exactly the built-in types (no subclass, tuple, Output or resource). Module functions, not closures."""
+    fields = struct.fields
+    for key, value in mapping.items():
+        if type(key) is not str:
+            raise _NotPlain
+        if value is None and top:
+            continue
+        _fill_value(fields[key], value)
+
+
+def _fill_value(target: struct_pb2.Value, value: Any) -> None:
+    kind = type(value)
+    if kind is str:
+        target.string_value = value
+    elif kind is bool:
+        target.bool_value = value
+    elif kind is int or kind is float:
+        target.number_value = value
+    elif kind is dict:
+        inner = target.struct_value
+        inner.SetInParent()  # an empty mapping is still a mapping, as `Struct.update` writes it
+        _fill_struct(inner, value)
+    elif kind is list:
+        items = target.list_value
+        items.SetInParent()
+        for item in value:
+            _fill_value(items.values.add(), item)
+    elif value is None:
+        target.null_value = struct_pb2.NULL_VALUE
+    else:
+        raise _NotPlain
 
 
 def deserialized_inputs(struct: struct_pb2.Struct) -> dict[str, Any] | None:
