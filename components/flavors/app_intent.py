@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Literal
@@ -85,6 +86,17 @@ class AppIntent:
     """An external authentication service asked about every request; None for none."""
 
 
+@functools.lru_cache(maxsize=1024)
+def cidr_problem(cidr: str) -> str | None:
+    """Why `cidr` is no network address (None when it is one). An estate's allow-lists repeat a few ranges (offices,
+    VPNs) over thousands of apps, and every flavor check of every app asks again."""
+    try:
+        ipaddress.ip_network(cidr, strict=True)
+    except ValueError as err:
+        return str(err)
+    return None
+
+
 def intent_problems(intent: AppIntent) -> list[tuple[str, str]]:
     """What no flavor can express, whatever the product (`Flavor.unsupported` starts from this)."""
     found = []
@@ -95,10 +107,9 @@ def intent_problems(intent: AppIntent) -> list[tuple[str, str]]:
     if intent.rate_limit is not None and intent.rate_limit.rps < 1:
         found.append(("rate_limit.rps", f"rps must be at least 1, not {intent.rate_limit.rps}"))
     for cidr in intent.allow_cidrs:
-        try:
-            ipaddress.ip_network(cidr, strict=True)
-        except ValueError as err:
-            found.append(("allow_cidrs", str(err)))
+        problem = cidr_problem(cidr)
+        if problem is not None:
+            found.append(("allow_cidrs", problem))
     tls = intent.backend_tls
     if tls is not None and intent.https_backend is None:
         found.append(("backend_tls", "TLS settings apply to a backend that speaks HTTPS (protocol: HTTPS)"))
