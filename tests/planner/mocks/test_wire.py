@@ -72,9 +72,12 @@ _SENT = st.recursive(
 
 
 def _holds_secret(value: Any) -> bool:
-    """Whether sent inputs hold a secret anywhere: the test's oracle, from the dict."""
+    """Whether sent inputs hold a secret anywhere the plan keeps: the test's oracle, from the dict. (A `__provider`
+    value is dropped at every level, by `plain_inputs` too: a secret inside one is in neither the plan's inputs
+    nor those revealed to tests.)"""
     if isinstance(value, dict):
-        return value.get(SIG_KEY) == SECRET[SIG_KEY] or any(map(_holds_secret, value.values()))
+        return value.get(SIG_KEY) == SECRET[SIG_KEY] or any(
+            _holds_secret(item) for key, item in value.items() if key != "__provider")
     if isinstance(value, list):
         return any(map(_holds_secret, value))
     return False
