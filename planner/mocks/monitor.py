@@ -32,7 +32,6 @@ from planner.mocks.wire import (
     answer_struct,
     deserialized_inputs,
     plain_inputs,
-    shared_strings,
     struct_inputs,
     urn_label,
 )
@@ -85,7 +84,9 @@ def _alias(alias: Any) -> Any:
     """An alias as the plan shows it: a URN, or the spec's set fields (`name`, `parentUrn`, `noParent`...)."""
     if alias.HasField("urn") or not alias.HasField("spec"):
         return alias.urn
-    return {key: value for key, value in json_format.MessageToDict(alias.spec).items() if value not in ("", None)}
+    # The set fields by their JSON names, in field order, as `json_format.MessageToDict` gives them (the spec holds
+    # strings and a bool, which it leaves as they are).
+    return {field.json_name: value for field, value in alias.spec.ListFields() if value not in ("", None)}
 
 
 def _parent_label(parent_urn: str) -> str | None:
@@ -236,11 +237,6 @@ class RecordingMonitor(LoopClosingMonitor):
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
-        # The SDK's monitor keeps every resource's state (for `pulumi:pulumi:getResource`): the same few
-        # thousand keys and values over and over, kept once each.
-        kept = self.resources.get(response.urn)
-        if kept is not None:
-            self.resources[response.urn] = kept._replace(state=shared_strings(kept.state))
         implicit = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
         explicit = sorted(urn_label(u) for u in request.dependencies if u not in implicit)
         options: dict[str, Any] = {}

@@ -100,17 +100,6 @@ def _plain_value(value: struct_pb2.Value, secrets: list[bool]) -> Any:
     return None
 
 
-def shared_strings(value: Any) -> Any:
-    """The same data with its keys and short strings interned (held once however often they repeat)."""
-    if isinstance(value, dict):
-        return {sys.intern(k) if isinstance(k, str) else k: shared_strings(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [shared_strings(v) for v in value]
-    if isinstance(value, str) and len(value) <= SHARED_STRING_MAX:
-        return sys.intern(value)
-    return value
-
-
 class _NotPlain(Exception):
     """Not plain data: an answer holds more than JSON data of the built-in types, or a Struct holds a signature
     (secret, resource, asset, output) or an unknown. The SDK's serialisation, or its reading, decides."""
@@ -180,7 +169,8 @@ def deserialized_inputs(struct: struct_pb2.Struct) -> dict[str, Any] | None:
     deserialize to None as if they don't exist"; `deserialize_property` of a ListValue). A signature (a secret,
     a resource, an asset, an output value) or the unknown sentinel (an `Unknown` in a preview) is the SDK's
     business. One pass over the Struct instead of the SDK's, which reads each value through its Python
-    `Struct.items()`."""
+    `Struct.items()`. Keys and short strings are interned, as in `plain_inputs`: the mocks' answers are made from
+    these inputs, and the SDK's mock monitor keeps every resource's answer for `getResource`."""
     try:
         return _deserialized_struct(struct)
     except _NotPlain:
@@ -195,16 +185,17 @@ def _deserialized_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
     for key, value in fields.items():
         plain = _deserialized_value(value)
         if plain is not None:
-            values[key] = plain
+            values[sys.intern(key)] = plain
     return values
 
 
 def _deserialized_value(value: struct_pb2.Value) -> Any:
     kind = value.WhichOneof("kind")
     if kind == "string_value":
-        if value.string_value == rpc.UNKNOWN:
+        text = value.string_value
+        if text == rpc.UNKNOWN:
             raise _NotPlain
-        return value.string_value
+        return sys.intern(text) if len(text) <= SHARED_STRING_MAX else text
     if kind == "number_value":
         return value.number_value
     if kind == "bool_value":

@@ -7,6 +7,8 @@ import threading
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from planner.mocks.monitor import InlineEngineCalls
 from planner.run import mocked_runtime
@@ -94,3 +96,29 @@ def test_an_engine_call_on_the_loop_is_answered_without_waking_the_loop(monkeypa
         loop.run_until_complete(loop.shutdown_default_executor())
     finally:
         loop.close()
+
+
+_SPEC_FIELDS = st.fixed_dictionaries({}, optional={
+    "name": st.sampled_from(["", "shop-ingress"]), "type": st.sampled_from(["", "gangplank:apps:ExposedApp"]),
+    "stack": st.sampled_from(["", "prod"]), "project": st.sampled_from(["", "gangplank"])}).flatmap(
+    lambda fields: st.sampled_from([
+        fields, {**fields, "parentUrn": "urn:pulumi:prod::gangplank::gangplank:apps:ExposedApp::shop"},
+        {**fields, "parentUrn": ""}, {**fields, "noParent": True}, {**fields, "noParent": False}]))
+"""An alias spec's fields, its parent (a oneof) as a URN, as none, or unset."""
+
+
+@given(_SPEC_FIELDS)
+def test_an_alias_spec_shows_as_its_json_form_shows_it(fields):
+    """The plan shows an alias spec's set fields by their JSON names, as `json_format.MessageToDict` reads them."""
+    from google.protobuf import json_format
+    from pulumi.runtime.proto import alias_pb2
+
+    from planner.mocks.monitor import _alias
+
+    spec = alias_pb2.Alias.Spec()
+    json_format.ParseDict(fields, spec)
+    alias = alias_pb2.Alias(spec=spec)
+    assert _alias(alias) == {key: value for key, value in json_format.MessageToDict(spec).items()
+                             if value not in ("", None)}
+    assert list(_alias(alias)) == [key for key in json_format.MessageToDict(spec) if key in _alias(alias)]
+    assert _alias(alias_pb2.Alias(urn="urn:pulumi:prod::gangplank::x::y")) == "urn:pulumi:prod::gangplank::x::y"
