@@ -30,6 +30,7 @@ from tests.components.flavors.chart_values import (
     f5_schema,
     f5_unknown_paths,
     ingress_nginx_unknown_paths,
+    intent,
     spec,
     twins,
     validate_f5_values,
@@ -203,3 +204,15 @@ def test_private_spec_needs_a_real_allow_list(cidrs: list[str]) -> None:
         controller_spec("private", "private", replicas=2, certificate_arn=CERT, security_group_id=SG,
                         allowed_cidrs=cidrs, dualstack=False, trusted_proxy_cidrs=NLB_SUBNETS,
                         control_plane_cidrs=VPC_CIDRS)
+
+
+@pytest.mark.parametrize("flavor", [get_flavor(name) for name in (*FLAVOR_NAMES, *GATEWAY_FLAVORS)],
+                         ids=[*FLAVOR_NAMES, *GATEWAY_FLAVORS])
+def test_an_allow_list_range_that_is_no_network_is_refused_every_time(flavor: Flavor) -> None:
+    """Every flavor refuses it (the reason is worked out once per range and asked for again by every app)."""
+    bad = intent(allow_cidrs=["10.0.0.1/8", "192.0.2.0/24"])
+    for _ in range(2):
+        reasons = [why for field, why in flavor.unsupported(bad) if field == "allow_cidrs"]
+        assert reasons == ["10.0.0.1/8 has host bits set"]
+    assert not [field for field, _ in flavor.unsupported(intent(allow_cidrs=["10.0.0.0/8"]))
+                if field == "allow_cidrs"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import enum
 from typing import Any
 
@@ -46,11 +47,22 @@ class _Kind(enum.StrEnum):
     INGRESS = "Ingress"
 
 
-@pytest.mark.parametrize("value", [(1, 2), _Kind.INGRESS, pulumi.output.Unknown(), {1: "a key that is no string"}],
-                         ids=["tuple", "str enum", "unknown", "int key"])
+class _Replicas(enum.IntEnum):
+    TWO = 2
+
+
+@pytest.mark.parametrize("value", [(1, 2), _Kind.INGRESS, _Replicas.TWO, pulumi.output.Unknown(),
+                                   {1: "a key that is no string"}, {_Kind.INGRESS: "a key of a str subclass"},
+                                   collections.OrderedDict(a=1)],
+                         ids=["tuple", "str enum", "int enum", "unknown", "int key", "str subclass key",
+                              "dict subclass"])
 def test_anything_but_plain_data_is_left_to_the_sdk(value):
     """The SDK serialises these its own way (an enum by its value, an Unknown as the sentinel): no guess here."""
     assert answer_struct({"spec": {"value": value}}) is None
+
+
+def test_an_answer_that_is_no_plain_dict_is_left_to_the_sdk():
+    assert answer_struct(collections.OrderedDict(spec={})) is None
 
 
 SIG_KEY = "4dabf18193072939515e22adb298388d"
