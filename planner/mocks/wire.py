@@ -32,6 +32,11 @@ SHARED_STRING_MAX = 64
 """Strings up to this length are kept once however many plans repeat them (keys, kinds, classes, zone ids)."""
 
 
+def shared_text(text: str) -> str:
+    """A short string held once however often the plan repeats it (names, kinds, hosts); a long one as it is."""
+    return sys.intern(text) if len(text) <= SHARED_STRING_MAX else text
+
+
 def plain_inputs(value: Any, reveal: bool = False) -> Any:
     """Inputs as JSON data: secrets hidden, references named, the dynamic provider blob dropped.
 
@@ -51,7 +56,7 @@ def plain_inputs(value: Any, reveal: bool = False) -> Any:
     if isinstance(value, str):
         if value == rpc.UNKNOWN:
             return UNKNOWN_SHOWN_AS
-        return sys.intern(value) if len(value) <= SHARED_STRING_MAX else value
+        return shared_text(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -87,7 +92,7 @@ def _plain_value(value: struct_pb2.Value, secrets: list[bool]) -> Any:
         text = value.string_value
         if text == rpc.UNKNOWN:
             return UNKNOWN_SHOWN_AS
-        return sys.intern(text) if len(text) <= SHARED_STRING_MAX else text
+        return shared_text(text)
     if kind == "number_value":
         number = value.number_value
         return int(number) if number.is_integer() else number
@@ -195,7 +200,7 @@ def _deserialized_value(value: struct_pb2.Value) -> Any:
         text = value.string_value
         if text == rpc.UNKNOWN:
             raise _NotPlain
-        return sys.intern(text) if len(text) <= SHARED_STRING_MAX else text
+        return shared_text(text)
     if kind == "number_value":
         return value.number_value
     if kind == "bool_value":
