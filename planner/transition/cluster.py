@@ -1,6 +1,10 @@
-"""What decides whether a load balancer serves a host during a change: the Ingresses by class and each
+"""What decides whether a load balancer serves a host and path during a change: the Ingresses by class and each
 NLB's controller class, or on a Gateway API edge the Gateway behind the NLB, its listeners and the HTTPRoutes
-attached to them."""
+attached to them.
+
+A route is a host and a path the way a controller matches it (`RouteKey`): a controller that has an Ingress or
+HTTPRoute for the host but not for the path sends the request to another app's prefix or answers 404, so the
+rehearsal checks each route, not only each host."""
 
 from __future__ import annotations
 
@@ -12,16 +16,65 @@ from planner.mocks.monitor import Registration
 from planner.resource_types import ENVOY_PROXY, GATEWAY, GATEWAY_CLASS, HELM_RELEASE, HTTP_ROUTE, INGRESS
 from planner.route53_model import dns
 
+RouteKey = tuple[str, str, str]
+"""(host, `prefix` or `exact`, path): what a request must match to reach an app. An Ingress path of `pathType:
+Prefix` and an HTTPRoute `PathPrefix` match alike, element by element (networking/v1 HTTPIngressPath; Gateway API
+HTTPPathMatch), as do the two `Exact`s; ingress-nginx and F5 treat `ImplementationSpecific` as a prefix
+(generateIngressPath, buildLocation: no regular expression without an annotation gangplank does not set)."""
+MATCH_KINDS = {"Prefix": "prefix", "ImplementationSpecific": "prefix", "PathPrefix": "prefix", "Exact": "exact"}
+MERGEABLE = "nginx.org/mergeable-ingress-type"
+"""F5's master/minion annotation (internal/k8s/configuration.go at v5.5.4); ingress-nginx does not read it."""
+
+
+def ingress_routes(spec: Mapping[str, Any]) -> set[RouteKey]:
+    """The routes of an Ingress: each rule's host with each of its paths (an F5 master has none: it holds the host
+    for its minions)."""
+    return {(dns(rule.get("host")), MATCH_KINDS.get(str(entry.get("pathType")), "prefix"), str(entry.get("path")))
+            for rule in spec.get("rules") or [] if rule.get("host")
+            for entry in (rule.get("http") or {}).get("paths") or []}
+
+
+def route_matches(spec: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(kind, path) of every path an HTTPRoute's rules match: a rule without matches, or a match without a path,
+    matches `PathPrefix /` (Gateway API HTTPRouteRule `matches` and HTTPRouteMatch `path` defaults); a regular
+    expression is no route the model compares."""
+    found: set[tuple[str, str]] = set()
+    for rule in spec.get("rules") or []:
+        for match in rule.get("matches") or [{}]:
+            path = match.get("path") or {"type": "PathPrefix", "value": "/"}
+            kind = MATCH_KINDS.get(str(path.get("type", "PathPrefix")))
+            if kind is not None:
+                found.add((kind, str(path.get("value", "/"))))
+    return found
+
+
+def http_route_routes(spec: Mapping[str, Any]) -> set[RouteKey]:
+    return {(dns(host), kind, path) for host in spec.get("hostnames") or [] for kind, path in route_matches(spec)}
+
+
+@dataclass(frozen=True)
+class _Ingress:
+    """An Ingress as the rehearsal sees it."""
+
+    klass: str
+    hosts: frozenset[str]
+    routes: frozenset[RouteKey]
+    mergeable: str | None
+    """`master`, `minion` or None (F5's annotation)."""
+
 
 @dataclass
 class _Route:
-    """An HTTPRoute as the rehearsal sees it: where it attaches, its hosts, and which of them the proxies serve yet."""
+    """An HTTPRoute as the rehearsal sees it: where it attaches, its hosts and paths, and which of the hosts the
+    proxies serve yet."""
 
     namespace: str
     parents: list[Mapping[str, Any]]
     hostnames: set[str]
     serving: set[str]
     """The hosts the proxies serve from it by now: all of them once it settled (`Cluster.settle`)."""
+    matches: set[tuple[str, str]] = field(default_factory=set)
+    """(kind, path) of its rules' matches (`route_matches`)."""
 
 
 @dataclass
@@ -30,10 +83,12 @@ class Cluster:
     Gateway API edge, the Gateway behind the NLB (through its GatewayClass's EnvoyProxy), its listeners and the
     HTTPRoutes attached to them."""
 
-    ingresses: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
-    """Ingress URN -> (its class, its rules' hosts)."""
+    ingresses: dict[str, _Ingress] = field(default_factory=dict)
+    """Ingress URN -> its class, hosts, routes and F5 role."""
     classes: dict[str, str] = field(default_factory=dict)
     """Namespace of a controller release -> its IngressClass."""
+    merging: set[str] = field(default_factory=set)
+    """IngressClasses of F5 controllers: minions serve only under a master of their host."""
     proxies: dict[str, str] = field(default_factory=dict)
     """EnvoyProxy URN -> its namespace (where Envoy Gateway makes the NLB's Service)."""
     proxy_names: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -54,15 +109,19 @@ class Cluster:
                 self.ingresses.pop(reg.urn, None)
             else:
                 spec = reg.inputs.get("spec") or {}
-                self.ingresses[reg.urn] = (str(spec.get("ingressClassName")),
-                                           {dns(rule.get("host")) for rule in spec.get("rules") or []})
+                annotations = (reg.inputs.get("metadata") or {}).get("annotations") or {}
+                self.ingresses[reg.urn] = _Ingress(
+                    str(spec.get("ingressClassName")),
+                    frozenset(dns(rule.get("host")) for rule in spec.get("rules") or []),
+                    frozenset(ingress_routes(spec)), annotations.get(MERGEABLE))
         elif reg.type == HELM_RELEASE:
             namespace = str(reg.inputs.get("namespace") or "default")
             klass = release_class(reg.inputs.get("values"))
-            if deleted or klass is None:
-                self.classes.pop(namespace, None)
-            else:
+            self.merging.discard(self.classes.pop(namespace, ""))
+            if not deleted and klass is not None:
                 self.classes[namespace] = klass
+                if merges_ingresses(reg.inputs.get("values")):
+                    self.merging.add(klass)
         elif reg.type in (ENVOY_PROXY, GATEWAY_CLASS, GATEWAY, HTTP_ROUTE):
             self._apply_gateway_api(reg, deleted, waited)
 
@@ -90,26 +149,46 @@ class Cluster:
             # Updated without a wait: the proxies keep serving what they served (of the hosts it still names) until
             # the change is over; created without one: nothing yet.
             serving = hostnames if waited else (before.serving & hostnames if before is not None else set())
-            self.routes[reg.urn] = _Route(namespace, list(spec.get("parentRefs") or []), hostnames, serving)
+            self.routes[reg.urn] = _Route(namespace, list(spec.get("parentRefs") or []), hostnames, serving,
+                                          route_matches(spec))
+
+    def masterless(self, namespace: str, host: str) -> bool:
+        """Whether the F5 controller behind a namespace's NLB has minions for `host` but no master: it ignores them."""
+        klass = self.classes.get(namespace)
+        if klass not in self.merging:
+            return False
+        ingresses = [ingress for ingress in self.ingresses.values() if ingress.klass == klass and host in ingress.hosts]
+        return (any(ingress.mergeable == "minion" for ingress in ingresses)
+                and not any(ingress.mergeable == "master" for ingress in ingresses))
 
     def settle(self) -> None:
         """The change is over: every route serves what it names (its controller had the time to program it)."""
         for route in self.routes.values():
             route.serving = set(route.hostnames)
 
-    def serves(self, namespace: str, host: str) -> bool | None:
-        """Whether the controller behind a namespace's NLB serves `host`: has an Ingress of its class for it, or (a
-        Gateway API edge) a route for it attached to the listener behind the NLB's TLS port; None if it is not a known
-        one."""
+    def serves(self, namespace: str, host: str, route: RouteKey | None = None) -> bool | None:
+        """Whether the controller behind a namespace's NLB serves `host` (and, given a `route` of that host, its path):
+        has an Ingress of its class for it, or (a Gateway API edge) an HTTPRoute for it attached to the listener behind
+        the NLB's TLS port; None if it is not a known one. On F5 a minion counts only while a master of its class holds
+        its host ("Ingress master is invalid or doesn't exist": internal/k8s/configuration.go buildMinionConfigs at
+        v5.5.4, mirrored by tests/fakes/ingress_servers.py `f5_servers`)."""
         klass = self.classes.get(namespace)
         if klass is not None:
-            return any(host in hosts for ingress_class, hosts in self.ingresses.values() if ingress_class == klass)
+            ingresses = [ingress for ingress in self.ingresses.values() if ingress.klass == klass]
+            if klass in self.merging:
+                mastered = {name for ingress in ingresses if ingress.mergeable == "master" for name in ingress.hosts}
+                ingresses = [ingress for ingress in ingresses
+                             if ingress.mergeable != "minion" or host in mastered]
+            if route is None:
+                return any(host in ingress.hosts for ingress in ingresses)
+            return any(route in ingress.routes for ingress in ingresses)
         proxies = {ref for ref in self.proxy_names.values() if ref[0] == namespace}
         gateways = [gateway for gateway in self.gateways.values() if self.gateway_classes.get(gateway[2]) in proxies]
         if not gateways:
             return None
-        return any(host in route.serving and _covers(route.hostnames, host) and _attached(route, gateway)
-                   for gateway in gateways for route in self.routes.values())
+        return any(host in attached.serving and _covers(attached.hostnames, host)
+                   and (route is None or route[1:] in attached.matches) and _attached(attached, gateway)
+                   for gateway in gateways for attached in self.routes.values())
 
 
 def release_class(values: Any) -> str | None:
@@ -123,6 +202,15 @@ def release_class(values: Any) -> str | None:
         if isinstance(value, Mapping) and isinstance(value.get("name"), str):
             return value["name"]
     return None
+
+
+def merges_ingresses(values: Any) -> bool:
+    """Whether a controller chart's values are F5's (`controller.ingressClass` a map, components/flavors/nginx_inc.py),
+    whose controller merges master and minion Ingresses; ingress-nginx's (`controller.ingressClassResource`, its
+    `controller.ingressClass` a string) ignores the annotation."""
+    controller = (values or {}).get("controller") if isinstance(values, Mapping) else None
+    return (isinstance(controller, Mapping) and "ingressClassResource" not in controller
+            and isinstance(controller.get("ingressClass"), Mapping))
 
 
 TLS_PORT = 443

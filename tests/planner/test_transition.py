@@ -228,3 +228,68 @@ def test_a_route_counts_as_created_only_once_its_own_gateway_accepted_it():
     assert not wait_for_holds(both, status((partners, "True"), (public, "False")))
     assert wait_for_holds(both, status((partners, "True"), (public, "True")))
     assert not wait_for_holds({"metadata": {}}, status((public, "True")))  # no annotation: nothing waited for
+
+
+def without(step: list[Registration], *names: str) -> list[Registration]:
+    return [reg for reg in step if reg.name not in names]
+
+
+def test_a_controller_that_serves_a_host_but_not_each_of_its_paths_is_refused(move_runs):
+    """shop.dev.example.com is two apps: shop at / and shop-api at /api. The move's new controller (F5) with shop's
+    Ingress but not shop-api's serves the host, and sends /api to shop; the old rehearsal checked hosts only and
+    accepted it."""
+    left_out = "shop-api-ingress-nginx-inc"
+    reports = replay(("before", regs(move_runs["before"])), ("start", without(regs(move_runs["start"]), left_out)),
+                     ("half", without(regs(move_runs["half"]), left_out)))
+    assert rejected(reports["start"]) == []  # weight 0: no client reaches the new controller yet
+    assert rejected(reports["half"]) == [
+        "rejected  clients of shop.dev.example.com: after aws:route53/record:Record::platform-public-traffic-a-"
+        "ingress-public-nginx-inc, A shop.dev.example.com may resolve to the NLB of ingress-public-nginx-inc, whose "
+        "controller serves the host but not its prefix path /api (a request for it would reach the app of a shorter "
+        "prefix of the host, or 404)"]
+
+
+def test_a_monitors_exact_health_route_must_move_with_its_app(move_runs):
+    """partner-api's allow-list leaves its monitor a route of its own, `Exact /status`: without it on the new
+    controller, the monitor's probe would meet the allow-list of `/` (403) as soon as the new NLB takes traffic."""
+    left_out = "partner-api-health-nginx-inc"
+    reports = replay(("before", regs(move_runs["before"])), ("start", without(regs(move_runs["start"]), left_out)),
+                     ("half", without(regs(move_runs["half"]), left_out)))
+    [refused] = rejected(reports["half"])
+    assert "partner-api.dev.example.com may resolve to the NLB of ingress-public-nginx-inc, whose controller serves " \
+           "the host but not its exact path /status" in refused
+
+
+def test_on_f5_minions_without_their_master_serve_nothing(move_runs):
+    """F5 ignores a minion whose host has no master Ingress (internal/k8s/configuration.go buildMinionConfigs); the
+    old rehearsal counted the minions' hosts and accepted the move."""
+    left_out = "shop.dev.example.com-master-nginx-inc"
+    reports = replay(("before", regs(move_runs["before"])), ("start", without(regs(move_runs["start"]), left_out)),
+                     ("half", without(regs(move_runs["half"]), left_out)))
+    assert rejected(reports["half"]) == [
+        "rejected  clients of shop.dev.example.com: after aws:route53/record:Record::platform-public-traffic-a-"
+        "ingress-public-nginx-inc, A shop.dev.example.com may resolve to the NLB of ingress-public-nginx-inc, whose "
+        "controller has only minions for it, no master (F5 ignores a minion without one) (it would answer 404)"]
+
+
+def test_routes_are_read_as_the_controllers_match_them(move_runs):
+    from planner.transition.cluster import http_route_routes, ingress_routes, merges_ingresses, route_matches
+
+    assert ingress_routes({"rules": [
+        {"host": "A.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix"},
+                                                     {"path": "/status", "pathType": "Exact"},
+                                                     {"path": "/old", "pathType": "ImplementationSpecific"}]}},
+        {"host": "master.example.com"}]}) == {("a.example.com", "prefix", "/"), ("a.example.com", "exact", "/status"),
+                                              ("a.example.com", "prefix", "/old")}
+    # Gateway API defaults: a rule without matches, or a match without a path, is `PathPrefix /`.
+    assert route_matches({"rules": [{}, {"matches": [{"headers": [{"name": "x-canary", "value": "1"}]}]}]}) == {
+        ("prefix", "/")}
+    assert route_matches({"rules": [{"matches": [{"path": {"type": "RegularExpression", "value": "/v[0-9]+"}}]}]}) \
+        == set()
+    assert http_route_routes({"hostnames": ["b.example.com"], "rules": [
+        {"matches": [{"path": {"type": "Exact", "value": "/healthz"}}]}]}) == {("b.example.com", "exact", "/healthz")}
+    # Whose controller merges master and minion Ingresses: F5's chart values, not ingress-nginx's.
+    releases = {reg.inputs["chart"]: reg.inputs.get("values") for reg in regs(move_runs["half"]) if reg.type == RELEASE
+                and reg.inputs.get("chart") in ("nginx-ingress", "ingress-nginx")}
+    assert {chart: merges_ingresses(values) for chart, values in releases.items()} == {"nginx-ingress": True,
+                                                                                      "ingress-nginx": False}

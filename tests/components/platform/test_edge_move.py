@@ -358,6 +358,12 @@ def test_an_edge_moves_to_gateway_api_the_same_way(run_stack, write_apps):
         "rejected  clients of billing.dev.example.com: after aws:route53/record:Record::platform-public-traffic-a-"
         "ingress-public-envoy-gateway, A billing.dev.example.com may resolve to the NLB of gateway-public-envoy-"
         "gateway, whose controller serves no route for it on its Gateway yet (it would answer 404)"]
+    # ... and each path of a host: without wiki's health route (`Exact /healthz`, where the monitor's own credential
+    # is accepted) on the new Gateway the host is served, not the monitor's path (the old replay checked hosts only).
+    [*_, no_health] = rejected(("before", regs("before")), ("start", regs("start", "wiki-health-envoy-gateway")),
+                               ("all", regs("all", "wiki-health-envoy-gateway")))
+    assert len(no_health) == 1 and ("wiki.dev.example.com may resolve to the NLB of gateway-public-envoy-gateway, "
+                                    "whose controller serves the host but not its exact path /healthz") in no_health[0]
     # Each route counts as created once its Gateway accepted it (`pulumi.com/waitFor`); without that wait, a move
     # that sends traffic in the step that creates the routes points hosts at an NLB whose proxies may not have them.
     app_routes = [reg for reg in regs("start") if reg.type == ROUTE and "ExposedApp" in reg.urn]
