@@ -15,6 +15,14 @@ one app stack per team. Then, each in a fresh process (peak memory is per run):
   (no parents, options or outputs; benchmarks/plan_scale.py's floor): what the Pulumi SDK alone needs for that many
   resources with its own mock engine, which answers on the executor's threads (the planner's answers on the run's
   own thread, planner/mocks/monitor.py: a plan's registrations can cost less than this floor's).
+- **end to end**: `python -m planner --stack <team stack> --format json` after the change, the command a pull
+  request's preview job runs, timed from outside its process: start-up, the platform plan, the team's plan, the
+  JSON written. Start-up depends on whether Python finds the modules' bytecode cached (`__pycache__`): with
+  `PYTHONDONTWRITEBYTECODE` set and none cached, every process compiles the ~400 modules it imports from source;
+  the output says which held.
+
+The team +1 plan runs TEAM_REPEATS times, each in a fresh process (its row is their median; the runs are listed):
+the machines these figures come from drift by more than the differences measured.
 
 Figures only: time (wall clock, from the start of the plan to its end, imports excluded; and the process's CPU
 time over the same span, which a machine shared with other work changes less), peak memory (the process's max
@@ -53,6 +61,8 @@ PLATFORM = "bench-platform"
 CATALOGUE = "teams.d"
 WORKER_TIMEOUT_S = 3600
 WIDTH = 100
+TEAM_REPEATS = 3
+"""Runs of the team +1 plan, each in a fresh process (quick mode: 1)."""
 RECORDS_QUOTA = 40_000
 """The Route53 quota of record sets per zone the benchmark's account has (its default is 10,000)."""
 EXTRA_APP = {"name": "zz-new-app", "visibility": "public", "host": "zz-new-app",
@@ -207,6 +217,41 @@ def run_worker(project: Path, stack: str, role_all: bool = False, floor: bool = 
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def end_to_end(project: Path, stack: str) -> float:
+    """Wall-clock seconds of `python -m planner --stack <stack> --format json` in the project, as a user runs it."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "planner", "--stack", stack, "--format", "json"], cwd=project,
+                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          timeout=WORKER_TIMEOUT_S, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"python -m planner --stack {stack} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return seconds
+
+
+def bytecode_state() -> str:
+    """Whether a new process finds the modules' bytecode cached, judged by the largest package the program imports
+    (pulumi_aws.ec2, whose compile is most of a cold start-up)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pulumi_aws")
+    origin = Path(spec.origin) if spec is not None and spec.origin else None
+    source = origin.parent / "ec2" / "__init__.py" if origin is not None else None
+    cached = source is not None and Path(importlib.util.cache_from_source(str(source))).exists()
+    if cached:
+        return "cached (`__pycache__`)"
+    if sys.flags.dont_write_bytecode or os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return ("compiled from source at every start (PYTHONDONTWRITEBYTECODE is set and none is cached: "
+                "docs/performance.md, start-up)")
+    return "not cached yet (the first process writes it)"
+
+
+def median_run(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median time (of an even number, the slower of the middle two)."""
+    return sorted(runs, key=lambda row: row["seconds"])[len(runs) // 2]
+
+
 def add_one_app(project: Path, team: str) -> str:
     """Append one app to the team's file (as a pull request would); the path changed, relative to the project."""
     path = project / CATALOGUE / f"{team}.yaml"
@@ -226,12 +271,15 @@ def measure(n: int, scratch: Path) -> list[str]:
             ("platform", run_worker(scratch, PLATFORM)),
             (f"team {team}", run_worker(scratch, team_stack(team)))]
     changed = add_one_app(scratch, team)
-    rows.append((f"team {team} +1 app", run_worker(scratch, team_stack(team))))
+    repeats = [run_worker(scratch, team_stack(team)) for _ in range(1 if IN_PROCESS else TEAM_REPEATS)]
+    rows.append((f"team {team} +1 app", median_run(repeats)))
     # Last: in quick mode it runs in this process, and it leaves the SDK's bare mocks set.
     rows.append(("SDK floor, team +1", run_worker(scratch, team_stack(team), floor=True)))
     from planner.stacks import affected_stacks
 
     touched = affected_stacks([changed], scratch)
+    bytecode = bytecode_state()
+    whole = end_to_end(scratch, team_stack(team))
     header = f"{'plan':<24} {'apps':>5} {'resources':>9} {'seconds':>8} {'CPU s':>6} {'peak MiB':>9}"
     lines += ["", header, "-" * len(header)]
     for label, row in rows:
@@ -244,6 +292,13 @@ def measure(n: int, scratch: Path) -> list[str]:
     lines += textwrap.wrap("start-up of a planner process (imports, the providers' modules loaded on first use), not "
                            "in the table: " + ", ".join(f"{row['startup']:.1f} s" for _, row in rows
                                                         if row["phases"]), WIDTH)
+    if len(repeats) > 1:
+        lines += textwrap.wrap(f"the team +1 plan, {len(repeats)} runs each in a fresh process: "
+                               + ", ".join(f"{row['seconds']:.1f}" for row in repeats)
+                               + f" s (the table: their median, {one['seconds']:.1f} s)", WIDTH)
+    lines += textwrap.wrap(f"end to end, `python -m planner --stack {team_stack(team)} --format json` (start-up, the "
+                           f"platform's plan, the team's, the JSON written): {whole:.1f} s; Python bytecode: "
+                           f"{bytecode}", WIDTH)
     lines += textwrap.wrap(f"a one-app change to {changed}: plans {one['seconds']:.1f} s and {one['resources']:,} "
                            f"resources in its team's stack, against {single['seconds']:.1f} s and "
                            f"{single['resources']:,} resources in one `all` stack "

@@ -178,6 +178,10 @@ def test_team_scale_quick() -> None:
     assert floor and int(floor.group(1)) == rows[f"{team} +1 app"][1], done.stdout
     assert re.search(r"the SDK's floor for the same [0-9,]+ resources .*: [0-9.]+ s; the team's plan is [0-9.]+x that",
                      " ".join(done.stdout.split())), done.stdout
+    # The command a pull request's preview runs, timed from outside, and whether its start-up compiled the modules.
+    assert re.search(r"end to end, `python -m planner --stack bench-\w+ --format json` .*: [0-9.]+ s; Python bytecode: "
+                     r"(cached|compiled from source at every start|not cached yet)", " ".join(done.stdout.split())), \
+        done.stdout
 
 
 def test_checkpoint_model_quick() -> None:
