@@ -48,7 +48,7 @@ from planner.resource_types import (
     SECURITY_GROUP,
 )
 from planner.route53_model import RecordSet, dns
-from planner.transition.cluster import Cluster, RouteKey, http_route_routes, ingress_routes
+from planner.transition.cluster import Cluster, PathMatch, RouteKey, http_route_routes, ingress_routes
 from planner.transition.wait_for import waits_for_acceptance
 
 EDGE_RECORD_PREFIX = "_edge-"
@@ -116,10 +116,10 @@ class _Transition:
         self.lines: list[Line] = []
         self.watched = sorted(self._served(before) & self._served(after))
         """(zone id as the plans name it, host, record type) of every host both plans answer for."""
-        self.paths: dict[str, list[RouteKey]] = {}
-        """Host -> the routes (its paths) both plans route: each must reach an app all along, not only the host."""
-        for route in sorted(self._routes(before) & self._routes(after)):
-            self.paths.setdefault(route[0], []).append(route)
+        self.paths_of: dict[str, list[PathMatch]] = {}
+        """Host -> the paths both plans route on it: each must reach an app all along, not only the host."""
+        for host, kind, path in sorted(self._routes(before) & self._routes(after)):
+            self.paths_of.setdefault(host, []).append((kind, path))
         self.broken: set[tuple[str, str]] = set()
         self.answered_before: dict[str, set[str]] = {}
         """Namespace of a load balancer -> the watched hosts it answered for when the change began: resolvers may
@@ -308,21 +308,22 @@ class _Transition:
                     namespace = self.replay.namespace_of(target)
                     serves = self.cluster.serves(namespace, host) if namespace is not None else None
                     if serves is False:
-                        what = ("has only minions for it, no master (F5 ignores a minion without one)"
+                        what = ("has only minions for it and no master, so F5 ignores them"
                                 if self.cluster.masterless(namespace, host) else
                                 "has no Ingress for it" if namespace in self.cluster.classes else
                                 "serves no route for it on its Gateway yet")
                         problem = (f"after {after}, {record_type} {host} may resolve to the NLB of {namespace}, "
                                    f"whose controller {what} (it would answer 404)")
                         break
-                    missing = [route for route in self.paths.get(host, ())
-                               if serves and not self.cluster.serves(namespace, host, route)]
-                    if missing:
-                        _, kind, path = missing[0]
-                        problem = (f"after {after}, {record_type} {host} may resolve to the NLB of {namespace}, "
-                                   f"whose controller serves the host but not its {kind} path {path} (a request for "
-                                   "it would reach the app of a shorter prefix of the host, or 404)")
-                        break
+                    if serves:
+                        missing = [(kind, path) for kind, path in self.paths_of.get(host, ())
+                                   if not self.cluster.serves(namespace, host, (kind, path))]
+                        if missing:
+                            kind, path = missing[0]
+                            problem = (f"after {after}, {record_type} {host} may resolve to the NLB of {namespace}, "
+                                       f"whose controller serves the host but not its {kind} path {path} (a request "
+                                       "for it would reach the app of a shorter prefix of the host, or 404)")
+                            break
                     if serves is None and (host, f"unknown {target}") not in self.broken:
                         self.broken.add((host, f"unknown {target}"))
                         self.lines.append(Line("skipped", f"clients of {host}", (

@@ -17,31 +17,44 @@ from planner.resource_types import ENVOY_PROXY, GATEWAY, GATEWAY_CLASS, HELM_REL
 from planner.route53_model import dns
 
 RouteKey = tuple[str, str, str]
-"""(host, `prefix` or `exact`, path): what a request must match to reach an app. An Ingress path of `pathType:
-Prefix` and an HTTPRoute `PathPrefix` match alike, element by element (networking/v1 HTTPIngressPath; Gateway API
-HTTPPathMatch), as do the two `Exact`s; ingress-nginx and F5 treat `ImplementationSpecific` as a prefix
-(generateIngressPath, buildLocation: no regular expression without an annotation gangplank does not set)."""
+"""(host, `prefix` or `exact`, path): what a request must match to reach an app. The rehearsal compares routes by
+these strings, not by how each controller matches them (F5 compares a prefix as a plain string, so `/api` also takes
+`/apiary`; ingress-nginx splits a `Prefix` path by elements: tests/fakes/ingress_servers.py): each flavor writes
+an app's paths with the same strings, so the same route on two controllers is the same key."""
+PathMatch = tuple[str, str]
+"""(`prefix` or `exact`, path): a RouteKey without its host."""
 MATCH_KINDS = {"Prefix": "prefix", "ImplementationSpecific": "prefix", "PathPrefix": "prefix", "Exact": "exact"}
+"""Ingress `pathType`s and HTTPRoute path match `type`s by how they match: both nginx controllers turn
+`ImplementationSpecific` into a prefix location when no regular-expression annotation is set (F5 generateIngressPath,
+ingress-nginx buildLocation), and gangplank sets none. An HTTPRoute `RegularExpression` is not a route the model
+compares (gangplank writes none)."""
 MERGEABLE = "nginx.org/mergeable-ingress-type"
 """F5's master/minion annotation (internal/k8s/configuration.go at v5.5.4); ingress-nginx does not read it."""
+CANARY = "nginx.ingress.kubernetes.io/canary"
+"""An ingress-nginx canary Ingress adds a backend to the location of its host and path's main Ingress and makes no
+location of its own (tests/fakes/nginx_traffic.py, from internal/ingress/controller/controller.go)."""
 
 
 def ingress_routes(spec: Mapping[str, Any]) -> set[RouteKey]:
     """The routes of an Ingress: each rule's host with each of its paths (an F5 master has none: it holds the host
-    for its minions)."""
-    return {(dns(rule.get("host")), MATCH_KINDS.get(str(entry.get("pathType")), "prefix"), str(entry.get("path")))
+    for its minions). A path left out, which `ImplementationSpecific` allows, is `/` to both controllers."""
+    return {(dns(rule.get("host")), MATCH_KINDS.get(str(entry.get("pathType")), "prefix"),
+             str(entry.get("path") or "/"))
             for rule in spec.get("rules") or [] if rule.get("host")
             for entry in (rule.get("http") or {}).get("paths") or []}
 
 
-def route_matches(spec: Mapping[str, Any]) -> set[tuple[str, str]]:
-    """(kind, path) of every path an HTTPRoute's rules match: a rule without matches, or a match without a path,
-    matches `PathPrefix /` (Gateway API HTTPRouteRule `matches` and HTTPRouteMatch `path` defaults); a regular
-    expression is no route the model compares."""
-    found: set[tuple[str, str]] = set()
+def route_matches(spec: Mapping[str, Any]) -> set[PathMatch]:
+    """The paths an HTTPRoute's rules serve every request of: a rule without matches, or a match without a path,
+    matches `PathPrefix /` (Gateway API HTTPRouteRule `matches` and HTTPRouteMatch `path` defaults). A match that
+    also requires headers, query parameters or a method serves only some requests of its path: gangplank's canary
+    and A/B rules always come with a rule of the same paths without them (components/apps/routes.py)."""
+    found: set[PathMatch] = set()
     for rule in spec.get("rules") or []:
         for match in rule.get("matches") or [{}]:
-            path = match.get("path") or {"type": "PathPrefix", "value": "/"}
+            if match.get("headers") or match.get("queryParams") or match.get("method"):
+                continue
+            path = match.get("path") or {}
             kind = MATCH_KINDS.get(str(path.get("type", "PathPrefix")))
             if kind is not None:
                 found.add((kind, str(path.get("value", "/"))))
@@ -49,6 +62,8 @@ def route_matches(spec: Mapping[str, Any]) -> set[tuple[str, str]]:
 
 
 def http_route_routes(spec: Mapping[str, Any]) -> set[RouteKey]:
+    """The routes of an HTTPRoute: its hostnames with its paths. One without hostnames matches every host (Gateway
+    API `hostnames`): gangplank's only such route is the port-80 redirect, which serves no app, so it adds none."""
     return {(dns(host), kind, path) for host in spec.get("hostnames") or [] for kind, path in route_matches(spec)}
 
 
@@ -61,6 +76,8 @@ class _Ingress:
     routes: frozenset[RouteKey]
     mergeable: str | None
     """`master`, `minion` or None (F5's annotation)."""
+    canary: bool
+    """An ingress-nginx canary (`CANARY`)."""
 
 
 @dataclass
@@ -73,15 +90,17 @@ class _Route:
     hostnames: set[str]
     serving: set[str]
     """The hosts the proxies serve from it by now: all of them once it settled (`Cluster.settle`)."""
-    matches: set[tuple[str, str]] = field(default_factory=set)
-    """(kind, path) of its rules' matches (`route_matches`)."""
+    matches: set[PathMatch] = field(default_factory=set)
+    """The paths its rules serve (`route_matches`)."""
+    serving_matches: set[PathMatch] = field(default_factory=set)
+    """Of those, the ones the proxies serve by now, like `serving`."""
 
 
 @dataclass
 class Cluster:
-    """What decides whether a load balancer serves a host: the Ingresses by class, each NLB's controller class; on a
-    Gateway API edge, the Gateway behind the NLB (through its GatewayClass's EnvoyProxy), its listeners and the
-    HTTPRoutes attached to them."""
+    """What decides whether a load balancer serves a host and its paths: the Ingresses by class, each NLB's
+    controller class; on a Gateway API edge, the Gateway behind the NLB (through its GatewayClass's EnvoyProxy), its
+    listeners and the HTTPRoutes attached to them."""
 
     ingresses: dict[str, _Ingress] = field(default_factory=dict)
     """Ingress URN -> its class, hosts, routes and F5 role."""
@@ -89,6 +108,9 @@ class Cluster:
     """Namespace of a controller release -> its IngressClass."""
     merging: set[str] = field(default_factory=set)
     """IngressClasses of F5 controllers: minions serve only under a master of their host."""
+    _views: dict[str, _ClassView] = field(default_factory=dict)
+    """IngressClass -> what its controller serves, worked out once per state (`_view`): the rehearsal asks after
+    every call, for every host and path, and an estate has thousands."""
     proxies: dict[str, str] = field(default_factory=dict)
     """EnvoyProxy URN -> its namespace (where Envoy Gateway makes the NLB's Service)."""
     proxy_names: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -105,6 +127,7 @@ class Cluster:
         (an Ingress: pulumi-kubernetes' Ingress await; an HTTPRoute: its `pulumi.com/waitFor`, `waits_for_acceptance`);
         a route that was not waited for serves new hosts only once the change is over (`settle`)."""
         if reg.type == INGRESS:
+            self._views.clear()
             if deleted:
                 self.ingresses.pop(reg.urn, None)
             else:
@@ -113,11 +136,14 @@ class Cluster:
                 self.ingresses[reg.urn] = _Ingress(
                     str(spec.get("ingressClassName")),
                     frozenset(dns(rule.get("host")) for rule in spec.get("rules") or []),
-                    frozenset(ingress_routes(spec)), annotations.get(MERGEABLE))
+                    frozenset(ingress_routes(spec)), annotations.get(MERGEABLE), annotations.get(CANARY) == "true")
         elif reg.type == HELM_RELEASE:
+            self._views.clear()
             namespace = str(reg.inputs.get("namespace") or "default")
             klass = release_class(reg.inputs.get("values"))
-            self.merging.discard(self.classes.pop(namespace, ""))
+            previous = self.classes.pop(namespace, None)
+            if previous is not None:
+                self.merging.discard(previous)
             if not deleted and klass is not None:
                 self.classes[namespace] = klass
                 if merges_ingresses(reg.inputs.get("values")):
@@ -148,47 +174,81 @@ class Cluster:
             before = self.routes.get(reg.urn)
             # Updated without a wait: the proxies keep serving what they served (of the hosts it still names) until
             # the change is over; created without one: nothing yet.
-            serving = hostnames if waited else (before.serving & hostnames if before is not None else set())
-            self.routes[reg.urn] = _Route(namespace, list(spec.get("parentRefs") or []), hostnames, serving,
-                                          route_matches(spec))
+            matches = route_matches(spec)
+            if waited:
+                serving, serving_matches = hostnames, matches
+            elif before is not None:
+                serving, serving_matches = before.serving & hostnames, before.serving_matches & matches
+            else:
+                serving, serving_matches = set(), set()
+            self.routes[reg.urn] = _Route(namespace, list(spec.get("parentRefs") or []), hostnames, serving, matches,
+                                          serving_matches)
+
+    def _view(self, klass: str) -> _ClassView:
+        view = self._views.get(klass)
+        if view is None:
+            view = self._views[klass] = _ClassView.of(
+                [ingress for ingress in self.ingresses.values() if ingress.klass == klass], klass in self.merging)
+        return view
 
     def masterless(self, namespace: str, host: str) -> bool:
         """Whether the F5 controller behind a namespace's NLB has minions for `host` but no master: it ignores them."""
         klass = self.classes.get(namespace)
-        if klass not in self.merging:
-            return False
-        ingresses = [ingress for ingress in self.ingresses.values() if ingress.klass == klass and host in ingress.hosts]
-        return (any(ingress.mergeable == "minion" for ingress in ingresses)
-                and not any(ingress.mergeable == "master" for ingress in ingresses))
+        return klass is not None and host in self._view(klass).masterless
 
     def settle(self) -> None:
         """The change is over: every route serves what it names (its controller had the time to program it)."""
         for route in self.routes.values():
-            route.serving = set(route.hostnames)
+            route.serving, route.serving_matches = set(route.hostnames), set(route.matches)
 
-    def serves(self, namespace: str, host: str, route: RouteKey | None = None) -> bool | None:
-        """Whether the controller behind a namespace's NLB serves `host` (and, given a `route` of that host, its path):
-        has an Ingress of its class for it, or (a Gateway API edge) an HTTPRoute for it attached to the listener behind
-        the NLB's TLS port; None if it is not a known one. On F5 a minion counts only while a master of its class holds
-        its host ("Ingress master is invalid or doesn't exist": internal/k8s/configuration.go buildMinionConfigs at
-        v5.5.4, mirrored by tests/fakes/ingress_servers.py `f5_servers`)."""
+    def serves(self, namespace: str, host: str, path: PathMatch | None = None) -> bool | None:
+        """Whether the controller behind a namespace's NLB serves `host` (and, given one of its paths, that path):
+        has an Ingress of its class for it (`_ClassView`), or (a Gateway API edge) an HTTPRoute for it attached to
+        the listener behind the NLB's TLS port; None if it is not a known one."""
         klass = self.classes.get(namespace)
         if klass is not None:
-            ingresses = [ingress for ingress in self.ingresses.values() if ingress.klass == klass]
-            if klass in self.merging:
-                mastered = {name for ingress in ingresses if ingress.mergeable == "master" for name in ingress.hosts}
-                ingresses = [ingress for ingress in ingresses
-                             if ingress.mergeable != "minion" or host in mastered]
-            if route is None:
-                return any(host in ingress.hosts for ingress in ingresses)
-            return any(route in ingress.routes for ingress in ingresses)
+            view = self._view(klass)
+            return host in view.hosts if path is None else (host, *path) in view.routes
         proxies = {ref for ref in self.proxy_names.values() if ref[0] == namespace}
         gateways = [gateway for gateway in self.gateways.values() if self.gateway_classes.get(gateway[2]) in proxies]
         if not gateways:
             return None
         return any(host in attached.serving and _covers(attached.hostnames, host)
-                   and (route is None or route[1:] in attached.matches) and _attached(attached, gateway)
+                   and (path is None or path in attached.serving_matches) and _attached(attached, gateway)
                    for gateway in gateways for attached in self.routes.values())
+
+
+@dataclass(frozen=True)
+class _ClassView:
+    """What the controller of one IngressClass serves, from its Ingresses: the hosts and routes of each, except an
+    ingress-nginx canary's (`CANARY`) and, on F5, a minion's whose host no master holds ("Ingress master is invalid
+    or doesn't exist": internal/k8s/configuration.go buildMinionConfigs at v5.5.4, as tests/fakes/ingress_servers.py
+    `f5_servers`). Not modelled: which of two Ingresses of one host (F5: "host is taken") or path wins, an order the
+    controllers decide by creation time."""
+
+    hosts: frozenset[str]
+    routes: frozenset[RouteKey]
+    masterless: frozenset[str]
+    """F5: hosts with minions and no master."""
+
+    @classmethod
+    def of(cls, ingresses: list[_Ingress], merging: bool) -> _ClassView:
+        mastered = {host for ingress in ingresses if ingress.mergeable == "master" for host in ingress.hosts}
+        hosts: set[str] = set()
+        routes: set[RouteKey] = set()
+        masterless: set[str] = set()
+        for ingress in ingresses:
+            if ingress.canary and not merging:
+                continue
+            if merging and ingress.mergeable == "minion":
+                orphaned = ingress.hosts - mastered
+                masterless |= orphaned
+                hosts |= ingress.hosts - orphaned
+                routes |= {route for route in ingress.routes if route[0] not in orphaned}
+                continue
+            hosts |= ingress.hosts
+            routes |= ingress.routes
+        return cls(frozenset(hosts), frozenset(routes), frozenset(masterless))
 
 
 def release_class(values: Any) -> str | None:

@@ -19,6 +19,10 @@ from tests.conftest import MOVE_FROM, MOVE_STEPS, ROOT, move_config, stack_edges
 
 RECORD = "aws:route53/record:Record"
 RELEASE = "kubernetes:helm.sh/v3:Release"
+ENVOY_PROXY = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"
+GATEWAY_CLASS = "kubernetes:gateway.networking.k8s.io/v1:GatewayClass"
+GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
+HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
 
 
 def regs(run: Any) -> list[Registration]:
@@ -269,7 +273,7 @@ def test_on_f5_minions_without_their_master_serve_nothing(move_runs):
     assert rejected(reports["half"]) == [
         "rejected  clients of shop.dev.example.com: after aws:route53/record:Record::platform-public-traffic-a-"
         "ingress-public-nginx-inc, A shop.dev.example.com may resolve to the NLB of ingress-public-nginx-inc, whose "
-        "controller has only minions for it, no master (F5 ignores a minion without one) (it would answer 404)"]
+        "controller has only minions for it and no master, so F5 ignores them (it would answer 404)"]
 
 
 def test_routes_are_read_as_the_controllers_match_them(move_runs):
@@ -281,9 +285,11 @@ def test_routes_are_read_as_the_controllers_match_them(move_runs):
                                                      {"path": "/old", "pathType": "ImplementationSpecific"}]}},
         {"host": "master.example.com"}]}) == {("a.example.com", "prefix", "/"), ("a.example.com", "exact", "/status"),
                                               ("a.example.com", "prefix", "/old")}
-    # Gateway API defaults: a rule without matches, or a match without a path, is `PathPrefix /`.
-    assert route_matches({"rules": [{}, {"matches": [{"headers": [{"name": "x-canary", "value": "1"}]}]}]}) == {
-        ("prefix", "/")}
+    # Gateway API defaults: a rule without matches, or a match without a path, is `PathPrefix /`; a match that also
+    # needs a header serves some requests of its path only.
+    assert route_matches({"rules": [{}, {"matches": [{"method": "GET"}]}]}) == {("prefix", "/")}
+    assert route_matches({"rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/beta"},
+                                                  "headers": [{"name": "x-canary", "value": "1"}]}]}]}) == set()
     assert route_matches({"rules": [{"matches": [{"path": {"type": "RegularExpression", "value": "/v[0-9]+"}}]}]}) \
         == set()
     assert http_route_routes({"hostnames": ["b.example.com"], "rules": [
@@ -293,3 +299,67 @@ def test_routes_are_read_as_the_controllers_match_them(move_runs):
                 and reg.inputs.get("chart") in ("nginx-ingress", "ingress-nginx")}
     assert {chart: merges_ingresses(values) for chart, values in releases.items()} == {"nginx-ingress": True,
                                                                                       "ingress-nginx": False}
+
+
+def _reg(kind: str, name: str, inputs: dict) -> Registration:
+    return Registration(f"urn:pulumi:dev::gangplank::{kind}::{name}", kind, name, None, True, None, inputs)
+
+
+def _ingress(name: str, klass: str, host: str, paths: list[str], annotations: dict | None = None) -> Registration:
+    return _reg("kubernetes:networking.k8s.io/v1:Ingress", name, {
+        "metadata": {"name": name, "annotations": annotations or {}},
+        "spec": {"ingressClassName": klass, "rules": [{"host": host, "http": {"paths": [
+            {"path": path, "pathType": "Prefix"} for path in paths]}}]}})
+
+
+def test_what_a_controller_serves_follows_its_ingresses_as_the_controllers_read_them():
+    from planner.transition.cluster import Cluster
+
+    cluster = Cluster()
+    cluster.apply(_reg(RELEASE, "nginx", {"namespace": "ingress-public", "values": {"controller": {
+        "ingressClassResource": {"name": "public"}, "ingressClass": "public"}}}))
+    # An ingress-nginx canary adds a backend to a main Ingress's location; alone it serves nothing.
+    cluster.apply(_ingress("shop-canary", "public", "shop.example.com", ["/"],
+                           {"nginx.ingress.kubernetes.io/canary": "true"}))
+    assert cluster.serves("ingress-public", "shop.example.com") is False
+    cluster.apply(_ingress("shop", "public", "shop.example.com", ["/"]))
+    assert cluster.serves("ingress-public", "shop.example.com", ("prefix", "/"))
+    assert not cluster.serves("ingress-public", "shop.example.com", ("prefix", "/api"))
+    # On F5 a minion serves under a master of its host only; the view follows each change.
+    cluster.apply(_reg(RELEASE, "f5", {"namespace": "ingress-f5", "values": {"controller": {
+        "ingressClass": {"name": "f5"}}}}))
+    minion = _ingress("shop-f5", "f5", "shop.example.com", ["/"], {"nginx.org/mergeable-ingress-type": "minion"})
+    cluster.apply(minion)
+    assert cluster.serves("ingress-f5", "shop.example.com") is False and cluster.masterless("ingress-f5",
+                                                                                            "shop.example.com")
+    cluster.apply(_reg("kubernetes:networking.k8s.io/v1:Ingress", "shop-master", {
+        "metadata": {"annotations": {"nginx.org/mergeable-ingress-type": "master"}},
+        "spec": {"ingressClassName": "f5", "rules": [{"host": "shop.example.com"}]}}))
+    assert cluster.serves("ingress-f5", "shop.example.com", ("prefix", "/"))
+    cluster.apply(minion, deleted=True)
+    assert not cluster.serves("ingress-f5", "shop.example.com", ("prefix", "/"))
+
+
+def test_a_route_updated_without_a_wait_serves_its_new_paths_only_once_the_change_is_over():
+    """As for its hosts: the proxies program an HTTPRoute's change some time after it is stored."""
+    from planner.transition.cluster import Cluster
+
+    cluster = Cluster()
+    cluster.apply(_reg(ENVOY_PROXY, "proxy", {"metadata": {"namespace": "gw", "name": "proxy"}}))
+    cluster.apply(_reg(GATEWAY_CLASS, "class", {"metadata": {"name": "class"}, "spec": {
+        "parametersRef": {"kind": "EnvoyProxy", "namespace": "gw", "name": "proxy"}}}))
+    cluster.apply(_reg(GATEWAY, "gateway", {"metadata": {"namespace": "gw", "name": "gateway"}, "spec": {
+        "gatewayClassName": "class", "listeners": [{"name": "https", "port": 443,
+                                                    "allowedRoutes": {"namespaces": {"from": "All"}}}]}}))
+
+    def route(*paths: str) -> Registration:
+        return _reg(HTTP_ROUTE, "shop", {"metadata": {"namespace": "shop", "name": "shop"}, "spec": {
+            "parentRefs": [{"name": "gateway", "namespace": "gw"}], "hostnames": ["shop.example.com"],
+            "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": path}} for path in paths]}]}})
+
+    cluster.apply(route("/"))
+    cluster.apply(route("/", "/api"), waited=False)
+    assert cluster.serves("gw", "shop.example.com", ("prefix", "/"))
+    assert not cluster.serves("gw", "shop.example.com", ("prefix", "/api"))
+    cluster.settle()
+    assert cluster.serves("gw", "shop.example.com", ("prefix", "/api"))
