@@ -241,7 +241,7 @@ def bytecode_state() -> str:
     cached = source is not None and Path(importlib.util.cache_from_source(str(source))).exists()
     if cached:
         return "cached (`__pycache__`)"
-    if sys.flags.dont_write_bytecode or os.environ.get("PYTHONDONTWRITEBYTECODE"):
+    if sys.flags.dont_write_bytecode:  # PYTHONDONTWRITEBYTECODE, which the planner's processes inherit
         return ("compiled from source at every start (PYTHONDONTWRITEBYTECODE is set and none is cached: "
                 "docs/performance.md, start-up)")
     return "not cached yet (the first process writes it)"

@@ -39,6 +39,9 @@ from components.flavors.traffic import (
 CHART = ChartRef(repo="https://helm.nginx.com/stable", chart="nginx-ingress", version="2.6.4")
 """The chart version gangplank is tested with."""
 HTPASSWD = HtpasswdFormat(secret_type="nginx.org/htpasswd", key="htpasswd")
+MERGEABLE_ANNOTATION = "nginx.org/mergeable-ingress-type"
+"""`master` or `minion`: the Ingresses of one host merged into one server (internal/k8s/configuration.go at
+v5.5.4); planner/transition/cluster.py reads it back."""
 """How this controller reads a basic-auth Secret."""
 
 APP_PORT = 443
@@ -253,7 +256,7 @@ class NginxIncFlavor:
         role = intent.merge_role
         annotations: dict[str, str] = {}
         if role is not None:
-            annotations["nginx.org/mergeable-ingress-type"] = role
+            annotations[MERGEABLE_ANNOTATION] = role
         if role != "minion" and intent.hsts:
             # Host-level: a master's add-header stays in the server block, which minions share.
             annotations["nginx.org/add-header"] = f"Strict-Transport-Security:max-age={HSTS_MAX_AGE}:always"

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.flavors.nginx_inc import MERGEABLE_ANNOTATION
+from components.flavors.shaping import INGRESS_NGINX
 from planner.mocks.monitor import Registration
 from planner.resource_types import ENVOY_PROXY, GATEWAY, GATEWAY_CLASS, HELM_RELEASE, HTTP_ROUTE, INGRESS
 from planner.route53_model import dns
@@ -28,11 +30,10 @@ MATCH_KINDS = {"Prefix": "prefix", "ImplementationSpecific": "prefix", "PathPref
 `ImplementationSpecific` into a prefix location when no regular-expression annotation is set (F5 generateIngressPath,
 ingress-nginx buildLocation), and gangplank sets none. An HTTPRoute `RegularExpression` is not a route the model
 compares (gangplank writes none)."""
-MERGEABLE = "nginx.org/mergeable-ingress-type"
-"""F5's master/minion annotation (internal/k8s/configuration.go at v5.5.4); ingress-nginx does not read it."""
-CANARY = "nginx.ingress.kubernetes.io/canary"
+CANARY = INGRESS_NGINX + "canary"
 """An ingress-nginx canary Ingress adds a backend to the location of its host and path's main Ingress and makes no
-location of its own (tests/fakes/nginx_traffic.py, from internal/ingress/controller/controller.go)."""
+location of its own (tests/fakes/nginx_traffic.py, from internal/ingress/controller/controller.go). F5 reads neither
+this nor ingress-nginx's reading of `MERGEABLE_ANNOTATION`: each is one controller's."""
 
 
 def ingress_routes(spec: Mapping[str, Any]) -> set[RouteKey]:
@@ -75,7 +76,7 @@ class _Ingress:
     hosts: frozenset[str]
     routes: frozenset[RouteKey]
     mergeable: str | None
-    """`master`, `minion` or None (F5's annotation)."""
+    """`master`, `minion` or None (F5's `MERGEABLE_ANNOTATION`)."""
     canary: bool
     """An ingress-nginx canary (`CANARY`)."""
 
@@ -136,7 +137,8 @@ class Cluster:
                 self.ingresses[reg.urn] = _Ingress(
                     str(spec.get("ingressClassName")),
                     frozenset(dns(rule.get("host")) for rule in spec.get("rules") or []),
-                    frozenset(ingress_routes(spec)), annotations.get(MERGEABLE), annotations.get(CANARY) == "true")
+                    frozenset(ingress_routes(spec)), annotations.get(MERGEABLE_ANNOTATION),
+                    annotations.get(CANARY) == "true")
         elif reg.type == HELM_RELEASE:
             self._views.clear()
             namespace = str(reg.inputs.get("namespace") or "default")
@@ -240,14 +242,10 @@ class _ClassView:
         for ingress in ingresses:
             if ingress.canary and not merging:
                 continue
-            if merging and ingress.mergeable == "minion":
-                orphaned = ingress.hosts - mastered
-                masterless |= orphaned
-                hosts |= ingress.hosts - orphaned
-                routes |= {route for route in ingress.routes if route[0] not in orphaned}
-                continue
-            hosts |= ingress.hosts
-            routes |= ingress.routes
+            orphaned = ingress.hosts - mastered if merging and ingress.mergeable == "minion" else frozenset()
+            masterless |= orphaned
+            hosts |= ingress.hosts - orphaned
+            routes |= {route for route in ingress.routes if route[0] not in orphaned}
         return cls(frozenset(hosts), frozenset(routes), frozenset(masterless))
 
 
